@@ -1,0 +1,30 @@
+//! The form model shared by the collector and the widget.
+//!
+//! A [`Form`] is a versioned JSON document: questions of a few kinds, skip
+//! logic (`show_if`), every user-facing string plain or per language, the
+//! partner origins allowed to embed it, and optionally a codebook and alert
+//! rules for the collector's analysis. A [`Submission`] is what a person
+//! sends; [`validate`] checks it against one form version and returns every
+//! problem at once, each naming the field at fault.
+//!
+//! This crate does no I/O and depends only on serde, so the browser and the
+//! server run exactly the same rules.
+#![deny(missing_docs)]
+
+mod check;
+mod form;
+mod submission;
+mod text;
+mod validate;
+
+pub use check::{check_form, FormProblem};
+pub use form::{
+    AlertCondition, AlertRule, Codebook, Form, Kind, Place, Question, ScaleLabel, ShowIf, Theme,
+    ChoiceOption,
+};
+pub use submission::{Answer, Atom, Submission};
+pub use text::Text;
+pub use validate::{validate, validate_json, Problem, ProblemKind, Valid};
+
+/// Longest free-text answer any form may allow, in characters.
+pub const MAX_TEXT_LENGTH: usize = 5000;
