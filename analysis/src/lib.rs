@@ -1,0 +1,1 @@
+//! Analysis: sentiment, themes, statistics.
