@@ -22,23 +22,34 @@ pub fn check_form(form: &Form) -> Result<(), Vec<FormProblem>> {
     let mut err = |path: String, message: String| out.push(FormProblem { path, message });
 
     if !is_slug(&form.id, 64) {
-        err("id".into(), "the id must be 1–64 lower-case letters, digits, '-' or '_'".into());
+        err(
+            "id".into(),
+            "the id must be 1–64 lower-case letters, digits, '-' or '_'".into(),
+        );
     }
     if form.version == 0 {
         err("version".into(), "the version starts at 1".into());
     }
     if !form.languages.contains(&form.default_lang) {
-        err("languages".into(), format!("must include the default language '{}'", form.default_lang));
+        err(
+            "languages".into(),
+            format!("must include the default language '{}'", form.default_lang),
+        );
     }
     for (i, l) in form.languages.iter().enumerate() {
         if !is_lang_tag(l) {
-            err(format!("languages[{i}]"), format!("'{l}' is not a language code"));
+            err(
+                format!("languages[{i}]"),
+                format!("'{l}' is not a language code"),
+            );
         }
     }
     for (i, o) in form.allowed_origins.iter().enumerate() {
         let ok = (o.starts_with("https://") || o.starts_with("http://"))
             && !o.ends_with('/')
-            && o.split("://").nth(1).is_some_and(|h| !h.is_empty() && !h.contains('/'));
+            && o.split("://")
+                .nth(1)
+                .is_some_and(|h| !h.is_empty() && !h.contains('/'));
         if !ok {
             err(
                 format!("allowed_origins[{i}]"),
@@ -62,10 +73,16 @@ pub fn check_form(form: &Form) -> Result<(), Vec<FormProblem>> {
     let mut place_ids = BTreeSet::new();
     for (i, p) in form.places.iter().enumerate() {
         if !is_slug(&p.id, 64) {
-            err(format!("places[{i}].id"), format!("'{}' is not a valid place id", p.id));
+            err(
+                format!("places[{i}].id"),
+                format!("'{}' is not a valid place id", p.id),
+            );
         }
         if !place_ids.insert(p.id.as_str()) {
-            err(format!("places[{i}].id"), format!("place '{}' is listed twice", p.id));
+            err(
+                format!("places[{i}].id"),
+                format!("place '{}' is listed twice", p.id),
+            );
         }
         texts.push((format!("places[{i}].name"), &p.name));
     }
@@ -74,10 +91,16 @@ pub fn check_form(form: &Form) -> Result<(), Vec<FormProblem>> {
     for (i, q) in form.questions.iter().enumerate() {
         let at = format!("questions[{i}]");
         if !is_slug(&q.id, 64) {
-            err(format!("{at}.id"), format!("'{}' is not a valid question id", q.id));
+            err(
+                format!("{at}.id"),
+                format!("'{}' is not a valid question id", q.id),
+            );
         }
         if seen.contains(&q.id.as_str()) {
-            err(format!("{at}.id"), format!("question id '{}' is used twice", q.id));
+            err(
+                format!("{at}.id"),
+                format!("question id '{}' is used twice", q.id),
+            );
         }
         texts.push((format!("{at}.text"), &q.text));
         if let Some(h) = &q.hint {
@@ -86,46 +109,82 @@ pub fn check_form(form: &Form) -> Result<(), Vec<FormProblem>> {
         match &q.kind {
             Kind::SingleChoice { options } | Kind::MultipleChoice { options, .. } => {
                 if options.len() < 2 {
-                    err(format!("{at}.options"), "a choice question needs at least two options".into());
+                    err(
+                        format!("{at}.options"),
+                        "a choice question needs at least two options".into(),
+                    );
                 }
                 let mut ids = BTreeSet::new();
                 for (j, o) in options.iter().enumerate() {
                     if !is_slug(&o.id, 64) {
-                        err(format!("{at}.options[{j}].id"), format!("'{}' is not a valid option id", o.id));
+                        err(
+                            format!("{at}.options[{j}].id"),
+                            format!("'{}' is not a valid option id", o.id),
+                        );
                     }
                     if !ids.insert(o.id.as_str()) {
-                        err(format!("{at}.options[{j}].id"), format!("option '{}' is listed twice", o.id));
+                        err(
+                            format!("{at}.options[{j}].id"),
+                            format!("option '{}' is listed twice", o.id),
+                        );
                     }
                     texts.push((format!("{at}.options[{j}].text"), &o.text));
                 }
-                if let Kind::MultipleChoice { max_choices: Some(m), .. } = q.kind {
+                if let Kind::MultipleChoice {
+                    max_choices: Some(m),
+                    ..
+                } = q.kind
+                {
                     if m == 0 || m as usize > options.len() {
-                        err(format!("{at}.max_choices"), format!("must be from 1 to {}", options.len()));
+                        err(
+                            format!("{at}.max_choices"),
+                            format!("must be from 1 to {}", options.len()),
+                        );
                     }
                 }
             }
-            Kind::Scale { min, max, labels, satisfied } => {
+            Kind::Scale {
+                min,
+                max,
+                labels,
+                satisfied,
+            } => {
                 if min >= max || max - min > 20 {
-                    err(format!("{at}.max"), "a scale runs from min to a larger max, at most 21 points".into());
+                    err(
+                        format!("{at}.max"),
+                        "a scale runs from min to a larger max, at most 21 points".into(),
+                    );
                 }
                 for (j, l) in labels.iter().enumerate() {
                     if l.value < *min || l.value > *max {
-                        err(format!("{at}.labels[{j}]"), format!("value {} is outside the scale", l.value));
+                        err(
+                            format!("{at}.labels[{j}]"),
+                            format!("value {} is outside the scale", l.value),
+                        );
                     }
                     texts.push((format!("{at}.labels[{j}].text"), &l.text));
                 }
                 if satisfied.iter().any(|v| v < min || v > max) {
-                    err(format!("{at}.satisfied"), "satisfied values must be on the scale".into());
+                    err(
+                        format!("{at}.satisfied"),
+                        "satisfied values must be on the scale".into(),
+                    );
                 }
             }
             Kind::Text { max_length, .. } => {
                 if *max_length == 0 || *max_length as usize > crate::MAX_TEXT_LENGTH {
-                    err(format!("{at}.max_length"), format!("must be from 1 to {}", crate::MAX_TEXT_LENGTH));
+                    err(
+                        format!("{at}.max_length"),
+                        format!("must be from 1 to {}", crate::MAX_TEXT_LENGTH),
+                    );
                 }
             }
             Kind::Location {} => {
                 if form.places.is_empty() {
-                    err(format!("{at}.kind"), "a location question needs the form to list places".into());
+                    err(
+                        format!("{at}.kind"),
+                        "a location question needs the form to list places".into(),
+                    );
                 }
             }
             Kind::Consent {} => {}
@@ -143,7 +202,10 @@ pub fn check_form(form: &Form) -> Result<(), Vec<FormProblem>> {
                         }
                     }
                     if cond.any_of.is_empty() {
-                        err(format!("{at}.show_if.any_of"), "list at least one answer".into());
+                        err(
+                            format!("{at}.show_if.any_of"),
+                            "list at least one answer".into(),
+                        );
                     }
                 }
                 _ => err(
@@ -155,24 +217,42 @@ pub fn check_form(form: &Form) -> Result<(), Vec<FormProblem>> {
         seen.push(&q.id);
     }
     if let Some(r) = &form.respondent_question {
-        if !form.question(r).is_some_and(|q| matches!(q.kind, Kind::SingleChoice { .. })) {
-            err("respondent_question".into(), format!("'{r}' is not a single-choice question"));
+        if !form
+            .question(r)
+            .is_some_and(|q| matches!(q.kind, Kind::SingleChoice { .. }))
+        {
+            err(
+                "respondent_question".into(),
+                format!("'{r}' is not a single-choice question"),
+            );
         }
     }
 
     if let Some(cb) = &form.codebook {
         for (i, q) in cb.questions.iter().enumerate() {
-            if !form.question(q).is_some_and(|q| matches!(q.kind, Kind::Text { .. })) {
-                err(format!("codebook.questions[{i}]"), format!("'{q}' is not a text question"));
+            if !form
+                .question(q)
+                .is_some_and(|q| matches!(q.kind, Kind::Text { .. }))
+            {
+                err(
+                    format!("codebook.questions[{i}]"),
+                    format!("'{q}' is not a text question"),
+                );
             }
         }
         let mut ids = BTreeSet::new();
         for (i, t) in cb.themes.iter().enumerate() {
             if !is_slug(&t.id, 64) || !ids.insert(t.id.as_str()) {
-                err(format!("codebook.themes[{i}].id"), format!("'{}' is not a unique theme id", t.id));
+                err(
+                    format!("codebook.themes[{i}].id"),
+                    format!("'{}' is not a unique theme id", t.id),
+                );
             }
             if t.phrases.is_empty() || t.phrases.iter().any(|p| p.trim().is_empty()) {
-                err(format!("codebook.themes[{i}].phrases"), "list non-empty phrases".into());
+                err(
+                    format!("codebook.themes[{i}].phrases"),
+                    "list non-empty phrases".into(),
+                );
             }
         }
     }
@@ -181,16 +261,25 @@ pub fn check_form(form: &Form) -> Result<(), Vec<FormProblem>> {
     for (i, r) in form.alerts.iter().enumerate() {
         let at = format!("alerts[{i}]");
         if !rule_ids.insert(r.id.as_str()) {
-            err(format!("{at}.id"), format!("rule '{}' is listed twice", r.id));
+            err(
+                format!("{at}.id"),
+                format!("rule '{}' is listed twice", r.id),
+            );
         }
         let Some(q) = form.question(&r.question) else {
-            err(format!("{at}.question"), format!("'{}' is not a question", r.question));
+            err(
+                format!("{at}.question"),
+                format!("'{}' is not a question", r.question),
+            );
             continue;
         };
         match &r.when {
             AlertCondition::AnyOf(atoms) => {
                 if atoms.is_empty() || atoms.iter().any(|a| !atom_fits(form, q, a)) {
-                    err(format!("{at}.any_of"), format!("list possible answers to '{}'", q.id));
+                    err(
+                        format!("{at}.any_of"),
+                        format!("list possible answers to '{}'", q.id),
+                    );
                 }
             }
             AlertCondition::SentimentBelow(x) => {
@@ -208,7 +297,10 @@ pub fn check_form(form: &Form) -> Result<(), Vec<FormProblem>> {
         if t.is_blank() {
             err(path, "the text is empty".into());
         } else if !t.has(&form.default_lang) {
-            err(path, format!("no text in the default language '{}'", form.default_lang));
+            err(
+                path,
+                format!("no text in the default language '{}'", form.default_lang),
+            );
         }
     }
 

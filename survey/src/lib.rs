@@ -19,8 +19,8 @@ mod validate;
 
 pub use check::{check_form, FormProblem};
 pub use form::{
-    AlertCondition, AlertRule, Codebook, Form, Kind, Place, Question, ScaleLabel, ShowIf, Theme,
-    ChoiceOption,
+    AlertCondition, AlertRule, ChoiceOption, Codebook, Form, Kind, Place, Question, ScaleLabel,
+    ShowIf, Theme,
 };
 pub use submission::{Answer, Atom, Submission};
 pub use text::Text;

@@ -127,20 +127,31 @@ pub fn validate(form: &Form, sub: &Submission) -> Result<Valid, Vec<Problem>> {
         let shown = form.is_shown(q, &answers);
         match (raw, shown) {
             (None, true) if q.required => {
-                problems.push(problem(&q.id, ProblemKind::Required, required_message(q, &say(q))));
+                problems.push(problem(
+                    &q.id,
+                    ProblemKind::Required,
+                    required_message(q, &say(q)),
+                ));
             }
             (None, _) => {}
             (Some(_), false) => problems.push(problem(
                 &q.id,
                 ProblemKind::NotShown,
-                format!("'{}' was not asked, given the earlier answers, so it cannot be answered", say(q)),
+                format!(
+                    "'{}' was not asked, given the earlier answers, so it cannot be answered",
+                    say(q)
+                ),
             )),
             (Some(v), true) => match typed(form, q, v) {
                 Ok(Some(a)) => {
                     answers.insert(q.id.clone(), a);
                 }
                 Ok(None) if q.required => {
-                    problems.push(problem(&q.id, ProblemKind::Required, required_message(q, &say(q))));
+                    problems.push(problem(
+                        &q.id,
+                        ProblemKind::Required,
+                        required_message(q, &say(q)),
+                    ));
                 }
                 Ok(None) => {}
                 Err((code, message)) => problems.push(problem(&q.id, code, message)),
@@ -177,12 +188,20 @@ pub fn validate_json(form: &Form, value: &serde_json::Value) -> Result<Valid, Ve
             Some(serde_json::Value::String(s)) => Some(s.clone()),
             None | Some(serde_json::Value::Null) => {
                 if required {
-                    problems.push(problem(name, ProblemKind::Required, format!("{name} is required")));
+                    problems.push(problem(
+                        name,
+                        ProblemKind::Required,
+                        format!("{name} is required"),
+                    ));
                 }
                 None
             }
             Some(_) => {
-                problems.push(problem(name, ProblemKind::WrongType, format!("{name} must be a string")));
+                problems.push(problem(
+                    name,
+                    ProblemKind::WrongType,
+                    format!("{name} must be a string"),
+                ));
                 None
             }
         }
@@ -192,7 +211,9 @@ pub fn validate_json(form: &Form, value: &serde_json::Value) -> Result<Valid, Ve
     let channel = field_str("channel", false);
     let lang = field_str("lang", false);
     let answers = match obj.get("answers") {
-        Some(serde_json::Value::Object(m)) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        Some(serde_json::Value::Object(m)) => {
+            m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+        }
         None | Some(serde_json::Value::Null) => BTreeMap::new(),
         Some(_) => {
             problems.push(problem(
@@ -208,7 +229,10 @@ pub fn validate_json(form: &Form, value: &serde_json::Value) -> Result<Valid, Ve
             problems.push(problem(
                 key,
                 ProblemKind::UnknownQuestion,
-                format!("unknown field '{}'; answers go inside \"answers\"", clip(key)),
+                format!(
+                    "unknown field '{}'; answers go inside \"answers\"",
+                    clip(key)
+                ),
             ));
         }
     }
@@ -250,7 +274,10 @@ fn typed(form: &Form, q: &Question, v: &serde_json::Value) -> Result<Option<Answ
                 Err(not_an_option(s))
             }
         }
-        Kind::MultipleChoice { options, max_choices } => {
+        Kind::MultipleChoice {
+            options,
+            max_choices,
+        } => {
             let Value::Array(items) = v else {
                 return Err(wrong("a list of option ids"));
             };
@@ -266,17 +293,26 @@ fn typed(form: &Form, q: &Question, v: &serde_json::Value) -> Result<Option<Answ
                     return Err(not_an_option(s));
                 }
                 if chosen.contains(s) {
-                    return Err((ProblemKind::Duplicate, format!("'{}' is chosen twice", clip(s))));
+                    return Err((
+                        ProblemKind::Duplicate,
+                        format!("'{}' is chosen twice", clip(s)),
+                    ));
                 }
                 chosen.push(s.clone());
             }
             if let Some(max) = max_choices {
                 if chosen.len() > *max as usize {
-                    return Err((ProblemKind::TooMany, format!("Select no more than {max} options")));
+                    return Err((
+                        ProblemKind::TooMany,
+                        format!("Select no more than {max} options"),
+                    ));
                 }
             }
             if chosen.len() > 1 {
-                if let Some(o) = options.iter().find(|o| o.exclusive && chosen.contains(&o.id)) {
+                if let Some(o) = options
+                    .iter()
+                    .find(|o| o.exclusive && chosen.contains(&o.id))
+                {
                     let t = o.text.get(&form.default_lang, &form.default_lang);
                     return Err((
                         ProblemKind::Exclusive,
@@ -289,7 +325,10 @@ fn typed(form: &Form, q: &Question, v: &serde_json::Value) -> Result<Option<Answ
         Kind::Scale { min, max, .. } => {
             let n = v.as_i64().ok_or_else(|| wrong("a whole number"))?;
             if n < *min || n > *max {
-                return Err((ProblemKind::OutOfRange, format!("Select a number from {min} to {max}")));
+                return Err((
+                    ProblemKind::OutOfRange,
+                    format!("Select a number from {min} to {max}"),
+                ));
             }
             Ok(Some(Answer::Number(n)))
         }
@@ -328,11 +367,17 @@ fn typed(form: &Form, q: &Question, v: &serde_json::Value) -> Result<Option<Answ
 }
 
 fn wrong(expected: &str) -> Fault {
-    (ProblemKind::WrongType, format!("the answer must be {expected}"))
+    (
+        ProblemKind::WrongType,
+        format!("the answer must be {expected}"),
+    )
 }
 
 fn not_an_option(s: &str) -> Fault {
-    (ProblemKind::NotAnOption, format!("'{}' is not one of the options", clip(s)))
+    (
+        ProblemKind::NotAnOption,
+        format!("'{}' is not one of the options", clip(s)),
+    )
 }
 
 fn required_message(q: &Question, text: &str) -> String {
@@ -346,7 +391,11 @@ fn required_message(q: &Question, text: &str) -> String {
 }
 
 fn problem(field: &str, code: ProblemKind, message: String) -> Problem {
-    Problem { field: clip(field).to_owned(), code, message }
+    Problem {
+        field: clip(field).to_owned(),
+        code,
+        message,
+    }
 }
 
 /// Cuts attacker-sized strings down before they are echoed in messages.
@@ -370,7 +419,8 @@ pub(crate) fn is_uuid(s: &str) -> bool {
 pub(crate) fn is_slug(s: &str, max: usize) -> bool {
     !s.is_empty()
         && s.len() <= max
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
 /// A plausible BCP 47 tag: letters, digits and `-`, up to 16 bytes.
@@ -378,5 +428,6 @@ pub(crate) fn is_lang_tag(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 16
         && s.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
