@@ -45,15 +45,10 @@ pub fn check_form(form: &Form) -> Result<(), Vec<FormProblem>> {
         }
     }
     for (i, o) in form.allowed_origins.iter().enumerate() {
-        let ok = (o.starts_with("https://") || o.starts_with("http://"))
-            && !o.ends_with('/')
-            && o.split("://")
-                .nth(1)
-                .is_some_and(|h| !h.is_empty() && !h.contains('/'));
-        if !ok {
+        if !is_origin(o) {
             err(
                 format!("allowed_origins[{i}]"),
-                format!("'{o}' is not an origin like https://partner.example (no path, no trailing slash)"),
+                format!("'{o}' is not an origin like https://partner.example (lower case, no path, no trailing slash)"),
             );
         }
     }
@@ -149,7 +144,8 @@ pub fn check_form(form: &Form) -> Result<(), Vec<FormProblem>> {
                 labels,
                 satisfied,
             } => {
-                if min >= max || max - min > 20 {
+                // `max - min` could overflow on a hostile form; i128 cannot.
+                if min >= max || i128::from(*max) - i128::from(*min) > 20 {
                     err(
                         format!("{at}.max"),
                         "a scale runs from min to a larger max, at most 21 points".into(),
@@ -322,4 +318,44 @@ fn atom_fits(form: &Form, q: &crate::Question, atom: &Atom) -> bool {
         (Kind::Consent {}, Atom::Bool(_)) => true,
         _ => false,
     }
+}
+
+/// `https://host` or `http://host:port` as a browser sends it in `Origin`:
+/// lower case, no path, query, user or trailing slash. Anything else would
+/// never equal the header, so the partner would be refused without a clue.
+fn is_origin(o: &str) -> bool {
+    let Some(rest) = o
+        .strip_prefix("https://")
+        .or_else(|| o.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let (host_ok, port) = if let Some(v6) = rest.strip_prefix('[') {
+        let Some((addr, after)) = v6.split_once(']') else {
+            return false;
+        };
+        let ok = !addr.is_empty()
+            && addr.bytes().all(|b| {
+                b.is_ascii_digit() || (b'a'..=b'f').contains(&b) || b == b':' || b == b'.'
+            });
+        match after {
+            "" => (ok, None),
+            _ => (ok, Some(after.strip_prefix(':').unwrap_or(after))),
+        }
+    } else {
+        let (host, port) = match rest.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (rest, None),
+        };
+        let ok = !host.is_empty()
+            && !host.starts_with(['.', '-'])
+            && !host.ends_with(['.', '-'])
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
+        (ok, port)
+    };
+    let port_ok =
+        port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+    host_ok && port_ok
 }

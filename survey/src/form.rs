@@ -237,7 +237,7 @@ impl Form {
             .unwrap_or(&self.default_lang)
     }
 
-    /// Whether the question at `index` is shown, given the answers so far.
+    /// Whether `question` is shown, given the answers so far.
     ///
     /// A question whose condition points at a hidden question is hidden too.
     pub fn is_shown(
