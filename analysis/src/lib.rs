@@ -1,1 +1,39 @@
-//! Analysis: sentiment, themes, statistics.
+//! Analysis of responses: sentiment, themes, statistics and disclosure
+//! control, for the collector.
+//!
+//! The collector calls this crate when it stores a response (sentiment and
+//! theme codes for each free-text answer) and when it answers aggregate
+//! queries (Wilson intervals, financial-year quarters, control charts,
+//! small-cell suppression, agreement between automatic and manual codes).
+//! Everything here is pure computation over values the caller passes in: no
+//! I/O, no clocks, no global state, so the same inputs give the same
+//! figures on every collector instance.
+//!
+//! - [`sentiment`]: VADER (parity with Python `vaderSentiment` 3.3.2) plus a
+//!   versioned policing and community-safety lexicon layer.
+//! - [`themes`]: codes answers against a form's codebook on word stems.
+//! - [`stats`]: proportions, scales, periods and control charts.
+//! - [`suppress`]: primary and secondary suppression of small cells.
+//! - [`agreement`]: Cohen's kappa between automatic and manual codes.
+
+mod text;
+
+pub mod sentiment;
+
+pub use sentiment::{Label, Lexicon, Scorer, Sentiment, DOMAIN_LEXICON_VERSION};
+
+/// What can go wrong in this crate.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum Error {
+    /// A lexicon file or JSON object is malformed.
+    #[error("lexicon line {line}: {message}")]
+    Lexicon {
+        /// 1-based line number (0 when not from a file).
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// This crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

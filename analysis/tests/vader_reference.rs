@@ -1,0 +1,75 @@
+//! Checks against Python vaderSentiment 3.3.2 on VADER's own ground truth.
+//!
+//! The data is not in the repository: `scripts/fetch-vader-ground-truth.sh`
+//! downloads it (pinned version, SHA-256 checked) and scores it with the
+//! real Python package. Without it these tests print why and skip.
+
+mod support;
+
+use analysis::Scorer;
+use support::ground_truth as gt;
+
+fn data() -> Option<std::path::PathBuf> {
+    match gt::data_dir() {
+        Ok(dir) => Some(dir),
+        Err(why) => {
+            eprintln!("SKIPPED (no VADER reference data): {why}");
+            None
+        }
+    }
+}
+
+#[test]
+fn layer_off_matches_python_vader_on_the_ground_truth() {
+    let Some(dir) = data() else { return };
+    let rated = gt::load(&dir);
+    let reference = gt::reference(&dir);
+    assert_eq!(
+        rated.len(),
+        reference.len(),
+        "every text has a reference score"
+    );
+    let plain = Scorer::plain();
+    let mut wrong = Vec::new();
+    for r in &rated {
+        let want = reference[&(r.file.clone(), r.line)];
+        let got = plain.score(&r.text);
+        if (got.compound - want.compound).abs() > 1e-4
+            || (got.pos - want.pos).abs() > 1e-3
+            || (got.neu - want.neu).abs() > 1e-3
+            || (got.neg - want.neg).abs() > 1e-3
+        {
+            wrong.push(format!(
+                "{}:{} python {} rust {}",
+                r.file, r.line, want.compound, got.compound
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {} differ, e.g. {:?}",
+        wrong.len(),
+        rated.len(),
+        &wrong[..wrong.len().min(5)]
+    );
+    eprintln!(
+        "{} texts match Python vaderSentiment within 1e-4",
+        rated.len()
+    );
+}
+
+#[test]
+fn the_domain_layer_costs_at_most_one_point_of_accuracy() {
+    let Some(dir) = data() else { return };
+    let rated = gt::load(&dir);
+    let (off, on) = (Scorer::plain(), Scorer::new());
+    let off: Vec<f64> = rated.iter().map(|r| off.score(&r.text).compound).collect();
+    let on: Vec<f64> = rated.iter().map(|r| on.score(&r.text).compound).collect();
+    let (a_off, a_on) = (gt::accuracy(&rated, &off), gt::accuracy(&rated, &on));
+    eprintln!("accuracy on VADER's ground truth: layer off {a_off:.2}%, layer on {a_on:.2}%");
+    assert!(
+        a_on >= a_off - 1.0,
+        "the layer costs {:.2} points",
+        a_off - a_on
+    );
+}
