@@ -19,8 +19,10 @@
 mod text;
 
 pub mod sentiment;
+pub mod themes;
 
 pub use sentiment::{Label, Lexicon, Scorer, Sentiment, DOMAIN_LEXICON_VERSION};
+pub use themes::Coder;
 
 /// What can go wrong in this crate.
 #[derive(Debug, thiserror::Error, PartialEq)]
