@@ -19,9 +19,11 @@
 mod text;
 
 pub mod sentiment;
+pub mod stats;
 pub mod themes;
 
 pub use sentiment::{Label, Lexicon, Scorer, Sentiment, DOMAIN_LEXICON_VERSION};
+pub use stats::{wilson, ControlChart, FiscalQuarter, Period, Proportion, ScaleSummary};
 pub use themes::Coder;
 
 /// What can go wrong in this crate.
