@@ -1,0 +1,147 @@
+//! The collector's one error type, and how it is answered over HTTP.
+//!
+//! Every error reaches the client as `application/problem+json` (RFC 9457)
+//! with a specific `detail`; invalid submissions also carry `errors`, one per
+//! field at fault. Server-side failures are logged and answered without
+//! internals.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// Result with the collector's error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What can go wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The body is not valid JSON.
+    #[error("the body is not valid JSON: {0}")]
+    MalformedJson(String),
+    /// The body is larger than allowed.
+    #[error("the body is larger than {0} bytes")]
+    TooLarge(usize),
+    /// The content type is not the one the route takes.
+    #[error("send the body as {0}")]
+    UnsupportedMediaType(&'static str),
+    /// No such form (or response).
+    #[error("{0}")]
+    NotFound(String),
+    /// A submission failed validation.
+    #[error("the answers have {} problem(s)", .0.len())]
+    Invalid(Vec<survey::Problem>),
+    /// A form definition failed its checks.
+    #[error("the form definition has {} problem(s)", .0.len())]
+    InvalidForm(Vec<survey::FormProblem>),
+    /// A malformed query parameter or path part.
+    #[error("{0}")]
+    BadRequest(String),
+    /// No or an unknown bearer token.
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// A token without the needed role, or an origin that may not post.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many requests from one client.
+    #[error("too many requests; try again in a minute")]
+    RateLimited,
+    /// The store refuses writes after a failed commit (fail-stop).
+    #[error("storage is unavailable")]
+    Unavailable,
+    /// sled failed.
+    #[error("storage error: {0}")]
+    Storage(#[from] sled::Error),
+    /// A file could not be read or written.
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
+    /// Stored data could not be decoded.
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+}
+
+impl Error {
+    /// The HTTP status for this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Error::MalformedJson(_) | Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Error::NotFound(_) => StatusCode::NOT_FOUND,
+            Error::Invalid(_) | Error::InvalidForm(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Error::Forbidden(_) => StatusCode::FORBIDDEN,
+            Error::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Error::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Storage(_) | Error::Io(_) | Error::Corrupt(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+}
+
+/// The problem+json body.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProblemDetails {
+    /// A URI naming the kind of problem.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What went wrong this time.
+    pub detail: String,
+    /// One entry per field at fault (invalid submissions and forms).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    pub errors: Vec<serde_json::Value>,
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let detail = if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+            "the server could not complete the request; nothing was stored, please try again"
+                .to_owned()
+        } else {
+            self.to_string()
+        };
+        let slug = match &self {
+            Error::MalformedJson(_) => "malformed-json",
+            Error::TooLarge(_) => "too-large",
+            Error::UnsupportedMediaType(_) => "unsupported-media-type",
+            Error::NotFound(_) => "not-found",
+            Error::Invalid(_) => "invalid-answers",
+            Error::InvalidForm(_) => "invalid-form",
+            Error::BadRequest(_) => "bad-request",
+            Error::Unauthorized(_) => "unauthorized",
+            Error::Forbidden(_) => "forbidden",
+            Error::RateLimited => "rate-limited",
+            Error::Unavailable => "unavailable",
+            _ => "server-error",
+        };
+        let errors = match self {
+            Error::Invalid(problems) => problems.iter().map(|p| serde_json::json!(p)).collect(),
+            Error::InvalidForm(problems) => problems.iter().map(|p| serde_json::json!(p)).collect(),
+            _ => Vec::new(),
+        };
+        let body = ProblemDetails {
+            kind: format!("/problems/{slug}"),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail,
+            errors,
+        };
+        let mut res = (status, axum::Json(body)).into_response();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if status == StatusCode::UNAUTHORIZED {
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        res
+    }
+}

@@ -1,0 +1,97 @@
+//! Bearer tokens: random, shown once, stored only as a SHA-256 hash.
+
+use super::AppState;
+use crate::error::{Error, Result};
+use crate::store::Role;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// A new random token: 32 random bytes as 64 hex digits.
+pub fn new_token() -> std::io::Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(std::io::Error::other)?;
+    Ok(hex::encode(bytes))
+}
+
+/// The hash under which a token is stored.
+pub fn hash_token(token: &str) -> [u8; 32] {
+    Sha256::digest(token.trim().as_bytes()).into()
+}
+
+/// A request made with a valid token of at least the analyst role.
+#[derive(Debug, Clone, Copy)]
+pub struct Analyst(pub Role);
+
+/// A request made with a valid admin token.
+#[derive(Debug, Clone, Copy)]
+pub struct Admin;
+
+impl FromRequestParts<AppState> for Analyst {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let value = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .ok_or(Error::Unauthorized(
+                "send an analyst token as Authorization: Bearer <token>",
+            ))?;
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or(Error::Unauthorized(
+                "the Authorization header must be Bearer <token>",
+            ))?;
+        match state.store.token_role(&hash_token(token))? {
+            Some(role) => Ok(Analyst(role)),
+            None => Err(Error::Unauthorized("the token is not known")),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        match Analyst::from_request_parts(parts, state).await? {
+            Analyst(Role::Admin) => Ok(Admin),
+            Analyst(_) => Err(Error::Forbidden("this needs an admin token".into())),
+        }
+    }
+}
+
+/// Body of `POST /api/v1/tokens`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct NewToken {
+    /// `analyst` or `admin`.
+    #[schema(value_type = String, example = "analyst")]
+    pub role: Role,
+}
+
+/// Answer of `POST /api/v1/tokens`: the token, shown this once.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CreatedToken {
+    /// The new token.
+    pub token: String,
+}
+
+/// Creates a token while the server runs (the CLI cannot, sled is locked).
+#[utoipa::path(post, path = "/api/v1/tokens", request_body = NewToken,
+    responses((status = 201, body = CreatedToken), (status = 401), (status = 403)),
+    security(("bearer" = [])))]
+pub async fn create_token(
+    _: Admin,
+    State(state): State<AppState>,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<CreatedToken>)> {
+    let req: NewToken =
+        serde_json::from_slice(&body).map_err(|e| Error::MalformedJson(e.to_string()))?;
+    let token = new_token()?;
+    state.store.add_token(hash_token(&token), req.role)?;
+    Ok((StatusCode::CREATED, Json(CreatedToken { token })))
+}

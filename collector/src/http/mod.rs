@@ -1,0 +1,50 @@
+//! The HTTP layer: routes, extractors and middleware.
+//!
+//! Public routes (forms, submissions, widget, hosted pages) need no account
+//! and answer browsers from each form's allowed origins (CORS). Analyst and
+//! admin routes need a bearer token and are not open to browsers elsewhere.
+
+mod auth;
+mod cors;
+mod forms;
+pub mod openapi;
+mod responses;
+
+pub use auth::{hash_token, new_token};
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::store::Store;
+use axum::routing::{get, post};
+use axum::Router;
+use std::sync::Arc;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// Where forms, responses and tokens live.
+    pub store: Arc<dyn Store>,
+    /// The running configuration.
+    pub config: Arc<Config>,
+}
+
+/// The whole application as a router.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/api/v1/openapi.json", get(openapi::serve))
+        .route("/api/v1/forms", get(forms::list_forms))
+        .route(
+            "/api/v1/forms/{form}",
+            get(forms::get_form).put(forms::publish_form),
+        )
+        .route(
+            "/api/v1/forms/{form}/responses",
+            responses::submit_route(&state.config).get(responses::export),
+        )
+        .route("/api/v1/tokens", post(auth::create_token))
+        .fallback(|| async { Error::NotFound("no such route".into()) })
+        .layer(cors::layer(state.clone()))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}

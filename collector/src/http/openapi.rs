@@ -1,0 +1,39 @@
+//! The OpenAPI document, generated from the handlers' annotations.
+
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Community feedback collector", version = "1",
+         description = "Forms, submissions and analyst exports. Errors are application/problem+json."),
+    paths(super::forms::get_form, super::forms::list_forms, super::forms::publish_form,
+          super::responses::submit, super::responses::export, super::auth::create_token),
+    components(schemas(crate::error::ProblemDetails, super::responses::Accepted, crate::store::FormSummary,
+                       super::auth::NewToken, super::auth::CreatedToken)),
+    modifiers(&Bearer)
+)]
+struct ApiDoc;
+
+struct Bearer;
+
+impl Modify for Bearer {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The document as JSON text.
+pub fn document() -> String {
+    ApiDoc::openapi().to_pretty_json().unwrap_or_default()
+}
+
+/// `GET /api/v1/openapi.json`.
+pub async fn serve() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

@@ -1,0 +1,175 @@
+//! Submissions (public) and the response export (analyst).
+
+use super::auth::Analyst;
+use super::cors::origin_allowed;
+use super::forms::no_form;
+use super::AppState;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::ingest;
+use crate::store::ResponseId;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{post, MethodRouter};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use tower_governor::governor::GovernorConfigBuilder;
+use tower_governor::GovernorLayer;
+
+/// Answer to an accepted submission.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Accepted {
+    /// The response id.
+    pub id: String,
+}
+
+/// `POST /api/v1/forms/{form}/responses`: validates and durably stores a
+/// submission; `201 {id}` once it is on disk, `200 {id}` (same id) for a
+/// retry of a submission already stored.
+#[utoipa::path(post, path = "/api/v1/forms/{form}/responses",
+    params(("form" = String, Path, description = "form id")),
+    request_body(content = Object, content_type = "application/json",
+        description = "{submission_id, answers, location?, channel?, lang?}"),
+    responses((status = 201, body = Accepted, description = "stored durably"),
+              (status = 200, body = Accepted, description = "already stored (retry)"),
+              (status = 400, body = crate::error::ProblemDetails), (status = 403, body = crate::error::ProblemDetails),
+              (status = 404, body = crate::error::ProblemDetails), (status = 413, body = crate::error::ProblemDetails),
+              (status = 415, body = crate::error::ProblemDetails), (status = 422, body = crate::error::ProblemDetails),
+              (status = 429, body = crate::error::ProblemDetails)))]
+pub async fn submit(
+    State(state): State<AppState>,
+    Path(form_id): Path<String>,
+    req: Request,
+) -> Result<Response> {
+    let published = state
+        .store
+        .form(&form_id)
+        .ok_or_else(|| no_form(&form_id))?;
+    let (parts, body) = req.into_parts();
+    if let Some(origin) = parts.headers.get(header::ORIGIN) {
+        if !origin_allowed(&state, &form_id, origin, &parts) {
+            return Err(Error::Forbidden(format!(
+                "pages at {} may not send answers to this form",
+                origin.to_str().unwrap_or("this origin")
+            )));
+        }
+    }
+    let json_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !json_type {
+        return Err(Error::UnsupportedMediaType("application/json"));
+    }
+    let limit = state.config.max_body_bytes;
+    let bytes = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| Error::TooLarge(limit))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| Error::MalformedJson(e.to_string()))?;
+    let valid = survey::validate_json(&published.form, &value).map_err(Error::Invalid)?;
+    let submitted = ingest::record(&state, &published.form, valid).await?;
+    let status = if submitted.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(Accepted {
+            id: submitted.id.to_string(),
+        }),
+    )
+        .into_response())
+}
+
+/// The submission route, behind the per-client limit unless it is 0.
+pub fn submit_route(config: &Config) -> MethodRouter<AppState> {
+    let route = post(submit);
+    if config.rate_limit == 0 {
+        return route;
+    }
+    let per =
+        Duration::from_millis(60_000 / u64::from(config.rate_limit)).max(Duration::from_millis(1));
+    let Some(conf) = GovernorConfigBuilder::default()
+        .period(per)
+        .burst_size(config.rate_limit)
+        .finish()
+    else {
+        return route;
+    };
+    // Forget idle clients now and then, so the table stays small.
+    let limiter = std::sync::Arc::downgrade(conf.limiter());
+    if let Ok(rt) = tokio::runtime::Handle::try_current() {
+        rt.spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                match limiter.upgrade() {
+                    Some(l) => l.retain_recent(),
+                    None => break,
+                }
+            }
+        });
+    }
+    route.layer(GovernorLayer::new(conf).error_handler(|_| Error::RateLimited.into_response()))
+}
+
+/// Query of the export.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ExportQuery {
+    /// Id of the last row already read.
+    pub after: Option<String>,
+    /// Rows per page, 1 to 10000 (default 1000).
+    pub limit: Option<usize>,
+}
+
+/// `GET /api/v1/forms/{form}/responses`: NDJSON, oldest first, cursor-paged.
+#[utoipa::path(get, path = "/api/v1/forms/{form}/responses",
+    params(("form" = String, Path, description = "form id"), ExportQuery),
+    responses((status = 200, description = "one response per line", content_type = "application/x-ndjson"),
+              (status = 401, body = crate::error::ProblemDetails)),
+    security(("bearer" = [])))]
+pub async fn export(
+    _: Analyst,
+    State(state): State<AppState>,
+    Path(form_id): Path<String>,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response> {
+    if state.store.form(&form_id).is_none() {
+        return Err(no_form(&form_id));
+    }
+    let after = match q.after.as_deref() {
+        Some(s) => Some(
+            ResponseId::parse(s)
+                .ok_or_else(|| Error::BadRequest("after must be a response id".into()))?,
+        ),
+        None => None,
+    };
+    let limit = q.limit.unwrap_or(1000);
+    if !(1..=10_000).contains(&limit) {
+        return Err(Error::BadRequest("limit must be from 1 to 10000".into()));
+    }
+    let rows = state.store.responses(&form_id, after, limit)?;
+    let mut body = Vec::with_capacity(rows.len() * 256);
+    for r in &rows {
+        serde_json::to_writer(&mut body, &ingest::export_row(r))
+            .map_err(|e| Error::Corrupt(e.to_string()))?;
+        body.push(b'\n');
+    }
+    let mut res = ([(header::CONTENT_TYPE, "application/x-ndjson")], body).into_response();
+    if rows.len() == limit {
+        if let Some(last) = rows.last().and_then(|r| r.id) {
+            let link = format!(
+                "</api/v1/forms/{form_id}/responses?after={last}&limit={limit}>; rel=\"next\""
+            );
+            if let Ok(v) = HeaderValue::from_str(&link) {
+                res.headers_mut().insert(header::LINK, v);
+            }
+        }
+    }
+    Ok(res)
+}

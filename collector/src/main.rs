@@ -1,0 +1,159 @@
+//! `collector serve | token create | openapi`.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use collector::store::{Role, SledStore, Store};
+use collector::Config;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(version, about = "Community feedback collector")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the forms, the widget and the API.
+    Serve(ServeArgs),
+    /// Manage analyst and admin tokens (with the server stopped).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// TOML configuration file (see collector.example.toml).
+    #[arg(long, env = "COLLECTOR_CONFIG")]
+    config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "COLLECTOR_ADDR")]
+    addr: Option<SocketAddr>,
+    /// sled data folder [default: ./data].
+    #[arg(long, env = "COLLECTOR_DATA")]
+    data: Option<PathBuf>,
+    /// Folder of form JSON files to publish [default: examples/forms].
+    #[arg(long, env = "COLLECTOR_FORMS")]
+    forms: Option<PathBuf>,
+    /// Folder of the built widget [default: dist].
+    #[arg(long, env = "COLLECTOR_DIST")]
+    dist: Option<PathBuf>,
+    /// Submissions per client per minute, 0 = off [default: 30].
+    #[arg(long, env = "COLLECTOR_RATE_LIMIT")]
+    rate_limit: Option<u32>,
+    /// Bot checks on the hosted form [default: on].
+    #[arg(long, env = "COLLECTOR_BOT_CHECKS", value_parser = on_off)]
+    bot_checks: Option<bool>,
+    /// Origins allowed to embed every form (comma-separated).
+    #[arg(long, env = "COLLECTOR_ALLOWED_ORIGINS", value_delimiter = ',')]
+    allowed_origins: Option<Vec<String>>,
+}
+
+fn on_off(s: &str) -> Result<bool, String> {
+    match s {
+        "on" | "true" | "1" => Ok(true),
+        "off" | "false" | "0" => Ok(false),
+        _ => Err("expected on or off".into()),
+    }
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token; it is printed once, as the last line.
+    Create {
+        /// sled data folder.
+        #[arg(long, env = "COLLECTOR_DATA", default_value = "./data")]
+        data: PathBuf,
+        /// Role of the token.
+        #[arg(long, value_enum)]
+        role: Role,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Serve(args) => serve(args),
+        Command::Token {
+            command: TokenCommand::Create { data, role },
+        } => {
+            let store = SledStore::open(&data).with_context(|| {
+                format!(
+                    "cannot open {} (is the server running? then use POST /api/v1/tokens)",
+                    data.display()
+                )
+            })?;
+            let token = collector::http::new_token()?;
+            store.add_token(collector::http::hash_token(&token), role)?;
+            eprintln!("Created a {role:?} token. Keep it secret; it is not shown again:");
+            println!("{token}");
+            Ok(())
+        }
+        Command::Openapi => {
+            println!("{}", collector::http::openapi::document());
+            Ok(())
+        }
+    }
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let mut config = match &args.config {
+        Some(path) => {
+            let (config, unknown) = Config::from_toml_file(path)?;
+            for key in unknown {
+                tracing::warn!(%key, file = %path.display(), "unknown configuration key ignored");
+            }
+            config
+        }
+        None => Config::default(),
+    };
+    if let Some(v) = args.addr {
+        config.addr = v;
+    }
+    if let Some(v) = args.data {
+        config.data = v;
+    }
+    if let Some(v) = args.forms {
+        config.forms = v;
+    }
+    if let Some(v) = args.dist {
+        config.dist = v;
+    }
+    if let Some(v) = args.rate_limit {
+        config.rate_limit = v;
+    }
+    if let Some(v) = args.bot_checks {
+        config.bot_checks = v;
+    }
+    if let Some(v) = args.allowed_origins {
+        config.allowed_origins = v;
+    }
+
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async move {
+        let addr = config.addr;
+        let state = collector::open(config)?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        tracing::info!("listening on http://{}", listener.local_addr()?);
+        collector::serve(listener, state, async {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("stopping");
+        })
+        .await?;
+        anyhow::Ok(())
+    })
+}

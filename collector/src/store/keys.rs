@@ -1,0 +1,176 @@
+//! All key encoding for the sled trees, in one place.
+//!
+//! Keys are a one-byte tag, `0x00` separators around slugs (form ids and
+//! submission ids never contain `0x00`), and big-endian integers so that
+//! byte order is numeric order.
+//!
+//! | tree        | key                                   | value                    |
+//! |-------------|---------------------------------------|--------------------------|
+//! | `meta`      | `schema`                              | u32 schema version       |
+//! | `forms`     | `f 0 form 0 version(u32)`             | form JSON                |
+//! | `tokens`    | sha-256 of the token                  | role JSON                |
+//! | `responses` | `r 0 form 0 ms(u64) seq(u64)`         | response JSON            |
+//! | `responses` | `i 0 form 0 submission_id`            | response id (16 bytes)   |
+//! | `responses` | `o 0 seq(u64) rule`                   | alert JSON (outbox)      |
+//! | `responses` | `m 0 last`                            | last ms(u64) seq(u64)    |
+//!
+//! A response, its idempotency record, its alerts and the `last` marker live
+//! in one tree so that one batch writes them atomically.
+
+use std::fmt;
+
+/// Version of this layout; stored under `meta/schema` on first open.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A response id: arrival time in milliseconds and a global sequence number.
+///
+/// Both only grow, so ids sort in arrival order. Shown as 32 hex digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ResponseId {
+    /// Milliseconds since the Unix epoch when it arrived (never decreasing).
+    pub ms: u64,
+    /// Global write sequence number.
+    pub seq: u64,
+}
+
+impl ResponseId {
+    /// The 16-byte big-endian form used in keys.
+    pub fn to_bytes(self) -> [u8; 16] {
+        let mut b = [0u8; 16];
+        b[..8].copy_from_slice(&self.ms.to_be_bytes());
+        b[8..].copy_from_slice(&self.seq.to_be_bytes());
+        b
+    }
+
+    /// Reads the 16-byte form.
+    pub fn from_bytes(b: &[u8]) -> Option<Self> {
+        let b: &[u8; 16] = b.try_into().ok()?;
+        let ms = u64::from_be_bytes(b[..8].try_into().ok()?);
+        let seq = u64::from_be_bytes(b[8..].try_into().ok()?);
+        Some(ResponseId { ms, seq })
+    }
+
+    /// Parses the 32-hex-digit form.
+    pub fn parse(s: &str) -> Option<Self> {
+        if s.len() != 32 {
+            return None;
+        }
+        let bytes = hex::decode(s).ok()?;
+        Self::from_bytes(&bytes)
+    }
+}
+
+impl fmt::Display for ResponseId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:016x}{:016x}", self.ms, self.seq)
+    }
+}
+
+fn tagged(tag: u8, parts: &[&[u8]]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(2 + parts.iter().map(|p| p.len() + 1).sum::<usize>());
+    k.push(tag);
+    for p in parts {
+        k.push(0);
+        k.extend_from_slice(p);
+    }
+    k
+}
+
+/// `f 0 form 0 version`.
+pub fn form(id: &str, version: u32) -> Vec<u8> {
+    tagged(b'f', &[id.as_bytes(), &version.to_be_bytes()])
+}
+
+/// Prefix of every version of one form: `f 0 form 0`.
+pub fn form_prefix(id: &str) -> Vec<u8> {
+    let mut k = tagged(b'f', &[id.as_bytes()]);
+    k.push(0);
+    k
+}
+
+/// The form id and version of a forms-tree key.
+pub fn parse_form(key: &[u8]) -> Option<(String, u32)> {
+    let rest = key.strip_prefix(b"f\0")?;
+    let (id, version) = rest.split_at(rest.len().checked_sub(5)?);
+    let version = version.strip_prefix(b"\0")?;
+    Some((
+        String::from_utf8(id.to_vec()).ok()?,
+        u32::from_be_bytes(version.try_into().ok()?),
+    ))
+}
+
+/// `r 0 form 0 id`.
+pub fn response(form: &str, id: ResponseId) -> Vec<u8> {
+    tagged(b'r', &[form.as_bytes(), &id.to_bytes()])
+}
+
+/// Prefix of every response to one form.
+pub fn response_prefix(form: &str) -> Vec<u8> {
+    let mut k = tagged(b'r', &[form.as_bytes()]);
+    k.push(0);
+    k
+}
+
+/// The response id at the end of a response key.
+pub fn response_id(key: &[u8]) -> Option<ResponseId> {
+    ResponseId::from_bytes(key.get(key.len().checked_sub(16)?..)?)
+}
+
+/// `i 0 form 0 submission_id`.
+pub fn idempotency(form: &str, submission_id: &str) -> Vec<u8> {
+    tagged(b'i', &[form.as_bytes(), submission_id.as_bytes()])
+}
+
+/// `o 0 seq rule`: an alert waiting to be delivered.
+pub fn outbox(seq: u64, rule: &str) -> Vec<u8> {
+    tagged(b'o', &[&seq.to_be_bytes(), rule.as_bytes()])
+}
+
+/// `m 0 last`: the id of the last response written.
+pub const LAST: &[u8] = b"m\0last";
+
+/// `schema` in the meta tree.
+pub const SCHEMA: &[u8] = b"schema";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_sort_in_arrival_order_as_bytes_and_text() {
+        let a = ResponseId {
+            ms: 1_700_000_000_000,
+            seq: 9,
+        };
+        let b = ResponseId {
+            ms: 1_700_000_000_000,
+            seq: 10,
+        };
+        let c = ResponseId {
+            ms: 1_700_000_000_001,
+            seq: 11,
+        };
+        assert!(response("f", a) < response("f", b) && response("f", b) < response("f", c));
+        assert!(a.to_string() < b.to_string() && b.to_string() < c.to_string());
+        assert_eq!(ResponseId::parse(&c.to_string()), Some(c));
+        assert_eq!(response_id(&response("form", c)), Some(c));
+    }
+
+    #[test]
+    fn form_keys_round_trip_and_do_not_collide_across_ids() {
+        assert_eq!(
+            parse_form(&form("street-feedback", 3)),
+            Some(("street-feedback".into(), 3))
+        );
+        // "a" must not be a prefix match for "ab".
+        assert!(!form("ab", 1).starts_with(&form_prefix("a")));
+        assert!(!response("ab", ResponseId { ms: 1, seq: 1 }).starts_with(&response_prefix("a")));
+    }
+
+    #[test]
+    fn malformed_ids_are_rejected() {
+        for s in ["", "zz", "0123", &"g".repeat(32)] {
+            assert_eq!(ResponseId::parse(s), None);
+        }
+    }
+}

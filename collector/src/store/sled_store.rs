@@ -1,0 +1,396 @@
+//! The sled store, with one commit thread that makes writes durable in groups.
+//!
+//! A submission is one `apply_batch` on the `responses` tree (response,
+//! idempotency record, alerts and the `last` marker together, so it is
+//! atomic) and then waits for the commit thread. That thread loops: take the
+//! newest staged sequence number, `flush()` sled, `sync_data()` sled's data
+//! file (sled 0.34's flush ends at `sync_file_range`, which leaves the data
+//! in the disk's volatile cache), then wake every request up to that number.
+//! All requests that arrive during one flush share the next one.
+//!
+//! Readers only see responses up to the durable sequence number, so an
+//! export never shows a response that a crash could still take back.
+
+use super::keys::{self, ResponseId};
+use super::{Alert, BoxFuture, FormSummary, Published, Role, Store, StoredResponse, Submitted};
+use crate::error::{Error, Result};
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+use survey::Form;
+use tokio::sync::watch;
+
+/// sled, opened in a data folder.
+pub struct SledStore {
+    db: sled::Db,
+    forms_tree: sled::Tree,
+    responses: sled::Tree,
+    tokens: sled::Tree,
+    /// Current version of every form, ready to serve.
+    current: RwLock<HashMap<String, Arc<Published>>>,
+    /// Serialises id allocation and the batch write, so keys are inserted
+    /// in order and an idempotency check cannot race its own insert.
+    writer: Mutex<ResponseId>,
+    commit: Arc<Commit>,
+    data_file: Arc<File>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Shared state between writers and the commit thread.
+struct Commit {
+    /// Highest sequence number written to sled (maybe not yet durable).
+    staged: AtomicU64,
+    /// Set when the store closes.
+    closing: AtomicBool,
+    lock: Mutex<()>,
+    wake: Condvar,
+    /// Highest durable sequence number; `Err` once a commit failed.
+    durable: watch::Sender<Result<u64, ()>>,
+}
+
+impl SledStore {
+    /// Opens (or creates) the store in `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        std::fs::create_dir_all(path)?;
+        let db = sled::Config::new().path(path).open()?;
+        let meta = db.open_tree("meta")?;
+        match meta.get(keys::SCHEMA)? {
+            None => {
+                meta.insert(keys::SCHEMA, &keys::SCHEMA_VERSION.to_be_bytes())?;
+            }
+            Some(v) if v.as_ref() == keys::SCHEMA_VERSION.to_be_bytes() => {}
+            Some(v) => {
+                return Err(Error::Corrupt(format!(
+                    "data folder has schema {:?}, this collector reads {}",
+                    v.as_ref(),
+                    keys::SCHEMA_VERSION
+                )))
+            }
+        }
+        let forms_tree = db.open_tree("forms")?;
+        let responses = db.open_tree("responses")?;
+        let tokens = db.open_tree("tokens")?;
+
+        let last = match responses.get(keys::LAST)? {
+            Some(v) => {
+                ResponseId::from_bytes(&v).ok_or_else(|| Error::Corrupt("last marker".into()))?
+            }
+            None => ResponseId { ms: 0, seq: 0 },
+        };
+
+        let mut current = HashMap::new();
+        for item in forms_tree.iter() {
+            let (k, v) = item?;
+            let (id, _) = keys::parse_form(&k).ok_or_else(|| Error::Corrupt("form key".into()))?;
+            let form: Form =
+                serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?;
+            // Keys sort by version, so the last one seen is the current one.
+            current.insert(id, Arc::new(Published::new(form)));
+        }
+
+        let data_file = Arc::new(File::open(path.join("db"))?);
+        let (tx, _) = watch::channel(Ok(last.seq));
+        let commit = Arc::new(Commit {
+            staged: AtomicU64::new(last.seq),
+            closing: AtomicBool::new(false),
+            lock: Mutex::new(()),
+            wake: Condvar::new(),
+            durable: tx,
+        });
+        let thread = {
+            let commit = commit.clone();
+            let db = db.clone();
+            let data_file = data_file.clone();
+            std::thread::Builder::new()
+                .name("sled-commit".into())
+                .spawn(move || commit_loop(&commit, &db, &data_file))?
+        };
+        Ok(SledStore {
+            db,
+            forms_tree,
+            responses,
+            tokens,
+            current: RwLock::new(current),
+            writer: Mutex::new(last),
+            commit,
+            data_file,
+            thread: Some(thread),
+        })
+    }
+
+    /// Flushes and syncs outside the group-commit path (rare writes).
+    fn sync_now(&self) -> Result<()> {
+        self.db.flush()?;
+        self.data_file.sync_data()?;
+        Ok(())
+    }
+
+    fn durable_seq(&self) -> Result<u64> {
+        (*self.commit.durable.borrow()).map_err(|()| Error::Unavailable)
+    }
+}
+
+fn commit_loop(commit: &Commit, db: &sled::Db, data_file: &File) {
+    let mut durable = commit.staged.load(Ordering::Acquire);
+    loop {
+        let target = {
+            let mut guard = commit.lock.lock().unwrap_or_else(|e| e.into_inner());
+            loop {
+                let staged = commit.staged.load(Ordering::Acquire);
+                if staged > durable {
+                    break staged;
+                }
+                if commit.closing.load(Ordering::Acquire) {
+                    return;
+                }
+                guard = commit.wake.wait(guard).unwrap_or_else(|e| e.into_inner());
+            }
+        };
+        // Everything staged up to `target` was applied to sled before
+        // `staged` was raised, so this flush covers it.
+        let result = db
+            .flush()
+            .map_err(std::io::Error::other)
+            .and_then(|_| data_file.sync_data());
+        match result {
+            Ok(()) => {
+                durable = target;
+                let _ = commit.durable.send_replace(Ok(durable));
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "commit failed; refusing further writes");
+                let _ = commit.durable.send_replace(Err(()));
+                return;
+            }
+        }
+    }
+}
+
+impl Drop for SledStore {
+    fn drop(&mut self) {
+        {
+            let _g = self.commit.lock.lock().unwrap_or_else(|e| e.into_inner());
+            self.commit.closing.store(true, Ordering::Release);
+            self.commit.wake.notify_all();
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        if let Err(e) = self.db.flush() {
+            tracing::error!(error = %e, "final flush failed");
+        }
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Two forms are the same content if they differ at most in version.
+fn same_content(a: &Form, b: &Form) -> bool {
+    let mut b = b.clone();
+    b.version = a.version;
+    *a == b
+}
+
+impl Store for SledStore {
+    fn publish(&self, mut form: Form) -> Result<Arc<Published>> {
+        if let Err(problems) = survey::check_form(&form) {
+            return Err(Error::InvalidForm(problems));
+        }
+        let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(cur) = current.get(&form.id) {
+            if same_content(&cur.form, &form) {
+                return Ok(cur.clone());
+            }
+            form.version = cur.form.version + 1;
+        }
+        let json = serde_json::to_vec(&form).map_err(|e| Error::Corrupt(e.to_string()))?;
+        self.forms_tree
+            .insert(keys::form(&form.id, form.version), json)?;
+        self.sync_now()?;
+        let published = Arc::new(Published::new(form));
+        current.insert(published.form.id.clone(), published.clone());
+        Ok(published)
+    }
+
+    fn form(&self, id: &str) -> Option<Arc<Published>> {
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(id)
+            .cloned()
+    }
+
+    fn forms(&self) -> Result<Vec<FormSummary>> {
+        let current = self
+            .current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let durable = self.durable_seq()?;
+        let mut out: Vec<FormSummary> = current
+            .values()
+            .map(|p| {
+                let responses = self
+                    .responses
+                    .scan_prefix(keys::response_prefix(&p.form.id))
+                    .keys()
+                    .filter_map(|k| k.ok().and_then(|k| keys::response_id(&k)))
+                    .filter(|id| id.seq <= durable)
+                    .count() as u64;
+                FormSummary {
+                    id: p.form.id.clone(),
+                    version: p.form.version,
+                    title: p
+                        .form
+                        .title
+                        .get(&p.form.default_lang, &p.form.default_lang)
+                        .to_owned(),
+                    responses,
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(out)
+    }
+
+    fn submit<'a>(
+        &'a self,
+        form: &'a Form,
+        mut response: StoredResponse,
+        submission_id: &'a str,
+        alerts: Vec<String>,
+    ) -> BoxFuture<'a, Result<Submitted>> {
+        Box::pin(async move {
+            let mut rx = self.commit.durable.subscribe();
+            if rx.borrow().is_err() {
+                return Err(Error::Unavailable);
+            }
+            let idem_key = keys::idempotency(&form.id, submission_id);
+            let outcome = {
+                let mut last = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(existing) = self.responses.get(&idem_key)? {
+                    let id = ResponseId::from_bytes(&existing)
+                        .ok_or_else(|| Error::Corrupt("idempotency record".into()))?;
+                    Submitted { id, created: false }
+                } else {
+                    let id = ResponseId {
+                        ms: now_ms().max(last.ms),
+                        seq: last.seq + 1,
+                    };
+                    response.received_ms = id.ms;
+                    let value =
+                        serde_json::to_vec(&response).map_err(|e| Error::Corrupt(e.to_string()))?;
+                    let mut batch = sled::Batch::default();
+                    batch.insert(keys::response(&form.id, id), value);
+                    batch.insert(idem_key, &id.to_bytes());
+                    batch.insert(keys::LAST, &id.to_bytes());
+                    for rule in alerts {
+                        let alert = Alert {
+                            form: form.id.clone(),
+                            response: id.to_string(),
+                            raised_ms: id.ms,
+                            rule,
+                        };
+                        let v = serde_json::to_vec(&alert)
+                            .map_err(|e| Error::Corrupt(e.to_string()))?;
+                        batch.insert(keys::outbox(id.seq, &alert.rule), v);
+                    }
+                    self.responses.apply_batch(batch)?;
+                    *last = id;
+                    self.commit.staged.store(id.seq, Ordering::Release);
+                    Submitted { id, created: true }
+                }
+            };
+            {
+                let _g = self.commit.lock.lock().unwrap_or_else(|e| e.into_inner());
+                self.commit.wake.notify_one();
+            }
+            let seq = outcome.id.seq;
+            let state = rx
+                .wait_for(|d| d.map_or(true, |d| d >= seq))
+                .await
+                .map_err(|_| Error::Unavailable)?;
+            match *state {
+                Ok(_) => Ok(outcome),
+                Err(()) => Err(Error::Unavailable),
+            }
+        })
+    }
+
+    fn responses(
+        &self,
+        form: &str,
+        after: Option<ResponseId>,
+        limit: usize,
+    ) -> Result<Vec<StoredResponse>> {
+        let durable = self.durable_seq()?;
+        let prefix = keys::response_prefix(form);
+        let start = match after {
+            // The next key after `after`: append a byte.
+            Some(id) => {
+                let mut k = keys::response(form, id);
+                k.push(0);
+                k
+            }
+            None => prefix.clone(),
+        };
+        let mut out = Vec::new();
+        for item in self.responses.range(start..) {
+            let (k, v) = item?;
+            if !k.starts_with(&prefix) || out.len() >= limit {
+                break;
+            }
+            let id = keys::response_id(&k).ok_or_else(|| Error::Corrupt("response key".into()))?;
+            if id.seq > durable {
+                continue;
+            }
+            let mut r: StoredResponse =
+                serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?;
+            r.id = Some(id);
+            r.form = form.to_owned();
+            out.push(r);
+        }
+        Ok(out)
+    }
+
+    fn add_token(&self, hash: [u8; 32], role: Role) -> Result<()> {
+        let v = serde_json::to_vec(&role).map_err(|e| Error::Corrupt(e.to_string()))?;
+        self.tokens.insert(hash, v)?;
+        self.sync_now()
+    }
+
+    fn token_role(&self, hash: &[u8; 32]) -> Result<Option<Role>> {
+        match self.tokens.get(hash)? {
+            Some(v) => Ok(Some(
+                serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?,
+            )),
+            None => Ok(None),
+        }
+    }
+
+    fn pending_alerts(&self, limit: usize) -> Result<Vec<Alert>> {
+        let durable = self.durable_seq()?;
+        let mut out = Vec::new();
+        for item in self.responses.scan_prefix(b"o\0").take(limit) {
+            let (k, v) = item?;
+            let seq = k
+                .get(2..10)
+                .and_then(|b| b.try_into().ok())
+                .map(u64::from_be_bytes)
+                .unwrap_or(u64::MAX);
+            if seq > durable {
+                break;
+            }
+            out.push(serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?);
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,148 @@
+//! Starting a real collector for a test.
+
+use collector::store::Role;
+use collector::{AppState, Config};
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use tokio::sync::oneshot;
+
+pub const ORIGIN: &str = "https://partner.example";
+
+pub fn fixture_forms() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/forms")
+}
+
+pub fn config(data: &Path) -> Config {
+    Config {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        data: data.to_path_buf(),
+        forms: fixture_forms(),
+        rate_limit: 0,
+        bot_checks: false,
+        ..Config::default()
+    }
+}
+
+/// A collector serving on 127.0.0.1:<random port>.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub client: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Server {
+    pub async fn start(config: Config) -> Server {
+        let state = collector::open(config).expect("open collector");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = oneshot::channel();
+        let task = tokio::spawn(collector::serve(listener, state.clone(), async {
+            let _ = rx.await;
+        }));
+        let task = tokio::spawn(async move {
+            task.await.unwrap().unwrap();
+        });
+        Server {
+            addr,
+            state,
+            client: reqwest::Client::new(),
+            stop: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Stops serving and waits until the store is closed.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            t.await.unwrap();
+        }
+        // The store closes when the last handle to it goes.
+        let store = self.state.store.clone();
+        drop(self);
+        assert_eq!(
+            std::sync::Arc::strong_count(&store),
+            1,
+            "store still shared after stop"
+        );
+    }
+
+    pub fn token(&self, role: Role) -> String {
+        let t = collector::http::new_token().unwrap();
+        self.state
+            .store
+            .add_token(collector::http::hash_token(&t), role)
+            .unwrap();
+        t
+    }
+
+    pub async fn submit(&self, form: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/api/v1/forms/{form}/responses")))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Every exported row of a form, following the cursor.
+    pub async fn export_all(&self, form: &str, token: &str) -> Vec<Value> {
+        let mut rows = Vec::new();
+        let mut after = String::new();
+        loop {
+            let mut url = self.url(&format!("/api/v1/forms/{form}/responses?limit=50"));
+            if !after.is_empty() {
+                url.push_str(&format!("&after={after}"));
+            }
+            let res = self
+                .client
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+            let text = res.text().await.unwrap();
+            let page: Vec<Value> = text
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect();
+            if page.is_empty() {
+                return rows;
+            }
+            after = page.last().unwrap()["id"].as_str().unwrap().to_owned();
+            rows.extend(page);
+        }
+    }
+}
+
+pub fn uuid(n: u128) -> String {
+    let h = format!("{n:032x}");
+    format!(
+        "{}-{}-4{}-8{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[13..16],
+        &h[17..20],
+        &h[20..32]
+    )
+}
+
+pub fn valid_submission(n: u128) -> Value {
+    json!({
+        "submission_id": uuid(n),
+        "answers": {"who": "worker", "safe": 2, "why_unsafe": "dark alley", "priorities": ["asb", "theft"]},
+        "location": "bank",
+        "channel": "qr",
+        "lang": "pl"
+    })
+}

@@ -1,0 +1,188 @@
+//! Bad input: each gets problem+json with a specific message, and nothing
+//! is stored.
+
+use crate::common::*;
+use collector::store::Role;
+use serde_json::{json, Value};
+
+async fn problem(res: reqwest::Response, status: u16) -> Value {
+    assert_eq!(res.status().as_u16(), status);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"], status);
+    assert!(!body["detail"].as_str().unwrap().is_empty());
+    body
+}
+
+#[tokio::test]
+async fn each_bad_request_gets_its_own_status_and_nothing_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(config(dir.path())).await;
+    let url = s.url("/api/v1/forms/mini/responses");
+
+    let res = s
+        .client
+        .post(&url)
+        .header("content-type", "application/json")
+        .body("{\"submission_id\": ")
+        .send()
+        .await
+        .unwrap();
+    let p = problem(res, 400).await;
+    assert!(
+        p["detail"].as_str().unwrap().contains("not valid JSON"),
+        "{p}"
+    );
+
+    let p = problem(s.submit("no-such-form", &valid_submission(1)).await, 404).await;
+    assert!(p["detail"].as_str().unwrap().contains("no-such-form"));
+
+    let big = json!({"submission_id": uuid(2), "answers": {"why_unsafe": "x".repeat(70_000)}});
+    problem(s.submit("mini", &big).await, 413).await;
+
+    let res = s
+        .client
+        .post(&url)
+        .header("content-type", "text/plain")
+        .body(valid_submission(3).to_string())
+        .send()
+        .await
+        .unwrap();
+    let p = problem(res, 415).await;
+    assert!(p["detail"].as_str().unwrap().contains("application/json"));
+
+    let res = s
+        .client
+        .post(&url)
+        .body(valid_submission(3).to_string())
+        .send()
+        .await
+        .unwrap();
+    problem(res, 415).await;
+
+    // Invalid answers: every question at fault is listed with its code.
+    let bad = json!({
+        "submission_id": "not-a-uuid",
+        "answers": {"safe": 9, "priorities": ["asb", "theft", "drugs"], "why_unsafe": "x", "nope": 1},
+        "location": "mars"
+    });
+    let p = problem(s.submit("mini", &bad).await, 422).await;
+    let mut got: Vec<(String, String)> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap().to_owned(),
+                e["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            ("location".into(), "invalid".into()),
+            ("nope".into(), "unknown_question".into()),
+            ("priorities".into(), "too_many".into()),
+            ("safe".into(), "out_of_range".into()),
+            ("submission_id".into(), "invalid".into()),
+            ("who".into(), "required".into()),
+            // `safe` is invalid, so the follow-up was not shown.
+            ("why_unsafe".into(), "not_shown".into()),
+        ]
+    );
+    let who = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["field"] == "who")
+        .unwrap();
+    assert_eq!(who["message"], "Select an answer for ‘Who are you?’");
+
+    let p = problem(s.submit("mini", &json!([1, 2])).await, 422).await;
+    assert_eq!(p["errors"][0]["field"], "body");
+
+    let token = s.token(Role::Analyst);
+    let rows = s.export_all("mini", &token).await;
+    assert!(rows.is_empty(), "nothing half-written: {rows:?}");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn tokens_missing_unknown_or_weak_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(config(dir.path())).await;
+    let url = s.url("/api/v1/forms/mini/responses");
+
+    let res = s.client.get(&url).send().await.unwrap();
+    assert_eq!(res.headers()["www-authenticate"], "Bearer");
+    problem(res, 401).await;
+    problem(
+        s.client
+            .get(&url)
+            .bearer_auth("0".repeat(64))
+            .send()
+            .await
+            .unwrap(),
+        401,
+    )
+    .await;
+    problem(
+        s.client
+            .get(&url)
+            .header("authorization", "Basic abc")
+            .send()
+            .await
+            .unwrap(),
+        401,
+    )
+    .await;
+    problem(
+        s.client.get(s.url("/api/v1/forms")).send().await.unwrap(),
+        401,
+    )
+    .await;
+
+    let analyst = s.token(Role::Analyst);
+    let res = s
+        .client
+        .post(s.url("/api/v1/tokens"))
+        .bearer_auth(&analyst)
+        .json(&json!({"role": "admin"}))
+        .send()
+        .await
+        .unwrap();
+    problem(res, 403).await;
+
+    let res = s
+        .client
+        .get(s.url("/api/v1/forms/mini/responses?after=zzz"))
+        .bearer_auth(&analyst)
+        .send()
+        .await
+        .unwrap();
+    problem(res, 400).await;
+    let res = s
+        .client
+        .get(s.url("/api/v1/forms/mini/responses?limit=0"))
+        .bearer_auth(&analyst)
+        .send()
+        .await
+        .unwrap();
+    problem(res, 400).await;
+    let res = s
+        .client
+        .get(s.url("/api/v1/forms/ghost/responses"))
+        .bearer_auth(&analyst)
+        .send()
+        .await
+        .unwrap();
+    problem(res, 404).await;
+    problem(
+        s.client.get(s.url("/no/such/route")).send().await.unwrap(),
+        404,
+    )
+    .await;
+    s.stop().await;
+}

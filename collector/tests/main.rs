@@ -1,0 +1,8 @@
+//! Collector integration tests: a real sled database in a temp dir, the
+//! real router over a real socket on 127.0.0.1.
+
+mod api;
+mod common;
+mod durability;
+mod errors;
+mod store_conformance;

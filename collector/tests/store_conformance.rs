@@ -1,0 +1,112 @@
+//! The conformance suite every `Store` implementation must pass; run here
+//! against sled in a temp dir.
+
+use crate::common::*;
+use collector::store::{Role, SledStore, Store, StoredResponse};
+use std::collections::BTreeMap;
+use survey::{Answer, Form};
+
+fn mini() -> Form {
+    serde_json::from_str(&std::fs::read_to_string(fixture_forms().join("mini.json")).unwrap())
+        .unwrap()
+}
+
+fn response(form: &Form, safe: i64) -> StoredResponse {
+    let mut answers = BTreeMap::new();
+    answers.insert("who".to_owned(), Answer::Text("resident".into()));
+    answers.insert("safe".to_owned(), Answer::Number(safe));
+    StoredResponse {
+        id: None,
+        form: form.id.clone(),
+        version: form.version,
+        received_ms: 0,
+        location: Some("aldgate".into()),
+        channel: "embed".into(),
+        lang: "en".into(),
+        answers,
+        coding: BTreeMap::new(),
+    }
+}
+
+async fn conformance(store: &dyn Store) {
+    // Publishing: versions only grow, identical content is no new version.
+    let form = store.publish(mini()).unwrap();
+    assert_eq!(form.form.version, 1);
+    assert_eq!(store.publish(mini()).unwrap().form.version, 1);
+    let mut changed = mini();
+    changed.title = "Changed".into();
+    let form = store.publish(changed).unwrap();
+    assert_eq!(form.form.version, 2);
+    assert_eq!(store.form("mini").unwrap().form.version, 2);
+    assert!(store.form("nope").is_none());
+    let mut broken = mini();
+    broken.default_lang = "xx".into();
+    assert!(
+        store.publish(broken).is_err(),
+        "an invalid form is not published"
+    );
+
+    // Submissions: ids grow, retries are stored once, alerts go with them.
+    let f = &form.form;
+    let a = store
+        .submit(f, response(f, 1), &uuid(1), vec!["very-unsafe".into()])
+        .await
+        .unwrap();
+    let b = store
+        .submit(f, response(f, 4), &uuid(2), vec![])
+        .await
+        .unwrap();
+    let again = store
+        .submit(f, response(f, 5), &uuid(1), vec!["very-unsafe".into()])
+        .await
+        .unwrap();
+    assert!(a.created && b.created && !again.created);
+    assert_eq!(again.id, a.id);
+    assert!(b.id > a.id);
+
+    let all = store.responses("mini", None, 100).unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0].id, Some(a.id));
+    assert_eq!(
+        all[0].answers["safe"],
+        Answer::Number(1),
+        "the first answers are kept on retry"
+    );
+    assert!(all[0].received_ms > 0);
+    assert_eq!(store.responses("mini", Some(a.id), 100).unwrap().len(), 1);
+    assert_eq!(store.responses("mini", Some(b.id), 100).unwrap().len(), 0);
+    assert_eq!(store.responses("mini", None, 1).unwrap().len(), 1);
+    assert!(store.responses("other", None, 100).unwrap().is_empty());
+
+    let alerts = store.pending_alerts(10).unwrap();
+    assert_eq!(alerts.len(), 1, "one alert, not one per retry");
+    assert_eq!(alerts[0].rule, "very-unsafe");
+    assert_eq!(alerts[0].response, a.id.to_string());
+
+    let forms = store.forms().unwrap();
+    assert_eq!(forms.len(), 1);
+    assert_eq!(forms[0].responses, 2);
+
+    // Tokens: only hashes are stored; roles come back.
+    let t = collector::http::new_token().unwrap();
+    assert_eq!(t.len(), 64);
+    store
+        .add_token(collector::http::hash_token(&t), Role::Admin)
+        .unwrap();
+    assert_eq!(
+        store.token_role(&collector::http::hash_token(&t)).unwrap(),
+        Some(Role::Admin)
+    );
+    assert_eq!(store.token_role(&[0; 32]).unwrap(), None);
+}
+
+#[tokio::test]
+async fn sled_store_conforms() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
+    conformance(&store).await;
+    drop(store);
+    // And the token hash is all that is on disk.
+    let db_bytes: Vec<u8> = std::fs::read(dir.path().join("db")).unwrap_or_default();
+    assert!(!db_bytes.is_empty());
+}
