@@ -5,4 +5,5 @@ mod api;
 mod common;
 mod durability;
 mod errors;
+mod examples;
 mod store_conformance;

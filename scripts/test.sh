@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs every check and test: formatting, lints, the widget build, the native
+# tests (shared crate, analysis with VADER's reference data, collector, end
+# to end in headless Chromium) and the widget's component tests in
+# headless Chromium. Installs what is missing first (scripts/setup.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+step "setup"
+scripts/setup.sh
+
+step "format"
+cargo fmt --all --check
+
+step "lints"
+cargo clippy --workspace --exclude widget --all-targets -- -D warnings
+cargo clippy -p widget --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+step "VADER reference data (pinned, checksummed)"
+analysis/scripts/fetch-vader-ground-truth.sh
+export VADER_DATA_DIR="$PWD/target/vader-data"
+
+step "widget build"
+scripts/build-widget.sh
+
+step "generated files match what is committed"
+cargo run -q -p collector -- openapi > target/openapi.json
+if ! diff -u collector/openapi.json target/openapi.json; then
+  echo "collector/openapi.json is stale: run 'cargo run -p collector -- openapi > collector/openapi.json'" >&2
+  exit 1
+fi
+
+step "native tests (survey, analysis, collector, end to end)"
+cargo test --workspace --exclude widget
+
+step "widget component tests in headless Chromium"
+CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} cargo test -p widget --target wasm32-unknown-unknown
