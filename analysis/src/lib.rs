@@ -20,10 +20,12 @@ mod text;
 
 pub mod sentiment;
 pub mod stats;
+pub mod suppress;
 pub mod themes;
 
 pub use sentiment::{Label, Lexicon, Scorer, Sentiment, DOMAIN_LEXICON_VERSION};
 pub use stats::{wilson, ControlChart, FiscalQuarter, Period, Proportion, ScaleSummary};
+pub use suppress::{Protected, Table};
 pub use themes::Coder;
 
 /// What can go wrong in this crate.

@@ -1,0 +1,606 @@
+//! Small-cell suppression for tables shared beyond analysts.
+//!
+//! Primary suppression hides every published count under the threshold
+//! (default 10), totals included. Secondary suppression then stops those
+//! counts being worked back out from what is still shown: each published
+//! total is the sum of its row or column, so a row with one hidden cell
+//! gives it away by subtraction, and so can a chain of rows and columns
+//! whose equations combine. The table's totals define linear equations;
+//! a hidden count is disclosed exactly when it is a linear consequence of
+//! the shown ones (checked by elimination), or when the hidden counts of a
+//! line must all be 0 because the shown ones already make up its total.
+//! While some hidden count is disclosed, the smallest shown count on its
+//! row or column (cells before totals) is hidden too, and the check runs
+//! again until nothing is disclosed.
+//!
+//! Totals are taken as the sums of their cells, so a table must partition
+//! its respondents (a single-choice question, or one option of a multiple
+//! choice counted as chose / did not choose). Suppression stops exact
+//! recovery; it does not stop narrow bounds from non-negativity in every
+//! case, which is why the threshold itself should stay conservative.
+
+use serde::{Deserialize, Serialize};
+
+/// Counts under this are hidden unless a caller chooses another threshold.
+pub const DEFAULT_THRESHOLD: u64 = 10;
+
+/// A table of counts, with the totals that will be published beside it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Table {
+    /// Counts by row, then column; every row has the same length.
+    pub cells: Vec<Vec<u64>>,
+    /// Whether each row's total is published (a last column).
+    pub row_totals: bool,
+    /// Whether each column's total is published (a last row).
+    pub column_totals: bool,
+}
+
+/// Whether a count is shown, and if not, why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Published.
+    Shown,
+    /// Hidden: under the threshold.
+    Primary,
+    /// Hidden: it would have let a hidden count be worked out.
+    Secondary,
+}
+
+/// A table after suppression, with its totals laid out as an extra last
+/// column (row totals) and an extra last row (column totals); the corner is
+/// the grand total when both are published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Protected {
+    /// The counts as published: `None` where hidden.
+    pub values: Vec<Vec<Option<u64>>>,
+    /// Why each count is shown or hidden, in the same layout.
+    pub status: Vec<Vec<Status>>,
+}
+
+impl Table {
+    /// A one-way table: one row of counts with its total.
+    pub fn one_way(counts: Vec<u64>) -> Table {
+        Table {
+            cells: vec![counts],
+            row_totals: true,
+            column_totals: false,
+        }
+    }
+
+    /// A two-way table with row, column and grand totals.
+    pub fn two_way(cells: Vec<Vec<u64>>) -> Table {
+        Table {
+            cells,
+            row_totals: true,
+            column_totals: true,
+        }
+    }
+
+    /// Suppresses with the [`DEFAULT_THRESHOLD`].
+    pub fn suppress(&self) -> Protected {
+        self.suppress_below(DEFAULT_THRESHOLD)
+    }
+
+    /// Suppresses every count under `threshold`, then whatever else is
+    /// needed so no hidden count can be recovered exactly.
+    ///
+    /// Panics if the rows differ in length.
+    pub fn suppress_below(&self, threshold: u64) -> Protected {
+        let grid = Grid::new(self);
+        let mut status: Vec<Status> = grid
+            .values
+            .iter()
+            .map(|&v| {
+                if v < threshold {
+                    Status::Primary
+                } else {
+                    Status::Shown
+                }
+            })
+            .collect();
+        while let Some(k) = grid.disclosed(&status) {
+            match grid.next_to_hide(k, &status) {
+                Some(j) => status[j] = Status::Secondary,
+                None => break, // everything around it is hidden already
+            }
+        }
+        let (rows, cols) = (grid.rows, grid.cols);
+        Protected {
+            values: (0..rows)
+                .map(|r| {
+                    (0..cols)
+                        .map(|c| {
+                            let k = r * cols + c;
+                            (status[k] == Status::Shown).then_some(grid.values[k])
+                        })
+                        .collect()
+                })
+                .collect(),
+            status: status.chunks(cols).map(<[Status]>::to_vec).collect(),
+        }
+    }
+}
+
+/// The table with its totals as one row-major grid, and the lines (rows or
+/// columns whose last entry is the sum of the others) that tie it together.
+struct Grid {
+    rows: usize,
+    cols: usize,
+    values: Vec<u64>,
+    /// Whether an entry is a total (hidden only when nothing else will do).
+    is_total: Vec<bool>,
+    /// Each line as entry indices; the last one is the total.
+    lines: Vec<Vec<usize>>,
+}
+
+impl Grid {
+    fn new(t: &Table) -> Grid {
+        let r0 = t.cells.len();
+        let c0 = t.cells.first().map_or(0, Vec::len);
+        assert!(
+            t.cells.iter().all(|r| r.len() == c0),
+            "every row of a table has the same length"
+        );
+        let rows = r0 + usize::from(t.column_totals);
+        let cols = c0 + usize::from(t.row_totals);
+        let mut values = vec![0u64; rows * cols];
+        let mut is_total = vec![false; rows * cols];
+        for r in 0..rows {
+            for c in 0..cols {
+                let k = r * cols + c;
+                let rr: Vec<usize> = if r < r0 { vec![r] } else { (0..r0).collect() };
+                let cc: Vec<usize> = if c < c0 { vec![c] } else { (0..c0).collect() };
+                values[k] = rr
+                    .iter()
+                    .flat_map(|&i| cc.iter().map(move |&j| (i, j)))
+                    .map(|(i, j)| t.cells[i][j])
+                    .sum();
+                is_total[k] = r >= r0 || c >= c0;
+            }
+        }
+        let mut lines = Vec::new();
+        if t.row_totals {
+            lines.extend((0..rows).map(|r| (0..cols).map(|c| r * cols + c).collect()));
+        }
+        if t.column_totals {
+            lines.extend((0..cols).map(|c| (0..rows).map(|r| r * cols + c).collect()));
+        }
+        Grid {
+            rows,
+            cols,
+            values,
+            is_total,
+            lines,
+        }
+    }
+
+    /// A hidden entry that can be recovered exactly, if there is one.
+    fn disclosed(&self, status: &[Status]) -> Option<usize> {
+        let hidden: Vec<usize> = (0..status.len())
+            .filter(|&k| status[k] != Status::Shown)
+            .collect();
+        // Non-negativity: when a line's total is shown and its shown parts
+        // already make it up, every hidden part must be 0.
+        for line in &self.lines {
+            let (&total, parts) = line.split_last().expect("a line has a total");
+            if status[total] != Status::Shown {
+                continue;
+            }
+            let hid: Vec<usize> = parts
+                .iter()
+                .copied()
+                .filter(|&k| status[k] != Status::Shown)
+                .collect();
+            if !hid.is_empty() && hid.iter().all(|&k| self.values[k] == 0) {
+                return hid.first().copied();
+            }
+        }
+        // Linear disclosure: the equations restricted to the hidden
+        // entries, in reduced row echelon form; an entry is determined when
+        // its pivot row has no other non-zero.
+        let col_of = |k: usize| hidden.iter().position(|&h| h == k);
+        let mut m: Vec<Vec<f64>> = self
+            .lines
+            .iter()
+            .map(|line| {
+                let mut row = vec![0.0; hidden.len()];
+                let last = line.len() - 1;
+                for (i, &k) in line.iter().enumerate() {
+                    if let Some(c) = col_of(k) {
+                        row[c] += if i == last { -1.0 } else { 1.0 };
+                    }
+                }
+                row
+            })
+            .collect();
+        let pivots = rref(&mut m, hidden.len());
+        for (r, &p) in pivots.iter().enumerate() {
+            if m[r]
+                .iter()
+                .enumerate()
+                .all(|(c, &v)| c == p || v.abs() < EPS)
+            {
+                return Some(hidden[p]);
+            }
+        }
+        None
+    }
+
+    /// The entry to hide so that `k` is no longer given away, from the
+    /// shown entries on a line through `k`: cells before totals, then
+    /// entries whose other line already has a hidden entry (hiding them
+    /// closes a loop, the pattern that stops differencing with the fewest
+    /// extra cells), then the smallest; never a 0 to protect a hidden 0.
+    /// Failing all that, the smallest shown entry anywhere.
+    fn next_to_hide(&self, k: usize, status: &[Status]) -> Option<usize> {
+        let shown = |j: &usize| status[*j] == Status::Shown;
+        let hidden_on = |line: &Vec<usize>| line.iter().any(|&i| status[i] != Status::Shown);
+        let closes = |j: usize| {
+            self.lines
+                .iter()
+                .any(|l| l.contains(&j) && !l.contains(&k) && hidden_on(l))
+        };
+        let key = |j: &usize| {
+            (
+                self.values[*j] == 0,
+                self.is_total[*j],
+                !closes(*j),
+                self.values[*j],
+                *j,
+            )
+        };
+        let near = self
+            .lines
+            .iter()
+            .filter(|l| l.contains(&k))
+            .flatten()
+            .copied()
+            .filter(shown)
+            .min_by_key(key);
+        near.or_else(|| (0..status.len()).filter(shown).min_by_key(key))
+    }
+}
+
+const EPS: f64 = 1e-9;
+
+/// Reduces `m` (with `cols` columns) to reduced row echelon form in place;
+/// returns the pivot column of each non-zero row, in row order.
+fn rref(m: &mut [Vec<f64>], cols: usize) -> Vec<usize> {
+    let mut pivots = Vec::new();
+    let mut r = 0;
+    for c in 0..cols {
+        if r == m.len() {
+            break;
+        }
+        let Some(p) = (r..m.len()).max_by(|&a, &b| m[a][c].abs().total_cmp(&m[b][c].abs())) else {
+            break;
+        };
+        if m[p][c].abs() < EPS {
+            continue;
+        }
+        m.swap(r, p);
+        let lead = m[r][c];
+        for v in m[r].iter_mut() {
+            *v /= lead;
+        }
+        for i in 0..m.len() {
+            if i != r && m[i][c].abs() >= EPS {
+                let f = m[i][c];
+                let (src, dst) = if i < r {
+                    let (a, b) = m.split_at_mut(r);
+                    (&b[0], &mut a[i])
+                } else {
+                    let (a, b) = m.split_at_mut(i);
+                    (&a[r], &mut b[0])
+                };
+                for (d, s) in dst.iter_mut().zip(src.iter()) {
+                    *d -= f * s;
+                }
+            }
+        }
+        pivots.push(c);
+        r += 1;
+    }
+    pivots
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Exact rational arithmetic for the attacker, independent of the
+    /// floating-point elimination above.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    struct Q(i128, i128);
+
+    impl Q {
+        fn new(n: i128, d: i128) -> Q {
+            fn gcd(a: i128, b: i128) -> i128 {
+                if b == 0 {
+                    a.abs()
+                } else {
+                    gcd(b, a % b)
+                }
+            }
+            let g = gcd(n, d).max(1) * d.signum();
+            Q(n / g, d / g)
+        }
+        fn sub(self, o: Q) -> Q {
+            Q::new(self.0 * o.1 - o.0 * self.1, self.1 * o.1)
+        }
+        fn mul(self, o: Q) -> Q {
+            Q::new(self.0 * o.0, self.1 * o.1)
+        }
+        fn div(self, o: Q) -> Q {
+            Q::new(self.0 * o.1, self.1 * o.0)
+        }
+    }
+
+    /// The published table as equations: one per row and column that shows
+    /// a total, over every entry (cells and totals).
+    fn equations(t: &Table, p: &Protected) -> Vec<Vec<(usize, usize)>> {
+        let rows = p.values.len();
+        let cols = p.values[0].len();
+        let mut eqs = Vec::new();
+        if t.row_totals {
+            eqs.extend((0..rows).map(|r| (0..cols).map(|c| (r, c)).collect()));
+        }
+        if t.column_totals {
+            eqs.extend((0..cols).map(|c| (0..rows).map(|r| (r, c)).collect()));
+        }
+        eqs
+    }
+
+    /// Differencing attack, repeated: any line with one unknown left gives
+    /// it by subtraction; recovered values feed the next round.
+    fn differencing(t: &Table, p: &Protected) -> Vec<(usize, usize, u64)> {
+        let mut known = p.values.clone();
+        let mut found = Vec::new();
+        loop {
+            let mut progress = false;
+            for eq in equations(t, p) {
+                let unknown: Vec<&(usize, usize)> =
+                    eq.iter().filter(|(r, c)| known[*r][*c].is_none()).collect();
+                if unknown.len() != 1 {
+                    continue;
+                }
+                let (r, c) = *unknown[0];
+                let (tr, tc) = *eq.last().unwrap();
+                let parts: i128 = eq[..eq.len() - 1]
+                    .iter()
+                    .filter_map(|(a, b)| known[*a][*b])
+                    .map(|v| v as i128)
+                    .sum();
+                let v = if (r, c) == (tr, tc) {
+                    parts
+                } else {
+                    known[tr][tc].unwrap() as i128 - parts
+                };
+                known[r][c] = Some(v as u64);
+                found.push((r, c, v as u64));
+                progress = true;
+            }
+            if !progress {
+                return found;
+            }
+        }
+    }
+
+    /// Full linear attack in exact arithmetic: which hidden entries the
+    /// published equations pin down.
+    fn linear_attack(t: &Table, p: &Protected) -> Vec<(usize, usize)> {
+        let hidden: Vec<(usize, usize)> = p
+            .values
+            .iter()
+            .enumerate()
+            .flat_map(|(r, row)| {
+                row.iter()
+                    .enumerate()
+                    .filter(|(_, v)| v.is_none())
+                    .map(move |(c, _)| (r, c))
+            })
+            .collect();
+        let mut m: Vec<Vec<Q>> = equations(t, p)
+            .iter()
+            .map(|eq| {
+                let mut row = vec![Q(0, 1); hidden.len()];
+                for (i, rc) in eq.iter().enumerate() {
+                    if let Some(j) = hidden.iter().position(|h| h == rc) {
+                        row[j] = Q::new(
+                            row[j].0
+                                + if i == eq.len() - 1 {
+                                    -row[j].1
+                                } else {
+                                    row[j].1
+                                },
+                            row[j].1,
+                        );
+                    }
+                }
+                row
+            })
+            .collect();
+        let mut pivots = Vec::new();
+        let mut r = 0;
+        for c in 0..hidden.len() {
+            let Some(p) = (r..m.len()).find(|&i| m[i][c].0 != 0) else {
+                continue;
+            };
+            m.swap(r, p);
+            let lead = m[r][c];
+            m[r] = m[r].iter().map(|v| v.div(lead)).collect();
+            for i in 0..m.len() {
+                if i != r && m[i][c].0 != 0 {
+                    let f = m[i][c];
+                    let src = m[r].clone();
+                    m[i] = m[i]
+                        .iter()
+                        .zip(&src)
+                        .map(|(a, b)| a.sub(f.mul(*b)))
+                        .collect();
+                }
+            }
+            pivots.push((r, c));
+            r += 1;
+        }
+        pivots
+            .into_iter()
+            .filter(|&(r, c)| m[r].iter().enumerate().all(|(j, v)| j == c || v.0 == 0))
+            .map(|(_, c)| hidden[c])
+            .collect()
+    }
+
+    fn assert_safe(t: &Table, p: &Protected) {
+        assert_eq!(
+            differencing(t, p),
+            [],
+            "differencing recovers hidden counts from {p:?}"
+        );
+        assert_eq!(
+            linear_attack(t, p),
+            [],
+            "the totals' equations pin down hidden counts in {p:?}"
+        );
+        // Non-negativity: no line with a shown total has hidden parts that
+        // the shown ones force to 0.
+        for eq in equations(t, p) {
+            let (&(tr, tc), parts) = eq.split_last().unwrap();
+            let Some(total) = p.values[tr][tc] else {
+                continue;
+            };
+            let shown: u64 = parts.iter().filter_map(|&(r, c)| p.values[r][c]).sum();
+            let hidden = parts
+                .iter()
+                .filter(|&&(r, c)| p.values[r][c].is_none())
+                .count();
+            assert!(
+                hidden == 0 || shown < total,
+                "hidden parts forced to 0 in {p:?}"
+            );
+        }
+        // Nothing under the threshold is shown.
+        for row in &p.values {
+            assert!(
+                row.iter().flatten().all(|&v| v >= DEFAULT_THRESHOLD),
+                "{p:?}"
+            );
+        }
+    }
+
+    fn hidden(p: &Protected) -> usize {
+        p.values.iter().flatten().filter(|v| v.is_none()).count()
+    }
+
+    #[test]
+    fn nothing_small_means_nothing_hidden() {
+        let t = Table::two_way(vec![vec![20, 30], vec![40, 50]]);
+        let p = t.suppress();
+        assert_eq!(
+            p.values,
+            [
+                [Some(20), Some(30), Some(50)],
+                [Some(40), Some(50), Some(90)],
+                [Some(60), Some(80), Some(140)]
+            ]
+        );
+        assert!(p.status.iter().flatten().all(|s| *s == Status::Shown));
+    }
+
+    #[test]
+    fn one_way_table_hides_a_second_cell_next_to_a_lone_small_one() {
+        let t = Table::one_way(vec![120, 4, 35, 18]);
+        let p = t.suppress();
+        // 4 is primary; with 18 hidden too, 177 − 120 − 35 = 22 is all
+        // anyone can learn.
+        assert_eq!(p.values, [[Some(120), None, Some(35), None, Some(177)]]);
+        assert_eq!(p.status[0][1], Status::Primary);
+        assert_eq!(p.status[0][3], Status::Secondary);
+        assert_safe(&t, &p);
+    }
+
+    #[test]
+    fn two_way_table_resists_differencing_on_every_row_and_column() {
+        // Worry about crime (rows) by respondent type (columns).
+        let t = Table::two_way(vec![
+            vec![45, 3, 60, 12],
+            vec![80, 25, 90, 40],
+            vec![30, 14, 7, 22],
+            vec![55, 31, 48, 19],
+        ]);
+        let p = t.suppress();
+        assert_eq!(p.status[0][1], Status::Primary);
+        assert_eq!(p.status[2][2], Status::Primary);
+        // The two small cells are hidden with the two that close a
+        // rectangle through them: every affected row and column then has
+        // two unknowns that can trade counts without changing any total.
+        assert_eq!(p.status[0][2], Status::Secondary);
+        assert_eq!(p.status[2][1], Status::Secondary);
+        assert_eq!(hidden(&p), 4, "{p:?}");
+        assert_safe(&t, &p);
+    }
+
+    #[test]
+    fn small_totals_are_hidden_and_protected_too() {
+        // A whole small column: its total is under 10 as well.
+        let t = Table::two_way(vec![vec![40, 2, 33], vec![51, 3, 27], vec![60, 1, 45]]);
+        let p = t.suppress();
+        assert_eq!(p.values[3][1], None, "column total 6 is hidden");
+        assert_safe(&t, &p);
+    }
+
+    #[test]
+    fn a_hidden_count_is_not_given_away_through_a_chain_of_lines() {
+        // Two 2×2 blocks of small cells joined by one more small cell: every
+        // row and column has two hidden cells, yet combining the equations
+        // of one block gives away the joining cell unless more is hidden.
+        let t = Table::two_way(vec![
+            vec![5, 6, 50, 50, 50],
+            vec![7, 8, 3, 50, 50],
+            vec![50, 50, 4, 5, 50],
+            vec![50, 50, 6, 7, 50],
+            vec![50, 50, 50, 50, 50],
+        ]);
+        let p = t.suppress();
+        assert_safe(&t, &p);
+    }
+
+    #[test]
+    fn hidden_zeros_are_not_left_alone_on_a_line() {
+        // 0 and 0 hidden in a row whose shown cells make up its total.
+        let t = Table::one_way(vec![25, 0, 0, 40]);
+        let p = t.suppress();
+        assert!(hidden(&p) >= 3, "{p:?}");
+        assert_eq!(p.status[0][0], Status::Secondary);
+        assert_safe(&t, &p);
+    }
+
+    #[test]
+    fn random_tables_are_always_safe() {
+        // A small deterministic generator: many shapes, many small cells.
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move |m: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % m
+        };
+        for _ in 0..300 {
+            let (rows, cols) = (1 + next(5) as usize, 2 + next(5) as usize);
+            let cells: Vec<Vec<u64>> = (0..rows)
+                .map(|_| {
+                    (0..cols)
+                        .map(|_| if next(3) == 0 { next(10) } else { next(80) })
+                        .collect()
+                })
+                .collect();
+            let t = Table {
+                cells,
+                row_totals: true,
+                column_totals: rows > 1 || next(2) == 0,
+            };
+            let p = t.suppress();
+            assert_safe(&t, &p);
+        }
+    }
+}
