@@ -16,13 +16,17 @@
 //! - [`suppress`]: primary and secondary suppression of small cells.
 //! - [`agreement`]: Cohen's kappa between automatic and manual codes.
 
+#![deny(missing_docs)]
+
 mod text;
 
+pub mod agreement;
 pub mod sentiment;
 pub mod stats;
 pub mod suppress;
 pub mod themes;
 
+pub use agreement::Agreement;
 pub use sentiment::{Label, Lexicon, Scorer, Sentiment, DOMAIN_LEXICON_VERSION};
 pub use stats::{wilson, ControlChart, FiscalQuarter, Period, Proportion, ScaleSummary};
 pub use suppress::{Protected, Table};
