@@ -7,13 +7,19 @@
 mod support;
 
 use analysis::Scorer;
+use std::io::Write;
 use support::ground_truth as gt;
 
 fn data() -> Option<std::path::PathBuf> {
     match gt::data_dir() {
         Ok(dir) => Some(dir),
         Err(why) => {
-            eprintln!("SKIPPED (no VADER reference data): {why}");
+            // Straight to stderr: the test harness captures eprintln!, and
+            // a skip should be seen without --nocapture.
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED (no VADER reference data): {why}"
+            );
             None
         }
     }
@@ -66,7 +72,10 @@ fn the_domain_layer_costs_at_most_one_point_of_accuracy() {
     let off: Vec<f64> = rated.iter().map(|r| off.score(&r.text).compound).collect();
     let on: Vec<f64> = rated.iter().map(|r| on.score(&r.text).compound).collect();
     let (a_off, a_on) = (gt::accuracy(&rated, &off), gt::accuracy(&rated, &on));
-    eprintln!("accuracy on VADER's ground truth: layer off {a_off:.2}%, layer on {a_on:.2}%");
+    let _ = writeln!(
+        std::io::stderr(),
+        "accuracy on VADER's ground truth: layer off {a_off:.2}%, layer on {a_on:.2}%"
+    );
     assert!(
         a_on >= a_off - 1.0,
         "the layer costs {:.2} points",
