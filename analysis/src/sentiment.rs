@@ -725,4 +725,146 @@ mod tests {
         let json = serde_json::to_value(s).unwrap();
         assert_eq!(json["label"], "negative");
     }
+
+    /// Sentences in the style of the force's victim-satisfaction and
+    /// community-safety free text, labelled by hand. Written for this test
+    /// (not a held-out sample), so the figure shows the layer works as
+    /// intended, not how well it generalises.
+    const DOMAIN_SAMPLE: &[(Label, &str)] = &[
+        (
+            Label::Positive,
+            "The officer who came out was kind, patient and really professional.",
+        ),
+        (
+            Label::Positive,
+            "They kept me informed at every stage of the investigation.",
+        ),
+        (
+            Label::Positive,
+            "I was kept updated by phone and email, which I appreciated.",
+        ),
+        (
+            Label::Positive,
+            "Seeing officers on foot patrol around Bank makes me feel safer.",
+        ),
+        (
+            Label::Positive,
+            "Visible patrols on Friday nights have made a real difference.",
+        ),
+        (
+            Label::Positive,
+            "The call handler was polite and took me seriously.",
+        ),
+        (
+            Label::Positive,
+            "They followed up within a day and explained what would happen next.",
+        ),
+        (
+            Label::Positive,
+            "The officer went above and beyond to get my bag back.",
+        ),
+        (
+            Label::Positive,
+            "Very supportive after the assault, I cannot fault them.",
+        ),
+        (Label::Positive, "Respectful and reassuring, thank you."),
+        (
+            Label::Positive,
+            "The area is well lit and there are always people around.",
+        ),
+        (
+            Label::Positive,
+            "Quick response and a thorough investigation.",
+        ),
+        (
+            Label::Negative,
+            "I reported it online and never heard back.",
+        ),
+        (
+            Label::Negative,
+            "No update for three months, I had to chase them myself.",
+        ),
+        (
+            Label::Negative,
+            "I felt fobbed off when I asked what was happening with my case.",
+        ),
+        (
+            Label::Negative,
+            "Long delays between updates and progress on the case.",
+        ),
+        (
+            Label::Negative,
+            "My phone was snatched outside Liverpool Street station.",
+        ),
+        (Label::Negative, "I was mugged on my way home from work."),
+        (
+            Label::Negative,
+            "People taking drugs in the alley behind the office.",
+        ),
+        (Label::Negative, "Drug dealing by the bins every evening."),
+        (
+            Label::Negative,
+            "I feel unsafe walking through the Barbican at night.",
+        ),
+        (
+            Label::Negative,
+            "The underpass is poorly lit and I avoid it after dark.",
+        ),
+        (
+            Label::Negative,
+            "Groups of cyclists snatching bags on the pavement.",
+        ),
+        (
+            Label::Negative,
+            "I was not kept informed and had to find out from the news.",
+        ),
+        (
+            Label::Negative,
+            "Nobody came, even though I was told an officer would visit.",
+        ),
+        (Label::Negative, "The officer was dismissive and unhelpful."),
+        (
+            Label::Negative,
+            "I was harassed by a man on the bus and nobody did anything.",
+        ),
+        (
+            Label::Negative,
+            "My bike was stolen twice from outside the office.",
+        ),
+        (
+            Label::Negative,
+            "Anti-social behaviour in the square every weekend.",
+        ),
+        (
+            Label::Negative,
+            "The investigation took ages and nothing happened.",
+        ),
+    ];
+
+    #[test]
+    fn the_layer_lifts_accuracy_on_policing_feedback() {
+        let right = |s: &Scorer| {
+            DOMAIN_SAMPLE
+                .iter()
+                .filter(|(want, t)| s.score(t).label == *want)
+                .count()
+        };
+        let (off, on) = (right(&Scorer::plain()), right(&Scorer::new()));
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "policing sample: {off}/{n} right with the layer off, {on}/{n} on",
+            n = DOMAIN_SAMPLE.len()
+        );
+        let wrong: Vec<&str> = DOMAIN_SAMPLE
+            .iter()
+            .filter(|(want, t)| Scorer::new().score(t).label != *want)
+            .map(|(_, t)| *t)
+            .collect();
+        assert!(
+            on >= off + 10 && on * 10 >= DOMAIN_SAMPLE.len() * 9,
+            "off {off}, on {on} of {}; wrong with the layer: {wrong:?}",
+            DOMAIN_SAMPLE.len()
+        );
+    }
 }
