@@ -47,3 +47,16 @@ pub enum Error {
 
 /// This crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    /// The collector builds one scorer and one coder per form and shares
+    /// them between request handlers.
+    #[test]
+    fn scorers_and_coders_can_be_shared_between_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<crate::Scorer>();
+        shared::<crate::Coder>();
+        shared::<crate::Lexicon>();
+    }
+}
