@@ -28,7 +28,9 @@ pub mod themes;
 
 pub use agreement::Agreement;
 pub use sentiment::{Label, Lexicon, Scorer, Sentiment, DOMAIN_LEXICON_VERSION};
-pub use stats::{wilson, ControlChart, FiscalQuarter, Period, Proportion, ScaleSummary};
+pub use stats::{
+    wilson, ControlChart, FiscalQuarter, MonthlyMean, Period, Proportion, ScaleSummary,
+};
 pub use suppress::{Protected, Table};
 pub use themes::Coder;
 

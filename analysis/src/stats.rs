@@ -327,6 +327,17 @@ pub struct Signal {
     pub last: usize,
 }
 
+/// One month of a scale question for [`ControlChart::means`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MonthlyMean {
+    /// Mean answer that month.
+    pub mean: f64,
+    /// Sample standard deviation of that month's answers.
+    pub sd: f64,
+    /// Number of answers that month.
+    pub n: u64,
+}
+
 /// A control chart of a monthly series.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ControlChart {
@@ -389,6 +400,44 @@ impl ControlChart {
                 value,
                 lower,
                 upper,
+            })
+            .collect();
+        Some(ControlChart::with_points(centre, points))
+    }
+
+    /// An x̄-chart of monthly means of a scale, each given with its sample
+    /// standard deviation and number of answers. The centre line is the
+    /// grand mean Σnᵢx̄ᵢ / Σnᵢ; the spread within months is pooled,
+    /// s = sqrt(Σ(nᵢ − 1)sᵢ² / Σ(nᵢ − 1)), and point i's limits are
+    /// centre ± 2·s / sqrt(nᵢ). `None` for an empty series, a month with
+    /// n = 0, a value that is not finite, or no month with n ≥ 2.
+    pub fn means(series: &[MonthlyMean]) -> Option<ControlChart> {
+        let bad =
+            |m: &MonthlyMean| m.n == 0 || !m.mean.is_finite() || !m.sd.is_finite() || m.sd < 0.0;
+        if series.is_empty() || series.iter().any(bad) {
+            return None;
+        }
+        let total: f64 = series.iter().map(|m| m.n as f64).sum();
+        let centre = series.iter().map(|m| m.n as f64 * m.mean).sum::<f64>() / total;
+        let dof: f64 = series.iter().map(|m| m.n as f64 - 1.0).sum();
+        if dof <= 0.0 {
+            return None;
+        }
+        let pooled = (series
+            .iter()
+            .map(|m| (m.n as f64 - 1.0) * m.sd * m.sd)
+            .sum::<f64>()
+            / dof)
+            .sqrt();
+        let points = series
+            .iter()
+            .map(|m| {
+                let se = pooled / (m.n as f64).sqrt();
+                ChartPoint {
+                    value: m.mean,
+                    lower: centre - CONTROL_LIMIT_SIGMAS * se,
+                    upper: centre + CONTROL_LIMIT_SIGMAS * se,
+                }
             })
             .collect();
         Some(ControlChart::with_points(centre, points))
@@ -625,6 +674,30 @@ mod tests {
         assert!(c.points[1].upper > c.points[0].upper);
         assert!(ControlChart::proportions(&[(1, 0)]).is_none());
         assert!(ControlChart::proportions(&[]).is_none());
+    }
+
+    #[test]
+    fn means_chart_limits_use_the_pooled_sd_over_root_n() {
+        let m = |mean, sd, n| MonthlyMean { mean, sd, n };
+        let c = ControlChart::means(&[m(3.0, 1.0, 10), m(3.5, 2.0, 40), m(2.0, 1.0, 10)]).unwrap();
+        // Grand mean (30 + 140 + 20) / 60; pooled sd sqrt((9 + 156 + 9) / 57).
+        let centre = 190.0 / 60.0;
+        let pooled = (174.0f64 / 57.0).sqrt();
+        assert!(close(c.centre, centre, 1e-12));
+        assert!(close(
+            c.points[0].upper,
+            centre + 2.0 * pooled / 10f64.sqrt(),
+            1e-12
+        ));
+        assert!(close(
+            c.points[1].lower,
+            centre - 2.0 * pooled / 40f64.sqrt(),
+            1e-12
+        ));
+        // 2.0 against limits of about 3.17 ± 1.10: outside.
+        assert_eq!(rules(&c), [(Rule::OutsideLimits, 2, 2)]);
+        assert!(ControlChart::means(&[m(3.0, 1.0, 1)]).is_none());
+        assert!(ControlChart::means(&[m(3.0, 1.0, 0), m(3.0, 1.0, 5)]).is_none());
     }
 
     #[test]
