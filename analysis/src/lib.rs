@@ -45,6 +45,9 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A table to suppress is malformed.
+    #[error("table: {0}")]
+    Table(String),
 }
 
 /// This crate's result type.

@@ -19,6 +19,7 @@
 //! recovery; it does not stop narrow bounds from non-negativity in every
 //! case, which is why the threshold itself should stay conservative.
 
+use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 
 /// Counts under this are hidden unless a caller chooses another threshold.
@@ -78,16 +79,15 @@ impl Table {
     }
 
     /// Suppresses with the [`DEFAULT_THRESHOLD`].
-    pub fn suppress(&self) -> Protected {
+    pub fn suppress(&self) -> Result<Protected> {
         self.suppress_below(DEFAULT_THRESHOLD)
     }
 
     /// Suppresses every count under `threshold`, then whatever else is
     /// needed so no hidden count can be recovered exactly.
-    ///
-    /// Panics if the rows differ in length.
-    pub fn suppress_below(&self, threshold: u64) -> Protected {
-        let grid = Grid::new(self);
+    /// Fails only when the rows differ in length.
+    pub fn suppress_below(&self, threshold: u64) -> Result<Protected> {
+        let grid = Grid::new(self)?;
         let mut status: Vec<Status> = grid
             .values
             .iter()
@@ -106,7 +106,7 @@ impl Table {
             }
         }
         let (rows, cols) = (grid.rows, grid.cols);
-        Protected {
+        Ok(Protected {
             values: (0..rows)
                 .map(|r| {
                     (0..cols)
@@ -117,8 +117,8 @@ impl Table {
                         .collect()
                 })
                 .collect(),
-            status: status.chunks(cols).map(<[Status]>::to_vec).collect(),
-        }
+            status: status.chunks(cols.max(1)).map(<[Status]>::to_vec).collect(),
+        })
     }
 }
 
@@ -135,13 +135,14 @@ struct Grid {
 }
 
 impl Grid {
-    fn new(t: &Table) -> Grid {
+    fn new(t: &Table) -> Result<Grid> {
         let r0 = t.cells.len();
         let c0 = t.cells.first().map_or(0, Vec::len);
-        assert!(
-            t.cells.iter().all(|r| r.len() == c0),
-            "every row of a table has the same length"
-        );
+        if t.cells.iter().any(|r| r.len() != c0) {
+            return Err(Error::Table(
+                "every row of a table must have the same length".into(),
+            ));
+        }
         let rows = r0 + usize::from(t.column_totals);
         let cols = c0 + usize::from(t.row_totals);
         let mut values = vec![0u64; rows * cols];
@@ -166,13 +167,13 @@ impl Grid {
         if t.column_totals {
             lines.extend((0..cols).map(|c| (0..rows).map(|r| r * cols + c).collect()));
         }
-        Grid {
+        Ok(Grid {
             rows,
             cols,
             values,
             is_total,
             lines,
-        }
+        })
     }
 
     /// A hidden entry that can be recovered exactly, if there is one.
@@ -493,9 +494,19 @@ mod tests {
     }
 
     #[test]
+    fn ragged_tables_are_refused() {
+        let t = Table::two_way(vec![vec![20, 30], vec![40]]);
+        assert!(matches!(t.suppress(), Err(Error::Table(_))));
+        assert_eq!(
+            Table::one_way(vec![]).suppress().unwrap().values,
+            [[Some(0)]]
+        );
+    }
+
+    #[test]
     fn nothing_small_means_nothing_hidden() {
         let t = Table::two_way(vec![vec![20, 30], vec![40, 50]]);
-        let p = t.suppress();
+        let p = t.suppress().unwrap();
         assert_eq!(
             p.values,
             [
@@ -510,7 +521,7 @@ mod tests {
     #[test]
     fn one_way_table_hides_a_second_cell_next_to_a_lone_small_one() {
         let t = Table::one_way(vec![120, 4, 35, 18]);
-        let p = t.suppress();
+        let p = t.suppress().unwrap();
         // 4 is primary; with 18 hidden too, 177 − 120 − 35 = 22 is all
         // anyone can learn.
         assert_eq!(p.values, [[Some(120), None, Some(35), None, Some(177)]]);
@@ -528,7 +539,7 @@ mod tests {
             vec![30, 14, 7, 22],
             vec![55, 31, 48, 19],
         ]);
-        let p = t.suppress();
+        let p = t.suppress().unwrap();
         assert_eq!(p.status[0][1], Status::Primary);
         assert_eq!(p.status[2][2], Status::Primary);
         // The two small cells are hidden with the two that close a
@@ -544,7 +555,7 @@ mod tests {
     fn small_totals_are_hidden_and_protected_too() {
         // A whole small column: its total is under 10 as well.
         let t = Table::two_way(vec![vec![40, 2, 33], vec![51, 3, 27], vec![60, 1, 45]]);
-        let p = t.suppress();
+        let p = t.suppress().unwrap();
         assert_eq!(p.values[3][1], None, "column total 6 is hidden");
         assert_safe(&t, &p);
     }
@@ -561,7 +572,7 @@ mod tests {
             vec![50, 50, 6, 7, 50],
             vec![50, 50, 50, 50, 50],
         ]);
-        let p = t.suppress();
+        let p = t.suppress().unwrap();
         assert_safe(&t, &p);
     }
 
@@ -569,7 +580,7 @@ mod tests {
     fn hidden_zeros_are_not_left_alone_on_a_line() {
         // 0 and 0 hidden in a row whose shown cells make up its total.
         let t = Table::one_way(vec![25, 0, 0, 40]);
-        let p = t.suppress();
+        let p = t.suppress().unwrap();
         assert!(hidden(&p) >= 3, "{p:?}");
         assert_eq!(p.status[0][0], Status::Secondary);
         assert_safe(&t, &p);
@@ -599,7 +610,7 @@ mod tests {
                 row_totals: true,
                 column_totals: rows > 1 || next(2) == 0,
             };
-            let p = t.suppress();
+            let p = t.suppress().unwrap();
             assert_safe(&t, &p);
         }
     }
