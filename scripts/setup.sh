@@ -26,4 +26,31 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
+# The widget build compresses its assets with Debian's brotli and gzip; the
+# browser tests and wasm-opt come from npm (tests/browser/package.json),
+# which needs Node 20 or later.
+missing=()
+command -v brotli >/dev/null || missing+=(brotli)
+command -v gzip >/dev/null || missing+=(gzip)
+node_major=$(node --version 2>/dev/null | sed 's/^v\([0-9]*\).*/\1/' || true)
+if [ -z "$node_major" ] || [ "$node_major" -lt 20 ]; then
+  missing+=(nodejs npm)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing ${missing[*]} from Debian"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+node_major=$(node --version 2>/dev/null | sed 's/^v\([0-9]*\).*/\1/' || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  log "Node $(node --version) is too old for playwright-core; install Node 20 or later"
+  exit 1
+fi
+if [ ! -x tests/browser/node_modules/.bin/wasm-opt ] || [ ! -d tests/browser/node_modules/playwright-core ] \
+  || [ ! -d tests/browser/node_modules/axe-core ]; then
+  log "installing the pinned npm tools (binaryen, playwright-core, axe-core)"
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 log "toolchain ready"

@@ -1,1 +1,89 @@
-//! The widget.
+//! The embeddable survey widget.
+//!
+//! The `widget.js` loader (see `widget/loader/widget.js`) makes a shadow
+//! root on the partner page, loads this module and calls [`start`] with a
+//! mount element inside it and the page's options. Everything after that
+//! (loading the form, the questions, validation with the shared `survey`
+//! crate, sending, keeping answers while offline) lives in the modules
+//! below; this file is only the JavaScript boundary.
+
+pub mod api;
+pub mod components;
+pub mod i18n;
+pub mod model;
+pub mod offline;
+pub mod style;
+
+use components::{App, AppProps, Options};
+use js_sys::Reflect;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use yew::AppHandle;
+
+/// A running widget; `unmount()` removes it and its listeners.
+#[wasm_bindgen]
+pub struct Handle {
+    app: Option<AppHandle<App>>,
+}
+
+#[wasm_bindgen]
+impl Handle {
+    /// Removes the widget from the page.
+    pub fn unmount(&mut self) {
+        if let Some(app) = self.app.take() {
+            app.destroy();
+        }
+    }
+}
+
+fn get(options: &JsValue, key: &str) -> Option<String> {
+    Reflect::get(options, &JsValue::from_str(key))
+        .ok()?
+        .as_string()
+        .filter(|s| !s.is_empty())
+}
+
+/// Shows form `options.form` from collector `options.origin` inside `root`.
+///
+/// Options (a plain object): `form` and `origin` (required), `lang`,
+/// `location`, `channel` (default `embed`), `onready` (a function called
+/// once the form shows), `definition` (the form as a JSON string, to skip
+/// fetching it).
+#[wasm_bindgen]
+pub fn start(root: web_sys::Element, options: JsValue) -> Result<Handle, JsError> {
+    let form = get(&options, "form").ok_or_else(|| JsError::new("options.form is required"))?;
+    let origin =
+        get(&options, "origin").ok_or_else(|| JsError::new("options.origin is required"))?;
+    let lang = get(&options, "lang")
+        .or_else(browser_lang)
+        .unwrap_or_default();
+    let definition = match get(&options, "definition") {
+        Some(json) => {
+            Some(Rc::new(serde_json::from_str(&json).map_err(|e| {
+                JsError::new(&format!("options.definition: {e}"))
+            })?))
+        }
+        None => None,
+    };
+    let on_ready = Reflect::get(&options, &JsValue::from_str("onready"))
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    let options = Options {
+        origin: origin.trim_end_matches('/').to_owned(),
+        form,
+        lang,
+        location: get(&options, "location"),
+        channel: get(&options, "channel").unwrap_or_else(|| "embed".into()),
+        on_ready,
+        definition,
+    };
+    let props = AppProps {
+        options: Rc::new(options),
+    };
+    let app = yew::Renderer::<App>::with_root_and_props(root, props).render();
+    Ok(Handle { app: Some(app) })
+}
+
+fn browser_lang() -> Option<String> {
+    web_sys::window()?.navigator().language()
+}

@@ -1,0 +1,478 @@
+//! The widget's Yew components: [`App`] loads the form, [`FormView`] runs
+//! one filling of it (steps, review, sending, thank-you).
+
+pub mod question;
+
+use crate::api::{self, Posted};
+use crate::i18n;
+use crate::model::{At, Context, FieldError, Flow, Msg, Status};
+use crate::offline::{self, Pending};
+use crate::style::CSS;
+use std::rc::Rc;
+use survey::Form;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+/// What the page asked for (the loader's `data-*` attributes).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Options {
+    /// Collector origin, `https://collector.example`.
+    pub origin: String,
+    /// Form id.
+    pub form: String,
+    /// `data-lang`, else the browser's language.
+    pub lang: String,
+    pub location: Option<String>,
+    pub channel: String,
+    /// Called once the form shows (the loader then hides any fallback).
+    pub on_ready: Option<js_sys::Function>,
+    /// A form definition given up front, so no request is made for it
+    /// (the hosted page embeds it; tests use it too).
+    pub definition: Option<Rc<Form>>,
+}
+
+/// Props of [`App`].
+#[derive(Properties, PartialEq)]
+pub struct AppProps {
+    pub options: Rc<Options>,
+}
+
+#[derive(PartialEq)]
+enum Loaded {
+    Loading,
+    Failed,
+    Ready(Rc<Form>),
+}
+
+/// Loads the form definition, then shows it.
+#[component]
+pub fn App(props: &AppProps) -> Html {
+    let opts = props.options.clone();
+    let loaded = use_state(|| match &opts.definition {
+        Some(f) => Loaded::Ready(f.clone()),
+        None => Loaded::Loading,
+    });
+    {
+        let loaded = loaded.clone();
+        let opts = opts.clone();
+        use_effect_with((), move |_| {
+            if opts.definition.is_none() {
+                spawn_local(async move {
+                    match api::load_form(&opts.origin, &opts.form).await {
+                        Ok(f) => loaded.set(Loaded::Ready(Rc::new(f))),
+                        Err(_) => loaded.set(Loaded::Failed),
+                    }
+                });
+            }
+        });
+    }
+    match &*loaded {
+        Loaded::Ready(form) => html! { <FormView form={form.clone()} options={opts} /> },
+        other => {
+            let s = i18n::strings(&opts.lang);
+            let text = if *other == Loaded::Failed {
+                s.load_failed
+            } else {
+                s.loading
+            };
+            html! {
+                <>
+                    <style>{CSS}</style>
+                    <div class="cfw" lang={s.lang} dir={if s.rtl { "rtl" } else { "ltr" }}>
+                        <p role="status">{text}</p>
+                    </div>
+                </>
+            }
+        }
+    }
+}
+
+/// Props of [`FormView`].
+#[derive(Properties, PartialEq)]
+pub struct FormViewProps {
+    pub form: Rc<Form>,
+    pub options: Rc<Options>,
+}
+
+/// [`Flow`] as Yew state.
+#[derive(PartialEq)]
+struct State(Flow);
+
+impl Reducible for State {
+    type Action = Msg;
+    fn reduce(self: Rc<Self>, msg: Msg) -> Rc<Self> {
+        let mut flow = self.0.clone();
+        flow.update(msg);
+        Rc::new(State(flow))
+    }
+}
+
+/// Makes a version 4 UUID from the browser's secure random numbers.
+pub fn new_submission_id() -> String {
+    let mut bytes = [0u8; 16];
+    if let Some(c) = web_sys::window().and_then(|w| w.crypto().ok()) {
+        let _ = c.get_random_values_with_u8_array(&mut bytes);
+    }
+    if bytes == [0; 16] {
+        // No crypto at all (very old browser): fall back to Math.random.
+        for b in bytes.iter_mut() {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    crate::model::uuid_v4(bytes)
+}
+
+/// One filling of the form.
+#[component]
+pub fn FormView(props: &FormViewProps) -> Html {
+    let opts = props.options.clone();
+    let form = props.form.clone();
+    let flow = use_reducer(|| {
+        let ctx = Context {
+            location: opts.location.clone(),
+            channel: opts.channel.clone(),
+        };
+        State(Flow::new(form, &opts.lang, ctx, new_submission_id()))
+    });
+    let summary_ref = use_node_ref();
+    let step_ref = use_node_ref();
+    let send: Callback<Msg> = {
+        let d = flow.dispatcher();
+        Callback::from(move |m| d.dispatch(m))
+    };
+
+    // Tell the loader the form is up; send anything an earlier visit left
+    // behind, now and whenever the browser comes back online.
+    {
+        let d = flow.dispatcher();
+        let opts = opts.clone();
+        let own_id = flow.0.submission_id.clone();
+        use_effect_with((), move |_| {
+            if let Some(f) = &opts.on_ready {
+                let _ = f.call0(&wasm_bindgen::JsValue::NULL);
+            }
+            let origin = opts.origin.clone();
+            let flush = move || {
+                let d = d.clone();
+                let origin = origin.clone();
+                let own_id = own_id.clone();
+                spawn_local(async move {
+                    if offline::flush(&origin).await.contains(&own_id) {
+                        d.dispatch(Msg::Sent);
+                    }
+                });
+            };
+            flush();
+            let on_online = Closure::<dyn FnMut()>::new(flush);
+            let window = web_sys::window();
+            if let Some(w) = &window {
+                let _ = w
+                    .add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());
+            }
+            move || {
+                if let Some(w) = window {
+                    let _ = w.remove_event_listener_with_callback(
+                        "online",
+                        on_online.as_ref().unchecked_ref(),
+                    );
+                }
+                drop(on_online);
+            }
+        });
+    }
+
+    // The error summary takes focus each time errors are shown.
+    {
+        let r = summary_ref.clone();
+        use_effect_with(flow.0.error_round, move |round| {
+            if *round > 0 {
+                if let Some(el) = r.cast::<web_sys::HtmlElement>() {
+                    let _ = el.focus();
+                }
+            }
+        });
+    }
+    // Moving to another step, or finishing, moves focus to its heading.
+    {
+        let r = step_ref.clone();
+        let status = flow.0.status.clone();
+        use_effect_with((flow.0.moves, status), move |(moves, status)| {
+            let finished = matches!(status, Status::Sent | Status::SavedOffline);
+            if *moves > 0 || finished {
+                if let Some(el) = r.cast::<web_sys::HtmlElement>() {
+                    let _ = el.focus();
+                }
+            }
+        });
+    }
+
+    let onsubmit = {
+        let flow = flow.clone();
+        let opts = opts.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let f = &flow.0;
+            if let At::Question(_) = f.at {
+                flow.dispatch(Msg::Next);
+                return;
+            }
+            if f.status == Status::Sending {
+                return;
+            }
+            let errors = f.check(None);
+            if !errors.is_empty() {
+                flow.dispatch(Msg::Invalid(errors));
+                return;
+            }
+            let body = serde_json::to_string(&f.submission()).unwrap_or_default();
+            let snapshot = f.clone();
+            let d = flow.dispatcher();
+            let opts = opts.clone();
+            flow.dispatch(Msg::Sending);
+            spawn_local(async move {
+                let msg = match api::post(&opts.origin, &opts.form, &body).await {
+                    Posted::Stored => Msg::Sent,
+                    Posted::Offline => {
+                        let p = Pending {
+                            origin: opts.origin.clone(),
+                            form: opts.form.clone(),
+                            id: snapshot.submission_id.clone(),
+                            body,
+                        };
+                        if offline::keep(p) {
+                            Msg::SavedOffline
+                        } else {
+                            Msg::Failed
+                        }
+                    }
+                    Posted::Rejected(problems) => {
+                        let errors = snapshot.server_errors(&problems);
+                        if errors.is_empty() {
+                            Msg::Failed
+                        } else {
+                            Msg::Invalid(errors)
+                        }
+                    }
+                    Posted::Failed => Msg::Failed,
+                };
+                d.dispatch(msg);
+            });
+        })
+    };
+
+    let f = &flow.0;
+    let s = f.strings();
+    let t = |x: &survey::Text| x.get(&f.lang, &f.form.default_lang).to_owned();
+    let live = match f.status {
+        Status::Sending => s.sending,
+        Status::Sent => s.thank_you,
+        Status::SavedOffline => s.saved_offline,
+        Status::Failed => s.send_failed,
+        Status::Editing => "",
+    };
+
+    let body = match f.status {
+        Status::Sent => html! {
+            <div class="panel">
+                <h2 tabindex="-1" ref={step_ref.clone()}>{s.thank_you}</h2>
+                <p>{f.form.thank_you.as_ref().map_or_else(|| s.thank_you_body.to_owned(), t)}</p>
+            </div>
+        },
+        Status::SavedOffline => html! {
+            <div class="notice">
+                <h2 tabindex="-1" ref={step_ref.clone()}>{s.thank_you}</h2>
+                <p>{s.saved_offline}</p>
+            </div>
+        },
+        _ => {
+            let langs = language_switch(f, &send);
+            let summary = error_summary(f, &summary_ref);
+            let failed =
+                (f.status == Status::Failed).then(|| html! { <p class="err">{s.send_failed}</p> });
+            let busy = f.status == Status::Sending;
+            let back = f.can_go_back().then(|| {
+                let send = send.clone();
+                html! {
+                    <button type="button" class="btn sec" onclick={Callback::from(move |_| send.emit(Msg::Back))}>
+                        {s.back}
+                    </button>
+                }
+            });
+            let main = match f.at {
+                At::Page => html! {
+                    <>{ for f.shown().into_iter().map(|i| question::view(f, i, &send, false)) }</>
+                },
+                At::Question(i) => {
+                    let progress = f.progress().map(|(n, total)| {
+                        i18n::fill(
+                            s.progress,
+                            &[("n", &n.to_string()), ("total", &total.to_string())],
+                        )
+                    });
+                    html! {
+                        <>
+                            <p class="prog" tabindex="-1" ref={step_ref.clone()}>{progress}</p>
+                            {question::view(f, i, &send, true)}
+                        </>
+                    }
+                }
+                At::Review => review(f, &send, &step_ref),
+            };
+            let primary = if matches!(f.at, At::Question(_)) {
+                s.next
+            } else if busy {
+                s.sending
+            } else {
+                s.submit
+            };
+            html! {
+                <>
+                    {langs}
+                    <h2>{t(&f.form.title)}</h2>
+                    {f.form.intro.as_ref().map(|i| html! { <p>{t(i)}</p> })}
+                    <p class="inset">{t(&f.form.not_for_reporting)}</p>
+                    {summary}
+                    <form novalidate=true {onsubmit}>
+                        {main}
+                        {failed}
+                        <div class="btns">
+                            <button type="submit" class="btn" disabled={busy}>{primary}</button>
+                            {back}
+                        </div>
+                    </form>
+                    <details>
+                        <summary>{s.privacy}</summary>
+                        <p>{t(&f.form.privacy_notice)}</p>
+                    </details>
+                </>
+            }
+        }
+    };
+
+    html! {
+        <>
+            <style>{CSS}</style>
+            <div class="cfw" lang={f.lang.clone()} dir={if i18n::is_rtl(&f.lang) { "rtl" } else { "ltr" }}>
+                {body}
+                <div class="vh" role="status" aria-live="polite">{live}</div>
+            </div>
+        </>
+    }
+}
+
+fn language_switch(f: &Flow, send: &Callback<Msg>) -> Option<Html> {
+    if f.form.languages.len() < 2 {
+        return None;
+    }
+    let s = f.strings();
+    let items: Html = f
+        .form
+        .languages
+        .iter()
+        .map(|l| {
+            let name = i18n::lang_name(l).to_owned();
+            if *l == f.lang {
+                html! { <li><span class="cur" aria-current="true">{name}</span></li> }
+            } else {
+                let send = send.clone();
+                let lang = l.clone();
+                let onclick = Callback::from(move |_| send.emit(Msg::SetLang(lang.clone())));
+                html! {
+                    <li><button type="button" class="link" lang={l.clone()} {onclick}>{name}</button></li>
+                }
+            }
+        })
+        .collect();
+    Some(html! {
+        <nav aria-label={s.language}><ul class="langs">{items}</ul></nav>
+    })
+}
+
+fn error_summary(f: &Flow, summary_ref: &NodeRef) -> Option<Html> {
+    if f.errors.is_empty() {
+        return None;
+    }
+    let s = f.strings();
+    let items: Html = f
+        .errors
+        .iter()
+        .map(|FieldError { field, message }| {
+            let target = question::field_id(field);
+            let text = f
+                .form
+                .question(field)
+                .map(|q| format!("{}: {message}", q.text.get(&f.lang, &f.form.default_lang)))
+                .unwrap_or_else(|| message.clone());
+            // Fragment links do not reach into a shadow root, so focus by hand.
+            let onclick = {
+                let target = target.clone();
+                Callback::from(move |e: MouseEvent| {
+                    e.prevent_default();
+                    focus_in_same_root(&e, &target);
+                })
+            };
+            html! { <li><a href={format!("#{target}")} {onclick}>{text}</a></li> }
+        })
+        .collect();
+    Some(html! {
+        <div class="es" tabindex="-1" ref={summary_ref.clone()}>
+            <div role="alert">
+                <h2 id="es-title">{s.there_is_a_problem}</h2>
+                <ul>{items}</ul>
+            </div>
+        </div>
+    })
+}
+
+/// Focuses the element with `id` in the same document or shadow root as
+/// the event's target.
+fn focus_in_same_root(e: &MouseEvent, id: &str) {
+    let Some(node) = e.target().and_then(|t| t.dyn_into::<web_sys::Node>().ok()) else {
+        return;
+    };
+    let root = node.get_root_node();
+    let found = if let Some(sr) = root.dyn_ref::<web_sys::ShadowRoot>() {
+        sr.get_element_by_id(id)
+    } else if let Some(doc) = root.dyn_ref::<web_sys::Document>() {
+        doc.get_element_by_id(id)
+    } else {
+        None
+    };
+    if let Some(el) = found.and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = el.focus();
+    }
+}
+
+fn review(f: &Flow, send: &Callback<Msg>, step_ref: &NodeRef) -> Html {
+    let s = f.strings();
+    let rows: Html = f
+        .shown()
+        .into_iter()
+        .map(|i| {
+            let q = &f.form.questions[i];
+            let send = send.clone();
+            let id = q.id.clone();
+            let qtext = q.text.get(&f.lang, &f.form.default_lang).to_owned();
+            let onclick = Callback::from(move |_| send.emit(Msg::Change(id.clone())));
+            html! {
+                <div>
+                    <dt>{qtext.clone()}</dt>
+                    <dd>{f.display(q)}</dd>
+                    <dd>
+                        <button type="button" class="link" {onclick}>
+                            {s.change}<span class="vh">{format!(" {qtext}")}</span>
+                        </button>
+                    </dd>
+                </div>
+            }
+        })
+        .collect();
+    html! {
+        <>
+            <h2 tabindex="-1" ref={step_ref.clone()}>{s.check_answers}</h2>
+            <dl>{rows}</dl>
+        </>
+    }
+}

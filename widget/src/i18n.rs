@@ -1,0 +1,334 @@
+//! The widget's own words ("Next", "There is a problem", …) in every
+//! language a form ships in. Questions and options carry their own
+//! translations in the form; these are the words around them.
+//!
+//! This file depends on nothing, so the collector's server-rendered page
+//! uses the very same table (it includes this file by path).
+
+/// The widget's words in one language.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Strings {
+    /// Language code these strings are in.
+    pub lang: &'static str,
+    /// Name of the language in itself, for the language switch.
+    pub name: &'static str,
+    /// Whether the language is written right to left.
+    pub rtl: bool,
+    pub next: &'static str,
+    pub back: &'static str,
+    pub submit: &'static str,
+    pub sending: &'static str,
+    pub change: &'static str,
+    pub check_answers: &'static str,
+    pub not_answered: &'static str,
+    pub yes: &'static str,
+    pub optional: &'static str,
+    pub there_is_a_problem: &'static str,
+    pub error_prefix: &'static str,
+    /// `{n}` and `{total}` are replaced.
+    pub progress: &'static str,
+    pub language: &'static str,
+    pub loading: &'static str,
+    pub load_failed: &'static str,
+    pub send_failed: &'static str,
+    pub saved_offline: &'static str,
+    pub thank_you: &'static str,
+    pub thank_you_body: &'static str,
+    pub privacy: &'static str,
+    pub required_choice: &'static str,
+    pub required_multi: &'static str,
+    pub required_text: &'static str,
+    pub required_consent: &'static str,
+    /// `{min}` and `{max}` are replaced.
+    pub out_of_range: &'static str,
+    /// `{n}` is replaced.
+    pub too_many: &'static str,
+    /// `{n}` is replaced.
+    pub select_up_to: &'static str,
+    pub exclusive: &'static str,
+    /// `{n}` is replaced.
+    pub too_long: &'static str,
+    pub invalid: &'static str,
+    pub no_answer: &'static str,
+    /// For conditional questions on the page without JavaScript;
+    /// `{question}` and `{answer}` are replaced.
+    pub only_if: &'static str,
+}
+
+const EN: Strings = Strings {
+    lang: "en",
+    name: "English",
+    rtl: false,
+    next: "Next",
+    back: "Back",
+    submit: "Submit",
+    sending: "Sending…",
+    change: "Change",
+    check_answers: "Check your answers before sending",
+    not_answered: "Not answered",
+    yes: "Yes",
+    optional: "(optional)",
+    there_is_a_problem: "There is a problem",
+    error_prefix: "Error:",
+    progress: "Question {n} of {total}",
+    language: "Language",
+    loading: "Loading the survey…",
+    load_failed: "Sorry, the survey could not be loaded. Please try again later.",
+    send_failed: "Sorry, your answers could not be sent. Please try again.",
+    saved_offline: "Your answers are saved and will be sent when you are back online",
+    thank_you: "Thank you",
+    thank_you_body: "Your answers have been sent.",
+    privacy: "How we use your answers",
+    required_choice: "Select an answer",
+    required_multi: "Select at least one answer",
+    required_text: "Enter an answer",
+    required_consent: "Tick the box to continue",
+    out_of_range: "Select a number from {min} to {max}",
+    too_many: "Select no more than {n} answers",
+    select_up_to: "Select up to {n}",
+    exclusive: "Select this answer on its own, or other answers without it",
+    too_long: "Your answer must be {n} characters or fewer",
+    invalid: "Check this answer",
+    no_answer: "No answer",
+    only_if: "Only if your answer to ‘{question}’ was ‘{answer}’",
+};
+
+const PL: Strings = Strings {
+    lang: "pl",
+    name: "Polski",
+    rtl: false,
+    next: "Dalej",
+    back: "Wstecz",
+    submit: "Wyślij",
+    sending: "Wysyłanie…",
+    change: "Zmień",
+    check_answers: "Sprawdź odpowiedzi przed wysłaniem",
+    not_answered: "Brak odpowiedzi",
+    yes: "Tak",
+    optional: "(opcjonalnie)",
+    there_is_a_problem: "Wystąpił problem",
+    error_prefix: "Błąd:",
+    progress: "Pytanie {n} z {total}",
+    language: "Język",
+    loading: "Wczytywanie ankiety…",
+    load_failed: "Przepraszamy, nie udało się wczytać ankiety. Spróbuj ponownie później.",
+    send_failed: "Przepraszamy, nie udało się wysłać odpowiedzi. Spróbuj ponownie.",
+    saved_offline: "Twoje odpowiedzi są zapisane i zostaną wysłane, gdy znowu będziesz online",
+    thank_you: "Dziękujemy",
+    thank_you_body: "Twoje odpowiedzi zostały wysłane.",
+    privacy: "Jak wykorzystujemy Twoje odpowiedzi",
+    required_choice: "Wybierz odpowiedź",
+    required_multi: "Wybierz co najmniej jedną odpowiedź",
+    required_text: "Wpisz odpowiedź",
+    required_consent: "Zaznacz pole, aby kontynuować",
+    out_of_range: "Wybierz liczbę od {min} do {max}",
+    too_many: "Wybierz nie więcej niż {n} odpowiedzi",
+    select_up_to: "Wybierz maksymalnie {n}",
+    exclusive: "Wybierz tę odpowiedź osobno albo inne odpowiedzi bez niej",
+    too_long: "Odpowiedź może mieć najwyżej {n} znaków",
+    invalid: "Sprawdź tę odpowiedź",
+    no_answer: "Brak odpowiedzi",
+    only_if: "Tylko jeśli Twoja odpowiedź na pytanie ‘{question}’ to ‘{answer}’",
+};
+
+const ES: Strings = Strings {
+    lang: "es",
+    name: "Español",
+    rtl: false,
+    next: "Siguiente",
+    back: "Atrás",
+    submit: "Enviar",
+    sending: "Enviando…",
+    change: "Cambiar",
+    check_answers: "Revise sus respuestas antes de enviarlas",
+    not_answered: "Sin responder",
+    yes: "Sí",
+    optional: "(opcional)",
+    there_is_a_problem: "Hay un problema",
+    error_prefix: "Error:",
+    progress: "Pregunta {n} de {total}",
+    language: "Idioma",
+    loading: "Cargando la encuesta…",
+    load_failed: "Lo sentimos, no se pudo cargar la encuesta. Inténtelo de nuevo más tarde.",
+    send_failed: "Lo sentimos, no se pudieron enviar sus respuestas. Inténtelo de nuevo.",
+    saved_offline: "Sus respuestas están guardadas y se enviarán cuando vuelva a tener conexión",
+    thank_you: "Gracias",
+    thank_you_body: "Sus respuestas se han enviado.",
+    privacy: "Cómo usamos sus respuestas",
+    required_choice: "Seleccione una respuesta",
+    required_multi: "Seleccione al menos una respuesta",
+    required_text: "Escriba una respuesta",
+    required_consent: "Marque la casilla para continuar",
+    out_of_range: "Seleccione un número del {min} al {max}",
+    too_many: "Seleccione como máximo {n} respuestas",
+    select_up_to: "Seleccione hasta {n}",
+    exclusive: "Seleccione esta respuesta sola, u otras respuestas sin ella",
+    too_long: "Su respuesta debe tener {n} caracteres o menos",
+    invalid: "Revise esta respuesta",
+    no_answer: "Sin respuesta",
+    only_if: "Solo si su respuesta a ‘{question}’ fue ‘{answer}’",
+};
+
+const BN: Strings = Strings {
+    lang: "bn",
+    name: "বাংলা",
+    rtl: false,
+    next: "পরবর্তী",
+    back: "পিছনে",
+    submit: "জমা দিন",
+    sending: "পাঠানো হচ্ছে…",
+    change: "পরিবর্তন করুন",
+    check_answers: "পাঠানোর আগে আপনার উত্তরগুলো দেখে নিন",
+    not_answered: "উত্তর দেওয়া হয়নি",
+    yes: "হ্যাঁ",
+    optional: "(ঐচ্ছিক)",
+    there_is_a_problem: "একটি সমস্যা আছে",
+    error_prefix: "ত্রুটি:",
+    progress: "প্রশ্ন {n} / {total}",
+    language: "ভাষা",
+    loading: "জরিপ লোড হচ্ছে…",
+    load_failed: "দুঃখিত, জরিপটি লোড করা যায়নি। পরে আবার চেষ্টা করুন।",
+    send_failed: "দুঃখিত, আপনার উত্তর পাঠানো যায়নি। আবার চেষ্টা করুন।",
+    saved_offline: "আপনার উত্তরগুলো সংরক্ষিত আছে এবং আপনি আবার অনলাইনে এলে পাঠানো হবে",
+    thank_you: "ধন্যবাদ",
+    thank_you_body: "আপনার উত্তরগুলো পাঠানো হয়েছে।",
+    privacy: "আমরা আপনার উত্তর কীভাবে ব্যবহার করি",
+    required_choice: "একটি উত্তর বেছে নিন",
+    required_multi: "অন্তত একটি উত্তর বেছে নিন",
+    required_text: "একটি উত্তর লিখুন",
+    required_consent: "চালিয়ে যেতে বাক্সে টিক দিন",
+    out_of_range: "{min} থেকে {max} এর মধ্যে একটি সংখ্যা বেছে নিন",
+    too_many: "{n}টির বেশি উত্তর বেছে নেবেন না",
+    select_up_to: "সর্বোচ্চ {n}টি বেছে নিন",
+    exclusive: "এই উত্তরটি একা বেছে নিন, অথবা এটি ছাড়া অন্য উত্তর বেছে নিন",
+    too_long: "আপনার উত্তর {n} অক্ষর বা তার কম হতে হবে",
+    invalid: "এই উত্তরটি আবার দেখুন",
+    no_answer: "কোনো উত্তর নেই",
+    only_if: "শুধু যদি ‘{question}’ প্রশ্নের উত্তর ‘{answer}’ হয়",
+};
+
+const AR: Strings = Strings {
+    lang: "ar",
+    name: "العربية",
+    rtl: true,
+    next: "التالي",
+    back: "رجوع",
+    submit: "إرسال",
+    sending: "جارٍ الإرسال…",
+    change: "تغيير",
+    check_answers: "راجع إجاباتك قبل الإرسال",
+    not_answered: "لم تتم الإجابة",
+    yes: "نعم",
+    optional: "(اختياري)",
+    there_is_a_problem: "هناك مشكلة",
+    error_prefix: "خطأ:",
+    progress: "السؤال {n} من {total}",
+    language: "اللغة",
+    loading: "جارٍ تحميل الاستبيان…",
+    load_failed: "عذرًا، تعذّر تحميل الاستبيان. يرجى المحاولة لاحقًا.",
+    send_failed: "عذرًا، تعذّر إرسال إجاباتك. يرجى المحاولة مرة أخرى.",
+    saved_offline: "تم حفظ إجاباتك وسيتم إرسالها عند عودتك إلى الاتصال بالإنترنت",
+    thank_you: "شكرًا لك",
+    thank_you_body: "تم إرسال إجاباتك.",
+    privacy: "كيف نستخدم إجاباتك",
+    required_choice: "اختر إجابة",
+    required_multi: "اختر إجابة واحدة على الأقل",
+    required_text: "اكتب إجابة",
+    required_consent: "ضع علامة في المربع للمتابعة",
+    out_of_range: "اختر رقمًا من {min} إلى {max}",
+    too_many: "لا تختر أكثر من {n} إجابات",
+    select_up_to: "اختر حتى {n}",
+    exclusive: "اختر هذه الإجابة وحدها، أو إجابات أخرى بدونها",
+    too_long: "يجب ألا تزيد إجابتك عن {n} حرفًا",
+    invalid: "تحقق من هذه الإجابة",
+    no_answer: "لا توجد إجابة",
+    only_if: "فقط إذا كانت إجابتك عن ‘{question}’ هي ‘{answer}’",
+};
+
+/// Every language the widget's words come in.
+pub const ALL: [&Strings; 5] = [&EN, &PL, &ES, &BN, &AR];
+
+/// The widget's words for `lang` (`pl-PL` finds `pl`), English otherwise.
+pub fn strings(lang: &str) -> &'static Strings {
+    let base = lang.split(['-', '_']).next().unwrap_or(lang);
+    ALL.iter()
+        .find(|s| s.lang.eq_ignore_ascii_case(base))
+        .copied()
+        .unwrap_or(&EN)
+}
+
+/// Whether `lang` is written right to left (Arabic, Hebrew, Persian, Urdu).
+pub fn is_rtl(lang: &str) -> bool {
+    let base = lang.split(['-', '_']).next().unwrap_or(lang);
+    matches!(base, "ar" | "he" | "fa" | "ur" | "yi" | "ps" | "dv")
+}
+
+/// The name of `lang` in itself, or the code when unknown.
+pub fn lang_name(lang: &str) -> &str {
+    match ALL.iter().find(|s| s.lang == lang) {
+        Some(s) => s.name,
+        None => lang,
+    }
+}
+
+/// Fills `{name}` placeholders.
+pub fn fill(template: &str, pairs: &[(&str, &str)]) -> String {
+    let mut out = template.to_owned();
+    for (k, v) in pairs {
+        out = out.replace(&format!("{{{k}}}"), v);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_language_by_base_and_falls_back_to_english() {
+        assert_eq!(strings("pl-PL").next, "Dalej");
+        assert_eq!(strings("AR").lang, "ar");
+        assert_eq!(strings("fr").lang, "en");
+    }
+
+    #[test]
+    fn only_arabic_of_the_five_is_right_to_left() {
+        for s in ALL {
+            assert_eq!(s.rtl, s.lang == "ar", "{}", s.lang);
+            assert_eq!(s.rtl, is_rtl(s.lang));
+        }
+    }
+
+    #[test]
+    fn every_language_has_every_string_and_placeholder() {
+        for s in ALL {
+            for t in [
+                s.next,
+                s.back,
+                s.submit,
+                s.there_is_a_problem,
+                s.saved_offline,
+                s.thank_you,
+            ] {
+                assert!(!t.trim().is_empty(), "{}", s.lang);
+            }
+            assert!(
+                s.progress.contains("{n}") && s.progress.contains("{total}"),
+                "{}",
+                s.lang
+            );
+            assert!(s.out_of_range.contains("{min}") && s.out_of_range.contains("{max}"));
+            assert!(s.too_long.contains("{n}") && s.too_many.contains("{n}"));
+            assert!(s.select_up_to.contains("{n}"));
+            assert!(s.only_if.contains("{question}") && s.only_if.contains("{answer}"));
+        }
+    }
+
+    #[test]
+    fn fills_placeholders() {
+        assert_eq!(
+            fill(EN.progress, &[("n", "2"), ("total", "7")]),
+            "Question 2 of 7"
+        );
+    }
+}

@@ -1,0 +1,724 @@
+//! The form-filling flow as plain data: answers, which questions show,
+//! steps, review, and what is sent. No browser types here, so all of it
+//! is tested natively; the components only render a [`Flow`] and send it
+//! [`Msg`]s.
+
+use crate::i18n::{self, Strings};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use survey::{Answer, Form, Kind, ProblemKind, Question, Submission};
+
+/// Answers as the inputs hold them, by question id; hidden questions keep
+/// theirs (so going back restores them) but they are never sent.
+pub type Raw = BTreeMap<String, Value>;
+
+/// Forms with more questions than this go one question a step, with a
+/// review before sending; shorter ones show on one page.
+pub const ONE_PAGE_MAX: usize = 5;
+
+/// Where the person is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum At {
+    /// Every shown question on one page (short forms).
+    Page,
+    /// One question, by its index in the form.
+    Question(usize),
+    /// "Check your answers".
+    Review,
+}
+
+/// What happened to the answers once sent.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Status {
+    /// Still being filled in.
+    Editing,
+    /// On its way.
+    Sending,
+    /// Stored by the collector.
+    Sent,
+    /// No network: kept in this browser and sent later.
+    SavedOffline,
+    /// The collector failed; the person can try again.
+    Failed,
+}
+
+/// An error shown against a field and in the error summary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldError {
+    /// Question id.
+    pub field: String,
+    /// Message in the form's language.
+    pub message: String,
+}
+
+/// Where the submission comes from, fixed for the widget's life.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Context {
+    /// Place id from the page or QR code.
+    pub location: Option<String>,
+    /// `embed`, `qr`, `link`, …
+    pub channel: String,
+}
+
+/// The whole state of one filling of the form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flow {
+    pub form: Rc<Form>,
+    pub lang: String,
+    pub answers: Raw,
+    pub at: At,
+    pub errors: Vec<FieldError>,
+    pub status: Status,
+    /// Made once when the form opens; the same id is re-sent after an
+    /// outage so the collector stores the answers once.
+    pub submission_id: String,
+    pub context: Context,
+    /// Set when a "Change" link on the review page led to a question.
+    pub back_to_review: bool,
+    /// Bumped whenever errors are shown, so the summary takes focus again.
+    pub error_round: u32,
+    /// Bumped when the person moves to another step, to move focus there.
+    pub moves: u32,
+    /// Questions the person has had on screen.
+    pub seen: std::collections::BTreeSet<usize>,
+}
+
+/// Something the person did, or the network answered.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg {
+    /// Set a question's answer (option id, number, text, bool).
+    Set(String, Value),
+    /// Tick or untick one option of a multiple-choice question.
+    Toggle(String, String),
+    SetLang(String),
+    Next,
+    Back,
+    /// From the review page, go to a question.
+    Change(String),
+    /// Validation failed before sending.
+    Invalid(Vec<FieldError>),
+    Sending,
+    Sent,
+    SavedOffline,
+    Failed,
+}
+
+impl Flow {
+    /// A fresh flow; `wanted_lang` is `data-lang` or the browser's.
+    pub fn new(form: Rc<Form>, wanted_lang: &str, context: Context, submission_id: String) -> Self {
+        let lang = form.pick_lang(wanted_lang).to_owned();
+        let mut answers = Raw::new();
+        // A place from the QR code answers the form's location question.
+        if let Some(loc) = &context.location {
+            for q in &form.questions {
+                if matches!(q.kind, Kind::Location {}) && form.place(loc).is_some() {
+                    answers.insert(q.id.clone(), Value::String(loc.clone()));
+                }
+            }
+        }
+        let at = if form.questions.len() > ONE_PAGE_MAX {
+            At::Question(0)
+        } else {
+            At::Page
+        };
+        let mut flow = Flow {
+            form,
+            lang,
+            answers,
+            at,
+            errors: Vec::new(),
+            status: Status::Editing,
+            submission_id,
+            context,
+            back_to_review: false,
+            error_round: 0,
+            moves: 0,
+            seen: Default::default(),
+        };
+        if let At::Question(_) = flow.at {
+            let at = flow.first_shown_from(0).map_or(At::Review, At::Question);
+            flow.go(at);
+        }
+        flow
+    }
+
+    /// The widget's words in the current language.
+    pub fn strings(&self) -> &'static Strings {
+        i18n::strings(&self.lang)
+    }
+
+    /// Whether this form goes one question a step.
+    pub fn stepped(&self) -> bool {
+        self.at != At::Page
+    }
+
+    /// Applies one message.
+    pub fn update(&mut self, msg: Msg) {
+        match msg {
+            Msg::Set(q, v) => {
+                self.answers.insert(q.clone(), v);
+                self.clear_error(&q);
+            }
+            Msg::Toggle(q, option) => {
+                self.toggle(&q, &option);
+                self.clear_error(&q);
+            }
+            Msg::SetLang(l) => {
+                self.lang = self.form.pick_lang(&l).to_owned();
+                // Messages were in the old language; they come back on the next check.
+                self.errors.clear();
+            }
+            Msg::Next => self.next(),
+            Msg::Back => self.back(),
+            Msg::Change(q) => {
+                if let Some(i) = self.form.questions.iter().position(|x| x.id == q) {
+                    self.go(At::Question(i));
+                    self.back_to_review = true;
+                    self.errors.clear();
+                    self.moves += 1;
+                }
+            }
+            Msg::Invalid(errors) => {
+                // On the review page, send the person to the first question at fault.
+                if self.at == At::Review {
+                    if let Some(i) = errors
+                        .first()
+                        .and_then(|e| self.form.questions.iter().position(|q| q.id == e.field))
+                    {
+                        self.go(At::Question(i));
+                        self.back_to_review = true;
+                        self.moves += 1;
+                    }
+                }
+                self.errors = errors;
+                self.error_round += 1;
+                self.status = Status::Editing;
+            }
+            Msg::Sending => {
+                self.errors.clear();
+                self.status = Status::Sending;
+            }
+            Msg::Sent => self.status = Status::Sent,
+            Msg::SavedOffline => self.status = Status::SavedOffline,
+            Msg::Failed => self.status = Status::Failed,
+        }
+    }
+
+    fn go(&mut self, at: At) {
+        if let At::Question(i) = at {
+            self.seen.insert(i);
+        }
+        self.at = at;
+    }
+
+    fn clear_error(&mut self, q: &str) {
+        self.errors.retain(|e| e.field != q);
+    }
+
+    fn toggle(&mut self, q: &str, option: &str) {
+        let Some(question) = self.form.question(q) else {
+            return;
+        };
+        let mut chosen: Vec<String> = match self.answers.get(q) {
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        };
+        if let Some(pos) = chosen.iter().position(|c| c == option) {
+            chosen.remove(pos);
+        } else {
+            let exclusive = |id: &str| question.options().iter().any(|o| o.id == id && o.exclusive);
+            // "Prefer not to say" stands alone: picking it clears the rest, and the reverse.
+            if exclusive(option) {
+                chosen.clear();
+            } else {
+                chosen.retain(|c| !exclusive(c));
+            }
+            chosen.push(option.to_owned());
+            // Keep the form's order, so the stored answer does not depend on click order.
+            let order = |id: &String| question.options().iter().position(|o| &o.id == id);
+            chosen.sort_by_key(order);
+        }
+        self.answers.insert(
+            q.to_owned(),
+            chosen.into_iter().map(Value::String).collect(),
+        );
+    }
+
+    /// Typed answers of the questions shown, in form order.
+    pub fn typed(&self) -> BTreeMap<String, Answer> {
+        let mut typed = BTreeMap::new();
+        for q in &self.form.questions {
+            if !self.form.is_shown(q, &typed) {
+                continue;
+            }
+            if let Some(a) = self.answers.get(&q.id).and_then(to_answer) {
+                typed.insert(q.id.clone(), a);
+            }
+        }
+        typed
+    }
+
+    /// Indexes of the questions shown, given the answers so far.
+    pub fn shown(&self) -> Vec<usize> {
+        let typed = self.typed();
+        (0..self.form.questions.len())
+            .filter(|&i| self.form.is_shown(&self.form.questions[i], &typed))
+            .collect()
+    }
+
+    fn first_shown_from(&self, start: usize) -> Option<usize> {
+        self.shown().into_iter().find(|&i| i >= start)
+    }
+
+    /// "Question n of total" for the current step.
+    pub fn progress(&self) -> Option<(usize, usize)> {
+        let At::Question(i) = self.at else {
+            return None;
+        };
+        let shown = self.shown();
+        let n = shown.iter().position(|&j| j == i)? + 1;
+        Some((n, shown.len()))
+    }
+
+    /// What is sent: answers to shown questions only, empty ones left out.
+    pub fn submission(&self) -> Submission {
+        let typed = self.typed();
+        let answers = self
+            .form
+            .questions
+            .iter()
+            .filter(|q| typed.contains_key(&q.id))
+            .filter_map(|q| Some((q.id.clone(), self.answers.get(&q.id)?.clone())))
+            .collect();
+        Submission {
+            submission_id: self.submission_id.clone(),
+            answers,
+            location: self.context.location.clone(),
+            channel: Some(self.context.channel.clone()),
+            lang: Some(self.lang.clone()),
+        }
+    }
+
+    /// Problems with the questions in `fields` (all when `None`), worded
+    /// for the person, in form order.
+    pub fn check(&self, fields: Option<&[usize]>) -> Vec<FieldError> {
+        let Err(problems) = survey::validate(&self.form, &self.submission()) else {
+            return Vec::new();
+        };
+        let wanted = |id: &str| match fields {
+            None => true,
+            Some(f) => f.iter().any(|&i| self.form.questions[i].id == id),
+        };
+        let mut out = Vec::new();
+        for q in &self.form.questions {
+            if !wanted(&q.id) {
+                continue;
+            }
+            if let Some(p) = problems.iter().find(|p| p.field == q.id) {
+                out.push(FieldError {
+                    field: q.id.clone(),
+                    message: message(q, p.code, self.strings()),
+                });
+            }
+        }
+        out
+    }
+
+    /// Errors the collector gave back, worded for the person. Problems not
+    /// about a question cannot be fixed by the person and are left out.
+    pub fn server_errors(&self, problems: &[WireProblem]) -> Vec<FieldError> {
+        problems
+            .iter()
+            .filter_map(|p| {
+                let q = self.form.question(&p.field)?;
+                let code = problem_kind(&p.code);
+                Some(FieldError {
+                    field: q.id.clone(),
+                    message: message(q, code, self.strings()),
+                })
+            })
+            .collect()
+    }
+
+    fn next(&mut self) {
+        let At::Question(i) = self.at else { return };
+        let errors = self.check(Some(&[i]));
+        if !errors.is_empty() {
+            self.errors = errors;
+            self.error_round += 1;
+            return;
+        }
+        self.errors.clear();
+        self.moves += 1;
+        if self.back_to_review {
+            // An answer may have revealed a question the person has not seen:
+            // ask it, then come back to the review.
+            let unseen = self
+                .shown()
+                .into_iter()
+                .find(|&j| j > i && !self.seen.contains(&j));
+            self.back_to_review = unseen.is_some();
+            self.go(unseen.map_or(At::Review, At::Question));
+            return;
+        }
+        let at = self
+            .first_shown_from(i + 1)
+            .map_or(At::Review, At::Question);
+        self.go(at);
+    }
+
+    fn back(&mut self) {
+        self.errors.clear();
+        self.back_to_review = false;
+        self.moves += 1;
+        let shown = self.shown();
+        let at = match self.at {
+            At::Review => shown.last().copied().map_or(At::Review, At::Question),
+            At::Question(i) => shown
+                .iter()
+                .rev()
+                .find(|&&j| j < i)
+                .copied()
+                .map_or(At::Question(i), At::Question),
+            At::Page => At::Page,
+        };
+        self.go(at);
+    }
+
+    /// Whether a Back button makes sense here.
+    pub fn can_go_back(&self) -> bool {
+        match self.at {
+            At::Review => true,
+            At::Question(i) => self.shown().first().is_some_and(|&j| j < i),
+            At::Page => false,
+        }
+    }
+
+    /// The error for question `id`, if any.
+    pub fn error(&self, id: &str) -> Option<&FieldError> {
+        self.errors.iter().find(|e| e.field == id)
+    }
+
+    /// An answer as the person would read it on the review page.
+    pub fn display(&self, q: &Question) -> String {
+        let s = self.strings();
+        let text = |t: &survey::Text| t.get(&self.lang, &self.form.default_lang).to_owned();
+        let option = |id: &str| {
+            q.options()
+                .iter()
+                .find(|o| o.id == id)
+                .map_or_else(|| id.to_owned(), |o| text(&o.text))
+        };
+        match (self.typed().get(&q.id), &q.kind) {
+            (None, _) => s.not_answered.to_owned(),
+            (Some(Answer::Text(id)), Kind::SingleChoice { .. }) => option(id),
+            (Some(Answer::Text(id)), Kind::Location {}) => self
+                .form
+                .place(id)
+                .map_or_else(|| id.clone(), |p| text(&p.name)),
+            (Some(Answer::Text(t)), _) => t.clone(),
+            (Some(Answer::Choices(ids)), _) => {
+                ids.iter().map(|i| option(i)).collect::<Vec<_>>().join(", ")
+            }
+            (Some(Answer::Number(n)), Kind::Scale { labels, .. }) => {
+                match labels.iter().find(|l| l.value == *n) {
+                    Some(l) => format!("{n} – {}", text(&l.text)),
+                    None => n.to_string(),
+                }
+            }
+            (Some(Answer::Number(n)), _) => n.to_string(),
+            (Some(Answer::Consent(_)), _) => s.yes.to_owned(),
+        }
+    }
+}
+
+/// One entry of a problem+json `errors` list, as the collector sends it.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct WireProblem {
+    pub field: String,
+    pub code: String,
+    #[serde(default)]
+    pub message: String,
+}
+
+/// Whether an input's value counts as no answer.
+pub fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Bool(b) => !b,
+        _ => false,
+    }
+}
+
+/// An input's value as a typed answer, `None` when empty.
+///
+/// Done by hand rather than through serde: `serde_json::from_value` would
+/// bring a second deserializer into the download.
+pub fn to_answer(v: &Value) -> Option<Answer> {
+    if is_empty(v) {
+        return None;
+    }
+    Some(match v {
+        Value::String(s) => Answer::Text(s.clone()),
+        Value::Number(n) => Answer::Number(n.as_i64()?),
+        Value::Bool(b) => Answer::Consent(*b),
+        Value::Array(a) => Answer::Choices(
+            a.iter()
+                .map(|x| x.as_str().map(str::to_owned))
+                .collect::<Option<_>>()?,
+        ),
+        _ => return None,
+    })
+}
+
+/// A problem code from the wire (`too_long`), unknown ones as `Invalid`.
+pub fn problem_kind(code: &str) -> ProblemKind {
+    match code {
+        "required" => ProblemKind::Required,
+        "too_many" => ProblemKind::TooMany,
+        "exclusive" => ProblemKind::Exclusive,
+        "out_of_range" => ProblemKind::OutOfRange,
+        "too_long" => ProblemKind::TooLong,
+        _ => ProblemKind::Invalid,
+    }
+}
+
+/// A problem worded for the person, in the language of `s`.
+pub fn message(q: &Question, code: ProblemKind, s: &Strings) -> String {
+    match (code, &q.kind) {
+        (ProblemKind::Required, Kind::MultipleChoice { .. }) => s.required_multi.into(),
+        (ProblemKind::Required, Kind::Text { .. }) => s.required_text.into(),
+        (ProblemKind::Required, Kind::Consent {}) => s.required_consent.into(),
+        (ProblemKind::Required, _) => s.required_choice.into(),
+        (
+            ProblemKind::TooMany,
+            Kind::MultipleChoice {
+                max_choices: Some(m),
+                ..
+            },
+        ) => i18n::fill(s.too_many, &[("n", &m.to_string())]),
+        (ProblemKind::Exclusive, _) => s.exclusive.into(),
+        (ProblemKind::OutOfRange, Kind::Scale { min, max, .. }) => i18n::fill(
+            s.out_of_range,
+            &[("min", &min.to_string()), ("max", &max.to_string())],
+        ),
+        (ProblemKind::TooLong, Kind::Text { max_length, .. }) => {
+            i18n::fill(s.too_long, &[("n", &max_length.to_string())])
+        }
+        _ => s.invalid.into(),
+    }
+}
+
+/// Formats 16 random bytes as a version 4 UUID.
+pub fn uuid_v4(mut b: [u8; 16]) -> String {
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Seven questions, a `show_if` branch and every kind.
+    pub fn long_form() -> Form {
+        serde_json::from_value(json!({
+            "id": "t", "title": {"en": "Test", "pl": "Test PL"}, "default_lang": "en",
+            "languages": ["en", "pl", "ar"],
+            "privacy_notice": "p", "not_for_reporting": "n",
+            "places": [{"id": "bank", "name": "Bank"}, {"id": "moorgate", "name": "Moorgate"}],
+            "questions": [
+                {"id": "who", "kind": "single_choice", "text": "Who", "required": true,
+                 "options": [{"id": "resident", "text": "Resident"}, {"id": "worker", "text": "Worker"}]},
+                {"id": "ward", "kind": "text", "text": "Which street", "max_length": 10,
+                 "show_if": {"question": "who", "any_of": ["resident"]}, "required": true},
+                {"id": "safe", "kind": "scale", "text": "Safe", "min": 1, "max": 5, "required": true,
+                 "labels": [{"value": 1, "text": "Very safe"}]},
+                {"id": "prio", "kind": "multiple_choice", "text": "Priorities", "max_choices": 2,
+                 "options": [{"id": "asb", "text": "ASB"}, {"id": "theft", "text": "Theft"},
+                             {"id": "fraud", "text": "Fraud"}, {"id": "none", "text": "None", "exclusive": true}]},
+                {"id": "where", "kind": "location", "text": "Where"},
+                {"id": "why", "kind": "text", "text": "Why", "max_length": 500, "multiline": true},
+                {"id": "ok", "kind": "consent", "text": "I agree", "required": true}
+            ]
+        }))
+        .unwrap()
+    }
+
+    fn flow(form: Form) -> Flow {
+        Flow::new(
+            Rc::new(form),
+            "en-GB",
+            Context {
+                location: Some("bank".into()),
+                channel: "embed".into(),
+            },
+            "0b5c3f0e-7a53-4c1e-9d1f-2a4b6c8d0e1f".into(),
+        )
+    }
+
+    #[test]
+    fn long_forms_go_step_by_step_and_skip_hidden_questions() {
+        let mut f = flow(long_form());
+        assert_eq!(f.at, At::Question(0));
+        assert_eq!(f.progress(), Some((1, 6)));
+        f.update(Msg::Next);
+        assert_eq!(f.errors.len(), 1, "required answer missing");
+        assert_eq!(f.errors[0].message, "Select an answer");
+        f.update(Msg::Set("who".into(), json!("worker")));
+        assert!(f.errors.is_empty(), "answering clears the error");
+        f.update(Msg::Next);
+        assert_eq!(
+            f.at,
+            At::Question(2),
+            "the resident-only question is skipped"
+        );
+        f.update(Msg::Back);
+        f.update(Msg::Set("who".into(), json!("resident")));
+        f.update(Msg::Next);
+        assert_eq!(f.at, At::Question(1));
+        assert_eq!(f.progress(), Some((2, 7)));
+    }
+
+    #[test]
+    fn hidden_answers_are_kept_but_not_sent() {
+        let mut f = flow(long_form());
+        f.update(Msg::Set("who".into(), json!("resident")));
+        f.update(Msg::Set("ward".into(), json!("Cheapside")));
+        f.update(Msg::Set("who".into(), json!("worker")));
+        let sub = f.submission();
+        assert!(!sub.answers.contains_key("ward"));
+        assert_eq!(f.answers["ward"], json!("Cheapside"));
+        assert_eq!(sub.location.as_deref(), Some("bank"));
+        assert_eq!(sub.channel.as_deref(), Some("embed"));
+        assert_eq!(sub.lang.as_deref(), Some("en"));
+    }
+
+    #[test]
+    fn the_place_from_the_page_answers_the_location_question() {
+        let f = flow(long_form());
+        assert_eq!(f.answers["where"], json!("bank"));
+        assert_eq!(f.display(f.form.question("where").unwrap()), "Bank");
+    }
+
+    #[test]
+    fn walks_to_review_and_validates_with_the_shared_rules() {
+        let mut f = flow(long_form());
+        for (q, v) in [
+            ("who", json!("worker")),
+            ("safe", json!(2)),
+            ("ok", json!(true)),
+        ] {
+            f.update(Msg::Set(q.into(), v));
+        }
+        for _ in 0..6 {
+            f.update(Msg::Next);
+        }
+        assert_eq!(f.at, At::Review);
+        assert!(f.check(None).is_empty());
+        assert!(survey::validate(&f.form, &f.submission()).is_ok());
+        f.update(Msg::Change("safe".into()));
+        assert_eq!(f.at, At::Question(2));
+        f.update(Msg::Next);
+        assert_eq!(
+            f.at,
+            At::Review,
+            "after a change the person returns to the review"
+        );
+        f.update(Msg::Change("who".into()));
+        f.update(Msg::Set("who".into(), json!("resident")));
+        f.update(Msg::Next);
+        assert_eq!(
+            f.at,
+            At::Question(1),
+            "a question the change revealed is asked"
+        );
+        f.update(Msg::Set("ward".into(), json!("Poultry")));
+        f.update(Msg::Next);
+        assert_eq!(f.at, At::Review);
+    }
+
+    #[test]
+    fn exclusive_options_stand_alone_and_order_is_the_forms() {
+        let mut f = flow(long_form());
+        f.update(Msg::Toggle("prio".into(), "theft".into()));
+        f.update(Msg::Toggle("prio".into(), "asb".into()));
+        assert_eq!(f.answers["prio"], json!(["asb", "theft"]));
+        f.update(Msg::Toggle("prio".into(), "none".into()));
+        assert_eq!(f.answers["prio"], json!(["none"]));
+        f.update(Msg::Toggle("prio".into(), "fraud".into()));
+        assert_eq!(f.answers["prio"], json!(["fraud"]));
+        f.update(Msg::Toggle("prio".into(), "fraud".into()));
+        assert_eq!(f.answers["prio"], json!([]));
+        assert!(
+            !f.submission().answers.contains_key("prio"),
+            "an empty list is no answer"
+        );
+    }
+
+    #[test]
+    fn messages_follow_the_language() {
+        let mut f = flow(long_form());
+        f.update(Msg::SetLang("pl".into()));
+        assert_eq!(f.lang, "pl");
+        f.update(Msg::Set("who".into(), json!("resident")));
+        f.update(Msg::Set("ward".into(), json!("far too long a street name")));
+        let errs = f.check(Some(&[1]));
+        assert_eq!(errs[0].message, "Odpowiedź może mieć najwyżej 10 znaków");
+        f.update(Msg::SetLang("fr".into()));
+        assert_eq!(
+            f.lang, "en",
+            "a language the form lacks falls back to its default"
+        );
+    }
+
+    #[test]
+    fn short_forms_are_one_page() {
+        let mut form = long_form();
+        form.questions.truncate(3);
+        let f = flow(form);
+        assert_eq!(f.at, At::Page);
+        assert!(!f.stepped());
+        assert_eq!(f.check(None).len(), 2);
+    }
+
+    #[test]
+    fn server_problems_are_worded_locally() {
+        let f = flow(long_form());
+        let p: Vec<WireProblem> = serde_json::from_value(json!([
+            {"field": "safe", "code": "out_of_range", "message": "x"},
+            {"field": "submission_id", "code": "invalid", "message": "x"}
+        ]))
+        .unwrap();
+        assert_eq!(
+            f.server_errors(&p),
+            vec![FieldError {
+                field: "safe".into(),
+                message: "Select a number from 1 to 5".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn uuids_are_version_4() {
+        let u = uuid_v4([0xff; 16]);
+        assert_eq!(u, "ffffffff-ffff-4fff-bfff-ffffffffffff");
+        let u = uuid_v4([0; 16]);
+        assert_eq!(u, "00000000-0000-4000-8000-000000000000");
+    }
+}
