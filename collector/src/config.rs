@@ -27,6 +27,10 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// Cells with fewer responses are suppressed in shared outputs.
     pub min_cell: u32,
+    /// Layer the policing and community-safety lexicon over VADER.
+    pub domain_lexicon: bool,
+    /// A deployment's own lexicon additions (`phrase<TAB>valence` lines).
+    pub lexicon: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -41,6 +45,8 @@ impl Default for Config {
             max_body_bytes: 64 * 1024,
             allowed_origins: Vec::new(),
             min_cell: 10,
+            domain_lexicon: true,
+            lexicon: None,
         }
     }
 }
@@ -55,6 +61,8 @@ const KEYS: &[&str] = &[
     "max_body_bytes",
     "allowed_origins",
     "min_cell",
+    "domain_lexicon",
+    "lexicon",
 ];
 
 /// A configuration that could not be loaded.

@@ -11,6 +11,7 @@ use survey::{AlertCondition, Answer, Form, Valid};
 
 /// Stores `valid` as a response to `form`; resolves once it is durable.
 pub async fn record(state: &AppState, form: &Form, valid: Valid) -> Result<Submitted> {
+    let coding = state.analysis.code_text(form, &valid.answers);
     let alerts = form
         .alerts
         .iter()
@@ -18,6 +19,9 @@ pub async fn record(state: &AppState, form: &Form, valid: Valid) -> Result<Submi
             |rule| match (&rule.when, valid.answers.get(&rule.question)) {
                 (AlertCondition::AnyOf(atoms), Some(answer)) => {
                     atoms.iter().any(|a| answer.matches(a))
+                }
+                (AlertCondition::SentimentBelow(x), Some(_)) => {
+                    coding.get(&rule.question).is_some_and(|c| c.compound < *x)
                 }
                 _ => false,
             },
@@ -33,12 +37,19 @@ pub async fn record(state: &AppState, form: &Form, valid: Valid) -> Result<Submi
         channel: valid.channel,
         lang: valid.lang,
         answers: valid.answers,
-        coding: Default::default(),
+        coding,
     };
-    state
+    let submitted = state
         .store
-        .submit(form, response, &valid.submission_id, alerts)
-        .await
+        .submit(form, response.clone(), &valid.submission_id, alerts)
+        .await?;
+    if submitted.created {
+        let mut indexed = response;
+        indexed.id = Some(submitted.id);
+        indexed.received_ms = submitted.id.ms;
+        state.analysis.append(&indexed);
+    }
+    Ok(submitted)
 }
 
 /// A response as an export row: `{id, form, version, received_at, …}`.

@@ -4,6 +4,7 @@
 //! `main.rs` is a thin CLI over this library. Tests start the real server
 //! with [`open`] and [`serve`] on `127.0.0.1:0`.
 
+pub mod analyst;
 pub mod config;
 pub mod error;
 pub mod http;
@@ -36,9 +37,33 @@ pub fn open(config: Config) -> anyhow::Result<AppState> {
         e => anyhow::anyhow!("cannot open the data folder {}: {e}", config.data.display()),
     })?;
     publish_folder(&store, &config.forms)?;
+    let scorer = match (&config.lexicon, config.domain_lexicon) {
+        (_, false) => analysis::Scorer::plain(),
+        (None, true) => analysis::Scorer::new(),
+        (Some(path), true) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+            let extra = analysis::Lexicon::parse(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            analysis::Scorer::with_extra(&extra)
+        }
+    };
+    tracing::info!(sentiment = %scorer.version(), "sentiment scorer ready");
+    let analysis = analyst::Analysis::new(scorer);
+    let started = std::time::Instant::now();
+    for id in store.form_ids() {
+        if let Some(p) = store.form(&id) {
+            analysis.rebuild(&store, &p.form)?;
+        }
+    }
+    tracing::info!(
+        ms = started.elapsed().as_millis() as u64,
+        "answer indexes ready"
+    );
     Ok(AppState {
         store: Arc::new(store),
         config: Arc::new(config),
+        analysis: Arc::new(analysis),
     })
 }
 

@@ -81,6 +81,10 @@ pub async fn publish_form(
         )));
     }
     let published = state.store.publish(form)?;
+    // A new version may add questions or options: lay the index out anew.
+    state
+        .analysis
+        .rebuild(state.store.as_ref(), &published.form)?;
     Ok((
         [(header::CONTENT_TYPE, "application/json")],
         published.json.clone(),

@@ -4,6 +4,7 @@
 //! and answer browsers from each form's allowed origins (CORS). Analyst and
 //! admin routes need a bearer token and are not open to browsers elsewhere.
 
+mod analyst;
 mod auth;
 mod cors;
 mod forms;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// The running configuration.
     pub config: Arc<Config>,
+    /// Sentiment, themes and the answer index.
+    pub analysis: Arc<crate::analyst::Analysis>,
 }
 
 /// The whole application as a router.
@@ -42,6 +45,8 @@ pub fn app(state: AppState) -> Router {
             "/api/v1/forms/{form}/responses",
             responses::submit_route(&state.config).get(responses::export),
         )
+        .route("/api/v1/forms/{form}/aggregates", get(analyst::aggregates))
+        .route("/api/v1/forms/{form}/trends", get(analyst::trends))
         .route("/api/v1/tokens", post(auth::create_token))
         .fallback(|| async { Error::NotFound("no such route".into()) })
         .layer(cors::layer(state.clone()))

@@ -9,7 +9,8 @@ use utoipa::{Modify, OpenApi};
     info(title = "Community feedback collector", version = "1",
          description = "Forms, submissions and analyst exports. Errors are application/problem+json."),
     paths(super::forms::get_form, super::forms::list_forms, super::forms::publish_form,
-          super::responses::submit, super::responses::export, super::auth::create_token),
+          super::responses::submit, super::responses::export, super::auth::create_token,
+          super::analyst::aggregates, super::analyst::trends),
     components(schemas(crate::error::ProblemDetails, super::responses::Accepted, crate::store::FormSummary,
                        super::auth::NewToken, super::auth::CreatedToken)),
     modifiers(&Bearer)

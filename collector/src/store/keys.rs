@@ -13,6 +13,7 @@
 //! | `responses` | `i 0 form 0 submission_id`            | response id (16 bytes)   |
 //! | `responses` | `o 0 seq(u64) rule`                   | alert JSON (outbox)      |
 //! | `responses` | `m 0 last`                            | last ms(u64) seq(u64)    |
+//! | `codes`     | `c 0 form 0 ms(u64) seq(u64)`         | manual codes JSON        |
 //!
 //! A response, its idempotency record, its alerts and the `last` marker live
 //! in one tree so that one batch writes them atomically.
@@ -124,6 +125,18 @@ pub fn idempotency(form: &str, submission_id: &str) -> Vec<u8> {
 /// `o 0 seq rule`: an alert waiting to be delivered.
 pub fn outbox(seq: u64, rule: &str) -> Vec<u8> {
     tagged(b'o', &[&seq.to_be_bytes(), rule.as_bytes()])
+}
+
+/// `c 0 form 0 id`: manual codes of one response (in the `codes` tree).
+pub fn codes(form: &str, id: ResponseId) -> Vec<u8> {
+    tagged(b'c', &[form.as_bytes(), &id.to_bytes()])
+}
+
+/// Prefix of every manual code of one form.
+pub fn codes_prefix(form: &str) -> Vec<u8> {
+    let mut k = tagged(b'c', &[form.as_bytes()]);
+    k.push(0);
+    k
 }
 
 /// `m 0 last`: the id of the last response written.

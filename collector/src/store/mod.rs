@@ -7,6 +7,7 @@ mod sled_store;
 pub use keys::ResponseId;
 pub use sled_store::SledStore;
 
+use crate::analyst::ManualCode;
 use crate::error::Result;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -133,8 +134,10 @@ pub trait Store: Send + Sync + 'static {
     fn publish(&self, form: Form) -> Result<Arc<Published>>;
     /// The current version of a form.
     fn form(&self, id: &str) -> Option<Arc<Published>>;
-    /// Every current form.
+    /// Every current form, with response counts (a scan: not for hot paths).
     fn forms(&self) -> Result<Vec<FormSummary>>;
+    /// The ids of every published form.
+    fn form_ids(&self) -> Vec<String>;
     /// Stores a validated submission and resolves once it is durable.
     ///
     /// The same submission id for the same form stores nothing new and
@@ -159,4 +162,16 @@ pub trait Store: Send + Sync + 'static {
     fn token_role(&self, hash: &[u8; 32]) -> Result<Option<Role>>;
     /// Alerts waiting in the outbox, oldest first.
     fn pending_alerts(&self, limit: usize) -> Result<Vec<Alert>>;
+    /// One durable response.
+    fn response(&self, form: &str, id: ResponseId) -> Result<Option<StoredResponse>>;
+    /// Records an analyst's codes for one text answer (replacing earlier ones).
+    fn set_manual_code(
+        &self,
+        form: &str,
+        id: ResponseId,
+        question: &str,
+        code: &ManualCode,
+    ) -> Result<()>;
+    /// Every manual code of a form, by response.
+    fn manual_codes(&self, form: &str) -> Result<Vec<(ResponseId, BTreeMap<String, ManualCode>)>>;
 }

@@ -13,8 +13,9 @@
 
 use super::keys::{self, ResponseId};
 use super::{Alert, BoxFuture, FormSummary, Published, Role, Store, StoredResponse, Submitted};
+use crate::analyst::ManualCode;
 use crate::error::{Error, Result};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -29,6 +30,7 @@ pub struct SledStore {
     forms_tree: sled::Tree,
     responses: sled::Tree,
     tokens: sled::Tree,
+    codes: sled::Tree,
     /// Current version of every form, ready to serve.
     current: RwLock<HashMap<String, Arc<Published>>>,
     /// Serialises id allocation and the batch write, so keys are inserted
@@ -47,6 +49,8 @@ struct Commit {
     closing: AtomicBool,
     lock: Mutex<()>,
     wake: Condvar,
+    /// Held while flushing, so two flushes never run at once.
+    flushing: Mutex<()>,
     /// Highest durable sequence number; `Err` once a commit failed.
     durable: watch::Sender<Result<u64, ()>>,
 }
@@ -73,6 +77,7 @@ impl SledStore {
         let forms_tree = db.open_tree("forms")?;
         let responses = db.open_tree("responses")?;
         let tokens = db.open_tree("tokens")?;
+        let codes = db.open_tree("codes")?;
 
         let last = match responses.get(keys::LAST)? {
             Some(v) => {
@@ -98,6 +103,7 @@ impl SledStore {
             closing: AtomicBool::new(false),
             lock: Mutex::new(()),
             wake: Condvar::new(),
+            flushing: Mutex::new(()),
             durable: tx,
         });
         let thread = {
@@ -113,6 +119,7 @@ impl SledStore {
             forms_tree,
             responses,
             tokens,
+            codes,
             current: RwLock::new(current),
             writer: Mutex::new(last),
             commit,
@@ -123,6 +130,11 @@ impl SledStore {
 
     /// Flushes and syncs outside the group-commit path (rare writes).
     fn sync_now(&self) -> Result<()> {
+        let _one_at_a_time = self
+            .commit
+            .flushing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         self.db.flush()?;
         self.data_file.sync_data()?;
         Ok(())
@@ -226,6 +238,18 @@ impl Store for SledStore {
             .unwrap_or_else(|e| e.into_inner())
             .get(id)
             .cloned()
+    }
+
+    fn form_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys()
+            .cloned()
+            .collect();
+        ids.sort();
+        ids
     }
 
     fn forms(&self) -> Result<Vec<FormSummary>> {
@@ -390,6 +414,53 @@ impl Store for SledStore {
                 break;
             }
             out.push(serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?);
+        }
+        Ok(out)
+    }
+
+    fn response(&self, form: &str, id: ResponseId) -> Result<Option<StoredResponse>> {
+        if id.seq > self.durable_seq()? {
+            return Ok(None);
+        }
+        match self.responses.get(keys::response(form, id))? {
+            Some(v) => {
+                let mut r: StoredResponse =
+                    serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?;
+                r.id = Some(id);
+                r.form = form.to_owned();
+                Ok(Some(r))
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn set_manual_code(
+        &self,
+        form: &str,
+        id: ResponseId,
+        question: &str,
+        code: &ManualCode,
+    ) -> Result<()> {
+        let key = keys::codes(form, id);
+        let mut all: BTreeMap<String, ManualCode> = match self.codes.get(&key)? {
+            Some(v) => serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?,
+            None => BTreeMap::new(),
+        };
+        all.insert(question.to_owned(), code.clone());
+        let v = serde_json::to_vec(&all).map_err(|e| Error::Corrupt(e.to_string()))?;
+        self.codes.insert(key, v)?;
+        self.sync_now()
+    }
+
+    fn manual_codes(&self, form: &str) -> Result<Vec<(ResponseId, BTreeMap<String, ManualCode>)>> {
+        let mut out = Vec::new();
+        for item in self.codes.scan_prefix(keys::codes_prefix(form)) {
+            let (k, v) = item?;
+            let id = keys::response_id(&k).ok_or_else(|| Error::Corrupt("codes key".into()))?;
+            out.push((
+                id,
+                serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?,
+            ));
         }
         Ok(out)
     }

@@ -1,0 +1,408 @@
+//! The in-memory answer index: one compact row per response, column by
+//! column, so aggregate queries never re-read or re-parse stored JSON.
+//!
+//! sled stays the source of truth: the index is rebuilt from it at start
+//! and appended to on every acknowledged write. Each column holds a small
+//! code per response: 0 for "not answered", else the answer's position in
+//! the column's dictionary plus one (options in form order, then any
+//! option ids seen only in older form versions). Multiple-choice answers
+//! and theme codes are bit masks. A community-safety row is about 57 bytes.
+
+use crate::store::{ResponseId, StoredResponse};
+use std::collections::HashMap;
+use survey::{Answer, Form, Kind};
+
+/// Strings seen in a column, each given a small code (position + 1).
+#[derive(Debug, Default, Clone)]
+pub struct Dict {
+    names: Vec<String>,
+    codes: HashMap<String, u32>,
+}
+
+impl Dict {
+    fn with(names: impl IntoIterator<Item = String>) -> Dict {
+        let mut d = Dict::default();
+        for n in names {
+            d.code_or_add(&n);
+        }
+        d
+    }
+
+    /// The code of `name`, adding it if new (0 when the dictionary is full).
+    pub fn code_or_add(&mut self, name: &str) -> u32 {
+        if let Some(c) = self.codes.get(name) {
+            return *c;
+        }
+        if self.names.len() >= u16::MAX as usize {
+            return 0;
+        }
+        self.names.push(name.to_owned());
+        let c = self.names.len() as u32;
+        self.codes.insert(name.to_owned(), c);
+        c
+    }
+
+    /// The code of `name`, if seen.
+    pub fn code(&self, name: &str) -> Option<u32> {
+        self.codes.get(name).copied()
+    }
+
+    /// The name of a code (`None` for 0 or unknown).
+    pub fn name(&self, code: u32) -> Option<&str> {
+        self.names
+            .get((code as usize).checked_sub(1)?)
+            .map(String::as_str)
+    }
+
+    /// Number of names (codes run 1..=len).
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Whether empty.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.names.iter().map(|n| n.len() * 2 + 48).sum()
+    }
+}
+
+/// What a question's column holds.
+#[derive(Debug, Clone)]
+pub enum ColumnKind {
+    /// Single choice or location: code of the option.
+    Choice,
+    /// Multiple choice: bit `code - 1` set for each option chosen (32 at most).
+    Multi,
+    /// Scale: code = value - min + 1.
+    Scale {
+        /// Lowest value.
+        min: i64,
+        /// Highest value.
+        max: i64,
+        /// Values counted as satisfied.
+        satisfied: Vec<i64>,
+    },
+    /// Consent: 1 when given.
+    Consent,
+    /// Free text: sentiment label (1 positive, 2 neutral, 3 negative) and,
+    /// when the codebook applies, a theme mask.
+    Text {
+        /// Whether themes are coded for this question.
+        coded: bool,
+    },
+}
+
+/// One question's column.
+#[derive(Debug, Clone)]
+pub struct Column {
+    /// Question id.
+    pub id: String,
+    /// What it holds.
+    pub kind: ColumnKind,
+    /// Option ids (choice, multi), or theme ids (coded text).
+    pub dict: Dict,
+    /// One code per row (choice, scale, consent; sentiment label for text).
+    pub codes: Vec<u8>,
+    /// One mask per row (multi; themes for coded text).
+    pub masks: Vec<u32>,
+}
+
+/// Labels of text sentiment codes 1..=3.
+pub const SENTIMENT_LABELS: [&str; 3] = ["positive", "neutral", "negative"];
+
+fn label_code(label: &str) -> u8 {
+    match label {
+        "positive" => 1,
+        "neutral" => 2,
+        "negative" => 3,
+        _ => 0,
+    }
+}
+
+/// A manual code that replaced the automatic one in the index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Override {
+    /// The automatic theme mask.
+    pub auto_mask: u32,
+    /// The automatic sentiment code.
+    pub auto_label: u8,
+    /// The manual theme mask.
+    pub manual_mask: u32,
+    /// The manual sentiment code.
+    pub manual_label: u8,
+}
+
+/// The index of one form's responses.
+#[derive(Debug, Clone)]
+pub struct FormIndex {
+    /// Form id.
+    pub form: String,
+    /// Arrival time in ms of each row.
+    pub ms: Vec<u64>,
+    /// Sequence number of each row's response id.
+    pub seq: Vec<u64>,
+    /// Place code of each row (0 = none).
+    pub location: Vec<u16>,
+    /// Channel code of each row.
+    pub channel: Vec<u8>,
+    /// Language code of each row.
+    pub lang: Vec<u8>,
+    /// Form version of each row.
+    pub version: Vec<u16>,
+    /// Place ids.
+    pub locations: Dict,
+    /// Channels.
+    pub channels: Dict,
+    /// Languages.
+    pub langs: Dict,
+    /// One column per question of the current form version.
+    pub columns: Vec<Column>,
+    /// Earliest and latest arrival (ms).
+    pub span: Option<(u64, u64)>,
+    /// Manual codes by (row, column).
+    pub overrides: HashMap<(u32, u16), Override>,
+}
+
+impl FormIndex {
+    /// An empty index laid out for `form`'s current version.
+    pub fn new(form: &Form) -> FormIndex {
+        let themes: Vec<String> = form
+            .codebook
+            .iter()
+            .flat_map(|c| c.themes.iter().map(|t| t.id.clone()))
+            .collect();
+        let columns = form
+            .questions
+            .iter()
+            .map(|q| {
+                let (kind, dict) = match &q.kind {
+                    Kind::SingleChoice { options } => (
+                        ColumnKind::Choice,
+                        Dict::with(options.iter().map(|o| o.id.clone())),
+                    ),
+                    Kind::Location {} => (
+                        ColumnKind::Choice,
+                        Dict::with(form.places.iter().map(|p| p.id.clone())),
+                    ),
+                    Kind::MultipleChoice { options, .. } => (
+                        ColumnKind::Multi,
+                        Dict::with(options.iter().map(|o| o.id.clone())),
+                    ),
+                    Kind::Scale {
+                        min,
+                        max,
+                        satisfied,
+                        ..
+                    } => (
+                        ColumnKind::Scale {
+                            min: *min,
+                            max: *max,
+                            satisfied: satisfied.clone(),
+                        },
+                        Dict::with((*min..=*max).map(|v| v.to_string())),
+                    ),
+                    Kind::Consent {} => (ColumnKind::Consent, Dict::with(["true".to_owned()])),
+                    Kind::Text { .. } => {
+                        let coded = form.codebook.as_ref().is_some_and(|c| {
+                            c.questions.is_empty() || c.questions.iter().any(|x| x == &q.id)
+                        });
+                        let dict = if coded {
+                            Dict::with(themes.iter().cloned())
+                        } else {
+                            Dict::default()
+                        };
+                        (ColumnKind::Text { coded }, dict)
+                    }
+                };
+                Column {
+                    id: q.id.clone(),
+                    kind,
+                    dict,
+                    codes: Vec::new(),
+                    masks: Vec::new(),
+                }
+            })
+            .collect();
+        FormIndex {
+            form: form.id.clone(),
+            ms: Vec::new(),
+            seq: Vec::new(),
+            location: Vec::new(),
+            channel: Vec::new(),
+            lang: Vec::new(),
+            version: Vec::new(),
+            locations: Dict::with(form.places.iter().map(|p| p.id.clone())),
+            channels: Dict::with(["embed", "qr", "link"].map(String::from)),
+            langs: Dict::with(form.languages.iter().cloned()),
+            columns,
+            span: None,
+            overrides: HashMap::new(),
+        }
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.ms.len()
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.ms.is_empty()
+    }
+
+    /// The column of a question.
+    pub fn column(&self, id: &str) -> Option<(usize, &Column)> {
+        self.columns.iter().enumerate().find(|(_, c)| c.id == id)
+    }
+
+    /// Appends one stored response.
+    pub fn push(&mut self, r: &StoredResponse) {
+        let id = r.id.unwrap_or(ResponseId {
+            ms: r.received_ms,
+            seq: 0,
+        });
+        self.ms.push(id.ms);
+        self.seq.push(id.seq);
+        self.span = Some(match self.span {
+            None => (id.ms, id.ms),
+            Some((a, b)) => (a.min(id.ms), b.max(id.ms)),
+        });
+        let loc = r
+            .location
+            .as_deref()
+            .map_or(0, |l| self.locations.code_or_add(l));
+        self.location.push(loc as u16);
+        let ch = self.channels.code_or_add(&r.channel);
+        self.channel.push(ch.min(255) as u8);
+        let lang = self.langs.code_or_add(&r.lang);
+        self.lang.push(lang.min(255) as u8);
+        self.version.push(r.version.min(u16::MAX as u32) as u16);
+        for col in &mut self.columns {
+            let answer = r.answers.get(&col.id);
+            match &col.kind {
+                ColumnKind::Choice => {
+                    let code = match answer {
+                        Some(Answer::Text(s)) => col.dict.code_or_add(s),
+                        _ => 0,
+                    };
+                    col.codes.push(code.min(255) as u8);
+                }
+                ColumnKind::Multi => {
+                    let mut mask = 0u32;
+                    if let Some(Answer::Choices(v)) = answer {
+                        for s in v {
+                            let c = col.dict.code_or_add(s);
+                            if (1..=32).contains(&c) {
+                                mask |= 1 << (c - 1);
+                            }
+                        }
+                    }
+                    col.masks.push(mask);
+                }
+                ColumnKind::Scale { min, max, .. } => {
+                    let code = match answer {
+                        Some(Answer::Number(n)) if n >= min && n <= max => (n - min + 1) as u8,
+                        _ => 0,
+                    };
+                    col.codes.push(code);
+                }
+                ColumnKind::Consent => col
+                    .codes
+                    .push(u8::from(matches!(answer, Some(Answer::Consent(true))))),
+                ColumnKind::Text { coded } => {
+                    let coding = r.coding.get(&col.id);
+                    col.codes.push(coding.map_or(0, |c| label_code(&c.label)));
+                    if *coded {
+                        let mut mask = 0u32;
+                        for t in coding.iter().flat_map(|c| c.themes.iter()) {
+                            if let Some(c @ 1..=32) = col.dict.code(t) {
+                                mask |= 1 << (c - 1);
+                            }
+                        }
+                        col.masks.push(mask);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The row of a response, if indexed.
+    pub fn row_of(&self, id: ResponseId) -> Option<usize> {
+        // Rows are appended in acknowledgement order, which is nearly but
+        // not exactly sequence order; a linear scan from the back is cheap.
+        (0..self.seq.len())
+            .rev()
+            .find(|&i| self.seq[i] == id.seq && self.ms[i] == id.ms)
+    }
+
+    /// Replaces a text answer's codes with an analyst's; keeps the automatic
+    /// ones for the agreement report.
+    pub fn set_manual(&mut self, row: usize, col: usize, themes: u32, label: Option<u8>) {
+        let c = &mut self.columns[col];
+        let key = (row as u32, col as u16);
+        let auto_mask = c.masks.get(row).copied().unwrap_or(0);
+        let auto_label = c.codes[row];
+        let entry = self.overrides.entry(key).or_insert(Override {
+            auto_mask,
+            auto_label,
+            manual_mask: 0,
+            manual_label: 0,
+        });
+        entry.manual_mask = themes;
+        entry.manual_label = label.unwrap_or(entry.auto_label);
+        if let Some(m) = c.masks.get_mut(row) {
+            *m = themes;
+        }
+        c.codes[row] = entry.manual_label;
+    }
+
+    /// Bytes held per row by the columns (what the index costs in memory,
+    /// not counting dictionaries and spare capacity).
+    pub fn bytes_per_row(&self) -> usize {
+        let fixed = 8 + 8 + 2 + 1 + 1 + 2;
+        fixed
+            + self
+                .columns
+                .iter()
+                .map(|c| match c.kind {
+                    ColumnKind::Multi => 4,
+                    ColumnKind::Text { coded: true } => 5,
+                    _ => 1,
+                })
+                .sum::<usize>()
+    }
+
+    /// Heap bytes in use, with spare capacity.
+    pub fn heap_bytes(&self) -> usize {
+        let cols: usize = self
+            .columns
+            .iter()
+            .map(|c| c.codes.capacity() + c.masks.capacity() * 4 + c.dict.heap_bytes())
+            .sum();
+        self.ms.capacity() * 8
+            + self.seq.capacity() * 8
+            + self.location.capacity() * 2
+            + self.channel.capacity()
+            + self.lang.capacity()
+            + self.version.capacity() * 2
+            + cols
+            + self.overrides.capacity() * 24
+    }
+
+    /// Gives back spare capacity (after a rebuild).
+    pub fn shrink(&mut self) {
+        self.ms.shrink_to_fit();
+        self.seq.shrink_to_fit();
+        self.location.shrink_to_fit();
+        self.channel.shrink_to_fit();
+        self.lang.shrink_to_fit();
+        self.version.shrink_to_fit();
+        for c in &mut self.columns {
+            c.codes.shrink_to_fit();
+            c.masks.shrink_to_fit();
+        }
+    }
+}

@@ -1,0 +1,831 @@
+//! Aggregate queries over the answer index: filters, one or two grouping
+//! dimensions, counts and proportions with Wilson intervals, scale means,
+//! satisfied shares, and small-cell suppression for shared outputs.
+
+use super::index::{ColumnKind, FormIndex, SENTIMENT_LABELS};
+use crate::error::{Error, Result};
+use analysis::stats::{Date, FiscalQuarter, Period};
+use analysis::{Proportion, Table};
+use serde::Serialize;
+
+/// A parsed query.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    /// Earliest arrival, ms (inclusive).
+    pub from_ms: Option<u64>,
+    /// Latest arrival, ms (exclusive).
+    pub to_ms: Option<u64>,
+    /// Place ids allowed (empty: all).
+    pub locations: Vec<String>,
+    /// Channels allowed (empty: all).
+    pub channels: Vec<String>,
+    /// Languages allowed (empty: all).
+    pub langs: Vec<String>,
+    /// Form versions allowed (empty: all).
+    pub versions: Vec<u16>,
+    /// `question:answer,answer` filters, all of which must hold.
+    pub wheres: Vec<(String, Vec<String>)>,
+    /// Grouping dimensions (at most two).
+    pub by: Vec<String>,
+    /// Questions to report (empty: all).
+    pub questions: Vec<String>,
+    /// Suppress small cells (output shared beyond analysts).
+    pub public: bool,
+}
+
+impl Query {
+    /// Parses URL query pairs; unknown keys are refused so typos show.
+    pub fn parse(pairs: &[(String, String)], extra: &[&str]) -> Result<Query> {
+        let mut q = Query::default();
+        let list = |v: &str| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect::<Vec<_>>()
+        };
+        for (k, v) in pairs {
+            match k.as_str() {
+                "from" => q.from_ms = Some(parse_time(v, false)?),
+                "to" => q.to_ms = Some(parse_time(v, true)?),
+                "quarter" => {
+                    let (a, b) = parse_quarter(v)?;
+                    q.from_ms = Some(a);
+                    q.to_ms = Some(b);
+                }
+                "location" => q.locations.extend(list(v)),
+                "channel" => q.channels.extend(list(v)),
+                "lang" => q.langs.extend(list(v)),
+                "version" => {
+                    for s in list(v) {
+                        q.versions.push(s.parse().map_err(|_| {
+                            Error::BadRequest(format!("version '{s}' is not a number"))
+                        })?);
+                    }
+                }
+                "where" => {
+                    for clause in v.split(';').filter(|c| !c.is_empty()) {
+                        let (question, answers) = clause.split_once(':').ok_or_else(|| {
+                            Error::BadRequest(format!(
+                                "where '{clause}' must look like question:answer,answer"
+                            ))
+                        })?;
+                        q.wheres.push((question.to_owned(), list(answers)));
+                    }
+                }
+                "by" => q.by.extend(list(v)),
+                "question" => q.questions.extend(list(v)),
+                "share" => match v.as_str() {
+                    "public" => q.public = true,
+                    "analysts" => q.public = false,
+                    _ => return Err(Error::BadRequest("share must be public or analysts".into())),
+                },
+                other if extra.contains(&other) => {}
+                other => return Err(Error::BadRequest(format!("unknown parameter '{other}'"))),
+            }
+        }
+        if q.by.len() > 2 {
+            return Err(Error::BadRequest("group by at most two dimensions".into()));
+        }
+        Ok(q)
+    }
+}
+
+/// `2024-10-01` (start of day, or end of day for `to`) or RFC 3339.
+fn parse_time(s: &str, end: bool) -> Result<u64> {
+    use time::format_description::well_known::Rfc3339;
+    if let Ok(t) = time::OffsetDateTime::parse(s, &Rfc3339) {
+        return Ok((t.unix_timestamp_nanos() / 1_000_000).max(0) as u64);
+    }
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    let d = time::Date::parse(s, &fmt).map_err(|_| {
+        Error::BadRequest(format!(
+            "'{s}' is not a date like 2024-10-01 or an RFC 3339 time"
+        ))
+    })?;
+    let d = if end { d.next_day().unwrap_or(d) } else { d };
+    Ok((d.midnight().assume_utc().unix_timestamp().max(0) as u64) * 1000)
+}
+
+/// `2024/25 Q3` (or `2024/25Q3`) → [1 Oct 2024, 1 Jan 2025) in ms.
+fn parse_quarter(s: &str) -> Result<(u64, u64)> {
+    let bad = || Error::BadRequest(format!("quarter '{s}' must look like 2024/25 Q3"));
+    let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    let (year, q) = compact
+        .split_once('Q')
+        .or_else(|| compact.split_once('q'))
+        .ok_or_else(bad)?;
+    let start_year: i64 = year
+        .split('/')
+        .next()
+        .and_then(|y| y.parse().ok())
+        .ok_or_else(bad)?;
+    let q: i64 = q
+        .parse()
+        .ok()
+        .filter(|q| (1..=4).contains(q))
+        .ok_or_else(bad)?;
+    let month_index = start_year * 12 + 3 + (q - 1) * 3; // April = index 3
+    Ok((month_start_ms(month_index), month_start_ms(month_index + 3)))
+}
+
+fn month_start_ms(month_index: i64) -> u64 {
+    let d = Date {
+        year: month_index.div_euclid(12),
+        month: month_index.rem_euclid(12) as u32 + 1,
+        day: 1,
+    };
+    (d.days_since_epoch() * 86_400_000).max(0) as u64
+}
+
+/// A grouping dimension resolved against an index.
+enum Dim {
+    Location,
+    Channel,
+    Lang,
+    Version,
+    Period(Period, i64),
+    Column(usize),
+}
+
+const DAY_MS: u64 = 86_400_000;
+
+fn period_bucket(p: Period, ms: u64) -> i64 {
+    let days = (ms / DAY_MS) as i64;
+    match p {
+        Period::Day => days,
+        Period::Week => (days + 3).div_euclid(7),
+        _ => {
+            let d = Date::from_unix((ms / 1000) as i64);
+            let m = d.year * 12 + i64::from(d.month) - 1;
+            match p {
+                Period::Month => m,
+                Period::Quarter => (m - 3).div_euclid(3),
+                _ => (m - 3).div_euclid(12),
+            }
+        }
+    }
+}
+
+fn period_label(p: Period, bucket: i64) -> String {
+    let seconds = match p {
+        Period::Day => bucket * 86_400,
+        Period::Week => (bucket * 7 - 3) * 86_400,
+        Period::Month => month_start_ms(bucket) as i64 / 1000,
+        Period::Quarter => month_start_ms(bucket * 3 + 3) as i64 / 1000,
+        Period::Year => month_start_ms(bucket * 12 + 3) as i64 / 1000,
+    };
+    p.key(seconds)
+}
+
+/// Parses `day|week|month|quarter|year`.
+pub fn parse_period(s: &str) -> Option<Period> {
+    match s {
+        "day" => Some(Period::Day),
+        "week" => Some(Period::Week),
+        "month" => Some(Period::Month),
+        "quarter" => Some(Period::Quarter),
+        "year" => Some(Period::Year),
+        _ => None,
+    }
+}
+
+impl Dim {
+    fn resolve(ix: &FormIndex, name: &str, respondent: Option<&str>) -> Result<Dim> {
+        let name = if name == "respondent" {
+            respondent.unwrap_or(name)
+        } else {
+            name
+        };
+        Ok(match name {
+            "location" => Dim::Location,
+            "channel" => Dim::Channel,
+            "lang" => Dim::Lang,
+            "version" => Dim::Version,
+            p if parse_period(p).is_some() => {
+                let period = parse_period(p).unwrap_or(Period::Month);
+                let first = ix.span.map_or(0, |(a, _)| period_bucket(period, a));
+                Dim::Period(period, first)
+            }
+            q => match ix.column(q) {
+                Some((i, c)) if matches!(c.kind, ColumnKind::Choice | ColumnKind::Scale { .. } | ColumnKind::Consent) => {
+                    Dim::Column(i)
+                }
+                Some(_) => {
+                    return Err(Error::BadRequest(format!(
+                        "'{q}' cannot group: group by a single-choice, scale or location question"
+                    )))
+                }
+                None => {
+                    return Err(Error::BadRequest(format!(
+                        "cannot group by '{q}': use location, channel, lang, version, respondent, day, week, month, quarter, year or a question id"
+                    )))
+                }
+            },
+        })
+    }
+
+    fn cardinality(&self, ix: &FormIndex) -> usize {
+        match self {
+            Dim::Location => ix.locations.len() + 1,
+            Dim::Channel => ix.channels.len() + 1,
+            Dim::Lang => ix.langs.len() + 1,
+            Dim::Version => ix.version.iter().copied().max().unwrap_or(0) as usize + 1,
+            Dim::Period(p, first) => ix
+                .span
+                .map_or(1, |(_, b)| (period_bucket(*p, b) - first + 1) as usize),
+            Dim::Column(i) => ix.columns[*i].dict.len() + 1,
+        }
+    }
+
+    #[inline]
+    fn code(&self, ix: &FormIndex, row: usize) -> usize {
+        match self {
+            Dim::Location => ix.location[row] as usize,
+            Dim::Channel => ix.channel[row] as usize,
+            Dim::Lang => ix.lang[row] as usize,
+            Dim::Version => ix.version[row] as usize,
+            Dim::Period(p, first) => (period_bucket(*p, ix.ms[row]) - first) as usize,
+            Dim::Column(i) => ix.columns[*i].codes[row] as usize,
+        }
+    }
+
+    fn label(&self, ix: &FormIndex, code: usize) -> String {
+        let name = match self {
+            Dim::Location => ix.locations.name(code as u32),
+            Dim::Channel => ix.channels.name(code as u32),
+            Dim::Lang => ix.langs.name(code as u32),
+            Dim::Version => return code.to_string(),
+            Dim::Period(p, first) => return period_label(*p, *first + code as i64),
+            Dim::Column(i) => ix.columns[*i].dict.name(code as u32),
+        };
+        name.map_or_else(|| "_none".to_owned(), str::to_owned)
+    }
+}
+
+/// A filter on one column: the codes (or mask bits) that pass.
+struct Where {
+    col: usize,
+    codes: Vec<bool>,
+    mask: u32,
+}
+
+/// The compiled row filter.
+struct Filter {
+    from: u64,
+    to: u64,
+    locations: Option<Vec<bool>>,
+    channels: Option<Vec<bool>>,
+    langs: Option<Vec<bool>>,
+    versions: Option<Vec<u16>>,
+    wheres: Vec<Where>,
+}
+
+fn allowed(dict: &super::index::Dict, values: &[String], what: &str) -> Result<Option<Vec<bool>>> {
+    if values.is_empty() {
+        return Ok(None);
+    }
+    let mut ok = vec![false; dict.len() + 1];
+    for v in values {
+        let c = dict.code(v).ok_or_else(|| {
+            Error::BadRequest(format!("no {what} '{v}' in this form's responses"))
+        })?;
+        ok[c as usize] = true;
+    }
+    Ok(Some(ok))
+}
+
+impl Filter {
+    fn compile(ix: &FormIndex, q: &Query) -> Result<Filter> {
+        let mut wheres = Vec::new();
+        for (question, answers) in &q.wheres {
+            let (col, c) = ix.column(question).ok_or_else(|| {
+                Error::BadRequest(format!("where: this form has no question '{question}'"))
+            })?;
+            let mut w = Where {
+                col,
+                codes: vec![false; 256],
+                mask: 0,
+            };
+            for a in answers {
+                match &c.kind {
+                    ColumnKind::Text { .. } => {
+                        if let Some(i) = SENTIMENT_LABELS.iter().position(|l| l == a) {
+                            w.codes[i + 1] = true;
+                        } else {
+                            let t = c.dict.code(a).ok_or_else(|| {
+                                Error::BadRequest(format!("where: '{a}' is neither a sentiment nor a theme of '{question}'"))
+                            })?;
+                            w.mask |= 1 << (t - 1);
+                        }
+                    }
+                    _ => {
+                        let code = c.dict.code(a).ok_or_else(|| {
+                            Error::BadRequest(format!(
+                                "where: '{a}' is not an answer to '{question}'"
+                            ))
+                        })?;
+                        if matches!(c.kind, ColumnKind::Multi) {
+                            w.mask |= 1u32.checked_shl(code - 1).unwrap_or(0);
+                        } else {
+                            w.codes[code as usize] = true;
+                        }
+                    }
+                }
+            }
+            wheres.push(w);
+        }
+        Ok(Filter {
+            from: q.from_ms.unwrap_or(0),
+            to: q.to_ms.unwrap_or(u64::MAX),
+            locations: allowed(&ix.locations, &q.locations, "location")?,
+            channels: allowed(&ix.channels, &q.channels, "channel")?,
+            langs: allowed(&ix.langs, &q.langs, "language")?,
+            versions: (!q.versions.is_empty()).then(|| q.versions.clone()),
+            wheres,
+        })
+    }
+
+    #[inline]
+    fn pass(&self, ix: &FormIndex, row: usize) -> bool {
+        let ms = ix.ms[row];
+        if ms < self.from || ms >= self.to {
+            return false;
+        }
+        if let Some(ok) = &self.locations {
+            if !ok[ix.location[row] as usize] {
+                return false;
+            }
+        }
+        if let Some(ok) = &self.channels {
+            if !ok[ix.channel[row] as usize] {
+                return false;
+            }
+        }
+        if let Some(ok) = &self.langs {
+            if !ok[ix.lang[row] as usize] {
+                return false;
+            }
+        }
+        if let Some(v) = &self.versions {
+            if !v.contains(&ix.version[row]) {
+                return false;
+            }
+        }
+        self.wheres.iter().all(|w| {
+            let c = &ix.columns[w.col];
+            let by_code = w.codes[c.codes.get(row).copied().unwrap_or(0) as usize];
+            let by_mask = w.mask != 0 && c.masks.get(row).is_some_and(|m| m & w.mask != 0);
+            by_code || by_mask
+        })
+    }
+
+    /// The rows that pass, in index order.
+    fn rows<'a>(&'a self, ix: &'a FormIndex) -> impl Iterator<Item = usize> + 'a {
+        (0..ix.len()).filter(move |&r| self.pass(ix, r))
+    }
+}
+
+/// One cell of the result (long format).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Cell {
+    /// The group's value for each `by` dimension, in order.
+    pub group: Vec<String>,
+    /// Question id.
+    pub question: String,
+    /// Option id, scale value, sentiment label, `theme:<id>`, or `_skipped`.
+    pub answer: String,
+    /// Count; `None` when suppressed.
+    pub count: Option<u64>,
+    /// Share of those who answered; `None` when suppressed or not a share.
+    pub proportion: Option<f64>,
+    /// Wilson 95% interval, low end.
+    pub ci_low: Option<f64>,
+    /// Wilson 95% interval, high end.
+    pub ci_high: Option<f64>,
+}
+
+/// A question's summary in one group.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Summary {
+    /// The group's value for each `by` dimension.
+    pub group: Vec<String>,
+    /// Question id.
+    pub question: String,
+    /// Responses in the group.
+    pub n: Option<u64>,
+    /// Of which answered this question.
+    pub answered: Option<u64>,
+    /// Of which skipped it (or were not shown it).
+    pub skipped: Option<u64>,
+    /// Mean (scales).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mean: Option<f64>,
+    /// Sample standard deviation (scales).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sd: Option<f64>,
+    /// Share answering a "satisfied" value (scales that define them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub satisfied: Option<Proportion>,
+}
+
+/// The answer to an aggregate query.
+#[derive(Debug, Clone, Serialize)]
+pub struct Aggregates {
+    /// Form id.
+    pub form: String,
+    /// Grouping dimensions.
+    pub by: Vec<String>,
+    /// Responses that passed the filters.
+    pub n: Option<u64>,
+    /// Whether small cells were suppressed (and under what count).
+    pub suppressed_below: Option<u32>,
+    /// The cells.
+    pub cells: Vec<Cell>,
+    /// Summaries per group and question.
+    pub summaries: Vec<Summary>,
+}
+
+/// How a question's slots are laid out in the accumulator.
+struct Slots {
+    col: usize,
+    /// Slot 0 = skipped; then one per code (labels, then themes, for text).
+    width: usize,
+}
+
+fn slots_for(ix: &FormIndex, col: usize) -> Slots {
+    let c = &ix.columns[col];
+    let width = match c.kind {
+        ColumnKind::Text { .. } => 1 + 3 + c.dict.len(),
+        _ => 1 + c.dict.len(),
+    };
+    Slots { col, width }
+}
+
+/// Runs `q` over `ix`; `min_cell` is the suppression threshold for public output.
+pub fn aggregate(
+    ix: &FormIndex,
+    q: &Query,
+    respondent: Option<&str>,
+    min_cell: u32,
+) -> Result<Aggregates> {
+    let filter = Filter::compile(ix, q)?;
+    let dims: Vec<Dim> =
+        q.by.iter()
+            .map(|b| Dim::resolve(ix, b, respondent))
+            .collect::<Result<_>>()?;
+    let by_cols: Vec<usize> = dims
+        .iter()
+        .filter_map(|d| {
+            if let Dim::Column(i) = d {
+                Some(*i)
+            } else {
+                None
+            }
+        })
+        .collect();
+    let questions: Vec<usize> = if q.questions.is_empty() {
+        (0..ix.columns.len())
+            .filter(|i| !by_cols.contains(i))
+            .collect()
+    } else {
+        q.questions
+            .iter()
+            .map(|name| {
+                ix.column(name)
+                    .map(|(i, _)| i)
+                    .ok_or_else(|| Error::BadRequest(format!("this form has no question '{name}'")))
+            })
+            .collect::<Result<_>>()?
+    };
+    let slots: Vec<Slots> = questions.iter().map(|&c| slots_for(ix, c)).collect();
+    let width: usize = slots.iter().map(|s| s.width).sum();
+    let cards: Vec<usize> = dims.iter().map(|d| d.cardinality(ix)).collect();
+    let groups: usize = cards.iter().product::<usize>().max(1);
+    if groups.saturating_mul(width.max(1)) > 50_000_000 {
+        return Err(Error::BadRequest(
+            "that grouping is too fine; use a longer period or fewer dimensions".into(),
+        ));
+    }
+    let mut acc = vec![0u64; groups * width];
+    let mut group_n = vec![0u64; groups];
+
+    for row in filter.rows(ix) {
+        let mut g = 0usize;
+        for (d, card) in dims.iter().zip(&cards) {
+            g = g * card + d.code(ix, row).min(card - 1);
+        }
+        group_n[g] += 1;
+        let mut base = g * width;
+        for s in &slots {
+            let c = &ix.columns[s.col];
+            match c.kind {
+                ColumnKind::Multi => {
+                    let m = c.masks[row];
+                    if m == 0 {
+                        acc[base] += 1;
+                    } else {
+                        let mut bits = m;
+                        while bits != 0 {
+                            let b = bits.trailing_zeros() as usize;
+                            if b + 1 < s.width {
+                                acc[base + b + 1] += 1;
+                            }
+                            bits &= bits - 1;
+                        }
+                    }
+                }
+                ColumnKind::Text { coded } => {
+                    let label = c.codes[row] as usize;
+                    acc[base + label.min(3)] += 1;
+                    if coded && label != 0 {
+                        let mut bits = c.masks[row];
+                        while bits != 0 {
+                            let b = bits.trailing_zeros() as usize;
+                            if 4 + b < s.width {
+                                acc[base + 4 + b] += 1;
+                            }
+                            bits &= bits - 1;
+                        }
+                    }
+                }
+                _ => {
+                    let code = c.codes[row] as usize;
+                    if code < s.width {
+                        acc[base + code] += 1;
+                    }
+                }
+            }
+            base += s.width;
+        }
+    }
+
+    let total: u64 = group_n.iter().sum();
+    let live: Vec<usize> = (0..groups).filter(|&g| group_n[g] > 0).collect();
+    let group_labels = |g: usize| -> Vec<String> {
+        let mut rest = g;
+        let mut out = vec![String::new(); dims.len()];
+        for i in (0..dims.len()).rev() {
+            out[i] = dims[i].label(ix, rest % cards[i]);
+            rest /= cards[i];
+        }
+        out
+    };
+
+    let mut cells = Vec::new();
+    let mut summaries = Vec::new();
+    let mut offset = 0;
+    for s in &slots {
+        let c = &ix.columns[s.col];
+        // counts[group][slot]
+        let counts: Vec<Vec<u64>> = live
+            .iter()
+            .map(|&g| acc[g * width + offset..g * width + offset + s.width].to_vec())
+            .collect();
+        offset += s.width;
+        let shown = suppression(
+            &counts,
+            &live.iter().map(|&g| group_n[g]).collect::<Vec<_>>(),
+            q.public,
+            min_cell,
+            &c.kind,
+        );
+        for (gi, &g) in live.iter().enumerate() {
+            let group = group_labels(g);
+            let n = group_n[g];
+            let skipped = counts[gi][0];
+            let answered = n - skipped;
+            let row_ok = shown.row_complete[gi];
+            let n_shown = shown.n[gi];
+            let answered_shown = n_shown && shown.cell[gi][0];
+            let mut scale_sum = (0f64, 0f64);
+            for slot in 1..s.width {
+                let count = counts[gi][slot];
+                let answer = match c.kind {
+                    ColumnKind::Text { .. } if slot <= 3 => SENTIMENT_LABELS[slot - 1].to_owned(),
+                    ColumnKind::Text { .. } => {
+                        format!("theme:{}", c.dict.name((slot - 3) as u32).unwrap_or("?"))
+                    }
+                    _ => c.dict.name(slot as u32).unwrap_or("?").to_owned(),
+                };
+                if let ColumnKind::Scale { min, .. } = c.kind {
+                    let v = (min + slot as i64 - 1) as f64;
+                    scale_sum.0 += v * count as f64;
+                    scale_sum.1 += v * v * count as f64;
+                }
+                let visible = shown.cell[gi][slot];
+                let p = if visible && answered_shown {
+                    Proportion::new(count, answered)
+                } else {
+                    None
+                };
+                cells.push(Cell {
+                    group: group.clone(),
+                    question: c.id.clone(),
+                    answer,
+                    count: visible.then_some(count),
+                    proportion: p.map(|p| p.proportion),
+                    ci_low: p.map(|p| p.ci.low),
+                    ci_high: p.map(|p| p.ci.high),
+                });
+            }
+            cells.push(Cell {
+                group: group.clone(),
+                question: c.id.clone(),
+                answer: "_skipped".into(),
+                count: shown.cell[gi][0].then_some(skipped),
+                proportion: None,
+                ci_low: None,
+                ci_high: None,
+            });
+            let (mut mean, mut sd, mut satisfied) = (None, None, None);
+            if let ColumnKind::Scale {
+                min,
+                satisfied: sat,
+                ..
+            } = &c.kind
+            {
+                if row_ok && answered > 0 {
+                    let a = answered as f64;
+                    let m = scale_sum.0 / a;
+                    mean = Some(m);
+                    if answered > 1 {
+                        sd = Some(((scale_sum.1 - a * m * m) / (a - 1.0)).max(0.0).sqrt());
+                    }
+                    if !sat.is_empty() {
+                        let count: u64 = sat
+                            .iter()
+                            .filter_map(|v| usize::try_from(v - min + 1).ok())
+                            .filter(|&slot| slot < s.width)
+                            .map(|slot| counts[gi][slot])
+                            .sum();
+                        satisfied = Proportion::new(count, answered);
+                    }
+                }
+            }
+            summaries.push(Summary {
+                group,
+                question: c.id.clone(),
+                n: n_shown.then_some(n),
+                answered: answered_shown.then_some(answered),
+                skipped: shown.cell[gi][0].then_some(skipped),
+                mean,
+                sd,
+                satisfied,
+            });
+        }
+    }
+
+    Ok(Aggregates {
+        form: ix.form.clone(),
+        by: q.by.clone(),
+        n: (!q.public || total >= u64::from(min_cell)).then_some(total),
+        suppressed_below: q.public.then_some(min_cell),
+        cells,
+        summaries,
+    })
+}
+
+struct Shown {
+    /// cell[group][slot]
+    cell: Vec<Vec<bool>>,
+    /// Whether the group's size is shown.
+    n: Vec<bool>,
+    /// Whether every slot of the group is shown (so derived figures such as
+    /// a mean cannot reveal a hidden count).
+    row_complete: Vec<bool>,
+}
+
+/// Which counts may be published. For analysts, all; for public output,
+/// cells under `min_cell` are hidden and then enough others that no hidden
+/// count can be worked out from the group sizes (row totals) or from the
+/// all-groups counts another query would give (column totals).
+fn suppression(
+    counts: &[Vec<u64>],
+    n: &[u64],
+    public: bool,
+    min_cell: u32,
+    kind: &ColumnKind,
+) -> Shown {
+    let groups = counts.len();
+    let width = counts.first().map_or(0, Vec::len);
+    if !public {
+        return Shown {
+            cell: vec![vec![true; width]; groups],
+            n: vec![true; groups],
+            row_complete: vec![true; groups],
+        };
+    }
+    // Slots of multiple-choice and text questions overlap (one response in
+    // several), so their row totals are the group sizes only for the
+    // skipped-or-not split; protect them cell by cell as well as by row.
+    let _ = kind;
+    let table = Table {
+        cells: counts.to_vec(),
+        row_totals: true,
+        column_totals: true,
+    };
+    let Ok(p) = table.suppress_below(u64::from(min_cell)) else {
+        // Rows always have one width here; hide everything if not.
+        return Shown {
+            cell: vec![vec![false; width]; groups],
+            n: vec![false; groups],
+            row_complete: vec![false; groups],
+        };
+    };
+    let cell: Vec<Vec<bool>> = (0..groups)
+        .map(|g| (0..width).map(|s| p.values[g][s].is_some()).collect())
+        .collect();
+    let n_shown: Vec<bool> = (0..groups)
+        .map(|g| p.values[g][width].is_some() && n[g] >= u64::from(min_cell))
+        .collect();
+    let row_complete = cell
+        .iter()
+        .zip(&n_shown)
+        .map(|(r, &ok)| ok && r.iter().all(|&b| b))
+        .collect();
+    Shown {
+        cell,
+        n: n_shown,
+        row_complete,
+    }
+}
+
+/// The period buckets of the filtered rows with a count and a base:
+/// (label, count of rows whose answer to `col` is in `answers`, rows that
+/// answered `col`), in time order. For a mean, `answers` is empty and the
+/// count is the sum of values.
+pub fn series(
+    ix: &FormIndex,
+    q: &Query,
+    period: Period,
+    col: usize,
+    answers: &[bool],
+) -> Result<Vec<(String, u64, u64, f64)>> {
+    let filter = Filter::compile(ix, q)?;
+    let Some((a, b)) = ix.span else {
+        return Ok(Vec::new());
+    };
+    let first = period_bucket(period, a);
+    let len = (period_bucket(period, b) - first + 1) as usize;
+    let mut hit = vec![0u64; len];
+    let mut base = vec![0u64; len];
+    let mut sum = vec![0f64; len];
+    let c = &ix.columns[col];
+    let min = if let ColumnKind::Scale { min, .. } = c.kind {
+        min
+    } else {
+        1
+    };
+    for row in filter.rows(ix) {
+        let code = c.codes.get(row).copied().unwrap_or(0) as usize;
+        let mask = c.masks.get(row).copied().unwrap_or(0);
+        let answered = match c.kind {
+            ColumnKind::Multi => mask != 0,
+            _ => code != 0,
+        };
+        if !answered {
+            continue;
+        }
+        let i = (period_bucket(period, ix.ms[row]) - first) as usize;
+        base[i] += 1;
+        let yes = match c.kind {
+            ColumnKind::Multi => (0..32).any(|bit| {
+                mask & (1 << bit) != 0 && answers.get(bit + 1).copied().unwrap_or(false)
+            }),
+            _ => answers.get(code).copied().unwrap_or(false),
+        };
+        hit[i] += u64::from(yes);
+        sum[i] += (min + code as i64 - 1) as f64;
+    }
+    Ok((0..len)
+        .filter(|&i| base[i] > 0)
+        .map(|i| {
+            (
+                period_label(period, first + i as i64),
+                hit[i],
+                base[i],
+                sum[i],
+            )
+        })
+        .collect())
+}
+
+/// Resolves answer ids of a column into a code mask for [`series`].
+pub fn answer_codes(ix: &FormIndex, col: usize, answers: &[String]) -> Result<Vec<bool>> {
+    let c = &ix.columns[col];
+    let mut ok = vec![false; c.dict.len() + 1];
+    for a in answers {
+        let code = c
+            .dict
+            .code(a)
+            .ok_or_else(|| Error::BadRequest(format!("'{a}' is not an answer to '{}'", c.id)))?;
+        ok[code as usize] = true;
+    }
+    Ok(ok)
+}
+
+/// The quarter label of a time, for messages.
+pub fn quarter_label(ms: u64) -> String {
+    FiscalQuarter::of_date(Date::from_unix((ms / 1000) as i64)).to_string()
+}
