@@ -8,8 +8,10 @@ mod analyst;
 mod auth;
 mod cors;
 mod forms;
+mod hosted;
 pub mod openapi;
 mod responses;
+mod widget_assets;
 
 pub use auth::{hash_token, new_token};
 
@@ -48,6 +50,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/forms/{form}/aggregates", get(analyst::aggregates))
         .route("/api/v1/forms/{form}/trends", get(analyst::trends))
         .route("/api/v1/tokens", post(auth::create_token))
+        .merge(hosted::routes())
+        .merge(widget_assets::routes(&state.config.dist))
         .fallback(|| async { Error::NotFound("no such route".into()) })
         .layer(cors::layer(state.clone()))
         .layer(tower_http::trace::TraceLayer::new_for_http())
