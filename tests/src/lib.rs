@@ -1,1 +1,99 @@
-//! End-to-end test harness.
+//! End-to-end test harness: starts the real collector on `127.0.0.1:0` with
+//! a temporary sled database, the example forms and the built widget, and
+//! serves partner pages from another port, so tests exercise exactly what
+//! a deployment runs.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use tokio::sync::oneshot;
+
+/// The workspace root.
+pub fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A collector running on a random local port.
+pub struct Collector {
+    /// `http://127.0.0.1:PORT`.
+    pub origin: String,
+    /// The running state, for reading what was stored.
+    pub state: collector::AppState,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    _data: tempfile::TempDir,
+}
+
+impl Collector {
+    /// Starts a collector that lets `partner_origins` embed every form.
+    /// Rate limits and bot checks are off, as for any test harness.
+    pub async fn start(partner_origins: Vec<String>) -> Collector {
+        let data = tempfile::tempdir().expect("temp dir");
+        let root = workspace();
+        let config = collector::Config {
+            data: data.path().join("db"),
+            forms: root.join("examples/forms"),
+            dist: root.join("dist"),
+            rate_limit: 0,
+            bot_checks: false,
+            allowed_origins: partner_origins,
+            ..collector::Config::default()
+        };
+        let state = collector::open(config).expect("collector opens");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr: SocketAddr = listener.local_addr().expect("addr");
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(collector::serve(listener, state.clone(), async {
+            let _ = rx.await;
+        }));
+        Collector {
+            origin: format!("http://{addr}"),
+            state,
+            stop: Some(tx),
+            task: Some(task),
+            _data: data,
+        }
+    }
+
+    /// Every stored response to `form`, oldest first.
+    pub fn responses(&self, form: &str) -> Vec<collector::store::StoredResponse> {
+        self.state
+            .store
+            .responses(form, None, 10_000)
+            .expect("responses")
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+/// Binds a listener now (so its origin is known before the page exists).
+pub async fn reserve() -> (tokio::net::TcpListener, String) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let origin = format!("http://{}", listener.local_addr().expect("addr"));
+    (listener, origin)
+}
+
+/// Serves `html` at `/` on an already bound listener.
+pub fn serve_page_on(listener: tokio::net::TcpListener, html: String) {
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::get(move || {
+            let html = html.clone();
+            async move { axum::response::Html(html) }
+        }),
+    );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+}

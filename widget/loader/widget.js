@@ -52,7 +52,10 @@
         channel: d.channel || "embed",
         onready: function () {
           var fallback = d.replace && document.querySelector(d.replace);
-          if (fallback) fallback.hidden = true;
+          if (fallback) {
+            fallback.hidden = true;
+            fallback.style.display = "none";
+          }
         },
       });
     }, function (e) {
@@ -61,7 +64,13 @@
     });
   }
 
-  if (!("IntersectionObserver" in window)) return show();
+  // Answers saved while offline go out when the widget next starts: start
+  // at once rather than wait for the person to scroll to it.
+  var waiting = false;
+  try { waiting = !!localStorage.getItem("community-feedback-outbox-v1"); } catch (e) {}
+  // A page whose own form the widget replaces (the hosted page) wants it
+  // now, wherever it sits.
+  if (waiting || d.replace || !("IntersectionObserver" in window)) return show();
   var seen = new IntersectionObserver(function (entries) {
     for (var i = 0; i < entries.length; i++) {
       if (entries[i].isIntersecting) {

@@ -588,7 +588,7 @@ fn question(
             r#"<div class="{class}"><label class="lbl" for="{id}">{text}</label>{hint_html}{error_html}<select id="{id}" name="{name}"{described}><option value="">—</option>"#
         );
         for (value, label) in items {
-            let sel = if values.iter().any(|x| *x == value) {
+            let sel = if values.contains(&value) {
                 " selected"
             } else {
                 ""

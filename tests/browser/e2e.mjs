@@ -1,0 +1,372 @@
+// Browser side of the end-to-end tests (tests/e2e/browser.rs starts the
+// collector and a partner page, then runs one scenario of this script).
+//
+//   node e2e.mjs <scenario> '<json: {collector, partner}>'
+//
+// Drives Debian's Chromium through playwright-core, answers as a person
+// would, and checks what a person would see. Prints what it did; exits
+// non-zero with the reason when something is wrong. The Rust side then
+// checks what the collector stored.
+import { chromium } from "playwright-core";
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+const [scenario, paramsJson] = process.argv.slice(2);
+const params = JSON.parse(paramsJson || "{}");
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+let runs = 0;
+const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
+
+function log(...a) { console.log(`[${scenario}]`, ...a); }
+function fail(msg) { throw new Error(msg); }
+
+async function until(what, fn, ms = 15000) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    try { last = await fn(); if (last) return last; } catch (e) { last = e; }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  fail(`timed out waiting for ${what} (last: ${last})`);
+}
+
+async function launch() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+}
+
+async function newPage(browser, opts = {}) {
+  const context = await browser.newContext({ viewport: { width: opts.width || 1280, height: 900 }, ...opts.context });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => {
+    // Browsers ask every site for a favicon; the test pages have none.
+    if (m.type() === "error" && !/favicon\.ico$/.test(m.location().url || "")) errors.push(`${m.text()} ${m.location().url}`);
+  });
+  return { context, page, errors };
+}
+
+/** The widget for `form` on the page (its shadow root is open). */
+function widget(page, form) {
+  return page.locator(`[data-feedback-form="${form}"]`);
+}
+
+async function answer(w, qid, value) {
+  const first = w.locator(`#f-${qid}`);
+  const tag = await first.evaluate((el) => el.tagName.toLowerCase() + ":" + (el.type || ""));
+  if (tag.startsWith("select")) return first.selectOption(String(value));
+  if (tag === "textarea:textarea" || tag === "input:text") return first.fill(String(value));
+  for (const v of Array.isArray(value) ? value : [value]) {
+    await w.locator(`input[name="f-${qid}"][value="${v}"]`).check();
+  }
+}
+
+/** The id of the question on screen in a stepped form, or null on the review. */
+async function currentQuestion(w) {
+  if (await w.locator("dl").count()) return null;
+  const id = await w.locator("form .q :is(input, select, textarea)[id^='f-']").first().getAttribute("id");
+  return id.slice(2);
+}
+
+async function fillStepped(w, plan) {
+  const seen = [];
+  for (let i = 0; i < 60; i++) {
+    const q = await currentQuestion(w);
+    if (q === null) return seen;
+    seen.push(q);
+    if (plan[q] !== undefined) await answer(w, q, plan[q]);
+    await w.locator("button[type=submit]").click();
+    await until(`the step after ${q}`, async () => (await currentQuestion(w)) !== q);
+  }
+  fail("never reached the review page");
+}
+
+async function activeIs(locator) {
+  return locator.evaluate((el) => el.getRootNode().activeElement === el);
+}
+
+async function axe(page, label) {
+  if (!(await page.evaluate(() => !!window.axe))) {
+    await page.addScriptTag({ path: require.resolve("axe-core/axe.min.js") });
+  }
+  const result = await page.evaluate(async (tags) => {
+    const r = await window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target, summary: n.failureSummary })) }));
+  }, AXE_TAGS);
+  runs += 1;
+  log(`axe ${label}: ${result.length} violation(s)`);
+  return result.map((v) => ({ page: label, ...v }));
+}
+
+const COMMUNITY_PLAN = {
+  respondent_type: "resident",
+  feel_safe_day: "2",
+  feel_safe_dark: "4",
+  worry: "a-little",
+  victim_12m: "yes",
+  victim_reported: "no",
+  why_not_reported: ["takes-too-long", "did-not-know-how"],
+  police_good_job: "2",
+  priorities: ["vawg", "fraud-cyber"],
+  safety_comment: "Better lighting near the station would help",
+};
+
+const scenarios = {
+  // A partner page with hostile CSS embeds two widgets from the collector.
+  async embed(browser) {
+    const { page, errors } = await newPage(browser);
+    await page.goto(params.partner);
+    const w = widget(page, "community-safety");
+    await w.locator(".prog").waitFor();
+    // The page's CSS does not reach in: the widget's own styles hold.
+    const style = await w.locator("button[type=submit]").evaluate((b) => {
+      const s = getComputedStyle(b);
+      return { bg: s.backgroundColor, display: s.display, size: parseFloat(s.fontSize), font: s.fontFamily };
+    });
+    if (style.bg !== "rgb(0, 112, 60)" || style.display === "none" || style.size > 24 || /Comic/.test(style.font)) {
+      fail(`the page's CSS reached the widget: ${JSON.stringify(style)}`);
+    }
+    // ...and the widget's CSS does not reach out.
+    const probe = await page.locator("#probe").evaluate((p) => getComputedStyle(p).color);
+    if (probe !== "rgb(34, 34, 34)") fail(`the widget's CSS reached the page: probe is ${probe}`);
+
+    // Nothing answered: the error summary takes focus and links to the field.
+    await w.locator("button[type=submit]").click();
+    const summary = w.locator(".es");
+    await summary.waitFor();
+    if (!(await activeIs(summary))) fail("the error summary did not take focus");
+    await w.locator(".es a").first().click();
+    if (!(await activeIs(w.locator("#f-respondent_type")))) fail("the error link did not focus the field");
+
+    const seen = await fillStepped(w, COMMUNITY_PLAN);
+    for (const q of ["victim_reported", "why_not_reported"]) {
+      if (!seen.includes(q)) fail(`the show_if question ${q} was not asked (asked: ${seen})`);
+    }
+    if (seen.includes("priorities_other")) fail("priorities_other was asked though 'other' was not chosen");
+    const review = await w.locator("dl").innerText();
+    if (!/I live in the City/.test(review) || !/Bank/.test(review)) fail(`review misses answers: ${review}`);
+    await w.locator("button[type=submit]").click();
+    await w.locator(".panel h2").waitFor();
+    const status = await w.locator("[role=status]").last().innerText();
+    if (!/Thank you/.test(status)) fail(`the live region did not announce the submission: '${status}'`);
+    log("community-safety sent; questions asked:", seen.join(","));
+
+    // The second widget on the page works on its own, in Arabic, by keyboard.
+    const w2 = widget(page, "street-feedback");
+    await w2.scrollIntoViewIfNeeded();
+    await w2.locator(".cfw").waitFor();
+    if ((await w2.locator(".cfw").getAttribute("dir")) !== "rtl") fail("Arabic is not right to left");
+    await w2.locator('input[name="f-feel_safe_now"][value="4"]').focus();
+    await page.keyboard.press("Space");
+    await w2.locator("#f-comment").focus();
+    await page.keyboard.type("إضاءة أفضل");
+    for (let i = 0; i < 10; i++) {
+      await page.keyboard.press("Tab");
+      if (await activeIs(w2.locator("button[type=submit]"))) break;
+    }
+    if (!(await activeIs(w2.locator("button[type=submit]")))) fail("could not reach Submit with the keyboard");
+    await page.keyboard.press("Enter");
+    await w2.locator(".panel h2").waitFor();
+    if ((await w.locator(".panel h2").count()) !== 1) fail("the first widget changed");
+    if (errors.length) fail(`page errors: ${errors.join(" | ")}`);
+    return { ok: true };
+  },
+
+  // The hosted page with JavaScript turned off: plain HTML form and POST.
+  async nojs(browser) {
+    const { page } = await newPage(browser, { width: 320, context: { javaScriptEnabled: false } });
+    const url = `${params.collector}/f/community-safety?loc=bank&ch=qr`;
+    await page.goto(url);
+    await page.locator("button[type=submit]").click();
+    await page.waitForURL(/\/f\/community-safety$/);
+    const links = await page.locator(".es a").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
+    const want = ["#f-respondent_type", "#f-feel_safe_day", "#f-feel_safe_dark", "#f-worry"];
+    if (JSON.stringify(links) !== JSON.stringify(want)) fail(`error summary links ${links}, want ${want}`);
+    if (!(await page.locator("#f-worry-error").isVisible())) fail("no inline error message");
+    if (!/^Error:/.test(await page.title())) fail("the title does not say there is an error");
+    // The person's place survived the round trip.
+    if ((await page.locator("#f-area").inputValue()) !== "bank") fail("the location was lost");
+
+    const check = (name, v) => page.locator(`input[name="q.${name}"][value="${v}"]`).check();
+    await check("respondent_type", "worker");
+    await check("feel_safe_day", "3");
+    await check("feel_safe_dark", "5");
+    await check("worry", "not-very");
+    await check("victim_12m", "no");
+    // Without JavaScript every question is on the page; this one only
+    // counts after a "yes", so it must not be stored.
+    await check("victim_reported", "yes-all");
+    await check("priorities", "anti-social-behaviour");
+    await check("priorities", "drugs");
+    await page.locator("#f-safety_comment").fill("More patrols at night");
+    const id = await page.locator("input[name=submission_id]").getAttribute("value");
+    const body = new URLSearchParams();
+    for (const el of await page.locator("form input, form textarea, form select").all()) {
+      const name = await el.getAttribute("name");
+      const type = await el.getAttribute("type");
+      if (!name) continue;
+      if ((type === "radio" || type === "checkbox") && !(await el.isChecked())) continue;
+      body.append(name, await el.inputValue());
+    }
+    await page.locator("button[type=submit]").click();
+    await page.waitForURL(/\/thanks/);
+    const thanks = await page.locator("h1").innerText();
+    if (!/Thank you/.test(thanks)) fail(`no thank-you page: ${thanks}`);
+    // A double submit (the same hidden submission id) is stored once.
+    const again = await fetch(`${params.collector}/f/community-safety`, {
+      method: "POST", body, redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    if (again.status !== 303) fail(`resubmit answered ${again.status}`);
+    log("submitted twice with", id);
+    return { ok: true, submission_id: id };
+  },
+
+  // The hosted page with JavaScript: the widget takes over from the HTML form.
+  async hosted_js(browser) {
+    const { page, errors } = await newPage(browser, { width: 320 });
+    await page.goto(`${params.collector}/f/street-feedback?loc=bank&ch=qr&lang=pl`);
+    const w = widget(page, "street-feedback");
+    await w.locator(".cfw").waitFor();
+    await until("the server form to step aside", async () => !(await page.locator("#page-form").isVisible()));
+    if ((await w.locator(".cfw").getAttribute("lang")) !== "pl") fail("the page's language was not passed on");
+    await w.locator('input[name="f-feel_safe_now"][value="2"]').check();
+    await w.locator("button[type=submit]").click();
+    await w.locator(".panel h2").waitFor();
+    if ((await w.locator(".panel h2").innerText()) !== "Dziękujemy") fail("no Polish thank-you");
+    if (errors.length) fail(`page errors: ${errors.join(" | ")}`);
+    return { ok: true };
+  },
+
+  // No network when sending: kept in localStorage, sent on reload or when
+  // the browser is back online, each once.
+  async offline(browser) {
+    const { context, page } = await newPage(browser);
+    const responses = `${params.collector}/api/v1/forms/street-feedback/responses`;
+    await page.route(responses, (r) => r.abort("internetdisconnected"));
+    await page.goto(params.partner);
+    let w = widget(page, "street-feedback");
+    await w.scrollIntoViewIfNeeded();
+    await w.locator('input[name="f-feel_safe_now"][value="1"]').check();
+    await w.locator("button[type=submit]").click();
+    await w.locator(".notice").waitFor();
+    const notice = await w.locator(".notice p").innerText();
+    if (!/تم حفظ إجاباتك/.test(notice)) fail(`notice: ${notice}`); // Arabic: "Your answers are saved…"
+    const outbox = () => page.evaluate(() => JSON.parse(localStorage.getItem("community-feedback-outbox-v1") || "[]"));
+    if ((await outbox()).length !== 1) fail("the answers are not in localStorage");
+    if ((await context.cookies()).length) fail("cookies were set");
+
+    // Back on the network: the next opening of the page sends them. An
+    // "online" event at the same moment sends them a second time; the
+    // collector must store them once.
+    await page.unroute(responses);
+    await page.reload();
+    await page.evaluate(() => window.dispatchEvent(new Event("online")));
+    await until("the outbox to empty after reload", async () => (await outbox()).length === 0);
+    log("sent on reload");
+
+    // Offline again, then the connection returns while the page is open.
+    w = widget(page, "street-feedback");
+    await w.scrollIntoViewIfNeeded();
+    await w.locator('input[name="f-feel_safe_now"][value="5"]').check();
+    await context.setOffline(true);
+    await w.locator("button[type=submit]").click();
+    await w.locator(".notice").waitFor();
+    await context.setOffline(false);
+    await w.locator(".panel h2").waitFor({ timeout: 15000 });
+    if ((await outbox()).length !== 0) fail("the outbox is not empty after coming back online");
+    log("sent when back online");
+    return { ok: true };
+  },
+
+  // axe-core, WCAG 2.2 AA rules, at 320 and 1280 px: the hosted page with
+  // and without the widget, and the embedded widgets, with and without errors.
+  async axe(browser) {
+    const violations = [];
+    for (const width of [320, 1280]) {
+      // Hosted page as served (the loader blocked: what no-JS users get).
+      {
+        const { context, page } = await newPage(browser, { width });
+        await page.route("**/widget.js", (r) => r.abort());
+        await page.goto(`${params.collector}/f/community-safety?loc=bank&ch=qr`);
+        violations.push(...await axe(page, `hosted html ${width}`));
+        const scroll = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        if (scroll > 0) violations.push({ page: `hosted html ${width}`, id: "horizontal-scroll", help: `${scroll}px` });
+        await page.locator("button[type=submit]").click();
+        await page.locator(".es").waitFor();
+        violations.push(...await axe(page, `hosted html errors ${width}`));
+        await page.goto(`${params.collector}/f/street-feedback?lang=ar`);
+        violations.push(...await axe(page, `hosted html ar ${width}`));
+        await context.close();
+      }
+      // Hosted page with the widget.
+      {
+        const { context, page } = await newPage(browser, { width });
+        await page.goto(`${params.collector}/f/community-safety?loc=bank&ch=qr`);
+        const w = widget(page, "community-safety");
+        await w.locator(".prog").waitFor();
+        violations.push(...await axe(page, `hosted widget ${width}`));
+        const scroll = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        if (scroll > 0) violations.push({ page: `hosted widget ${width}`, id: "horizontal-scroll", help: `${scroll}px` });
+        await context.close();
+      }
+      // Embedded on the partner page: first step, error state, Arabic widget.
+      {
+        const { context, page } = await newPage(browser, { width });
+        await page.goto(params.partner);
+        const w = widget(page, "community-safety");
+        await w.locator(".prog").waitFor();
+        violations.push(...await axe(page, `embed ${width}`));
+        await w.locator("button[type=submit]").click();
+        await w.locator(".es").waitFor();
+        const w2 = widget(page, "street-feedback");
+        await w2.scrollIntoViewIfNeeded();
+        await w2.locator(".cfw").waitFor();
+        await w2.locator("button[type=submit]").click();
+        await w2.locator(".es").waitFor();
+        violations.push(...await axe(page, `embed errors ${width}`));
+        for (const [name, loc] of [["community-safety", w], ["street-feedback", w2]]) {
+          const over = await loc.locator(".cfw").evaluate((el) => el.scrollWidth - el.clientWidth);
+          if (over > 0) violations.push({ page: `embed ${name} ${width}`, id: "horizontal-scroll", help: `${over}px` });
+        }
+        await context.close();
+      }
+    }
+    // The check must see inside the widget's shadow root: an unlabelled
+    // input put there on purpose has to be caught.
+    {
+      const { context, page } = await newPage(browser, { width: 1280 });
+      await page.goto(params.partner);
+      const w = widget(page, "community-safety");
+      await w.locator(".prog").waitFor();
+      await w.locator(".cfw").evaluate((el) => el.appendChild(document.createElement("input")));
+      const caught = await axe(page, "control: unlabelled input in the shadow root");
+      if (!caught.some((v) => v.id === "label")) fail("axe did not look inside the shadow root");
+      await context.close();
+    }
+    for (const v of violations) log("VIOLATION", JSON.stringify(v));
+    if (violations.length) fail(`${violations.length} accessibility violation(s)`);
+    return { ok: true, checks: runs };
+  },
+};
+
+const browser = await launch();
+let code = 0;
+try {
+  const run = scenarios[scenario];
+  if (!run) fail(`no scenario '${scenario}'; have ${Object.keys(scenarios)}`);
+  const result = await run(browser);
+  console.log(JSON.stringify(result));
+} catch (e) {
+  console.error(`[${scenario}] FAILED: ${e && e.stack || e}`);
+  code = 1;
+} finally {
+  await browser.close();
+}
+process.exit(code);

@@ -1,0 +1,226 @@
+//! The widget and the hosted page in a real headless Chromium.
+//!
+//! Each test starts the real collector (temp-dir sled, example forms, the
+//! built widget from `dist/`) on one 127.0.0.1 port and, where it needs one,
+//! a partner page on another, then runs one scenario of
+//! `tests/browser/e2e.mjs` (playwright-core driving Debian's Chromium) and
+//! checks what the collector stored.
+//!
+//! Needs `scripts/build-widget.sh` (dist/) and `scripts/setup.sh` (Chromium,
+//! the npm tools); `scripts/test.sh` runs both first.
+
+use e2e::{reserve, serve_page_on, workspace, Collector};
+use std::process::Command;
+use survey::Answer;
+
+/// One browser at a time: the machine has two cores.
+static BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// A partner page whose CSS does its worst, embedding two widgets.
+fn partner_page(collector: &str) -> String {
+    format!(
+        r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Eventcity: have your say</title>
+<style>
+  body {{ font: 30px/3 "Comic Sans MS", cursive; letter-spacing: 3px; text-transform: uppercase;
+         color: #222; background: #fff; direction: ltr; }}
+  body *:not(script):not(style) {{ all: unset !important; }}
+  div, form, fieldset, button, input, label, p {{ display: none !important; color: red !important;
+         background: yellow !important; font-size: 5px !important; }}
+  * {{ box-sizing: content-box !important; outline: none !important; }}
+  #probe, h1, main, footer {{ display: block !important; color: #222 !important; }}
+</style>
+</head>
+<body>
+<main>
+<h1>Eventcity partner page</h1>
+<p id="probe">Tell the City of London Police how safe you feel.</p>
+<script src="{collector}/widget.js" data-form="community-safety" data-location="bank" async></script>
+<div style="height: 1500px"></div>
+<script src="{collector}/widget.js" data-form="street-feedback" data-lang="ar" data-location="liverpool-street" async></script>
+</main>
+<footer>Eventcity</footer>
+</body>
+</html>
+"#
+    )
+}
+
+/// Runs one scenario of the browser script; panics with its output if it fails.
+async fn run(scenario: &'static str, collector: &str, partner: &str) -> String {
+    let root = workspace();
+    let tools = root.join("tests/browser");
+    assert!(
+        tools.join("node_modules/playwright-core").is_dir()
+            && tools.join("node_modules/axe-core").is_dir(),
+        "the npm tools are missing: run scripts/setup.sh"
+    );
+    assert!(
+        root.join("dist/widget.js").is_file() && root.join("dist/manifest.json").is_file(),
+        "the widget is not built: run scripts/build-widget.sh"
+    );
+    let params = serde_json::json!({ "collector": collector, "partner": partner }).to_string();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(tools.join("e2e.mjs"))
+            .arg(scenario)
+            .arg(params)
+            .current_dir(&tools)
+            .output()
+    })
+    .await
+    .expect("join")
+    .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "scenario {scenario} failed\n{stdout}\n{stderr}"
+    );
+    println!("{stdout}");
+    stdout
+}
+
+/// A collector and a partner page allowed to embed its forms.
+async fn collector_and_partner() -> (Collector, String) {
+    let (listener, partner) = reserve().await;
+    let c = Collector::start(vec![partner.clone()]).await;
+    serve_page_on(listener, partner_page(&c.origin));
+    (c, partner)
+}
+
+fn text(s: &str) -> Answer {
+    Answer::Text(s.into())
+}
+
+fn choices(v: &[&str]) -> Answer {
+    Answer::Choices(v.iter().map(|s| s.to_string()).collect())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn widget_on_a_hostile_partner_page_stores_answers_location_and_channel() {
+    let _one = BROWSER.lock().await;
+    let (c, partner) = collector_and_partner().await;
+    run("embed", &c.origin, &partner).await;
+
+    let rs = c.responses("community-safety");
+    assert_eq!(rs.len(), 1, "stored once");
+    let r = &rs[0];
+    assert_eq!(r.location.as_deref(), Some("bank"));
+    assert_eq!(r.channel, "embed");
+    assert_eq!(r.lang, "en");
+    let a = &r.answers;
+    assert_eq!(a["respondent_type"], text("resident"));
+    assert_eq!(
+        a["area"],
+        text("bank"),
+        "the page's place answers the location question"
+    );
+    assert_eq!(a["feel_safe_day"], Answer::Number(2));
+    assert_eq!(a["feel_safe_dark"], Answer::Number(4));
+    assert_eq!(a["worry"], text("a-little"));
+    assert_eq!(a["victim_12m"], text("yes"));
+    // The show_if branch: asked because of "yes", then because of "no".
+    assert_eq!(a["victim_reported"], text("no"));
+    assert_eq!(
+        a["why_not_reported"],
+        choices(&["did-not-know-how", "takes-too-long"])
+    );
+    assert_eq!(a["priorities"], choices(&["vawg", "fraud-cyber"]));
+    assert_eq!(
+        a["safety_comment"],
+        text("Better lighting near the station would help")
+    );
+    assert!(!a.contains_key("priorities_other"));
+    assert!(
+        !a.contains_key("age"),
+        "unanswered optional questions are absent"
+    );
+
+    let rs = c.responses("street-feedback");
+    assert_eq!(rs.len(), 1, "the second widget sent its own answers");
+    assert_eq!(rs[0].lang, "ar");
+    assert_eq!(rs[0].location.as_deref(), Some("liverpool-street"));
+    assert_eq!(rs[0].answers["feel_safe_now"], Answer::Number(4));
+    assert_eq!(rs[0].answers["comment"], text("إضاءة أفضل"));
+    c.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hosted_page_without_javascript_stores_a_double_submit_once() {
+    let _one = BROWSER.lock().await;
+    let c = Collector::start(vec![]).await;
+    run("nojs", &c.origin, "").await;
+
+    let rs = c.responses("community-safety");
+    assert_eq!(
+        rs.len(),
+        1,
+        "the same hidden submission id twice is stored once"
+    );
+    let r = &rs[0];
+    assert_eq!(r.location.as_deref(), Some("bank"));
+    assert_eq!(r.channel, "qr");
+    let a = &r.answers;
+    assert_eq!(a["respondent_type"], text("worker"));
+    assert_eq!(a["area"], text("bank"));
+    assert_eq!(a["feel_safe_day"], Answer::Number(3));
+    assert_eq!(a["feel_safe_dark"], Answer::Number(5));
+    assert_eq!(a["worry"], text("not-very"));
+    assert_eq!(a["victim_12m"], text("no"));
+    assert!(
+        !a.contains_key("victim_reported"),
+        "an answer to a question not asked is dropped"
+    );
+    assert_eq!(
+        a["priorities"],
+        choices(&["anti-social-behaviour", "drugs"])
+    );
+    assert_eq!(a["safety_comment"], text("More patrols at night"));
+    c.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hosted_page_with_javascript_hands_over_to_the_widget() {
+    let _one = BROWSER.lock().await;
+    let c = Collector::start(vec![]).await;
+    run("hosted_js", &c.origin, "").await;
+
+    let rs = c.responses("street-feedback");
+    assert_eq!(rs.len(), 1);
+    assert_eq!(rs[0].location.as_deref(), Some("bank"));
+    assert_eq!(rs[0].channel, "qr");
+    assert_eq!(rs[0].lang, "pl");
+    assert_eq!(rs[0].answers["feel_safe_now"], Answer::Number(2));
+    c.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_kept_offline_are_sent_later_and_stored_once() {
+    let _one = BROWSER.lock().await;
+    let (c, partner) = collector_and_partner().await;
+    run("offline", &c.origin, &partner).await;
+
+    let rs = c.responses("street-feedback");
+    let values: Vec<&Answer> = rs.iter().map(|r| &r.answers["feel_safe_now"]).collect();
+    assert_eq!(
+        values,
+        vec![&Answer::Number(1), &Answer::Number(5)],
+        "each sent exactly once"
+    );
+    assert!(rs.iter().all(|r| r.channel == "embed" && r.lang == "ar"));
+    c.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axe_finds_no_wcag_2_2_aa_violations_at_320_and_1280_px() {
+    let _one = BROWSER.lock().await;
+    let (c, partner) = collector_and_partner().await;
+    let out = run("axe", &c.origin, &partner).await;
+    assert!(out.contains(r#""ok":true"#), "{out}");
+    c.stop().await;
+}
