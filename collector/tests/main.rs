@@ -7,3 +7,4 @@ mod durability;
 mod errors;
 mod examples;
 mod store_conformance;
+mod text_coding;

@@ -11,6 +11,7 @@ mod forms;
 mod hosted;
 pub mod openapi;
 mod responses;
+mod text;
 mod widget_assets;
 
 pub use auth::{hash_token, new_token};
@@ -18,7 +19,7 @@ pub use auth::{hash_token, new_token};
 use crate::config::Config;
 use crate::error::Error;
 use crate::store::Store;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 use std::sync::Arc;
 
@@ -49,6 +50,9 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/api/v1/forms/{form}/aggregates", get(analyst::aggregates))
         .route("/api/v1/forms/{form}/trends", get(analyst::trends))
+        .route("/api/v1/forms/{form}/text", get(text::list_text))
+        .route("/api/v1/forms/{form}/agreement", get(text::agreement))
+        .route("/api/v1/responses/{id}/codes", put(text::set_codes))
         .route("/api/v1/tokens", post(auth::create_token))
         .merge(hosted::routes())
         .merge(widget_assets::routes(&state.config.dist))

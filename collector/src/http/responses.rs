@@ -1,15 +1,16 @@
 //! Submissions (public) and the response export (analyst).
 
+use super::analyst::{csv_response, wants_csv};
 use super::auth::Analyst;
 use super::cors::origin_allowed;
 use super::forms::no_form;
-use super::AppState;
+use super::{text, AppState};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ingest;
 use crate::store::ResponseId;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{post, MethodRouter};
 use axum::Json;
@@ -127,10 +128,15 @@ pub struct ExportQuery {
     pub limit: Option<usize>,
 }
 
-/// `GET /api/v1/forms/{form}/responses`: NDJSON, oldest first, cursor-paged.
+/// `GET /api/v1/forms/{form}/responses`: NDJSON, or CSV with `Accept:
+/// text/csv`; oldest first, cursor-paged.
 #[utoipa::path(get, path = "/api/v1/forms/{form}/responses",
     params(("form" = String, Path, description = "form id"), ExportQuery),
-    responses((status = 200, description = "one response per line", content_type = "application/x-ndjson"),
+    responses((status = 200, description = "NDJSON: one response per line; `text_coding` carries the effective codes (an analyst's win), with the automatic ones under `auto` and the analyst's under `manual`. \
+CSV (Accept: text/csv): UTF-8 with a byte-order mark; id, form, version, received_at, location, channel, lang, one column per question of the current form \
+(multiple choice as option ids joined with `;`), then `<q>_sentiment`, `<q>_compound`, `<q>_themes` for each text question. \
+Free text that a spreadsheet would read as a formula starts with an apostrophe. A Link header (rel=\"next\") continues the export.",
+                content((String = "application/x-ndjson"), (String = "text/csv"))),
               (status = 401, body = crate::error::ProblemDetails)),
     security(("bearer" = [])))]
 pub async fn export(
@@ -138,10 +144,12 @@ pub async fn export(
     State(state): State<AppState>,
     Path(form_id): Path<String>,
     Query(q): Query<ExportQuery>,
+    headers: HeaderMap,
 ) -> Result<Response> {
-    if state.store.form(&form_id).is_none() {
-        return Err(no_form(&form_id));
-    }
+    let published = state
+        .store
+        .form(&form_id)
+        .ok_or_else(|| no_form(&form_id))?;
     let after = match q.after.as_deref() {
         Some(s) => Some(
             ResponseId::parse(s)
@@ -154,13 +162,19 @@ pub async fn export(
         return Err(Error::BadRequest("limit must be from 1 to 10000".into()));
     }
     let rows = state.store.responses(&form_id, after, limit)?;
-    let mut body = Vec::with_capacity(rows.len() * 256);
-    for r in &rows {
-        serde_json::to_writer(&mut body, &ingest::export_row(r))
-            .map_err(|e| Error::Corrupt(e.to_string()))?;
-        body.push(b'\n');
-    }
-    let mut res = ([(header::CONTENT_TYPE, "application/x-ndjson")], body).into_response();
+    let manual = text::manual_codes_for_page(&state, &form_id, &rows)?;
+    let mut res = if wants_csv(&headers) {
+        csv_response(text::export_csv(&published.form, &rows, &manual)?)
+    } else {
+        let mut body = Vec::with_capacity(rows.len() * 256);
+        for r in &rows {
+            let mut row = ingest::export_row(r);
+            text::with_manual_codes(&mut row, r.id.and_then(|id| manual.get(&id)));
+            serde_json::to_writer(&mut body, &row).map_err(|e| Error::Corrupt(e.to_string()))?;
+            body.push(b'\n');
+        }
+        ([(header::CONTENT_TYPE, "application/x-ndjson")], body).into_response()
+    };
     if rows.len() == limit {
         if let Some(last) = rows.last().and_then(|r| r.id) {
             let link = format!(

@@ -1,0 +1,966 @@
+//! Free text for analysts: the answers with their sentiment and theme codes
+//! (`/text`), analysts' corrections to those codes (`PUT
+//! /responses/{id}/codes`), how well the automatic codes agree with the
+//! analysts' (`/agreement`), and the CSV form of the response export.
+//!
+//! Queries find their rows in the answer index (time, place, channel and the
+//! effective codes live there) and read from sled only the responses on the
+//! page. A manual code is stored in sled and applied to the index at once,
+//! so aggregates, filters and the agreement report see it immediately.
+
+use super::analyst::pairs;
+use super::auth::Analyst;
+use super::forms::no_form;
+use super::AppState;
+use crate::analyst::index::{ColumnKind, Dict, FormIndex, SENTIMENT_LABELS};
+use crate::analyst::query::Query;
+use crate::analyst::{apply_manual, ManualCode};
+use crate::error::{Error, Result};
+use crate::store::{ResponseId, StoredResponse, TextCoding};
+use analysis::agreement::Agreement;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
+use survey::{Answer, Form, Kind, Problem, ProblemKind};
+
+/// Below this many hand-coded answers, agreement figures get a warning.
+const SMALL_N: u64 = 30;
+
+/// Sentiment of one answer.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TextSentiment {
+    /// VADER-style compound score in [-1, 1] (always the automatic one).
+    pub compound: f64,
+    /// `positive`, `neutral` or `negative`; an analyst's label wins.
+    pub label: String,
+}
+
+/// An analyst's codes for one answer.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ManualView {
+    /// Theme ids the analyst chose (possibly none).
+    pub themes: Vec<String>,
+    /// The analyst's sentiment label, if they set one.
+    pub sentiment: Option<String>,
+    /// Fingerprint of the token used (first 12 hex digits of its SHA-256).
+    pub by: String,
+    /// When, RFC 3339.
+    pub at: Option<String>,
+}
+
+impl From<&ManualCode> for ManualView {
+    fn from(m: &ManualCode) -> ManualView {
+        ManualView {
+            themes: m.themes.clone(),
+            sentiment: m.sentiment.clone(),
+            by: m.by.clone(),
+            at: rfc3339(m.at_ms),
+        }
+    }
+}
+
+/// One free-text answer with its codes.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TextAnswer {
+    /// Response id.
+    pub id: String,
+    /// Question id.
+    pub question: String,
+    /// The answer as written.
+    pub text: String,
+    /// Sentiment (the label is the analyst's when coded by hand).
+    pub sentiment: TextSentiment,
+    /// Theme ids (the analyst's when coded by hand).
+    pub themes: Vec<String>,
+    /// The analyst's codes, or null when the answer has only automatic ones.
+    pub manual: Option<ManualView>,
+}
+
+fn rfc3339(ms: u64) -> Option<String> {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// The automatic coding of an answer: as stored, or computed now for a
+/// response stored before its question was coded.
+fn auto_coding(state: &AppState, form: &Form, r: &StoredResponse, question: &str) -> TextCoding {
+    if let Some(c) = r.coding.get(question) {
+        return c.clone();
+    }
+    state
+        .analysis
+        .code_text(form, &r.answers)
+        .remove(question)
+        .unwrap_or(TextCoding {
+            compound: 0.0,
+            label: "neutral".into(),
+            themes: Vec::new(),
+        })
+}
+
+fn text_answer(
+    state: &AppState,
+    form: &Form,
+    r: &StoredResponse,
+    question: &str,
+    manual: Option<&ManualCode>,
+) -> Option<TextAnswer> {
+    let Some(Answer::Text(text)) = r.answers.get(question) else {
+        return None;
+    };
+    let auto = auto_coding(state, form, r, question);
+    let label = manual
+        .and_then(|m| m.sentiment.clone())
+        .unwrap_or(auto.label);
+    let themes = manual.map_or(auto.themes, |m| m.themes.clone());
+    Some(TextAnswer {
+        id: r.id.map(|i| i.to_string()).unwrap_or_default(),
+        question: question.to_owned(),
+        text: text.clone(),
+        sentiment: TextSentiment {
+            compound: auto.compound,
+            label,
+        },
+        themes,
+        manual: manual.map(ManualView::from),
+    })
+}
+
+fn list(pairs: &[(String, String)], key: &str) -> Vec<String> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == key)
+        .flat_map(|(_, v)| v.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+fn last<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Parses `after` and `limit` the way the export does.
+fn page_params(after: Option<&str>, limit: Option<&str>) -> Result<(Option<ResponseId>, usize)> {
+    let after = match after {
+        Some(s) => Some(
+            ResponseId::parse(s)
+                .ok_or_else(|| Error::BadRequest("after must be a response id".into()))?,
+        ),
+        None => None,
+    };
+    let limit = match limit {
+        Some(s) => s
+            .parse()
+            .map_err(|_| Error::BadRequest("limit must be from 1 to 10000".into()))?,
+        None => 1000,
+    };
+    if !(1..=10_000).contains(&limit) {
+        return Err(Error::BadRequest("limit must be from 1 to 10000".into()));
+    }
+    Ok((after, limit))
+}
+
+/// The time, place, channel, language and version filters of a query,
+/// compiled against an index.
+struct RowFilter {
+    from: u64,
+    to: u64,
+    locations: Option<Vec<bool>>,
+    channels: Option<Vec<bool>>,
+    langs: Option<Vec<bool>>,
+    versions: Option<Vec<u16>>,
+}
+
+fn allowed(dict: &Dict, values: &[String], what: &str) -> Result<Option<Vec<bool>>> {
+    if values.is_empty() {
+        return Ok(None);
+    }
+    let mut ok = vec![false; dict.len() + 1];
+    for v in values {
+        let c = dict.code(v).ok_or_else(|| {
+            Error::BadRequest(format!("no {what} '{v}' in this form's responses"))
+        })?;
+        ok[c as usize] = true;
+    }
+    Ok(Some(ok))
+}
+
+impl RowFilter {
+    fn compile(ix: &FormIndex, q: &Query) -> Result<RowFilter> {
+        Ok(RowFilter {
+            from: q.from_ms.unwrap_or(0),
+            to: q.to_ms.unwrap_or(u64::MAX),
+            locations: allowed(&ix.locations, &q.locations, "location")?,
+            channels: allowed(&ix.channels, &q.channels, "channel")?,
+            langs: allowed(&ix.langs, &q.langs, "language")?,
+            versions: (!q.versions.is_empty()).then(|| q.versions.clone()),
+        })
+    }
+
+    fn pass(&self, ix: &FormIndex, row: usize) -> bool {
+        let ms = ix.ms[row];
+        let hit = |ok: &Option<Vec<bool>>, code: usize| {
+            ok.as_ref()
+                .is_none_or(|ok| ok.get(code).copied().unwrap_or(false))
+        };
+        ms >= self.from
+            && ms < self.to
+            && hit(&self.locations, ix.location[row] as usize)
+            && hit(&self.channels, ix.channel[row] as usize)
+            && hit(&self.langs, ix.lang[row] as usize)
+            && self
+                .versions
+                .as_ref()
+                .is_none_or(|v| v.contains(&ix.version[row]))
+    }
+}
+
+/// The text columns asked for (all text questions when none are named).
+fn text_columns(ix: &FormIndex, questions: &[String]) -> Result<Vec<usize>> {
+    if questions.is_empty() {
+        return Ok(ix
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| matches!(c.kind, ColumnKind::Text { .. }))
+            .map(|(i, _)| i)
+            .collect());
+    }
+    questions
+        .iter()
+        .map(|q| match ix.column(q) {
+            Some((i, c)) if matches!(c.kind, ColumnKind::Text { .. }) => Ok(i),
+            Some(_) => Err(Error::BadRequest(format!(
+                "'{q}' is not a free-text question"
+            ))),
+            None => Err(Error::BadRequest(format!(
+                "this form has no question '{q}'"
+            ))),
+        })
+        .collect()
+}
+
+/// What a text answer must have to be listed.
+struct CodeFilter {
+    /// Per column: mask of the themes asked for (0 = none of them apply).
+    themes: Option<Vec<u32>>,
+    /// Sentiment codes 0..=3 allowed.
+    labels: Option<[bool; 4]>,
+}
+
+impl CodeFilter {
+    fn compile(
+        ix: &FormIndex,
+        cols: &[usize],
+        themes: &[String],
+        labels: &[String],
+    ) -> Result<CodeFilter> {
+        let themes = if themes.is_empty() {
+            None
+        } else {
+            let mut masks = vec![0u32; ix.columns.len()];
+            for t in themes {
+                let mut known = false;
+                for &c in cols {
+                    let col = &ix.columns[c];
+                    if let (ColumnKind::Text { coded: true }, Some(b @ 1..=32)) =
+                        (&col.kind, col.dict.code(t))
+                    {
+                        masks[c] |= 1 << (b - 1);
+                        known = true;
+                    }
+                }
+                if !known {
+                    return Err(Error::BadRequest(format!(
+                        "'{t}' is not a theme of this form's codebook"
+                    )));
+                }
+            }
+            Some(masks)
+        };
+        let labels = if labels.is_empty() {
+            None
+        } else {
+            let mut ok = [false; 4];
+            for l in labels {
+                let i = SENTIMENT_LABELS
+                    .iter()
+                    .position(|x| x == l)
+                    .ok_or_else(|| {
+                        Error::BadRequest(format!(
+                            "sentiment '{l}' must be positive, neutral or negative"
+                        ))
+                    })?;
+                ok[i + 1] = true;
+            }
+            Some(ok)
+        };
+        Ok(CodeFilter { themes, labels })
+    }
+
+    /// Whether the answer in (`row`, `col`) is listed.
+    fn pass(&self, ix: &FormIndex, row: usize, col: usize) -> bool {
+        let c = &ix.columns[col];
+        let label = c.codes[row] as usize;
+        // Code 0: no text answer in this row.
+        label != 0
+            && self.labels.is_none_or(|ok| ok[label.min(3)])
+            && self
+                .themes
+                .as_ref()
+                .is_none_or(|m| m[col] != 0 && c.masks.get(row).is_some_and(|x| x & m[col] != 0))
+    }
+}
+
+/// Every manual code of a form for the responses in `ids`.
+fn manual_codes_of(
+    state: &AppState,
+    form: &str,
+    ids: &HashSet<ResponseId>,
+) -> Result<HashMap<ResponseId, BTreeMap<String, ManualCode>>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(state
+        .store
+        .manual_codes(form)?
+        .into_iter()
+        .filter(|(id, _)| ids.contains(id))
+        .collect())
+}
+
+/// `GET /api/v1/forms/{form}/text`: free-text answers with their codes,
+/// oldest first, at most `limit` responses a page.
+#[utoipa::path(get, path = "/api/v1/forms/{form}/text",
+    params(("form" = String, Path, description = "form id"),
+        ("question" = Option<String>, Query, description = "text questions, comma-separated (default: every text question)"),
+        ("theme" = Option<String>, Query, description = "theme ids, comma-separated: answers with any of them"),
+        ("sentiment" = Option<String>, Query, description = "positive, neutral, negative, comma-separated"),
+        ("from" = Option<String>, Query, description = "first day (2024-10-01) or RFC 3339 time"),
+        ("to" = Option<String>, Query, description = "last day, inclusive, or RFC 3339 time (exclusive)"),
+        ("quarter" = Option<String>, Query, description = "a financial-year quarter, `2024/25 Q3`, instead of from/to"),
+        ("location" = Option<String>, Query, description = "place ids, comma-separated"),
+        ("channel" = Option<String>, Query, description = "channels, comma-separated"),
+        ("lang" = Option<String>, Query, description = "languages, comma-separated"),
+        ("version" = Option<String>, Query, description = "form versions, comma-separated"),
+        ("after" = Option<String>, Query, description = "id of the last response already read"),
+        ("limit" = Option<usize>, Query, description = "responses per page, 1 to 10000 (default 1000); a response may carry several answers")),
+    responses((status = 200, body = [TextAnswer], description = "answers in arrival order; a Link header (rel=\"next\") when there may be more"),
+              (status = 400, body = crate::error::ProblemDetails), (status = 401, body = crate::error::ProblemDetails),
+              (status = 404, body = crate::error::ProblemDetails)),
+    security(("bearer" = [])))]
+pub async fn list_text(
+    _: Analyst,
+    State(state): State<AppState>,
+    Path(form): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response> {
+    let published = state.store.form(&form).ok_or_else(|| no_form(&form))?;
+    let pairs = pairs(raw.as_deref());
+    if let Some((k, _)) = pairs
+        .iter()
+        .find(|(k, _)| matches!(k.as_str(), "by" | "where" | "share"))
+    {
+        return Err(Error::BadRequest(format!(
+            "'{k}' does not apply to free text; filter with question, theme, sentiment, from, to, location, channel, lang or version"
+        )));
+    }
+    let q = Query::parse(&pairs, &["theme", "sentiment", "after", "limit"])?;
+    let (after, limit) = page_params(last(&pairs, "after"), last(&pairs, "limit"))?;
+    let ix = state.analysis.index(&form).ok_or_else(|| no_form(&form))?;
+    // (response id, the questions listed for it, whether any is hand-coded)
+    let page: Vec<(ResponseId, Vec<String>, bool)> = {
+        let ix = ix.read().unwrap_or_else(|e| e.into_inner());
+        let cols = text_columns(&ix, &q.questions)?;
+        let rows = RowFilter::compile(&ix, &q)?;
+        let codes = CodeFilter::compile(
+            &ix,
+            &cols,
+            &list(&pairs, "theme"),
+            &list(&pairs, "sentiment"),
+        )?;
+        // The `limit` smallest ids after the cursor: a max-heap of at most
+        // `limit` entries, so memory stays bounded however many rows match.
+        let mut heap: BinaryHeap<(ResponseId, usize)> = BinaryHeap::with_capacity(limit + 1);
+        for row in 0..ix.len() {
+            let id = ResponseId {
+                ms: ix.ms[row],
+                seq: ix.seq[row],
+            };
+            if after.is_some_and(|a| id <= a)
+                || (heap.len() == limit && heap.peek().is_some_and(|(top, _)| id >= *top))
+                || !rows.pass(&ix, row)
+                || !cols.iter().any(|&c| codes.pass(&ix, row, c))
+            {
+                continue;
+            }
+            heap.push((id, row));
+            if heap.len() > limit {
+                heap.pop();
+            }
+        }
+        heap.into_sorted_vec()
+            .into_iter()
+            .map(|(id, row)| {
+                let hit: Vec<usize> = cols
+                    .iter()
+                    .copied()
+                    .filter(|&c| codes.pass(&ix, row, c))
+                    .collect();
+                let manual = hit
+                    .iter()
+                    .any(|&c| ix.overrides.contains_key(&(row as u32, c as u16)));
+                let names = hit.iter().map(|&c| ix.columns[c].id.clone()).collect();
+                (id, names, manual)
+            })
+            .collect()
+    };
+    let coded: HashSet<ResponseId> = page.iter().filter(|p| p.2).map(|p| p.0).collect();
+    let manual = manual_codes_of(&state, &form, &coded)?;
+    let mut out = Vec::with_capacity(page.len());
+    for (id, questions, _) in &page {
+        let Some(r) = state.store.response(&form, *id)? else {
+            continue;
+        };
+        for question in questions {
+            let m = manual.get(id).and_then(|m| m.get(question));
+            out.extend(text_answer(&state, &published.form, &r, question, m));
+        }
+    }
+    let mut res = Json(out).into_response();
+    if page.len() == limit {
+        if let Some((last_id, _, _)) = page.last() {
+            let mut next = form_urlencoded::Serializer::new(String::new());
+            for (k, v) in pairs.iter().filter(|(k, _)| k != "after" && k != "limit") {
+                next.append_pair(k, v);
+            }
+            next.append_pair("after", &last_id.to_string());
+            next.append_pair("limit", &limit.to_string());
+            let link = format!(
+                "</api/v1/forms/{form}/text?{}>; rel=\"next\"",
+                next.finish()
+            );
+            if let Ok(v) = HeaderValue::from_str(&link) {
+                res.headers_mut().insert(header::LINK, v);
+            }
+        }
+    }
+    Ok(res)
+}
+
+/// Body of `PUT /api/v1/responses/{id}/codes`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetCodes {
+    /// The free-text question coded.
+    #[schema(example = "safety_comment")]
+    pub question: String,
+    /// Theme ids from the form's codebook; empty when none applies.
+    #[schema(example = json!(["drugs", "visible-policing"]))]
+    pub themes: Vec<String>,
+    /// `positive`, `neutral` or `negative`; leave out to keep the automatic label.
+    #[serde(default)]
+    pub sentiment: Option<String>,
+}
+
+fn problem(field: &str, code: ProblemKind, message: String) -> Problem {
+    Problem {
+        field: field.to_owned(),
+        code,
+        message,
+    }
+}
+
+/// Finds a response by id among every form's responses.
+fn find_response(state: &AppState, id: ResponseId) -> Result<Option<StoredResponse>> {
+    for form in state.store.form_ids() {
+        if let Some(r) = state.store.response(&form, id)? {
+            return Ok(Some(r));
+        }
+    }
+    Ok(None)
+}
+
+/// Checks `req` against the form and the response; the themes come back
+/// deduplicated, in codebook order.
+fn check_codes(form: &Form, r: &StoredResponse, req: &SetCodes) -> Result<Vec<String>> {
+    let question = form.questions.iter().find(|q| q.id == req.question);
+    match question.map(|q| &q.kind) {
+        Some(Kind::Text { .. }) => {}
+        Some(_) => {
+            return Err(Error::Invalid(vec![problem(
+                "question",
+                ProblemKind::WrongType,
+                format!("'{}' is not a free-text question", req.question),
+            )]))
+        }
+        None => {
+            return Err(Error::Invalid(vec![problem(
+                "question",
+                ProblemKind::UnknownQuestion,
+                format!("the form '{}' has no question '{}'", form.id, req.question),
+            )]))
+        }
+    }
+    let mut problems = Vec::new();
+    if !matches!(r.answers.get(&req.question), Some(Answer::Text(_))) {
+        problems.push(problem(
+            "question",
+            ProblemKind::Invalid,
+            format!("this response has no answer to '{}'", req.question),
+        ));
+    }
+    let codebook = form
+        .codebook
+        .as_ref()
+        .filter(|c| c.questions.is_empty() || c.questions.contains(&req.question));
+    let mut themes = Vec::new();
+    for t in &req.themes {
+        if !codebook.is_some_and(|c| c.themes.iter().any(|x| &x.id == t)) {
+            problems.push(problem(
+                "themes",
+                ProblemKind::NotAnOption,
+                match codebook {
+                    Some(_) => format!(
+                        "'{t}' is not a theme of the codebook for '{}'",
+                        req.question
+                    ),
+                    None => format!("'{}' has no codebook, so no themes", req.question),
+                },
+            ));
+        }
+    }
+    if let Some(c) = codebook {
+        themes = c
+            .themes
+            .iter()
+            .filter(|x| req.themes.contains(&x.id))
+            .map(|x| x.id.clone())
+            .collect();
+    }
+    if let Some(s) = &req.sentiment {
+        if !SENTIMENT_LABELS.contains(&s.as_str()) {
+            problems.push(problem(
+                "sentiment",
+                ProblemKind::NotAnOption,
+                format!("sentiment '{s}' must be positive, neutral or negative"),
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(themes)
+    } else {
+        Err(Error::Invalid(problems))
+    }
+}
+
+/// `PUT /api/v1/responses/{id}/codes`: an analyst sets or corrects the
+/// themes (and optionally the sentiment) of one free-text answer. Their
+/// codes replace the automatic ones in aggregates, filters and exports.
+#[utoipa::path(put, path = "/api/v1/responses/{id}/codes",
+    params(("id" = String, Path, description = "response id")),
+    request_body = SetCodes,
+    responses((status = 200, body = TextAnswer, description = "the answer with its new codes"),
+              (status = 400, body = crate::error::ProblemDetails), (status = 401, body = crate::error::ProblemDetails),
+              (status = 404, body = crate::error::ProblemDetails),
+              (status = 422, body = crate::error::ProblemDetails, description = "unknown question or theme, or no answer to code")),
+    security(("bearer" = [])))]
+pub async fn set_codes(
+    who: Analyst,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<TextAnswer>> {
+    let not_found = || Error::NotFound(format!("no response '{id}'"));
+    let rid = ResponseId::parse(&id).ok_or_else(not_found)?;
+    let req: SetCodes =
+        serde_json::from_slice(&body).map_err(|e| Error::MalformedJson(e.to_string()))?;
+    let r = find_response(&state, rid)?.ok_or_else(not_found)?;
+    let published = state.store.form(&r.form).ok_or_else(|| no_form(&r.form))?;
+    let themes = check_codes(&published.form, &r, &req)?;
+    let code = ManualCode {
+        themes,
+        sentiment: req.sentiment.clone(),
+        by: who.fingerprint(),
+        at_ms: now_ms(),
+    };
+    // The store syncs to disk before it returns: keep that off the runtime.
+    let store = state.store.clone();
+    let (form, question, stored) = (r.form.clone(), req.question.clone(), code.clone());
+    tokio::task::spawn_blocking(move || store.set_manual_code(&form, rid, &question, &stored))
+        .await
+        .map_err(|e| Error::Io(std::io::Error::other(e)))??;
+    if let Some(ix) = state.analysis.index(&r.form) {
+        let mut ix = ix.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(row) = ix.row_of(rid) {
+            apply_manual(&mut ix, row, &req.question, &code);
+        }
+    }
+    let answer = text_answer(&state, &published.form, &r, &req.question, Some(&code))
+        .ok_or_else(not_found)?;
+    Ok(Json(answer))
+}
+
+/// Agreement on one theme between the automatic and the manual codes.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ThemeAgreement {
+    /// Theme id.
+    pub theme: String,
+    /// Theme name.
+    pub label: String,
+    /// Hand-coded answers compared.
+    pub n: u64,
+    /// Both found the theme.
+    pub both_yes: u64,
+    /// Only the automatic coding found it.
+    pub auto_only: u64,
+    /// Only the analyst found it.
+    pub manual_only: u64,
+    /// Neither found it.
+    pub both_no: u64,
+    /// Share of answers where they agree.
+    pub observed: Option<f64>,
+    /// Agreement expected by chance.
+    pub expected: Option<f64>,
+    /// Cohen's kappa; null when undefined.
+    pub kappa: Option<f64>,
+    /// A plain-language caveat, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Agreement on the sentiment label, over answers whose label an analyst set.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SentimentAgreement {
+    /// Answers with a label set by hand.
+    pub n: u64,
+    /// Of which the automatic label was the same.
+    pub agreed: u64,
+    /// agreed / n; null when n = 0.
+    pub percent_agreement: Option<f64>,
+    /// Row and column order of `table`.
+    pub labels: Vec<String>,
+    /// Counts: rows are the automatic label, columns the analyst's.
+    pub table: Vec<Vec<u64>>,
+}
+
+/// Agreement for one free-text question.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct QuestionAgreement {
+    /// Question id.
+    pub question: String,
+    /// Answers coded by hand.
+    pub n: u64,
+    /// A plain-language caveat when there are few hand-coded answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// One entry per theme of the codebook (none when the question is not coded).
+    pub themes: Vec<ThemeAgreement>,
+    /// Sentiment labels.
+    pub sentiment: SentimentAgreement,
+}
+
+/// `GET /api/v1/forms/{form}/agreement`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AgreementReport {
+    /// Form id.
+    pub form: String,
+    /// One entry per free-text question asked about.
+    pub questions: Vec<QuestionAgreement>,
+}
+
+fn small_n_note(n: u64) -> Option<String> {
+    match n {
+        0 => Some("No answers to this question have been coded by hand yet, so there is nothing to compare.".into()),
+        1 => Some("Only one answer has been coded by hand: the figures below say almost nothing yet.".into()),
+        n if n < SMALL_N => Some(format!(
+            "Only {n} answers have been coded by hand: treat these figures as a rough guide. Kappa moves a lot with each answer until about {SMALL_N} have been coded."
+        )),
+        _ => None,
+    }
+}
+
+fn theme_note(a: &Agreement) -> Option<String> {
+    match (a.n(), a.kappa) {
+        (0, _) => None,
+        (_, None) if a.both_yes > 0 => Some(
+            "Both found this theme in every hand-coded answer: they agree, but kappa cannot be computed.".into(),
+        ),
+        (_, None) => Some(
+            "Neither found this theme in any hand-coded answer: they agree, but kappa cannot be computed.".into(),
+        ),
+        _ => None,
+    }
+}
+
+/// `GET /api/v1/forms/{form}/agreement?question=`: per theme, Cohen's kappa
+/// between the automatic and the manual codes, over the answers coded by
+/// hand, with the 2×2 counts behind it; and agreement on sentiment labels.
+#[utoipa::path(get, path = "/api/v1/forms/{form}/agreement",
+    params(("form" = String, Path, description = "form id"),
+        ("question" = Option<String>, Query, description = "text questions, comma-separated (default: every text question)")),
+    responses((status = 200, body = AgreementReport),
+              (status = 400, body = crate::error::ProblemDetails), (status = 401, body = crate::error::ProblemDetails),
+              (status = 404, body = crate::error::ProblemDetails)),
+    security(("bearer" = [])))]
+pub async fn agreement(
+    _: Analyst,
+    State(state): State<AppState>,
+    Path(form): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<AgreementReport>> {
+    let published = state.store.form(&form).ok_or_else(|| no_form(&form))?;
+    let pairs = pairs(raw.as_deref());
+    if let Some((k, _)) = pairs.iter().find(|(k, _)| k != "question") {
+        return Err(Error::BadRequest(format!("unknown parameter '{k}'")));
+    }
+    // The index keeps the automatic and manual codes side by side, but not
+    // whether an analyst set the label or kept the automatic one: that is
+    // in the stored codes.
+    let labelled: HashSet<(ResponseId, String)> = state
+        .store
+        .manual_codes(&form)?
+        .into_iter()
+        .flat_map(|(id, codes)| {
+            codes
+                .into_iter()
+                .filter(|(_, c)| c.sentiment.is_some())
+                .map(move |(q, _)| (id, q))
+        })
+        .collect();
+    let ix = state.analysis.index(&form).ok_or_else(|| no_form(&form))?;
+    let ix = ix.read().unwrap_or_else(|e| e.into_inner());
+    let cols = text_columns(&ix, &list(&pairs, "question"))?;
+    let theme_label = |id: &str| {
+        published
+            .form
+            .codebook
+            .iter()
+            .flat_map(|c| c.themes.iter())
+            .find(|t| t.id == id)
+            .map_or_else(|| id.to_owned(), |t| t.label.clone())
+    };
+    let mut questions = Vec::new();
+    for col in cols {
+        let c = &ix.columns[col];
+        let overrides: Vec<(u32, &crate::analyst::index::Override)> = ix
+            .overrides
+            .iter()
+            .filter(|((_, oc), _)| *oc as usize == col)
+            .map(|((row, _), o)| (*row, o))
+            .collect();
+        let n = overrides.len() as u64;
+        let themes = if matches!(c.kind, ColumnKind::Text { coded: true }) {
+            (1..=c.dict.len().min(32) as u32)
+                .filter_map(|code| {
+                    let name = c.dict.name(code)?;
+                    let bit = 1u32 << (code - 1);
+                    let a = Agreement::from_pairs(
+                        overrides
+                            .iter()
+                            .map(|(_, o)| (o.auto_mask & bit != 0, o.manual_mask & bit != 0)),
+                    );
+                    Some(ThemeAgreement {
+                        theme: name.to_owned(),
+                        label: theme_label(name),
+                        n: a.n(),
+                        both_yes: a.both_yes,
+                        auto_only: a.auto_only,
+                        manual_only: a.manual_only,
+                        both_no: a.both_no,
+                        observed: a.observed,
+                        expected: a.expected,
+                        kappa: a.kappa,
+                        note: theme_note(&a),
+                    })
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut table = vec![vec![0u64; 3]; 3];
+        for (row, o) in &overrides {
+            let row = *row as usize;
+            let id = ResponseId {
+                ms: ix.ms[row],
+                seq: ix.seq[row],
+            };
+            if !labelled.contains(&(id, c.id.clone())) {
+                continue;
+            }
+            if let (1..=3, 1..=3) = (o.auto_label, o.manual_label) {
+                table[o.auto_label as usize - 1][o.manual_label as usize - 1] += 1;
+            }
+        }
+        let labelled_n: u64 = table.iter().flatten().sum();
+        let agreed: u64 = (0..3).map(|i| table[i][i]).sum();
+        questions.push(QuestionAgreement {
+            question: c.id.clone(),
+            n,
+            note: small_n_note(n),
+            themes,
+            sentiment: SentimentAgreement {
+                n: labelled_n,
+                agreed,
+                percent_agreement: (labelled_n > 0).then(|| agreed as f64 / labelled_n as f64),
+                labels: SENTIMENT_LABELS.iter().map(|s| s.to_string()).collect(),
+                table,
+            },
+        });
+    }
+    Ok(Json(AgreementReport { form, questions }))
+}
+
+/// The manual codes of the responses on an export page.
+pub(super) fn manual_codes_for_page(
+    state: &AppState,
+    form: &str,
+    rows: &[StoredResponse],
+) -> Result<HashMap<ResponseId, BTreeMap<String, ManualCode>>> {
+    // Hand-coding is rare next to responses: one scan of the form's codes
+    // per page is cheaper than a lookup per row.
+    let ids: HashSet<ResponseId> = rows.iter().filter_map(|r| r.id).collect();
+    manual_codes_of(state, form, &ids)
+}
+
+/// Puts an NDJSON export row's effective codes in place: where an analyst
+/// coded an answer, `text_coding` carries their label and themes, the
+/// automatic ones under `auto`, and who coded it and when under `manual`.
+pub(super) fn with_manual_codes(
+    row: &mut serde_json::Value,
+    codes: Option<&BTreeMap<String, ManualCode>>,
+) {
+    let Some(codes) = codes else { return };
+    for (question, m) in codes {
+        let Some(entry) = row
+            .get_mut("text_coding")
+            .and_then(|t| t.get_mut(question.as_str()))
+        else {
+            continue;
+        };
+        let auto = serde_json::json!({"label": entry["label"], "themes": entry["themes"]});
+        if let Some(s) = &m.sentiment {
+            entry["label"] = serde_json::json!(s);
+        }
+        entry["themes"] = serde_json::json!(m.themes);
+        entry["auto"] = auto;
+        entry["manual"] = serde_json::json!(ManualView::from(m));
+    }
+}
+
+fn csv_cell(a: &Answer) -> String {
+    match a {
+        Answer::Text(s) => s.clone(),
+        Answer::Choices(v) => v.join(";"),
+        Answer::Number(n) => n.to_string(),
+        Answer::Consent(b) => b.to_string(),
+    }
+}
+
+/// Free text is typed by the public: a cell that a spreadsheet would read
+/// as a formula gets a leading apostrophe (OWASP's advice on CSV injection).
+fn defuse(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
+/// The CSV export of one page: a UTF-8 byte-order mark, then `id, form,
+/// version, received_at, location, channel, lang`, one column per question
+/// of the current form (multiple choice as option ids joined with `;`), and
+/// for each text question `<q>_sentiment`, `<q>_compound`, `<q>_themes`
+/// (manual codes win).
+pub(super) fn export_csv(
+    form: &Form,
+    rows: &[StoredResponse],
+    manual: &HashMap<ResponseId, BTreeMap<String, ManualCode>>,
+) -> Result<Vec<u8>> {
+    let io = |e: csv::Error| Error::Io(std::io::Error::other(e));
+    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    let texts: Vec<&str> = form
+        .questions
+        .iter()
+        .filter(|q| matches!(q.kind, Kind::Text { .. }))
+        .map(|q| q.id.as_str())
+        .collect();
+    let mut header: Vec<String> = [
+        "id",
+        "form",
+        "version",
+        "received_at",
+        "location",
+        "channel",
+        "lang",
+    ]
+    .map(String::from)
+    .to_vec();
+    header.extend(form.questions.iter().map(|q| q.id.clone()));
+    for q in &texts {
+        header.extend([
+            format!("{q}_sentiment"),
+            format!("{q}_compound"),
+            format!("{q}_themes"),
+        ]);
+    }
+    w.write_record(&header).map_err(io)?;
+    for r in rows {
+        let mut rec: Vec<String> = vec![
+            r.id.map(|i| i.to_string()).unwrap_or_default(),
+            r.form.clone(),
+            r.version.to_string(),
+            rfc3339(r.received_ms).unwrap_or_default(),
+            r.location.clone().unwrap_or_default(),
+            r.channel.clone(),
+            r.lang.clone(),
+        ];
+        for q in &form.questions {
+            let cell = r.answers.get(&q.id).map(csv_cell).unwrap_or_default();
+            rec.push(if matches!(q.kind, Kind::Text { .. }) {
+                defuse(&cell)
+            } else {
+                cell
+            });
+        }
+        let codes = r.id.and_then(|id| manual.get(&id));
+        for q in &texts {
+            let auto = r.coding.get(*q);
+            let m = codes.and_then(|c| c.get(*q));
+            match auto {
+                Some(a) => {
+                    let label = m.and_then(|m| m.sentiment.as_deref()).unwrap_or(&a.label);
+                    let themes = m.map_or(&a.themes, |m| &m.themes);
+                    rec.extend([
+                        label.to_owned(),
+                        format!("{:.4}", a.compound),
+                        themes.join(";"),
+                    ]);
+                }
+                None => rec.extend([String::new(), String::new(), String::new()]),
+            }
+        }
+        w.write_record(&rec).map_err(io)?;
+    }
+    w.into_inner()
+        .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))
+}
