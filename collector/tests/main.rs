@@ -3,6 +3,7 @@
 
 mod api;
 mod common;
+mod csv_export;
 mod durability;
 mod errors;
 mod examples;
