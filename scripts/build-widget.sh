@@ -38,7 +38,7 @@ log "wasm-bindgen --target web"
 wasm-bindgen --target web --no-typescript --out-dir "$work" --out-name widget "$raw"
 
 log "wasm-opt -Oz"
-"$wasm_opt" -Oz --strip-debug --strip-producers \
+"$wasm_opt" -Oz --converge --strip-debug --strip-producers \
   --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   -o "$work/widget.opt.wasm" "$work/widget_bg.wasm"
