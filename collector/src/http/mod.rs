@@ -54,7 +54,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/forms/{form}/agreement", get(text::agreement))
         .route("/api/v1/responses/{id}/codes", put(text::set_codes))
         .route("/api/v1/tokens", post(auth::create_token))
-        .merge(hosted::routes())
+        .merge(hosted::routes(&state.config))
         .merge(widget_assets::routes(&state.config.dist))
         .fallback(|| async { Error::NotFound("no such route".into()) })
         .layer(cors::layer(state.clone()))
