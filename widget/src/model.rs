@@ -106,8 +106,32 @@ pub enum Msg {
 
 impl Flow {
     /// A fresh flow; `wanted_lang` is `data-lang` or the browser's.
-    pub fn new(form: Rc<Form>, wanted_lang: &str, context: Context, submission_id: String) -> Self {
+    pub fn new(
+        form: Rc<Form>,
+        wanted_lang: &str,
+        mut context: Context,
+        submission_id: String,
+    ) -> Self {
         let lang = form.pick_lang(wanted_lang).to_owned();
+        // A place the form does not know (a typo in the page) would make the
+        // collector refuse answers the person cannot fix: leave it out.
+        if !form.places.is_empty()
+            && context
+                .location
+                .as_deref()
+                .is_some_and(|l| form.place(l).is_none())
+        {
+            context.location = None;
+        }
+        let slug = |c: &str| {
+            !c.is_empty()
+                && c.len() <= 32
+                && c.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        };
+        if !slug(&context.channel) {
+            context.channel = "embed".into();
+        }
         let mut answers = Raw::new();
         // A place from the QR code answers the form's location question.
         if let Some(loc) = &context.location {
@@ -685,6 +709,21 @@ pub(crate) mod tests {
             f.lang, "en",
             "a language the form lacks falls back to its default"
         );
+    }
+
+    #[test]
+    fn a_place_the_form_lacks_is_dropped() {
+        let f = Flow::new(
+            Rc::new(long_form()),
+            "en",
+            Context {
+                location: Some("narnia".into()),
+                channel: "embed".into(),
+            },
+            "0b5c3f0e-7a53-4c1e-9d1f-2a4b6c8d0e1f".into(),
+        );
+        assert_eq!(f.submission().location, None);
+        assert!(!f.answers.contains_key("where"));
     }
 
     #[test]

@@ -110,10 +110,10 @@ async fn page(
     let lang = choose_lang(form, q.lang.as_deref(), &headers);
     let mut fields = Fields {
         submission_id: new_submission_id()?,
-        location: q.loc.filter(|l| !l.is_empty()),
+        location: q.loc.filter(|l| known_place(form, l)),
         channel: q
             .ch
-            .filter(|c| !c.is_empty())
+            .filter(|c| is_channel(c))
             .unwrap_or_else(|| "link".into()),
         lang: lang.clone(),
         started: now_secs(),
@@ -173,8 +173,8 @@ async fn submit(
     for (k, v) in pairs {
         match k.as_str() {
             "submission_id" => fields.submission_id = v,
-            "loc" if !v.is_empty() => fields.location = Some(v),
-            "ch" if !v.is_empty() => fields.channel = v,
+            "loc" if known_place(form, &v) => fields.location = Some(v),
+            "ch" if is_channel(&v) => fields.channel = v,
             "lang" => fields.lang = form.pick_lang(&v).to_owned(),
             "started" => fields.started = v.parse().unwrap_or(0),
             "website" => honeypot |= !v.is_empty(),
@@ -250,6 +250,30 @@ async fn thanks(
         StatusCode::OK,
         page_shell(form, &lang, &t(&form.title), &main, None),
     ))
+}
+
+/// Whether `loc` may be recorded: one of the form's places, or any short
+/// id when the form lists none. A mistyped QR code is ignored rather than
+/// shown to the person as an error they cannot fix.
+fn known_place(form: &Form, loc: &str) -> bool {
+    if form.places.is_empty() {
+        !loc.is_empty()
+            && loc.len() <= 64
+            && loc
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+    } else {
+        form.place(loc).is_some()
+    }
+}
+
+/// A channel as the shared rules accept it: a short lower-case word.
+fn is_channel(ch: &str) -> bool {
+    !ch.is_empty()
+        && ch.len() <= 32
+        && ch
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
 fn thanks_redirect(form: &str, lang: &str) -> Response {
@@ -813,6 +837,14 @@ mod tests {
             "../../../examples/forms/community-safety.json"
         ))
         .unwrap()
+    }
+
+    #[test]
+    fn unknown_places_and_odd_channels_are_ignored() {
+        let form = form();
+        assert!(known_place(&form, "bank"));
+        assert!(!known_place(&form, "narnia"));
+        assert!(is_channel("qr") && !is_channel("QR code") && !is_channel(""));
     }
 
     #[test]
