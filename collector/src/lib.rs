@@ -10,6 +10,7 @@ pub mod error;
 pub mod http;
 pub mod ingest;
 pub mod store;
+pub mod synth;
 
 pub use config::Config;
 pub use http::{app, AppState};

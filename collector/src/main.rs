@@ -1,4 +1,4 @@
-//! `collector serve | token create | openapi`.
+//! `collector serve | token create | openapi | demo-data`.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -25,6 +25,28 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Load realistic synthetic responses for a demonstration (with the
+    /// server stopped).
+    DemoData(DemoArgs),
+}
+
+#[derive(clap::Args)]
+struct DemoArgs {
+    /// sled data folder.
+    #[arg(long, env = "COLLECTOR_DATA", default_value = "./data")]
+    data: PathBuf,
+    /// Folder of form JSON files to publish first.
+    #[arg(long, env = "COLLECTOR_FORMS", default_value = "examples/forms")]
+    forms: PathBuf,
+    /// Responses to generate for each form.
+    #[arg(long, default_value_t = 20_000)]
+    count: usize,
+    /// Seed: the same seed gives the same responses.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Forms to fill (community-safety, victim-satisfaction, street-feedback), comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "community-safety")]
+    form: Vec<String>,
 }
 
 #[derive(clap::Args)]
@@ -101,11 +123,47 @@ fn main() -> anyhow::Result<()> {
             println!("{token}");
             Ok(())
         }
+        Command::DemoData(args) => demo_data(args),
         Command::Openapi => {
             println!("{}", collector::http::openapi::document());
             Ok(())
         }
     }
+}
+
+fn demo_data(args: DemoArgs) -> anyhow::Result<()> {
+    let store = SledStore::open(&args.data).with_context(|| {
+        format!(
+            "cannot open {} (stop the server first)",
+            args.data.display()
+        )
+    })?;
+    collector::publish_folder(&store, &args.forms)?;
+    // The scorer of the default configuration, as `serve` uses.
+    let analysis = collector::analyst::Analysis::new(analysis::Scorer::new());
+    for id in &args.form {
+        let published = store.form(id).with_context(|| {
+            format!(
+                "no form '{id}' in {} or {}",
+                args.forms.display(),
+                args.data.display()
+            )
+        })?;
+        let options = collector::synth::Options {
+            seed: args.seed,
+            count: args.count,
+            ..Default::default()
+        };
+        let started = std::time::Instant::now();
+        let n = collector::synth::load(&store, &analysis, &published.form, options)?;
+        println!(
+            "{id}: imported {n} synthetic responses (seed {}, 2023-04-01 to 2025-03-31) into {} in {:.1} s",
+            options.seed,
+            args.data.display(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {

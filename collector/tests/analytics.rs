@@ -1,0 +1,891 @@
+//! Aggregates, suppression, trends and CSV over generated responses,
+//! checked against an independent recount of the NDJSON export.
+//!
+//! One sled folder of synthetic community-safety responses is built once
+//! (bulk import) and copied for every test, which then serves it for real.
+
+use crate::common::*;
+use collector::analyst::Analysis;
+use collector::store::{Role, SledStore, Store, StoredResponse};
+use collector::synth::{self, Generator, Options};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use survey::{Answer, Form};
+
+const FORM: &str = "community-safety";
+const COUNT: usize = 6000;
+const SEED: u64 = 3;
+
+fn example_forms() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/forms")
+}
+
+fn example_form(id: &str) -> Form {
+    let text = std::fs::read_to_string(example_forms().join(format!("{id}.json"))).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn analysis() -> Analysis {
+    // The scorer of the default configuration, as the server uses.
+    Analysis::new(analysis::Scorer::new())
+}
+
+/// A sled folder with `COUNT` generated responses, built once.
+fn fixture() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        collector::publish_folder(&store, &example_forms()).unwrap();
+        let form = store.form(FORM).unwrap();
+        let options = Options {
+            seed: SEED,
+            count: COUNT,
+            ..Options::default()
+        };
+        let n = synth::load(&store, &analysis(), &form.form, options).unwrap();
+        assert_eq!(n, COUNT);
+        dir
+    })
+    .path()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+fn example_config(data: &Path) -> collector::Config {
+    collector::Config {
+        forms: example_forms(),
+        ..config(data)
+    }
+}
+
+/// A server over a private copy of the fixture, with an analyst token.
+async fn loaded() -> (tempfile::TempDir, Server, String) {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(fixture(), dir.path());
+    let s = Server::start(example_config(dir.path())).await;
+    let token = s.token(Role::Analyst);
+    (dir, s, token)
+}
+
+async fn get_json(s: &Server, token: &str, path: &str) -> Value {
+    let res = s
+        .client
+        .get(s.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    assert_eq!(status, 200, "{path}: {text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Every export row, paging with `after`.
+async fn export(s: &Server, token: &str) -> Vec<Value> {
+    let mut rows = Vec::new();
+    let mut after = String::new();
+    loop {
+        let mut url = s.url(&format!("/api/v1/forms/{FORM}/responses?limit=2000"));
+        if !after.is_empty() {
+            url.push_str(&format!("&after={after}"));
+        }
+        let res = s.client.get(url).bearer_auth(token).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        let text = res.text().await.unwrap();
+        let page: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let Some(last) = page.last() else {
+            return rows;
+        };
+        after = last["id"].as_str().unwrap().to_owned();
+        rows.extend(page);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// An independent recount over export rows.
+
+/// The filters and grouping of one query, as the test understands them.
+#[derive(Default, Clone)]
+struct Spec {
+    from_ms: Option<u64>,
+    to_ms: Option<u64>,
+    locations: Vec<&'static str>,
+    channels: Vec<&'static str>,
+    wheres: Vec<(&'static str, Vec<&'static str>)>,
+    by: Vec<&'static str>,
+    questions: Vec<&'static str>,
+}
+
+fn ms_of(row: &Value) -> u64 {
+    let t = time::OffsetDateTime::parse(
+        row["received_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    (t.unix_timestamp_nanos() / 1_000_000) as u64
+}
+
+fn day_ms(y: i32, m: u8, d: u8) -> u64 {
+    let date = time::Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), d).unwrap();
+    date.midnight().assume_utc().unix_timestamp() as u64 * 1000
+}
+
+/// The answer as strings (option ids, a scale value; several for multi).
+fn answer_strings(v: &Value) -> Vec<String> {
+    match v {
+        Value::String(s) => vec![s.clone()],
+        Value::Number(n) => vec![n.to_string()],
+        Value::Bool(b) => vec![b.to_string()],
+        Value::Array(a) => a.iter().flat_map(answer_strings).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn passes(spec: &Spec, row: &Value) -> bool {
+    let ms = ms_of(row);
+    if spec.from_ms.is_some_and(|f| ms < f) || spec.to_ms.is_some_and(|t| ms >= t) {
+        return false;
+    }
+    let loc = row["location"].as_str().unwrap_or("");
+    if !spec.locations.is_empty() && !spec.locations.contains(&loc) {
+        return false;
+    }
+    let ch = row["channel"].as_str().unwrap_or("");
+    if !spec.channels.is_empty() && !spec.channels.contains(&ch) {
+        return false;
+    }
+    spec.wheres.iter().all(|(q, allowed)| {
+        answer_strings(&row["answers"][q])
+            .iter()
+            .any(|a| allowed.contains(&a.as_str()))
+    })
+}
+
+fn group_label(dim: &str, row: &Value) -> String {
+    let ms = ms_of(row);
+    let date = time::OffsetDateTime::from_unix_timestamp((ms / 1000) as i64).unwrap();
+    let (y, m) = (date.year(), u8::from(date.month()) as i32);
+    match dim {
+        "month" => format!("{y:04}-{m:02}"),
+        "quarter" => {
+            // Financial years start in April.
+            let fy = if m >= 4 { y } else { y - 1 };
+            let q = ((m - 4).rem_euclid(12)) / 3 + 1;
+            format!("{fy}/{:02} Q{q}", (fy + 1) % 100)
+        }
+        "location" | "channel" | "lang" => row[dim].as_str().unwrap_or("_none").to_owned(),
+        "respondent" => group_label("respondent_type", row),
+        q => answer_strings(&row["answers"][q])
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "_none".into()),
+    }
+}
+
+/// Responses, answered, sum of scale values, satisfied answers.
+type GroupTotals = (u64, u64, f64, u64);
+
+/// (group, question, answer) → count; (group, question) → (n, answered, sum, satisfied).
+#[derive(Default)]
+struct Recount {
+    cells: HashMap<(Vec<String>, String, String), u64>,
+    groups: HashMap<(Vec<String>, String), GroupTotals>,
+}
+
+fn recount(spec: &Spec, rows: &[Value], form: &Form) -> Recount {
+    let mut out = Recount::default();
+    for row in rows.iter().filter(|r| passes(spec, r)) {
+        let group: Vec<String> = spec.by.iter().map(|d| group_label(d, row)).collect();
+        for q in &spec.questions {
+            let question = form.question(q).unwrap();
+            let g = out
+                .groups
+                .entry((group.clone(), q.to_string()))
+                .or_default();
+            g.0 += 1;
+            let mut answers: Vec<String> = match &question.kind {
+                survey::Kind::Text { .. } => {
+                    let coding = &row["text_coding"][q];
+                    if coding.is_null() {
+                        Vec::new()
+                    } else {
+                        let mut v = vec![coding["label"].as_str().unwrap().to_owned()];
+                        v.extend(
+                            coding["themes"]
+                                .as_array()
+                                .unwrap()
+                                .iter()
+                                .map(|t| format!("theme:{}", t.as_str().unwrap())),
+                        );
+                        v
+                    }
+                }
+                _ => answer_strings(&row["answers"][q]),
+            };
+            if answers.is_empty() {
+                answers.push("_skipped".into());
+            } else {
+                g.1 += 1;
+                if let survey::Kind::Scale { satisfied, .. } = &question.kind {
+                    let v: i64 = answers[0].parse().unwrap();
+                    g.2 += v as f64;
+                    g.3 += u64::from(satisfied.contains(&v));
+                }
+            }
+            for a in answers {
+                *out.cells
+                    .entry((group.clone(), q.to_string(), a))
+                    .or_default() += 1;
+            }
+        }
+    }
+    out
+}
+
+fn query_string(spec: &Spec, extra: &str) -> String {
+    let mut parts: Vec<(String, String)> = Vec::new();
+    let list = |v: &[&str]| v.join(",");
+    if !spec.by.is_empty() {
+        parts.push(("by".into(), list(&spec.by)));
+    }
+    parts.push(("question".into(), list(&spec.questions)));
+    if !spec.locations.is_empty() {
+        parts.push(("location".into(), list(&spec.locations)));
+    }
+    if !spec.channels.is_empty() {
+        parts.push(("channel".into(), list(&spec.channels)));
+    }
+    for (q, a) in &spec.wheres {
+        parts.push(("where".into(), format!("{q}:{}", list(a))));
+    }
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in &parts {
+        s.append_pair(k, v);
+    }
+    let mut out = s.finish();
+    if !extra.is_empty() {
+        out.push('&');
+        out.push_str(extra);
+    }
+    out
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-9
+}
+
+/// Checks one aggregate answer against the recount.
+fn check(spec: &Spec, api: &Value, truth: &Recount, what: &str) {
+    let n_truth: u64 = {
+        let q = spec.questions[0];
+        truth
+            .groups
+            .iter()
+            .filter(|((_, question), _)| question == q)
+            .map(|(_, g)| g.0)
+            .sum()
+    };
+    assert_eq!(api["n"].as_u64(), Some(n_truth), "{what}: n");
+    assert!(n_truth > 0, "{what}: the query should select something");
+    let mut seen = 0;
+    for c in api["cells"].as_array().unwrap() {
+        let key = (
+            strings(&c["group"]),
+            c["question"].as_str().unwrap().to_owned(),
+            c["answer"].as_str().unwrap().to_owned(),
+        );
+        let expected = truth.cells.get(&key).copied().unwrap_or(0);
+        assert_eq!(c["count"].as_u64(), Some(expected), "{what}: cell {key:?}");
+        seen += u64::from(expected > 0);
+        if let Some(p) = c["proportion"].as_f64() {
+            let answered = truth.groups[&(key.0.clone(), key.1.clone())].1;
+            assert!(
+                close(p, expected as f64 / answered as f64),
+                "{what}: proportion of {key:?}"
+            );
+            let (lo, hi) = (
+                c["ci_low"].as_f64().unwrap(),
+                c["ci_high"].as_f64().unwrap(),
+            );
+            assert!(
+                lo <= p + 1e-12 && p <= hi + 1e-12,
+                "{what}: interval of {key:?}: {lo} {p} {hi}"
+            );
+        }
+    }
+    assert_eq!(
+        seen,
+        truth.cells.len() as u64,
+        "{what}: every non-empty cell is reported"
+    );
+    for s in api["summaries"].as_array().unwrap() {
+        let key = (
+            strings(&s["group"]),
+            s["question"].as_str().unwrap().to_owned(),
+        );
+        let (n, answered, sum, satisfied) = truth.groups[&key];
+        assert_eq!(s["n"].as_u64(), Some(n), "{what}: n of {key:?}");
+        assert_eq!(
+            s["answered"].as_u64(),
+            Some(answered),
+            "{what}: answered of {key:?}"
+        );
+        if let Some(mean) = s.get("mean").and_then(Value::as_f64) {
+            assert!(
+                close(mean, sum / answered as f64),
+                "{what}: mean of {key:?}"
+            );
+            let share = s["satisfied"]["proportion"].as_f64().unwrap();
+            assert!(
+                close(share, satisfied as f64 / answered as f64),
+                "{what}: satisfied share of {key:?}"
+            );
+        }
+    }
+}
+
+fn specs() -> Vec<(Spec, &'static str)> {
+    vec![
+        (
+            Spec {
+                questions: vec!["feel_safe_dark", "worry", "priorities", "safety_comment"],
+                ..Spec::default()
+            },
+            "",
+        ),
+        (
+            Spec {
+                by: vec!["respondent"],
+                channels: vec!["qr"],
+                questions: vec!["feel_safe_day", "feel_safe_dark", "victim_reported"],
+                ..Spec::default()
+            },
+            "channel=qr",
+        ),
+        (
+            Spec {
+                by: vec!["location", "quarter"],
+                wheres: vec![("respondent_type", vec!["worker"])],
+                from_ms: Some(day_ms(2023, 10, 1)),
+                to_ms: Some(day_ms(2024, 10, 1)),
+                questions: vec!["feel_safe_dark"],
+                ..Spec::default()
+            },
+            "from=2023-10-01&to=2024-09-30",
+        ),
+        (
+            Spec {
+                by: vec!["month", "worry"],
+                locations: vec!["liverpool-street", "bank"],
+                wheres: vec![("priorities", vec!["phone-bag-theft", "vawg"])],
+                from_ms: Some(day_ms(2024, 10, 1)),
+                to_ms: Some(day_ms(2025, 1, 1)),
+                questions: vec!["victim_12m", "confidence_overall"],
+                ..Spec::default()
+            },
+            "quarter=2024/25+Q3",
+        ),
+        (
+            Spec {
+                by: vec!["respondent_type"],
+                wheres: vec![
+                    ("feel_safe_day", vec!["4", "5"]),
+                    ("victim_12m", vec!["yes"]),
+                ],
+                questions: vec!["confidence_overall", "why_not_reported", "police_fair"],
+                ..Spec::default()
+            },
+            "",
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn aggregates_match_a_recount_of_the_export() {
+    let (_dir, s, token) = loaded().await;
+    let form = example_form(FORM);
+    let rows = export(&s, &token).await;
+    assert_eq!(rows.len(), COUNT);
+    for (i, (spec, extra)) in specs().into_iter().enumerate() {
+        // Time filters are given as `extra` (from/to or quarter).
+        let qs = query_string(&spec, extra);
+        let api = get_json(&s, &token, &format!("/api/v1/forms/{FORM}/aggregates?{qs}")).await;
+        let truth = recount(&spec, &rows, &form);
+        check(&spec, &api, &truth, &format!("query {i} ({qs})"));
+    }
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn csv_aggregates_match_the_json_cells() {
+    let (_dir, s, token) = loaded().await;
+    for (spec, extra) in specs() {
+        let qs = query_string(&spec, extra);
+        let path = format!("/api/v1/forms/{FORM}/aggregates?{qs}");
+        let json = get_json(&s, &token, &path).await;
+        let res = s
+            .client
+            .get(s.url(&path))
+            .bearer_auth(&token)
+            .header("accept", "text/csv")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv"));
+        let body = res.bytes().await.unwrap();
+        let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&body);
+        let mut r = csv::Reader::from_reader(body);
+        let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+        let mut expected_header: Vec<String> = spec.by.iter().map(|b| b.to_string()).collect();
+        expected_header.extend(
+            [
+                "question",
+                "answer",
+                "count",
+                "proportion",
+                "ci_low",
+                "ci_high",
+            ]
+            .map(String::from),
+        );
+        assert_eq!(header, expected_header);
+        let records: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+        let cells = json["cells"].as_array().unwrap();
+        assert_eq!(records.len(), cells.len(), "{qs}: one CSV row per cell");
+        let k = spec.by.len();
+        for (rec, c) in records.iter().zip(cells) {
+            assert_eq!(
+                rec.iter().take(k).collect::<Vec<_>>(),
+                strings(&c["group"]),
+                "{qs}"
+            );
+            assert_eq!(&rec[k], c["question"].as_str().unwrap());
+            assert_eq!(&rec[k + 1], c["answer"].as_str().unwrap());
+            let count: Option<u64> = (!rec[k + 2].is_empty()).then(|| rec[k + 2].parse().unwrap());
+            assert_eq!(count, c["count"].as_u64());
+            for (i, name) in ["proportion", "ci_low", "ci_high"].iter().enumerate() {
+                let v: Option<f64> =
+                    (!rec[k + 3 + i].is_empty()).then(|| rec[k + 3 + i].parse().unwrap());
+                match (v, c[name].as_f64()) {
+                    (None, None) => {}
+                    (Some(a), Some(b)) => assert!((a - b).abs() < 1e-6, "{qs}: {name}"),
+                    other => panic!("{qs}: {name} differs: {other:?}"),
+                }
+            }
+        }
+    }
+    s.stop().await;
+}
+
+/// Counts of one question by group, from an aggregate answer (None = hidden).
+fn table(api: &Value, question: &str) -> BTreeMap<(String, String), Option<u64>> {
+    api["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["question"] == question)
+        .map(|c| {
+            let group = strings(&c["group"]).first().cloned().unwrap_or_default();
+            (
+                (group, c["answer"].as_str().unwrap().to_owned()),
+                c["count"].as_u64(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn public_output_hides_small_cells_and_resists_differencing() {
+    let (_dir, s, token) = loaded().await;
+    let min = u64::from(s.state.config.min_cell);
+    let base = format!("/api/v1/forms/{FORM}/aggregates?question=worry&where=respondent_type:student,business&channel=qr");
+    let public = get_json(&s, &token, &format!("{base}&by=location&share=public")).await;
+    let truth = get_json(&s, &token, &format!("{base}&by=location")).await;
+    let totals = get_json(&s, &token, &format!("{base}&share=public")).await;
+    assert_eq!(public["suppressed_below"], min);
+
+    let shown = table(&public, "worry");
+    let real = table(&truth, "worry");
+    let all = table(&totals, "worry");
+    let mut hidden = 0;
+    let mut small = 0;
+    for (key, v) in &shown {
+        let true_count = real[key].unwrap();
+        small += u64::from(true_count < min);
+        match v {
+            Some(c) => {
+                assert!(*c >= min, "a cell under {min} is shown: {key:?} = {c}");
+                assert_eq!(*c, true_count);
+            }
+            None => hidden += 1,
+        }
+    }
+    assert!(small > 0 && hidden > 0, "the query should have small cells");
+
+    // Group sizes as published.
+    let sizes: HashMap<String, Option<u64>> = public["summaries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (strings(&s["group"])[0].clone(), s["n"].as_u64()))
+        .collect();
+    // Rows: a group's size minus its shown cells.
+    for (group, n) in &sizes {
+        let row: Vec<(&String, &Option<u64>)> = shown
+            .iter()
+            .filter(|((g, _), _)| g == group)
+            .map(|((_, a), v)| (a, v))
+            .collect();
+        let hidden_here: Vec<u64> = row
+            .iter()
+            .filter(|(_, v)| v.is_none())
+            .map(|(a, _)| real[&(group.clone(), (*a).clone())].unwrap())
+            .collect();
+        if let (Some(n), false) = (n, hidden_here.is_empty()) {
+            let rest = n - row.iter().filter_map(|(_, v)| **v).sum::<u64>();
+            assert!(
+                hidden_here.len() >= 2,
+                "group {group}: its only hidden cell is its size minus the rest ({rest})"
+            );
+        }
+    }
+    // Columns: the all-groups count minus the shown cells of every group.
+    let answers: Vec<String> = all.keys().map(|(_, a)| a.clone()).collect();
+    for answer in answers {
+        let Some(total) = all[&(String::new(), answer.clone())] else {
+            continue;
+        };
+        let column: Vec<(&String, &Option<u64>)> = shown
+            .iter()
+            .filter(|((_, a), _)| *a == answer)
+            .map(|((g, _), v)| (g, v))
+            .collect();
+        let hidden_here: Vec<u64> = column
+            .iter()
+            .filter(|(_, v)| v.is_none())
+            .map(|(g, _)| real[&((*g).clone(), answer.clone())].unwrap())
+            .collect();
+        if hidden_here.is_empty() {
+            continue;
+        }
+        let rest = total - column.iter().filter_map(|(_, v)| **v).sum::<u64>();
+        assert!(
+            hidden_here.len() >= 2,
+            "answer {answer}: its only hidden cell is the total minus the rest ({rest})"
+        );
+    }
+    // Means and shares are not published for groups with hidden cells.
+    let dark = get_json(
+        &s,
+        &token,
+        &format!("/api/v1/forms/{FORM}/aggregates?question=feel_safe_dark&where=respondent_type:student&channel=qr&by=location&share=public"),
+    )
+    .await;
+    for sm in dark["summaries"].as_array().unwrap() {
+        let group = strings(&sm["group"])[0].clone();
+        let any_hidden = dark["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| strings(&c["group"])[0] == group && c["count"].is_null());
+        if any_hidden {
+            assert!(
+                sm.get("mean").is_none(),
+                "{group}: a mean would reveal a hidden cell"
+            );
+        }
+    }
+    s.stop().await;
+}
+
+const WALKTHROUGH_TREND: &str = "/api/v1/forms/community-safety/trends?question=feel_safe_dark&answer=1,2&period=month&location=liverpool-street&where=respondent_type:worker";
+
+#[tokio::test]
+async fn walkthrough_trend_flags_the_autumn_2024_exception() {
+    let (_dir, s, token) = loaded().await;
+    let trend = get_json(&s, &token, WALKTHROUGH_TREND).await;
+    let points = trend["points"].as_array().unwrap();
+    assert_eq!(points.len(), 24, "April 2023 to March 2025");
+    let flagged: Vec<&str> = points
+        .iter()
+        .filter(|p| p["exception"] == true)
+        .map(|p| p["period"].as_str().unwrap())
+        .collect();
+    assert!(
+        ["2024-10", "2024-11", "2024-12"]
+            .iter()
+            .any(|m| flagged.contains(m)),
+        "Oct–Dec 2024 should be an exception: {trend}"
+    );
+    let signal_in_q3 = trend["signals"].as_array().unwrap().iter().any(|s| {
+        s["from"].as_str().unwrap() <= "2024-12" && s["to"].as_str().unwrap() >= "2024-10"
+    });
+    assert!(signal_in_q3, "{trend}");
+    // Those months are above the centre, and well above the months around.
+    let centre = trend["centre"].as_f64().unwrap();
+    for p in points {
+        let in_q3 = ["2024-10", "2024-11", "2024-12"].contains(&p["period"].as_str().unwrap());
+        if in_q3 {
+            assert!(p["value"].as_f64().unwrap() > centre + 0.1, "{p}");
+        }
+    }
+    // The same quarter's aggregate: more feel unsafe, and theft and lighting
+    // lead the comments.
+    let q3 = get_json(
+        &s,
+        &token,
+        "/api/v1/forms/community-safety/aggregates?quarter=2024/25%20Q3&location=liverpool-street&where=respondent_type:worker&question=feel_safe_dark,safety_comment",
+    )
+    .await;
+    let themes: Vec<(String, u64)> = q3["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["answer"].as_str().unwrap().starts_with("theme:"))
+        .map(|c| {
+            (
+                c["answer"].as_str().unwrap().to_owned(),
+                c["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let top = themes.iter().max_by_key(|(_, n)| *n).unwrap();
+    assert!(
+        ["theme:phone-bag-theft", "theme:lighting-environment"].contains(&top.0.as_str()),
+        "{themes:?}"
+    );
+    s.stop().await;
+}
+
+/// Imports rows into a fresh store whose monthly share of feel_safe_dark
+/// in {1, 2} is `hits[i]` out of 100 in month i (from April 2023).
+async fn crafted_trend(hits: &[u64]) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
+    collector::publish_folder(&store, &example_forms()).unwrap();
+    let form = store.form(FORM).unwrap().form.clone();
+    let mut rows = Vec::new();
+    for (i, &hit) in hits.iter().enumerate() {
+        let (y, m) = (2023 + (3 + i as i32) / 12, ((3 + i) % 12 + 1) as u8);
+        let start = day_ms(y, m, 1);
+        for k in 0..100u64 {
+            let mut answers = BTreeMap::new();
+            answers.insert("respondent_type".into(), Answer::Text("worker".into()));
+            answers.insert("feel_safe_day".into(), Answer::Number(4));
+            answers.insert(
+                "feel_safe_dark".into(),
+                Answer::Number(if k < hit { 2 } else { 4 }),
+            );
+            answers.insert("worry".into(), Answer::Text("a-little".into()));
+            rows.push(StoredResponse {
+                id: None,
+                form: FORM.into(),
+                version: form.version,
+                received_ms: start + k * 3_600_000,
+                location: Some("liverpool-street".into()),
+                channel: "qr".into(),
+                lang: "en".into(),
+                answers,
+                coding: BTreeMap::new(),
+            });
+        }
+    }
+    assert_eq!(store.import(&form, rows).unwrap(), hits.len() * 100);
+    // Serve this very store (reopening the folder at once could race
+    // sled's release of its lock), with the index rebuilt as at start.
+    let analysis = analysis();
+    analysis.rebuild(&store, &form).unwrap();
+    let state = collector::AppState {
+        store: std::sync::Arc::new(store),
+        config: std::sync::Arc::new(example_config(dir.path())),
+        analysis: std::sync::Arc::new(analysis),
+    };
+    let token = collector::http::new_token().unwrap();
+    state
+        .store
+        .add_token(collector::http::hash_token(&token), Role::Analyst)
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(collector::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    let res = reqwest::Client::new()
+        .get(format!("http://{addr}{WALKTHROUGH_TREND}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let trend: Value = res.json().await.unwrap();
+    let _ = stop.send(());
+    task.await.unwrap().unwrap();
+    assert_eq!(trend["points"].as_array().unwrap().len(), hits.len());
+    trend
+}
+
+fn signals(trend: &Value) -> Vec<(String, String, String)> {
+    trend["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["rule"].as_str().unwrap().to_owned(),
+                s["from"].as_str().unwrap().to_owned(),
+                s["to"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn seven_months_above_the_centre_is_a_run_and_six_are_not() {
+    // 45 and 55 alternate, then 55 for a while. The centre is 0.515 both
+    // times and every point is inside its limits (0.415–0.615), so only a
+    // run of points above the centre can signal.
+    let alternating = |len: usize, first: u64| -> Vec<u64> {
+        (0..len)
+            .map(|i| {
+                if (i % 2 == 0) == (first == 45) {
+                    45
+                } else {
+                    55
+                }
+            })
+            .collect()
+    };
+    let mut seven = alternating(13, 45);
+    seven.extend([55; 7]);
+    let trend = crafted_trend(&seven).await;
+    assert!((trend["centre"].as_f64().unwrap() - 0.515).abs() < 1e-9);
+    assert_eq!(
+        signals(&trend),
+        vec![("run_above".into(), "2024-05".into(), "2024-11".into())]
+    );
+    let flagged: Vec<&str> = trend["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["exception"] == true)
+        .map(|p| p["period"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        flagged,
+        ["2024-05", "2024-06", "2024-07", "2024-08", "2024-09", "2024-10", "2024-11"]
+    );
+
+    let mut six = alternating(14, 55);
+    six.extend([55; 6]);
+    let trend = crafted_trend(&six).await;
+    assert!((trend["centre"].as_f64().unwrap() - 0.515).abs() < 1e-9);
+    assert_eq!(signals(&trend), vec![], "a six-month run is not a signal");
+}
+
+#[tokio::test]
+async fn aggregates_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(fixture(), dir.path());
+    let s = Server::start(example_config(dir.path())).await;
+    let token = s.token(Role::Analyst);
+    // A live submission too, so the index holds appended rows as well.
+    let sub = Generator::new(
+        &example_form(FORM),
+        Options {
+            seed: 99,
+            count: 1,
+            ..Options::default()
+        },
+    )
+    .unwrap()
+    .next()
+    .unwrap();
+    let res = s.submit(FORM, &synth::to_json(&sub.submission)).await;
+    assert_eq!(res.status(), 201);
+    let queries: Vec<String> = specs()
+        .into_iter()
+        .map(|(spec, extra)| query_string(&spec, extra))
+        .chain([
+            "by=month&question=feel_safe_dark,safety_comment".to_owned(),
+            "by=respondent,worry&question=priorities&share=public".to_owned(),
+        ])
+        .collect();
+    let mut before = Vec::new();
+    for q in &queries {
+        before.push(get_json(&s, &token, &format!("/api/v1/forms/{FORM}/aggregates?{q}")).await);
+    }
+    let trend_before = get_json(&s, &token, WALKTHROUGH_TREND).await;
+    s.stop().await;
+
+    let s = Server::start(example_config(dir.path())).await;
+    for (q, b) in queries.iter().zip(&before) {
+        let after = get_json(&s, &token, &format!("/api/v1/forms/{FORM}/aggregates?{q}")).await;
+        assert_eq!(&after, b, "{q} changed across a restart");
+    }
+    assert_eq!(get_json(&s, &token, WALKTHROUGH_TREND).await, trend_before);
+    assert_eq!(before[0]["n"], (COUNT + 1) as u64);
+    s.stop().await;
+}
+
+#[test]
+fn generated_submissions_are_valid_for_every_form() {
+    for id in synth::FORMS {
+        let form = example_form(id);
+        let options = Options {
+            seed: 11,
+            count: 3000,
+            ..Options::default()
+        };
+        let mut shown_chains = 0;
+        let mut comments = 0;
+        for g in Generator::new(&form, options).unwrap() {
+            let valid = survey::validate(&form, &g.submission)
+                .unwrap_or_else(|p| panic!("{id}: {p:?} in {:?}", g.submission));
+            shown_chains += usize::from(
+                valid.answers.contains_key("why_not_reported")
+                    || valid.answers.contains_key("crime_reference"),
+            );
+            comments += usize::from(
+                valid
+                    .answers
+                    .values()
+                    .any(|a| matches!(a, Answer::Text(t) if t.contains(' '))),
+            );
+        }
+        assert!(comments > 100, "{id}: few comments");
+        if id != "street-feedback" {
+            assert!(shown_chains > 10, "{id}: the show_if chains are used");
+        }
+    }
+}
