@@ -258,7 +258,9 @@ const scenarios = {
     await w.locator(".notice").waitFor();
     const notice = await w.locator(".notice p").innerText();
     if (!/تم حفظ إجاباتك/.test(notice)) fail(`notice: ${notice}`); // Arabic: "Your answers are saved…"
-    const outbox = () => page.evaluate(() => JSON.parse(localStorage.getItem("community-feedback-outbox-v1") || "[]"));
+    // One waiting submission a line (widget/src/offline.rs).
+    const outbox = () => page.evaluate(() =>
+      (localStorage.getItem("community-feedback-outbox-v1") || "").split("\n").filter(Boolean));
     if ((await outbox()).length !== 1) fail("the answers are not in localStorage");
     if ((await context.cookies()).length) fail("cookies were set");
 

@@ -81,7 +81,7 @@ pub struct Flow {
     /// Bumped when the person moves to another step, to move focus there.
     pub moves: u32,
     /// Questions the person has had on screen.
-    pub seen: std::collections::BTreeSet<usize>,
+    pub seen: Vec<usize>,
 }
 
 /// Something the person did, or the network answered.
@@ -231,7 +231,9 @@ impl Flow {
 
     fn go(&mut self, at: At) {
         if let At::Question(i) = at {
-            self.seen.insert(i);
+            if !self.seen.contains(&i) {
+                self.seen.push(i);
+            }
         }
         self.at = at;
     }
@@ -263,8 +265,12 @@ impl Flow {
             }
             chosen.push(option.to_owned());
             // Keep the form's order, so the stored answer does not depend on click order.
-            let order = |id: &String| question.options().iter().position(|o| &o.id == id);
-            chosen.sort_by_key(order);
+            chosen = question
+                .options()
+                .iter()
+                .filter(|o| chosen.contains(&o.id))
+                .map(|o| o.id.clone())
+                .collect();
         }
         self.answers.insert(
             q.to_owned(),

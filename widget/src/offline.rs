@@ -4,13 +4,12 @@
 //! crosses a slow first attempt is still stored once.
 
 use crate::api::{self, Posted};
-use serde::{Deserialize, Serialize};
 
 /// The `localStorage` key of the outbox.
 pub const KEY: &str = "community-feedback-outbox-v1";
 
 /// One submission waiting to be sent.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Pending {
     /// Collector origin it goes to.
     pub origin: String,
@@ -22,11 +21,46 @@ pub struct Pending {
     pub body: String,
 }
 
-/// Parses the stored outbox; anything unreadable counts as empty.
+/// Parses the stored outbox: one submission a line, its fields separated
+/// by tabs (compact JSON has neither). Unreadable lines are skipped.
 pub fn parse(stored: Option<&str>) -> Vec<Pending> {
+    let Some(stored) = stored else {
+        return Vec::new();
+    };
     stored
-        .and_then(|s| serde_json::from_str(s).ok())
-        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| {
+            let mut f = line.splitn(4, '\t');
+            let (origin, form, id, body) = (f.next()?, f.next()?, f.next()?, f.next()?);
+            if !body.starts_with('{') {
+                return None;
+            }
+            Some(Pending {
+                origin: origin.into(),
+                form: form.into(),
+                id: id.into(),
+                body: body.into(),
+            })
+        })
+        .collect()
+}
+
+/// The stored form of an outbox, as [`parse`] reads it.
+pub fn format(queue: &[Pending]) -> String {
+    let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
+    queue
+        .iter()
+        .map(|p| {
+            [
+                clean(&p.origin),
+                clean(&p.form),
+                clean(&p.id),
+                clean(&p.body),
+            ]
+            .join("\t")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Adds `p` unless a submission with its id is already waiting.
@@ -52,10 +86,7 @@ fn save(queue: &[Pending]) -> bool {
     if queue.is_empty() {
         return s.remove_item(KEY).is_ok();
     }
-    match serde_json::to_string(queue) {
-        Ok(json) => s.set_item(KEY, &json).is_ok(),
-        Err(_) => false,
-    }
+    s.set_item(KEY, &format(queue)).is_ok()
 }
 
 /// Keeps a submission for later; false when the browser would not store it.
@@ -112,14 +143,16 @@ mod tests {
     fn the_same_submission_waits_once() {
         let q = add(add(Vec::new(), p("a")), p("a"));
         assert_eq!(q.len(), 1);
-        let q = add(q, p("b"));
-        let json = serde_json::to_string(&q).unwrap();
-        assert_eq!(parse(Some(&json)), q);
+        // Compact JSON escapes tabs and newlines, so a body never splits a line.
+        let body = serde_json::json!({"comment": "two\tlines\nhere"}).to_string();
+        let q = add(q, Pending { body, ..p("b") });
+        assert_eq!(parse(Some(&format(&q))), q);
     }
 
     #[test]
     fn unreadable_storage_is_an_empty_outbox() {
         assert!(parse(Some("{not json")).is_empty());
+        assert!(parse(Some("a\tb\tc\tnot json")).is_empty());
         assert!(parse(None).is_empty());
     }
 }
