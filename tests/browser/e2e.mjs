@@ -231,6 +231,8 @@ const scenarios = {
   // The hosted page with JavaScript: the widget takes over from the HTML form.
   async hosted_js(browser) {
     const { page, errors } = await newPage(browser, { width: 320 });
+    const fetched = [];
+    page.on("request", (r) => { if (r.method() === "GET" && /\/api\/v1\/forms\//.test(r.url())) fetched.push(r.url()); });
     await page.goto(`${params.collector}/f/street-feedback?loc=bank&ch=qr&lang=pl`);
     const w = widget(page, "street-feedback");
     await w.locator(".cfw").waitFor();
@@ -240,6 +242,7 @@ const scenarios = {
     await w.locator("button[type=submit]").click();
     await w.locator(".panel h2").waitFor();
     if ((await w.locator(".panel h2").innerText()) !== "Dziękujemy") fail("no Polish thank-you");
+    if (fetched.length) fail(`the widget fetched the form the page carries: ${fetched}`);
     if (errors.length) fail(`page errors: ${errors.join(" | ")}`);
     return { ok: true };
   },

@@ -5,7 +5,8 @@
  * Options (data-*): form (required), lang, location, channel (default
  * "embed"), target (a CSS selector to render into instead of right after
  * the tag), replace (a CSS selector of server-rendered content to hide once
- * the widget shows). The widget lives in a shadow root, so the page's CSS
+ * the widget shows), definition (a CSS selector of a JSON script element
+ * holding the form, so it need not be fetched). The widget lives in a shadow root, so the page's CSS
  * and the widget's never meet. The wasm is fetched only when the widget is
  * about to scroll into view. scripts/build-widget.sh fills in the asset
  * names below.
@@ -50,6 +51,8 @@
         lang: d.lang || "",
         location: d.location || "",
         channel: d.channel || "embed",
+        // The hosted page carries the form definition: no need to fetch it.
+        definition: (d.definition && (document.querySelector(d.definition) || {}).textContent) || "",
         onready: function () {
           var fallback = d.replace && document.querySelector(d.replace);
           if (fallback) {

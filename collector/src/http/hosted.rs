@@ -495,8 +495,14 @@ fn render_form(form: &Form, f: &Fields, errors: &[(String, String)], bot_checks:
         t(&form.privacy_notice)
     );
 
+    // The widget gets the form from the page itself, saving a round trip.
+    // `<` only occurs inside JSON strings, where `\u003c` means the same.
+    let definition = serde_json::to_string(form)
+        .unwrap_or_default()
+        .replace('<', "\\u003c");
     let script = format!(
-        r##"<script src="/widget.js" data-form="{}" data-lang="{}" data-location="{}" data-channel="{}" data-target="#widget" data-replace="#page-form" async></script>"##,
+        r##"<script type="application/json" id="form-definition">{definition}</script>
+<script src="/widget.js" data-form="{}" data-lang="{}" data-location="{}" data-channel="{}" data-target="#widget" data-replace="#page-form" data-definition="#form-definition" async></script>"##,
         esc(&form.id),
         esc(lang),
         esc(f.location.as_deref().unwrap_or("")),
@@ -907,6 +913,10 @@ mod tests {
         );
         assert!(html.contains(r#"data-channel="qr""#));
         assert!(!html.contains("<link"), "no blocking stylesheet");
+        let start = html.find(r#"id="form-definition">"#).unwrap() + 21;
+        let json = &html[start..start + html[start..].find("</script>").unwrap()];
+        let embedded: Form = serde_json::from_str(json).unwrap();
+        assert_eq!(embedded, form, "the page carries the form for the widget");
         let with_errors = render_form(
             &form,
             &f,
