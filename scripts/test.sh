@@ -8,6 +8,10 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
+# Every test runner's output also goes to this log, summed up at the end.
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+
 step "setup"
 scripts/setup.sh
 
@@ -33,7 +37,12 @@ if ! diff -u collector/openapi.json target/openapi.json; then
 fi
 
 step "native tests (survey, analysis, collector, end to end)"
-cargo test --workspace --exclude widget
+cargo test --workspace --exclude widget 2>&1 | tee -a "$results"
 
 step "widget component tests in headless Chromium"
-CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} cargo test -p widget --target wasm32-unknown-unknown
+CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} cargo test -p widget --target wasm32-unknown-unknown 2>&1 |
+  tee -a "$results"
+
+step "summary"
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed/) p += $(i-1); if ($i ~ /^failed/) f += $(i-1) } }
+     END { printf "all: %d passed, %d failed\n", p, f; exit (f > 0 || p == 0) }' "$results"
