@@ -845,6 +845,79 @@ mod tests {
         .unwrap()
     }
 
+    async fn post(app: &Router, body: String) -> Response {
+        use tower::ServiceExt;
+        let req = axum::http::Request::post("/f/community-safety")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        app.clone().oneshot(req).await.unwrap()
+    }
+
+    async fn text_of(res: Response) -> String {
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn posted_form_is_validated_then_stored_once_through_the_shared_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config {
+            data: dir.path().join("db"),
+            forms: concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/forms").into(),
+            rate_limit: 0,
+            bot_checks: false,
+            ..Config::default()
+        };
+        let state = crate::open(config).unwrap();
+        let app = crate::app(state.clone());
+
+        let id = "0b5c3f0e-7a53-4c1e-9d1f-2a4b6c8d0e1f";
+        let res = post(&app, format!("submission_id={id}&loc=bank&ch=qr&lang=pl")).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let page = text_of(res).await;
+        assert!(
+            page.contains("There is a problem"),
+            "the error summary, in English: the form offers no Polish"
+        );
+        assert!(page.contains(r##"<a href="#f-respondent_type">"##));
+        assert!(
+            page.contains(r#"<input type="hidden" name="loc" value="bank">"#),
+            "the place is kept"
+        );
+
+        let valid = format!(
+            "submission_id={id}&loc=bank&ch=qr&lang=en&q.respondent_type=visitor&q.feel_safe_day=4\
+             &q.feel_safe_dark=2&q.worry=a-lot&q.priorities=drugs&q.priorities=fraud-cyber\
+             &q.victim_reported=yes-all"
+        );
+        for _ in 0..2 {
+            let res = post(&app, valid.clone()).await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER);
+            assert_eq!(
+                res.headers()[header::LOCATION],
+                "/f/community-safety/thanks?lang=en"
+            );
+        }
+        let stored = state.store.responses("community-safety", None, 10).unwrap();
+        assert_eq!(stored.len(), 1, "a double submit is stored once");
+        let r = &stored[0];
+        assert_eq!(
+            (r.location.as_deref(), r.channel.as_str()),
+            (Some("bank"), "qr")
+        );
+        assert_eq!(
+            r.answers["priorities"],
+            Answer::Choices(vec!["drugs".into(), "fraud-cyber".into()])
+        );
+        assert!(
+            !r.answers.contains_key("victim_reported"),
+            "not asked, so not stored"
+        );
+    }
+
     #[test]
     fn unknown_places_and_odd_channels_are_ignored() {
         let form = form();
