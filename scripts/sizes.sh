@@ -9,7 +9,7 @@ manifest=$dist/manifest.json
 [ -f "$manifest" ] || { echo "no $manifest: run scripts/build-widget.sh" >&2; exit 1; }
 field() { sed -n "s/^ *\"$1\": \"\\(.*\\)\",\{0,1\}$/\\1/p" "$manifest"; }
 size() { wc -c < "$1" | tr -d ' '; }
-kb() { awk -v b="$1" 'BEGIN { printf "%.1f KB", b / 1024 }'; }
+kb() { awk -v b="$1" 'BEGIN { printf "%.1f KiB", b / 1024 }'; }
 
 printf '%-8s %-34s %10s %10s %10s\n' part file raw gzip brotli
 total_br=0; total_gz=0; total_raw=0
