@@ -438,7 +438,7 @@ fn render_form(form: &Form, f: &Fields, errors: &[(String, String)], bot_checks:
         for (id, msg) in errors {
             let text = form
                 .question(id)
-                .map(|q| format!("{}: {msg}", q.text.get(lang, &form.default_lang)))
+                .map(|q| format!("{} – {msg}", q.text.get(lang, &form.default_lang)))
                 .unwrap_or(msg.clone());
             let _ = write!(
                 h,

@@ -403,7 +403,7 @@ fn error_summary(f: &Flow, summary_ref: &NodeRef) -> Option<Html> {
             let text = f
                 .form
                 .question(field)
-                .map(|q| format!("{}: {message}", q.text.get(&f.lang, &f.form.default_lang)))
+                .map(|q| format!("{} – {message}", q.text.get(&f.lang, &f.form.default_lang)))
                 .unwrap_or_else(|| message.clone());
             // Fragment links do not reach into a shadow root, so focus by hand.
             let onclick = {
