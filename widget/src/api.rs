@@ -1,8 +1,9 @@
 //! Talking to the collector: the form definition and the answers.
 
 use crate::model::WireProblem;
-use gloo_net::http::Request;
 use survey::Form;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 
 /// How a POST of answers ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,17 +18,41 @@ pub enum Posted {
     Failed,
 }
 
-/// `GET {origin}/api/v1/forms/{form}`.
-pub async fn load_form(origin: &str, form: &str) -> Result<Form, &'static str> {
-    let url = format!("{origin}/api/v1/forms/{form}");
-    // Errors stay terse: their text is never shown, and formatting them
-    // would cost download size.
-    let resp = Request::get(&url).send().await.map_err(|_| "network")?;
-    if !resp.ok() {
-        return Err("status");
+/// A request that reached no server (no network, blocked) is `Err`.
+///
+/// Plain `fetch` through web-sys: the widget needs two calls, not an HTTP
+/// library.
+async fn fetch(url: &str, json_body: Option<&str>) -> Result<(u16, Option<String>), ()> {
+    let init = web_sys::RequestInit::new();
+    if let Some(body) = json_body {
+        init.set_method("POST");
+        init.set_body(&JsValue::from_str(body));
+        let headers = web_sys::Headers::new().map_err(|_| ())?;
+        headers
+            .set("Content-Type", "application/json")
+            .map_err(|_| ())?;
+        init.set_headers(&headers);
     }
-    let body = resp.text().await.map_err(|_| "body")?;
-    serde_json::from_str(&body).map_err(|_| "form")
+    let window = web_sys::window().ok_or(())?;
+    let resp: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+        .await
+        .map_err(|_| ())?
+        .dyn_into()
+        .map_err(|_| ())?;
+    let text = match resp.text() {
+        Ok(p) => JsFuture::from(p).await.ok().and_then(|t| t.as_string()),
+        Err(_) => None,
+    };
+    Ok((resp.status(), text))
+}
+
+/// `GET {origin}/api/v1/forms/{form}`.
+pub async fn load_form(origin: &str, form: &str) -> Result<Form, ()> {
+    let (status, body) = fetch(&format!("{origin}/api/v1/forms/{form}"), None).await?;
+    match (status, body) {
+        (200, Some(body)) => serde_json::from_str(&body).map_err(|_| ()),
+        _ => Err(()),
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -39,19 +64,11 @@ struct ProblemDoc {
 /// `POST {origin}/api/v1/forms/{form}/responses` with a submission as JSON.
 pub async fn post(origin: &str, form: &str, body: &str) -> Posted {
     let url = format!("{origin}/api/v1/forms/{form}/responses");
-    let req = match Request::post(&url)
-        .header("Content-Type", "application/json")
-        .body(body)
-    {
-        Ok(r) => r,
-        Err(_) => return Posted::Failed,
-    };
-    let resp = match req.send().await {
-        Ok(r) => r,
-        // fetch only throws when no answer came back at all.
-        Err(_) => return Posted::Offline,
-    };
-    classify(resp.status(), resp.text().await.ok().as_deref())
+    match fetch(&url, Some(body)).await {
+        Ok((status, text)) => classify(status, text.as_deref()),
+        // fetch only rejects when no answer came back at all.
+        Err(()) => Posted::Offline,
+    }
 }
 
 /// What an answer to a POST means for the person's answers.
