@@ -42,8 +42,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-node_major=$(node --version 2>/dev/null | sed 's/^v\([0-9]*\).*/\1/' || echo 0)
-if [ "$node_major" -lt 20 ]; then
+node_major=$(node --version 2>/dev/null | sed 's/^v\([0-9]*\).*/\1/' || true)
+if [ "${node_major:-0}" -lt 20 ]; then
   log "Node $(node --version) is too old for playwright-core; install Node 20 or later"
   exit 1
 fi
