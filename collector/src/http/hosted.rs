@@ -21,15 +21,12 @@ use crate::ingest;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post, MethodRouter};
+use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::time::Duration;
 use survey::{Answer, Form, Kind, Question};
-use tower_governor::governor::GovernorConfigBuilder;
-use tower_governor::GovernorLayer;
 
 #[allow(dead_code)]
 #[path = "../../../widget/src/i18n.rs"]
@@ -45,38 +42,9 @@ pub fn routes(config: &Config) -> Router<AppState> {
     Router::new()
         .route(
             "/f/{form}",
-            get(page).merge(rate_limited(post(submit), config)),
+            get(page).merge(super::limit::rate_limited(post(submit), config)),
         )
         .route("/f/{form}/thanks", get(thanks))
-}
-
-fn rate_limited(route: MethodRouter<AppState>, config: &Config) -> MethodRouter<AppState> {
-    if config.rate_limit == 0 {
-        return route;
-    }
-    let per =
-        Duration::from_millis(60_000 / u64::from(config.rate_limit)).max(Duration::from_millis(1));
-    let Some(conf) = GovernorConfigBuilder::default()
-        .period(per)
-        .burst_size(config.rate_limit)
-        .finish()
-    else {
-        return route;
-    };
-    // Forget idle clients now and then, so the table stays small.
-    let limiter = std::sync::Arc::downgrade(conf.limiter());
-    if let Ok(rt) = tokio::runtime::Handle::try_current() {
-        rt.spawn(async move {
-            loop {
-                tokio::time::sleep(Duration::from_secs(60)).await;
-                match limiter.upgrade() {
-                    Some(l) => l.retain_recent(),
-                    None => break,
-                }
-            }
-        });
-    }
-    route.layer(GovernorLayer::new(conf).error_handler(|_| Error::RateLimited.into_response()))
 }
 
 /// Query of the hosted page: where the QR code was, how the person came.

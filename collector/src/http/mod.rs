@@ -9,6 +9,7 @@ mod auth;
 mod cors;
 mod forms;
 mod hosted;
+mod limit;
 pub mod openapi;
 mod responses;
 mod text;

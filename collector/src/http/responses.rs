@@ -15,9 +15,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{post, MethodRouter};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use std::time::Duration;
-use tower_governor::governor::GovernorConfigBuilder;
-use tower_governor::GovernorLayer;
 
 /// Answer to an accepted submission.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -88,35 +85,9 @@ pub async fn submit(
         .into_response())
 }
 
-/// The submission route, behind the per-client limit unless it is 0.
+/// The submission route, behind the per-client limit.
 pub fn submit_route(config: &Config) -> MethodRouter<AppState> {
-    let route = post(submit);
-    if config.rate_limit == 0 {
-        return route;
-    }
-    let per =
-        Duration::from_millis(60_000 / u64::from(config.rate_limit)).max(Duration::from_millis(1));
-    let Some(conf) = GovernorConfigBuilder::default()
-        .period(per)
-        .burst_size(config.rate_limit)
-        .finish()
-    else {
-        return route;
-    };
-    // Forget idle clients now and then, so the table stays small.
-    let limiter = std::sync::Arc::downgrade(conf.limiter());
-    if let Ok(rt) = tokio::runtime::Handle::try_current() {
-        rt.spawn(async move {
-            loop {
-                tokio::time::sleep(Duration::from_secs(60)).await;
-                match limiter.upgrade() {
-                    Some(l) => l.retain_recent(),
-                    None => break,
-                }
-            }
-        });
-    }
-    route.layer(GovernorLayer::new(conf).error_handler(|_| Error::RateLimited.into_response()))
+    super::limit::rate_limited(post(submit), config)
 }
 
 /// Query of the export.
