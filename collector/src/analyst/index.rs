@@ -110,6 +110,127 @@ pub struct Column {
     pub masks: Vec<u32>,
 }
 
+/// An answer seen through a stored response or its JSON.
+enum AnswerRef<'a> {
+    Text(&'a str),
+    Choices(Vec<&'a str>),
+    Number(i64),
+    Consent(bool),
+}
+
+/// A stored response's JSON read in place: strings borrow from the bytes
+/// (unless escaped), and answers are told apart by their JSON type, not by
+/// serde's untagged trial and error.
+mod raw {
+    use serde::de::{self, Deserializer, SeqAccess, Visitor};
+    use serde::Deserialize;
+    use std::borrow::Cow;
+    use std::collections::BTreeMap;
+    use std::fmt;
+
+    #[derive(Deserialize)]
+    pub struct Row<'a> {
+        pub version: u32,
+        #[serde(borrow)]
+        pub location: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        pub channel: Cow<'a, str>,
+        #[serde(borrow)]
+        pub lang: Cow<'a, str>,
+        #[serde(borrow)]
+        pub answers: BTreeMap<Str<'a>, Answer<'a>>,
+        #[serde(default, borrow)]
+        pub coding: BTreeMap<Str<'a>, Coding<'a>>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Coding<'a> {
+        #[serde(borrow)]
+        pub label: Cow<'a, str>,
+        #[serde(borrow)]
+        pub themes: Vec<Str<'a>>,
+    }
+
+    /// A string that borrows when it can.
+    #[derive(PartialEq, Eq, PartialOrd, Ord)]
+    pub struct Str<'a>(pub Cow<'a, str>);
+
+    impl std::borrow::Borrow<str> for Str<'_> {
+        fn borrow(&self) -> &str {
+            &self.0
+        }
+    }
+
+    impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Str<'de>;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a string")
+                }
+                fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                    Ok(Str(Cow::Borrowed(v)))
+                }
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                    Ok(Str(Cow::Owned(v.to_owned())))
+                }
+                fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                    Ok(Str(Cow::Owned(v)))
+                }
+            }
+            d.deserialize_str(V)
+        }
+    }
+
+    pub enum Answer<'a> {
+        Text(Cow<'a, str>),
+        Choices(Vec<Str<'a>>),
+        Number(i64),
+        Consent(bool),
+    }
+
+    impl<'de: 'a, 'a> Deserialize<'de> for Answer<'a> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Answer<'de>;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("an answer")
+                }
+                fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                    Ok(Answer::Text(Cow::Borrowed(v)))
+                }
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                    Ok(Answer::Text(Cow::Owned(v.to_owned())))
+                }
+                fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                    Ok(Answer::Text(Cow::Owned(v)))
+                }
+                fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                    Ok(Answer::Number(v))
+                }
+                fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                    i64::try_from(v)
+                        .map(Answer::Number)
+                        .map_err(|_| E::custom("number out of range"))
+                }
+                fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                    Ok(Answer::Consent(v))
+                }
+                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                    let mut v = Vec::new();
+                    while let Some(s) = seq.next_element::<Str<'de>>()? {
+                        v.push(s);
+                    }
+                    Ok(Answer::Choices(v))
+                }
+            }
+            d.deserialize_any(V)
+        }
+    }
+}
+
 /// Labels of text sentiment codes 1..=3.
 pub const SENTIMENT_LABELS: [&str; 3] = ["positive", "neutral", "negative"];
 
@@ -264,35 +385,98 @@ impl FormIndex {
             ms: r.received_ms,
             seq: 0,
         });
+        self.push_row(
+            id,
+            r.version,
+            r.location.as_deref(),
+            &r.channel,
+            &r.lang,
+            |q| {
+                r.answers.get(q).map(|a| match a {
+                    Answer::Text(s) => AnswerRef::Text(s),
+                    Answer::Choices(v) => {
+                        AnswerRef::Choices(v.iter().map(String::as_str).collect())
+                    }
+                    Answer::Number(n) => AnswerRef::Number(*n),
+                    Answer::Consent(b) => AnswerRef::Consent(*b),
+                })
+            },
+            |q| {
+                r.coding.get(q).map(|c| {
+                    (
+                        c.label.as_str(),
+                        c.themes.iter().map(String::as_str).collect(),
+                    )
+                })
+            },
+        );
+    }
+
+    /// Appends one response from its stored JSON (the rebuild at start),
+    /// reading it in place instead of building a [`StoredResponse`].
+    pub fn push_json(&mut self, id: ResponseId, json: &[u8]) -> Result<(), serde_json::Error> {
+        let r: raw::Row<'_> = serde_json::from_slice(json)?;
+        self.push_row(
+            id,
+            r.version,
+            r.location.as_deref(),
+            &r.channel,
+            &r.lang,
+            |q| {
+                r.answers.get(q).map(|a| match a {
+                    raw::Answer::Text(s) => AnswerRef::Text(s),
+                    raw::Answer::Choices(v) => {
+                        AnswerRef::Choices(v.iter().map(|s| &*s.0).collect())
+                    }
+                    raw::Answer::Number(n) => AnswerRef::Number(*n),
+                    raw::Answer::Consent(b) => AnswerRef::Consent(*b),
+                })
+            },
+            |q| {
+                r.coding
+                    .get(q)
+                    .map(|c| (&*c.label, c.themes.iter().map(|t| &*t.0).collect()))
+            },
+        );
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push_row<'a>(
+        &mut self,
+        id: ResponseId,
+        version: u32,
+        location: Option<&str>,
+        channel: &str,
+        lang: &str,
+        answer: impl Fn(&str) -> Option<AnswerRef<'a>>,
+        coding: impl Fn(&str) -> Option<(&'a str, Vec<&'a str>)>,
+    ) {
         self.ms.push(id.ms);
         self.seq.push(id.seq);
         self.span = Some(match self.span {
             None => (id.ms, id.ms),
             Some((a, b)) => (a.min(id.ms), b.max(id.ms)),
         });
-        let loc = r
-            .location
-            .as_deref()
-            .map_or(0, |l| self.locations.code_or_add(l));
+        let loc = location.map_or(0, |l| self.locations.code_or_add(l));
         self.location.push(loc as u16);
-        let ch = self.channels.code_or_add(&r.channel);
+        let ch = self.channels.code_or_add(channel);
         self.channel.push(ch.min(255) as u8);
-        let lang = self.langs.code_or_add(&r.lang);
+        let lang = self.langs.code_or_add(lang);
         self.lang.push(lang.min(255) as u8);
-        self.version.push(r.version.min(u16::MAX as u32) as u16);
+        self.version.push(version.min(u16::MAX as u32) as u16);
         for col in &mut self.columns {
-            let answer = r.answers.get(&col.id);
             match &col.kind {
                 ColumnKind::Choice => {
-                    let code = match answer {
-                        Some(Answer::Text(s)) => col.dict.code_or_add(s),
+                    let code = match answer(&col.id) {
+                        Some(AnswerRef::Text(s)) => col.dict.code_or_add(s),
                         _ => 0,
                     };
                     col.codes.push(code.min(255) as u8);
                 }
                 ColumnKind::Multi => {
                     let mut mask = 0u32;
-                    if let Some(Answer::Choices(v)) = answer {
+                    if let Some(AnswerRef::Choices(v)) = answer(&col.id) {
                         for s in v {
                             let c = col.dict.code_or_add(s);
                             if (1..=32).contains(&c) {
@@ -303,21 +487,23 @@ impl FormIndex {
                     col.masks.push(mask);
                 }
                 ColumnKind::Scale { min, max, .. } => {
-                    let code = match answer {
-                        Some(Answer::Number(n)) if n >= min && n <= max => (n - min + 1) as u8,
+                    let code = match answer(&col.id) {
+                        Some(AnswerRef::Number(n)) if n >= *min && n <= *max => (n - min + 1) as u8,
                         _ => 0,
                     };
                     col.codes.push(code);
                 }
-                ColumnKind::Consent => col
-                    .codes
-                    .push(u8::from(matches!(answer, Some(Answer::Consent(true))))),
+                ColumnKind::Consent => col.codes.push(u8::from(matches!(
+                    answer(&col.id),
+                    Some(AnswerRef::Consent(true))
+                ))),
                 ColumnKind::Text { coded } => {
-                    let coding = r.coding.get(&col.id);
-                    col.codes.push(coding.map_or(0, |c| label_code(&c.label)));
+                    let coding = coding(&col.id);
+                    col.codes
+                        .push(coding.as_ref().map_or(0, |(label, _)| label_code(label)));
                     if *coded {
                         let mut mask = 0u32;
-                        for t in coding.iter().flat_map(|c| c.themes.iter()) {
+                        for t in coding.iter().flat_map(|(_, themes)| themes.iter()) {
                             if let Some(c @ 1..=32) = col.dict.code(t) {
                                 mask |= 1 << (c - 1);
                             }

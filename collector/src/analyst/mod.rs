@@ -88,14 +88,14 @@ impl Analysis {
     /// Rebuilds the index of `form` from every stored response.
     pub fn rebuild(&self, store: &dyn Store, form: &Form) -> Result<()> {
         let mut ix = FormIndex::new(form);
-        let mut after = None;
-        loop {
-            let page = store.responses(&form.id, after, 10_000)?;
-            let Some(last) = page.last() else { break };
-            after = last.id;
-            for r in &page {
-                ix.push(r);
+        let mut bad = None;
+        store.scan_raw(&form.id, &mut |id, json| {
+            if let Err(e) = ix.push_json(id, json) {
+                bad.get_or_insert((id, e));
             }
+        })?;
+        if let Some((id, e)) = bad {
+            return Err(crate::error::Error::Corrupt(format!("response {id}: {e}")));
         }
         for (id, codes) in store.manual_codes(&form.id)? {
             if let Some(row) = ix.row_of(id) {

@@ -144,8 +144,60 @@ enum Dim {
     Channel,
     Lang,
     Version,
-    Period(Period, i64),
+    Period(Buckets),
     Column(usize),
+}
+
+/// The period buckets of an index's span, so that a row's bucket is a
+/// search among a few boundaries rather than a calendar conversion.
+struct Buckets {
+    period: Period,
+    /// Bucket number of the first bucket.
+    first: i64,
+    /// Start (ms) of every bucket after the first, up to one past the last.
+    bounds: Vec<u64>,
+}
+
+impl Buckets {
+    fn new(period: Period, span: Option<(u64, u64)>) -> Buckets {
+        let Some((a, b)) = span else {
+            return Buckets {
+                period,
+                first: 0,
+                bounds: Vec::new(),
+            };
+        };
+        let first = period_bucket(period, a);
+        let last = period_bucket(period, b);
+        let start = |bucket: i64| -> u64 {
+            match period {
+                Period::Day => (bucket.max(0) as u64) * DAY_MS,
+                Period::Week => ((bucket * 7 - 3).max(0) as u64) * DAY_MS,
+                Period::Month => month_start_ms(bucket),
+                Period::Quarter => month_start_ms(bucket * 3 + 3),
+                Period::Year => month_start_ms(bucket * 12 + 3),
+            }
+        };
+        Buckets {
+            period,
+            first,
+            bounds: (first + 1..=last).map(start).collect(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.bounds.len() + 1
+    }
+
+    /// Index (from 0) of the bucket holding `ms`.
+    #[inline]
+    fn of(&self, ms: u64) -> usize {
+        self.bounds.partition_point(|&b| b <= ms)
+    }
+
+    fn label(&self, i: usize) -> String {
+        period_label(self.period, self.first + i as i64)
+    }
 }
 
 const DAY_MS: u64 = 86_400_000;
@@ -204,8 +256,7 @@ impl Dim {
             "version" => Dim::Version,
             p if parse_period(p).is_some() => {
                 let period = parse_period(p).unwrap_or(Period::Month);
-                let first = ix.span.map_or(0, |(a, _)| period_bucket(period, a));
-                Dim::Period(period, first)
+                Dim::Period(Buckets::new(period, ix.span))
             }
             q => match ix.column(q) {
                 Some((i, c)) if matches!(c.kind, ColumnKind::Choice | ColumnKind::Scale { .. } | ColumnKind::Consent) => {
@@ -231,9 +282,7 @@ impl Dim {
             Dim::Channel => ix.channels.len() + 1,
             Dim::Lang => ix.langs.len() + 1,
             Dim::Version => ix.version.iter().copied().max().unwrap_or(0) as usize + 1,
-            Dim::Period(p, first) => ix
-                .span
-                .map_or(1, |(_, b)| (period_bucket(*p, b) - first + 1) as usize),
+            Dim::Period(b) => b.len(),
             Dim::Column(i) => ix.columns[*i].dict.len() + 1,
         }
     }
@@ -245,7 +294,7 @@ impl Dim {
             Dim::Channel => ix.channel[row] as usize,
             Dim::Lang => ix.lang[row] as usize,
             Dim::Version => ix.version[row] as usize,
-            Dim::Period(p, first) => (period_bucket(*p, ix.ms[row]) - first) as usize,
+            Dim::Period(b) => b.of(ix.ms[row]),
             Dim::Column(i) => ix.columns[*i].codes[row] as usize,
         }
     }
@@ -256,7 +305,7 @@ impl Dim {
             Dim::Channel => ix.channels.name(code as u32),
             Dim::Lang => ix.langs.name(code as u32),
             Dim::Version => return code.to_string(),
-            Dim::Period(p, first) => return period_label(*p, *first + code as i64),
+            Dim::Period(b) => return b.label(code),
             Dim::Column(i) => ix.columns[*i].dict.name(code as u32),
         };
         name.map_or_else(|| "_none".to_owned(), str::to_owned)
@@ -510,17 +559,27 @@ pub fn aggregate(
     let mut acc = vec![0u64; groups * width];
     let mut group_n = vec![0u64; groups];
 
+    // First the group of every row that passes, then the counts column by
+    // column: each question's kind is matched once, not once per row.
+    let mut rows: Vec<u32> = Vec::new();
+    let mut cell: Vec<u32> = Vec::new();
     for row in filter.rows(ix) {
         let mut g = 0usize;
         for (d, card) in dims.iter().zip(&cards) {
             g = g * card + d.code(ix, row).min(card - 1);
         }
         group_n[g] += 1;
-        let mut base = g * width;
-        for s in &slots {
-            let c = &ix.columns[s.col];
-            match c.kind {
-                ColumnKind::Multi => {
+        rows.push(row as u32);
+        cell.push((g * width) as u32);
+    }
+    let mut offset = 0usize;
+    for s in &slots {
+        let c = &ix.columns[s.col];
+        let pairs = rows.iter().map(|&r| r as usize).zip(&cell);
+        match c.kind {
+            ColumnKind::Multi => {
+                for (row, &base) in pairs {
+                    let base = base as usize + offset;
                     let m = c.masks[row];
                     if m == 0 {
                         acc[base] += 1;
@@ -535,7 +594,10 @@ pub fn aggregate(
                         }
                     }
                 }
-                ColumnKind::Text { coded } => {
+            }
+            ColumnKind::Text { coded } => {
+                for (row, &base) in pairs {
+                    let base = base as usize + offset;
                     let label = c.codes[row] as usize;
                     acc[base + label.min(3)] += 1;
                     if coded && label != 0 {
@@ -549,15 +611,17 @@ pub fn aggregate(
                         }
                     }
                 }
-                _ => {
+            }
+            _ => {
+                for (row, &base) in pairs {
                     let code = c.codes[row] as usize;
                     if code < s.width {
-                        acc[base + code] += 1;
+                        acc[base as usize + offset + code] += 1;
                     }
                 }
             }
-            base += s.width;
         }
+        offset += s.width;
     }
 
     let total: u64 = group_n.iter().sum();
@@ -763,11 +827,11 @@ pub fn series(
     answers: &[bool],
 ) -> Result<Vec<(String, u64, u64, f64)>> {
     let filter = Filter::compile(ix, q)?;
-    let Some((a, b)) = ix.span else {
+    if ix.span.is_none() {
         return Ok(Vec::new());
-    };
-    let first = period_bucket(period, a);
-    let len = (period_bucket(period, b) - first + 1) as usize;
+    }
+    let buckets = Buckets::new(period, ix.span);
+    let len = buckets.len();
     let mut hit = vec![0u64; len];
     let mut base = vec![0u64; len];
     let mut sum = vec![0f64; len];
@@ -787,7 +851,7 @@ pub fn series(
         if !answered {
             continue;
         }
-        let i = (period_bucket(period, ix.ms[row]) - first) as usize;
+        let i = buckets.of(ix.ms[row]);
         base[i] += 1;
         let yes = match c.kind {
             ColumnKind::Multi => (0..32).any(|bit| {
@@ -800,14 +864,7 @@ pub fn series(
     }
     Ok((0..len)
         .filter(|&i| base[i] > 0)
-        .map(|i| {
-            (
-                period_label(period, first + i as i64),
-                hit[i],
-                base[i],
-                sum[i],
-            )
-        })
+        .map(|i| (buckets.label(i), hit[i], base[i], sum[i]))
         .collect())
 }
 

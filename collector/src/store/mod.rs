@@ -174,4 +174,25 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<()>;
     /// Every manual code of a form, by response.
     fn manual_codes(&self, form: &str) -> Result<Vec<(ResponseId, BTreeMap<String, ManualCode>)>>;
+    /// Calls `f` with every durable response to a form as its stored JSON,
+    /// oldest first: how indexes are rebuilt at start without building a
+    /// [`StoredResponse`] (and its many small allocations) per row. The
+    /// default pages through [`Store::responses`] and serialises each.
+    fn scan_raw(&self, form: &str, f: &mut dyn FnMut(ResponseId, &[u8])) -> Result<()> {
+        let mut after = None;
+        loop {
+            let page = self.responses(form, after, 10_000)?;
+            let Some(last) = page.last() else {
+                return Ok(());
+            };
+            after = last.id;
+            for r in &page {
+                let json = serde_json::to_vec(r)
+                    .map_err(|e| crate::error::Error::Corrupt(e.to_string()))?;
+                if let Some(id) = r.id {
+                    f(id, &json);
+                }
+            }
+        }
+    }
 }

@@ -553,6 +553,18 @@ impl Store for SledStore {
         self.sync_now()
     }
 
+    fn scan_raw(&self, form: &str, f: &mut dyn FnMut(ResponseId, &[u8])) -> Result<()> {
+        let durable = self.durable_seq()?;
+        for item in self.responses.scan_prefix(keys::response_prefix(form)) {
+            let (k, v) = item?;
+            let id = keys::response_id(&k).ok_or_else(|| Error::Corrupt("response key".into()))?;
+            if id.seq <= durable {
+                f(id, &v);
+            }
+        }
+        Ok(())
+    }
+
     fn manual_codes(&self, form: &str) -> Result<Vec<(ResponseId, BTreeMap<String, ManualCode>)>> {
         let mut out = Vec::new();
         for item in self.codes.scan_prefix(keys::codes_prefix(form)) {
