@@ -1,0 +1,124 @@
+//! Durable submissions per second: concurrent HTTP writers post valid
+//! community-safety submissions to a real collector on 127.0.0.1 (rate
+//! limit and bot checks off), each waiting for its `201`, which comes only
+//! after the group commit has reached the disk.
+//!
+//! ```text
+//! cargo run --release -p collector --example bench_submit -- [--writers 64] [--seconds 5]
+//! ```
+
+use collector::synth::{self, Generator, Options};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const FORM: &str = "community-safety";
+
+fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let writers: usize = arg("--writers").map_or(Ok(64), |s| s.parse())?;
+    let seconds: f64 = arg("--seconds").map_or(Ok(5.0), |s| s.parse())?;
+    let dir = tempfile::tempdir()?;
+    let config = collector::Config {
+        addr: "127.0.0.1:0".parse()?,
+        data: dir.path().to_path_buf(),
+        forms: Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/forms"),
+        rate_limit: 0,
+        bot_checks: false,
+        ..collector::Config::default()
+    };
+    let state = collector::open(config)?;
+    let form = state
+        .store
+        .form(FORM)
+        .ok_or_else(|| anyhow::anyhow!("{FORM} is not published"))?
+        .form
+        .clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(collector::serve(listener, state.clone(), async {
+        let _ = stopped.await;
+    }));
+    let url = format!("http://{addr}/api/v1/forms/{FORM}/responses");
+
+    let running = Arc::new(AtomicBool::new(true));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for w in 0..writers {
+        let (url, running, form) = (url.clone(), running.clone(), form.clone());
+        tasks.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut gen = Generator::new(
+                &form,
+                Options {
+                    seed: 1000 + w as u64,
+                    count: usize::MAX,
+                    ..Options::default()
+                },
+            )?;
+            let mut latencies = Vec::new();
+            let mut failed = 0u64;
+            while running.load(Ordering::Relaxed) {
+                let body = synth::to_json(&gen.next().expect("endless").submission);
+                let t = Instant::now();
+                let res = client.post(&url).json(&body).send().await?;
+                if res.status() == 201 {
+                    latencies.push(t.elapsed());
+                } else {
+                    failed += 1;
+                }
+            }
+            anyhow::Ok((latencies, failed))
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs_f64(seconds)).await;
+    running.store(false, Ordering::Relaxed);
+    let mut latencies = Vec::new();
+    let mut failed = 0;
+    for t in tasks {
+        let (l, f) = t.await??;
+        latencies.extend(l);
+        failed += f;
+    }
+    let elapsed = started.elapsed();
+    let _ = stop.send(());
+    server.await??;
+
+    latencies.sort();
+    let pct = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 - 1.0) * p).round() as usize)
+            .copied()
+            .unwrap_or_default()
+    };
+    println!();
+    println!("writers                   {writers}");
+    println!("duration                  {:.1} s", elapsed.as_secs_f64());
+    println!(
+        "durable submissions       {} ({failed} failed)",
+        latencies.len()
+    );
+    println!(
+        "durable submissions/s     {:.0}",
+        latencies.len() as f64 / elapsed.as_secs_f64()
+    );
+    println!(
+        "latency p50 / p99         {:.1} / {:.1} ms",
+        ms(pct(0.5)),
+        ms(pct(0.99))
+    );
+    Ok(())
+}
