@@ -287,18 +287,6 @@ impl Dim {
         }
     }
 
-    #[inline]
-    fn code(&self, ix: &FormIndex, row: usize) -> usize {
-        match self {
-            Dim::Location => ix.location[row] as usize,
-            Dim::Channel => ix.channel[row] as usize,
-            Dim::Lang => ix.lang[row] as usize,
-            Dim::Version => ix.version[row] as usize,
-            Dim::Period(b) => b.of(ix.ms[row]),
-            Dim::Column(i) => ix.columns[*i].codes[row] as usize,
-        }
-    }
-
     fn label(&self, ix: &FormIndex, code: usize) -> String {
         let name = match self {
             Dim::Location => ix.locations.name(code as u32),
@@ -435,6 +423,76 @@ impl Filter {
     }
 }
 
+/// The rows that pass `filter`, and the group of each (its position in
+/// the product of the dimensions' codes).
+fn select(ix: &FormIndex, filter: &Filter, dims: &[Dim], cards: &[usize]) -> (Vec<u32>, Vec<u32>) {
+    const OUT: u32 = u32::MAX;
+    let mut sel = vec![0u32; ix.len()];
+    fn drop_where<T: Copy>(sel: &mut [u32], col: &[T], keep: impl Fn(T) -> bool) {
+        for (s, &v) in sel.iter_mut().zip(col) {
+            if !keep(v) {
+                *s = OUT;
+            }
+        }
+    }
+    if filter.from > 0 || filter.to < u64::MAX {
+        drop_where(&mut sel, &ix.ms, |ms| ms >= filter.from && ms < filter.to);
+    }
+    if let Some(ok) = &filter.locations {
+        drop_where(&mut sel, &ix.location, |c| ok[c as usize]);
+    }
+    if let Some(ok) = &filter.channels {
+        drop_where(&mut sel, &ix.channel, |c| ok[c as usize]);
+    }
+    if let Some(ok) = &filter.langs {
+        drop_where(&mut sel, &ix.lang, |c| ok[c as usize]);
+    }
+    if let Some(v) = &filter.versions {
+        drop_where(&mut sel, &ix.version, |c| v.contains(&c));
+    }
+    for w in &filter.wheres {
+        let c = &ix.columns[w.col];
+        match (c.codes.is_empty(), c.masks.is_empty() || w.mask == 0) {
+            (false, true) => drop_where(&mut sel, &c.codes, |code| w.codes[code as usize]),
+            (true, false) => drop_where(&mut sel, &c.masks, |m| m & w.mask != 0),
+            (true, true) => drop_where(&mut sel, &c.codes, |_| false),
+            (false, false) => {
+                for ((s, &code), &m) in sel.iter_mut().zip(&c.codes).zip(&c.masks) {
+                    if !(w.codes[code as usize] || m & w.mask != 0) {
+                        *s = OUT;
+                    }
+                }
+            }
+        }
+    }
+    fn fold<T: Copy>(sel: &mut [u32], col: &[T], card: usize, code: impl Fn(T) -> usize) {
+        for (s, &v) in sel.iter_mut().zip(col) {
+            if *s != OUT {
+                *s = *s * card as u32 + code(v).min(card - 1) as u32;
+            }
+        }
+    }
+    for (d, &card) in dims.iter().zip(cards) {
+        match d {
+            Dim::Location => fold(&mut sel, &ix.location, card, |c| c as usize),
+            Dim::Channel => fold(&mut sel, &ix.channel, card, |c| c as usize),
+            Dim::Lang => fold(&mut sel, &ix.lang, card, |c| c as usize),
+            Dim::Version => fold(&mut sel, &ix.version, card, |c| c as usize),
+            Dim::Period(b) => fold(&mut sel, &ix.ms, card, |ms| b.of(ms)),
+            Dim::Column(i) => fold(&mut sel, &ix.columns[*i].codes, card, |c| c as usize),
+        }
+    }
+    let mut rows = Vec::new();
+    let mut groups = Vec::new();
+    for (r, &g) in sel.iter().enumerate() {
+        if g != OUT {
+            rows.push(r as u32);
+            groups.push(g);
+        }
+    }
+    (rows, groups)
+}
+
 /// One cell of the result (long format).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Cell {
@@ -560,18 +618,14 @@ pub fn aggregate(
     let mut group_n = vec![0u64; groups];
 
     // First the group of every row that passes, then the counts column by
-    // column: each question's kind is matched once, not once per row.
-    let mut rows: Vec<u32> = Vec::new();
-    let mut cell: Vec<u32> = Vec::new();
-    for row in filter.rows(ix) {
-        let mut g = 0usize;
-        for (d, card) in dims.iter().zip(&cards) {
-            g = g * card + d.code(ix, row).min(card - 1);
-        }
-        group_n[g] += 1;
-        rows.push(row as u32);
-        cell.push((g * width) as u32);
+    // column: each filter, dimension and question is one tight loop over a
+    // column, its kind matched once rather than once per row.
+    let (rows, group) = select(ix, &filter, &dims, &cards);
+    for &g in &group {
+        group_n[g as usize] += 1;
     }
+    let cell: Vec<u32> = group.iter().map(|&g| g * width as u32).collect();
+    drop(group);
     let mut offset = 0usize;
     for s in &slots {
         let c = &ix.columns[s.col];
