@@ -66,7 +66,12 @@ pub struct Place {
 }
 
 /// One question.
+///
+/// Read through [`wire::QuestionDoc`], one flat struct, rather than through
+/// `#[serde(flatten)]` and an internally tagged enum: the same JSON, with far
+/// less code in the widget.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "wire::QuestionDoc")]
 pub struct Question {
     /// Id, unique within the form; the key of its answer.
     pub id: String,
@@ -87,7 +92,9 @@ pub struct Question {
 }
 
 /// The kinds of question, with what each needs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// On the wire its fields sit in the question, named by `"kind"`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Kind {
     /// Pick one option.
@@ -193,7 +200,7 @@ pub struct Theme {
 
 /// A rule that raises an alert when a response matches.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "wire::AlertRuleDoc")]
 pub struct AlertRule {
     /// Id of the rule.
     pub id: String,
@@ -205,13 +212,202 @@ pub struct AlertRule {
 }
 
 /// The condition of an alert rule.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// On the wire it is one field of the rule: `any_of` or `sentiment_below`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertCondition {
     /// The answer is one of these (a dissatisfied score).
     AnyOf(Vec<Atom>),
     /// The free-text answer's sentiment compound is below this.
     SentimentBelow(f64),
+}
+
+/// The wire shapes of [`Question`] and [`AlertRule`], read flat.
+mod wire {
+    use super::{AlertCondition, AlertRule, Kind, Question, ShowIf};
+    use crate::submission::Atom;
+    use crate::text::Text;
+    use serde::de::{self, DeserializeOwned, Visitor};
+    use serde::{Deserialize, Deserializer};
+    use serde_json::value::RawValue;
+    use std::fmt;
+
+    /// A field that is optional here but must not be `null` when present.
+    fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        d: D,
+    ) -> Result<Option<T>, D::Error> {
+        T::deserialize(d).map(Some)
+    }
+
+    /// The `kind` tag: its name, or (as serde reads tags) its index.
+    enum KindName {
+        SingleChoice,
+        MultipleChoice,
+        Scale,
+        Text,
+        Location,
+        Consent,
+    }
+
+    const KINDS: [&str; 6] = [
+        "single_choice",
+        "multiple_choice",
+        "scale",
+        "text",
+        "location",
+        "consent",
+    ];
+
+    impl<'de> Deserialize<'de> for KindName {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl Visitor<'_> for V {
+                type Value = KindName;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a kind of question")
+                }
+                fn visit_u64<E: de::Error>(self, n: u64) -> Result<KindName, E> {
+                    Ok(match n {
+                        0 => KindName::SingleChoice,
+                        1 => KindName::MultipleChoice,
+                        2 => KindName::Scale,
+                        3 => KindName::Text,
+                        4 => KindName::Location,
+                        5 => KindName::Consent,
+                        _ => return Err(E::invalid_value(de::Unexpected::Unsigned(n), &self)),
+                    })
+                }
+                fn visit_str<E: de::Error>(self, s: &str) -> Result<KindName, E> {
+                    match KINDS.iter().position(|k| *k == s) {
+                        Some(i) => self.visit_u64(i as u64),
+                        None => Err(E::unknown_variant(s, &KINDS)),
+                    }
+                }
+            }
+            d.deserialize_any(V)
+        }
+    }
+
+    /// Every field any kind of question has; unknown fields are ignored.
+    ///
+    /// The fields of the kinds are kept as raw JSON until `kind` is known:
+    /// those of other kinds are ignored, whatever they hold.
+    #[derive(Deserialize)]
+    pub(super) struct QuestionDoc {
+        id: String,
+        text: Text,
+        #[serde(default)]
+        hint: Option<Text>,
+        #[serde(default)]
+        required: bool,
+        #[serde(default)]
+        show_if: Option<ShowIf>,
+        kind: KindName,
+        #[serde(default, deserialize_with = "present")]
+        options: Option<Box<RawValue>>,
+        #[serde(default, deserialize_with = "present")]
+        max_choices: Option<Box<RawValue>>,
+        #[serde(default, deserialize_with = "present")]
+        min: Option<Box<RawValue>>,
+        #[serde(default, deserialize_with = "present")]
+        max: Option<Box<RawValue>>,
+        #[serde(default, deserialize_with = "present")]
+        labels: Option<Box<RawValue>>,
+        #[serde(default, deserialize_with = "present")]
+        satisfied: Option<Box<RawValue>>,
+        #[serde(default, deserialize_with = "present")]
+        max_length: Option<Box<RawValue>>,
+        #[serde(default, deserialize_with = "present")]
+        multiline: Option<Box<RawValue>>,
+    }
+
+    /// A field of the question's kind: `Ok(None)` when absent.
+    fn field<T: DeserializeOwned>(
+        raw: Option<Box<RawValue>>,
+        name: &'static str,
+    ) -> Result<Option<T>, String> {
+        raw.map(|r| {
+            serde_json::from_str(r.get()).map_err(|e| [name, ": ", &e.to_string()].concat())
+        })
+        .transpose()
+    }
+
+    /// A field the question's kind needs.
+    fn needed<T: DeserializeOwned>(
+        raw: Option<Box<RawValue>>,
+        name: &'static str,
+    ) -> Result<T, String> {
+        field(raw, name)?.ok_or_else(|| ["missing field `", name, "`"].concat())
+    }
+
+    impl TryFrom<QuestionDoc> for Question {
+        type Error = String;
+
+        fn try_from(d: QuestionDoc) -> Result<Self, String> {
+            let kind = match d.kind {
+                KindName::SingleChoice => Kind::SingleChoice {
+                    options: needed(d.options, "options")?,
+                },
+                KindName::MultipleChoice => Kind::MultipleChoice {
+                    options: needed(d.options, "options")?,
+                    max_choices: field::<Option<u32>>(d.max_choices, "max_choices")?.flatten(),
+                },
+                KindName::Scale => Kind::Scale {
+                    min: needed(d.min, "min")?,
+                    max: needed(d.max, "max")?,
+                    labels: field(d.labels, "labels")?.unwrap_or_default(),
+                    satisfied: field(d.satisfied, "satisfied")?.unwrap_or_default(),
+                },
+                KindName::Text => Kind::Text {
+                    max_length: needed(d.max_length, "max_length")?,
+                    multiline: field(d.multiline, "multiline")?.unwrap_or_default(),
+                },
+                KindName::Location => Kind::Location {},
+                KindName::Consent => Kind::Consent {},
+            };
+            Ok(Question {
+                id: d.id,
+                text: d.text,
+                hint: d.hint,
+                required: d.required,
+                show_if: d.show_if,
+                kind,
+            })
+        }
+    }
+
+    /// A rule with exactly one condition field.
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct AlertRuleDoc {
+        id: String,
+        question: String,
+        #[serde(default, deserialize_with = "present")]
+        any_of: Option<Vec<Atom>>,
+        #[serde(default, deserialize_with = "present")]
+        sentiment_below: Option<f64>,
+    }
+
+    impl TryFrom<AlertRuleDoc> for AlertRule {
+        type Error = &'static str;
+
+        fn try_from(d: AlertRuleDoc) -> Result<Self, &'static str> {
+            let when = match (d.any_of, d.sentiment_below) {
+                (Some(v), None) => AlertCondition::AnyOf(v),
+                (None, Some(x)) => AlertCondition::SentimentBelow(x),
+                (None, None) => return Err("an alert rule needs any_of or sentiment_below"),
+                (Some(_), Some(_)) => {
+                    return Err("an alert rule has one of any_of and sentiment_below, not both")
+                }
+            };
+            Ok(AlertRule {
+                id: d.id,
+                question: d.question,
+                when,
+            })
+        }
+    }
 }
 
 impl Form {
