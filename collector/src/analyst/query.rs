@@ -482,8 +482,10 @@ fn select(ix: &FormIndex, filter: &Filter, dims: &[Dim], cards: &[usize]) -> (Ve
             Dim::Column(i) => fold(&mut sel, &ix.columns[*i].codes, card, |c| c as usize),
         }
     }
-    let mut rows = Vec::new();
-    let mut groups = Vec::new();
+    // Sized once: growing by doubling would copy megabytes per query.
+    let passing = sel.iter().filter(|&&g| g != OUT).count();
+    let mut rows = Vec::with_capacity(passing);
+    let mut groups = Vec::with_capacity(passing);
     for (r, &g) in sel.iter().enumerate() {
         if g != OUT {
             rows.push(r as u32);
@@ -624,8 +626,7 @@ pub fn aggregate(
     for &g in &group {
         group_n[g as usize] += 1;
     }
-    let cell: Vec<u32> = group.iter().map(|&g| g * width as u32).collect();
-    drop(group);
+    let cell: Vec<u32> = group.into_iter().map(|g| g * width as u32).collect();
     let mut offset = 0usize;
     for s in &slots {
         let c = &ix.columns[s.col];
