@@ -6,7 +6,7 @@ pub mod index;
 pub mod query;
 
 use crate::error::Result;
-use crate::store::{Store, StoredResponse, TextCoding};
+use crate::store::{ResponseId, Store, StoredResponse, TextCoding};
 use analysis::{Coder, Scorer};
 use index::FormIndex;
 use std::collections::{BTreeMap, HashMap};
@@ -87,13 +87,42 @@ impl Analysis {
 
     /// Rebuilds the index of `form` from every stored response.
     pub fn rebuild(&self, store: &dyn Store, form: &Form) -> Result<()> {
+        // Two stages on two threads: this one walks sled and hands batches
+        // of stored JSON to a second that parses them into index rows.
+        const BATCH: usize = 4096;
         let mut ix = FormIndex::new(form);
-        let mut bad = None;
-        store.scan_raw(&form.id, &mut |id, json| {
-            if let Err(e) = ix.push_json(id, json) {
-                bad.get_or_insert((id, e));
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(ResponseId, Vec<u8>)>>(8);
+        let (scanned, bad) = std::thread::scope(|scope| {
+            let parser = scope.spawn(|| {
+                let mut bad = None;
+                for batch in rx {
+                    for (id, json) in batch {
+                        if let Err(e) = ix.push_json(id, &json) {
+                            bad.get_or_insert((id, e));
+                        }
+                    }
+                }
+                bad
+            });
+            let mut batch = Vec::with_capacity(BATCH);
+            let scanned = store.scan_raw(&form.id, &mut |id, json| {
+                batch.push((id, json.to_vec()));
+                if batch.len() == BATCH {
+                    // A send fails only if the parser is gone, which the
+                    // join below reports.
+                    let _ = tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+                }
+            });
+            if !batch.is_empty() {
+                let _ = tx.send(batch);
             }
-        })?;
+            drop(tx);
+            let bad = parser
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            (scanned, bad)
+        });
+        scanned?;
         if let Some((id, e)) = bad {
             return Err(crate::error::Error::Corrupt(format!("response {id}: {e}")));
         }
