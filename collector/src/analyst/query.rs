@@ -425,9 +425,16 @@ impl Filter {
 
 /// The rows that pass `filter`, and the group of each (its position in
 /// the product of the dimensions' codes).
-fn select(ix: &FormIndex, filter: &Filter, dims: &[Dim], cards: &[usize]) -> (Vec<u32>, Vec<u32>) {
+fn select(
+    ix: &FormIndex,
+    filter: &Filter,
+    dims: &[Dim],
+    cards: &[usize],
+    range: std::ops::Range<usize>,
+) -> (Vec<u32>, Vec<u32>) {
     const OUT: u32 = u32::MAX;
-    let mut sel = vec![0u32; ix.len()];
+    let mut sel = vec![0u32; range.len()];
+    let r = range.clone();
     fn drop_where<T: Copy>(sel: &mut [u32], col: &[T], keep: impl Fn(T) -> bool) {
         for (s, &v) in sel.iter_mut().zip(col) {
             if !keep(v) {
@@ -436,28 +443,37 @@ fn select(ix: &FormIndex, filter: &Filter, dims: &[Dim], cards: &[usize]) -> (Ve
         }
     }
     if filter.from > 0 || filter.to < u64::MAX {
-        drop_where(&mut sel, &ix.ms, |ms| ms >= filter.from && ms < filter.to);
+        drop_where(&mut sel, &ix.ms[r.clone()], |ms| {
+            ms >= filter.from && ms < filter.to
+        });
     }
     if let Some(ok) = &filter.locations {
-        drop_where(&mut sel, &ix.location, |c| ok[c as usize]);
+        drop_where(&mut sel, &ix.location[r.clone()], |c| ok[c as usize]);
     }
     if let Some(ok) = &filter.channels {
-        drop_where(&mut sel, &ix.channel, |c| ok[c as usize]);
+        drop_where(&mut sel, &ix.channel[r.clone()], |c| ok[c as usize]);
     }
     if let Some(ok) = &filter.langs {
-        drop_where(&mut sel, &ix.lang, |c| ok[c as usize]);
+        drop_where(&mut sel, &ix.lang[r.clone()], |c| ok[c as usize]);
     }
     if let Some(v) = &filter.versions {
-        drop_where(&mut sel, &ix.version, |c| v.contains(&c));
+        drop_where(&mut sel, &ix.version[r.clone()], |c| v.contains(&c));
     }
     for w in &filter.wheres {
         let c = &ix.columns[w.col];
         match (c.codes.is_empty(), c.masks.is_empty() || w.mask == 0) {
-            (false, true) => drop_where(&mut sel, &c.codes, |code| w.codes[code as usize]),
-            (true, false) => drop_where(&mut sel, &c.masks, |m| m & w.mask != 0),
-            (true, true) => drop_where(&mut sel, &c.codes, |_| false),
+            (false, true) => {
+                drop_where(&mut sel, &c.codes[r.clone()], |code| w.codes[code as usize])
+            }
+            (true, false) => drop_where(&mut sel, &c.masks[r.clone()], |m| m & w.mask != 0),
+            // Nothing can match (a where with no answers): drop every row.
+            (true, true) => sel.fill(OUT),
             (false, false) => {
-                for ((s, &code), &m) in sel.iter_mut().zip(&c.codes).zip(&c.masks) {
+                for ((s, &code), &m) in sel
+                    .iter_mut()
+                    .zip(&c.codes[r.clone()])
+                    .zip(&c.masks[r.clone()])
+                {
                     if !(w.codes[code as usize] || m & w.mask != 0) {
                         *s = OUT;
                     }
@@ -474,25 +490,106 @@ fn select(ix: &FormIndex, filter: &Filter, dims: &[Dim], cards: &[usize]) -> (Ve
     }
     for (d, &card) in dims.iter().zip(cards) {
         match d {
-            Dim::Location => fold(&mut sel, &ix.location, card, |c| c as usize),
-            Dim::Channel => fold(&mut sel, &ix.channel, card, |c| c as usize),
-            Dim::Lang => fold(&mut sel, &ix.lang, card, |c| c as usize),
-            Dim::Version => fold(&mut sel, &ix.version, card, |c| c as usize),
-            Dim::Period(b) => fold(&mut sel, &ix.ms, card, |ms| b.of(ms)),
-            Dim::Column(i) => fold(&mut sel, &ix.columns[*i].codes, card, |c| c as usize),
+            Dim::Location => fold(&mut sel, &ix.location[r.clone()], card, |c| c as usize),
+            Dim::Channel => fold(&mut sel, &ix.channel[r.clone()], card, |c| c as usize),
+            Dim::Lang => fold(&mut sel, &ix.lang[r.clone()], card, |c| c as usize),
+            Dim::Version => fold(&mut sel, &ix.version[r.clone()], card, |c| c as usize),
+            Dim::Period(b) => fold(&mut sel, &ix.ms[r.clone()], card, |ms| b.of(ms)),
+            Dim::Column(i) => fold(&mut sel, &ix.columns[*i].codes[r.clone()], card, |c| {
+                c as usize
+            }),
         }
     }
     // Sized once: growing by doubling would copy megabytes per query.
     let passing = sel.iter().filter(|&&g| g != OUT).count();
     let mut rows = Vec::with_capacity(passing);
     let mut groups = Vec::with_capacity(passing);
-    for (r, &g) in sel.iter().enumerate() {
+    for (i, &g) in sel.iter().enumerate() {
         if g != OUT {
-            rows.push(r as u32);
+            rows.push((range.start + i) as u32);
             groups.push(g);
         }
     }
     (rows, groups)
+}
+
+/// Counts the rows of `range` that pass `filter`: per group, each slot of
+/// each question (`acc`, `width` slots a group) and the group sizes.
+#[allow(clippy::too_many_arguments)]
+fn count(
+    ix: &FormIndex,
+    filter: &Filter,
+    dims: &[Dim],
+    cards: &[usize],
+    slots: &[Slots],
+    width: usize,
+    groups: usize,
+    range: std::ops::Range<usize>,
+) -> (Vec<u64>, Vec<u64>) {
+    let mut acc = vec![0u64; groups * width];
+    let mut group_n = vec![0u64; groups];
+
+    // First the group of every row that passes, then the counts column by
+    // column: each filter, dimension and question is one tight loop over a
+    // column, its kind matched once rather than once per row.
+    let (rows, group) = select(ix, filter, dims, cards, range);
+    for &g in &group {
+        group_n[g as usize] += 1;
+    }
+    let cell: Vec<u32> = group.into_iter().map(|g| g * width as u32).collect();
+    let mut offset = 0usize;
+    for s in slots {
+        let c = &ix.columns[s.col];
+        let pairs = rows.iter().map(|&r| r as usize).zip(&cell);
+        match c.kind {
+            ColumnKind::Multi => {
+                for (row, &base) in pairs {
+                    let base = base as usize + offset;
+                    let m = c.masks[row];
+                    if m == 0 {
+                        acc[base] += 1;
+                    } else {
+                        let mut bits = m;
+                        while bits != 0 {
+                            let b = bits.trailing_zeros() as usize;
+                            if b + 1 < s.width {
+                                acc[base + b + 1] += 1;
+                            }
+                            bits &= bits - 1;
+                        }
+                    }
+                }
+            }
+            ColumnKind::Text { coded } => {
+                for (row, &base) in pairs {
+                    let base = base as usize + offset;
+                    let label = c.codes[row] as usize;
+                    acc[base + label.min(3)] += 1;
+                    if coded && label != 0 {
+                        let mut bits = c.masks[row];
+                        while bits != 0 {
+                            let b = bits.trailing_zeros() as usize;
+                            if 4 + b < s.width {
+                                acc[base + 4 + b] += 1;
+                            }
+                            bits &= bits - 1;
+                        }
+                    }
+                }
+            }
+            _ => {
+                for (row, &base) in pairs {
+                    let code = c.codes[row] as usize;
+                    if code < s.width {
+                        acc[base as usize + offset + code] += 1;
+                    }
+                }
+            }
+        }
+        offset += s.width;
+    }
+
+    (acc, group_n)
 }
 
 /// One cell of the result (long format).
@@ -616,68 +713,28 @@ pub fn aggregate(
             "that grouping is too fine; use a longer period or fewer dimensions".into(),
         ));
     }
-    let mut acc = vec![0u64; groups * width];
-    let mut group_n = vec![0u64; groups];
-
-    // First the group of every row that passes, then the counts column by
-    // column: each filter, dimension and question is one tight loop over a
-    // column, its kind matched once rather than once per row.
-    let (rows, group) = select(ix, &filter, &dims, &cards);
-    for &g in &group {
-        group_n[g as usize] += 1;
-    }
-    let cell: Vec<u32> = group.into_iter().map(|g| g * width as u32).collect();
-    let mut offset = 0usize;
-    for s in &slots {
-        let c = &ix.columns[s.col];
-        let pairs = rows.iter().map(|&r| r as usize).zip(&cell);
-        match c.kind {
-            ColumnKind::Multi => {
-                for (row, &base) in pairs {
-                    let base = base as usize + offset;
-                    let m = c.masks[row];
-                    if m == 0 {
-                        acc[base] += 1;
-                    } else {
-                        let mut bits = m;
-                        while bits != 0 {
-                            let b = bits.trailing_zeros() as usize;
-                            if b + 1 < s.width {
-                                acc[base + b + 1] += 1;
-                            }
-                            bits &= bits - 1;
-                        }
-                    }
-                }
-            }
-            ColumnKind::Text { coded } => {
-                for (row, &base) in pairs {
-                    let base = base as usize + offset;
-                    let label = c.codes[row] as usize;
-                    acc[base + label.min(3)] += 1;
-                    if coded && label != 0 {
-                        let mut bits = c.masks[row];
-                        while bits != 0 {
-                            let b = bits.trailing_zeros() as usize;
-                            if 4 + b < s.width {
-                                acc[base + 4 + b] += 1;
-                            }
-                            bits &= bits - 1;
-                        }
-                    }
-                }
-            }
-            _ => {
-                for (row, &base) in pairs {
-                    let code = c.codes[row] as usize;
-                    if code < s.width {
-                        acc[base as usize + offset + code] += 1;
-                    }
-                }
-            }
-        }
-        offset += s.width;
-    }
+    // Large indexes are counted in two halves on two threads, then summed.
+    let n = ix.len();
+    let (acc, group_n) = if n >= 200_000 {
+        let mid = n / 2;
+        let (left, right) = std::thread::scope(|scope| {
+            let right =
+                scope.spawn(|| count(ix, &filter, &dims, &cards, &slots, width, groups, mid..n));
+            let left = count(ix, &filter, &dims, &cards, &slots, width, groups, 0..mid);
+            (
+                left,
+                right
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            )
+        });
+        let (mut acc, mut group_n) = left;
+        acc.iter_mut().zip(right.0).for_each(|(a, b)| *a += b);
+        group_n.iter_mut().zip(right.1).for_each(|(a, b)| *a += b);
+        (acc, group_n)
+    } else {
+        count(ix, &filter, &dims, &cards, &slots, width, groups, 0..n)
+    };
 
     let total: u64 = group_n.iter().sum();
     let live: Vec<usize> = (0..groups).filter(|&g| group_n[g] > 0).collect();
@@ -940,4 +997,94 @@ pub fn answer_codes(ix: &FormIndex, col: usize, answers: &[String]) -> Result<Ve
 /// The quarter label of a time, for messages.
 pub fn quarter_label(ms: u64) -> String {
     FiscalQuarter::of_date(Date::from_unix((ms / 1000) as i64)).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyst::Analysis;
+    use crate::store::ResponseId;
+    use crate::synth::{self, Generator, Options};
+
+    fn index(count: usize) -> FormIndex {
+        let text = include_str!("../../../examples/forms/community-safety.json");
+        let form: survey::Form = serde_json::from_str(text).unwrap();
+        let analysis = Analysis::new(analysis::Scorer::new());
+        let mut ix = FormIndex::new(&form);
+        let gen = Generator::new(
+            &form,
+            Options {
+                count,
+                ..Options::default()
+            },
+        )
+        .unwrap();
+        for (seq, g) in gen.enumerate() {
+            let mut r = synth::stored(&analysis, &form, &g).unwrap();
+            r.id = Some(ResponseId {
+                ms: g.received_ms,
+                seq: seq as u64 + 1,
+            });
+            ix.push(&r);
+        }
+        ix
+    }
+
+    /// Guards the two-thread split of large queries: counting two halves
+    /// and adding them up must give exactly the counts of one pass.
+    #[test]
+    fn counts_of_parts_add_up_to_the_whole() {
+        let ix = index(3000);
+        let queries = [
+            "by=respondent_type,worry&where=feel_safe_day:4,5",
+            "by=location,quarter&where=respondent_type:worker&question=feel_safe_dark,safety_comment",
+            "by=month&where=priorities:drugs,phone-bag-theft&from=2024-01-01",
+            "where=priorities:",
+        ];
+        for query in queries {
+            let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect();
+            let q = Query::parse(&pairs, &[]).unwrap();
+            let filter = Filter::compile(&ix, &q).unwrap();
+            let dims: Vec<Dim> =
+                q.by.iter()
+                    .map(|b| Dim::resolve(&ix, b, None).unwrap())
+                    .collect();
+            let cards: Vec<usize> = dims.iter().map(|d| d.cardinality(&ix)).collect();
+            let groups = cards.iter().product::<usize>().max(1);
+            let slots: Vec<Slots> = (0..ix.columns.len()).map(|c| slots_for(&ix, c)).collect();
+            let width = slots.iter().map(|s| s.width).sum();
+            let whole = count(
+                &ix,
+                &filter,
+                &dims,
+                &cards,
+                &slots,
+                width,
+                groups,
+                0..ix.len(),
+            );
+            assert!(
+                query.ends_with(':') || whole.1.iter().sum::<u64>() > 0,
+                "{query} selects rows"
+            );
+            for mid in [1, 1234, 2999] {
+                let a = count(&ix, &filter, &dims, &cards, &slots, width, groups, 0..mid);
+                let b = count(
+                    &ix,
+                    &filter,
+                    &dims,
+                    &cards,
+                    &slots,
+                    width,
+                    groups,
+                    mid..ix.len(),
+                );
+                let acc: Vec<u64> = a.0.iter().zip(&b.0).map(|(x, y)| x + y).collect();
+                let n: Vec<u64> = a.1.iter().zip(&b.1).map(|(x, y)| x + y).collect();
+                assert_eq!((acc, n), whole, "{query} split at {mid}");
+            }
+        }
+    }
 }
