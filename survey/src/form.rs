@@ -228,10 +228,9 @@ mod wire {
     use super::{AlertCondition, AlertRule, Kind, Question, ShowIf};
     use crate::submission::Atom;
     use crate::text::Text;
-    use serde::de::{self, DeserializeOwned, Visitor};
+    use serde::de::{self, DeserializeOwned};
     use serde::{Deserialize, Deserializer};
     use serde_json::value::RawValue;
-    use std::fmt;
 
     /// A field that is optional here but must not be `null` when present.
     fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
@@ -259,33 +258,27 @@ mod wire {
         "consent",
     ];
 
+    /// Read as an [`Atom`] (a string or a number), which the widget has
+    /// to read anyway, rather than through a deserializer of its own.
     impl<'de> Deserialize<'de> for KindName {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            struct V;
-            impl Visitor<'_> for V {
-                type Value = KindName;
-                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                    f.write_str("a kind of question")
-                }
-                fn visit_u64<E: de::Error>(self, n: u64) -> Result<KindName, E> {
-                    Ok(match n {
-                        0 => KindName::SingleChoice,
-                        1 => KindName::MultipleChoice,
-                        2 => KindName::Scale,
-                        3 => KindName::Text,
-                        4 => KindName::Location,
-                        5 => KindName::Consent,
-                        _ => return Err(E::invalid_value(de::Unexpected::Unsigned(n), &self)),
-                    })
-                }
-                fn visit_str<E: de::Error>(self, s: &str) -> Result<KindName, E> {
-                    match KINDS.iter().position(|k| *k == s) {
-                        Some(i) => self.visit_u64(i as u64),
-                        None => Err(E::unknown_variant(s, &KINDS)),
-                    }
-                }
-            }
-            d.deserialize_any(V)
+            let index = match Atom::deserialize(d)? {
+                Atom::Str(s) => match KINDS.iter().position(|k| *k == s) {
+                    Some(i) => i as i64,
+                    None => return Err(de::Error::unknown_variant(&s, &KINDS)),
+                },
+                Atom::Int(n) if n >= 0 => n,
+                _ => return Err(de::Error::custom("kind must be a kind of question")),
+            };
+            Ok(match index {
+                0 => KindName::SingleChoice,
+                1 => KindName::MultipleChoice,
+                2 => KindName::Scale,
+                3 => KindName::Text,
+                4 => KindName::Location,
+                5 => KindName::Consent,
+                _ => return Err(de::Error::custom("kind must be a kind of question")),
+            })
         }
     }
 
