@@ -513,6 +513,89 @@ fn select(
     (rows, groups)
 }
 
+/// The same counts as [`count`], row by row: one pass that reads only the
+/// columns the query needs, which beats column passes when few questions
+/// are asked for.
+#[allow(clippy::too_many_arguments)]
+fn count_by_row(
+    ix: &FormIndex,
+    filter: &Filter,
+    dims: &[Dim],
+    cards: &[usize],
+    slots: &[Slots],
+    width: usize,
+    groups: usize,
+    range: std::ops::Range<usize>,
+) -> (Vec<u64>, Vec<u64>) {
+    let mut acc = vec![0u64; groups * width];
+    let mut group_n = vec![0u64; groups];
+    for row in range {
+        if !filter.pass(ix, row) {
+            continue;
+        }
+        let mut g = 0usize;
+        for (d, &card) in dims.iter().zip(cards) {
+            let code = match d {
+                Dim::Location => ix.location[row] as usize,
+                Dim::Channel => ix.channel[row] as usize,
+                Dim::Lang => ix.lang[row] as usize,
+                Dim::Version => ix.version[row] as usize,
+                Dim::Period(b) => b.of(ix.ms[row]),
+                Dim::Column(i) => ix.columns[*i].codes[row] as usize,
+            };
+            g = g * card + code.min(card - 1);
+        }
+        group_n[g] += 1;
+        let mut base = g * width;
+        for s in slots {
+            let c = &ix.columns[s.col];
+            match c.kind {
+                ColumnKind::Multi => {
+                    let m = c.masks[row];
+                    if m == 0 {
+                        acc[base] += 1;
+                    }
+                    let mut bits = m;
+                    while bits != 0 {
+                        let b = bits.trailing_zeros() as usize;
+                        if b + 1 < s.width {
+                            acc[base + b + 1] += 1;
+                        }
+                        bits &= bits - 1;
+                    }
+                }
+                ColumnKind::Text { coded } => {
+                    let label = c.codes[row] as usize;
+                    acc[base + label.min(3)] += 1;
+                    if coded && label != 0 {
+                        let mut bits = c.masks[row];
+                        while bits != 0 {
+                            let b = bits.trailing_zeros() as usize;
+                            if 4 + b < s.width {
+                                acc[base + 4 + b] += 1;
+                            }
+                            bits &= bits - 1;
+                        }
+                    }
+                }
+                _ => {
+                    let code = c.codes[row] as usize;
+                    if code < s.width {
+                        acc[base + code] += 1;
+                    }
+                }
+            }
+            base += s.width;
+        }
+    }
+    (acc, group_n)
+}
+
+/// Up to this many questions, counting goes row by row; beyond, column by
+/// column (measured at 1M rows: one question 7.6 ms row by row against 14.7 ms
+/// by column; two questions about even).
+const ROW_BY_ROW_UP_TO: usize = 1;
+
 /// Counts the rows of `range` that pass `filter`: per group, each slot of
 /// each question (`acc`, `width` slots a group) and the group sizes.
 #[allow(clippy::too_many_arguments)]
@@ -715,6 +798,11 @@ pub fn aggregate(
     }
     // Large indexes are counted in two halves on two threads, then summed.
     let n = ix.len();
+    let count = if slots.len() <= ROW_BY_ROW_UP_TO {
+        count_by_row
+    } else {
+        count
+    };
     let (acc, group_n) = if n >= 200_000 {
         let mid = n / 2;
         let (left, right) = std::thread::scope(|scope| {
