@@ -24,7 +24,7 @@ pub use form::{
 };
 pub use submission::{Answer, Atom, Submission};
 pub use text::Text;
-pub use validate::{validate, validate_json, Problem, ProblemKind, Valid};
+pub use validate::{validate, validate_codes, validate_json, Problem, ProblemKind, Valid};
 
 /// Longest free-text answer any form may allow, in characters.
 pub const MAX_TEXT_LENGTH: usize = 5000;

@@ -65,6 +65,26 @@ pub enum ProblemKind {
 
 /// Checks a parsed submission against `form`.
 pub fn validate(form: &Form, sub: &Submission) -> Result<Valid, Vec<Problem>> {
+    check::<true>(form, sub)
+}
+
+/// [`validate`] without the English messages: the same outcome, the same
+/// fields and codes, every `message` empty. For callers that word the
+/// problems themselves (the widget, in the person's language).
+pub fn validate_codes(form: &Form, sub: &Submission) -> Result<Valid, Vec<Problem>> {
+    check::<false>(form, sub)
+}
+
+/// A message, made only when `W` (words are wanted).
+fn words<const W: bool>(message: impl FnOnce() -> String) -> String {
+    if W {
+        message()
+    } else {
+        String::new()
+    }
+}
+
+fn check<const W: bool>(form: &Form, sub: &Submission) -> Result<Valid, Vec<Problem>> {
     let mut problems = Vec::new();
     let lang = sub
         .lang
@@ -78,7 +98,9 @@ pub fn validate(form: &Form, sub: &Submission) -> Result<Valid, Vec<Problem>> {
         problems.push(problem(
             "submission_id",
             ProblemKind::Invalid,
-            "submission_id must be a UUID such as 0b5c3f0e-7a53-4c1e-9d1f-2a4b6c8d0e1f".into(),
+            words::<W>(|| {
+                "submission_id must be a UUID such as 0b5c3f0e-7a53-4c1e-9d1f-2a4b6c8d0e1f".into()
+            }),
         ));
     }
     if let Some(loc) = &sub.location {
@@ -87,7 +109,7 @@ pub fn validate(form: &Form, sub: &Submission) -> Result<Valid, Vec<Problem>> {
             problems.push(problem(
                 "location",
                 ProblemKind::Invalid,
-                format!("location '{}' is not one of this form's places", clip(loc)),
+                words::<W>(|| format!("location '{}' is not one of this form's places", clip(loc))),
             ));
         }
     }
@@ -96,7 +118,9 @@ pub fn validate(form: &Form, sub: &Submission) -> Result<Valid, Vec<Problem>> {
             problems.push(problem(
                 "channel",
                 ProblemKind::Invalid,
-                "channel must be a short lower-case word such as embed, qr or link".into(),
+                words::<W>(|| {
+                    "channel must be a short lower-case word such as embed, qr or link".into()
+                }),
             ));
         }
     }
@@ -105,7 +129,7 @@ pub fn validate(form: &Form, sub: &Submission) -> Result<Valid, Vec<Problem>> {
             problems.push(problem(
                 "lang",
                 ProblemKind::Invalid,
-                "lang must be a language code such as en or pl-PL".into(),
+                words::<W>(|| "lang must be a language code such as en or pl-PL".into()),
             ));
         }
     }
@@ -115,7 +139,7 @@ pub fn validate(form: &Form, sub: &Submission) -> Result<Valid, Vec<Problem>> {
             problems.push(problem(
                 id,
                 ProblemKind::UnknownQuestion,
-                format!("this form has no question '{}'", clip(id)),
+                words::<W>(|| format!("this form has no question '{}'", clip(id))),
             ));
         }
     }
@@ -130,19 +154,21 @@ pub fn validate(form: &Form, sub: &Submission) -> Result<Valid, Vec<Problem>> {
                 problems.push(problem(
                     &q.id,
                     ProblemKind::Required,
-                    required_message(q, &say(q)),
+                    words::<W>(|| required_message(q, &say(q))),
                 ));
             }
             (None, _) => {}
             (Some(_), false) => problems.push(problem(
                 &q.id,
                 ProblemKind::NotShown,
-                format!(
-                    "'{}' was not asked, given the earlier answers, so it cannot be answered",
-                    say(q)
-                ),
+                words::<W>(|| {
+                    format!(
+                        "'{}' was not asked, given the earlier answers, so it cannot be answered",
+                        say(q)
+                    )
+                }),
             )),
-            (Some(v), true) => match typed(form, q, v) {
+            (Some(v), true) => match typed::<W>(form, q, v) {
                 Ok(Some(a)) => {
                     answers.insert(q.id.clone(), a);
                 }
@@ -150,7 +176,7 @@ pub fn validate(form: &Form, sub: &Submission) -> Result<Valid, Vec<Problem>> {
                     problems.push(problem(
                         &q.id,
                         ProblemKind::Required,
-                        required_message(q, &say(q)),
+                        words::<W>(|| required_message(q, &say(q))),
                     ));
                 }
                 Ok(None) => {}
@@ -261,17 +287,21 @@ pub fn validate_json(form: &Form, value: &serde_json::Value) -> Result<Valid, Ve
 type Fault = (ProblemKind, String);
 
 /// Turns a JSON answer into a typed one; `Ok(None)` for an empty answer.
-fn typed(form: &Form, q: &Question, v: &serde_json::Value) -> Result<Option<Answer>, Fault> {
+fn typed<const W: bool>(
+    form: &Form,
+    q: &Question,
+    v: &serde_json::Value,
+) -> Result<Option<Answer>, Fault> {
     use serde_json::Value;
     match &q.kind {
         Kind::SingleChoice { options } => {
             let Value::String(s) = v else {
-                return Err(wrong("one option id as a string"));
+                return Err(wrong::<W>("one option id as a string"));
             };
             if options.iter().any(|o| &o.id == s) {
                 Ok(Some(Answer::Text(s.clone())))
             } else {
-                Err(not_an_option(s))
+                Err(not_an_option::<W>(s))
             }
         }
         Kind::MultipleChoice {
@@ -279,7 +309,7 @@ fn typed(form: &Form, q: &Question, v: &serde_json::Value) -> Result<Option<Answ
             max_choices,
         } => {
             let Value::Array(items) = v else {
-                return Err(wrong("a list of option ids"));
+                return Err(wrong::<W>("a list of option ids"));
             };
             if items.is_empty() {
                 return Ok(None);
@@ -287,15 +317,15 @@ fn typed(form: &Form, q: &Question, v: &serde_json::Value) -> Result<Option<Answ
             let mut chosen: Vec<String> = Vec::with_capacity(items.len());
             for item in items {
                 let Value::String(s) = item else {
-                    return Err(wrong("a list of option ids"));
+                    return Err(wrong::<W>("a list of option ids"));
                 };
                 if !options.iter().any(|o| &o.id == s) {
-                    return Err(not_an_option(s));
+                    return Err(not_an_option::<W>(s));
                 }
                 if chosen.contains(s) {
                     return Err((
                         ProblemKind::Duplicate,
-                        format!("'{}' is chosen twice", clip(s)),
+                        words::<W>(|| format!("'{}' is chosen twice", clip(s))),
                     ));
                 }
                 chosen.push(s.clone());
@@ -304,7 +334,7 @@ fn typed(form: &Form, q: &Question, v: &serde_json::Value) -> Result<Option<Answ
                 if chosen.len() > *max as usize {
                     return Err((
                         ProblemKind::TooMany,
-                        format!("Select no more than {max} options"),
+                        words::<W>(|| format!("Select no more than {max} options")),
                     ));
                 }
             }
@@ -316,25 +346,27 @@ fn typed(form: &Form, q: &Question, v: &serde_json::Value) -> Result<Option<Answ
                     let t = o.text.get(&form.default_lang, &form.default_lang);
                     return Err((
                         ProblemKind::Exclusive,
-                        format!("Select ‘{t}’ on its own, or other options without it"),
+                        words::<W>(|| {
+                            format!("Select ‘{t}’ on its own, or other options without it")
+                        }),
                     ));
                 }
             }
             Ok(Some(Answer::Choices(chosen)))
         }
         Kind::Scale { min, max, .. } => {
-            let n = v.as_i64().ok_or_else(|| wrong("a whole number"))?;
+            let n = v.as_i64().ok_or_else(|| wrong::<W>("a whole number"))?;
             if n < *min || n > *max {
                 return Err((
                     ProblemKind::OutOfRange,
-                    format!("Select a number from {min} to {max}"),
+                    words::<W>(|| format!("Select a number from {min} to {max}")),
                 ));
             }
             Ok(Some(Answer::Number(n)))
         }
         Kind::Text { max_length, .. } => {
             let Value::String(s) = v else {
-                return Err(wrong("text"));
+                return Err(wrong::<W>("text"));
             };
             let trimmed = s.trim();
             if trimmed.is_empty() {
@@ -343,40 +375,40 @@ fn typed(form: &Form, q: &Question, v: &serde_json::Value) -> Result<Option<Answ
             if trimmed.chars().count() > *max_length as usize {
                 return Err((
                     ProblemKind::TooLong,
-                    format!("Your answer must be {max_length} characters or fewer"),
+                    words::<W>(|| format!("Your answer must be {max_length} characters or fewer")),
                 ));
             }
             Ok(Some(Answer::Text(trimmed.to_owned())))
         }
         Kind::Location {} => {
             let Value::String(s) = v else {
-                return Err(wrong("a place id"));
+                return Err(wrong::<W>("a place id"));
             };
             if form.place(s).is_some() || (form.places.is_empty() && is_slug(s, 64)) {
                 Ok(Some(Answer::Text(s.clone())))
             } else {
-                Err(not_an_option(s))
+                Err(not_an_option::<W>(s))
             }
         }
         Kind::Consent {} => match v {
             Value::Bool(true) => Ok(Some(Answer::Consent(true))),
             Value::Bool(false) => Ok(None),
-            _ => Err(wrong("true")),
+            _ => Err(wrong::<W>("true")),
         },
     }
 }
 
-fn wrong(expected: &str) -> Fault {
+fn wrong<const W: bool>(expected: &str) -> Fault {
     (
         ProblemKind::WrongType,
-        format!("the answer must be {expected}"),
+        words::<W>(|| format!("the answer must be {expected}")),
     )
 }
 
-fn not_an_option(s: &str) -> Fault {
+fn not_an_option<const W: bool>(s: &str) -> Fault {
     (
         ProblemKind::NotAnOption,
-        format!("'{}' is not one of the options", clip(s)),
+        words::<W>(|| format!("'{}' is not one of the options", clip(s))),
     )
 }
 
@@ -430,4 +462,56 @@ pub(crate) fn is_lang_tag(s: &str) -> bool {
         && s.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn codes_alone_agree_with_the_worded_problems() {
+        let form: Form = serde_json::from_value(json!({
+            "id": "f", "title": "F", "default_lang": "en", "languages": ["en"],
+            "privacy_notice": "p", "not_for_reporting": "n",
+            "questions": [
+                {"id": "who", "text": "Who?", "kind": "single_choice", "required": true,
+                 "options": [{"id": "a", "text": "A"}, {"id": "b", "text": "B"}]},
+                {"id": "many", "text": "Many?", "kind": "multiple_choice", "max_choices": 1,
+                 "options": [{"id": "x", "text": "X"}, {"id": "y", "text": "Y", "exclusive": true}]},
+                {"id": "n", "text": "N?", "kind": "scale", "min": 1, "max": 5, "required": true},
+                {"id": "t", "text": "T?", "kind": "text", "max_length": 3},
+                {"id": "ok", "text": "OK?", "kind": "consent", "required": true},
+                {"id": "why", "text": "Why?", "kind": "text", "max_length": 9,
+                 "show_if": {"question": "who", "any_of": ["b"]}}
+            ]
+        }))
+        .unwrap();
+        let subs = [
+            json!({"submission_id": "x", "answers": {"who": "c", "many": ["x", "y"], "n": 9,
+                   "t": "long", "ok": "yes", "why": "w", "nope": 1}, "lang": "??", "channel": "A B",
+                   "location": "Z"}),
+            json!({"submission_id": "0b5c3f0e-7a53-4c1e-9d1f-2a4b6c8d0e1f", "answers": {
+                   "many": ["x", "x"], "n": "3", "t": 4, "ok": false}}),
+            json!({"submission_id": "0b5c3f0e-7a53-4c1e-9d1f-2a4b6c8d0e1f", "answers": {
+                   "who": "b", "many": ["y"], "n": 2, "ok": true, "why": "because"}}),
+        ];
+        for (i, body) in subs.into_iter().enumerate() {
+            let sub: Submission = serde_json::from_value(body).unwrap();
+            let worded = validate(&form, &sub);
+            let bare = validate_codes(&form, &sub);
+            assert_eq!(worded.is_ok(), i == 2, "{worded:?}");
+            match (worded, bare) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b),
+                (Err(a), Err(b)) => {
+                    assert_eq!(a.len(), b.len());
+                    for (p, q) in a.iter().zip(&b) {
+                        assert_eq!((&p.field, p.code), (&q.field, q.code));
+                        assert!(!p.message.is_empty() && q.message.is_empty());
+                    }
+                }
+                (a, b) => panic!("{a:?} vs {b:?}"),
+            }
+        }
+    }
 }

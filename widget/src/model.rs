@@ -336,7 +336,7 @@ impl Flow {
     /// Problems with the questions in `fields` (all when `None`), worded
     /// for the person, in form order.
     pub fn check(&self, fields: Option<&[usize]>) -> Vec<FieldError> {
-        let Err(problems) = survey::validate(&self.form, &self.submission()) else {
+        let Err(problems) = survey::validate_codes(&self.form, &self.submission()) else {
             return Vec::new();
         };
         let wanted = |id: &str| match fields {
