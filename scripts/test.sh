@@ -29,6 +29,15 @@ export VADER_DATA_DIR="$PWD/target/vader-data"
 step "widget build"
 scripts/build-widget.sh
 
+step "widget size within its budget"
+budget=$(cat widget/size-budget)
+size=$(scripts/sizes.sh | sed -n 's/^transferred (brotli): \([0-9]*\) bytes$/\1/p')
+echo "widget: $size bytes brotli (budget $budget)"
+if [ -z "$size" ] || [ "$size" -gt "$budget" ]; then
+  echo "the widget grew past widget/size-budget; cut it down, or raise the budget on purpose" >&2
+  exit 1
+fi
+
 step "generated files match what is committed"
 cargo run -q -p collector -- openapi > target/openapi.json
 if ! diff -u collector/openapi.json target/openapi.json; then
