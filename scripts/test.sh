@@ -48,6 +48,9 @@ fi
 step "native tests (survey, analysis, collector, end to end)"
 cargo test --workspace --exclude widget 2>&1 | tee -a "$results"
 
+step "widget logic tests (native)"
+cargo test -p widget --lib 2>&1 | tee -a "$results"
+
 step "widget component tests in headless Chromium"
 CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} cargo test -p widget --target wasm32-unknown-unknown 2>&1 |
   tee -a "$results"
