@@ -308,7 +308,7 @@ struct Where {
 }
 
 /// The compiled row filter.
-struct Filter {
+pub(crate) struct Filter {
     from: u64,
     to: u64,
     locations: Option<Vec<bool>>,
@@ -333,7 +333,8 @@ fn allowed(dict: &super::index::Dict, values: &[String], what: &str) -> Result<O
 }
 
 impl Filter {
-    fn compile(ix: &FormIndex, q: &Query) -> Result<Filter> {
+    /// Compiles the query's filters against an index; unknown values are errors.
+    pub(crate) fn compile(ix: &FormIndex, q: &Query) -> Result<Filter> {
         let mut wheres = Vec::new();
         for (question, answers) in &q.wheres {
             let (col, c) = ix.column(question).ok_or_else(|| {
@@ -383,8 +384,9 @@ impl Filter {
         })
     }
 
+    /// Whether a row passes every filter.
     #[inline]
-    fn pass(&self, ix: &FormIndex, row: usize) -> bool {
+    pub(crate) fn pass(&self, ix: &FormIndex, row: usize) -> bool {
         let ms = ix.ms[row];
         if ms < self.from || ms >= self.to {
             return false;

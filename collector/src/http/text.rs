@@ -12,8 +12,8 @@ use super::analyst::pairs;
 use super::auth::Analyst;
 use super::forms::no_form;
 use super::AppState;
-use crate::analyst::index::{ColumnKind, Dict, FormIndex, SENTIMENT_LABELS};
-use crate::analyst::query::Query;
+use crate::analyst::index::{ColumnKind, FormIndex, SENTIMENT_LABELS};
+use crate::analyst::query::{Filter, Query};
 use crate::analyst::{apply_manual, ManualCode};
 use crate::error::{Error, Result};
 use crate::store::{ResponseId, StoredResponse, TextCoding};
@@ -179,61 +179,6 @@ fn page_params(after: Option<&str>, limit: Option<&str>) -> Result<(Option<Respo
     Ok((after, limit))
 }
 
-/// The time, place, channel, language and version filters of a query,
-/// compiled against an index.
-struct RowFilter {
-    from: u64,
-    to: u64,
-    locations: Option<Vec<bool>>,
-    channels: Option<Vec<bool>>,
-    langs: Option<Vec<bool>>,
-    versions: Option<Vec<u16>>,
-}
-
-fn allowed(dict: &Dict, values: &[String], what: &str) -> Result<Option<Vec<bool>>> {
-    if values.is_empty() {
-        return Ok(None);
-    }
-    let mut ok = vec![false; dict.len() + 1];
-    for v in values {
-        let c = dict.code(v).ok_or_else(|| {
-            Error::BadRequest(format!("no {what} '{v}' in this form's responses"))
-        })?;
-        ok[c as usize] = true;
-    }
-    Ok(Some(ok))
-}
-
-impl RowFilter {
-    fn compile(ix: &FormIndex, q: &Query) -> Result<RowFilter> {
-        Ok(RowFilter {
-            from: q.from_ms.unwrap_or(0),
-            to: q.to_ms.unwrap_or(u64::MAX),
-            locations: allowed(&ix.locations, &q.locations, "location")?,
-            channels: allowed(&ix.channels, &q.channels, "channel")?,
-            langs: allowed(&ix.langs, &q.langs, "language")?,
-            versions: (!q.versions.is_empty()).then(|| q.versions.clone()),
-        })
-    }
-
-    fn pass(&self, ix: &FormIndex, row: usize) -> bool {
-        let ms = ix.ms[row];
-        let hit = |ok: &Option<Vec<bool>>, code: usize| {
-            ok.as_ref()
-                .is_none_or(|ok| ok.get(code).copied().unwrap_or(false))
-        };
-        ms >= self.from
-            && ms < self.to
-            && hit(&self.locations, ix.location[row] as usize)
-            && hit(&self.channels, ix.channel[row] as usize)
-            && hit(&self.langs, ix.lang[row] as usize)
-            && self
-                .versions
-                .as_ref()
-                .is_none_or(|v| v.contains(&ix.version[row]))
-    }
-}
-
 /// The text columns asked for (all text questions when none are named).
 fn text_columns(ix: &FormIndex, questions: &[String]) -> Result<Vec<usize>> {
     if questions.is_empty() {
@@ -391,7 +336,7 @@ pub async fn list_text(
     let page: Vec<(ResponseId, Vec<String>, bool)> = {
         let ix = ix.read().unwrap_or_else(|e| e.into_inner());
         let cols = text_columns(&ix, &q.questions)?;
-        let rows = RowFilter::compile(&ix, &q)?;
+        let rows = Filter::compile(&ix, &q)?;
         let codes = CodeFilter::compile(
             &ix,
             &cols,
