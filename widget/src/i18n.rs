@@ -2,8 +2,8 @@
 //! language a form ships in. Questions and options carry their own
 //! translations in the form; these are the words around them.
 //!
-//! This file depends on nothing, so the collector's server-rendered page
-//! uses the very same table (it includes this file by path).
+//! This file depends only on `survey`, so the collector's server-rendered
+//! page uses the very same table and wording (it includes this file by path).
 
 /// The widget's words in one language.
 #[derive(Debug, PartialEq, Eq)]
@@ -278,6 +278,33 @@ pub fn fill(template: &str, pairs: &[(&str, &str)]) -> String {
         out = out.replace(&format!("{{{k}}}"), v);
     }
     out
+}
+
+/// A problem worded for the person, in the language of `s`.
+pub fn message(q: &survey::Question, code: survey::ProblemKind, s: &Strings) -> String {
+    use survey::{Kind, ProblemKind};
+    match (code, &q.kind) {
+        (ProblemKind::Required, Kind::MultipleChoice { .. }) => s.required_multi.into(),
+        (ProblemKind::Required, Kind::Text { .. }) => s.required_text.into(),
+        (ProblemKind::Required, Kind::Consent {}) => s.required_consent.into(),
+        (ProblemKind::Required, _) => s.required_choice.into(),
+        (
+            ProblemKind::TooMany,
+            Kind::MultipleChoice {
+                max_choices: Some(m),
+                ..
+            },
+        ) => fill(s.too_many, &[("n", &m.to_string())]),
+        (ProblemKind::Exclusive, _) => s.exclusive.into(),
+        (ProblemKind::OutOfRange, Kind::Scale { min, max, .. }) => fill(
+            s.out_of_range,
+            &[("min", &min.to_string()), ("max", &max.to_string())],
+        ),
+        (ProblemKind::TooLong, Kind::Text { max_length, .. }) => {
+            fill(s.too_long, &[("n", &max_length.to_string())])
+        }
+        _ => s.invalid.into(),
+    }
 }
 
 #[cfg(test)]

@@ -351,7 +351,7 @@ impl Flow {
             if let Some(p) = problems.iter().find(|p| p.field == q.id) {
                 out.push(FieldError {
                     field: q.id.clone(),
-                    message: message(q, p.code, self.strings()),
+                    message: i18n::message(q, p.code, self.strings()),
                 });
             }
         }
@@ -368,7 +368,7 @@ impl Flow {
                 let code = problem_kind(&p.code);
                 Some(FieldError {
                     field: q.id.clone(),
-                    message: message(q, code, self.strings()),
+                    message: i18n::message(q, code, self.strings()),
                 })
             })
             .collect()
@@ -516,32 +516,6 @@ pub fn problem_kind(code: &str) -> ProblemKind {
         "out_of_range" => ProblemKind::OutOfRange,
         "too_long" => ProblemKind::TooLong,
         _ => ProblemKind::Invalid,
-    }
-}
-
-/// A problem worded for the person, in the language of `s`.
-pub fn message(q: &Question, code: ProblemKind, s: &Strings) -> String {
-    match (code, &q.kind) {
-        (ProblemKind::Required, Kind::MultipleChoice { .. }) => s.required_multi.into(),
-        (ProblemKind::Required, Kind::Text { .. }) => s.required_text.into(),
-        (ProblemKind::Required, Kind::Consent {}) => s.required_consent.into(),
-        (ProblemKind::Required, _) => s.required_choice.into(),
-        (
-            ProblemKind::TooMany,
-            Kind::MultipleChoice {
-                max_choices: Some(m),
-                ..
-            },
-        ) => i18n::fill(s.too_many, &[("n", &m.to_string())]),
-        (ProblemKind::Exclusive, _) => s.exclusive.into(),
-        (ProblemKind::OutOfRange, Kind::Scale { min, max, .. }) => i18n::fill(
-            s.out_of_range,
-            &[("min", &min.to_string()), ("max", &max.to_string())],
-        ),
-        (ProblemKind::TooLong, Kind::Text { max_length, .. }) => {
-            i18n::fill(s.too_long, &[("n", &max_length.to_string())])
-        }
-        _ => s.invalid.into(),
     }
 }
 

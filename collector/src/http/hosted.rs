@@ -173,7 +173,7 @@ async fn submit(
             let mut errors = Vec::new();
             for q in &form.questions {
                 if let Some(p) = problems.iter().find(|p| p.field == q.id) {
-                    errors.push((q.id.clone(), message(q, p.code, s)));
+                    errors.push((q.id.clone(), i18n::message(q, p.code, s)));
                 }
             }
             if errors.is_empty() {
@@ -324,32 +324,6 @@ fn choose_lang(form: &Form, wanted: Option<&str>, headers: &HeaderMap) -> String
         }
     }
     form.default_lang.clone()
-}
-
-fn message(q: &Question, code: survey::ProblemKind, s: &Strings) -> String {
-    use survey::ProblemKind as P;
-    match (code, &q.kind) {
-        (P::Required, Kind::MultipleChoice { .. }) => s.required_multi.into(),
-        (P::Required, Kind::Text { .. }) => s.required_text.into(),
-        (P::Required, Kind::Consent {}) => s.required_consent.into(),
-        (P::Required, _) => s.required_choice.into(),
-        (
-            P::TooMany,
-            Kind::MultipleChoice {
-                max_choices: Some(m),
-                ..
-            },
-        ) => i18n::fill(s.too_many, &[("n", &m.to_string())]),
-        (P::Exclusive, _) => s.exclusive.into(),
-        (P::OutOfRange, Kind::Scale { min, max, .. }) => i18n::fill(
-            s.out_of_range,
-            &[("min", &min.to_string()), ("max", &max.to_string())],
-        ),
-        (P::TooLong, Kind::Text { max_length, .. }) => {
-            i18n::fill(s.too_long, &[("n", &max_length.to_string())])
-        }
-        _ => s.invalid.into(),
-    }
 }
 
 fn render_form(form: &Form, f: &Fields, errors: &[(String, String)], bot_checks: bool) -> String {
