@@ -96,32 +96,7 @@ impl Server {
 
     /// Every exported row of a form, following the cursor.
     pub async fn export_all(&self, form: &str, token: &str) -> Vec<Value> {
-        let mut rows = Vec::new();
-        let mut after = String::new();
-        loop {
-            let mut url = self.url(&format!("/api/v1/forms/{form}/responses?limit=50"));
-            if !after.is_empty() {
-                url.push_str(&format!("&after={after}"));
-            }
-            let res = self
-                .client
-                .get(url)
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(res.status(), 200);
-            let text = res.text().await.unwrap();
-            let page: Vec<Value> = text
-                .lines()
-                .map(|l| serde_json::from_str(l).unwrap())
-                .collect();
-            if page.is_empty() {
-                return rows;
-            }
-            after = page.last().unwrap()["id"].as_str().unwrap().to_owned();
-            rows.extend(page);
-        }
+        export_all(&self.client, &self.url(""), form, token).await
     }
 }
 
@@ -145,4 +120,33 @@ pub fn valid_submission(n: u128) -> Value {
         "channel": "qr",
         "lang": "pl"
     })
+}
+
+/// Every exported row of a form from the collector at `base`, following the cursor.
+pub async fn export_all(
+    client: &reqwest::Client,
+    base: &str,
+    form: &str,
+    token: &str,
+) -> Vec<Value> {
+    let mut rows = Vec::new();
+    let mut after = String::new();
+    loop {
+        let mut url = format!("{base}/api/v1/forms/{form}/responses?limit=50");
+        if !after.is_empty() {
+            url.push_str(&format!("&after={after}"));
+        }
+        let res = client.get(url).bearer_auth(token).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        let text = res.text().await.unwrap();
+        let page: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        if page.is_empty() {
+            return rows;
+        }
+        after = page.last().unwrap()["id"].as_str().unwrap().to_owned();
+        rows.extend(page);
+    }
 }

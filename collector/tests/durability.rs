@@ -124,33 +124,11 @@ async fn acknowledged_responses_survive_a_killed_process() {
         .to_owned();
 
     let (mut child, addr) = start();
-    let mut stored = Vec::new();
-    let mut after = String::new();
-    loop {
-        let res = client
-            .get(if after.is_empty() {
-                format!("http://{addr}/api/v1/forms/mini/responses?limit=1000")
-            } else {
-                format!("http://{addr}/api/v1/forms/mini/responses?limit=1000&after={after}")
-            })
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
-        let text = res.text().await.unwrap();
-        let page: Vec<Value> = text
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
-        if page.is_empty() {
-            break;
-        }
-        after = page.last().unwrap()["id"].as_str().unwrap().to_owned();
-        stored.extend(
-            page.into_iter()
-                .map(|r| r["id"].as_str().unwrap().to_owned()),
-        );
-    }
+    let mut stored: Vec<String> = export_all(&client, &format!("http://{addr}"), "mini", &token)
+        .await
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect();
     child.kill().unwrap();
     child.wait().unwrap();
     acked.sort();

@@ -73,12 +73,8 @@ async fn page(
     Query(q): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let published = state
-        .store
-        .form(&form_id)
-        .ok_or_else(|| not_found(&form_id))?;
+    let (published, lang) = form_and_lang(&state, &form_id, &q, &headers)?;
     let form = &published.form;
-    let lang = choose_lang(form, q.lang.as_deref(), &headers);
     let mut fields = Fields {
         submission_id: new_submission_id()?,
         location: q.loc.filter(|l| known_place(form, l)),
@@ -200,12 +196,8 @@ async fn thanks(
     Query(q): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let published = state
-        .store
-        .form(&form_id)
-        .ok_or_else(|| not_found(&form_id))?;
+    let (published, lang) = form_and_lang(&state, &form_id, &q, &headers)?;
     let form = &published.form;
-    let lang = choose_lang(form, q.lang.as_deref(), &headers);
     let s = i18n::strings(&lang);
     let t = |x: &survey::Text| esc(x.get(&lang, &form.default_lang));
     let body = form
@@ -254,6 +246,21 @@ fn thanks_redirect(form: &str, lang: &str) -> Response {
         url_part(lang)
     ))
     .into_response()
+}
+
+/// The published form and the language to show it in.
+fn form_and_lang(
+    state: &AppState,
+    form_id: &str,
+    q: &PageQuery,
+    headers: &HeaderMap,
+) -> Result<(std::sync::Arc<crate::store::Published>, String)> {
+    let published = state
+        .store
+        .form(form_id)
+        .ok_or_else(|| not_found(form_id))?;
+    let lang = choose_lang(&published.form, q.lang.as_deref(), headers);
+    Ok((published, lang))
 }
 
 fn not_found(form: &str) -> Error {
