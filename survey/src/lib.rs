@@ -7,12 +7,14 @@
 //! sends; [`validate`] checks it against one form version and returns every
 //! problem at once, each naming the field at fault.
 //!
-//! This crate does no I/O and depends only on serde, so the browser and the
-//! server run exactly the same rules.
+//! This crate does no I/O, so the browser and the server run exactly the
+//! same rules. A form is read from a parsed JSON value ([`Form::from_value`]),
+//! whichever parser made it.
 #![deny(missing_docs)]
 
 mod check;
 mod form;
+mod read;
 mod submission;
 mod text;
 mod validate;
@@ -22,6 +24,7 @@ pub use form::{
     AlertCondition, AlertRule, ChoiceOption, Codebook, Form, Kind, Place, Question, ScaleLabel,
     ShowIf, Theme,
 };
+pub use read::ReadError;
 pub use submission::{Answer, Atom, Submission};
 pub use text::Text;
 pub use validate::{validate, validate_codes, validate_json, Problem, ProblemKind, Valid};

@@ -1,9 +1,7 @@
 //! What a person sends, and answers in typed form.
 
-use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::fmt;
 
 /// A submission as posted: `{submission_id, answers, location?, channel?, lang?}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,6 +22,31 @@ pub struct Submission {
     pub lang: Option<String>,
 }
 
+impl Submission {
+    /// The submission as JSON, as it is posted: the same document serde
+    /// writes, built without a serializer (the widget posts it this way).
+    pub fn to_value(&self) -> serde_json::Value {
+        let mut m = serde_json::Map::new();
+        m.insert("submission_id".into(), self.submission_id.clone().into());
+        let mut answers = serde_json::Map::new();
+        for (id, answer) in &self.answers {
+            answers.insert(id.clone(), answer.clone());
+        }
+        m.insert("answers".into(), serde_json::Value::Object(answers));
+        let optional = [
+            ("location", &self.location),
+            ("channel", &self.channel),
+            ("lang", &self.lang),
+        ];
+        for (key, value) in optional {
+            if let Some(v) = value {
+                m.insert(key.into(), v.clone().into());
+            }
+        }
+        serde_json::Value::Object(m)
+    }
+}
+
 /// A single comparable value: an option id, a scale value or a flag.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
@@ -34,38 +57,6 @@ pub enum Atom {
     Int(i64),
     /// A consent tick.
     Bool(bool),
-}
-
-/// By hand rather than `#[serde(untagged)]`, which buffers every value
-/// first: a string, a whole number that fits `i64`, or a boolean.
-impl<'de> Deserialize<'de> for Atom {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Atom;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string, a whole number or a boolean")
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<Atom, E> {
-                Ok(Atom::Str(s.to_owned()))
-            }
-            fn visit_string<E: de::Error>(self, s: String) -> Result<Atom, E> {
-                Ok(Atom::Str(s))
-            }
-            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Atom, E> {
-                Ok(Atom::Int(n))
-            }
-            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Atom, E> {
-                i64::try_from(n)
-                    .map(Atom::Int)
-                    .map_err(|_| E::invalid_value(de::Unexpected::Unsigned(n), &self))
-            }
-            fn visit_bool<E: de::Error>(self, b: bool) -> Result<Atom, E> {
-                Ok(Atom::Bool(b))
-            }
-        }
-        d.deserialize_any(V)
-    }
 }
 
 /// A validated answer.

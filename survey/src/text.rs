@@ -1,9 +1,7 @@
 //! User-facing text: either one plain string or a map of language → string.
 
-use serde::de::{self, Deserializer, MapAccess, Visitor};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
-use std::fmt;
 
 /// A user-facing string, plain or translated.
 ///
@@ -15,34 +13,6 @@ pub enum Text {
     Plain(String),
     /// One text per language code.
     Localized(BTreeMap<String, String>),
-}
-
-/// By hand rather than `#[serde(untagged)]`, which buffers every value
-/// first: the same two shapes, with less code in the widget.
-impl<'de> Deserialize<'de> for Text {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Text;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string or a map of language to string")
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<Text, E> {
-                Ok(Text::Plain(s.to_owned()))
-            }
-            fn visit_string<E: de::Error>(self, s: String) -> Result<Text, E> {
-                Ok(Text::Plain(s))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Text, A::Error> {
-                let mut map = BTreeMap::new();
-                while let Some((k, v)) = m.next_entry::<String, String>()? {
-                    map.insert(k, v);
-                }
-                Ok(Text::Localized(map))
-            }
-        }
-        d.deserialize_any(V)
-    }
 }
 
 impl Text {

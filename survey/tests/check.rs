@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use survey::{check_form, Form};
 
 /// A small, correct two-language form to break in one place at a time.
-fn base() -> Value {
+pub fn base() -> Value {
     json!({
         "id": "base",
         "version": 1,

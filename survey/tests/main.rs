@@ -6,12 +6,14 @@
 //!   with the exact field and code (`fixtures/valid`, `fixtures/invalid`).
 //! - `show_if`: skip logic, including chains.
 //! - `check`: `check_form` catching broken form definitions.
+//! - `read`: reading a form from JSON, and the path of each fault.
 //! - `props`: property tests that validation never panics and only blames
 //!   fields that exist.
 
 mod check;
 mod examples;
 mod props;
+mod read;
 mod show_if;
 mod util;
 mod wire;

@@ -33,6 +33,12 @@ fn valid_fixtures_are_accepted() {
         // The typed path agrees with the JSON path.
         let sub: Submission = serde_json::from_value(body.clone()).unwrap();
         assert_eq!(validate(&form, &sub).as_ref(), Ok(&valid), "{name}");
+        // Written by hand (as the widget posts it) it is what serde writes.
+        assert_eq!(
+            sub.to_value(),
+            serde_json::to_value(&sub).unwrap(),
+            "{name}"
+        );
 
         // Every answer kept was shown, and every non-empty answer given was kept.
         for (id, answer) in &valid.answers {

@@ -50,15 +50,11 @@ async fn fetch(url: &str, json_body: Option<&str>) -> Result<(u16, Option<String
 pub async fn load_form(origin: &str, form: &str) -> Result<Form, ()> {
     let (status, body) = fetch(&format!("{origin}/api/v1/forms/{form}"), None).await?;
     match (status, body) {
-        (200, Some(body)) => serde_json::from_str(&body).map_err(|_| ()),
+        (200, Some(body)) => crate::json::parse(&body)
+            .and_then(|v| Form::from_value(&v).ok())
+            .ok_or(()),
         _ => Err(()),
     }
-}
-
-#[derive(serde::Deserialize)]
-struct ProblemDoc {
-    #[serde(default)]
-    errors: Vec<WireProblem>,
 }
 
 /// `POST {origin}/api/v1/forms/{form}/responses` with a submission as JSON.
@@ -77,8 +73,13 @@ pub fn classify(status: u16, body: Option<&str>) -> Posted {
         200..=299 | 409 => Posted::Stored,
         400 | 422 => {
             let errors = body
-                .and_then(|b| serde_json::from_str::<ProblemDoc>(b).ok())
-                .map(|d| d.errors)
+                .and_then(crate::json::parse)
+                .and_then(|doc| match doc.get("errors") {
+                    Some(serde_json::Value::Array(list)) => {
+                        list.iter().map(WireProblem::from_value).collect()
+                    }
+                    _ => None,
+                })
                 .unwrap_or_default();
             Posted::Rejected(errors)
         }

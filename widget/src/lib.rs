@@ -10,6 +10,7 @@
 pub mod api;
 pub mod components;
 pub mod i18n;
+pub mod json;
 pub mod model;
 pub mod offline;
 pub mod style;
@@ -17,6 +18,7 @@ pub mod style;
 use components::{App, AppProps, Options};
 use js_sys::Reflect;
 use std::rc::Rc;
+use survey::Form;
 use wasm_bindgen::prelude::*;
 use yew::AppHandle;
 
@@ -59,7 +61,9 @@ pub fn start(root: web_sys::Element, options: JsValue) -> Result<Handle, JsError
         .unwrap_or_default();
     let definition = match get(&options, "definition") {
         Some(json) => {
-            Some(Rc::new(serde_json::from_str(&json).map_err(|e| {
+            let v =
+                json::parse(&json).ok_or_else(|| JsError::new("options.definition: not JSON"))?;
+            Some(Rc::new(Form::from_value(&v).map_err(|e| {
                 JsError::new(&format!("options.definition: {e}"))
             })?))
         }

@@ -317,13 +317,14 @@ impl Flow {
     /// What is sent: answers to shown questions only, empty ones left out.
     pub fn submission(&self) -> Submission {
         let typed = self.typed();
-        let answers = self
-            .form
-            .questions
-            .iter()
-            .filter(|q| typed.contains_key(&q.id))
-            .filter_map(|q| Some((q.id.clone(), self.answers.get(&q.id)?.clone())))
-            .collect();
+        // Inserted one by one: collecting into a map sorts first, and the
+        // sort is code the download can do without.
+        let mut answers = BTreeMap::new();
+        for id in typed.keys() {
+            if let Some(v) = self.answers.get(id) {
+                answers.insert(id.clone(), v.clone());
+            }
+        }
         Submission {
             submission_id: self.submission_id.clone(),
             answers,
@@ -467,12 +468,23 @@ impl Flow {
 }
 
 /// One entry of a problem+json `errors` list, as the collector sends it.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WireProblem {
     pub field: String,
     pub code: String,
-    #[serde(default)]
     pub message: String,
+}
+
+impl WireProblem {
+    /// Reads `{"field", "code", "message"?}`; `None` when it is not one.
+    pub fn from_value(v: &Value) -> Option<WireProblem> {
+        let text = |key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
+        Some(WireProblem {
+            field: text("field")?,
+            code: text("code")?,
+            message: text("message").unwrap_or_default(),
+        })
+    }
 }
 
 /// Whether an input's value counts as no answer.
@@ -719,11 +731,15 @@ pub(crate) mod tests {
     #[test]
     fn server_problems_are_worded_locally() {
         let f = flow(long_form());
-        let p: Vec<WireProblem> = serde_json::from_value(json!([
-            {"field": "safe", "code": "out_of_range", "message": "x"},
-            {"field": "submission_id", "code": "invalid", "message": "x"}
-        ]))
-        .unwrap();
+        let p: Vec<WireProblem> = [
+            json!({"field": "safe", "code": "out_of_range", "message": "x"}),
+            json!({"field": "submission_id", "code": "invalid"}),
+        ]
+        .iter()
+        .map(|v| WireProblem::from_value(v).unwrap())
+        .collect();
+        assert_eq!(p[1].message, "");
+        assert_eq!(WireProblem::from_value(&json!({"field": "safe"})), None);
         assert_eq!(
             f.server_errors(&p),
             vec![FieldError {

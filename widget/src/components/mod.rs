@@ -226,7 +226,7 @@ pub fn FormView(props: &FormViewProps) -> Html {
                 flow.dispatch(Msg::Invalid(errors));
                 return;
             }
-            let body = serde_json::to_string(&f.submission()).unwrap_or_default();
+            let body = crate::json::stringify(&f.submission().to_value());
             let snapshot = f.clone();
             let d = flow.dispatcher();
             let opts = opts.clone();
