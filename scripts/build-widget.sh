@@ -8,7 +8,8 @@
 #
 # Steps: cargo (profile release-size) → wasm-bindgen --target web →
 # wasm-opt -Oz from npm's binaryen@132 (the one that reads current
-# wasm-bindgen output) → hash → brotli/gzip. Run scripts/setup.sh first on
+# wasm-bindgen output) → terser (the glue and the loader) → hash →
+# brotli/gzip. Run scripts/setup.sh first on
 # a fresh machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,11 +18,12 @@ target_dir=${CARGO_TARGET_DIR:-$root/target}
 out=${DIST:-$root/dist}
 tools=$root/tests/browser
 wasm_opt=$tools/node_modules/.bin/wasm-opt
+terser=$tools/node_modules/.bin/terser
 
 log() { printf '\033[1m[build-widget]\033[0m %s\n' "$*" >&2; }
 
-if [ ! -x "$wasm_opt" ]; then
-  log "installing the pinned npm tools (binaryen, playwright-core, axe-core)"
+if [ ! -x "$wasm_opt" ] || [ ! -x "$terser" ]; then
+  log "installing the pinned npm tools (binaryen, terser, playwright-core, axe-core)"
   (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 for tool in wasm-bindgen brotli gzip; do
@@ -43,6 +45,11 @@ log "wasm-opt -Oz"
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   -o "$work/widget.opt.wasm" "$work/widget_bg.wasm"
 
+log "terser (glue)"
+"$terser" "$work/widget.js" --module --ecma 2020 --compress passes=2 --mangle --comments false \
+  -o "$work/widget.min.js"
+mv "$work/widget.min.js" "$work/widget.js"
+
 hash=$(cat "$work/widget.opt.wasm" "$work/widget.js" | sha256sum | cut -c1-16)
 glue=widget-$hash.js
 wasm=widget-$hash.wasm
@@ -51,7 +58,8 @@ rm -rf "$out/assets" "$out/widget.js" "$out/widget.js.br" "$out/widget.js.gz" "$
 mkdir -p "$out/assets"
 cp "$work/widget.js" "$out/assets/$glue"
 cp "$work/widget.opt.wasm" "$out/assets/$wasm"
-sed -e "s/__GLUE__/$glue/" -e "s/__WASM__/$wasm/" widget/loader/widget.js > "$out/widget.js"
+sed -e "s/__GLUE__/$glue/" -e "s/__WASM__/$wasm/" widget/loader/widget.js > "$work/loader.js"
+"$terser" "$work/loader.js" --compress passes=2 --mangle --comments false -o "$out/widget.js"
 
 for f in "$out/widget.js" "$out/assets/$glue" "$out/assets/$wasm"; do
   brotli -q 11 -f -k -o "$f.br" "$f"

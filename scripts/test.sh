@@ -50,6 +50,8 @@ cargo test --workspace --exclude widget 2>&1 | tee -a "$results"
 
 step "widget logic tests (native)"
 cargo test -p widget --lib 2>&1 | tee -a "$results"
+# The shared crate as the widget builds it: without the analysis fields.
+cargo test -p survey --no-default-features --lib 2>&1 | tee -a "$results"
 
 step "widget component tests in headless Chromium"
 CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} cargo test -p widget --target wasm32-unknown-unknown 2>&1 |

@@ -183,6 +183,9 @@ fn atoms(v: &Value) -> R<Vec<Atom>> {
 impl Form {
     /// Reads a form from its JSON, refusing unknown fields at every level
     /// where the format is strict.
+    ///
+    /// Without the `analysis` feature (as in the widget) `codebook` and
+    /// `alerts` are allowed but not read: they come back empty.
     pub fn from_value(v: &Value) -> Result<Form, ReadError> {
         let f = Fields::of(v)?;
         f.only(&[
@@ -203,6 +206,16 @@ impl Form {
             "codebook",
             "alerts",
         ])?;
+        #[cfg(feature = "analysis")]
+        let (codebook, alerts) = (
+            f.nullable("codebook", Codebook::from_value)?,
+            f.may("alerts", |v| list(v, AlertRule::from_value))?
+                .unwrap_or_default(),
+        );
+        // Only the collector's analysis uses these; the widget leaves them
+        // unread rather than carry their reader.
+        #[cfg(not(feature = "analysis"))]
+        let (codebook, alerts) = (None, Vec::new());
         Ok(Form {
             id: f.need("id", string)?,
             version: f.may("version", count)?.unwrap_or(1),
@@ -220,10 +233,8 @@ impl Form {
             respondent_question: f.nullable("respondent_question", string)?,
             retention_days: f.nullable("retention_days", count)?,
             questions: f.need("questions", |v| list(v, Question::from_value))?,
-            codebook: f.nullable("codebook", Codebook::from_value)?,
-            alerts: f
-                .may("alerts", |v| list(v, AlertRule::from_value))?
-                .unwrap_or_default(),
+            codebook,
+            alerts,
         })
     }
 }
@@ -414,3 +425,31 @@ deserialize_through_value!(
     Text,
     Atom
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn codebook_and_alerts_are_read_for_analysis_only() {
+        let v = json!({
+            "id": "f", "title": "T", "default_lang": "en", "languages": ["en"],
+            "privacy_notice": "P", "not_for_reporting": "N",
+            "questions": [{"id": "c", "kind": "text", "text": "Say", "max_length": 10}],
+            "codebook": {"themes": [{"id": "dark", "label": "Dark", "phrases": ["dark"]}]},
+            "alerts": [{"id": "a", "question": "c", "sentiment_below": -0.5}]
+        });
+        let form = Form::from_value(&v).unwrap();
+        let analysis = cfg!(feature = "analysis");
+        assert_eq!(form.codebook.is_some(), analysis);
+        assert_eq!(form.alerts.len(), usize::from(analysis));
+        // Either way a form with them is accepted, and other faults are not.
+        let mut broken = v.clone();
+        broken["questions"][0]["max_length"] = json!("ten");
+        assert_eq!(
+            Form::from_value(&broken).unwrap_err().path,
+            "questions[0].max_length"
+        );
+    }
+}
