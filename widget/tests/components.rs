@@ -345,3 +345,36 @@ async fn start_and_unmount_through_the_javascript_boundary() {
     let missing = widget::start(root, js_sys::Object::new().into());
     assert!(missing.is_err(), "a form id is required");
 }
+
+/// The browser's `JSON.parse` and `JSON.stringify` stand in for serde_json
+/// in the widget: the real forms read the same either way, and what the
+/// widget writes reads back unchanged, awkward characters included.
+#[wasm_bindgen_test]
+fn browser_json_reads_and_writes_like_serde_json() {
+    use serde_json::{json, Value};
+    use survey::Form;
+    use widget::json;
+    let forms = [
+        include_str!("../../examples/forms/community-safety.json"),
+        include_str!("../../examples/forms/victim-satisfaction.json"),
+        include_str!("../../examples/forms/street-feedback.json"),
+    ];
+    for text in forms {
+        let by_browser = json::parse(text).expect("the browser parses the form");
+        let by_serde: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(by_browser, by_serde);
+        let form = Form::from_value(&by_browser).unwrap();
+        assert!(!form.questions.is_empty());
+    }
+    let awkward = json!({
+        "submission_id": "0b5c3f0e-7a53-4c1e-9d1f-2a4b6c8d0e1f",
+        "answers": {"comment": "He said \"no\"\n\ttab \\ back – ما مدى 😀 \u{0001}", "safe": 4,
+                    "prio": ["a", "b"], "ok": true, "none": null, "big": -9007199254740991_i64},
+        "lang": "ar"
+    });
+    let written = json::stringify(&awkward);
+    assert_eq!(serde_json::from_str::<Value>(&written).unwrap(), awkward);
+    assert_eq!(json::parse(&written), Some(awkward));
+    assert_eq!(json::parse("{not json"), None);
+    assert_eq!(json::parse("[1.5, 2.0]"), Some(json!([1.5, 2])));
+}
