@@ -53,6 +53,69 @@ async fn health_form_and_openapi() {
     s.stop().await;
 }
 
+/// The form a phone fetches, and what analysts pull, come compressed to a
+/// client that accepts it, and the same to one that does not.
+#[tokio::test]
+async fn reads_are_compressed_for_clients_that_accept_them() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(config(dir.path())).await;
+    for i in 0..20 {
+        assert_eq!(s.submit("mini", &valid_submission(i)).await.status(), 201);
+    }
+    let analyst = s.token(Role::Analyst);
+    for path in [
+        "/api/v1/forms/mini",
+        "/api/v1/forms",
+        "/api/v1/forms/mini/aggregates?by=location",
+        "/api/v1/forms/mini/responses",
+    ] {
+        let get = |encoding: &'static str| {
+            s.client
+                .get(s.url(path))
+                .bearer_auth(&analyst)
+                .header("accept-encoding", encoding)
+                .send()
+        };
+        let plain = get("identity").await.unwrap();
+        assert_eq!(plain.status(), 200, "{path}");
+        assert!(plain.headers().get("content-encoding").is_none(), "{path}");
+        let plain = plain.bytes().await.unwrap();
+
+        let res = get("gzip").await.unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        assert_eq!(res.headers()["content-encoding"], "gzip", "{path}");
+        assert!(
+            res.headers()["vary"]
+                .to_str()
+                .unwrap()
+                .to_ascii_lowercase()
+                .contains("accept-encoding"),
+            "{path}"
+        );
+        let zipped = res.bytes().await.unwrap();
+        let mut unzipped = Vec::new();
+        flate2::read::GzDecoder::new(&zipped[..])
+            .read_to_end(&mut unzipped)
+            .unwrap();
+        assert_eq!(unzipped, plain, "{path}: the same document");
+
+        let res = get("br").await.unwrap();
+        assert_eq!(res.headers()["content-encoding"], "br", "{path}");
+    }
+    // The form itself shrinks to well under half.
+    let form = |encoding: &'static str| {
+        s.client
+            .get(s.url("/api/v1/forms/mini"))
+            .header("accept-encoding", encoding)
+            .send()
+    };
+    let plain = form("identity").await.unwrap().bytes().await.unwrap().len();
+    let zipped = form("gzip").await.unwrap().bytes().await.unwrap().len();
+    assert!(zipped * 2 < plain, "{zipped} of {plain} bytes");
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn submit_then_export_with_token() {
     let dir = tempfile::tempdir().unwrap();
