@@ -110,9 +110,10 @@ impl SledStore {
             let commit = commit.clone();
             let db = db.clone();
             let data_file = data_file.clone();
+            let durable_at_open = last.seq;
             std::thread::Builder::new()
                 .name("sled-commit".into())
-                .spawn(move || commit_loop(&commit, &db, &data_file))?
+                .spawn(move || commit_loop(&commit, &db, &data_file, durable_at_open))?
         };
         Ok(SledStore {
             db,
@@ -224,8 +225,14 @@ impl SledStore {
     }
 }
 
-fn commit_loop(commit: &Commit, db: &sled::Db, data_file: &File) {
-    let mut durable = commit.staged.load(Ordering::Acquire);
+/// The group-commit thread: flushes and syncs whatever was staged since
+/// the last round, then tells every waiting writer.
+///
+/// `durable` starts at what was on disk when the store opened, not at
+/// `staged` when the thread first runs: a write may be staged before this
+/// thread is first scheduled, and it must still be flushed and announced
+/// (otherwise its writer waits for an acknowledgement that never comes).
+fn commit_loop(commit: &Commit, db: &sled::Db, data_file: &File, mut durable: u64) {
     loop {
         let target = {
             let mut guard = commit.lock.lock().unwrap_or_else(|e| e.into_inner());
@@ -576,5 +583,43 @@ impl Store for SledStore {
             ));
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A write staged before the commit thread first runs is still flushed
+    /// and announced: the thread starts from what was durable at open.
+    #[test]
+    fn a_write_staged_before_the_commit_thread_starts_is_announced() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = sled::Config::new().path(dir.path()).open().unwrap();
+        let data_file = File::open(dir.path().join("db")).unwrap();
+        let (tx, mut rx) = watch::channel(Ok(0));
+        let commit = Commit {
+            // Staged by a writer while the thread was not yet running.
+            staged: AtomicU64::new(1),
+            closing: AtomicBool::new(false),
+            lock: Mutex::new(()),
+            wake: Condvar::new(),
+            flushing: Mutex::new(()),
+            durable: tx,
+        };
+        let announced = std::thread::scope(|scope| {
+            scope.spawn(|| commit_loop(&commit, &db, &data_file, 0));
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            let mut announced = false;
+            while !announced && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+                announced = *rx.borrow_and_update() == Ok(1);
+            }
+            let _g = commit.lock.lock().unwrap();
+            commit.closing.store(true, Ordering::Release);
+            commit.wake.notify_all();
+            announced
+        });
+        assert!(announced, "the staged write was never announced");
     }
 }
