@@ -9,11 +9,10 @@
 
 pub mod api;
 pub mod components;
-pub mod i18n;
 pub mod json;
 pub mod model;
 pub mod offline;
-pub mod style;
+pub use ui::{i18n, style};
 
 use components::{App, AppProps, Options};
 use js_sys::Reflect;

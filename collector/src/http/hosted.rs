@@ -28,13 +28,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use survey::{Answer, Form, Kind, Question};
 
-#[allow(dead_code)]
-#[path = "../../../widget/src/i18n.rs"]
-mod i18n;
-#[path = "../../../widget/src/style.rs"]
-mod style;
-
-use i18n::Strings;
+use ui::i18n::{self, Strings};
+use ui::style;
 
 /// The hosted page's routes. Posts from the page count against the same
 /// per-client limit as JSON submissions (`rate_limit`, 0 = off).

@@ -1,9 +1,7 @@
-//! The widget's own words ("Next", "There is a problem", …) in every
+//! The words around a form ("Next", "There is a problem", …) in every
 //! language a form ships in. Questions and options carry their own
-//! translations in the form; these are the words around them.
-//!
-//! This file depends only on `survey`, so the collector's server-rendered
-//! page uses the very same table and wording (it includes this file by path).
+//! translations in the form; these are the words around them, used by the
+//! widget and by the collector's server-rendered page alike.
 
 /// The widget's words in one language.
 #[derive(Debug, PartialEq, Eq)]
