@@ -249,10 +249,12 @@ fn commit_loop(commit: &Commit, db: &sled::Db, data_file: &File, mut durable: u6
         };
         // Everything staged up to `target` was applied to sled before
         // `staged` was raised, so this flush covers it.
-        let result = db
-            .flush()
-            .map_err(std::io::Error::other)
-            .and_then(|_| data_file.sync_data());
+        let result = {
+            let _one_at_a_time = commit.flushing.lock().unwrap_or_else(|e| e.into_inner());
+            db.flush()
+                .map_err(std::io::Error::other)
+                .and_then(|_| data_file.sync_data())
+        };
         match result {
             Ok(()) => {
                 durable = target;
