@@ -78,6 +78,19 @@ async fn conformance(store: &dyn Store) {
     assert_eq!(store.responses("mini", None, 1).unwrap().len(), 1);
     assert!(store.responses("other", None, 100).unwrap().is_empty());
 
+    // Index records: one per stored response (none for the retry), each
+    // what encoding the stored response gives.
+    assert!(store.records_complete());
+    let mut records = Vec::new();
+    store
+        .scan_records("mini", &mut |id, bytes| records.push((id, bytes.to_vec())))
+        .unwrap();
+    let expected: Vec<_> = all
+        .iter()
+        .map(|r| (r.id.unwrap(), collector::store::record::encode(r)))
+        .collect();
+    assert_eq!(records, expected);
+
     let alerts = store.pending_alerts(10).unwrap();
     assert_eq!(alerts.len(), 1, "one alert, not one per retry");
     assert_eq!(alerts[0].rule, "very-unsafe");
