@@ -916,8 +916,9 @@ fn index_rows_read_from_json_equal_rows_pushed_live() {
             live.push(&r);
             read.push_json(rid, &serde_json::to_vec(&r).unwrap())
                 .unwrap();
-            let record = collector::store::record::encode(&r);
-            let record = collector::store::record::decode(&record).unwrap();
+            let names = collector::store::record::Names::of(&form);
+            let record = collector::store::record::encode(&r, Some(&names));
+            let record = collector::store::record::decode(&record, |_| Some(&names)).unwrap();
             recorded.push_record(rid, &record).unwrap();
         }
         assert_eq!(live, recorded, "{id}: rows from index records");

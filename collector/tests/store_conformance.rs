@@ -85,11 +85,26 @@ async fn conformance(store: &dyn Store) {
     store
         .scan_records("mini", &mut |id, bytes| records.push((id, bytes.to_vec())))
         .unwrap();
-    let expected: Vec<_> = all
+    let versions = store.form_versions("mini").unwrap();
+    assert_eq!(
+        versions.last(),
+        Some(f),
+        "versions end with the current one"
+    );
+    let names: Vec<_> = versions
         .iter()
-        .map(|r| (r.id.unwrap(), collector::store::record::encode(r)))
+        .map(collector::store::record::Names::of)
         .collect();
-    assert_eq!(records, expected);
+    assert_eq!(records.len(), all.len());
+    for ((id, bytes), r) in records.iter().zip(&all) {
+        assert_eq!(Some(*id), r.id);
+        let decoded =
+            collector::store::record::decode(bytes, |v| names.iter().find(|n| n.version() == v))
+                .unwrap();
+        let expected = collector::store::record::encode(r, None);
+        let expected = collector::store::record::decode(&expected, |_| None).unwrap();
+        assert_eq!(decoded, expected);
+    }
 
     let alerts = store.pending_alerts(10).unwrap();
     assert_eq!(alerts.len(), 1, "one alert, not one per retry");

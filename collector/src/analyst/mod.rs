@@ -94,10 +94,12 @@ impl Analysis {
             // format, damage, or free text left out that the form now needs
             // as a choice) is replaced by the stored response itself.
             let mut from_json = 0usize;
+            let versions = store.form_versions(&form.id)?;
+            let names: Vec<record::Names<'_>> = versions.iter().map(record::Names::of).collect();
             two_stages(
                 &mut |f| store.scan_records(&form.id, f),
                 &mut |id, bytes| {
-                    let pushed = record::decode(bytes)
+                    let pushed = record::decode(bytes, |v| names.iter().find(|n| n.version() == v))
                         .ok()
                         .is_some_and(|r| ix.push_record(id, &r).is_ok());
                     if !pushed {

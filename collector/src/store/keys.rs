@@ -139,6 +139,13 @@ pub fn record_prefix(form: &str) -> Vec<u8> {
 /// Prefix of every response key, all forms.
 pub const RESPONSES: &[u8] = b"r\0";
 
+/// The form id of a response key.
+pub fn response_form(key: &[u8]) -> Option<&str> {
+    let rest = key.strip_prefix(b"r\0")?;
+    let form = rest.get(..rest.len().checked_sub(17)?)?;
+    std::str::from_utf8(form).ok()
+}
+
 /// The key of the index record of the response stored under `response_key`.
 pub fn record_of(response_key: &[u8]) -> Vec<u8> {
     let mut k = response_key.to_vec();
@@ -207,6 +214,7 @@ mod tests {
         assert_eq!(ResponseId::parse(&c.to_string()), Some(c));
         assert_eq!(response_id(&response("form", c)), Some(c));
         assert_eq!(record_of(&response("form", c)), record("form", c));
+        assert_eq!(response_form(&response("a-form", c)), Some("a-form"));
         assert!(record("form", c).starts_with(&record_prefix("form")));
         assert!(response("form", c).starts_with(RESPONSES));
     }

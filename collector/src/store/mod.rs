@@ -196,6 +196,11 @@ pub trait Store: Send + Sync + 'static {
             }
         }
     }
+    /// Every published version of a form, oldest first (what index records
+    /// name ids in). The default knows only the current one.
+    fn form_versions(&self, id: &str) -> Result<Vec<Form>> {
+        Ok(self.form(id).map(|p| p.form.clone()).into_iter().collect())
+    }
     /// Whether every response has its index record, so indexes can be
     /// rebuilt with [`Store::scan_records`] rather than
     /// [`Store::scan_raw`]. The default encodes records from the responses,
@@ -217,7 +222,7 @@ pub trait Store: Send + Sync + 'static {
             after = last.id;
             for r in &page {
                 if let Some(id) = r.id {
-                    f(id, &record::encode(r));
+                    f(id, &record::encode(r, None));
                 }
             }
         }

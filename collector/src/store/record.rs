@@ -4,28 +4,34 @@
 //! every response's JSON.
 //!
 //! The response's JSON stays the source of truth; a record holds nothing
-//! the JSON does not. It keeps strings (option, place and theme ids), not
-//! the index's codes, so it stays valid whatever versions of the form come
-//! later. Free text is left out: the index reads only its sentiment and
-//! themes. A record carries a format byte, so a later layout can be told
-//! apart and the record rebuilt from the JSON.
+//! the JSON does not. Question, option, place and theme ids are written as
+//! their position in the form version the response answered (published
+//! versions never change), so a record is a few dozen bytes and stays
+//! valid whatever versions come later; an id that version does not list is
+//! written out. Free text is left out: the index reads only its sentiment
+//! and themes. A record starts with a format byte, so a later layout can be
+//! told apart and the record read from the JSON instead.
 //!
-//! Layout (integers as LEB128 varints, strings as length then UTF-8):
+//! Layout (integers as LEB128 varints; a *name* is 0 then a string, length
+//! then UTF-8, or n + 1 for the n-th id of the list it is drawn from):
 //!
 //! ```text
-//! format(u8 = 1) version location(0 = none, else len + 1, bytes) channel lang
-//! answers: count, then per answer: question tag payload
-//!   tag 0 text (payload: the text)   tag 1 free text left out (no payload)
-//!   tag 2 choices (count, ids)       tag 3 number (zigzag)
-//!   tag 4 consent false              tag 5 consent true
-//! coding: count, then per text answer: question label(u8) themes(count, ids)
+//! format(u8 = 2) version
+//! location: 0 none, else a name of the form's places
+//! channel, lang: strings
+//! answers: count, then per answer: question (a name of the questions), tag
+//!   tag 0 text: a name of the question's options (places for a location)
+//!   tag 1 free text, left out        tag 2 choices: count, option names
+//!   tag 3 number (zigzag)            tag 4 consent false   tag 5 consent true
+//! coding: count, then per text answer: question name, label(u8),
+//!   themes: count, names of the codebook's themes
 //! ```
 
 use super::StoredResponse;
-use survey::Answer;
+use survey::{Answer, Form, Kind};
 
 /// The layout written by [`encode`].
-const FORMAT: u8 = 1;
+const FORMAT: u8 = 2;
 
 const TEXT: u8 = 0;
 const FREE_TEXT: u8 = 1;
@@ -60,7 +66,7 @@ pub enum RecordAnswer<'a> {
     Consent(bool),
 }
 
-/// A decoded record; strings borrow from the record's bytes.
+/// A decoded record; strings borrow from the record's bytes or the form.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record<'a> {
     /// Form version answered.
@@ -71,43 +77,101 @@ pub struct Record<'a> {
     pub channel: &'a str,
     /// Language.
     pub lang: &'a str,
-    /// Answers by question id, in question id order.
+    /// Answers by question id.
     pub answers: Vec<(&'a str, RecordAnswer<'a>)>,
     /// Sentiment label code and theme ids of each coded text answer, by
-    /// question id, in question id order.
+    /// question id.
     pub coding: Vec<(&'a str, u8, Vec<&'a str>)>,
 }
 
-/// The index record of a stored response.
-pub fn encode(r: &StoredResponse) -> Vec<u8> {
-    let mut out = Vec::with_capacity(128);
+/// The ids a record's names are drawn from: those of one form version.
+#[derive(Debug, Clone, Default)]
+pub struct Names<'f> {
+    version: u32,
+    questions: Vec<&'f str>,
+    /// Per question, its option ids (places for a location question).
+    options: Vec<Vec<&'f str>>,
+    places: Vec<&'f str>,
+    themes: Vec<&'f str>,
+}
+
+impl<'f> Names<'f> {
+    /// The ids of a form version.
+    pub fn of(form: &'f Form) -> Names<'f> {
+        let places: Vec<&str> = form.places.iter().map(|p| p.id.as_str()).collect();
+        Names {
+            version: form.version,
+            questions: form.questions.iter().map(|q| q.id.as_str()).collect(),
+            options: form
+                .questions
+                .iter()
+                .map(|q| match &q.kind {
+                    Kind::SingleChoice { options } | Kind::MultipleChoice { options, .. } => {
+                        options.iter().map(|o| o.id.as_str()).collect()
+                    }
+                    Kind::Location {} => places.clone(),
+                    _ => Vec::new(),
+                })
+                .collect(),
+            places,
+            themes: form
+                .codebook
+                .iter()
+                .flat_map(|c| c.themes.iter().map(|t| t.id.as_str()))
+                .collect(),
+        }
+    }
+
+    /// The form version.
+    pub fn version(&self) -> u32 {
+        self.version
+    }
+
+    fn options(&self, question: Option<usize>) -> &[&'f str] {
+        question
+            .and_then(|q| self.options.get(q))
+            .map_or(&[], Vec::as_slice)
+    }
+}
+
+/// The index record of a stored response; `names` are those of the form
+/// version it answered (ids are then written as positions; without them,
+/// or for another version, ids are written out).
+pub fn encode(r: &StoredResponse, names: Option<&Names<'_>>) -> Vec<u8> {
+    let none = Names::default();
+    let names = names.filter(|n| n.version == r.version).unwrap_or(&none);
+    let mut out = Vec::with_capacity(64);
     out.push(FORMAT);
     varint(&mut out, u64::from(r.version));
     match &r.location {
         None => out.push(0),
-        Some(l) => {
-            varint(&mut out, l.len() as u64 + 1);
-            out.extend_from_slice(l.as_bytes());
-        }
+        // 0 is "none" here, so listed places count from 2.
+        Some(l) => match names.places.iter().position(|p| p == l) {
+            Some(i) => varint(&mut out, i as u64 + 2),
+            None => {
+                out.push(1);
+                string(&mut out, l);
+            }
+        },
     }
     string(&mut out, &r.channel);
     string(&mut out, &r.lang);
     varint(&mut out, r.answers.len() as u64);
     for (q, a) in &r.answers {
-        string(&mut out, q);
+        let at = write_name(&mut out, q, &names.questions);
         match a {
             // A text answer with a coding is free text (choices and places
             // are never coded): the index needs only the coding.
             Answer::Text(_) if r.coding.contains_key(q) => out.push(FREE_TEXT),
             Answer::Text(t) => {
                 out.push(TEXT);
-                string(&mut out, t);
+                write_name(&mut out, t, names.options(at));
             }
             Answer::Choices(v) => {
                 out.push(CHOICES);
                 varint(&mut out, v.len() as u64);
                 for s in v {
-                    string(&mut out, s);
+                    write_name(&mut out, s, names.options(at));
                 }
             }
             Answer::Number(n) => {
@@ -119,14 +183,27 @@ pub fn encode(r: &StoredResponse) -> Vec<u8> {
     }
     varint(&mut out, r.coding.len() as u64);
     for (q, c) in &r.coding {
-        string(&mut out, q);
+        write_name(&mut out, q, &names.questions);
         out.push(label_code(&c.label));
         varint(&mut out, c.themes.len() as u64);
         for t in &c.themes {
-            string(&mut out, t);
+            write_name(&mut out, t, &names.themes);
         }
     }
     out
+}
+
+/// Writes `s` as its position in `list`, or written out; the position.
+fn write_name(out: &mut Vec<u8>, s: &str, list: &[&str]) -> Option<usize> {
+    let at = list.iter().position(|id| *id == s);
+    match at {
+        Some(i) => varint(out, i as u64 + 1),
+        None => {
+            out.push(0);
+            string(out, s);
+        }
+    }
+    at
 }
 
 /// Why a record could not be read.
@@ -138,34 +215,43 @@ pub enum DecodeError {
     /// Cut short or not well formed.
     #[error("index record is malformed")]
     Malformed,
+    /// Names ids of a form version that is not at hand.
+    #[error("index record names ids of form version {0}, which is not known")]
+    NoForm(u32),
 }
 
-/// Reads a record written by [`encode`].
-pub fn decode(bytes: &[u8]) -> Result<Record<'_>, DecodeError> {
+/// Reads a record written by [`encode`]; `names` gives the ids of the
+/// form version the record answered, if that version is known.
+pub fn decode<'a>(
+    bytes: &'a [u8],
+    names: impl FnOnce(u32) -> Option<&'a Names<'a>>,
+) -> Result<Record<'a>, DecodeError> {
     let mut r = Reader { bytes, at: 0 };
     match r.byte()? {
         FORMAT => {}
         other => return Err(DecodeError::Format(other)),
     }
     let version = u32::try_from(r.varint()?).map_err(|_| DecodeError::Malformed)?;
+    let names = names(version).ok_or(DecodeError::NoForm(version));
     let location = match r.varint()? {
         0 => None,
-        n => Some(r.str_of(n as usize - 1)?),
+        1 => Some(r.string()?),
+        n => Some(listed(n - 1, &names.clone()?.places)?),
     };
     let channel = r.string()?;
     let lang = r.string()?;
     let n = r.count()?;
     let mut answers = Vec::with_capacity(n);
     for _ in 0..n {
-        let q = r.string()?;
+        let (q, at) = r.name(|| Ok(&names.clone()?.questions))?;
         let a = match r.byte()? {
-            TEXT => RecordAnswer::Text(r.string()?),
+            TEXT => RecordAnswer::Text(r.name(|| Ok(names.clone()?.options(at)))?.0),
             FREE_TEXT => RecordAnswer::FreeText,
             CHOICES => {
                 let n = r.count()?;
                 let mut v = Vec::with_capacity(n);
                 for _ in 0..n {
-                    v.push(r.string()?);
+                    v.push(r.name(|| Ok(names.clone()?.options(at)))?.0);
                 }
                 RecordAnswer::Choices(v)
             }
@@ -182,14 +268,14 @@ pub fn decode(bytes: &[u8]) -> Result<Record<'_>, DecodeError> {
     let n = r.count()?;
     let mut coding = Vec::with_capacity(n);
     for _ in 0..n {
-        let q = r.string()?;
+        let (q, _) = r.name(|| Ok(&names.clone()?.questions))?;
         let label = r.byte()?;
         let k = r.count()?;
-        let mut themes = Vec::with_capacity(k);
+        let mut ids = Vec::with_capacity(k);
         for _ in 0..k {
-            themes.push(r.string()?);
+            ids.push(r.name(|| Ok(&names.clone()?.themes))?.0);
         }
-        coding.push((q, label, themes));
+        coding.push((q, label, ids));
     }
     if r.at != bytes.len() {
         return Err(DecodeError::Malformed);
@@ -202,6 +288,15 @@ pub fn decode(bytes: &[u8]) -> Result<Record<'_>, DecodeError> {
         answers,
         coding,
     })
+}
+
+/// The n-th (from 1) id of `list`.
+fn listed<'a>(n: u64, list: &[&'a str]) -> Result<&'a str, DecodeError> {
+    usize::try_from(n - 1)
+        .ok()
+        .and_then(|i| list.get(i))
+        .copied()
+        .ok_or(DecodeError::Malformed)
 }
 
 fn varint(out: &mut Vec<u8>, mut v: u64) {
@@ -223,6 +318,18 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    /// A name: an id written out, or the n-th of the list `list` gives;
+    /// with its position when listed.
+    fn name(
+        &mut self,
+        list: impl FnOnce() -> Result<&'a [&'a str], DecodeError>,
+    ) -> Result<(&'a str, Option<usize>), DecodeError> {
+        match self.varint()? {
+            0 => Ok((self.string()?, None)),
+            n => Ok((listed(n, list()?)?, Some(n as usize - 1))),
+        }
+    }
+
     fn byte(&mut self) -> Result<u8, DecodeError> {
         let b = *self.bytes.get(self.at).ok_or(DecodeError::Malformed)?;
         self.at += 1;
@@ -275,36 +382,46 @@ mod tests {
     use crate::store::TextCoding;
     use std::collections::BTreeMap;
 
+    fn form() -> Form {
+        serde_json::from_str(include_str!(
+            "../../../examples/forms/community-safety.json"
+        ))
+        .unwrap()
+    }
+
+    /// A response to `form()`, with ids it lists and some it does not (as
+    /// from an older version).
     fn response() -> StoredResponse {
         let mut answers = BTreeMap::new();
-        answers.insert("area".to_owned(), Answer::Text("town-centre".into()));
+        answers.insert("respondent_type".to_owned(), Answer::Text("worker".into()));
+        answers.insert("area".to_owned(), Answer::Text("bishopsgate".into()));
         answers.insert(
-            "comment".to_owned(),
+            "safety_comment".to_owned(),
             Answer::Text("Street lights out on Mill Lane — «dark»".into()),
         );
         answers.insert(
             "priorities".to_owned(),
-            Answer::Choices(vec!["drugs".into(), "speeding".into()]),
+            Answer::Choices(vec!["vawg".into(), "retired-option".into()]),
         );
-        answers.insert("safe".to_owned(), Answer::Number(-3));
-        answers.insert("big".to_owned(), Answer::Number(i64::MIN));
-        answers.insert("consent".to_owned(), Answer::Consent(true));
-        answers.insert("empty".to_owned(), Answer::Choices(vec![]));
+        answers.insert("feel_safe_day".to_owned(), Answer::Number(-3));
+        answers.insert("old_scale".to_owned(), Answer::Number(i64::MIN));
+        answers.insert("old_consent".to_owned(), Answer::Consent(true));
+        answers.insert("disability".to_owned(), Answer::Choices(vec![]));
         let mut coding = BTreeMap::new();
         coding.insert(
-            "comment".to_owned(),
+            "safety_comment".to_owned(),
             TextCoding {
                 compound: -0.4,
                 label: "negative".into(),
-                themes: vec!["lighting".into()],
+                themes: vec!["drugs".into(), "old-theme".into()],
             },
         );
         StoredResponse {
             id: None,
-            form: "f".into(),
-            version: 7,
+            form: "community-safety".into(),
+            version: 1,
             received_ms: 1,
-            location: Some("town-centre".into()),
+            location: Some("moorgate".into()),
             channel: "qr".into(),
             lang: "cy".into(),
             answers,
@@ -312,49 +429,99 @@ mod tests {
         }
     }
 
-    #[test]
-    fn records_keep_what_the_index_reads_and_leave_out_free_text() {
-        let bytes = encode(&response());
-        let r = decode(&bytes).unwrap();
-        assert_eq!(
-            (r.version, r.location, r.channel, r.lang),
-            (7, Some("town-centre"), "qr", "cy")
-        );
-        assert_eq!(
-            r.answers,
-            vec![
-                ("area", RecordAnswer::Text("town-centre")),
-                ("big", RecordAnswer::Number(i64::MIN)),
-                ("comment", RecordAnswer::FreeText),
-                ("consent", RecordAnswer::Consent(true)),
-                ("empty", RecordAnswer::Choices(vec![])),
+    fn expected() -> Record<'static> {
+        Record {
+            version: 1,
+            location: Some("moorgate"),
+            channel: "qr",
+            lang: "cy",
+            answers: vec![
+                ("area", RecordAnswer::Text("bishopsgate")),
+                ("disability", RecordAnswer::Choices(vec![])),
+                ("feel_safe_day", RecordAnswer::Number(-3)),
+                ("old_consent", RecordAnswer::Consent(true)),
+                ("old_scale", RecordAnswer::Number(i64::MIN)),
                 (
                     "priorities",
-                    RecordAnswer::Choices(vec!["drugs", "speeding"])
+                    RecordAnswer::Choices(vec!["vawg", "retired-option"]),
                 ),
-                ("safe", RecordAnswer::Number(-3)),
-            ]
+                ("respondent_type", RecordAnswer::Text("worker")),
+                ("safety_comment", RecordAnswer::FreeText),
+            ],
+            coding: vec![("safety_comment", 3, vec!["drugs", "old-theme"])],
+        }
+    }
+
+    #[test]
+    fn records_keep_what_the_index_reads_and_leave_out_free_text() {
+        let form = form();
+        let names = Names::of(&form);
+        let with = |v: u32| (v == 1).then_some(&names);
+        let short = encode(&response(), Some(&names));
+        assert_eq!(decode(&short, with).unwrap(), expected());
+        // Without the form's names every id is written out, and still read.
+        let long = encode(&response(), None);
+        assert_eq!(decode(&long, |_| None).unwrap(), expected());
+        assert_eq!(decode(&long, with).unwrap(), expected());
+        // Names of another version are not used.
+        let other = StoredResponse {
+            version: 2,
+            ..response()
+        };
+        assert_eq!(encode(&other, Some(&names)), encode(&other, None));
+        // Listed ids are small numbers; free text is never there.
+        assert!(
+            short.len() < long.len() / 2,
+            "{} against {}",
+            short.len(),
+            long.len()
         );
-        assert_eq!(r.coding, vec![("comment", 3, vec!["lighting"])]);
-        assert!(!bytes.windows(6).any(|w| w == b"Street"));
+        for text in [&b"respondent_type"[..], b"bishopsgate", b"Street"] {
+            assert!(!short.windows(text.len()).any(|w| w == text));
+        }
+        assert!(!long.windows(6).any(|w| w == b"Street"));
+    }
+
+    #[test]
+    fn records_naming_ids_of_an_unknown_version_are_refused() {
+        let form = form();
+        let short = encode(&response(), Some(&Names::of(&form)));
+        assert_eq!(decode(&short, |_| None), Err(DecodeError::NoForm(1)));
     }
 
     #[test]
     fn malformed_records_are_refused_not_misread() {
-        let bytes = encode(&response());
-        for cut in 0..bytes.len() {
-            assert!(decode(&bytes[..cut]).is_err(), "cut at {cut}");
+        let form = form();
+        let names = Names::of(&form);
+        for bytes in [encode(&response(), Some(&names)), encode(&response(), None)] {
+            for cut in 0..bytes.len() {
+                assert!(
+                    decode(&bytes[..cut], |_| Some(&names)).is_err(),
+                    "cut at {cut}"
+                );
+            }
+            let mut longer = bytes.clone();
+            longer.push(0);
+            assert_eq!(
+                decode(&longer, |_| Some(&names)),
+                Err(DecodeError::Malformed)
+            );
+            let mut other = bytes;
+            other[0] = 1;
+            assert_eq!(
+                decode(&other, |_| Some(&names)),
+                Err(DecodeError::Format(1))
+            );
         }
-        let mut longer = bytes.clone();
-        longer.push(0);
-        assert_eq!(decode(&longer), Err(DecodeError::Malformed));
-        let mut other = bytes;
-        other[0] = 2;
-        assert_eq!(decode(&other), Err(DecodeError::Format(2)));
         let none = StoredResponse {
             location: None,
             ..response()
         };
-        assert_eq!(decode(&encode(&none)).unwrap().location, None);
+        assert_eq!(
+            decode(&encode(&none, Some(&names)), |_| Some(&names))
+                .unwrap()
+                .location,
+            None
+        );
     }
 }

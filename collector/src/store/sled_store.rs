@@ -195,6 +195,7 @@ impl SledStore {
         let mut count = 0usize;
         let mut batch = sled::Batch::default();
         let mut in_batch = 0usize;
+        let names = record::Names::of(form);
         for mut r in responses {
             seq += 1;
             let id = ResponseId {
@@ -205,7 +206,7 @@ impl SledStore {
             r.received_ms = id.ms;
             let value = serde_json::to_vec(&r).map_err(|e| Error::Corrupt(e.to_string()))?;
             batch.insert(keys::response(&form.id, id), value);
-            batch.insert(keys::record(&form.id, id), record::encode(&r));
+            batch.insert(keys::record(&form.id, id), record::encode(&r, Some(&names)));
             batch.insert(
                 keys::idempotency(&form.id, &import_submission_id(id)),
                 &id.to_bytes(),
@@ -257,9 +258,10 @@ impl SledStore {
         if self.backfill.is_some() || self.records_complete.load(Ordering::Acquire) {
             return Ok(());
         }
-        let (commit, db, responses, data_file, complete) = (
+        let (commit, db, forms, responses, data_file, complete) = (
             self.commit.clone(),
             self.db.clone(),
+            self.forms_tree.clone(),
             self.responses.clone(),
             self.data_file.clone(),
             self.records_complete.clone(),
@@ -267,7 +269,7 @@ impl SledStore {
         let thread = std::thread::Builder::new()
             .name("sled-records".into())
             .spawn(
-                move || match backfill_records(&commit, &db, &responses, &data_file) {
+                move || match backfill_records(&commit, &db, &forms, &responses, &data_file) {
                     Ok(Some(written)) => {
                         complete.store(true, Ordering::Release);
                         tracing::info!(
@@ -361,6 +363,7 @@ impl Drop for SledStore {
 fn backfill_records(
     commit: &Commit,
     db: &sled::Db,
+    forms_tree: &sled::Tree,
     responses: &sled::Tree,
     data_file: &File,
 ) -> Result<Option<usize>> {
@@ -371,6 +374,15 @@ fn backfill_records(
         data_file.sync_data()?;
         Ok(())
     };
+    let mut forms = Vec::new();
+    for item in forms_tree.iter() {
+        let (_, v) = item?;
+        forms.push(serde_json::from_slice::<Form>(&v).map_err(|e| Error::Corrupt(e.to_string()))?);
+    }
+    let names: Vec<(&str, record::Names<'_>)> = forms
+        .iter()
+        .map(|f| (f.id.as_str(), record::Names::of(f)))
+        .collect();
     let mut batch = sled::Batch::default();
     let (mut written, mut in_batch) = (0, 0);
     // Responses stored after the open have records already; new keys the
@@ -386,7 +398,11 @@ fn backfill_records(
         }
         let r: StoredResponse =
             serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?;
-        batch.insert(key, record::encode(&r));
+        let form = keys::response_form(&k).unwrap_or_default();
+        let names = names
+            .iter()
+            .find(|(id, n)| *id == form && n.version() == r.version);
+        batch.insert(key, record::encode(&r, names.map(|(_, n)| n)));
         written += 1;
         in_batch += 1;
         if in_batch == BATCH {
@@ -540,7 +556,11 @@ impl Store for SledStore {
                         serde_json::to_vec(&response).map_err(|e| Error::Corrupt(e.to_string()))?;
                     let mut batch = sled::Batch::default();
                     batch.insert(keys::response(&form.id, id), value);
-                    batch.insert(keys::record(&form.id, id), record::encode(&response));
+                    let names = record::Names::of(form);
+                    batch.insert(
+                        keys::record(&form.id, id),
+                        record::encode(&response, Some(&names)),
+                    );
                     batch.insert(idem_key, &id.to_bytes());
                     batch.insert(keys::LAST, &id.to_bytes());
                     batch.insert(keys::RECORDED, &id.to_bytes());
@@ -694,6 +714,15 @@ impl Store for SledStore {
 
     fn records_complete(&self) -> bool {
         self.records_complete.load(Ordering::Acquire)
+    }
+
+    fn form_versions(&self, id: &str) -> Result<Vec<Form>> {
+        let mut out = Vec::new();
+        for item in self.forms_tree.scan_prefix(keys::form_prefix(id)) {
+            let (_, v) = item?;
+            out.push(serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?);
+        }
+        Ok(out)
     }
 
     fn scan_records(&self, form: &str, f: &mut dyn FnMut(ResponseId, &[u8])) -> Result<()> {
