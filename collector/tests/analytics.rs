@@ -919,7 +919,10 @@ fn index_rows_read_from_json_equal_rows_pushed_live() {
             let names = collector::store::record::Names::of(&form);
             let record = collector::store::record::encode(&r, Some(&names));
             let record = collector::store::record::decode(&record, |_| Some(&names)).unwrap();
-            recorded.push_record(rid, &record).unwrap();
+            // Questions found by position in the version, or by id.
+            let columns = recorded.columns_of(names.questions());
+            let columns = if i % 2 == 0 { &columns[..] } else { &[] };
+            recorded.push_record(rid, &record, columns).unwrap();
         }
         assert_eq!(live, recorded, "{id}: rows from index records");
         assert_eq!(live.ms, read.ms);

@@ -101,8 +101,9 @@ async fn conformance(store: &dyn Store) {
         let decoded =
             collector::store::record::decode(bytes, |v| names.iter().find(|n| n.version() == v))
                 .unwrap();
-        let expected = collector::store::record::encode(r, None);
-        let expected = collector::store::record::decode(&expected, |_| None).unwrap();
+        let version = names.iter().find(|n| n.version() == r.version);
+        let expected = collector::store::record::encode(r, version);
+        let expected = collector::store::record::decode(&expected, |_| version).unwrap();
         assert_eq!(decoded, expected);
     }
 

@@ -447,18 +447,35 @@ impl FormIndex {
         Ok(())
     }
 
-    /// Appends one response from its index record (the rebuild at start).
+    /// The column of each of a form version's questions (see
+    /// [`FormIndex::push_record`]).
+    pub fn columns_of(&self, questions: &[&str]) -> Vec<Option<usize>> {
+        questions.iter().map(|q| self.column_index(q)).collect()
+    }
+
+    /// Appends one response from its index record (the rebuild at start);
+    /// `columns` is [`FormIndex::columns_of`] the questions of the form
+    /// version the record answered, so listed questions need no search.
     /// Nothing is appended when the record lacks what the index now needs.
-    pub fn push_record(&mut self, id: ResponseId, r: &Record<'_>) -> Result<(), NeedsResponse> {
+    pub fn push_record(
+        &mut self,
+        id: ResponseId,
+        r: &Record<'_>,
+        columns: &[Option<usize>],
+    ) -> Result<(), NeedsResponse> {
+        let column = |q: &str, at: Option<usize>| match at.and_then(|k| columns.get(k)) {
+            Some(c) => *c,
+            None => self.column_index(q),
+        };
         let mut answers: Vec<Option<&RecordAnswer<'_>>> = vec![None; self.columns.len()];
-        for (q, a) in &r.answers {
-            if let Some(i) = self.column_index(q) {
+        for (q, at, a) in &r.answers {
+            if let Some(i) = column(q, *at) {
                 answers[i] = Some(a);
             }
         }
         let mut coding: Vec<Option<(u8, &[&str])>> = vec![None; self.columns.len()];
-        for (q, label, themes) in &r.coding {
-            if let Some(i) = self.column_index(q) {
+        for (q, at, label, themes) in &r.coding {
+            if let Some(i) = column(q, *at) {
                 coding[i] = Some((*label, themes));
             }
         }

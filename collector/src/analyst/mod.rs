@@ -96,12 +96,18 @@ impl Analysis {
             let mut from_json = 0usize;
             let versions = store.form_versions(&form.id)?;
             let names: Vec<record::Names<'_>> = versions.iter().map(record::Names::of).collect();
+            let columns: Vec<Vec<Option<usize>>> =
+                names.iter().map(|n| ix.columns_of(n.questions())).collect();
             two_stages(
                 &mut |f| store.scan_records(&form.id, f),
                 &mut |id, bytes| {
-                    let pushed = record::decode(bytes, |v| names.iter().find(|n| n.version() == v))
+                    let version = |v| names.iter().position(|n| n.version() == v);
+                    let pushed = record::decode(bytes, |v| version(v).map(|i| &names[i]))
                         .ok()
-                        .is_some_and(|r| ix.push_record(id, &r).is_ok());
+                        .is_some_and(|r| {
+                            let columns = version(r.version).map_or(&[][..], |i| &columns[i]);
+                            ix.push_record(id, &r, columns).is_ok()
+                        });
                     if !pushed {
                         let r = store.response(&form.id, id)?.ok_or_else(|| {
                             Error::Corrupt(format!("response {id} has an index record only"))

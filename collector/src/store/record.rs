@@ -77,11 +77,12 @@ pub struct Record<'a> {
     pub channel: &'a str,
     /// Language.
     pub lang: &'a str,
-    /// Answers by question id.
-    pub answers: Vec<(&'a str, RecordAnswer<'a>)>,
+    /// Answers by question id (with the question's position in the form
+    /// version, when it lists the question).
+    pub answers: Vec<(&'a str, Option<usize>, RecordAnswer<'a>)>,
     /// Sentiment label code and theme ids of each coded text answer, by
-    /// question id.
-    pub coding: Vec<(&'a str, u8, Vec<&'a str>)>,
+    /// question id (and position, as for answers).
+    pub coding: Vec<(&'a str, Option<usize>, u8, Vec<&'a str>)>,
 }
 
 /// The ids a record's names are drawn from: those of one form version.
@@ -125,6 +126,11 @@ impl<'f> Names<'f> {
     /// The form version.
     pub fn version(&self) -> u32 {
         self.version
+    }
+
+    /// Its question ids, in form order.
+    pub fn questions(&self) -> &[&'f str] {
+        &self.questions
     }
 
     fn options(&self, question: Option<usize>) -> &[&'f str] {
@@ -263,19 +269,19 @@ pub fn decode<'a>(
             CONSENT_YES => RecordAnswer::Consent(true),
             _ => return Err(DecodeError::Malformed),
         };
-        answers.push((q, a));
+        answers.push((q, at, a));
     }
     let n = r.count()?;
     let mut coding = Vec::with_capacity(n);
     for _ in 0..n {
-        let (q, _) = r.name(|| Ok(&names.clone()?.questions))?;
+        let (q, at) = r.name(|| Ok(&names.clone()?.questions))?;
         let label = r.byte()?;
         let k = r.count()?;
         let mut ids = Vec::with_capacity(k);
         for _ in 0..k {
             ids.push(r.name(|| Ok(&names.clone()?.themes))?.0);
         }
-        coding.push((q, label, ids));
+        coding.push((q, at, label, ids));
     }
     if r.at != bytes.len() {
         return Err(DecodeError::Malformed);
@@ -436,19 +442,20 @@ mod tests {
             channel: "qr",
             lang: "cy",
             answers: vec![
-                ("area", RecordAnswer::Text("bishopsgate")),
-                ("disability", RecordAnswer::Choices(vec![])),
-                ("feel_safe_day", RecordAnswer::Number(-3)),
-                ("old_consent", RecordAnswer::Consent(true)),
-                ("old_scale", RecordAnswer::Number(i64::MIN)),
+                ("area", Some(1), RecordAnswer::Text("bishopsgate")),
+                ("disability", Some(21), RecordAnswer::Choices(vec![])),
+                ("feel_safe_day", Some(2), RecordAnswer::Number(-3)),
+                ("old_consent", None, RecordAnswer::Consent(true)),
+                ("old_scale", None, RecordAnswer::Number(i64::MIN)),
                 (
                     "priorities",
+                    Some(15),
                     RecordAnswer::Choices(vec!["vawg", "retired-option"]),
                 ),
-                ("respondent_type", RecordAnswer::Text("worker")),
-                ("safety_comment", RecordAnswer::FreeText),
+                ("respondent_type", Some(0), RecordAnswer::Text("worker")),
+                ("safety_comment", Some(17), RecordAnswer::FreeText),
             ],
-            coding: vec![("safety_comment", 3, vec!["drugs", "old-theme"])],
+            coding: vec![("safety_comment", Some(17), 3, vec!["drugs", "old-theme"])],
         }
     }
 
@@ -459,10 +466,14 @@ mod tests {
         let with = |v: u32| (v == 1).then_some(&names);
         let short = encode(&response(), Some(&names));
         assert_eq!(decode(&short, with).unwrap(), expected());
-        // Without the form's names every id is written out, and still read.
+        // Without the form's names every id is written out, and still read
+        // (without positions).
         let long = encode(&response(), None);
-        assert_eq!(decode(&long, |_| None).unwrap(), expected());
-        assert_eq!(decode(&long, with).unwrap(), expected());
+        let mut unlisted = expected();
+        unlisted.answers.iter_mut().for_each(|a| a.1 = None);
+        unlisted.coding.iter_mut().for_each(|c| c.1 = None);
+        assert_eq!(decode(&long, |_| None).unwrap(), unlisted);
+        assert_eq!(decode(&long, with).unwrap(), unlisted);
         // Names of another version are not used.
         let other = StoredResponse {
             version: 2,
