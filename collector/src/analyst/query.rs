@@ -637,10 +637,28 @@ fn count_blocks(
             (col, card as u32)
         })
         .collect();
-    // Each group's cells: its size, then `width` slots, then one where
-    // codes past the question's slots are dropped. Rows that fail the
-    // filters are counted in an extra group at the end, which is dropped.
-    let stride = width + 2;
+    // Each group's cells: its size, then per question its slots and one
+    // more, where a single code past the slots is counted and dropped.
+    // Every row counts once among a single-code question's cells, so the
+    // first such question gives the group sizes and they need no pass of
+    // their own. Rows that fail the filters are counted in an extra group
+    // at the end, which is dropped.
+    let offsets: Vec<usize> = slots
+        .iter()
+        .scan(1usize, |next, s| {
+            let at = *next;
+            *next += s.width + 1;
+            Some(at)
+        })
+        .collect();
+    let stride = 1 + slots.iter().map(|s| s.width + 1).sum::<usize>();
+    let single = |s: &Slots| {
+        !matches!(
+            ix.columns[s.col].kind,
+            ColumnKind::Multi | ColumnKind::Text { .. }
+        )
+    };
+    let sizes_from = slots.iter().position(single);
     let dropped = (groups * stride) as u32;
     let cells = (groups + 1) * stride;
     let copies = if cells <= COPIES_UP_TO { COPIES } else { 1 };
@@ -650,17 +668,13 @@ fn count_blocks(
     // Per question, the cell of each code relative to the group's first.
     let slot_of: Vec<Box<[u32; 256]>> = slots
         .iter()
-        .scan(1usize, |offset, s| {
+        .zip(&offsets)
+        .map(|(s, &offset)| {
             let mut t = Box::new([0u32; 256]);
             for (code, v) in t.iter_mut().enumerate() {
-                *v = if code < s.width {
-                    (*offset + code) as u32
-                } else {
-                    (stride - 1) as u32
-                };
+                *v = (offset + code.min(s.width)) as u32;
             }
-            *offset += s.width;
-            Some(t)
+            t
         })
         .collect();
 
@@ -731,9 +745,10 @@ fn count_blocks(
             *g = if p != 0 { *g * stride32 } else { dropped };
         }
 
-        tally(&mut acc, cells, copies, cell, None);
-        let mut offset = 1usize;
-        for (s, slot_of) in slots.iter().zip(&slot_of) {
+        if sizes_from.is_none() {
+            tally(&mut acc, cells, copies, cell, None);
+        }
+        for ((s, slot_of), &offset) in slots.iter().zip(&slot_of).zip(&offsets) {
             let c = &ix.columns[s.col];
             match c.kind {
                 ColumnKind::Multi => {
@@ -784,7 +799,6 @@ fn count_blocks(
                     tally(&mut acc, cells, copies, cell, Some((codes, slot_of)));
                 }
             }
-            offset += s.width;
         }
     }
 
@@ -796,8 +810,13 @@ fn count_blocks(
     let mut counts = Vec::with_capacity(groups * width);
     let mut group_n = Vec::with_capacity(groups);
     for g in first.chunks_exact(stride).take(groups) {
-        group_n.push(g[0]);
-        counts.extend_from_slice(&g[1..=width]);
+        group_n.push(match sizes_from {
+            Some(i) => g[offsets[i]..=offsets[i] + slots[i].width].iter().sum(),
+            None => g[0],
+        });
+        for (s, &offset) in slots.iter().zip(&offsets) {
+            counts.extend_from_slice(&g[offset..offset + s.width]);
+        }
     }
     (counts, group_n)
 }
