@@ -26,7 +26,7 @@ use store::{SledStore, Store};
 /// is left as it is).
 pub fn open(config: Config) -> anyhow::Result<AppState> {
     config.validate()?;
-    let store = SledStore::open(&config.data).map_err(|e| match e {
+    let mut store = SledStore::open(&config.data).map_err(|e| match e {
         error::Error::Storage(sled::Error::Io(io))
             if io.kind() == std::io::ErrorKind::WouldBlock =>
         {
@@ -61,6 +61,7 @@ pub fn open(config: Config) -> anyhow::Result<AppState> {
         ms = started.elapsed().as_millis() as u64,
         "answer indexes ready"
     );
+    store.write_missing_records()?;
     Ok(AppState {
         store: Arc::new(store),
         config: Arc::new(config),

@@ -892,13 +892,15 @@ fn generated_submissions_are_valid_for_every_form() {
 
 #[test]
 fn index_rows_read_from_json_equal_rows_pushed_live() {
-    // The rebuild at start reads stored JSON in place; live writes push the
-    // response itself. Both must give the same row.
+    // The rebuild at start reads index records (or stored JSON in place,
+    // while records are missing); live writes push the response itself.
+    // All must give the same row.
     let analysis = analysis();
     for id in synth::FORMS {
         let form = example_form(id);
         let mut live = collector::analyst::index::FormIndex::new(&form);
         let mut read = collector::analyst::index::FormIndex::new(&form);
+        let mut recorded = collector::analyst::index::FormIndex::new(&form);
         let options = Options {
             seed: 5,
             count: 500,
@@ -914,7 +916,15 @@ fn index_rows_read_from_json_equal_rows_pushed_live() {
             live.push(&r);
             read.push_json(rid, &serde_json::to_vec(&r).unwrap())
                 .unwrap();
+            let names = collector::store::record::Names::of(&form);
+            let record = collector::store::record::encode(&r, Some(&names));
+            let record = collector::store::record::decode(&record, |_| Some(&names)).unwrap();
+            // Questions found by position in the version, or by id.
+            let columns = recorded.columns_of(names.questions());
+            let columns = if i % 2 == 0 { &columns[..] } else { &[] };
+            recorded.push_record(rid, &record, columns).unwrap();
         }
+        assert_eq!(live, recorded, "{id}: rows from index records");
         assert_eq!(live.ms, read.ms);
         assert_eq!(live.seq, read.seq);
         assert_eq!(live.location, read.location);
@@ -926,4 +936,187 @@ fn index_rows_read_from_json_equal_rows_pushed_live() {
             assert_eq!(a.masks, b.masks, "{id}: {}", a.id);
         }
     }
+}
+
+/// Opens a sled folder, waiting while the store that last had it open
+/// still releases its lock.
+fn open_store(dir: &Path) -> SledStore {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match SledStore::open(dir) {
+            Ok(store) => return store,
+            Err(e) if std::time::Instant::now() < deadline && e.to_string().contains("lock") => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
+/// Changes the `responses` tree of a closed store with sled itself, as an
+/// older collector (or one from before index records) would have left it.
+fn edit_responses(dir: &Path, edit: impl FnOnce(&sled::Tree)) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let db = loop {
+        match sled::open(dir) {
+            Ok(db) => break db,
+            Err(_) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("{e}"),
+        }
+    };
+    edit(&db.open_tree("responses").unwrap());
+    db.flush().unwrap();
+}
+
+/// The index as parsing every stored response's JSON gives it, manual
+/// codes applied: what the rebuild from index records must equal.
+fn index_from_json(store: &SledStore, form: &Form) -> collector::analyst::index::FormIndex {
+    let mut ix = collector::analyst::index::FormIndex::new(form);
+    store
+        .scan_raw(&form.id, &mut |id, json| ix.push_json(id, json).unwrap())
+        .unwrap();
+    for (id, codes) in store.manual_codes(&form.id).unwrap() {
+        let row = ix.row_of(id).unwrap();
+        for (question, code) in codes {
+            collector::analyst::apply_manual(&mut ix, row, &question, &code);
+        }
+    }
+    ix
+}
+
+fn rebuilt(store: &SledStore, form: &Form) -> collector::analyst::index::FormIndex {
+    let analysis = analysis();
+    analysis.rebuild(store, form).unwrap();
+    let ix = analysis.index(&form.id).unwrap();
+    let ix = ix.read().unwrap().clone();
+    ix
+}
+
+/// A fixture copy with one live submission (free text included) and one
+/// manual code on top of the imported responses.
+async fn fixture_with_live_writes() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(fixture(), dir.path());
+    let store = open_store(dir.path());
+    let form = store.form(FORM).unwrap().form.clone();
+    let analysis = analysis();
+    let generated = Generator::new(
+        &form,
+        Options {
+            seed: 77,
+            count: 40,
+            ..Options::default()
+        },
+    )
+    .unwrap()
+    .map(|g| synth::stored(&analysis, &form, &g).unwrap())
+    .find(|r| r.coding.contains_key("safety_comment"))
+    .unwrap();
+    let submitted = store
+        .submit(
+            &form,
+            generated,
+            "7d0f3e2a-5b1c-4d8e-9f60-1a2b3c4d5e6f",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let code = collector::analyst::ManualCode {
+        themes: vec![],
+        sentiment: Some("positive".into()),
+        by: "tester".into(),
+        at_ms: 1,
+    };
+    store
+        .set_manual_code(FORM, submitted.id, "safety_comment", &code)
+        .unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn index_rebuilt_from_records_equals_index_parsed_from_json() {
+    let dir = fixture_with_live_writes().await;
+    let store = open_store(dir.path());
+    assert!(store.records_complete());
+    let form = store.form(FORM).unwrap().form.clone();
+    let from_json = index_from_json(&store, &form);
+    assert_eq!(from_json.len(), COUNT + 1);
+    assert_eq!(from_json.overrides.len(), 1);
+    assert_eq!(rebuilt(&store, &form), from_json);
+}
+
+#[tokio::test]
+async fn stores_without_index_records_are_rebuilt_from_json_then_given_records() {
+    let dir = fixture_with_live_writes().await;
+    let expected = {
+        let store = open_store(dir.path());
+        let form = store.form(FORM).unwrap().form.clone();
+        index_from_json(&store, &form)
+    };
+    // As a collector from before index records left it.
+    edit_responses(dir.path(), |t| {
+        for k in t.scan_prefix(b"x").keys() {
+            t.remove(k.unwrap()).unwrap();
+        }
+        t.remove(b"m\0recorded").unwrap();
+    });
+    let mut store = open_store(dir.path());
+    assert!(!store.records_complete());
+    let form = store.form(FORM).unwrap().form.clone();
+    assert_eq!(rebuilt(&store, &form), expected, "rebuilt from JSON");
+    store.write_missing_records().unwrap();
+    assert!(store.wait_for_records());
+    assert_eq!(
+        rebuilt(&store, &form),
+        expected,
+        "rebuilt from the new records"
+    );
+    drop(store);
+    let store = open_store(dir.path());
+    assert!(store.records_complete(), "the records outlive a restart");
+    assert_eq!(rebuilt(&store, &form), expected);
+    drop(store);
+
+    // An older collector stored one more response: it has no record.
+    edit_responses(dir.path(), |t| {
+        let (key, _) = t.scan_prefix(b"x").next().unwrap().unwrap();
+        t.remove(key).unwrap();
+        t.insert(b"m\0recorded", &[0u8; 16]).unwrap();
+    });
+    let mut store = open_store(dir.path());
+    assert!(!store.records_complete());
+    assert_eq!(rebuilt(&store, &form), expected);
+    store.write_missing_records().unwrap();
+    assert!(store.wait_for_records());
+    assert_eq!(rebuilt(&store, &form), expected);
+}
+
+#[tokio::test]
+async fn free_text_left_out_of_records_is_read_from_json_when_a_choice_needs_it() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(fixture(), dir.path());
+    let store = open_store(dir.path());
+    // A new version asks for a choice under the free-text question's id,
+    // so the index needs the words that records leave out.
+    let mut form = serde_json::to_value(&store.form(FORM).unwrap().form).unwrap();
+    let question = form["questions"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|q| q["id"] == "safety_comment")
+        .unwrap();
+    *question = serde_json::json!({
+        "id": "safety_comment", "kind": "single_choice", "text": "Safe?",
+        "required": false,
+        "options": [{"id": "yes", "text": "Yes"}, {"id": "no", "text": "No"}]
+    });
+    form["codebook"]["questions"] = serde_json::json!(["priorities_other"]);
+    let form: Form = serde_json::from_value(form).unwrap();
+    let form = store.publish(form).unwrap().form.clone();
+    let from_json = index_from_json(&store, &form);
+    let (_, column) = from_json.column("safety_comment").unwrap();
+    assert!(column.dict.len() > 2, "comments read as answers");
+    assert_eq!(rebuilt(&store, &form), from_json);
 }

@@ -78,6 +78,35 @@ async fn conformance(store: &dyn Store) {
     assert_eq!(store.responses("mini", None, 1).unwrap().len(), 1);
     assert!(store.responses("other", None, 100).unwrap().is_empty());
 
+    // Index records: one per stored response (none for the retry), each
+    // what encoding the stored response gives.
+    assert!(store.records_complete());
+    let mut records = Vec::new();
+    store
+        .scan_records("mini", &mut |id, bytes| records.push((id, bytes.to_vec())))
+        .unwrap();
+    let versions = store.form_versions("mini").unwrap();
+    assert_eq!(
+        versions.last(),
+        Some(f),
+        "versions end with the current one"
+    );
+    let names: Vec<_> = versions
+        .iter()
+        .map(collector::store::record::Names::of)
+        .collect();
+    assert_eq!(records.len(), all.len());
+    for ((id, bytes), r) in records.iter().zip(&all) {
+        assert_eq!(Some(*id), r.id);
+        let decoded =
+            collector::store::record::decode(bytes, |v| names.iter().find(|n| n.version() == v))
+                .unwrap();
+        let version = names.iter().find(|n| n.version() == r.version);
+        let expected = collector::store::record::encode(r, version);
+        let expected = collector::store::record::decode(&expected, |_| version).unwrap();
+        assert_eq!(decoded, expected);
+    }
+
     let alerts = store.pending_alerts(10).unwrap();
     assert_eq!(alerts.len(), 1, "one alert, not one per retry");
     assert_eq!(alerts[0].rule, "very-unsafe");

@@ -8,12 +8,13 @@
 //! option ids seen only in older form versions). Multiple-choice answers
 //! and theme codes are bit masks. A community-safety row is about 57 bytes.
 
+use crate::store::record::{self, Record, RecordAnswer};
 use crate::store::{ResponseId, StoredResponse};
 use std::collections::HashMap;
 use survey::{Answer, Form, Kind};
 
 /// Strings seen in a column, each given a small code (position + 1).
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct Dict {
     names: Vec<String>,
     codes: HashMap<String, u32>,
@@ -70,7 +71,7 @@ impl Dict {
 }
 
 /// What a question's column holds.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ColumnKind {
     /// Single choice or location: code of the option.
     Choice,
@@ -96,7 +97,7 @@ pub enum ColumnKind {
 }
 
 /// One question's column.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Column {
     /// Question id.
     pub id: String,
@@ -232,16 +233,13 @@ mod raw {
 }
 
 /// Labels of text sentiment codes 1..=3.
-pub const SENTIMENT_LABELS: [&str; 3] = ["positive", "neutral", "negative"];
+pub const SENTIMENT_LABELS: [&str; 3] = record::LABELS;
 
-fn label_code(label: &str) -> u8 {
-    match label {
-        "positive" => 1,
-        "neutral" => 2,
-        "negative" => 3,
-        _ => 0,
-    }
-}
+/// A response's index record cannot stand in for its JSON: the form now
+/// asks for a choice where the response gave free text, which records
+/// leave out. Index the stored response instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NeedsResponse;
 
 /// A manual code that replaced the automatic one in the index.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -257,7 +255,7 @@ pub struct Override {
 }
 
 /// The index of one form's responses.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FormIndex {
     /// Form id.
     pub form: String,
@@ -285,6 +283,8 @@ pub struct FormIndex {
     pub span: Option<(u64, u64)>,
     /// Manual codes by (row, column).
     pub overrides: HashMap<(u32, u16), Override>,
+    /// Column positions in question id order, to find a column by id.
+    by_id: Vec<usize>,
 }
 
 impl FormIndex {
@@ -346,7 +346,9 @@ impl FormIndex {
                     masks: Vec::new(),
                 }
             })
-            .collect();
+            .collect::<Vec<Column>>();
+        let mut by_id: Vec<usize> = (0..columns.len()).collect();
+        by_id.sort_by(|&a, &b| columns[a].id.cmp(&columns[b].id));
         FormIndex {
             form: form.id.clone(),
             ms: Vec::new(),
@@ -361,6 +363,7 @@ impl FormIndex {
             columns,
             span: None,
             overrides: HashMap::new(),
+            by_id,
         }
     }
 
@@ -391,7 +394,7 @@ impl FormIndex {
             r.location.as_deref(),
             &r.channel,
             &r.lang,
-            |q| {
+            |_, q| {
                 r.answers.get(q).map(|a| match a {
                     Answer::Text(s) => AnswerRef::Text(s),
                     Answer::Choices(v) => {
@@ -401,10 +404,10 @@ impl FormIndex {
                     Answer::Consent(b) => AnswerRef::Consent(*b),
                 })
             },
-            |q| {
+            |_, q| {
                 r.coding.get(q).map(|c| {
                     (
-                        c.label.as_str(),
+                        record::label_code(&c.label),
                         c.themes.iter().map(String::as_str).collect(),
                     )
                 })
@@ -422,7 +425,7 @@ impl FormIndex {
             r.location.as_deref(),
             &r.channel,
             &r.lang,
-            |q| {
+            |_, q| {
                 r.answers.get(q).map(|a| match a {
                     raw::Answer::Text(s) => AnswerRef::Text(s),
                     raw::Answer::Choices(v) => {
@@ -432,13 +435,83 @@ impl FormIndex {
                     raw::Answer::Consent(b) => AnswerRef::Consent(*b),
                 })
             },
-            |q| {
-                r.coding
-                    .get(q)
-                    .map(|c| (&*c.label, c.themes.iter().map(|t| &*t.0).collect()))
+            |_, q| {
+                r.coding.get(q).map(|c| {
+                    (
+                        record::label_code(&c.label),
+                        c.themes.iter().map(|t| &*t.0).collect(),
+                    )
+                })
             },
         );
         Ok(())
+    }
+
+    /// The column of each of a form version's questions (see
+    /// [`FormIndex::push_record`]).
+    pub fn columns_of(&self, questions: &[&str]) -> Vec<Option<usize>> {
+        questions.iter().map(|q| self.column_index(q)).collect()
+    }
+
+    /// Appends one response from its index record (the rebuild at start);
+    /// `columns` is [`FormIndex::columns_of`] the questions of the form
+    /// version the record answered, so listed questions need no search.
+    /// Nothing is appended when the record lacks what the index now needs.
+    pub fn push_record(
+        &mut self,
+        id: ResponseId,
+        r: &Record<'_>,
+        columns: &[Option<usize>],
+    ) -> Result<(), NeedsResponse> {
+        let column = |q: &str, at: Option<usize>| match at.and_then(|k| columns.get(k)) {
+            Some(c) => *c,
+            None => self.column_index(q),
+        };
+        let mut answers: Vec<Option<&RecordAnswer<'_>>> = vec![None; self.columns.len()];
+        for (q, at, a) in &r.answers {
+            if let Some(i) = column(q, *at) {
+                answers[i] = Some(a);
+            }
+        }
+        let mut coding: Vec<Option<(u8, &[&str])>> = vec![None; self.columns.len()];
+        for (q, at, label, themes) in &r.coding {
+            if let Some(i) = column(q, *at) {
+                coding[i] = Some((*label, themes));
+            }
+        }
+        // Only choice columns read a text answer's words.
+        let left_out = self.columns.iter().zip(&answers).any(|(c, a)| {
+            matches!(c.kind, ColumnKind::Choice) && matches!(a, Some(RecordAnswer::FreeText))
+        });
+        if left_out {
+            return Err(NeedsResponse);
+        }
+        self.push_row(
+            id,
+            r.version,
+            r.location,
+            r.channel,
+            r.lang,
+            |i, _| {
+                answers[i].map(|a| match a {
+                    RecordAnswer::Text(s) => AnswerRef::Text(s),
+                    RecordAnswer::FreeText => AnswerRef::Text(""),
+                    RecordAnswer::Choices(v) => AnswerRef::Choices(v.clone()),
+                    RecordAnswer::Number(n) => AnswerRef::Number(*n),
+                    RecordAnswer::Consent(b) => AnswerRef::Consent(*b),
+                })
+            },
+            |i, _| coding[i].map(|(label, themes)| (label, themes.to_vec())),
+        );
+        Ok(())
+    }
+
+    /// The column of a question id, by binary search of the ids.
+    fn column_index(&self, id: &str) -> Option<usize> {
+        self.by_id
+            .binary_search_by(|&i| self.columns[i].id.as_str().cmp(id))
+            .ok()
+            .map(|at| self.by_id[at])
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -449,8 +522,8 @@ impl FormIndex {
         location: Option<&str>,
         channel: &str,
         lang: &str,
-        answer: impl Fn(&str) -> Option<AnswerRef<'a>>,
-        coding: impl Fn(&str) -> Option<(&'a str, Vec<&'a str>)>,
+        answer: impl Fn(usize, &str) -> Option<AnswerRef<'a>>,
+        coding: impl Fn(usize, &str) -> Option<(u8, Vec<&'a str>)>,
     ) {
         self.ms.push(id.ms);
         self.seq.push(id.seq);
@@ -465,7 +538,8 @@ impl FormIndex {
         let lang = self.langs.code_or_add(lang);
         self.lang.push(lang.min(255) as u8);
         self.version.push(version.min(u16::MAX as u32) as u16);
-        for col in &mut self.columns {
+        for (i, col) in self.columns.iter_mut().enumerate() {
+            let answer = |q: &str| answer(i, q);
             match &col.kind {
                 ColumnKind::Choice => {
                     let code = match answer(&col.id) {
@@ -498,9 +572,9 @@ impl FormIndex {
                     Some(AnswerRef::Consent(true))
                 ))),
                 ColumnKind::Text { coded } => {
-                    let coding = coding(&col.id);
+                    let coding = coding(i, &col.id);
                     col.codes
-                        .push(coding.as_ref().map_or(0, |(label, _)| label_code(label)));
+                        .push(coding.as_ref().map_or(0, |(label, _)| *label));
                     if *coded {
                         let mut mask = 0u32;
                         for t in coding.iter().flat_map(|(_, themes)| themes.iter()) {

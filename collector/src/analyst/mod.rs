@@ -5,8 +5,8 @@
 pub mod index;
 pub mod query;
 
-use crate::error::Result;
-use crate::store::{ResponseId, Store, StoredResponse, TextCoding};
+use crate::error::{Error, Result};
+use crate::store::{record, ResponseId, Store, StoredResponse, TextCoding};
 use analysis::{Coder, Scorer};
 use index::FormIndex;
 use std::collections::{BTreeMap, HashMap};
@@ -85,46 +85,47 @@ impl Analysis {
         out
     }
 
-    /// Rebuilds the index of `form` from every stored response.
+    /// Rebuilds the index of `form` from every stored response: from their
+    /// index records, or from their JSON while some have no record yet.
     pub fn rebuild(&self, store: &dyn Store, form: &Form) -> Result<()> {
-        // Two stages on two threads: this one walks sled and hands batches
-        // of stored JSON to a second that parses them into index rows.
-        const BATCH: usize = 4096;
         let mut ix = FormIndex::new(form);
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(ResponseId, Vec<u8>)>>(8);
-        let (scanned, bad) = std::thread::scope(|scope| {
-            let parser = scope.spawn(|| {
-                let mut bad = None;
-                for batch in rx {
-                    for (id, json) in batch {
-                        if let Err(e) = ix.push_json(id, &json) {
-                            bad.get_or_insert((id, e));
-                        }
+        if store.records_complete() {
+            // A record that cannot stand in for its response (an unknown
+            // format, damage, or free text left out that the form now needs
+            // as a choice) is replaced by the stored response itself.
+            let mut from_json = 0usize;
+            let versions = store.form_versions(&form.id)?;
+            let names: Vec<record::Names<'_>> = versions.iter().map(record::Names::of).collect();
+            let columns: Vec<Vec<Option<usize>>> =
+                names.iter().map(|n| ix.columns_of(n.questions())).collect();
+            two_stages(
+                &mut |f| store.scan_records(&form.id, f),
+                &mut |id, bytes| {
+                    let version = |v| names.iter().position(|n| n.version() == v);
+                    let pushed = record::decode(bytes, |v| version(v).map(|i| &names[i]))
+                        .ok()
+                        .is_some_and(|r| {
+                            let columns = version(r.version).map_or(&[][..], |i| &columns[i]);
+                            ix.push_record(id, &r, columns).is_ok()
+                        });
+                    if !pushed {
+                        let r = store.response(&form.id, id)?.ok_or_else(|| {
+                            Error::Corrupt(format!("response {id} has an index record only"))
+                        })?;
+                        ix.push(&r);
+                        from_json += 1;
                     }
-                }
-                bad
-            });
-            let mut batch = Vec::with_capacity(BATCH);
-            let scanned = store.scan_raw(&form.id, &mut |id, json| {
-                batch.push((id, json.to_vec()));
-                if batch.len() == BATCH {
-                    // A send fails only if the parser is gone, which the
-                    // join below reports.
-                    let _ = tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
-                }
-            });
-            if !batch.is_empty() {
-                let _ = tx.send(batch);
+                    Ok(())
+                },
+            )?;
+            if from_json > 0 {
+                tracing::info!(form = %form.id, responses = from_json, "indexed from stored JSON, not index records");
             }
-            drop(tx);
-            let bad = parser
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p));
-            (scanned, bad)
-        });
-        scanned?;
-        if let Some((id, e)) = bad {
-            return Err(crate::error::Error::Corrupt(format!("response {id}: {e}")));
+        } else {
+            two_stages(&mut |f| store.scan_raw(&form.id, f), &mut |id, json| {
+                ix.push_json(id, json)
+                    .map_err(|e| Error::Corrupt(format!("response {id}: {e}")))
+            })?;
         }
         for (id, codes) in store.manual_codes(&form.id)? {
             if let Some(row) = ix.row_of(id) {
@@ -156,6 +157,76 @@ impl Analysis {
             .unwrap_or_else(|e| e.into_inner())
             .get(form)
             .cloned()
+    }
+}
+
+/// What a store scan calls with each response's id and stored bytes.
+type Visit<'a> = dyn FnMut(ResponseId, &[u8]) + 'a;
+
+/// Runs `scan` on this thread, handing what it finds in batches to `index`
+/// on a second one, so that walking sled and reading what it holds overlap.
+/// Stops at the first error of either.
+fn two_stages(
+    scan: &mut dyn FnMut(&mut Visit<'_>) -> Result<()>,
+    index: &mut (dyn FnMut(ResponseId, &[u8]) -> Result<()> + Send),
+) -> Result<()> {
+    const BATCH: usize = 4096;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(8);
+    let (scanned, indexed) = std::thread::scope(|scope| {
+        let indexer = scope.spawn(move || -> Result<()> {
+            for batch in rx {
+                for (i, &id) in batch.ids.iter().enumerate() {
+                    index(id, &batch.bytes[batch.ends[i]..batch.ends[i + 1]])?;
+                }
+            }
+            Ok(())
+        });
+        let mut batch = Batch::with_capacity(BATCH);
+        let scanned = scan(&mut |id, bytes| {
+            batch.push(id, bytes);
+            if batch.ids.len() == BATCH {
+                // A send fails only if the indexer stopped, which the join
+                // below reports.
+                let _ = tx.send(std::mem::replace(&mut batch, Batch::with_capacity(BATCH)));
+            }
+        });
+        if !batch.ids.is_empty() {
+            let _ = tx.send(batch);
+        }
+        drop(tx);
+        let indexed = indexer
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (scanned, indexed)
+    });
+    indexed?;
+    scanned
+}
+
+/// Stored bytes on their way from the sled walk to the indexer: one buffer
+/// for a batch rather than an allocation per response.
+struct Batch {
+    ids: Vec<ResponseId>,
+    bytes: Vec<u8>,
+    /// Where each record ends in `bytes`, after a leading 0.
+    ends: Vec<usize>,
+}
+
+impl Batch {
+    fn with_capacity(n: usize) -> Batch {
+        let mut ends = Vec::with_capacity(n + 1);
+        ends.push(0);
+        Batch {
+            ids: Vec::with_capacity(n),
+            bytes: Vec::with_capacity(n * 64),
+            ends,
+        }
+    }
+
+    fn push(&mut self, id: ResponseId, bytes: &[u8]) {
+        self.ids.push(id);
+        self.bytes.extend_from_slice(bytes);
+        self.ends.push(self.bytes.len());
     }
 }
 

@@ -12,11 +12,18 @@
 //! | `responses` | `r 0 form 0 ms(u64) seq(u64)`         | response JSON            |
 //! | `responses` | `i 0 form 0 submission_id`            | response id (16 bytes)   |
 //! | `responses` | `o 0 seq(u64) rule`                   | alert JSON (outbox)      |
+//! | `responses` | `x 0 form 0 ms(u64) seq(u64)`         | index record (binary)    |
 //! | `responses` | `m 0 last`                            | last ms(u64) seq(u64)    |
+//! | `responses` | `m 0 recorded`                        | last ms(u64) seq(u64)    |
+//! | `responses` | `m 0 unrecorded`                      | last ms(u64) seq(u64)    |
 //! | `codes`     | `c 0 form 0 ms(u64) seq(u64)`         | manual codes JSON        |
 //!
-//! A response, its idempotency record, its alerts and the `last` marker live
-//! in one tree so that one batch writes them atomically.
+//! A response, its index record, its idempotency record, its alerts and the
+//! `last` marker live in one tree so that one batch writes them atomically.
+//! `recorded` is written with `last` whenever the batch carries index
+//! records, so when the two differ some response has none (a store written
+//! before records existed, or by an older collector). `unrecorded` is set
+//! then, and cleared once every response has its record.
 
 use std::fmt;
 
@@ -117,6 +124,37 @@ pub fn response_id(key: &[u8]) -> Option<ResponseId> {
     ResponseId::from_bytes(key.get(key.len().checked_sub(16)?..)?)
 }
 
+/// `x 0 form 0 id`: the index record of a response.
+pub fn record(form: &str, id: ResponseId) -> Vec<u8> {
+    tagged(b'x', &[form.as_bytes(), &id.to_bytes()])
+}
+
+/// Prefix of every index record of one form.
+pub fn record_prefix(form: &str) -> Vec<u8> {
+    let mut k = tagged(b'x', &[form.as_bytes()]);
+    k.push(0);
+    k
+}
+
+/// Prefix of every response key, all forms.
+pub const RESPONSES: &[u8] = b"r\0";
+
+/// The form id of a response key.
+pub fn response_form(key: &[u8]) -> Option<&str> {
+    let rest = key.strip_prefix(b"r\0")?;
+    let form = rest.get(..rest.len().checked_sub(17)?)?;
+    std::str::from_utf8(form).ok()
+}
+
+/// The key of the index record of the response stored under `response_key`.
+pub fn record_of(response_key: &[u8]) -> Vec<u8> {
+    let mut k = response_key.to_vec();
+    if let Some(tag) = k.first_mut() {
+        *tag = b'x';
+    }
+    k
+}
+
 /// `i 0 form 0 submission_id`.
 pub fn idempotency(form: &str, submission_id: &str) -> Vec<u8> {
     tagged(b'i', &[form.as_bytes(), submission_id.as_bytes()])
@@ -141,6 +179,14 @@ pub fn codes_prefix(form: &str) -> Vec<u8> {
 
 /// `m 0 last`: the id of the last response written.
 pub const LAST: &[u8] = b"m\0last";
+
+/// `m 0 recorded`: the id of the last response written with an index
+/// record, once every response before it has one.
+pub const RECORDED: &[u8] = b"m\0recorded";
+
+/// `m 0 unrecorded`: present while some response stored before the id it
+/// holds may lack its index record.
+pub const UNRECORDED: &[u8] = b"m\0unrecorded";
 
 /// `schema` in the meta tree.
 pub const SCHEMA: &[u8] = b"schema";
@@ -167,6 +213,10 @@ mod tests {
         assert!(a.to_string() < b.to_string() && b.to_string() < c.to_string());
         assert_eq!(ResponseId::parse(&c.to_string()), Some(c));
         assert_eq!(response_id(&response("form", c)), Some(c));
+        assert_eq!(record_of(&response("form", c)), record("form", c));
+        assert_eq!(response_form(&response("a-form", c)), Some("a-form"));
+        assert!(record("form", c).starts_with(&record_prefix("form")));
+        assert!(response("form", c).starts_with(RESPONSES));
     }
 
     #[test]

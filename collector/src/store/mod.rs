@@ -2,6 +2,7 @@
 //! implementation with group commit.
 
 pub mod keys;
+pub mod record;
 mod sled_store;
 
 pub use keys::ResponseId;
@@ -191,6 +192,37 @@ pub trait Store: Send + Sync + 'static {
                     .map_err(|e| crate::error::Error::Corrupt(e.to_string()))?;
                 if let Some(id) = r.id {
                     f(id, &json);
+                }
+            }
+        }
+    }
+    /// Every published version of a form, oldest first (what index records
+    /// name ids in). The default knows only the current one.
+    fn form_versions(&self, id: &str) -> Result<Vec<Form>> {
+        Ok(self.form(id).map(|p| p.form.clone()).into_iter().collect())
+    }
+    /// Whether every response has its index record, so indexes can be
+    /// rebuilt with [`Store::scan_records`] rather than
+    /// [`Store::scan_raw`]. The default encodes records from the responses,
+    /// so they are always complete.
+    fn records_complete(&self) -> bool {
+        true
+    }
+    /// Calls `f` with the index record ([`record`]) of every durable
+    /// response to a form, oldest first: what indexes are rebuilt from at
+    /// start. The default pages through [`Store::responses`] and encodes
+    /// each.
+    fn scan_records(&self, form: &str, f: &mut dyn FnMut(ResponseId, &[u8])) -> Result<()> {
+        let mut after = None;
+        loop {
+            let page = self.responses(form, after, 10_000)?;
+            let Some(last) = page.last() else {
+                return Ok(());
+            };
+            after = last.id;
+            for r in &page {
+                if let Some(id) = r.id {
+                    f(id, &record::encode(r, None));
                 }
             }
         }

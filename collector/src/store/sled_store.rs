@@ -1,17 +1,23 @@
 //! The sled store, with one commit thread that makes writes durable in groups.
 //!
-//! A submission is one `apply_batch` on the `responses` tree (response,
-//! idempotency record, alerts and the `last` marker together, so it is
-//! atomic) and then waits for the commit thread. That thread loops: take the
-//! newest staged sequence number, `flush()` sled, `sync_data()` sled's data
-//! file (sled 0.34's flush ends at `sync_file_range`, which leaves the data
-//! in the disk's volatile cache), then wake every request up to that number.
-//! All requests that arrive during one flush share the next one.
+//! A submission is one `apply_batch` on the `responses` tree (response, its
+//! index record, idempotency record, alerts and the `last` and `recorded`
+//! markers together, so it is atomic) and then waits for the commit thread.
+//! That thread loops: take the newest staged sequence number, `flush()`
+//! sled, `sync_data()` sled's data file (sled 0.34's flush ends at
+//! `sync_file_range`, which leaves the data in the disk's volatile cache),
+//! then wake every request up to that number. All requests that arrive
+//! during one flush share the next one.
+//!
+//! A store written before index records existed (or since by a collector
+//! that does not write them) is noted at open; indexes are rebuilt from the
+//! JSON until [`SledStore::write_missing_records`] has filled the gap.
 //!
 //! Readers only see responses up to the durable sequence number, so an
 //! export never shows a response that a crash could still take back.
 
 use super::keys::{self, ResponseId};
+use super::record;
 use super::{Alert, BoxFuture, FormSummary, Published, Role, Store, StoredResponse, Submitted};
 use crate::analyst::ManualCode;
 use crate::error::{Error, Result};
@@ -39,6 +45,10 @@ pub struct SledStore {
     commit: Arc<Commit>,
     data_file: Arc<File>,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// Whether every response has its index record.
+    records_complete: Arc<AtomicBool>,
+    /// The thread writing missing index records, if any are missing.
+    backfill: Option<std::thread::JoinHandle<()>>,
 }
 
 /// Shared state between writers and the commit thread.
@@ -97,6 +107,21 @@ impl SledStore {
         }
 
         let data_file = Arc::new(File::open(path.join("db"))?);
+        // Responses without an index record (stored before records existed,
+        // or since by a collector that does not write them) are noted
+        // durably before anything new is written; until their records are
+        // written (`write_missing_records`), indexes are rebuilt from JSON.
+        let recorded = responses.get(keys::RECORDED)?;
+        if last.seq > 0 && recorded.as_deref() != Some(&last.to_bytes()[..]) {
+            let mut batch = sled::Batch::default();
+            batch.insert(keys::UNRECORDED, &last.to_bytes());
+            batch.insert(keys::RECORDED, &last.to_bytes());
+            responses.apply_batch(batch)?;
+            db.flush()?;
+            data_file.sync_data()?;
+        }
+        let records_complete =
+            Arc::new(AtomicBool::new(responses.get(keys::UNRECORDED)?.is_none()));
         let (tx, _) = watch::channel(Ok(last.seq));
         let commit = Arc::new(Commit {
             staged: AtomicU64::new(last.seq),
@@ -126,6 +151,8 @@ impl SledStore {
             commit,
             data_file,
             thread: Some(thread),
+            records_complete,
+            backfill: None,
         })
     }
 
@@ -144,9 +171,9 @@ impl SledStore {
     /// Loads historic responses in bulk (demo data, migrations), with the
     /// server stopped or at least not the only writer on a hot path.
     ///
-    /// Writes the same keys as [`Store::submit`] (the response, an
-    /// idempotency record under a generated submission id, the `last`
-    /// marker) in large batches and makes them durable with one flush and
+    /// Writes the same keys as [`Store::submit`] (the response, its index
+    /// record, an idempotency record under a generated submission id, the
+    /// `last` and `recorded` markers) in large batches and makes them durable with one flush and
     /// sync at the end, instead of one group commit per response. Each
     /// response keeps its `received_ms`; ids take their `ms` from it and
     /// continue the writer's sequence. Pass responses oldest first: a
@@ -169,6 +196,7 @@ impl SledStore {
         let mut count = 0usize;
         let mut batch = sled::Batch::default();
         let mut in_batch = 0usize;
+        let names = record::Names::of(form);
         for mut r in responses {
             seq += 1;
             let id = ResponseId {
@@ -179,6 +207,7 @@ impl SledStore {
             r.received_ms = id.ms;
             let value = serde_json::to_vec(&r).map_err(|e| Error::Corrupt(e.to_string()))?;
             batch.insert(keys::response(&form.id, id), value);
+            batch.insert(keys::record(&form.id, id), record::encode(&r, Some(&names)));
             batch.insert(
                 keys::idempotency(&form.id, &import_submission_id(id)),
                 &id.to_bytes(),
@@ -191,12 +220,14 @@ impl SledStore {
             in_batch += 1;
             if in_batch == BATCH {
                 batch.insert(keys::LAST, &newest.to_bytes());
+                batch.insert(keys::RECORDED, &newest.to_bytes());
                 self.responses.apply_batch(std::mem::take(&mut batch))?;
                 in_batch = 0;
             }
         }
         if in_batch > 0 {
             batch.insert(keys::LAST, &newest.to_bytes());
+            batch.insert(keys::RECORDED, &newest.to_bytes());
             self.responses.apply_batch(batch)?;
         }
         if count == 0 {
@@ -218,6 +249,52 @@ impl SledStore {
             self.commit.wake.notify_one();
         }
         Ok(count)
+    }
+
+    /// Starts writing, on a background thread, the index records missing at
+    /// open (if any, and if not started already). Call it once indexes are
+    /// rebuilt: until it is done they are rebuilt from the JSON, and it
+    /// would only slow that down.
+    pub fn write_missing_records(&mut self) -> Result<()> {
+        if self.backfill.is_some() || self.records_complete.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let (commit, db, forms, responses, data_file, complete) = (
+            self.commit.clone(),
+            self.db.clone(),
+            self.forms_tree.clone(),
+            self.responses.clone(),
+            self.data_file.clone(),
+            self.records_complete.clone(),
+        );
+        let thread = std::thread::Builder::new()
+            .name("sled-records".into())
+            .spawn(
+                move || match backfill_records(&commit, &db, &forms, &responses, &data_file) {
+                    Ok(Some(written)) => {
+                        complete.store(true, Ordering::Release);
+                        tracing::info!(
+                            records = written,
+                            "index records written for responses stored without them"
+                        );
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::error!(error = %e, "writing index records failed; indexes are rebuilt from JSON");
+                    }
+                },
+            )?;
+        self.backfill = Some(thread);
+        Ok(())
+    }
+
+    /// Waits until the index records missing at open have been written (or
+    /// writing them stopped); whether every response now has one.
+    pub fn wait_for_records(&mut self) -> bool {
+        if let Some(t) = self.backfill.take() {
+            let _ = t.join();
+        }
+        self.records_complete.load(Ordering::Acquire)
     }
 
     fn durable_seq(&self) -> Result<u64> {
@@ -279,10 +356,74 @@ impl Drop for SledStore {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+        if let Some(t) = self.backfill.take() {
+            let _ = t.join();
+        }
         if let Err(e) = self.db.flush() {
             tracing::error!(error = %e, "final flush failed");
         }
     }
+}
+
+/// Writes the index record of every stored response that has none, makes
+/// them durable, then clears the `unrecorded` marker; returns how many were
+/// written, or `None` if the store closed first (the marker stays, and the
+/// next open starts again).
+fn backfill_records(
+    commit: &Commit,
+    db: &sled::Db,
+    forms_tree: &sled::Tree,
+    responses: &sled::Tree,
+    data_file: &File,
+) -> Result<Option<usize>> {
+    const BATCH: usize = 1_000;
+    let sync = || -> Result<()> {
+        let _one_at_a_time = commit.flushing.lock().unwrap_or_else(|e| e.into_inner());
+        db.flush()?;
+        data_file.sync_data()?;
+        Ok(())
+    };
+    let mut forms = Vec::new();
+    for item in forms_tree.iter() {
+        let (_, v) = item?;
+        forms.push(serde_json::from_slice::<Form>(&v).map_err(|e| Error::Corrupt(e.to_string()))?);
+    }
+    let names: Vec<(&str, record::Names<'_>)> = forms
+        .iter()
+        .map(|f| (f.id.as_str(), record::Names::of(f)))
+        .collect();
+    let mut batch = sled::Batch::default();
+    let (mut written, mut in_batch) = (0, 0);
+    // Responses stored after the open have records already; new keys the
+    // walk may meet are skipped like any other that has one.
+    for item in responses.scan_prefix(keys::RESPONSES) {
+        if commit.closing.load(Ordering::Acquire) {
+            return Ok(None);
+        }
+        let (k, v) = item?;
+        let key = keys::record_of(&k);
+        if responses.contains_key(&key)? {
+            continue;
+        }
+        let r: StoredResponse =
+            serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?;
+        let form = keys::response_form(&k).unwrap_or_default();
+        let names = names
+            .iter()
+            .find(|(id, n)| *id == form && n.version() == r.version);
+        batch.insert(key, record::encode(&r, names.map(|(_, n)| n)));
+        written += 1;
+        in_batch += 1;
+        if in_batch == BATCH {
+            responses.apply_batch(std::mem::take(&mut batch))?;
+            in_batch = 0;
+        }
+    }
+    responses.apply_batch(batch)?;
+    sync()?;
+    responses.remove(keys::UNRECORDED)?;
+    sync()?;
+    Ok(Some(written))
 }
 
 /// A version-4-shaped UUID for an imported response, derived from its id
@@ -424,8 +565,14 @@ impl Store for SledStore {
                         serde_json::to_vec(&response).map_err(|e| Error::Corrupt(e.to_string()))?;
                     let mut batch = sled::Batch::default();
                     batch.insert(keys::response(&form.id, id), value);
+                    let names = record::Names::of(form);
+                    batch.insert(
+                        keys::record(&form.id, id),
+                        record::encode(&response, Some(&names)),
+                    );
                     batch.insert(idem_key, &id.to_bytes());
                     batch.insert(keys::LAST, &id.to_bytes());
+                    batch.insert(keys::RECORDED, &id.to_bytes());
                     for rule in alerts {
                         let alert = Alert {
                             form: form.id.clone(),
@@ -567,6 +714,31 @@ impl Store for SledStore {
         for item in self.responses.scan_prefix(keys::response_prefix(form)) {
             let (k, v) = item?;
             let id = keys::response_id(&k).ok_or_else(|| Error::Corrupt("response key".into()))?;
+            if id.seq <= durable {
+                f(id, &v);
+            }
+        }
+        Ok(())
+    }
+
+    fn records_complete(&self) -> bool {
+        self.records_complete.load(Ordering::Acquire)
+    }
+
+    fn form_versions(&self, id: &str) -> Result<Vec<Form>> {
+        let mut out = Vec::new();
+        for item in self.forms_tree.scan_prefix(keys::form_prefix(id)) {
+            let (_, v) = item?;
+            out.push(serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?);
+        }
+        Ok(out)
+    }
+
+    fn scan_records(&self, form: &str, f: &mut dyn FnMut(ResponseId, &[u8])) -> Result<()> {
+        let durable = self.durable_seq()?;
+        for item in self.responses.scan_prefix(keys::record_prefix(form)) {
+            let (k, v) = item?;
+            let id = keys::response_id(&k).ok_or_else(|| Error::Corrupt("record key".into()))?;
             if id.seq <= durable {
                 f(id, &v);
             }
