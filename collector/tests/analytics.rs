@@ -1120,3 +1120,67 @@ async fn free_text_left_out_of_records_is_read_from_json_when_a_choice_needs_it(
     assert!(column.dict.len() > 2, "comments read as answers");
     assert_eq!(rebuilt(&store, &form), from_json);
 }
+
+/// Publishing a new version rebuilds the index while people keep
+/// answering: every response stored meanwhile is counted, and once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn responses_stored_during_a_rebuild_are_counted_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(config(dir.path())).await;
+    let admin = s.token(Role::Admin);
+    let analyst = s.token(Role::Analyst);
+    for n in 0..300u128 {
+        assert_eq!(s.submit("mini", &valid_submission(n)).await.status(), 201);
+    }
+    let form: Value = s
+        .client
+        .get(s.url("/api/v1/forms/mini"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    let mut writers = Vec::new();
+    for w in 0..8u128 {
+        let client = s.client.clone();
+        let url = s.url("/api/v1/forms/mini/responses");
+        writers.push(tokio::spawn(async move {
+            for n in 0..60u128 {
+                let res = client
+                    .post(&url)
+                    .json(&valid_submission(10_000 + w * 1000 + n))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), 201);
+            }
+        }));
+    }
+    for v in 0..8 {
+        let mut next = form.clone();
+        next["title"] = Value::String(format!("Version {v}"));
+        let res = s
+            .client
+            .put(s.url("/api/v1/forms/mini"))
+            .bearer_auth(&admin)
+            .json(&next)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    for w in writers {
+        w.await.unwrap();
+    }
+
+    let stored = s.export_all("mini", &analyst).await.len();
+    assert_eq!(stored, 300 + 8 * 60);
+    let agg = get_json(&s, &analyst, "/api/v1/forms/mini/aggregates?question=safe").await;
+    assert_eq!(
+        agg["n"], stored as u64,
+        "the index holds each stored response once"
+    );
+    s.stop().await;
+}

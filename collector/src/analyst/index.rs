@@ -285,6 +285,20 @@ pub struct FormIndex {
     pub overrides: HashMap<(u32, u16), Override>,
     /// Column positions in question id order, to find a column by id.
     by_id: Vec<usize>,
+    /// The highest sequence number the last rebuild found in the store:
+    /// a response at or below it may be indexed already.
+    built_upto: BuiltUpto,
+}
+
+/// Bookkeeping of how an index was made, not part of what it holds: two
+/// indexes of the same rows are equal however they were built.
+#[derive(Debug, Clone, Copy, Default)]
+struct BuiltUpto(u64);
+
+impl PartialEq for BuiltUpto {
+    fn eq(&self, _: &BuiltUpto) -> bool {
+        true
+    }
 }
 
 impl FormIndex {
@@ -364,6 +378,7 @@ impl FormIndex {
             span: None,
             overrides: HashMap::new(),
             by_id,
+            built_upto: BuiltUpto::default(),
         }
     }
 
@@ -380,6 +395,23 @@ impl FormIndex {
     /// The column of a question.
     pub fn column(&self, id: &str) -> Option<(usize, &Column)> {
         self.columns.iter().enumerate().find(|(_, c)| c.id == id)
+    }
+
+    /// Notes that the rows so far are what the store held: responses
+    /// pushed later with [`FormIndex::push_new`] may be among them.
+    pub fn mark_built(&mut self) {
+        self.built_upto = BuiltUpto(self.seq.iter().copied().max().unwrap_or(0));
+    }
+
+    /// Appends a response unless it is indexed already (a response stored
+    /// while a rebuild read the store can reach the index both ways).
+    pub fn push_new(&mut self, r: &StoredResponse) {
+        if let Some(id) = r.id {
+            if id.seq <= self.built_upto.0 && self.row_of(id).is_some() {
+                return;
+            }
+        }
+        self.push(r);
     }
 
     /// Appends one stored response.

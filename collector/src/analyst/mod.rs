@@ -18,6 +18,18 @@ pub struct Analysis {
     scorer: Scorer,
     coders: Mutex<HashMap<(String, u32), Arc<Coder>>>,
     indexes: RwLock<HashMap<String, Arc<RwLock<FormIndex>>>>,
+    /// Forms whose index is being rebuilt, with the changes made to them
+    /// meanwhile; held while an index is changed or swapped, so that no
+    /// change falls between the old index and the new one.
+    journal: Mutex<HashMap<String, Vec<Change>>>,
+    /// One rebuild at a time.
+    rebuilding: Mutex<()>,
+}
+
+/// A change to an index made while it was being rebuilt.
+enum Change {
+    Response(StoredResponse),
+    Code(ResponseId, String, ManualCode),
 }
 
 impl std::fmt::Debug for Analysis {
@@ -35,6 +47,8 @@ impl Analysis {
             scorer,
             coders: Mutex::default(),
             indexes: RwLock::default(),
+            journal: Mutex::default(),
+            rebuilding: Mutex::default(),
         }
     }
 
@@ -87,7 +101,44 @@ impl Analysis {
 
     /// Rebuilds the index of `form` from every stored response: from their
     /// index records, or from their JSON while some have no record yet.
+    ///
+    /// Responses and codes that arrive while it runs go to the old index
+    /// (which queries keep using) and to a journal, replayed into the new
+    /// index before it replaces the old one: none is lost, none counted
+    /// twice.
     pub fn rebuild(&self, store: &dyn Store, form: &Form) -> Result<()> {
+        let _one_at_a_time = self.rebuilding.lock().unwrap_or_else(|e| e.into_inner());
+        self.journal_lock().insert(form.id.clone(), Vec::new());
+        let built = self.build(store, form);
+        let mut journal = self.journal_lock();
+        let changes = journal.remove(&form.id).unwrap_or_default();
+        let mut ix = built?;
+        for change in changes {
+            match change {
+                Change::Response(r) => ix.push_new(&r),
+                Change::Code(id, question, code) => {
+                    if let Some(row) = ix.row_of(id) {
+                        apply_manual(&mut ix, row, &question, &code);
+                    }
+                }
+            }
+        }
+        ix.shrink();
+        tracing::info!(form = %form.id, rows = ix.len(), bytes_per_row = ix.bytes_per_row(), "answer index built");
+        self.indexes
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(form.id.clone(), Arc::new(RwLock::new(ix)));
+        drop(journal);
+        Ok(())
+    }
+
+    fn journal_lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<Change>>> {
+        self.journal.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A new index of `form` from what the store holds now.
+    fn build(&self, store: &dyn Store, form: &Form) -> Result<FormIndex> {
         let mut ix = FormIndex::new(form);
         if store.records_complete() {
             // A record that cannot stand in for its response (an unknown
@@ -134,20 +185,36 @@ impl Analysis {
                 }
             }
         }
-        ix.shrink();
-        tracing::info!(form = %form.id, rows = ix.len(), bytes_per_row = ix.bytes_per_row(), "answer index built");
-        self.indexes
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(form.id.clone(), Arc::new(RwLock::new(ix)));
-        Ok(())
+        ix.mark_built();
+        Ok(ix)
     }
 
-    /// Adds a newly stored response to its form's index.
+    /// Adds a newly stored response to its form's index (once: a response
+    /// a rebuild already found is not added again).
     pub fn append(&self, r: &StoredResponse) {
-        if let Some(ix) = self.index(&r.form) {
-            ix.write().unwrap_or_else(|e| e.into_inner()).push(r);
+        let mut journal = self.journal_lock();
+        if let Some(changes) = journal.get_mut(&r.form) {
+            changes.push(Change::Response(r.clone()));
         }
+        if let Some(ix) = self.index(&r.form) {
+            ix.write().unwrap_or_else(|e| e.into_inner()).push_new(r);
+        }
+        drop(journal);
+    }
+
+    /// Puts an analyst's code for one answer into its form's index.
+    pub fn set_code(&self, form: &str, id: ResponseId, question: &str, code: &ManualCode) {
+        let mut journal = self.journal_lock();
+        if let Some(changes) = journal.get_mut(form) {
+            changes.push(Change::Code(id, question.to_owned(), code.clone()));
+        }
+        if let Some(ix) = self.index(form) {
+            let mut ix = ix.write().unwrap_or_else(|e| e.into_inner());
+            if let Some(row) = ix.row_of(id) {
+                apply_manual(&mut ix, row, question, code);
+            }
+        }
+        drop(journal);
     }
 
     /// The index of a form.

@@ -80,11 +80,18 @@ pub async fn publish_form(
             form.id
         )));
     }
-    let published = state.store.publish(form)?;
-    // A new version may add questions or options: lay the index out anew.
-    state
-        .analysis
-        .rebuild(state.store.as_ref(), &published.form)?;
+    // Publishing syncs to disk and the rebuild reads every response: both
+    // stay off the async runtime.
+    let published = tokio::task::spawn_blocking(move || -> Result<_> {
+        let published = state.store.publish(form)?;
+        // A new version may add questions or options: lay the index out anew.
+        state
+            .analysis
+            .rebuild(state.store.as_ref(), &published.form)?;
+        Ok(published)
+    })
+    .await
+    .map_err(|e| Error::Io(std::io::Error::other(e)))??;
     Ok((
         [(header::CONTENT_TYPE, "application/json")],
         published.json.clone(),

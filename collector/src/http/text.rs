@@ -14,7 +14,7 @@ use super::forms::no_form;
 use super::AppState;
 use crate::analyst::index::{ColumnKind, FormIndex, SENTIMENT_LABELS};
 use crate::analyst::query::{Filter, Query};
-use crate::analyst::{apply_manual, ManualCode};
+use crate::analyst::ManualCode;
 use crate::error::{Error, Result};
 use crate::store::{ResponseId, StoredResponse, TextCoding};
 use analysis::agreement::Agreement;
@@ -554,12 +554,7 @@ pub async fn set_codes(
     tokio::task::spawn_blocking(move || store.set_manual_code(&form, rid, &question, &stored))
         .await
         .map_err(|e| Error::Io(std::io::Error::other(e)))??;
-    if let Some(ix) = state.analysis.index(&r.form) {
-        let mut ix = ix.write().unwrap_or_else(|e| e.into_inner());
-        if let Some(row) = ix.row_of(rid) {
-            apply_manual(&mut ix, row, &req.question, &code);
-        }
-    }
+    state.analysis.set_code(&r.form, rid, &req.question, &code);
     let answer = text_answer(&state, &published.form, &r, &req.question, Some(&code))
         .ok_or_else(not_found)?;
     Ok(Json(answer))
