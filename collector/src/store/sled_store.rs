@@ -156,6 +156,19 @@ impl SledStore {
         })
     }
 
+    /// Opens and closes the folder once, with no store running on it, so
+    /// that sled records where its log stands (sled 0.34 writes that
+    /// snapshot only while opening). After a bulk load, the next start
+    /// then reads the snapshot instead of replaying the whole load from
+    /// the log: about 3 s for a million responses here. Returns how long
+    /// that replay took.
+    pub fn refresh_snapshot(path: &Path) -> Result<std::time::Duration> {
+        let started = std::time::Instant::now();
+        let db = sled::Config::new().path(path).open()?;
+        drop(db);
+        Ok(started.elapsed())
+    }
+
     /// Flushes and syncs outside the group-commit path (rare writes).
     fn sync_now(&self) -> Result<()> {
         let _one_at_a_time = self
