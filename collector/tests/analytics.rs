@@ -1132,15 +1132,7 @@ async fn responses_stored_during_a_rebuild_are_counted_once() {
     for n in 0..300u128 {
         assert_eq!(s.submit("mini", &valid_submission(n)).await.status(), 201);
     }
-    let form: Value = s
-        .client
-        .get(s.url("/api/v1/forms/mini"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let form: Value = s.public_json("/api/v1/forms/mini").await;
 
     let mut writers = Vec::new();
     for w in 0..8u128 {
@@ -1161,15 +1153,7 @@ async fn responses_stored_during_a_rebuild_are_counted_once() {
     for v in 0..8 {
         let mut next = form.clone();
         next["title"] = Value::String(format!("Version {v}"));
-        let res = s
-            .client
-            .put(s.url("/api/v1/forms/mini"))
-            .bearer_auth(&admin)
-            .json(&next)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
+        assert_eq!(s.put_form(&admin, &next).await.status(), 200);
     }
     for w in writers {
         w.await.unwrap();

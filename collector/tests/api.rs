@@ -278,35 +278,13 @@ async fn admin_publishes_a_new_version_and_responses_record_it() {
     let s = Server::start(config(dir.path())).await;
     let admin = s.token(Role::Admin);
     let analyst = s.token(Role::Analyst);
-    let mut form: Value = s
-        .client
-        .get(s.url("/api/v1/forms/mini"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let mut form: Value = s.public_json("/api/v1/forms/mini").await;
     form["title"]["en"] = json!("Mini survey, revised");
 
-    let res = s
-        .client
-        .put(s.url("/api/v1/forms/mini"))
-        .bearer_auth(&analyst)
-        .json(&form)
-        .send()
-        .await
-        .unwrap();
+    let res = s.put_form(&analyst, &form).await;
     assert_eq!(res.status(), 403, "analysts cannot publish");
 
-    let res = s
-        .client
-        .put(s.url("/api/v1/forms/mini"))
-        .bearer_auth(&admin)
-        .json(&form)
-        .send()
-        .await
-        .unwrap();
+    let res = s.put_form(&admin, &form).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<Value>().await.unwrap()["version"], 2);
     assert_eq!(s.submit("mini", &valid_submission(7)).await.status(), 201);
@@ -314,26 +292,12 @@ async fn admin_publishes_a_new_version_and_responses_record_it() {
     assert_eq!(rows[0]["version"], 2);
 
     // Publishing the same content again makes no new version.
-    let res = s
-        .client
-        .put(s.url("/api/v1/forms/mini"))
-        .bearer_auth(&admin)
-        .json(&form)
-        .send()
-        .await
-        .unwrap();
+    let res = s.put_form(&admin, &form).await;
     assert_eq!(res.json::<Value>().await.unwrap()["version"], 2);
 
     // A broken form is refused with the path at fault.
     form["questions"][2]["show_if"]["question"] = json!("priorities");
-    let res = s
-        .client
-        .put(s.url("/api/v1/forms/mini"))
-        .bearer_auth(&admin)
-        .json(&form)
-        .send()
-        .await
-        .unwrap();
+    let res = s.put_form(&admin, &form).await;
     assert_eq!(res.status(), 422);
     let p: Value = res.json().await.unwrap();
     assert_eq!(p["errors"][0]["path"], "questions[2].show_if.question");

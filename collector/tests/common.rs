@@ -82,6 +82,30 @@ impl Server {
         );
     }
 
+    /// `GET path` without a token, read as JSON.
+    pub async fn public_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// `PUT /api/v1/forms/{form}` with `token`: publishes `form`.
+    pub async fn put_form(&self, token: &str, form: &Value) -> reqwest::Response {
+        let id = form["id"].as_str().expect("a form has an id");
+        self.client
+            .put(self.url(&format!("/api/v1/forms/{id}")))
+            .bearer_auth(token)
+            .json(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub fn token(&self, role: Role) -> String {
         let t = collector::http::new_token().unwrap();
         self.state

@@ -180,15 +180,7 @@ async fn csv_export_has_a_column_per_question_and_joins_choices() {
         )
         .await;
     assert_eq!(res.status(), 201);
-    let form: Value = s
-        .client
-        .get(s.url("/api/v1/forms/community-safety"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let form: Value = s.public_json("/api/v1/forms/community-safety").await;
     let questions: Vec<&str> = form["questions"]
         .as_array()
         .unwrap()

@@ -56,15 +56,7 @@ async fn the_three_real_forms_publish_and_accept_answers() {
         .into_iter()
         .enumerate()
     {
-        let form: Form = s
-            .client
-            .get(s.url(&format!("/api/v1/forms/{id}")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let form: Form = s.public_json(&format!("/api/v1/forms/{id}")).await;
         assert!(!form.privacy_notice.is_blank(), "{id} has a privacy notice");
         assert!(
             form.not_for_reporting.get("en", "en").contains("999"),

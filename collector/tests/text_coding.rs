@@ -567,15 +567,7 @@ fn hex_prefix(hash: &[u8; 32]) -> String {
 async fn openapi_lists_the_text_routes() {
     let dir = tempfile::tempdir().unwrap();
     let s = Server::start(config(dir.path())).await;
-    let doc: Value = s
-        .client
-        .get(s.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = s.public_json("/api/v1/openapi.json").await;
     for (path, method) in [
         ("/api/v1/forms/{form}/text", "get"),
         ("/api/v1/forms/{form}/agreement", "get"),

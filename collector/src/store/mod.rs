@@ -180,21 +180,12 @@ pub trait Store: Send + Sync + 'static {
     /// [`StoredResponse`] (and its many small allocations) per row. The
     /// default pages through [`Store::responses`] and serialises each.
     fn scan_raw(&self, form: &str, f: &mut dyn FnMut(ResponseId, &[u8])) -> Result<()> {
-        let mut after = None;
-        loop {
-            let page = self.responses(form, after, 10_000)?;
-            let Some(last) = page.last() else {
-                return Ok(());
-            };
-            after = last.id;
-            for r in &page {
-                let json = serde_json::to_vec(r)
-                    .map_err(|e| crate::error::Error::Corrupt(e.to_string()))?;
-                if let Some(id) = r.id {
-                    f(id, &json);
-                }
-            }
-        }
+        each_durable(self, form, |id, r| {
+            let json =
+                serde_json::to_vec(r).map_err(|e| crate::error::Error::Corrupt(e.to_string()))?;
+            f(id, &json);
+            Ok(())
+        })
     }
     /// Every published version of a form, oldest first (what index records
     /// name ids in). The default knows only the current one.
@@ -213,17 +204,30 @@ pub trait Store: Send + Sync + 'static {
     /// start. The default pages through [`Store::responses`] and encodes
     /// each.
     fn scan_records(&self, form: &str, f: &mut dyn FnMut(ResponseId, &[u8])) -> Result<()> {
-        let mut after = None;
-        loop {
-            let page = self.responses(form, after, 10_000)?;
-            let Some(last) = page.last() else {
-                return Ok(());
-            };
-            after = last.id;
-            for r in &page {
-                if let Some(id) = r.id {
-                    f(id, &record::encode(r, None));
-                }
+        each_durable(self, form, |id, r| {
+            f(id, &record::encode(r, None));
+            Ok(())
+        })
+    }
+}
+
+/// Calls `f` with every durable response to a form, oldest first, a page
+/// of [`Store::responses`] at a time.
+fn each_durable<S: Store + ?Sized>(
+    store: &S,
+    form: &str,
+    mut f: impl FnMut(ResponseId, &StoredResponse) -> Result<()>,
+) -> Result<()> {
+    let mut after = None;
+    loop {
+        let page = store.responses(form, after, 10_000)?;
+        let Some(last) = page.last() else {
+            return Ok(());
+        };
+        after = last.id;
+        for r in &page {
+            if let Some(id) = r.id {
+                f(id, r)?;
             }
         }
     }
