@@ -121,45 +121,27 @@ pub fn view(flow: &Flow, i: usize, send: &Callback<Msg>, heading: bool) -> Html 
     };
 
     let body = match &q.kind {
-        Kind::SingleChoice { options } => {
-            let items = options
-                .iter()
-                .map(|o| {
-                    let checked = value.and_then(Value::as_str) == Some(o.id.as_str());
+        // One option to pick: the question's own, or one of the form's places.
+        Kind::SingleChoice { .. } | Kind::Location {} => {
+            let choices: Vec<(&str, &survey::Text)> = match &q.kind {
+                Kind::SingleChoice { options } => {
+                    options.iter().map(|o| (o.id.as_str(), &o.text)).collect()
+                }
+                _ => form
+                    .places
+                    .iter()
+                    .map(|p| (p.id.as_str(), &p.name))
+                    .collect(),
+            };
+            let items = choices
+                .into_iter()
+                .map(|(choice, text)| {
+                    let checked = value.and_then(Value::as_str) == Some(choice);
                     (
-                        o.id.clone(),
-                        t(&o.text),
+                        choice.to_owned(),
+                        t(text),
                         checked,
-                        Value::String(o.id.clone()),
-                    )
-                })
-                .collect::<Vec<_>>();
-            if items.len() > SELECT_OVER {
-                select(
-                    &id, label_text, hint_html, error_html, described, items, send, &qid, class,
-                )
-            } else {
-                fieldset(
-                    class,
-                    legend,
-                    hint_html,
-                    error_html,
-                    described.clone(),
-                    radios(items),
-                )
-            }
-        }
-        Kind::Location {} => {
-            let items = form
-                .places
-                .iter()
-                .map(|p| {
-                    let checked = value.and_then(Value::as_str) == Some(p.id.as_str());
-                    (
-                        p.id.clone(),
-                        t(&p.name),
-                        checked,
-                        Value::String(p.id.clone()),
+                        Value::String(choice.to_owned()),
                     )
                 })
                 .collect::<Vec<_>>();
