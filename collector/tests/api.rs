@@ -237,28 +237,12 @@ async fn two_hundred_concurrent_submissions_are_all_acknowledged_and_present() {
     let dir = tempfile::tempdir().unwrap();
     let s = Server::start(config(dir.path())).await;
     let token = s.token(Role::Analyst);
-    let mut tasks = Vec::new();
-    for n in 0..200u128 {
-        let client = s.client.clone();
-        let url = s.url("/api/v1/forms/mini/responses");
-        tasks.push(tokio::spawn(async move {
-            let res = client
-                .post(url)
-                .json(&valid_submission(1000 + n))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(res.status(), 201);
-            res.json::<Value>().await.unwrap()["id"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        }));
-    }
-    let mut acked = Vec::new();
-    for t in tasks {
-        acked.push(t.await.unwrap());
-    }
+    let mut acked = submit_concurrently(
+        &s.client,
+        &s.url("/api/v1/forms/mini/responses"),
+        1000..1200,
+    )
+    .await;
     let mut stored: Vec<String> = s
         .export_all("mini", &token)
         .await

@@ -24,6 +24,40 @@ pub fn config(data: &Path) -> Config {
     }
 }
 
+/// Posts `valid_submission(n)` for every `n` at once, each in its own
+/// task, to the responses `url`; every one must be created (201). The ids
+/// acknowledged, in the order of `ns`.
+pub async fn submit_concurrently(
+    client: &reqwest::Client,
+    url: &str,
+    ns: impl IntoIterator<Item = u128>,
+) -> Vec<String> {
+    let tasks: Vec<_> = ns
+        .into_iter()
+        .map(|n| {
+            let (client, url) = (client.clone(), url.to_owned());
+            tokio::spawn(async move {
+                let res = client
+                    .post(url)
+                    .json(&valid_submission(n))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), 201);
+                res.json::<Value>().await.unwrap()["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+        })
+        .collect();
+    let mut acked = Vec::new();
+    for t in tasks {
+        acked.push(t.await.unwrap());
+    }
+    acked
+}
+
 /// A collector serving on 127.0.0.1:<random port>.
 pub struct Server {
     pub addr: SocketAddr,

@@ -82,27 +82,7 @@ async fn acknowledged_responses_survive_a_killed_process() {
     let (mut child, addr) = start();
     let client = reqwest::Client::new();
     let url = format!("http://{addr}/api/v1/forms/mini/responses");
-    let mut tasks = Vec::new();
-    for n in 0..100u128 {
-        let (client, url) = (client.clone(), url.clone());
-        tasks.push(tokio::spawn(async move {
-            let res = client
-                .post(url)
-                .json(&valid_submission(n))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(res.status(), 201);
-            res.json::<Value>().await.unwrap()["id"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        }));
-    }
-    let mut acked = Vec::new();
-    for t in tasks {
-        acked.push(t.await.unwrap());
-    }
+    let mut acked = submit_concurrently(&client, &url, 0..100).await;
     child.kill().unwrap(); // SIGKILL: no graceful shutdown, no final flush
     child.wait().unwrap();
 

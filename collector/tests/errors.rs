@@ -155,30 +155,20 @@ async fn tokens_missing_unknown_or_weak_are_refused() {
         .unwrap();
     problem(res, 403).await;
 
-    let res = s
-        .client
-        .get(s.url("/api/v1/forms/mini/responses?after=zzz"))
-        .bearer_auth(&analyst)
-        .send()
-        .await
-        .unwrap();
-    problem(res, 400).await;
-    let res = s
-        .client
-        .get(s.url("/api/v1/forms/mini/responses?limit=0"))
-        .bearer_auth(&analyst)
-        .send()
-        .await
-        .unwrap();
-    problem(res, 400).await;
-    let res = s
-        .client
-        .get(s.url("/api/v1/forms/ghost/responses"))
-        .bearer_auth(&analyst)
-        .send()
-        .await
-        .unwrap();
-    problem(res, 404).await;
+    for (path, status) in [
+        ("/api/v1/forms/mini/responses?after=zzz", 400),
+        ("/api/v1/forms/mini/responses?limit=0", 400),
+        ("/api/v1/forms/ghost/responses", 404),
+    ] {
+        let res = s
+            .client
+            .get(s.url(path))
+            .bearer_auth(&analyst)
+            .send()
+            .await
+            .unwrap();
+        problem(res, status).await;
+    }
     problem(
         s.client.get(s.url("/no/such/route")).send().await.unwrap(),
         404,
