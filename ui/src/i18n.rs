@@ -269,6 +269,38 @@ pub fn lang_name(lang: &str) -> &str {
     }
 }
 
+/// What a question's hint says beyond its own words: "Select up to 2"
+/// when a multiple-choice question limits the picks, and the labelled
+/// values of a scale longer than five points ("0 = Not at all, 10 =
+/// Completely"). `t` gives a form's text in the person's language.
+pub fn hint_extras(
+    q: &survey::Question,
+    s: &Strings,
+    t: impl Fn(&survey::Text) -> String,
+) -> (Option<String>, Option<String>) {
+    use survey::Kind;
+    let up_to = match &q.kind {
+        Kind::MultipleChoice {
+            max_choices: Some(m),
+            options,
+        } if (*m as usize) < options.len() => Some(fill(s.select_up_to, &[("n", &m.to_string())])),
+        _ => None,
+    };
+    let ends = match &q.kind {
+        Kind::Scale {
+            min, max, labels, ..
+        } if max - min > 5 && !labels.is_empty() => Some(
+            labels
+                .iter()
+                .map(|l| format!("{} = {}", l.value, t(&l.text)))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        _ => None,
+    };
+    (up_to, ends)
+}
+
 /// Fills `{name}` placeholders.
 pub fn fill(template: &str, pairs: &[(&str, &str)]) -> String {
     let mut out = template.to_owned();
@@ -308,6 +340,43 @@ pub fn message(q: &survey::Question, code: survey::ProblemKind, s: &Strings) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hints_say_the_limit_and_the_ends_of_long_scales() {
+        let form = survey::Form::from_value(&serde_json::json!({
+            "id": "f", "title": "T", "default_lang": "en", "languages": ["en"],
+            "privacy_notice": "P", "not_for_reporting": "N",
+            "questions": [
+                {"id": "pick", "kind": "multiple_choice", "text": "Pick", "max_choices": 2,
+                 "options": [{"id": "a", "text": "A"}, {"id": "b", "text": "B"}, {"id": "c", "text": "C"}]},
+                {"id": "all", "kind": "multiple_choice", "text": "All", "max_choices": 2,
+                 "options": [{"id": "a", "text": "A"}, {"id": "b", "text": "B"}]},
+                {"id": "ten", "kind": "scale", "text": "Ten", "min": 0, "max": 10,
+                 "labels": [{"value": 0, "text": "Not at all"}, {"value": 10, "text": "Completely"}]},
+                {"id": "five", "kind": "scale", "text": "Five", "min": 1, "max": 5,
+                 "labels": [{"value": 1, "text": "Low"}]}
+            ]
+        }))
+        .unwrap();
+        let t = |x: &survey::Text| x.get("en", "en").to_owned();
+        let s = strings("en");
+        let extras: Vec<_> = form
+            .questions
+            .iter()
+            .map(|q| hint_extras(q, s, t))
+            .collect();
+        assert_eq!(extras[0], (Some("Select up to 2".into()), None));
+        assert_eq!(extras[1], (None, None), "no limit worth saying");
+        assert_eq!(
+            extras[2],
+            (None, Some("0 = Not at all, 10 = Completely".into()))
+        );
+        assert_eq!(
+            extras[3],
+            (None, None),
+            "a short scale shows its labels itself"
+        );
+    }
 
     #[test]
     fn finds_language_by_base_and_falls_back_to_english() {

@@ -508,27 +508,9 @@ fn question(
             ));
         }
     }
-    if let Kind::MultipleChoice {
-        max_choices: Some(m),
-        options,
-    } = &q.kind
-    {
-        if (*m as usize) < options.len() {
-            hints.push(esc(&i18n::fill(s.select_up_to, &[("n", &m.to_string())])));
-        }
-    }
-    if let Kind::Scale {
-        min, max, labels, ..
-    } = &q.kind
-    {
-        if max - min > 5 && !labels.is_empty() {
-            let ends: Vec<String> = labels
-                .iter()
-                .map(|l| format!("{} = {}", l.value, t(&l.text)))
-                .collect();
-            hints.push(ends.join(", "));
-        }
-    }
+    let (up_to, ends) = i18n::hint_extras(q, s, t);
+    hints.extend(up_to.map(|u| esc(&u)));
+    hints.extend(ends);
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let mut described = Vec::new();

@@ -33,34 +33,18 @@ pub fn view(flow: &Flow, i: usize, send: &Callback<Msg>, heading: bool) -> Html 
         question_text = format!("{question_text} {}", s.optional);
     }
     let mut hint = q.hint.as_ref().map(t);
-    if let Kind::MultipleChoice {
-        max_choices: Some(m),
-        options,
-    } = &q.kind
-    {
-        if (*m as usize) < options.len() {
-            let extra = i18n::fill(s.select_up_to, &[("n", &m.to_string())]);
-            hint = Some(match hint {
-                Some(h) => format!("{h} {extra}"),
-                None => extra,
-            });
-        }
+    let (up_to, ends) = i18n::hint_extras(q, s, t);
+    if let Some(extra) = up_to {
+        hint = Some(match hint {
+            Some(h) => format!("{h} {extra}"),
+            None => extra,
+        });
     }
-    if let Kind::Scale {
-        min, max, labels, ..
-    } = &q.kind
-    {
-        if max - min > 5 && !labels.is_empty() {
-            let ends: Vec<String> = labels
-                .iter()
-                .map(|l| format!("{} = {}", l.value, t(&l.text)))
-                .collect();
-            let extra = ends.join(", ");
-            hint = Some(match hint {
-                Some(h) => format!("{h} ({extra})"),
-                None => extra,
-            });
-        }
+    if let Some(extra) = ends {
+        hint = Some(match hint {
+            Some(h) => format!("{h} ({extra})"),
+            None => extra,
+        });
     }
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
