@@ -10,7 +10,17 @@ use crate::store::{StoredResponse, Submitted};
 use survey::{AlertCondition, Answer, Form, Valid};
 
 /// Stores `valid` as a response to `form`; resolves once it is durable.
-pub async fn record(state: &AppState, form: &Form, valid: Valid) -> Result<Submitted> {
+///
+/// `flag` names the bot check it failed, if any: such a response is kept
+/// aside (durable, counted once, in no aggregate and raising no alert)
+/// rather than dropped, so a person mistaken for a bot is never thanked
+/// for an answer that was not kept.
+pub async fn record(
+    state: &AppState,
+    form: &Form,
+    valid: Valid,
+    flag: Option<String>,
+) -> Result<Submitted> {
     let coding = state.analysis.code_text(form, &valid.answers);
     let alerts = form
         .alerts
@@ -38,12 +48,13 @@ pub async fn record(state: &AppState, form: &Form, valid: Valid) -> Result<Submi
         lang: valid.lang,
         answers: valid.answers,
         coding,
+        flag,
     };
     let submitted = state
         .store
         .submit(form, response.clone(), &valid.submission_id, alerts)
         .await?;
-    if submitted.created {
+    if submitted.created && response.flag.is_none() {
         let mut indexed = response;
         indexed.id = Some(submitted.id);
         indexed.received_ms = submitted.id.ms;

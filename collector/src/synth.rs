@@ -229,6 +229,7 @@ pub fn stored(
         lang: valid.lang,
         answers: valid.answers,
         coding,
+        flag: None,
     })
 }
 

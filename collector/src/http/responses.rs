@@ -70,7 +70,7 @@ pub async fn submit(
     let value: serde_json::Value =
         serde_json::from_slice(&bytes).map_err(|e| Error::MalformedJson(e.to_string()))?;
     let valid = survey::validate_json(&published.form, &value).map_err(Error::Invalid)?;
-    let submitted = ingest::record(&state, &published.form, valid).await?;
+    let submitted = ingest::record(&state, &published.form, valid, None).await?;
     let status = if submitted.created {
         StatusCode::CREATED
     } else {

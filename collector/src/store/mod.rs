@@ -81,6 +81,11 @@ pub struct StoredResponse {
     /// Coding of free-text answers by question id.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub coding: BTreeMap<String, TextCoding>,
+    /// Why a bot check doubted this response (`honeypot`, `render-token`,
+    /// `too-fast`). A flagged response is kept aside: durable and counted
+    /// once, but in no aggregate, index or export.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flag: Option<String>,
 }
 
 /// An alert raised by a response, written in the same batch as it.
@@ -150,6 +155,9 @@ pub trait Store: Send + Sync + 'static {
         submission_id: &'a str,
         alerts: Vec<String>,
     ) -> BoxFuture<'a, Result<Submitted>>;
+    /// Durable flagged responses to a form (those a bot check doubted),
+    /// oldest first, at most `limit`.
+    fn flagged(&self, form: &str, limit: usize) -> Result<Vec<StoredResponse>>;
     /// Durable responses to a form after `after`, oldest first, at most `limit`.
     fn responses(
         &self,

@@ -432,6 +432,7 @@ mod tests {
             lang: "cy".into(),
             answers,
             coding,
+            flag: None,
         }
     }
 
