@@ -44,7 +44,7 @@ async function newPage(browser, opts = {}) {
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
-  page.on("console", (m) => {
+  page.on("console", (m) => { if (/TAKEOVER|MICRO/.test(m.text())) console.log(m.text());
     // Browsers ask every site for a favicon; the test pages have none.
     if (m.type() === "error" && !/favicon\.ico$/.test(m.location().url || "")) errors.push(`${m.text()} ${m.location().url}`);
   });
@@ -86,6 +86,10 @@ async function fillStepped(w, plan) {
   fail("never reached the review page");
 }
 
+async function check_w(w, qid, value) {
+  await w.locator(`input[name="f-${qid}"][value="${value}"]`).check();
+}
+
 async function activeIs(locator) {
   return locator.evaluate((el) => el.getRootNode().activeElement === el);
 }
@@ -102,6 +106,46 @@ async function axe(page, label) {
   runs += 1;
   log(`axe ${label}: ${result.length} violation(s)`);
   return result.map((v) => ({ page: label, ...v }));
+}
+
+
+/** Sums every layout shift from the start, input or not (a shift just
+ * after a tap is still a shift under the person's finger). */
+async function watchShifts(page) {
+  await page.addInitScript(() => {
+    window.__shifts = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        window.__shifts.push({ value: e.value, nodes: (e.sources || []).map((s) => s.node && (s.node.id || s.node.nodeName)) });
+      }
+    }).observe({ type: "layout-shift", buffered: true });
+  });
+  return async () => page.evaluate(() => window.__shifts);
+}
+
+/** Where each visible thing of the form is: inputs, labels, legends,
+ * hints, headings, buttons; keyed so the server's form and the widget's
+ * can be compared. */
+async function layout(page, widgetOf) {
+  return page.evaluate((form) => {
+    const root = form ? document.querySelector(`[data-feedback-form="${form}"]`).shadowRoot : document.getElementById("page-form");
+    const out = {};
+    for (const el of root.querySelectorAll("input, select, textarea, label, legend, h1, .hint, .inset, button[type=submit], summary, .langs li")) {
+      const r = el.getBoundingClientRect();
+      if (r.width <= 1 || r.height <= 1) continue;
+      const key = `${el.tagName.toLowerCase()} ${el.id || el.htmlFor || ""} ${(el.type === "radio" || el.type === "checkbox" ? el.value : "")} ${el.matches("input, textarea, select") ? "" : el.textContent.trim().slice(0, 50)}`;
+      out[key] = [Math.round(r.x * 2) / 2, Math.round(r.y * 2) / 2, Math.round(r.width * 2) / 2, Math.round(r.height * 2) / 2];
+    }
+    return out;
+  }, widgetOf);
+}
+
+/** Holds the widget's wasm back until `release()`: a slow phone network. */
+async function holdWasm(page) {
+  let release;
+  const gate = new Promise((r) => (release = r));
+  await page.route("**/assets/*.wasm", async (r) => { await gate; await r.continue(); });
+  return release;
 }
 
 const COMMUNITY_PLAN = {
@@ -247,6 +291,159 @@ const scenarios = {
     return { ok: true };
   },
 
+  // The hosted page with the wasm held back: the person answers on the
+  // server's form, and is mid-sentence when the widget takes over. Nothing
+  // moves, nothing is lost, the focus and caret stay in the comment box.
+  async takeover(browser) {
+    const { page, errors } = await newPage(browser, { width: 360, context: { viewport: { width: 360, height: 640 } } });
+    const shifts = await watchShifts(page);
+    const release = await holdWasm(page);
+    // A tap that lands while the widget is drawing the answers it was just
+    // handed (right after the loader read the page's form): "2" becomes "4".
+    await page.addInitScript(() => {
+      const Real = window.FormData;
+      let first = true;
+      window.FormData = function (form) {
+        const data = new Real(form);
+        if (first && form) {
+          first = false;
+          const late = form.querySelector('input[name="q.feel_safe_now"][value="4"]');
+          if (late) late.checked = true;
+        }
+        return data;
+      };
+    });
+    await page.goto(`${params.collector}/f/street-feedback?loc=bank&ch=qr`);
+    await page.locator('input[name="q.feel_safe_now"][value="2"]').check();
+    await page.locator("#f-comment").scrollIntoViewIfNeeded();
+    await page.locator("#f-comment").click();
+    await page.keyboard.type("Dark by the ");
+    const y = await page.evaluate(() => window.scrollY);
+    const before = await layout(page, null);
+    // Keep typing while the widget arrives, and a few letters after it
+    // has taken over.
+    const rest = "station at night, and the alley behind it is worse";
+    let typed = "Dark by the ", since = -1;
+    for (const ch of rest) {
+      await page.keyboard.type(ch);
+      typed += ch;
+      if (typed.length === 14) release();
+      if (since < 0 && !(await page.locator("#page-form").isVisible())) since = 0;
+      if (since >= 0 && ++since > 5) break;
+      // A quick typist on a phone: a key every 100 ms or so.
+      await new Promise((r) => setTimeout(r, 90));
+    }
+    const w = widget(page, "street-feedback");
+    if (since < 0) fail("the widget had not taken over by the end of the sentence");
+    const onServerForm = await page.locator("#page-form #f-comment").inputValue();
+    if (!(onServerForm.length > 12 && onServerForm.length < typed.length && typed.startsWith(onServerForm))) {
+      fail(`the takeover did not fall mid-typing: '${onServerForm}' of '${typed}'`);
+    }
+    const after = await layout(page, "street-feedback");
+    const moved = Object.keys(before).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]))
+      .map((k) => `${k}: ${before[k]} -> ${after[k]}`);
+    if (moved.length) fail(`the takeover moved ${moved.length} thing(s):\n${moved.join("\n")}`);
+    const comment = await w.locator("#f-comment").inputValue();
+    if (comment !== typed) fail(`the comment is '${comment}', typed '${typed}'`);
+    if (!(await w.locator('input[name="f-feel_safe_now"][value="4"]').isChecked())) fail("the tap during the takeover was lost");
+    if (!(await activeIs(w.locator("#f-comment")))) fail("the focus left the comment box");
+    const caret = await w.locator("#f-comment").evaluate((t) => [t.selectionStart, t.selectionEnd]);
+    if (caret[0] !== comment.length || caret[1] !== comment.length) fail(`the caret is at ${caret}`);
+    if ((await page.evaluate(() => window.scrollY)) !== y) fail("the page scrolled");
+    const total = (await shifts()).reduce((a, e) => a + e.value, 0);
+    log(`layout shift across the takeover: ${total.toFixed(4)}`);
+    if (total > 0.01) fail(`layout shift ${total}: ${JSON.stringify(await shifts())}`);
+    await w.locator("button[type=submit]").click();
+    await w.locator(".panel h2").waitFor();
+    if (errors.length) fail(`page errors: ${errors.join(" | ")}`);
+    return { ok: true, shift: total, comment, switchedAfter: onServerForm.length };
+  },
+
+  // Every question on the long form, answered on the server's form before
+  // the wasm arrives, carries over, and nothing moves.
+  async takeover_long(browser) {
+    const { page, errors } = await newPage(browser, { width: 1280 });
+    const shifts = await watchShifts(page);
+    const release = await holdWasm(page);
+    await page.goto(`${params.collector}/f/community-safety?ch=link`);
+    const check = (name, v) => page.locator(`input[name="q.${name}"][value="${v}"]`).check();
+    await check("respondent_type", "worker");
+    await check("feel_safe_day", "3");
+    await check("worry", "not-very");
+    await check("victim_12m", "yes");
+    await check("victim_reported", "no");
+    await check("why_not_reported", "takes-too-long");
+    await check("priorities", "drugs");
+    await check("priorities", "vawg");
+    await page.locator("#f-area").selectOption("bank");
+    await page.locator("#f-safety_comment").fill("More patrols");
+    const before = await layout(page, null);
+    release();
+    const w = widget(page, "community-safety");
+    await until("the widget to take over", async () => !(await page.locator("#page-form").isVisible()));
+    const after = await layout(page, "community-safety");
+    const moved = Object.keys(before).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]))
+      .map((k) => `${k}: ${before[k]} -> ${after[k]}`);
+    if (moved.length) fail(`the takeover moved ${moved.length} thing(s):\n${moved.join("\n")}`);
+    const total = (await shifts()).reduce((a, e) => a + e.value, 0);
+    if (total > 0.01) fail(`layout shift ${total}`);
+    await check_w(w, "feel_safe_dark", "4");
+    await w.locator("button[type=submit]").click();
+    await w.locator(".panel h2").waitFor();
+    if (errors.length) fail(`page errors: ${errors.join(" | ")}`);
+    return { ok: true, shift: total, compared: Object.keys(before).length };
+  },
+
+  // The wasm never arrives: the server's form alone is answered and sent,
+  // after the time a person takes (the bot checks are on).
+  async wasm_blocked(browser) {
+    const { page } = await newPage(browser, { width: 360 });
+    await page.route("**/assets/*.wasm", (r) => r.abort());
+    await page.goto(`${params.collector}/f/street-feedback?loc=bank&ch=qr`);
+    await page.locator('input[name="q.feel_safe_now"][value="5"]').check();
+    await page.locator("#f-comment").fill("Well lit");
+    await new Promise((r) => setTimeout(r, 2200));
+    await page.locator("button[type=submit]").click();
+    await page.waitForURL(/\/thanks/);
+    if (!/Thank you/.test(await page.locator("h1").innerText())) fail("no thank-you page");
+    return { ok: true };
+  },
+
+  // Sent on the server's form while the wasm was still on its way: the
+  // widget never shows, and the answers are stored once.
+  async sent_before_takeover(browser) {
+    const { page } = await newPage(browser, { width: 360 });
+    const release = await holdWasm(page);
+    await page.goto(`${params.collector}/f/street-feedback?loc=bank&ch=qr`);
+    await page.locator('input[name="q.feel_safe_now"][value="1"]').check();
+    await page.locator("button[type=submit]").click();
+    release();
+    await page.waitForURL(/\/thanks/);
+    await new Promise((r) => setTimeout(r, 500));
+    if (!/Thank you/.test(await page.locator("h1").innerText())) fail("no thank-you page");
+    return { ok: true };
+  },
+
+  // The example partner page keeps the widget's place: nothing on it
+  // jumps when the widget arrives, on a phone, a tablet or a desktop.
+  async partner_shift(browser) {
+    const totals = {};
+    for (const [width, height] of [[412, 823], [768, 1024], [1280, 900]]) {
+      const { context, page, errors } = await newPage(browser, { context: { viewport: { width, height } } });
+      const shifts = await watchShifts(page);
+      await page.goto(params.partner);
+      await widget(page, "community-safety").locator(".cfw").waitFor({ state: "attached" });
+      await page.waitForTimeout(300);
+      const total = (await shifts()).reduce((a, e) => a + e.value, 0);
+      totals[`${width}x${height}`] = total;
+      if (total > 0.01) fail(`the partner page shifted by ${total} at ${width}x${height}: ${JSON.stringify(await shifts())}`);
+      if (errors.length) fail(`page errors: ${errors.join(" | ")}`);
+      await context.close();
+    }
+    log("layout shift on the partner page:", JSON.stringify(totals));
+    return { ok: true, totals };
+  },
+
   // No network when sending: kept in localStorage, sent on reload or when
   // the browser is back online, each once.
   async offline(browser) {
@@ -315,8 +512,12 @@ const scenarios = {
         const { context, page } = await newPage(browser, { width });
         await page.goto(`${params.collector}/f/community-safety?loc=bank&ch=qr`);
         const w = widget(page, "community-safety");
-        await w.locator(".prog").waitFor();
+        await w.locator(".cfw h1").waitFor();
+        await until("the widget to take over", async () => !(await page.locator("#page-form").isVisible()));
         violations.push(...await axe(page, `hosted widget ${width}`));
+        await w.locator("button[type=submit]").click();
+        await w.locator(".es").waitFor();
+        violations.push(...await axe(page, `hosted widget errors ${width}`));
         const scroll = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         if (scroll > 0) violations.push({ page: `hosted widget ${width}`, id: "horizontal-scroll", help: `${scroll}px` });
         await context.close();

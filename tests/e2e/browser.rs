@@ -199,6 +199,98 @@ async fn hosted_page_with_javascript_hands_over_to_the_widget() {
     c.stop().await;
 }
 
+/// Guards the takeover on a slow connection: what the person chose and
+/// typed (mid-word) on the server's form is what the widget sends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hosted_page_takeover_moves_nothing_and_keeps_what_was_done() {
+    let _one = BROWSER.lock().await;
+    let c = Collector::start(vec![]).await;
+    let out = run("takeover", &c.origin, "").await;
+    let result: serde_json::Value =
+        serde_json::from_str(out.lines().last().expect("a result line")).expect("JSON");
+    let rs = c.responses("street-feedback");
+    assert_eq!(rs.len(), 1);
+    assert_eq!(
+        rs[0].answers["feel_safe_now"],
+        Answer::Number(4),
+        "the tap made while the widget was drawing"
+    );
+    assert_eq!(
+        rs[0].answers["comment"],
+        text(result["comment"].as_str().unwrap().trim()),
+        "every letter, typed before and after the takeover"
+    );
+    assert_eq!(rs[0].location.as_deref(), Some("bank"));
+
+    run("takeover_long", &c.origin, "").await;
+    let rs = c.responses("community-safety");
+    assert_eq!(rs.len(), 1);
+    let a = &rs[0].answers;
+    assert_eq!(a["respondent_type"], text("worker"));
+    assert_eq!(a["feel_safe_day"], Answer::Number(3));
+    assert_eq!(
+        a["feel_safe_dark"],
+        Answer::Number(4),
+        "answered after the takeover"
+    );
+    assert_eq!(a["worry"], text("not-very"));
+    assert_eq!(a["victim_reported"], text("no"));
+    assert_eq!(a["why_not_reported"], choices(&["takes-too-long"]));
+    assert_eq!(a["priorities"], choices(&["vawg", "drugs"]));
+    assert_eq!(a["area"], text("bank"));
+    assert_eq!(a["safety_comment"], text("More patrols"));
+    c.stop().await;
+}
+
+/// The production defaults (bot checks on): the server's form alone, the
+/// wasm blocked, is stored as any answer, not flagged; one sent before the
+/// widget arrived is stored once and the widget never sends it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hosted_page_without_the_wasm_stores_with_bot_checks_on() {
+    let _one = BROWSER.lock().await;
+    let c = Collector::start_with_bot_checks().await;
+    run("wasm_blocked", &c.origin, "").await;
+    let rs = c.responses("street-feedback");
+    assert_eq!(rs.len(), 1);
+    assert_eq!(rs[0].answers["feel_safe_now"], Answer::Number(5));
+    assert_eq!(rs[0].answers["comment"], text("Well lit"));
+    assert!(c
+        .state
+        .store
+        .flagged("street-feedback", 10)
+        .unwrap()
+        .is_empty());
+
+    run("sent_before_takeover", &c.origin, "").await;
+    let flagged = c.state.store.flagged("street-feedback", 10).unwrap();
+    let all: Vec<_> = c
+        .responses("street-feedback")
+        .into_iter()
+        .chain(flagged)
+        .collect();
+    assert_eq!(all.len(), 2, "the early send is kept, once");
+    assert_eq!(all[1].answers["feel_safe_now"], Answer::Number(1));
+    c.stop().await;
+}
+
+/// The example partner page (examples/partner-page.html) keeps the
+/// widget's place, so its text does not jump when the widget arrives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_example_partner_page_does_not_jump() {
+    let _one = BROWSER.lock().await;
+    let (listener, partner) = reserve().await;
+    let c = Collector::start(vec![partner.clone()]).await;
+    let html = std::fs::read_to_string(workspace().join("examples/partner-page.html"))
+        .expect("the example page")
+        .replace(
+            "http://127.0.0.1:8080/widget.js",
+            &format!("{}/widget.js", c.origin),
+        );
+    serve_page_on(listener, html);
+    run("partner_shift", &c.origin, &partner).await;
+    c.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_kept_offline_are_sent_later_and_stored_once() {
     let _one = BROWSER.lock().await;

@@ -27,6 +27,15 @@ impl Collector {
     /// Starts a collector that lets `partner_origins` embed every form.
     /// Rate limits and bot checks are off, as for any test harness.
     pub async fn start(partner_origins: Vec<String>) -> Collector {
+        Self::start_with(partner_origins, false).await
+    }
+
+    /// Starts a collector with the bot checks on, as deployed.
+    pub async fn start_with_bot_checks() -> Collector {
+        Self::start_with(vec![], true).await
+    }
+
+    async fn start_with(partner_origins: Vec<String>, bot_checks: bool) -> Collector {
         let data = tempfile::tempdir().expect("temp dir");
         let root = workspace();
         let config = collector::Config {
@@ -34,7 +43,7 @@ impl Collector {
             forms: root.join("examples/forms"),
             dist: root.join("dist"),
             rate_limit: 0,
-            bot_checks: false,
+            bot_checks,
             allowed_origins: partner_origins,
             ..collector::Config::default()
         };

@@ -301,6 +301,48 @@ pub fn hint_extras(
     (up_to, ends)
 }
 
+/// A question's whole hint, as the widget and the hosted page both show
+/// it: its own words, then (with `conditions`, where every question is on
+/// the page whatever the earlier answers) when it applies, then
+/// [`hint_extras`]. `t` gives a form's text in the person's language.
+pub fn hint(
+    form: &survey::Form,
+    q: &survey::Question,
+    s: &Strings,
+    t: impl Fn(&survey::Text) -> String,
+    conditions: bool,
+) -> Option<String> {
+    let mut parts: Vec<String> = q.hint.iter().map(&t).collect();
+    if let Some(cond) = q.show_if.as_ref().filter(|_| conditions) {
+        if let Some(earlier) = form.question(&cond.question) {
+            let answers: Vec<String> = cond
+                .any_of
+                .iter()
+                .map(|a| match a {
+                    survey::Atom::Str(id) => earlier
+                        .options()
+                        .iter()
+                        .find(|o| &o.id == id)
+                        .map_or_else(|| id.clone(), |o| t(&o.text)),
+                    survey::Atom::Int(n) => n.to_string(),
+                    survey::Atom::Bool(_) => s.yes.to_owned(),
+                })
+                .collect();
+            parts.push(fill(
+                s.only_if,
+                &[
+                    ("question", &t(&earlier.text)),
+                    ("answer", &answers.join(" / ")),
+                ],
+            ));
+        }
+    }
+    let (up_to, ends) = hint_extras(q, s, &t);
+    parts.extend(up_to);
+    parts.extend(ends);
+    (!parts.is_empty()).then(|| parts.join(" "))
+}
+
 /// Fills `{name}` placeholders.
 pub fn fill(template: &str, pairs: &[(&str, &str)]) -> String {
     let mut out = template.to_owned();
@@ -340,6 +382,34 @@ pub fn message(q: &survey::Question, code: survey::ProblemKind, s: &Strings) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_whole_hint_says_when_a_question_applies_only_where_all_show() {
+        let form = survey::Form::from_value(&serde_json::json!({
+            "id": "f", "title": "T", "default_lang": "en", "languages": ["en"],
+            "privacy_notice": "P", "not_for_reporting": "N",
+            "questions": [
+                {"id": "v", "kind": "single_choice", "text": "Victim?",
+                 "options": [{"id": "yes", "text": "Yes"}, {"id": "no", "text": "No"}]},
+                {"id": "why", "kind": "multiple_choice", "text": "Why", "hint": "Pick any.",
+                 "max_choices": 1, "show_if": {"question": "v", "any_of": ["yes"]},
+                 "options": [{"id": "a", "text": "A"}, {"id": "b", "text": "B"}]}
+            ]
+        }))
+        .unwrap();
+        let t = |x: &survey::Text| x.get("en", "en").to_owned();
+        let s = strings("en");
+        let q = &form.questions[1];
+        assert_eq!(
+            hint(&form, q, s, t, true).as_deref(),
+            Some("Pick any. Only if your answer to ‘Victim?’ was ‘Yes’ Select up to 1")
+        );
+        assert_eq!(
+            hint(&form, q, s, t, false).as_deref(),
+            Some("Pick any. Select up to 1")
+        );
+        assert_eq!(hint(&form, &form.questions[0], s, t, true), None);
+    }
 
     #[test]
     fn hints_say_the_limit_and_the_ends_of_long_scales() {

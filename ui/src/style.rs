@@ -9,7 +9,8 @@
 pub const CSS: &str = r#":host{all:initial!important;display:block!important}
 .cfw{all:initial;display:block;box-sizing:border-box;max-width:40em;font-family:"Helvetica Neue",Helvetica,Arial,sans-serif;font-size:medium;line-height:1.4;color:#0b0c0c;background:#fff;padding:1em 0;overflow-wrap:break-word;-webkit-text-size-adjust:100%}
 .cfw *,.cfw *::before,.cfw *::after{box-sizing:border-box}
-.cfw h2{display:block;font-size:1.5em;font-weight:700;line-height:1.2;margin:0 0 .75em}
+.cfw h1,.cfw h2{display:block;font-size:1.5em;font-weight:700;line-height:1.2;margin:0 0 .75em}
+.cfw h1{font-size:1.75em}
 .cfw h2.q-h{font-size:1.2em;margin:0}
 .cfw p{display:block;margin:0 0 1em}
 .cfw form{display:block;margin:0}
@@ -39,6 +40,7 @@ pub const CSS: &str = r#":host{all:initial!important;display:block!important}
 .cfw .btn:focus{background:#ffdd00;color:#0b0c0c;box-shadow:0 2px 0 #0b0c0c;outline:3px solid transparent}
 .cfw .btn[disabled]{opacity:.6;cursor:default}
 .cfw .link{background:none;border:0;color:#1d70b8;text-decoration:underline;padding:.2em .1em;min-height:24px;min-width:24px}
+.cfw a.link{display:inline-block}
 .cfw .link:focus,.cfw .es a:focus,.cfw summary:focus{background:#ffdd00;color:#0b0c0c;outline:3px solid transparent;box-shadow:0 -2px #ffdd00,0 4px #0b0c0c;text-decoration:none}
 .cfw .es{border:5px solid #d4351c;padding:1em;margin:0 0 1.5em}
 .cfw .es h2{font-size:1.25em;margin:0 0 .5em}
@@ -58,7 +60,7 @@ pub const CSS: &str = r#":host{all:initial!important;display:block!important}
 .cfw dt{display:block;font-weight:700;margin:0 0 .25em}
 .cfw dd{display:block;margin:0}
 .cfw .panel{background:#00703c;color:#fff;padding:1.25em;margin:0 0 1.5em;text-align:center}
-.cfw .panel h2{color:#fff;margin:0 0 .5em}
+.cfw .panel h1,.cfw .panel h2{color:#fff;margin:0 0 .5em}
 .cfw .panel p{margin:0}
 .cfw .notice{border:3px solid #1d70b8;padding:1em;margin:0 0 1.5em}
 .cfw .vh{position:absolute!important;width:1px!important;height:1px!important;margin:0!important;padding:0!important;overflow:hidden!important;clip:rect(0 0 0 0)!important;clip-path:inset(50%)!important;border:0!important;white-space:nowrap!important}

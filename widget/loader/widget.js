@@ -6,7 +6,12 @@
  * "embed"), target (a CSS selector to render into instead of right after
  * the tag), replace (a CSS selector of server-rendered content to hide once
  * the widget shows), definition (a CSS selector of a JSON script element
- * holding the form, so it need not be fetched). The widget lives in a shadow root, so the page's CSS
+ * holding the form, so it need not be fetched), layout ("page": every
+ * question on one page, as the hosted page's HTML form has them),
+ * submission-id (that form's). With `replace`, the widget is rendered out
+ * of sight and then, in one go, takes the answers, focus, caret and scroll
+ * position from the page's form and shows in its place: nothing moves and
+ * nothing the person did is lost. The widget lives in a shadow root, so the page's CSS
  * and the widget's never meet. The wasm is fetched only when the widget is
  * about to scroll into view. scripts/build-widget.sh fills in the asset
  * names below.
@@ -27,8 +32,10 @@
   if (target) target.appendChild(host);
   else script.parentNode.insertBefore(host, script.nextSibling);
   var root = host.attachShadow({ mode: "open" });
-  // Hold the page's layout still while the widget loads, and say so.
-  root.innerHTML = '<style>:host{all:initial!important;display:block!important;min-height:1px!important}</style><div></div>';
+  // The widget's place is the partner's to keep (a data-target element
+  // with a min-height, as the README shows): an async script cannot
+  // reserve space before the page has painted.
+  root.innerHTML = "<style>:host{all:initial!important;display:block!important}</style><div></div>";
   var mount = root.lastChild;
 
   // One module instance per page, however many widgets it has: two
@@ -43,23 +50,59 @@
     return window[key];
   }
 
+  var fallback = d.replace && document.querySelector(d.replace);
+  var form = fallback && (fallback.tagName === "FORM" ? fallback : fallback.querySelector("form"));
+  // Once the page's own form is sent the browser is on its way to the
+  // thank-you page: the widget stays out of the way.
+  var sent = false;
+  if (form) form.addEventListener("submit", function () { sent = true; });
+
+  function answersOf() {
+    var answers = {};
+    if (form) new FormData(form).forEach(function (v, k) {
+      if (k.slice(0, 2) === "q.") (answers[k = k.slice(2)] = answers[k] || []).push(v);
+    });
+    return JSON.stringify(answers);
+  }
+
+  // Hands the answers on the page's form to the widget and, once it shows
+  // them (`adopt` calls back), swaps the two in one task with the focus,
+  // caret and scroll position kept. Keys pressed meanwhile land on the
+  // page's form, so it is read again until nothing changed.
+  function takeOver(adopt) {
+    var last;
+    (function sync() {
+      if (!fallback || sent) return;
+      var now = answersOf();
+      if (adopt && now !== last) return adopt(last = now, sync);
+      var a = document.activeElement, y = window.scrollY;
+      var at = a && fallback.contains(a) && a.id && root.getElementById(a.id), s0, s1;
+      try { s0 = a.selectionStart; s1 = a.selectionEnd; } catch (e) {}
+      fallback.hidden = true;
+      fallback.style.display = "none";
+      if (target) target.hidden = false;
+      if (at) {
+        at.focus({ preventScroll: true });
+        try { if (s0 != null) at.setSelectionRange(s0, s1); } catch (e) {}
+      }
+      if (window.scrollY !== y) window.scrollTo(window.scrollX, y);
+    })();
+  }
+
   function show() {
     module().then(function (m) {
+      if (sent) return;
       host.widget = m.start(mount, {
         origin: origin,
         form: d.form,
         lang: d.lang || "",
         location: d.location || "",
         channel: d.channel || "embed",
+        layout: d.layout || "",
+        submission_id: d.submissionId || "",
         // The hosted page carries the form definition: no need to fetch it.
         definition: (d.definition && (document.querySelector(d.definition) || {}).textContent) || "",
-        onready: function () {
-          var fallback = d.replace && document.querySelector(d.replace);
-          if (fallback) {
-            fallback.hidden = true;
-            fallback.style.display = "none";
-          }
-        },
+        onready: takeOver,
       });
     }, function (e) {
       // Leave any server-rendered form in place; it works without us.

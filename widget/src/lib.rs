@@ -48,8 +48,10 @@ fn get(options: &JsValue, key: &str) -> Option<String> {
 ///
 /// Options (a plain object): `form` and `origin` (required), `lang`,
 /// `location`, `channel` (default `embed`), `onready` (a function called
-/// once the form shows), `definition` (the form as a JSON string, to skip
-/// fetching it).
+/// once the form is rendered, with a function that takes the answers of
+/// the page's HTML form as JSON), `definition` (the form as a JSON string,
+/// to skip fetching it), `layout` (`page`: every question on one page, as
+/// the hosted page's HTML form has them), `submission_id` (that form's).
 #[wasm_bindgen]
 pub fn start(root: web_sys::Element, options: JsValue) -> Result<Handle, JsError> {
     let form = get(&options, "form").ok_or_else(|| JsError::new("options.form is required"))?;
@@ -79,6 +81,8 @@ pub fn start(root: web_sys::Element, options: JsValue) -> Result<Handle, JsError
         channel: get(&options, "channel").unwrap_or_else(|| "embed".into()),
         on_ready,
         definition,
+        whole_page: get(&options, "layout").as_deref() == Some("page"),
+        submission_id: get(&options, "submission_id"),
     };
     let props = AppProps {
         options: Rc::new(options),

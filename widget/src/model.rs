@@ -82,6 +82,12 @@ pub struct Flow {
     pub moves: u32,
     /// Questions the person has had on screen.
     pub seen: Vec<usize>,
+    /// Every question on one page, each saying when it applies, as the
+    /// hosted page's own HTML form shows them (see [`Flow::whole_page`]).
+    pub whole_page: bool,
+    /// Bumped each time answers are adopted from the page's HTML form, so
+    /// the loader hears once they are on screen.
+    pub adopted: u32,
 }
 
 /// Something the person did, or the network answered.
@@ -89,6 +95,8 @@ pub struct Flow {
 pub enum Msg {
     /// Set a question's answer (option id, number, text, bool).
     Set(String, Value),
+    /// Take over every answer from the page's own HTML form.
+    Adopt(Raw),
     /// Tick or untick one option of a multiple-choice question.
     Toggle(String, String),
     SetLang(String),
@@ -159,12 +167,35 @@ impl Flow {
             error_round: 0,
             moves: 0,
             seen: Default::default(),
+            whole_page: false,
+            adopted: 0,
         };
         if let At::Question(_) = flow.at {
             let at = flow.first_shown_from(0).map_or(At::Review, At::Question);
             flow.go(at);
         }
         flow
+    }
+
+    /// This flow laid out as the hosted page's HTML form is: every
+    /// question on one page, the ones that depend on earlier answers
+    /// included with a hint saying when they apply (their answers are sent
+    /// only when they do). Taking over that form this way moves nothing on
+    /// the screen.
+    pub fn whole_page(mut self) -> Self {
+        self.whole_page = true;
+        self.at = At::Page;
+        self
+    }
+
+    /// Indexes of the questions on the page: every one on a whole page,
+    /// else those shown given the answers so far.
+    pub fn on_page(&self) -> Vec<usize> {
+        if self.whole_page {
+            (0..self.form.questions.len()).collect()
+        } else {
+            self.shown()
+        }
     }
 
     /// The widget's words in the current language.
@@ -183,6 +214,11 @@ impl Flow {
             Msg::Set(q, v) => {
                 self.answers.insert(q.clone(), v);
                 self.clear_error(&q);
+            }
+            Msg::Adopt(answers) => {
+                self.answers = answers;
+                self.errors.clear();
+                self.adopted += 1;
             }
             Msg::Toggle(q, option) => {
                 self.toggle(&q, &option);
@@ -487,6 +523,47 @@ impl WireProblem {
     }
 }
 
+/// Answers as a plain HTML form holds them (question id → the values
+/// chosen or typed, several for checkboxes), typed as the widget keeps
+/// them; what the collector's hosted page does with a posted form.
+pub fn raw_from_posted(form: &Form, posted: &Value) -> Raw {
+    let mut raw = Raw::new();
+    let Some(posted) = posted.as_object() else {
+        return raw;
+    };
+    for q in &form.questions {
+        let values: Vec<&str> = posted
+            .get(&q.id)
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let Some(first) = values.first() else {
+            continue;
+        };
+        let value = match &q.kind {
+            Kind::MultipleChoice { .. } => Value::Array(
+                values
+                    .iter()
+                    .map(|s| Value::String((*s).to_owned()))
+                    .collect(),
+            ),
+            Kind::Scale { .. } => match first.parse::<i64>() {
+                Ok(n) => Value::from(n),
+                Err(_) => continue,
+            },
+            Kind::Consent {} => Value::Bool(*first == "true"),
+            _ => Value::String((*first).to_owned()),
+        };
+        raw.insert(q.id.clone(), value);
+    }
+    raw
+}
+
 /// Whether an input's value counts as no answer.
 pub fn is_empty(v: &Value) -> bool {
     match v {
@@ -609,6 +686,37 @@ pub(crate) mod tests {
         f.update(Msg::Next);
         assert_eq!(f.at, At::Question(1));
         assert_eq!(f.progress(), Some((2, 7)));
+    }
+
+    /// Guards the hosted page's takeover: what the HTML form holds (as
+    /// the loader reads it with `FormData`) becomes the widget's answers,
+    /// typed as the collector types a posted form.
+    #[test]
+    fn a_whole_page_adopts_what_the_html_form_holds() {
+        let mut f = flow(long_form()).whole_page();
+        assert_eq!(f.at, At::Page);
+        assert_eq!(f.on_page(), (0..7).collect::<Vec<_>>(), "every question");
+        let posted = json!({
+            "who": ["worker"], "ward": ["Cheapside"], "safe": ["4"],
+            "prio": ["asb", "fraud"], "where": ["moorgate"], "why": ["half-typ"],
+            "ok": ["true"], "unknown": ["x"], "other": "not a list"
+        });
+        f.update(Msg::Adopt(raw_from_posted(&f.form, &posted)));
+        assert_eq!(f.answers["safe"], json!(4));
+        assert_eq!(f.answers["prio"], json!(["asb", "fraud"]));
+        assert_eq!(f.answers["why"], json!("half-typ"));
+        assert_eq!(f.answers["ok"], json!(true));
+        assert_eq!(f.answers["where"], json!("moorgate"));
+        assert!(!f.answers.contains_key("unknown"));
+        let sub = f.submission();
+        assert!(
+            !sub.answers.contains_key("ward"),
+            "shown on the page, but not asked of a worker: not sent"
+        );
+        assert_eq!(sub.submission_id, "0b5c3f0e-7a53-4c1e-9d1f-2a4b6c8d0e1f");
+        // Nothing chosen yet, or a cleared text box: no answer.
+        let empty = raw_from_posted(&f.form, &json!({"why": [""], "safe": ["x"]}));
+        assert!(empty.is_empty());
     }
 
     #[test]

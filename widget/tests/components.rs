@@ -61,6 +61,7 @@ fn mount(def: &str, lang: &str, origin: &str) -> Element {
         channel: "embed".into(),
         on_ready: None,
         definition: Some(Rc::new(serde_json::from_str(def).unwrap())),
+        ..Options::default()
     };
     yew::Renderer::<App>::with_root_and_props(
         root.clone(),

@@ -55,6 +55,7 @@ pub fn routes(config: &Config) -> Router<AppState> {
             get(page).merge(super::limit::rate_limited(post(submit), config)),
         )
         .route("/f/{form}/thanks", get(thanks))
+        .route("/favicon.svg", get(favicon))
         .layer(Extension(Arc::new(key)))
         // The page is a few KB once compressed instead of ~24 KB: it is the
         // first thing a phone on mobile data downloads after the QR scan.
@@ -525,11 +526,12 @@ fn render_form(form: &Form, f: &Fields, errors: &[(String, String)], bot_checks:
         .replace('<', "\\u003c");
     let script = format!(
         r##"<script type="application/json" id="form-definition">{definition}</script>
-<script src="/widget.js" data-form="{}" data-lang="{}" data-location="{}" data-channel="{}" data-target="#widget" data-replace="#page-form" data-definition="#form-definition" async></script>"##,
+<script src="/widget.js" data-form="{}" data-lang="{}" data-location="{}" data-channel="{}" data-target="#widget" data-replace="#page-form" data-definition="#form-definition" data-layout="page" data-submission-id="{}" async></script>"##,
         esc(&form.id),
         esc(lang),
         esc(f.location.as_deref().unwrap_or("")),
-        esc(&f.channel)
+        esc(&f.channel),
+        esc(&f.submission_id)
     );
     // With errors, the person is mid-way: keep the server's form and its
     // messages rather than start the widget afresh.
@@ -559,38 +561,19 @@ fn question(
     if !q.required && !matches!(q.kind, Kind::Consent {}) {
         text = format!("{text} {}", esc(s.optional));
     }
-    let mut hints: Vec<String> = q.hint.iter().map(t).collect();
-    if let Some(cond) = &q.show_if {
-        if let Some(earlier) = form.question(&cond.question) {
-            let answers: Vec<String> = cond
-                .any_of
-                .iter()
-                .map(|a| match a {
-                    survey::Atom::Str(id) => earlier
-                        .options()
-                        .iter()
-                        .find(|o| &o.id == id)
-                        .map_or_else(|| esc(id), |o| t(&o.text)),
-                    survey::Atom::Int(n) => n.to_string(),
-                    survey::Atom::Bool(_) => esc(s.yes),
-                })
-                .collect();
-            hints.push(i18n::fill(
-                &esc(s.only_if),
-                &[
-                    ("question", &t(&earlier.text)),
-                    ("answer", &answers.join(" / ")),
-                ],
-            ));
-        }
-    }
-    let (up_to, ends) = i18n::hint_extras(q, s, t);
-    hints.extend(up_to.map(|u| esc(&u)));
-    hints.extend(ends);
+    // Without JavaScript every question is on the page, so each says
+    // when it applies.
+    let hint = i18n::hint(
+        form,
+        q,
+        s,
+        |x| x.get(lang, &form.default_lang).to_owned(),
+        true,
+    );
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let mut described = Vec::new();
-    if !hints.is_empty() {
+    if hint.is_some() {
         described.push(hint_id.clone());
     }
     if error.is_some() {
@@ -601,14 +584,9 @@ fn question(
     } else {
         format!(r#" aria-describedby="{}""#, described.join(" "))
     };
-    let hint_html = if hints.is_empty() {
-        String::new()
-    } else {
-        format!(
-            r#"<div id="{hint_id}" class="hint">{}</div>"#,
-            hints.join(" ")
-        )
-    };
+    let hint_html = hint.map_or(String::new(), |h| {
+        format!(r#"<div id="{hint_id}" class="hint">{}</div>"#, esc(&h))
+    });
     let error_html = error.map_or(String::new(), |e| {
         format!(
             r#"<p id="{error_id}" class="err"><span class="vh">{} </span>{}</p>"#,
@@ -736,10 +714,29 @@ fn question(
     h.push_str(&html);
 }
 
+/// The page's icon: browsers ask for one, and a 404 is a console error.
+const FAVICON: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#0b0c0c"/><path d="M4 8.5l2.5 2.5L12 5" stroke="#fff" stroke-width="2" fill="none"/></svg>"##;
+
+async fn favicon() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        FAVICON,
+    )
+        .into_response()
+}
+
 /// The page around the content: inline CSS only, no blocking resources.
 fn page_shell(form: &Form, lang: &str, title: &str, main: &str, script: Option<&str>) -> String {
     let dir = if i18n::is_rtl(lang) { "rtl" } else { "ltr" };
-    let _ = form;
+    // What a search result or a shared link says of the page.
+    let description = form
+        .intro
+        .as_ref()
+        .unwrap_or(&form.title)
+        .get(lang, &form.default_lang);
     format!(
         r#"<!doctype html>
 <html lang="{lang}" dir="{dir}">
@@ -747,6 +744,8 @@ fn page_shell(form: &Form, lang: &str, title: &str, main: &str, script: Option<&
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<meta name="description" content="{description}">
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <title>{title}</title>
 <style>{PAGE_CSS}{css}</style>
 </head>
@@ -754,13 +753,14 @@ fn page_shell(form: &Form, lang: &str, title: &str, main: &str, script: Option<&
 <div class="top"><p>City of London Police</p></div>
 <main id="main" class="page">
 <div id="page-form" class="cfw">{main}</div>
-<div id="widget"></div>
+<div id="widget" hidden></div>
 </main>
 {script}
 </body>
 </html>
 "#,
         lang = esc(lang),
+        description = esc(description),
         css = style::CSS,
         script = script.unwrap_or(""),
     )
@@ -768,9 +768,7 @@ fn page_shell(form: &Form, lang: &str, title: &str, main: &str, script: Option<&
 
 const PAGE_CSS: &str = "html{-webkit-text-size-adjust:100%}body{margin:0;background:#fff;color:#0b0c0c}\
 .top{background:#0b0c0c;color:#fff;font-family:Helvetica,Arial,sans-serif;font-weight:700;padding:.75em 1em}.top p{margin:0}\
-.page{display:block;max-width:40em;margin:0 auto;padding:0 1em 2em}\
-.cfw h1{display:block;font-size:1.75em;font-weight:700;line-height:1.2;margin:0 0 .75em}\
-.cfw .panel h1{color:#fff}.cfw a.link{display:inline-block;padding:.2em .1em}\n";
+.page{display:block;max-width:40em;margin:0 auto;padding:0 1em 2em}\n";
 
 fn html_response(status: StatusCode, body: String) -> Response {
     (
@@ -1084,7 +1082,10 @@ mod tests {
             html.contains(r#"name="submission_id" value="0b5c3f0e-7a53-4c1e-9d1f-2a4b6c8d0e1f""#)
         );
         assert!(html.contains(r#"data-channel="qr""#));
-        assert!(!html.contains("<link"), "no blocking stylesheet");
+        assert!(
+            !html.contains(r#"rel="stylesheet""#),
+            "no blocking stylesheet"
+        );
         let start = html.find(r#"id="form-definition">"#).unwrap() + 21;
         let json = &html[start..start + html[start..].find("</script>").unwrap()];
         let embedded: Form = serde_json::from_str(json).unwrap();

@@ -26,8 +26,16 @@ pub struct Options {
     pub lang: String,
     pub location: Option<String>,
     pub channel: String,
-    /// Called once the form shows (the loader then hides any fallback).
+    /// Called once the form is rendered, with a function that takes the
+    /// answers of the page's own HTML form (JSON: question id → values) so
+    /// the loader can hand them over at the moment it swaps the two.
     pub on_ready: Option<js_sys::Function>,
+    /// Lay the form out as the hosted page's HTML form does (every
+    /// question on one page), so taking it over moves nothing.
+    pub whole_page: bool,
+    /// The submission id of the page's HTML form, so that answers it has
+    /// already posted and the widget's are stored once.
+    pub submission_id: Option<String>,
     /// A form definition given up front, so no request is made for it
     /// (the hosted page embeds it; tests use it too).
     pub definition: Option<Rc<Form>>,
@@ -134,7 +142,13 @@ pub fn FormView(props: &FormViewProps) -> Html {
             location: opts.location.clone(),
             channel: opts.channel.clone(),
         };
-        State(Flow::new(form, &opts.lang, ctx, new_submission_id()))
+        let id = opts.submission_id.clone().unwrap_or_else(new_submission_id);
+        let flow = Flow::new(form, &opts.lang, ctx, id);
+        State(if opts.whole_page {
+            flow.whole_page()
+        } else {
+            flow
+        })
     });
     let summary_ref = use_node_ref();
     let step_ref = use_node_ref();
@@ -143,15 +157,43 @@ pub fn FormView(props: &FormViewProps) -> Html {
         Callback::from(move |m| d.dispatch(m))
     };
 
+    // Answers adopted from the page's HTML form are on screen once this
+    // runs: only then may the loader swap the two (a render can wait
+    // behind the person's keystrokes; the loader checks for any since).
+    let adopted = use_mut_ref(|| None::<js_sys::Function>);
+    {
+        let adopted = adopted.clone();
+        use_effect_with(flow.0.adopted, move |_| {
+            // Taken out first: the call may hand over answers again.
+            let done = adopted.borrow_mut().take();
+            if let Some(done) = done {
+                let _ = done.call0(&wasm_bindgen::JsValue::NULL);
+            }
+        });
+    }
+
     // Tell the loader the form is up; send anything an earlier visit left
     // behind, now and whenever the browser comes back online.
     {
         let d = flow.dispatcher();
         let opts = opts.clone();
         let own_id = flow.0.submission_id.clone();
+        let form = props.form.clone();
+        let adopt_d = d.clone();
+        let adopted = adopted.clone();
         use_effect_with((), move |_| {
+            // The loader hands over the answers of the page's HTML form and
+            // a function to call once they are on screen (see below).
+            let adopt = Closure::<dyn FnMut(String, js_sys::Function)>::new(
+                move |json: String, done: js_sys::Function| {
+                    if let Some(v) = crate::json::parse(&json) {
+                        *adopted.borrow_mut() = Some(done);
+                        adopt_d.dispatch(Msg::Adopt(crate::model::raw_from_posted(&form, &v)));
+                    }
+                },
+            );
             if let Some(f) = &opts.on_ready {
-                let _ = f.call0(&wasm_bindgen::JsValue::NULL);
+                let _ = f.call1(&wasm_bindgen::JsValue::NULL, adopt.as_ref());
             }
             let origin = opts.origin.clone();
             let flush = move || {
@@ -179,6 +221,7 @@ pub fn FormView(props: &FormViewProps) -> Html {
                     );
                 }
                 drop(on_online);
+                drop(adopt);
             }
         });
     }
@@ -302,7 +345,7 @@ pub fn FormView(props: &FormViewProps) -> Html {
             });
             let main = match f.at {
                 At::Page => html! {
-                    <>{ for f.shown().into_iter().map(|i| question::view(f, i, &send, false)) }</>
+                    <>{ for f.on_page().into_iter().map(|i| question::view(f, i, &send, false)) }</>
                 },
                 At::Question(i) => {
                     let progress = f.progress().map(|(n, total)| {
@@ -330,7 +373,8 @@ pub fn FormView(props: &FormViewProps) -> Html {
             html! {
                 <>
                     {langs}
-                    <h2>{t(&f.form.title)}</h2>
+                    // The hosted page's main heading; a section of a partner's page.
+                    if f.whole_page { <h1>{t(&f.form.title)}</h1> } else { <h2>{t(&f.form.title)}</h2> }
                     {f.form.intro.as_ref().map(|i| html! { <p>{t(i)}</p> })}
                     <p class="inset">{t(&f.form.not_for_reporting)}</p>
                     {summary}
@@ -378,9 +422,28 @@ fn language_switch(f: &Flow, send: &Callback<Msg>) -> Option<Html> {
             } else {
                 let send = send.clone();
                 let lang = l.clone();
-                let onclick = Callback::from(move |_| send.emit(Msg::SetLang(lang.clone())));
-                html! {
-                    <li><button type="button" class="link" lang={l.clone()} {onclick}>{name}</button></li>
+                let onclick = Callback::from(move |e: MouseEvent| {
+                    e.prevent_default();
+                    send.emit(Msg::SetLang(lang.clone()))
+                });
+                if f.whole_page {
+                    // The hosted page's own links, as its HTML has them, but
+                    // switching in place keeps the answers.
+                    let mut href = format!(
+                        "/f/{}?lang={l}&ch={}",
+                        f.form.id, f.context.channel
+                    );
+                    if let Some(loc) = &f.context.location {
+                        href.push_str("&loc=");
+                        href.push_str(loc);
+                    }
+                    html! {
+                        <li><a class="link" {href} lang={l.clone()} hreflang={l.clone()} {onclick}>{name}</a></li>
+                    }
+                } else {
+                    html! {
+                        <li><button type="button" class="link" lang={l.clone()} {onclick}>{name}</button></li>
+                    }
                 }
             }
         })

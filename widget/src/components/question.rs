@@ -32,20 +32,8 @@ pub fn view(flow: &Flow, i: usize, send: &Callback<Msg>, heading: bool) -> Html 
     if !q.required && !matches!(q.kind, Kind::Consent {}) {
         question_text = format!("{question_text} {}", s.optional);
     }
-    let mut hint = q.hint.as_ref().map(t);
-    let (up_to, ends) = i18n::hint_extras(q, s, t);
-    if let Some(extra) = up_to {
-        hint = Some(match hint {
-            Some(h) => format!("{h} {extra}"),
-            None => extra,
-        });
-    }
-    if let Some(extra) = ends {
-        hint = Some(match hint {
-            Some(h) => format!("{h} ({extra})"),
-            None => extra,
-        });
-    }
+    // On a whole page every question shows, so each says when it applies.
+    let hint = i18n::hint(form, q, s, t, flow.whole_page);
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let described = [
