@@ -48,8 +48,9 @@ if [ "${node_major:-0}" -lt 20 ]; then
   exit 1
 fi
 if [ ! -x tests/browser/node_modules/.bin/wasm-opt ] || [ ! -d tests/browser/node_modules/playwright-core ] \
-  || [ ! -d tests/browser/node_modules/axe-core ] || [ ! -x tests/browser/node_modules/.bin/terser ]; then
-  log "installing the pinned npm tools (binaryen, terser, playwright-core, axe-core)"
+  || [ ! -d tests/browser/node_modules/axe-core ] || [ ! -x tests/browser/node_modules/.bin/terser ] \
+  || [ ! -d tests/browser/node_modules/lighthouse ]; then
+  log "installing the pinned npm tools (binaryen, terser, playwright-core, axe-core, lighthouse)"
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
