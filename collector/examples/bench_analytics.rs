@@ -11,8 +11,8 @@
 //! responses is measured as it is (no import), so the measurements can be
 //! repeated without generating a million responses again.
 
-use collector::analyst::query::{self, Query};
-use collector::analyst::Analysis;
+use collector::index::query::{self, Query};
+use collector::index::Indexes;
 use collector::store::{Role, SledStore, Store};
 use collector::synth::{self, Options};
 use std::path::{Path, PathBuf};
@@ -105,7 +105,7 @@ fn main() -> anyhow::Result<()> {
         let store = SledStore::open(dir)?;
         collector::publish_folder(&store, &forms_dir())?;
         let form = store.form(FORM).expect("community-safety is published");
-        let analysis = Analysis::new(analysis::Scorer::new());
+        let analysis = Indexes::new(analysis::Scorer::new());
         let started = Instant::now();
         let n = synth::load(
             &store,
@@ -160,7 +160,7 @@ fn main() -> anyhow::Result<()> {
         ok: Some(startup < Duration::from_secs(5)),
     });
 
-    let ix = state.analysis.index(FORM).expect("index");
+    let ix = state.indexes.index(FORM).expect("index");
     {
         let ix = ix.read().unwrap_or_else(|e| e.into_inner());
         let per_row = ix.bytes_per_row();

@@ -11,7 +11,7 @@ use survey::{AlertCondition, Answer, Form, Valid};
 
 /// Stores `valid` as a response to `form`; resolves once it is durable.
 pub async fn record(state: &AppState, form: &Form, valid: Valid) -> Result<Submitted> {
-    let coding = state.analysis.code_text(form, &valid.answers);
+    let coding = state.indexes.code_text(form, &valid.answers);
     let alerts = form
         .alerts
         .iter()
@@ -47,7 +47,7 @@ pub async fn record(state: &AppState, form: &Form, valid: Valid) -> Result<Submi
         let mut indexed = response;
         indexed.id = Some(submitted.id);
         indexed.received_ms = submitted.id.ms;
-        state.analysis.append(&indexed);
+        state.indexes.append(&indexed);
     }
     Ok(submitted)
 }

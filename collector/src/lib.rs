@@ -4,10 +4,10 @@
 //! `main.rs` is a thin CLI over this library. Tests start the real server
 //! with [`open`] and [`serve`] on `127.0.0.1:0`.
 
-pub mod analyst;
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod index;
 pub mod ingest;
 pub mod store;
 pub mod synth;
@@ -50,11 +50,11 @@ pub fn open(config: Config) -> anyhow::Result<AppState> {
         }
     };
     tracing::info!(sentiment = %scorer.version(), "sentiment scorer ready");
-    let analysis = analyst::Analysis::new(scorer);
+    let indexes = index::Indexes::new(scorer);
     let started = std::time::Instant::now();
     for id in store.form_ids() {
         if let Some(p) = store.form(&id) {
-            analysis.rebuild(&store, &p.form)?;
+            indexes.rebuild(&store, &p.form)?;
         }
     }
     tracing::info!(
@@ -65,7 +65,7 @@ pub fn open(config: Config) -> anyhow::Result<AppState> {
     Ok(AppState {
         store: Arc::new(store),
         config: Arc::new(config),
-        analysis: Arc::new(analysis),
+        indexes: Arc::new(indexes),
     })
 }
 

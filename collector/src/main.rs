@@ -140,7 +140,7 @@ fn demo_data(args: DemoArgs) -> anyhow::Result<()> {
     })?;
     collector::publish_folder(&store, &args.forms)?;
     // The scorer of the default configuration, as `serve` uses.
-    let analysis = collector::analyst::Analysis::new(analysis::Scorer::new());
+    let analysis = collector::index::Indexes::new(analysis::Scorer::new());
     for id in &args.form {
         let published = store.form(id).with_context(|| {
             format!(

@@ -7,7 +7,7 @@
 //! and handed out oldest first. [`stored`] turns one into the
 //! [`StoredResponse`] that ingest would have stored: validated against the
 //! form with [`survey::validate`] and its free text coded with the same
-//! [`Analysis::code_text`], so imported rows look exactly like real ones.
+//! [`Indexes::code_text`], so imported rows look exactly like real ones.
 //! `collector demo-data` and the analytics benchmark load them with
 //! [`crate::store::SledStore::import`].
 //!
@@ -49,7 +49,7 @@
 //! at that place shows those months as an exception against the control
 //! limits. Nothing else changes over time.
 
-use crate::analyst::Analysis;
+use crate::index::Indexes;
 use crate::store::{SledStore, StoredResponse};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -213,7 +213,7 @@ impl Iterator for Generator {
 /// The response ingest would store for `g`: validated against `form` and
 /// with its free text coded by `analysis`, exactly as a live submission.
 pub fn stored(
-    analysis: &Analysis,
+    analysis: &Indexes,
     form: &Form,
     g: &Generated,
 ) -> Result<StoredResponse, Vec<Problem>> {
@@ -239,7 +239,7 @@ pub fn stored(
 /// time), so a million of them need no more memory than a few thousand.
 pub fn load(
     store: &SledStore,
-    analysis: &Analysis,
+    analysis: &Indexes,
     form: &Form,
     options: Options,
 ) -> anyhow::Result<usize> {

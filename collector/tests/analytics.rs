@@ -5,7 +5,7 @@
 //! (bulk import) and copied for every test, which then serves it for real.
 
 use crate::common::*;
-use collector::analyst::Analysis;
+use collector::index::Indexes;
 use collector::store::{Role, SledStore, Store, StoredResponse};
 use collector::synth::{self, Generator, Options};
 use serde_json::Value;
@@ -27,9 +27,9 @@ fn example_form(id: &str) -> Form {
     serde_json::from_str(&text).unwrap()
 }
 
-fn analysis() -> Analysis {
+fn analysis() -> Indexes {
     // The scorer of the default configuration, as the server uses.
-    Analysis::new(analysis::Scorer::new())
+    Indexes::new(analysis::Scorer::new())
 }
 
 /// A sled folder with `COUNT` generated responses, built once.
@@ -728,7 +728,7 @@ async fn crafted_trend(hits: &[u64]) -> Value {
     let state = collector::AppState {
         store: std::sync::Arc::new(store),
         config: std::sync::Arc::new(example_config(dir.path())),
-        analysis: std::sync::Arc::new(analysis),
+        indexes: std::sync::Arc::new(analysis),
     };
     let token = collector::http::new_token().unwrap();
     state
@@ -898,9 +898,9 @@ fn index_rows_read_from_json_equal_rows_pushed_live() {
     let analysis = analysis();
     for id in synth::FORMS {
         let form = example_form(id);
-        let mut live = collector::analyst::index::FormIndex::new(&form);
-        let mut read = collector::analyst::index::FormIndex::new(&form);
-        let mut recorded = collector::analyst::index::FormIndex::new(&form);
+        let mut live = collector::index::form_index::FormIndex::new(&form);
+        let mut read = collector::index::form_index::FormIndex::new(&form);
+        let mut recorded = collector::index::form_index::FormIndex::new(&form);
         let options = Options {
             seed: 5,
             count: 500,
@@ -972,21 +972,21 @@ fn edit_responses(dir: &Path, edit: impl FnOnce(&sled::Tree)) {
 
 /// The index as parsing every stored response's JSON gives it, manual
 /// codes applied: what the rebuild from index records must equal.
-fn index_from_json(store: &SledStore, form: &Form) -> collector::analyst::index::FormIndex {
-    let mut ix = collector::analyst::index::FormIndex::new(form);
+fn index_from_json(store: &SledStore, form: &Form) -> collector::index::form_index::FormIndex {
+    let mut ix = collector::index::form_index::FormIndex::new(form);
     store
         .scan_raw(&form.id, &mut |id, json| ix.push_json(id, json).unwrap())
         .unwrap();
     for (id, codes) in store.manual_codes(&form.id).unwrap() {
         let row = ix.row_of(id).unwrap();
         for (question, code) in codes {
-            collector::analyst::apply_manual(&mut ix, row, &question, &code);
+            collector::index::apply_manual(&mut ix, row, &question, &code);
         }
     }
     ix
 }
 
-fn rebuilt(store: &SledStore, form: &Form) -> collector::analyst::index::FormIndex {
+fn rebuilt(store: &SledStore, form: &Form) -> collector::index::form_index::FormIndex {
     let analysis = analysis();
     analysis.rebuild(store, form).unwrap();
     let ix = analysis.index(&form.id).unwrap();
@@ -1023,7 +1023,7 @@ async fn fixture_with_live_writes() -> tempfile::TempDir {
         )
         .await
         .unwrap();
-    let code = collector::analyst::ManualCode {
+    let code = collector::index::ManualCode {
         themes: vec![],
         sentiment: Some("positive".into()),
         by: "tester".into(),

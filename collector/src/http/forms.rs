@@ -86,7 +86,7 @@ pub async fn publish_form(
         let published = state.store.publish(form)?;
         // A new version may add questions or options: lay the index out anew.
         state
-            .analysis
+            .indexes
             .rebuild(state.store.as_ref(), &published.form)?;
         Ok(published)
     })

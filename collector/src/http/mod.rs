@@ -4,7 +4,7 @@
 //! and answer browsers from each form's allowed origins (CORS). Analyst and
 //! admin routes need a bearer token and are not open to browsers elsewhere.
 
-mod analyst;
+mod aggregates;
 mod auth;
 mod cors;
 mod forms;
@@ -32,7 +32,7 @@ pub struct AppState {
     /// The running configuration.
     pub config: Arc<Config>,
     /// Sentiment, themes and the answer index.
-    pub analysis: Arc<crate::analyst::Analysis>,
+    pub indexes: Arc<crate::index::Indexes>,
 }
 
 /// Brotli or gzip, as the client accepts, for what is read: the form a
@@ -61,11 +61,11 @@ pub fn app(state: AppState) -> Router {
         )
         .route(
             "/api/v1/forms/{form}/aggregates",
-            get(analyst::aggregates).layer(compressed()),
+            get(aggregates::aggregates).layer(compressed()),
         )
         .route(
             "/api/v1/forms/{form}/trends",
-            get(analyst::trends).layer(compressed()),
+            get(aggregates::trends).layer(compressed()),
         )
         .route(
             "/api/v1/forms/{form}/text",

@@ -10,7 +10,7 @@ use utoipa::{Modify, OpenApi};
          description = "Forms, submissions and analyst exports. Errors are application/problem+json."),
     paths(super::forms::get_form, super::forms::list_forms, super::forms::publish_form,
           super::responses::submit, super::responses::export, super::auth::create_token,
-          super::analyst::aggregates, super::analyst::trends,
+          super::aggregates::aggregates, super::aggregates::trends,
           super::text::list_text, super::text::set_codes, super::text::agreement),
     components(schemas(crate::error::ProblemDetails, super::responses::Accepted, crate::store::FormSummary,
                        super::auth::NewToken, super::auth::CreatedToken,

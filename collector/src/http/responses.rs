@@ -1,6 +1,6 @@
 //! Submissions (public) and the response export (analyst).
 
-use super::analyst::{csv_response, wants_csv};
+use super::aggregates::{csv_response, wants_csv};
 use super::auth::Analyst;
 use super::cors::origin_allowed;
 use super::forms::no_form;

@@ -8,14 +8,14 @@
 //! page. A manual code is stored in sled and applied to the index at once,
 //! so aggregates, filters and the agreement report see it immediately.
 
-use super::analyst::pairs;
+use super::aggregates::pairs;
 use super::auth::Analyst;
 use super::forms::no_form;
 use super::AppState;
-use crate::analyst::index::{ColumnKind, FormIndex, SENTIMENT_LABELS};
-use crate::analyst::query::{Filter, Query};
-use crate::analyst::ManualCode;
 use crate::error::{Error, Result};
+use crate::index::form_index::{ColumnKind, FormIndex, SENTIMENT_LABELS};
+use crate::index::query::{Filter, Query};
+use crate::index::ManualCode;
 use crate::store::{ResponseId, StoredResponse, TextCoding};
 use analysis::agreement::Agreement;
 use axum::extract::{Path, RawQuery, State};
@@ -101,7 +101,7 @@ fn auto_coding(state: &AppState, form: &Form, r: &StoredResponse, question: &str
         return c.clone();
     }
     state
-        .analysis
+        .indexes
         .code_text(form, &r.answers)
         .remove(question)
         .unwrap_or(TextCoding {
@@ -331,7 +331,7 @@ pub async fn list_text(
     }
     let q = Query::parse(&pairs, &["theme", "sentiment", "after", "limit"])?;
     let (after, limit) = page_params(last(&pairs, "after"), last(&pairs, "limit"))?;
-    let ix = state.analysis.index(&form).ok_or_else(|| no_form(&form))?;
+    let ix = state.indexes.index(&form).ok_or_else(|| no_form(&form))?;
     // (response id, the questions listed for it, whether any is hand-coded)
     let page: Vec<(ResponseId, Vec<String>, bool)> = {
         let ix = ix.read().unwrap_or_else(|e| e.into_inner());
@@ -554,7 +554,7 @@ pub async fn set_codes(
     tokio::task::spawn_blocking(move || store.set_manual_code(&form, rid, &question, &stored))
         .await
         .map_err(|e| Error::Io(std::io::Error::other(e)))??;
-    state.analysis.set_code(&r.form, rid, &req.question, &code);
+    state.indexes.set_code(&r.form, rid, &req.question, &code);
     let answer = text_answer(&state, &published.form, &r, &req.question, Some(&code))
         .ok_or_else(not_found)?;
     Ok(Json(answer))
@@ -687,7 +687,7 @@ pub async fn agreement(
                 .map(move |(q, _)| (id, q))
         })
         .collect();
-    let ix = state.analysis.index(&form).ok_or_else(|| no_form(&form))?;
+    let ix = state.indexes.index(&form).ok_or_else(|| no_form(&form))?;
     let ix = ix.read().unwrap_or_else(|e| e.into_inner());
     let cols = text_columns(&ix, &list(&pairs, "question"))?;
     let theme_label = |id: &str| {
@@ -702,7 +702,7 @@ pub async fn agreement(
     let mut questions = Vec::new();
     for col in cols {
         let c = &ix.columns[col];
-        let overrides: Vec<(u32, &crate::analyst::index::Override)> = ix
+        let overrides: Vec<(u32, &crate::index::form_index::Override)> = ix
             .overrides
             .iter()
             .filter(|((_, oc), _)| *oc as usize == col)

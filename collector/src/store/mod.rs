@@ -8,8 +8,8 @@ mod sled_store;
 pub use keys::ResponseId;
 pub use sled_store::SledStore;
 
-use crate::analyst::ManualCode;
 use crate::error::Result;
+use crate::index::ManualCode;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::future::Future;

@@ -19,8 +19,8 @@
 use super::keys::{self, ResponseId};
 use super::record;
 use super::{Alert, BoxFuture, FormSummary, Published, Role, Store, StoredResponse, Submitted};
-use crate::analyst::ManualCode;
 use crate::error::{Error, Result};
+use crate::index::ManualCode;
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::path::Path;

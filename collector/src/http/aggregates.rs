@@ -4,8 +4,8 @@
 use super::auth::Analyst;
 use super::forms::no_form;
 use super::AppState;
-use crate::analyst::query::{self, Aggregates, Query};
 use crate::error::{Error, Result};
+use crate::index::query::{self, Aggregates, Query};
 use analysis::stats::Period;
 use analysis::{ControlChart, Proportion};
 use axum::extract::{Path, RawQuery, State};
@@ -54,7 +54,7 @@ pub async fn aggregates(
 ) -> Result<Response> {
     let published = state.store.form(&form).ok_or_else(|| no_form(&form))?;
     let q = Query::parse(&pairs(raw.as_deref()), &[])?;
-    let ix = state.analysis.index(&form).ok_or_else(|| no_form(&form))?;
+    let ix = state.indexes.index(&form).ok_or_else(|| no_form(&form))?;
     let result = {
         let ix = ix.read().unwrap_or_else(|e| e.into_inner());
         query::aggregate(
@@ -214,7 +214,7 @@ pub async fn trends(
     let period: Period = query::parse_period(&period_name).ok_or_else(|| {
         Error::BadRequest("period must be day, week, month, quarter or year".into())
     })?;
-    let ix = state.analysis.index(&form).ok_or_else(|| no_form(&form))?;
+    let ix = state.indexes.index(&form).ok_or_else(|| no_form(&form))?;
     let ix = ix.read().unwrap_or_else(|e| e.into_inner());
     let (col, c) = ix
         .column(&question)
@@ -231,7 +231,7 @@ pub async fn trends(
             (series, chart)
         }
         "mean" => {
-            if !matches!(c.kind, crate::analyst::index::ColumnKind::Scale { .. }) {
+            if !matches!(c.kind, crate::index::form_index::ColumnKind::Scale { .. }) {
                 return Err(Error::BadRequest(format!(
                     "'{question}' is not a scale; track a proportion with answer=…"
                 )));

@@ -2,7 +2,7 @@
 //! dimensions, counts and proportions with Wilson intervals, scale means,
 //! satisfied shares, and small-cell suppression for shared outputs.
 
-use super::index::{ColumnKind, FormIndex, SENTIMENT_LABELS};
+use super::form_index::{ColumnKind, FormIndex, SENTIMENT_LABELS};
 use crate::error::{Error, Result};
 use analysis::stats::{Date, FiscalQuarter, Period};
 use analysis::{Proportion, Table};
@@ -318,7 +318,11 @@ pub(crate) struct Filter {
     wheres: Vec<Where>,
 }
 
-fn allowed(dict: &super::index::Dict, values: &[String], what: &str) -> Result<Option<Vec<bool>>> {
+fn allowed(
+    dict: &super::form_index::Dict,
+    values: &[String],
+    what: &str,
+) -> Result<Option<Vec<bool>>> {
     if values.is_empty() {
         return Ok(None);
     }
@@ -1351,14 +1355,14 @@ pub fn quarter_label(ms: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analyst::Analysis;
+    use crate::index::Indexes;
     use crate::store::ResponseId;
     use crate::synth::{self, Generator, Options};
 
     fn index(count: usize) -> FormIndex {
         let text = include_str!("../../../examples/forms/community-safety.json");
         let form: survey::Form = serde_json::from_str(text).unwrap();
-        let analysis = Analysis::new(analysis::Scorer::new());
+        let analysis = Indexes::new(analysis::Scorer::new());
         let mut ix = FormIndex::new(&form);
         let gen = Generator::new(
             &form,
@@ -1454,7 +1458,7 @@ mod tests {
         }
     }
 
-    fn names(d: &super::super::index::Dict) -> Vec<String> {
+    fn names(d: &super::super::form_index::Dict) -> Vec<String> {
         (1..=d.len() as u32)
             .filter_map(|c| d.name(c).map(str::to_owned))
             .collect()

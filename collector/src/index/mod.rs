@@ -1,20 +1,27 @@
-//! What analysts get from the collector: sentiment and theme coding of free
-//! text when a response is stored, and the in-memory answer index that
-//! aggregate and trend queries run on.
+//! The answer indexes: one compact in-memory index per form, which the
+//! aggregate, trend and free-text queries run on, and the sentiment and
+//! theme coding of free text when a response is stored.
+//!
+//! ```text
+//! store ──scan_records / scan_raw──► Indexes::rebuild ──► FormIndex (per form)
+//! ingest ──code_text, then append──► FormIndex
+//! http ──index(form)──► query::aggregate / trends ──► cells
+//! ```
 
-pub mod index;
+pub mod form_index;
 pub mod query;
 
 use crate::error::{Error, Result};
 use crate::store::{record, ResponseId, Store, StoredResponse, TextCoding};
 use analysis::{Coder, Scorer};
-use index::FormIndex;
+use form_index::FormIndex;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
 use survey::{Answer, Form, Kind};
 
-/// Shared analysis state: the scorer, compiled codebooks and the indexes.
-pub struct Analysis {
+/// The index registry: the scorer, compiled codebooks and one answer index
+/// per form.
+pub struct Indexes {
     scorer: Scorer,
     coders: Mutex<HashMap<(String, u32), Arc<Coder>>>,
     indexes: RwLock<HashMap<String, Arc<RwLock<FormIndex>>>>,
@@ -32,18 +39,18 @@ enum Change {
     Code(ResponseId, String, ManualCode),
 }
 
-impl std::fmt::Debug for Analysis {
+impl std::fmt::Debug for Indexes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Analysis")
+        f.debug_struct("Indexes")
             .field("scorer", &self.scorer)
             .finish()
     }
 }
 
-impl Analysis {
-    /// Analysis with this sentiment scorer.
-    pub fn new(scorer: Scorer) -> Analysis {
-        Analysis {
+impl Indexes {
+    /// Indexes with this sentiment scorer.
+    pub fn new(scorer: Scorer) -> Indexes {
+        Indexes {
             scorer,
             coders: Mutex::default(),
             indexes: RwLock::default(),
@@ -325,7 +332,7 @@ pub fn apply_manual(ix: &mut FormIndex, row: usize, question: &str, code: &Manua
     let label = code
         .sentiment
         .as_deref()
-        .and_then(|s| index::SENTIMENT_LABELS.iter().position(|l| *l == s))
+        .and_then(|s| form_index::SENTIMENT_LABELS.iter().position(|l| *l == s))
         .map(|i| i as u8 + 1);
     ix.set_manual(row, col, mask, label);
 }
