@@ -13,7 +13,8 @@
 
 use collector::index::query::{self, Query};
 use collector::index::Indexes;
-use collector::store::{Role, SledStore, Store};
+use collector::model::Role;
+use collector::store::{SledStore, Store};
 use collector::synth::{self, Options};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -53,12 +54,12 @@ fn config(data: &Path) -> collector::Config {
 
 /// Runs `f` until sled stops saying the folder is in use (the import's
 /// store releasing its lock), for up to 10 s.
-fn retry_in_use<T>(mut f: impl FnMut() -> collector::error::Result<T>) -> anyhow::Result<T> {
+fn retry_in_use<T>(mut f: impl FnMut() -> collector::store::Result<T>) -> anyhow::Result<T> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         match f() {
             Ok(v) => return Ok(v),
-            Err(collector::error::Error::Storage(sled::Error::Io(io)))
+            Err(collector::store::Error::Storage(sled::Error::Io(io)))
                 if Instant::now() < deadline && io.kind() == std::io::ErrorKind::WouldBlock =>
             {
                 std::thread::sleep(Duration::from_millis(50));
@@ -212,10 +213,11 @@ fn main() -> anyhow::Result<()> {
     }
 
     // Over HTTP, one connection, sequential requests.
-    let token = collector::http::new_token()?;
-    state
-        .store
-        .add_token(collector::http::hash_token(&token), Role::Analyst)?;
+    let token = collector::service::tokens::new_token()?;
+    state.store.add_token(
+        collector::service::tokens::hash_token(&token),
+        Role::Analyst,
+    )?;
     let rt = tokio::runtime::Runtime::new()?;
     let http_rows = rt.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

@@ -2,7 +2,8 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use collector::store::{Role, SledStore, Store};
+use collector::model::Role;
+use collector::store::{SledStore, Store};
 use collector::Config;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -94,8 +95,26 @@ enum TokenCommand {
         data: PathBuf,
         /// Role of the token.
         #[arg(long, value_enum)]
-        role: Role,
+        role: RoleArg,
     },
+}
+
+/// [`Role`] as the command line names it.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RoleArg {
+    /// Reads aggregates, exports and free text; codes answers.
+    Analyst,
+    /// Everything an analyst does, and publishes forms and creates tokens.
+    Admin,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Role {
+        match r {
+            RoleArg::Analyst => Role::Analyst,
+            RoleArg::Admin => Role::Admin,
+        }
+    }
 }
 
 fn main() -> anyhow::Result<()> {
@@ -117,8 +136,8 @@ fn main() -> anyhow::Result<()> {
                     data.display()
                 )
             })?;
-            let token = collector::http::new_token()?;
-            store.add_token(collector::http::hash_token(&token), role)?;
+            let role = Role::from(role);
+            let token = collector::service::tokens::create(&store, role)?;
             eprintln!("Created a {role:?} token. Keep it secret; it is not shown again:");
             println!("{token}");
             Ok(())
@@ -140,7 +159,7 @@ fn demo_data(args: DemoArgs) -> anyhow::Result<()> {
     })?;
     collector::publish_folder(&store, &args.forms)?;
     // The scorer of the default configuration, as `serve` uses.
-    let analysis = collector::index::Indexes::new(analysis::Scorer::new());
+    let indexes = collector::index::Indexes::new(analysis::Scorer::new());
     for id in &args.form {
         let published = store.form(id).with_context(|| {
             format!(
@@ -155,7 +174,7 @@ fn demo_data(args: DemoArgs) -> anyhow::Result<()> {
             ..Default::default()
         };
         let started = std::time::Instant::now();
-        let n = collector::synth::load(&store, &analysis, &published.form, options)?;
+        let n = collector::synth::load(&store, &indexes, &published.form, options)?;
         println!(
             "{id}: imported {n} synthetic responses (seed {}, 2023-04-01 to 2025-03-31) into {} in {:.1} s",
             options.seed,

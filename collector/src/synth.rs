@@ -50,7 +50,8 @@
 //! limits. Nothing else changes over time.
 
 use crate::index::Indexes;
-use crate::store::{SledStore, StoredResponse};
+use crate::model::{NewResponse, StoredResponse};
+use crate::store::SledStore;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use survey::{Form, Problem, Submission};
@@ -210,25 +211,46 @@ impl Iterator for Generator {
     }
 }
 
-/// The response ingest would store for `g`: validated against `form` and
-/// with its free text coded by `analysis`, exactly as a live submission.
-pub fn stored(
-    analysis: &Indexes,
+/// The response ingest would hand the store for `g`: validated against
+/// `form` and with its free text coded by `indexes`, exactly as a live
+/// submission.
+pub fn new_response(
+    indexes: &Indexes,
     form: &Form,
     g: &Generated,
-) -> Result<StoredResponse, Vec<Problem>> {
+) -> Result<NewResponse, Vec<Problem>> {
     let valid = survey::validate(form, &g.submission)?;
-    let coding = analysis.code_text(form, &valid.answers);
-    Ok(StoredResponse {
-        id: None,
+    let coding = indexes.code_text(form, &valid.answers);
+    Ok(NewResponse {
         form: form.id.clone(),
         version: form.version,
-        received_ms: g.received_ms,
         location: valid.location,
         channel: valid.channel,
         lang: valid.lang,
         answers: valid.answers,
         coding,
+    })
+}
+
+/// The response ingest would store for `g`, as a bulk import takes it:
+/// [`new_response`] at the generated arrival time, with no id yet (the
+/// import gives it one).
+pub fn stored(
+    indexes: &Indexes,
+    form: &Form,
+    g: &Generated,
+) -> Result<StoredResponse, Vec<Problem>> {
+    let r = new_response(indexes, form, g)?;
+    Ok(StoredResponse {
+        id: None,
+        form: r.form,
+        version: r.version,
+        received_ms: g.received_ms,
+        location: r.location,
+        channel: r.channel,
+        lang: r.lang,
+        answers: r.answers,
+        coding: r.coding,
     })
 }
 
@@ -251,7 +273,7 @@ pub fn load(
             None
         }
     });
-    let n = store.import(form, rows)?;
+    let n = store.import(form, rows, crate::index::record::encoder)?;
     if let Some(p) = problem {
         anyhow::bail!(
             "a generated response to {} is not valid: {}",

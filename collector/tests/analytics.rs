@@ -6,7 +6,8 @@
 
 use crate::common::*;
 use collector::index::Indexes;
-use collector::store::{Role, SledStore, Store, StoredResponse};
+use collector::model::{Role, StoredResponse};
+use collector::store::{SledStore, Store};
 use collector::synth::{self, Generator, Options};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -720,7 +721,12 @@ async fn crafted_trend(hits: &[u64]) -> Value {
             });
         }
     }
-    assert_eq!(store.import(&form, rows).unwrap(), hits.len() * 100);
+    assert_eq!(
+        store
+            .import(&form, rows, collector::index::record::encoder)
+            .unwrap(),
+        hits.len() * 100
+    );
     // Serve this very store (reopening the folder at once could race
     // sled's release of its lock), with the index rebuilt as at start.
     let analysis = analysis();
@@ -730,10 +736,13 @@ async fn crafted_trend(hits: &[u64]) -> Value {
         config: std::sync::Arc::new(example_config(dir.path())),
         indexes: std::sync::Arc::new(analysis),
     };
-    let token = collector::http::new_token().unwrap();
+    let token = collector::service::tokens::new_token().unwrap();
     state
         .store
-        .add_token(collector::http::hash_token(&token), Role::Analyst)
+        .add_token(
+            collector::service::tokens::hash_token(&token),
+            Role::Analyst,
+        )
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -916,9 +925,9 @@ fn index_rows_read_from_json_equal_rows_pushed_live() {
             live.push(&r);
             read.push_json(rid, &serde_json::to_vec(&r).unwrap())
                 .unwrap();
-            let names = collector::store::record::Names::of(&form);
-            let record = collector::store::record::encode(&r, Some(&names));
-            let record = collector::store::record::decode(&record, |_| Some(&names)).unwrap();
+            let names = collector::index::record::Names::of(&form);
+            let record = collector::index::record::encode(&r, Some(&names));
+            let record = collector::index::record::decode(&record, |_| Some(&names)).unwrap();
             // Questions found by position in the version, or by id.
             let columns = recorded.columns_of(names.questions());
             let columns = if i % 2 == 0 { &columns[..] } else { &[] };
@@ -1011,21 +1020,21 @@ async fn fixture_with_live_writes() -> tempfile::TempDir {
         },
     )
     .unwrap()
-    .map(|g| synth::stored(&analysis, &form, &g).unwrap())
+    .map(|g| synth::new_response(&analysis, &form, &g).unwrap())
     .find(|r| r.coding.contains_key("safety_comment"))
     .unwrap();
     let submitted = store
         .submit(
-            &form,
-            generated,
+            &generated,
+            analysis.record(&form, &generated),
             "7d0f3e2a-5b1c-4d8e-9f60-1a2b3c4d5e6f",
             vec![],
         )
         .await
         .unwrap();
-    let code = collector::index::ManualCode {
+    let code = collector::model::ManualCode {
         themes: vec![],
-        sentiment: Some("positive".into()),
+        sentiment: Some(collector::model::Label::Positive),
         by: "tester".into(),
         at_ms: 1,
     };
@@ -1066,7 +1075,9 @@ async fn stores_without_index_records_are_rebuilt_from_json_then_given_records()
     assert!(!store.records_complete());
     let form = store.form(FORM).unwrap().form.clone();
     assert_eq!(rebuilt(&store, &form), expected, "rebuilt from JSON");
-    store.write_missing_records().unwrap();
+    store
+        .write_missing_records(collector::index::record::encoder)
+        .unwrap();
     assert!(store.wait_for_records());
     assert_eq!(
         rebuilt(&store, &form),
@@ -1088,7 +1099,9 @@ async fn stores_without_index_records_are_rebuilt_from_json_then_given_records()
     let mut store = open_store(dir.path());
     assert!(!store.records_complete());
     assert_eq!(rebuilt(&store, &form), expected);
-    store.write_missing_records().unwrap();
+    store
+        .write_missing_records(collector::index::record::encoder)
+        .unwrap();
     assert!(store.wait_for_records());
     assert_eq!(rebuilt(&store, &form), expected);
 }

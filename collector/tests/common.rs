@@ -1,6 +1,6 @@
 //! Starting a real collector for a test.
 
-use collector::store::Role;
+use collector::model::Role;
 use collector::{AppState, Config};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
@@ -141,10 +141,10 @@ impl Server {
     }
 
     pub fn token(&self, role: Role) -> String {
-        let t = collector::http::new_token().unwrap();
+        let t = collector::service::tokens::new_token().unwrap();
         self.state
             .store
-            .add_token(collector::http::hash_token(&t), role)
+            .add_token(collector::service::tokens::hash_token(&t), role)
             .unwrap();
         t
     }

@@ -2,7 +2,7 @@
 //! and each form takes a complete answer through the HTTP API.
 
 use crate::common::*;
-use collector::store::Role;
+use collector::model::Role;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use survey::{Form, Kind};

@@ -2,7 +2,9 @@
 //! against sled in a temp dir.
 
 use crate::common::*;
-use collector::store::{Role, SledStore, Store, StoredResponse};
+use collector::index::record;
+use collector::model::{NewResponse, Role};
+use collector::store::{SledStore, Store};
 use std::collections::BTreeMap;
 use survey::{Answer, Form};
 
@@ -11,21 +13,31 @@ fn mini() -> Form {
         .unwrap()
 }
 
-fn response(form: &Form, safe: i64) -> StoredResponse {
+fn response(form: &Form, safe: i64) -> NewResponse {
     let mut answers = BTreeMap::new();
     answers.insert("who".to_owned(), Answer::Text("resident".into()));
     answers.insert("safe".to_owned(), Answer::Number(safe));
-    StoredResponse {
-        id: None,
+    NewResponse {
         form: form.id.clone(),
         version: form.version,
-        received_ms: 0,
         location: Some("aldgate".into()),
         channel: "embed".into(),
         lang: "en".into(),
         answers,
         coding: BTreeMap::new(),
     }
+}
+
+/// Submits `r` with the index record the answer index would hand over.
+async fn submit(
+    store: &dyn Store,
+    form: &Form,
+    r: NewResponse,
+    submission_id: &str,
+    alerts: Vec<String>,
+) -> collector::store::Result<collector::store::Submitted> {
+    let bytes = record::encode(&r, Some(&record::Names::of(form)));
+    store.submit(&r, bytes, submission_id, alerts).await
 }
 
 async fn conformance(store: &dyn Store) {
@@ -48,18 +60,27 @@ async fn conformance(store: &dyn Store) {
 
     // Submissions: ids grow, retries are stored once, alerts go with them.
     let f = &form.form;
-    let a = store
-        .submit(f, response(f, 1), &uuid(1), vec!["very-unsafe".into()])
+    let a = submit(
+        store,
+        f,
+        response(f, 1),
+        &uuid(1),
+        vec!["very-unsafe".into()],
+    )
+    .await
+    .unwrap();
+    let b = submit(store, f, response(f, 4), &uuid(2), vec![])
         .await
         .unwrap();
-    let b = store
-        .submit(f, response(f, 4), &uuid(2), vec![])
-        .await
-        .unwrap();
-    let again = store
-        .submit(f, response(f, 5), &uuid(1), vec!["very-unsafe".into()])
-        .await
-        .unwrap();
+    let again = submit(
+        store,
+        f,
+        response(f, 5),
+        &uuid(1),
+        vec!["very-unsafe".into()],
+    )
+    .await
+    .unwrap();
     assert!(a.created && b.created && !again.created);
     assert_eq!(again.id, a.id);
     assert!(b.id > a.id);
@@ -91,19 +112,14 @@ async fn conformance(store: &dyn Store) {
         Some(f),
         "versions end with the current one"
     );
-    let names: Vec<_> = versions
-        .iter()
-        .map(collector::store::record::Names::of)
-        .collect();
+    let names: Vec<_> = versions.iter().map(record::Names::of).collect();
     assert_eq!(records.len(), all.len());
     for ((id, bytes), r) in records.iter().zip(&all) {
         assert_eq!(Some(*id), r.id);
-        let decoded =
-            collector::store::record::decode(bytes, |v| names.iter().find(|n| n.version() == v))
-                .unwrap();
+        let decoded = record::decode(bytes, |v| names.iter().find(|n| n.version() == v)).unwrap();
         let version = names.iter().find(|n| n.version() == r.version);
-        let expected = collector::store::record::encode(r, version);
-        let expected = collector::store::record::decode(&expected, |_| version).unwrap();
+        let expected = record::encode(r, version);
+        let expected = record::decode(&expected, |_| version).unwrap();
         assert_eq!(decoded, expected);
     }
 
@@ -117,13 +133,15 @@ async fn conformance(store: &dyn Store) {
     assert_eq!(forms[0].responses, 2);
 
     // Tokens: only hashes are stored; roles come back.
-    let t = collector::http::new_token().unwrap();
+    let t = collector::service::tokens::new_token().unwrap();
     assert_eq!(t.len(), 64);
     store
-        .add_token(collector::http::hash_token(&t), Role::Admin)
+        .add_token(collector::service::tokens::hash_token(&t), Role::Admin)
         .unwrap();
     assert_eq!(
-        store.token_role(&collector::http::hash_token(&t)).unwrap(),
+        store
+            .token_role(&collector::service::tokens::hash_token(&t))
+            .unwrap(),
         Some(Role::Admin)
     );
     assert_eq!(store.token_role(&[0; 32]).unwrap(), None);
@@ -148,18 +166,22 @@ async fn a_refreshed_snapshot_keeps_everything() {
     let store = SledStore::open(dir.path()).unwrap();
     let form = store.publish(mini()).unwrap().form.clone();
     for n in 0..50 {
-        store
-            .submit(&form, response(&form, 1 + n % 5), &uuid(n as u128), vec![])
-            .await
-            .unwrap();
+        submit(
+            &store,
+            &form,
+            response(&form, 1 + n % 5),
+            &uuid(n as u128),
+            vec![],
+        )
+        .await
+        .unwrap();
     }
     let before = store.responses("mini", None, 1000).unwrap();
     drop(store);
     collector::store::SledStore::refresh_snapshot(dir.path()).unwrap();
     let store = SledStore::open(dir.path()).unwrap();
     assert_eq!(store.responses("mini", None, 1000).unwrap(), before);
-    let more = store
-        .submit(&form, response(&form, 3), &uuid(999), vec![])
+    let more = submit(&store, &form, response(&form, 3), &uuid(999), vec![])
         .await
         .unwrap();
     assert!(more.created && more.id > before.last().unwrap().id.unwrap());

@@ -57,7 +57,7 @@ impl Collector {
     }
 
     /// Every stored response to `form`, oldest first.
-    pub fn responses(&self, form: &str) -> Vec<collector::store::StoredResponse> {
+    pub fn responses(&self, form: &str) -> Vec<collector::model::StoredResponse> {
         self.state
             .store
             .responses(form, None, 10_000)

@@ -30,7 +30,9 @@ pub(super) fn wants_csv(headers: &HeaderMap) -> bool {
 }
 
 /// `GET /api/v1/forms/{form}/aggregates`.
-#[utoipa::path(get, path = "/api/v1/forms/{form}/aggregates",
+// The tag is the module path these routes were first documented under;
+// partners' generated clients group operations by it.
+#[utoipa::path(get, path = "/api/v1/forms/{form}/aggregates", tag = "super::analyst",
     params(("form" = String, Path, description = "form id"),
         ("from" = Option<String>, Query, description = "first day (2024-10-01) or RFC 3339 time"),
         ("to" = Option<String>, Query, description = "last day, inclusive, or RFC 3339 time (exclusive)"),
@@ -167,7 +169,7 @@ pub struct Trend {
 
 /// `GET /api/v1/forms/{form}/trends?question=&answer=&measure=&period=` plus
 /// the aggregate filters.
-#[utoipa::path(get, path = "/api/v1/forms/{form}/trends",
+#[utoipa::path(get, path = "/api/v1/forms/{form}/trends", tag = "super::analyst",
     params(("form" = String, Path, description = "form id"),
         ("question" = String, Query, description = "question id"),
         ("answer" = Option<String>, Query, description = "answers whose share is tracked, comma-separated"),

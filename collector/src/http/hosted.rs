@@ -17,7 +17,7 @@
 use super::AppState;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::ingest;
+use crate::service::ingest;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -159,7 +159,7 @@ async fn submit(
     let submission = to_submission(form, &fields);
     match survey::validate(form, &submission) {
         Ok(valid) => {
-            ingest::record(&state, form, valid).await?;
+            ingest::record(state.store.as_ref(), &state.indexes, form, valid).await?;
             Ok(thanks_redirect(&form.id, &lang))
         }
         Err(problems) => {

@@ -1,4 +1,11 @@
-//! The HTTP layer: routes, extractors and middleware.
+//! The HTTP layer: routes, extractors and middleware. Handlers parse the
+//! request, call a service (or the store and the index for plain reads),
+//! and shape the answer.
+//!
+//! ```text
+//! request ─► extractors (auth, AppJson, query) ─► handler ─► service ─► store / index
+//!                                                   └──► JSON, CSV, HTML or problem+json
+//! ```
 //!
 //! Public routes (forms, submissions, widget, hosted pages) need no account
 //! and answer browsers from each form's allowed origins (CORS). Analyst and
@@ -15,8 +22,6 @@ mod responses;
 mod text;
 mod widget_assets;
 
-pub use auth::{hash_token, new_token};
-
 use crate::config::Config;
 use crate::error::Error;
 use crate::store::Store;
@@ -31,7 +36,7 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// The running configuration.
     pub config: Arc<Config>,
-    /// Sentiment, themes and the answer index.
+    /// The answer indexes, with sentiment and theme coding.
     pub indexes: Arc<crate::index::Indexes>,
 }
 

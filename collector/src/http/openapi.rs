@@ -12,7 +12,7 @@ use utoipa::{Modify, OpenApi};
           super::responses::submit, super::responses::export, super::auth::create_token,
           super::aggregates::aggregates, super::aggregates::trends,
           super::text::list_text, super::text::set_codes, super::text::agreement),
-    components(schemas(crate::error::ProblemDetails, super::responses::Accepted, crate::store::FormSummary,
+    components(schemas(crate::error::ProblemDetails, super::responses::Accepted, super::forms::FormSummary,
                        super::auth::NewToken, super::auth::CreatedToken,
                        super::text::TextAnswer, super::text::TextSentiment, super::text::ManualView,
                        super::text::SetCodes, super::text::AgreementReport, super::text::QuestionAgreement,

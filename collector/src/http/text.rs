@@ -1,7 +1,8 @@
 //! Free text for analysts: the answers with their sentiment and theme codes
 //! (`/text`), analysts' corrections to those codes (`PUT
-//! /responses/{id}/codes`), how well the automatic codes agree with the
-//! analysts' (`/agreement`), and the CSV form of the response export.
+//! /responses/{id}/codes`) and how well the automatic codes agree with the
+//! analysts' (`/agreement`). The export's CSV and code merging live in
+//! [`crate::service::export`].
 //!
 //! Queries find their rows in the answer index (time, place, channel and the
 //! effective codes live there) and read from sled only the responses on the
@@ -15,15 +16,15 @@ use super::AppState;
 use crate::error::{Error, Result};
 use crate::index::form_index::{ColumnKind, FormIndex, SENTIMENT_LABELS};
 use crate::index::query::{Filter, Query};
-use crate::index::ManualCode;
-use crate::store::{ResponseId, StoredResponse, TextCoding};
+use crate::model::{now_ms, rfc3339, Label, ManualCode, ResponseId, StoredResponse};
+use crate::service::coding::{self, auto_coding, find_response, manual_codes_of};
 use analysis::agreement::Agreement;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
+use std::collections::{BinaryHeap, HashSet};
 use survey::{Answer, Form, Kind, Problem, ProblemKind};
 
 /// Below this many hand-coded answers, agreement figures get a warning.
@@ -55,7 +56,7 @@ impl From<&ManualCode> for ManualView {
     fn from(m: &ManualCode) -> ManualView {
         ManualView {
             themes: m.themes.clone(),
-            sentiment: m.sentiment.clone(),
+            sentiment: m.sentiment.map(|l| l.as_str().to_owned()),
             by: m.by.clone(),
             at: rfc3339(m.at_ms),
         }
@@ -79,38 +80,6 @@ pub struct TextAnswer {
     pub manual: Option<ManualView>,
 }
 
-fn rfc3339(ms: u64) -> Option<String> {
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
-
-/// The automatic coding of an answer: as stored, or computed now for a
-/// response stored before its question was coded.
-fn auto_coding(state: &AppState, form: &Form, r: &StoredResponse, question: &str) -> TextCoding {
-    if let Some(c) = r.coding.get(question) {
-        return c.clone();
-    }
-    state
-        .indexes
-        .code_text(form, &r.answers)
-        .remove(question)
-        .unwrap_or(TextCoding {
-            compound: 0.0,
-            label: "neutral".into(),
-            themes: Vec::new(),
-        })
-}
-
 fn text_answer(
     state: &AppState,
     form: &Form,
@@ -121,10 +90,12 @@ fn text_answer(
     let Some(Answer::Text(text)) = r.answers.get(question) else {
         return None;
     };
-    let auto = auto_coding(state, form, r, question);
+    let auto = auto_coding(&state.indexes, form, r, question);
     let label = manual
-        .and_then(|m| m.sentiment.clone())
-        .unwrap_or(auto.label);
+        .and_then(|m| m.sentiment)
+        .unwrap_or(auto.label)
+        .as_str()
+        .to_owned();
     let themes = manual.map_or(auto.themes, |m| m.themes.clone());
     Some(TextAnswer {
         id: r.id.map(|i| i.to_string()).unwrap_or_default(),
@@ -249,7 +220,7 @@ impl CodeFilter {
             for l in labels {
                 let i = SENTIMENT_LABELS
                     .iter()
-                    .position(|x| x == l)
+                    .position(|x| x.as_str() == l)
                     .ok_or_else(|| {
                         Error::BadRequest(format!(
                             "sentiment '{l}' must be positive, neutral or negative"
@@ -274,23 +245,6 @@ impl CodeFilter {
                 .as_ref()
                 .is_none_or(|m| m[col] != 0 && c.masks.get(row).is_some_and(|x| x & m[col] != 0))
     }
-}
-
-/// Every manual code of a form for the responses in `ids`.
-fn manual_codes_of(
-    state: &AppState,
-    form: &str,
-    ids: &HashSet<ResponseId>,
-) -> Result<HashMap<ResponseId, BTreeMap<String, ManualCode>>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(state
-        .store
-        .manual_codes(form)?
-        .into_iter()
-        .filter(|(id, _)| ids.contains(id))
-        .collect())
 }
 
 /// `GET /api/v1/forms/{form}/text`: free-text answers with their codes,
@@ -380,7 +334,7 @@ pub async fn list_text(
             .collect()
     };
     let coded: HashSet<ResponseId> = page.iter().filter(|p| p.2).map(|p| p.0).collect();
-    let manual = manual_codes_of(&state, &form, &coded)?;
+    let manual = manual_codes_of(state.store.as_ref(), &form, &coded)?;
     let mut out = Vec::with_capacity(page.len());
     for (id, questions, _) in &page {
         let Some(r) = state.store.response(&form, *id)? else {
@@ -433,16 +387,6 @@ fn problem(field: &str, code: ProblemKind, message: String) -> Problem {
         code,
         message,
     }
-}
-
-/// Finds a response by id among every form's responses.
-fn find_response(state: &AppState, id: ResponseId) -> Result<Option<StoredResponse>> {
-    for form in state.store.form_ids() {
-        if let Some(r) = state.store.response(&form, id)? {
-            return Ok(Some(r));
-        }
-    }
-    Ok(None)
 }
 
 /// Checks `req` against the form and the response; the themes come back
@@ -503,7 +447,7 @@ fn check_codes(form: &Form, r: &StoredResponse, req: &SetCodes) -> Result<Vec<St
             .collect();
     }
     if let Some(s) = &req.sentiment {
-        if !SENTIMENT_LABELS.contains(&s.as_str()) {
+        if Label::parse(s).is_none() {
             problems.push(problem(
                 "sentiment",
                 ProblemKind::NotAnOption,
@@ -539,22 +483,24 @@ pub async fn set_codes(
     let rid = ResponseId::parse(&id).ok_or_else(not_found)?;
     let req: SetCodes =
         serde_json::from_slice(&body).map_err(|e| Error::MalformedJson(e.to_string()))?;
-    let r = find_response(&state, rid)?.ok_or_else(not_found)?;
+    let r = find_response(state.store.as_ref(), rid)?.ok_or_else(not_found)?;
     let published = state.store.form(&r.form).ok_or_else(|| no_form(&r.form))?;
     let themes = check_codes(&published.form, &r, &req)?;
     let code = ManualCode {
         themes,
-        sentiment: req.sentiment.clone(),
+        sentiment: req.sentiment.as_deref().and_then(Label::parse),
         by: who.fingerprint(),
         at_ms: now_ms(),
     };
-    // The store syncs to disk before it returns: keep that off the runtime.
-    let store = state.store.clone();
-    let (form, question, stored) = (r.form.clone(), req.question.clone(), code.clone());
-    tokio::task::spawn_blocking(move || store.set_manual_code(&form, rid, &question, &stored))
-        .await
-        .map_err(|e| Error::Io(std::io::Error::other(e)))??;
-    state.indexes.set_code(&r.form, rid, &req.question, &code);
+    coding::set(
+        state.store.clone(),
+        &state.indexes,
+        &r.form,
+        rid,
+        &req.question,
+        &code,
+    )
+    .await?;
     let answer = text_answer(&state, &published.form, &r, &req.question, Some(&code))
         .ok_or_else(not_found)?;
     Ok(Json(answer))
@@ -762,145 +708,13 @@ pub async fn agreement(
                 n: labelled_n,
                 agreed,
                 percent_agreement: (labelled_n > 0).then(|| agreed as f64 / labelled_n as f64),
-                labels: SENTIMENT_LABELS.iter().map(|s| s.to_string()).collect(),
+                labels: SENTIMENT_LABELS
+                    .iter()
+                    .map(|s| s.as_str().to_owned())
+                    .collect(),
                 table,
             },
         });
     }
     Ok(Json(AgreementReport { form, questions }))
-}
-
-/// The manual codes of the responses on an export page.
-pub(super) fn manual_codes_for_page(
-    state: &AppState,
-    form: &str,
-    rows: &[StoredResponse],
-) -> Result<HashMap<ResponseId, BTreeMap<String, ManualCode>>> {
-    // Hand-coding is rare next to responses: one scan of the form's codes
-    // per page is cheaper than a lookup per row.
-    let ids: HashSet<ResponseId> = rows.iter().filter_map(|r| r.id).collect();
-    manual_codes_of(state, form, &ids)
-}
-
-/// Puts an NDJSON export row's effective codes in place: where an analyst
-/// coded an answer, `text_coding` carries their label and themes, the
-/// automatic ones under `auto`, and who coded it and when under `manual`.
-pub(super) fn with_manual_codes(
-    row: &mut serde_json::Value,
-    codes: Option<&BTreeMap<String, ManualCode>>,
-) {
-    let Some(codes) = codes else { return };
-    for (question, m) in codes {
-        let Some(entry) = row
-            .get_mut("text_coding")
-            .and_then(|t| t.get_mut(question.as_str()))
-        else {
-            continue;
-        };
-        let auto = serde_json::json!({"label": entry["label"], "themes": entry["themes"]});
-        if let Some(s) = &m.sentiment {
-            entry["label"] = serde_json::json!(s);
-        }
-        entry["themes"] = serde_json::json!(m.themes);
-        entry["auto"] = auto;
-        entry["manual"] = serde_json::json!(ManualView::from(m));
-    }
-}
-
-fn csv_cell(a: &Answer) -> String {
-    match a {
-        Answer::Text(s) => s.clone(),
-        Answer::Choices(v) => v.join(";"),
-        Answer::Number(n) => n.to_string(),
-        Answer::Consent(b) => b.to_string(),
-    }
-}
-
-/// Free text is typed by the public: a cell that a spreadsheet would read
-/// as a formula gets a leading apostrophe (OWASP's advice on CSV injection).
-fn defuse(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    }
-}
-
-/// The CSV export of one page: a UTF-8 byte-order mark, then `id, form,
-/// version, received_at, location, channel, lang`, one column per question
-/// of the current form (multiple choice as option ids joined with `;`), and
-/// for each text question `<q>_sentiment`, `<q>_compound`, `<q>_themes`
-/// (manual codes win).
-pub(super) fn export_csv(
-    form: &Form,
-    rows: &[StoredResponse],
-    manual: &HashMap<ResponseId, BTreeMap<String, ManualCode>>,
-) -> Result<Vec<u8>> {
-    let io = |e: csv::Error| Error::Io(std::io::Error::other(e));
-    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    let texts: Vec<&str> = form
-        .questions
-        .iter()
-        .filter(|q| matches!(q.kind, Kind::Text { .. }))
-        .map(|q| q.id.as_str())
-        .collect();
-    let mut header: Vec<String> = [
-        "id",
-        "form",
-        "version",
-        "received_at",
-        "location",
-        "channel",
-        "lang",
-    ]
-    .map(String::from)
-    .to_vec();
-    header.extend(form.questions.iter().map(|q| q.id.clone()));
-    for q in &texts {
-        header.extend([
-            format!("{q}_sentiment"),
-            format!("{q}_compound"),
-            format!("{q}_themes"),
-        ]);
-    }
-    w.write_record(&header).map_err(io)?;
-    for r in rows {
-        let mut rec: Vec<String> = vec![
-            r.id.map(|i| i.to_string()).unwrap_or_default(),
-            r.form.clone(),
-            r.version.to_string(),
-            rfc3339(r.received_ms).unwrap_or_default(),
-            r.location.clone().unwrap_or_default(),
-            r.channel.clone(),
-            r.lang.clone(),
-        ];
-        for q in &form.questions {
-            let cell = r.answers.get(&q.id).map(csv_cell).unwrap_or_default();
-            rec.push(if matches!(q.kind, Kind::Text { .. }) {
-                defuse(&cell)
-            } else {
-                cell
-            });
-        }
-        let codes = r.id.and_then(|id| manual.get(&id));
-        for q in &texts {
-            let auto = r.coding.get(*q);
-            let m = codes.and_then(|c| c.get(*q));
-            match auto {
-                Some(a) => {
-                    let label = m.and_then(|m| m.sentiment.as_deref()).unwrap_or(&a.label);
-                    let themes = m.map_or(&a.themes, |m| &m.themes);
-                    rec.extend([
-                        label.to_owned(),
-                        format!("{:.4}", a.compound),
-                        themes.join(";"),
-                    ]);
-                }
-                None => rec.extend([String::new(), String::new(), String::new()]),
-            }
-        }
-        w.write_record(&rec).map_err(io)?;
-    }
-    w.into_inner()
-        .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))
 }

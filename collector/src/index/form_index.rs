@@ -8,8 +8,8 @@
 //! option ids seen only in older form versions). Multiple-choice answers
 //! and theme codes are bit masks. A community-safety row is about 57 bytes.
 
-use crate::store::record::{self, Record, RecordAnswer};
-use crate::store::{ResponseId, StoredResponse};
+use super::record::{self, Record, RecordAnswer};
+use crate::model::{Label, ResponseId, StoredResponse};
 use std::collections::HashMap;
 use survey::{Answer, Form, Kind};
 
@@ -233,7 +233,7 @@ mod raw {
 }
 
 /// Labels of text sentiment codes 1..=3.
-pub const SENTIMENT_LABELS: [&str; 3] = record::LABELS;
+pub const SENTIMENT_LABELS: [Label; 3] = record::LABELS;
 
 /// A response's index record cannot stand in for its JSON: the form now
 /// asks for a choice where the response gave free text, which records
@@ -439,7 +439,7 @@ impl FormIndex {
             |_, q| {
                 r.coding.get(q).map(|c| {
                     (
-                        record::label_code(&c.label),
+                        record::label_code(c.label),
                         c.themes.iter().map(String::as_str).collect(),
                     )
                 })
@@ -470,7 +470,7 @@ impl FormIndex {
             |_, q| {
                 r.coding.get(q).map(|c| {
                     (
-                        record::label_code(&c.label),
+                        record::label_code_of(&c.label),
                         c.themes.iter().map(|t| &*t.0).collect(),
                     )
                 })

@@ -10,9 +10,11 @@
 
 pub mod form_index;
 pub mod query;
+pub mod record;
 
 use crate::error::{Error, Result};
-use crate::store::{record, ResponseId, Store, StoredResponse, TextCoding};
+use crate::model::{ManualCode, NewResponse, ResponseId, StoredResponse, TextCoding};
+use crate::store::Store;
 use analysis::{Coder, Scorer};
 use form_index::FormIndex;
 use std::collections::{BTreeMap, HashMap};
@@ -98,12 +100,18 @@ impl Indexes {
                 q.id.clone(),
                 TextCoding {
                     compound: s.compound,
-                    label: s.label.as_str().to_owned(),
+                    label: s.label,
                     themes,
                 },
             );
         }
         out
+    }
+
+    /// The index record of a new response to `form` (the version it
+    /// answers), for the store to keep beside it.
+    pub fn record(&self, form: &Form, r: &NewResponse) -> Vec<u8> {
+        record::encode(r, Some(&record::Names::of(form)))
     }
 
     /// Rebuilds the index of `form` from every stored response: from their
@@ -157,7 +165,7 @@ impl Indexes {
             let columns: Vec<Vec<Option<usize>>> =
                 names.iter().map(|n| ix.columns_of(n.questions())).collect();
             two_stages(
-                &mut |f| store.scan_records(&form.id, f),
+                &mut |f| Ok(store.scan_records(&form.id, f)?),
                 &mut |id, bytes| {
                     let version = |v| names.iter().position(|n| n.version() == v);
                     let pushed = record::decode(bytes, |v| version(v).map(|i| &names[i]))
@@ -180,10 +188,13 @@ impl Indexes {
                 tracing::info!(form = %form.id, responses = from_json, "indexed from stored JSON, not index records");
             }
         } else {
-            two_stages(&mut |f| store.scan_raw(&form.id, f), &mut |id, json| {
-                ix.push_json(id, json)
-                    .map_err(|e| Error::Corrupt(format!("response {id}: {e}")))
-            })?;
+            two_stages(
+                &mut |f| Ok(store.scan_raw(&form.id, f)?),
+                &mut |id, json| {
+                    ix.push_json(id, json)
+                        .map_err(|e| Error::Corrupt(format!("response {id}: {e}")))
+                },
+            )?;
         }
         for (id, codes) in store.manual_codes(&form.id)? {
             if let Some(row) = ix.row_of(id) {
@@ -304,20 +315,6 @@ impl Batch {
     }
 }
 
-/// An analyst's codes for one text answer.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct ManualCode {
-    /// Theme ids.
-    pub themes: Vec<String>,
-    /// `positive`, `neutral` or `negative`, if the analyst set it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sentiment: Option<String>,
-    /// Who coded it (the token's fingerprint).
-    pub by: String,
-    /// When, ms since the Unix epoch.
-    pub at_ms: u64,
-}
-
 /// Puts a manual code into the index row.
 pub fn apply_manual(ix: &mut FormIndex, row: usize, question: &str, code: &ManualCode) {
     let Some((col, c)) = ix.column(question) else {
@@ -329,10 +326,6 @@ pub fn apply_manual(ix: &mut FormIndex, row: usize, question: &str, code: &Manua
             mask |= 1 << (b - 1);
         }
     }
-    let label = code
-        .sentiment
-        .as_deref()
-        .and_then(|s| form_index::SENTIMENT_LABELS.iter().position(|l| *l == s))
-        .map(|i| i as u8 + 1);
+    let label = code.sentiment.map(record::label_code);
     ix.set_manual(row, col, mask, label);
 }

@@ -352,7 +352,7 @@ impl Filter {
             for a in answers {
                 match &c.kind {
                     ColumnKind::Text { .. } => {
-                        if let Some(i) = SENTIMENT_LABELS.iter().position(|l| l == a) {
+                        if let Some(i) = SENTIMENT_LABELS.iter().position(|l| l.as_str() == a) {
                             w.codes[i + 1] = true;
                         } else {
                             let t = c.dict.code(a).ok_or_else(|| {
@@ -1131,7 +1131,9 @@ pub fn aggregate(
             for slot in 1..s.width {
                 let count = counts[gi][slot];
                 let answer = match c.kind {
-                    ColumnKind::Text { .. } if slot <= 3 => SENTIMENT_LABELS[slot - 1].to_owned(),
+                    ColumnKind::Text { .. } if slot <= 3 => {
+                        SENTIMENT_LABELS[slot - 1].as_str().to_owned()
+                    }
                     ColumnKind::Text { .. } => {
                         format!("theme:{}", c.dict.name((slot - 3) as u32).unwrap_or("?"))
                     }
@@ -1490,7 +1492,7 @@ mod tests {
             let c = &ix.columns[rng.below(ix.columns.len())];
             let mut answers = names(&c.dict);
             if let ColumnKind::Text { .. } = c.kind {
-                answers.extend(SENTIMENT_LABELS.map(String::from));
+                answers.extend(SENTIMENT_LABELS.map(|l| l.as_str().to_owned()));
             }
             if answers.is_empty() {
                 continue;

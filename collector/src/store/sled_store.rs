@@ -17,18 +17,26 @@
 //! export never shows a response that a crash could still take back.
 
 use super::keys::{self, ResponseId};
-use super::record;
-use super::{Alert, BoxFuture, FormSummary, Published, Role, Store, StoredResponse, Submitted};
-use crate::error::{Error, Result};
-use crate::index::ManualCode;
+use super::{Alert, BoxFuture, Error, Published, Result, Store, Submitted};
+use crate::model::{now_ms, FormSummary, ManualCode, NewResponse, Role, StoredResponse};
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
-use std::time::{SystemTime, UNIX_EPOCH};
 use survey::Form;
 use tokio::sync::watch;
+
+/// How the store writes index records it was not handed (bulk imports,
+/// and responses stored before records existed): given every form version
+/// it holds, a function from a response's form id and the response to its
+/// record. The answer index owns the format
+/// ([`crate::index::record::encoder`]).
+pub type EncodeRecords = for<'f> fn(&'f [Form]) -> EncodeRecord<'f>;
+
+/// The index record of a response (to the form named) for
+/// [`EncodeRecords`].
+pub type EncodeRecord<'f> = Box<dyn Fn(&str, &StoredResponse) -> Vec<u8> + 'f>;
 
 /// sled, opened in a data folder.
 pub struct SledStore {
@@ -197,6 +205,7 @@ impl SledStore {
         &self,
         form: &Form,
         responses: impl IntoIterator<Item = StoredResponse>,
+        encode: EncodeRecords,
     ) -> Result<usize> {
         const BATCH: usize = 10_000;
         if self.durable_seq().is_err() {
@@ -209,7 +218,7 @@ impl SledStore {
         let mut count = 0usize;
         let mut batch = sled::Batch::default();
         let mut in_batch = 0usize;
-        let names = record::Names::of(form);
+        let encode = encode(std::slice::from_ref(form));
         for mut r in responses {
             seq += 1;
             let id = ResponseId {
@@ -220,7 +229,7 @@ impl SledStore {
             r.received_ms = id.ms;
             let value = serde_json::to_vec(&r).map_err(|e| Error::Corrupt(e.to_string()))?;
             batch.insert(keys::response(&form.id, id), value);
-            batch.insert(keys::record(&form.id, id), record::encode(&r, Some(&names)));
+            batch.insert(keys::record(&form.id, id), encode(&form.id, &r));
             batch.insert(
                 keys::idempotency(&form.id, &import_submission_id(id)),
                 &id.to_bytes(),
@@ -268,7 +277,7 @@ impl SledStore {
     /// open (if any, and if not started already). Call it once indexes are
     /// rebuilt: until it is done they are rebuilt from the JSON, and it
     /// would only slow that down.
-    pub fn write_missing_records(&mut self) -> Result<()> {
+    pub fn write_missing_records(&mut self, encode: EncodeRecords) -> Result<()> {
         if self.backfill.is_some() || self.records_complete.load(Ordering::Acquire) {
             return Ok(());
         }
@@ -283,7 +292,7 @@ impl SledStore {
         let thread = std::thread::Builder::new()
             .name("sled-records".into())
             .spawn(
-                move || match backfill_records(&commit, &db, &forms, &responses, &data_file) {
+                move || match backfill_records(&commit, &db, &forms, &responses, &data_file, encode) {
                     Ok(Some(written)) => {
                         complete.store(true, Ordering::Release);
                         tracing::info!(
@@ -388,6 +397,7 @@ fn backfill_records(
     forms_tree: &sled::Tree,
     responses: &sled::Tree,
     data_file: &File,
+    encode: EncodeRecords,
 ) -> Result<Option<usize>> {
     const BATCH: usize = 1_000;
     let sync = || -> Result<()> {
@@ -401,10 +411,7 @@ fn backfill_records(
         let (_, v) = item?;
         forms.push(serde_json::from_slice::<Form>(&v).map_err(|e| Error::Corrupt(e.to_string()))?);
     }
-    let names: Vec<(&str, record::Names<'_>)> = forms
-        .iter()
-        .map(|f| (f.id.as_str(), record::Names::of(f)))
-        .collect();
+    let encode = encode(&forms);
     let mut batch = sled::Batch::default();
     let (mut written, mut in_batch) = (0, 0);
     // Responses stored after the open have records already; new keys the
@@ -421,10 +428,7 @@ fn backfill_records(
         let r: StoredResponse =
             serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?;
         let form = keys::response_form(&k).unwrap_or_default();
-        let names = names
-            .iter()
-            .find(|(id, n)| *id == form && n.version() == r.version);
-        batch.insert(key, record::encode(&r, names.map(|(_, n)| n)));
+        batch.insert(key, encode(form, &r));
         written += 1;
         in_batch += 1;
         if in_batch == BATCH {
@@ -459,13 +463,6 @@ fn import_submission_id(id: ResponseId) -> String {
         &h[17..20],
         &h[20..32]
     )
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }
 
 /// Two forms are the same content if they differ at most in version.
@@ -551,8 +548,8 @@ impl Store for SledStore {
 
     fn submit<'a>(
         &'a self,
-        form: &'a Form,
-        mut response: StoredResponse,
+        response: &'a NewResponse,
+        record: Vec<u8>,
         submission_id: &'a str,
         alerts: Vec<String>,
     ) -> BoxFuture<'a, Result<Submitted>> {
@@ -561,7 +558,8 @@ impl Store for SledStore {
             if rx.borrow().is_err() {
                 return Err(Error::Unavailable);
             }
-            let idem_key = keys::idempotency(&form.id, submission_id);
+            let form = &response.form;
+            let idem_key = keys::idempotency(form, submission_id);
             let outcome = {
                 let mut last = self.writer.lock().unwrap_or_else(|e| e.into_inner());
                 if let Some(existing) = self.responses.get(&idem_key)? {
@@ -573,22 +571,18 @@ impl Store for SledStore {
                         ms: now_ms().max(last.ms),
                         seq: last.seq + 1,
                     };
-                    response.received_ms = id.ms;
-                    let value =
-                        serde_json::to_vec(&response).map_err(|e| Error::Corrupt(e.to_string()))?;
+                    let value = response
+                        .stored_json(id.ms)
+                        .map_err(|e| Error::Corrupt(e.to_string()))?;
                     let mut batch = sled::Batch::default();
-                    batch.insert(keys::response(&form.id, id), value);
-                    let names = record::Names::of(form);
-                    batch.insert(
-                        keys::record(&form.id, id),
-                        record::encode(&response, Some(&names)),
-                    );
+                    batch.insert(keys::response(form, id), value);
+                    batch.insert(keys::record(form, id), record);
                     batch.insert(idem_key, &id.to_bytes());
                     batch.insert(keys::LAST, &id.to_bytes());
                     batch.insert(keys::RECORDED, &id.to_bytes());
                     for rule in alerts {
                         let alert = Alert {
-                            form: form.id.clone(),
+                            form: form.clone(),
                             response: id.to_string(),
                             raised_ms: id.ms,
                             rule,

@@ -1,0 +1,55 @@
+//! Recording a validated submission: derive what analysis needs (sentiment
+//! and themes of free text, alerts, the index record), then store it
+//! durably and add it to the answer index.
+//!
+//! Both the JSON API and the hosted no-JavaScript form come through here,
+//! so a response is stored the same way whichever way it arrived.
+
+use crate::error::Result;
+use crate::index::Indexes;
+use crate::model::NewResponse;
+use crate::store::{Store, Submitted};
+use survey::{AlertCondition, Form, Valid};
+
+/// Stores `valid` as a response to `form`; resolves once it is durable.
+pub async fn record(
+    store: &dyn Store,
+    indexes: &Indexes,
+    form: &Form,
+    valid: Valid,
+) -> Result<Submitted> {
+    let coding = indexes.code_text(form, &valid.answers);
+    let alerts = form
+        .alerts
+        .iter()
+        .filter(
+            |rule| match (&rule.when, valid.answers.get(&rule.question)) {
+                (AlertCondition::AnyOf(atoms), Some(answer)) => {
+                    atoms.iter().any(|a| answer.matches(a))
+                }
+                (AlertCondition::SentimentBelow(x), Some(_)) => {
+                    coding.get(&rule.question).is_some_and(|c| c.compound < *x)
+                }
+                _ => false,
+            },
+        )
+        .map(|rule| rule.id.clone())
+        .collect();
+    let response = NewResponse {
+        form: form.id.clone(),
+        version: form.version,
+        location: valid.location,
+        channel: valid.channel,
+        lang: valid.lang,
+        answers: valid.answers,
+        coding,
+    };
+    let record = indexes.record(form, &response);
+    let submitted = store
+        .submit(&response, record, &valid.submission_id, alerts)
+        .await?;
+    if submitted.created {
+        indexes.append(&response.stored(submitted.id));
+    }
+    Ok(submitted)
+}
