@@ -11,7 +11,7 @@
 //! responses is measured as it is (no import), so the measurements can be
 //! repeated without generating a million responses again.
 
-use collector::index::query::{self, Query};
+use collector::index::query;
 use collector::index::Indexes;
 use collector::model::Role;
 use collector::store::{SledStore, Store};
@@ -192,7 +192,7 @@ fn main() -> anyhow::Result<()> {
     for q in queries {
         let pairs: Vec<(String, String)> =
             form_urlencoded::parse(q.as_bytes()).into_owned().collect();
-        let parsed = Query::parse(&pairs, &[])?;
+        let parsed = collector::http::parse_query(&pairs, &[])?;
         let mut times = Vec::new();
         let mut cells = 0;
         for _ in 0..20 {

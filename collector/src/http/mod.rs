@@ -18,9 +18,12 @@ mod forms;
 mod hosted;
 mod limit;
 pub mod openapi;
+mod query_params;
 mod responses;
 mod text;
 mod widget_assets;
+
+pub use query_params::parse_query;
 
 use crate::config::Config;
 use crate::error::Error;

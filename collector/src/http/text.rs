@@ -9,13 +9,13 @@
 //! page. A manual code is stored in sled and applied to the index at once,
 //! so aggregates, filters and the agreement report see it immediately.
 
-use super::aggregates::pairs;
 use super::auth::Analyst;
 use super::forms::no_form;
+use super::query_params::{pairs, parse_query};
 use super::AppState;
 use crate::error::{Error, Result};
 use crate::index::form_index::{ColumnKind, FormIndex, SENTIMENT_LABELS};
-use crate::index::query::{Filter, Query};
+use crate::index::query::Filter;
 use crate::model::{now_ms, rfc3339, Label, ManualCode, ResponseId, StoredResponse};
 use crate::service::coding::{self, auto_coding, find_response, manual_codes_of};
 use analysis::agreement::Agreement;
@@ -283,7 +283,7 @@ pub async fn list_text(
             "'{k}' does not apply to free text; filter with question, theme, sentiment, from, to, location, channel, lang or version"
         )));
     }
-    let q = Query::parse(&pairs, &["theme", "sentiment", "after", "limit"])?;
+    let q = parse_query(&pairs, &["theme", "sentiment", "after", "limit"])?;
     let (after, limit) = page_params(last(&pairs, "after"), last(&pairs, "limit"))?;
     let ix = state.indexes.index(&form).ok_or_else(|| no_form(&form))?;
     // (response id, the questions listed for it, whether any is hand-coded)
