@@ -12,6 +12,7 @@
 //! admin routes need a bearer token and are not open to browsers elsewhere.
 
 mod aggregates;
+mod agreement;
 mod auth;
 mod cors;
 mod forms;
@@ -81,7 +82,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route(
             "/api/v1/forms/{form}/agreement",
-            get(text::agreement).layer(compressed()),
+            get(agreement::agreement).layer(compressed()),
         )
         .route("/api/v1/responses/{id}/codes", put(text::set_codes))
         .route("/api/v1/tokens", post(auth::create_token))

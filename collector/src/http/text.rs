@@ -1,7 +1,7 @@
 //! Free text for analysts: the answers with their sentiment and theme codes
-//! (`/text`), analysts' corrections to those codes (`PUT
-//! /responses/{id}/codes`) and how well the automatic codes agree with the
-//! analysts' (`/agreement`). The export's CSV and code merging live in
+//! (`/text`) and analysts' corrections to those codes (`PUT
+//! /responses/{id}/codes`). How well the automatic codes agree with the
+//! analysts' is `agreement.rs`; the export's CSV and code merging live in
 //! [`crate::service::export`].
 //!
 //! Queries find their rows in the answer index (time, place, channel and the
@@ -18,7 +18,6 @@ use crate::index::form_index::{ColumnKind, FormIndex, SENTIMENT_LABELS};
 use crate::index::query::Filter;
 use crate::model::{now_ms, rfc3339, Label, ManualCode, ResponseId, StoredResponse};
 use crate::service::coding::{self, auto_coding, find_response, manual_codes_of};
-use analysis::agreement::Agreement;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -26,9 +25,6 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use std::collections::{BinaryHeap, HashSet};
 use survey::{Answer, Form, Kind, Problem, ProblemKind};
-
-/// Below this many hand-coded answers, agreement figures get a warning.
-const SMALL_N: u64 = 30;
 
 /// Sentiment of one answer.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -110,7 +106,7 @@ fn text_answer(
     })
 }
 
-fn list(pairs: &[(String, String)], key: &str) -> Vec<String> {
+pub(super) fn list(pairs: &[(String, String)], key: &str) -> Vec<String> {
     pairs
         .iter()
         .filter(|(k, _)| k == key)
@@ -151,7 +147,7 @@ fn page_params(after: Option<&str>, limit: Option<&str>) -> Result<(Option<Respo
 }
 
 /// The text columns asked for (all text questions when none are named).
-fn text_columns(ix: &FormIndex, questions: &[String]) -> Result<Vec<usize>> {
+pub(super) fn text_columns(ix: &FormIndex, questions: &[String]) -> Result<Vec<usize>> {
     if questions.is_empty() {
         return Ok(ix
             .columns
@@ -504,217 +500,4 @@ pub async fn set_codes(
     let answer = text_answer(&state, &published.form, &r, &req.question, Some(&code))
         .ok_or_else(not_found)?;
     Ok(Json(answer))
-}
-
-/// Agreement on one theme between the automatic and the manual codes.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ThemeAgreement {
-    /// Theme id.
-    pub theme: String,
-    /// Theme name.
-    pub label: String,
-    /// Hand-coded answers compared.
-    pub n: u64,
-    /// Both found the theme.
-    pub both_yes: u64,
-    /// Only the automatic coding found it.
-    pub auto_only: u64,
-    /// Only the analyst found it.
-    pub manual_only: u64,
-    /// Neither found it.
-    pub both_no: u64,
-    /// Share of answers where they agree.
-    pub observed: Option<f64>,
-    /// Agreement expected by chance.
-    pub expected: Option<f64>,
-    /// Cohen's kappa; null when undefined.
-    pub kappa: Option<f64>,
-    /// A plain-language caveat, when there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-}
-
-/// Agreement on the sentiment label, over answers whose label an analyst set.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct SentimentAgreement {
-    /// Answers with a label set by hand.
-    pub n: u64,
-    /// Of which the automatic label was the same.
-    pub agreed: u64,
-    /// agreed / n; null when n = 0.
-    pub percent_agreement: Option<f64>,
-    /// Row and column order of `table`.
-    pub labels: Vec<String>,
-    /// Counts: rows are the automatic label, columns the analyst's.
-    pub table: Vec<Vec<u64>>,
-}
-
-/// Agreement for one free-text question.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct QuestionAgreement {
-    /// Question id.
-    pub question: String,
-    /// Answers coded by hand.
-    pub n: u64,
-    /// A plain-language caveat when there are few hand-coded answers.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-    /// One entry per theme of the codebook (none when the question is not coded).
-    pub themes: Vec<ThemeAgreement>,
-    /// Sentiment labels.
-    pub sentiment: SentimentAgreement,
-}
-
-/// `GET /api/v1/forms/{form}/agreement`.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct AgreementReport {
-    /// Form id.
-    pub form: String,
-    /// One entry per free-text question asked about.
-    pub questions: Vec<QuestionAgreement>,
-}
-
-fn small_n_note(n: u64) -> Option<String> {
-    match n {
-        0 => Some("No answers to this question have been coded by hand yet, so there is nothing to compare.".into()),
-        1 => Some("Only one answer has been coded by hand: the figures below say almost nothing yet.".into()),
-        n if n < SMALL_N => Some(format!(
-            "Only {n} answers have been coded by hand: treat these figures as a rough guide. Kappa moves a lot with each answer until about {SMALL_N} have been coded."
-        )),
-        _ => None,
-    }
-}
-
-fn theme_note(a: &Agreement) -> Option<String> {
-    match (a.n(), a.kappa) {
-        (0, _) => None,
-        (_, None) if a.both_yes > 0 => Some(
-            "Both found this theme in every hand-coded answer: they agree, but kappa cannot be computed.".into(),
-        ),
-        (_, None) => Some(
-            "Neither found this theme in any hand-coded answer: they agree, but kappa cannot be computed.".into(),
-        ),
-        _ => None,
-    }
-}
-
-/// `GET /api/v1/forms/{form}/agreement?question=`: per theme, Cohen's kappa
-/// between the automatic and the manual codes, over the answers coded by
-/// hand, with the 2×2 counts behind it; and agreement on sentiment labels.
-#[utoipa::path(get, path = "/api/v1/forms/{form}/agreement",
-    params(("form" = String, Path, description = "form id"),
-        ("question" = Option<String>, Query, description = "text questions, comma-separated (default: every text question)")),
-    responses((status = 200, body = AgreementReport),
-              (status = 400, body = crate::error::ProblemDetails), (status = 401, body = crate::error::ProblemDetails),
-              (status = 404, body = crate::error::ProblemDetails)),
-    security(("bearer" = [])))]
-pub async fn agreement(
-    _: Analyst,
-    State(state): State<AppState>,
-    Path(form): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> Result<Json<AgreementReport>> {
-    let published = state.store.form(&form).ok_or_else(|| no_form(&form))?;
-    let pairs = pairs(raw.as_deref());
-    if let Some((k, _)) = pairs.iter().find(|(k, _)| k != "question") {
-        return Err(Error::BadRequest(format!("unknown parameter '{k}'")));
-    }
-    // The index keeps the automatic and manual codes side by side, but not
-    // whether an analyst set the label or kept the automatic one: that is
-    // in the stored codes.
-    let labelled: HashSet<(ResponseId, String)> = state
-        .store
-        .manual_codes(&form)?
-        .into_iter()
-        .flat_map(|(id, codes)| {
-            codes
-                .into_iter()
-                .filter(|(_, c)| c.sentiment.is_some())
-                .map(move |(q, _)| (id, q))
-        })
-        .collect();
-    let ix = state.indexes.index(&form).ok_or_else(|| no_form(&form))?;
-    let ix = ix.read().unwrap_or_else(|e| e.into_inner());
-    let cols = text_columns(&ix, &list(&pairs, "question"))?;
-    let theme_label = |id: &str| {
-        published
-            .form
-            .codebook
-            .iter()
-            .flat_map(|c| c.themes.iter())
-            .find(|t| t.id == id)
-            .map_or_else(|| id.to_owned(), |t| t.label.clone())
-    };
-    let mut questions = Vec::new();
-    for col in cols {
-        let c = &ix.columns[col];
-        let overrides: Vec<(u32, &crate::index::form_index::Override)> = ix
-            .overrides
-            .iter()
-            .filter(|((_, oc), _)| *oc as usize == col)
-            .map(|((row, _), o)| (*row, o))
-            .collect();
-        let n = overrides.len() as u64;
-        let themes = if matches!(c.kind, ColumnKind::Text { coded: true }) {
-            (1..=c.dict.len().min(32) as u32)
-                .filter_map(|code| {
-                    let name = c.dict.name(code)?;
-                    let bit = 1u32 << (code - 1);
-                    let a = Agreement::from_pairs(
-                        overrides
-                            .iter()
-                            .map(|(_, o)| (o.auto_mask & bit != 0, o.manual_mask & bit != 0)),
-                    );
-                    Some(ThemeAgreement {
-                        theme: name.to_owned(),
-                        label: theme_label(name),
-                        n: a.n(),
-                        both_yes: a.both_yes,
-                        auto_only: a.auto_only,
-                        manual_only: a.manual_only,
-                        both_no: a.both_no,
-                        observed: a.observed,
-                        expected: a.expected,
-                        kappa: a.kappa,
-                        note: theme_note(&a),
-                    })
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let mut table = vec![vec![0u64; 3]; 3];
-        for (row, o) in &overrides {
-            let row = *row as usize;
-            let id = ResponseId {
-                ms: ix.ms[row],
-                seq: ix.seq[row],
-            };
-            if !labelled.contains(&(id, c.id.clone())) {
-                continue;
-            }
-            if let (1..=3, 1..=3) = (o.auto_label, o.manual_label) {
-                table[o.auto_label as usize - 1][o.manual_label as usize - 1] += 1;
-            }
-        }
-        let labelled_n: u64 = table.iter().flatten().sum();
-        let agreed: u64 = (0..3).map(|i| table[i][i]).sum();
-        questions.push(QuestionAgreement {
-            question: c.id.clone(),
-            n,
-            note: small_n_note(n),
-            themes,
-            sentiment: SentimentAgreement {
-                n: labelled_n,
-                agreed,
-                percent_agreement: (labelled_n > 0).then(|| agreed as f64 / labelled_n as f64),
-                labels: SENTIMENT_LABELS
-                    .iter()
-                    .map(|s| s.as_str().to_owned())
-                    .collect(),
-                table,
-            },
-        });
-    }
-    Ok(Json(AgreementReport { form, questions }))
 }

@@ -10,11 +10,11 @@
 
 mod error;
 pub mod keys;
-mod sled_store;
+mod sled;
 
 pub use error::{Error, Result};
 pub use keys::ResponseId;
-pub use sled_store::{EncodeRecord, EncodeRecords, SledStore};
+pub use sled::{EncodeRecord, EncodeRecords, SledStore};
 
 use crate::model::{FormSummary, ManualCode, NewResponse, Role, StoredResponse};
 use serde::{Deserialize, Serialize};
