@@ -14,10 +14,11 @@
 use collector::index::query;
 use collector::index::Indexes;
 use collector::model::Role;
+use collector::service::import;
 use collector::store::{SledStore, Store};
-use collector::synth::{self, Options};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+use synth::Options;
 
 const FORM: &str = "community-safety";
 
@@ -108,9 +109,7 @@ fn main() -> anyhow::Result<()> {
         let form = store.form(FORM).expect("community-safety is published");
         let analysis = Indexes::new(analysis::Scorer::new());
         let started = Instant::now();
-        let n = synth::load(
-            &store,
-            &analysis,
+        let generated = synth::submissions(
             &form.form,
             Options {
                 seed,
@@ -118,6 +117,7 @@ fn main() -> anyhow::Result<()> {
                 ..Options::default()
             },
         )?;
+        let n = import::load(&store, &analysis, &form.form, generated)?;
         let took = started.elapsed();
         rows.push(Row {
             what: format!("bulk import of {n} responses (generate, validate, code, write)"),

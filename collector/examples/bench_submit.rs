@@ -7,11 +7,11 @@
 //! cargo run --release -p collector --example bench_submit -- [--writers 64] [--seconds 5]
 //! ```
 
-use collector::synth::{self, Generator, Options};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use synth::{Generator, Options};
 
 const FORM: &str = "community-safety";
 

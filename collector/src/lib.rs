@@ -11,7 +11,6 @@ pub mod index;
 pub mod model;
 pub mod service;
 pub mod store;
-pub mod synth;
 
 pub use config::Config;
 pub use http::{app, AppState};

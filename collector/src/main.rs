@@ -168,13 +168,14 @@ fn demo_data(args: DemoArgs) -> anyhow::Result<()> {
                 args.data.display()
             )
         })?;
-        let options = collector::synth::Options {
+        let options = synth::Options {
             seed: args.seed,
             count: args.count,
             ..Default::default()
         };
         let started = std::time::Instant::now();
-        let n = collector::synth::load(&store, &indexes, &published.form, options)?;
+        let rows = synth::submissions(&published.form, options)?;
+        let n = collector::service::import::load(&store, &indexes, &published.form, rows)?;
         println!(
             "{id}: imported {n} synthetic responses (seed {}, 2023-04-01 to 2025-03-31) into {} in {:.1} s",
             options.seed,

@@ -7,13 +7,14 @@
 use crate::common::*;
 use collector::index::Indexes;
 use collector::model::{Role, StoredResponse};
+use collector::service::import;
 use collector::store::{SledStore, Store};
-use collector::synth::{self, Generator, Options};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use survey::{Answer, Form};
+use synth::{Generator, Options};
 
 const FORM: &str = "community-safety";
 const COUNT: usize = 6000;
@@ -46,7 +47,8 @@ fn fixture() -> &'static Path {
             count: COUNT,
             ..Options::default()
         };
-        let n = synth::load(&store, &analysis(), &form.form, options).unwrap();
+        let rows = synth::submissions(&form.form, options).unwrap();
+        let n = import::load(&store, &analysis(), &form.form, rows).unwrap();
         assert_eq!(n, COUNT);
         dir
     })
@@ -916,7 +918,7 @@ fn index_rows_read_from_json_equal_rows_pushed_live() {
             ..Options::default()
         };
         for (i, g) in Generator::new(&form, options).unwrap().enumerate() {
-            let mut r = synth::stored(&analysis, &form, &g).unwrap();
+            let mut r = import::stored(&analysis, &form, &g.submission, g.received_ms).unwrap();
             let rid = collector::store::ResponseId {
                 ms: r.received_ms,
                 seq: i as u64 + 1,
@@ -1020,7 +1022,7 @@ async fn fixture_with_live_writes() -> tempfile::TempDir {
         },
     )
     .unwrap()
-    .map(|g| synth::new_response(&analysis, &form, &g).unwrap())
+    .map(|g| import::new_response(&analysis, &form, &g.submission).unwrap())
     .find(|r| r.coding.contains_key("safety_comment"))
     .unwrap();
     let submitted = store

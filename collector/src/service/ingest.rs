@@ -18,24 +18,40 @@ pub async fn record(
     form: &Form,
     valid: Valid,
 ) -> Result<Submitted> {
-    let coding = indexes.code_text(form, &valid.answers);
+    let submission_id = valid.submission_id.clone();
+    let response = new_response(indexes, form, valid);
     let alerts = form
         .alerts
         .iter()
         .filter(
-            |rule| match (&rule.when, valid.answers.get(&rule.question)) {
+            |rule| match (&rule.when, response.answers.get(&rule.question)) {
                 (AlertCondition::AnyOf(atoms), Some(answer)) => {
                     atoms.iter().any(|a| answer.matches(a))
                 }
-                (AlertCondition::SentimentBelow(x), Some(_)) => {
-                    coding.get(&rule.question).is_some_and(|c| c.compound < *x)
-                }
+                (AlertCondition::SentimentBelow(x), Some(_)) => response
+                    .coding
+                    .get(&rule.question)
+                    .is_some_and(|c| c.compound < *x),
                 _ => false,
             },
         )
         .map(|rule| rule.id.clone())
         .collect();
-    let response = NewResponse {
+    let record = indexes.record(form, &response);
+    let submitted = store
+        .submit(&response, record, &submission_id, alerts)
+        .await?;
+    if submitted.created {
+        indexes.append(&response.stored(submitted.id));
+    }
+    Ok(submitted)
+}
+
+/// A validated submission to `form` as the store takes it, its free text
+/// coded by `indexes`.
+pub fn new_response(indexes: &Indexes, form: &Form, valid: Valid) -> NewResponse {
+    let coding = indexes.code_text(form, &valid.answers);
+    NewResponse {
         form: form.id.clone(),
         version: form.version,
         location: valid.location,
@@ -43,13 +59,5 @@ pub async fn record(
         lang: valid.lang,
         answers: valid.answers,
         coding,
-    };
-    let record = indexes.record(form, &response);
-    let submitted = store
-        .submit(&response, record, &valid.submission_id, alerts)
-        .await?;
-    if submitted.created {
-        indexes.append(&response.stored(submitted.id));
     }
-    Ok(submitted)
 }

@@ -4,13 +4,14 @@
 //! and knows nothing of HTTP.
 //!
 //! ```text
-//! http / CLI ──► service::{ingest, publish, export, coding, tokens}
+//! http / CLI ──► service::{ingest, import, publish, export, coding, tokens}
 //!                   ├──► store (durable)
 //!                   └──► index (in memory)
 //! ```
 
 pub mod coding;
 pub mod export;
+pub mod import;
 pub mod ingest;
 pub mod publish;
 pub mod tokens;

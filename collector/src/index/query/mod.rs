@@ -54,8 +54,9 @@ mod tests {
     use super::*;
     use crate::index::form_index::{ColumnKind, FormIndex, SENTIMENT_LABELS};
     use crate::index::Indexes;
+    use crate::service::import;
     use crate::store::ResponseId;
-    use crate::synth::{self, Generator, Options};
+    use synth::{Generator, Options};
 
     fn index(count: usize) -> FormIndex {
         let text = include_str!("../../../../examples/forms/community-safety.json");
@@ -71,7 +72,7 @@ mod tests {
         )
         .unwrap();
         for (seq, g) in gen.enumerate() {
-            let mut r = synth::stored(&analysis, &form, &g).unwrap();
+            let mut r = import::stored(&analysis, &form, &g.submission, g.received_ms).unwrap();
             r.id = Some(ResponseId {
                 ms: g.received_ms,
                 seq: seq as u64 + 1,

@@ -4,12 +4,16 @@
 //! London Police forms (`community-safety`, `victim-satisfaction`,
 //! `street-feedback`), deterministic from a seed, with arrival times spread
 //! over a span (by default April 2023 to March 2025, two financial years)
-//! and handed out oldest first. [`stored`] turns one into the
-//! [`StoredResponse`] that ingest would have stored: validated against the
-//! form with [`survey::validate`] and its free text coded with the same
-//! [`Indexes::code_text`], so imported rows look exactly like real ones.
-//! `collector demo-data` and the analytics benchmark load them with
-//! [`crate::store::SledStore::import`].
+//! and handed out oldest first.
+//!
+//! ```text
+//! Form + Options ─► Generator ─► Generated { submission, received_ms } ─┬─► to_json ─► POST (benchmarks, tests)
+//!                                                                      └─► collector::service::import::load
+//!                                                                          (validated and coded as ingest does)
+//! ```
+//!
+//! A crate of its own so that the server library ships without it: the
+//! benchmarks, the tests and `collector demo-data` use it.
 //!
 //! # What the data looks like
 //!
@@ -49,12 +53,9 @@
 //! at that place shows those months as an exception against the control
 //! limits. Nothing else changes over time.
 
-use crate::index::Indexes;
-use crate::model::{NewResponse, StoredResponse};
-use crate::store::SledStore;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use survey::{Form, Problem, Submission};
+use survey::{Form, Submission};
 
 /// 2023-04-01T00:00:00Z, start of financial year 2023/24, in ms.
 pub const DEFAULT_FROM_MS: u64 = 1_680_307_200_000;
@@ -211,80 +212,14 @@ impl Iterator for Generator {
     }
 }
 
-/// The response ingest would hand the store for `g`: validated against
-/// `form` and with its free text coded by `indexes`, exactly as a live
-/// submission.
-pub fn new_response(
-    indexes: &Indexes,
-    form: &Form,
-    g: &Generated,
-) -> Result<NewResponse, Vec<Problem>> {
-    let valid = survey::validate(form, &g.submission)?;
-    let coding = indexes.code_text(form, &valid.answers);
-    Ok(NewResponse {
-        form: form.id.clone(),
-        version: form.version,
-        location: valid.location,
-        channel: valid.channel,
-        lang: valid.lang,
-        answers: valid.answers,
-        coding,
-    })
-}
-
-/// The response ingest would store for `g`, as a bulk import takes it:
-/// [`new_response`] at the generated arrival time, with no id yet (the
-/// import gives it one).
-pub fn stored(
-    indexes: &Indexes,
-    form: &Form,
-    g: &Generated,
-) -> Result<StoredResponse, Vec<Problem>> {
-    let r = new_response(indexes, form, g)?;
-    Ok(StoredResponse {
-        id: None,
-        form: r.form,
-        version: r.version,
-        received_ms: g.received_ms,
-        location: r.location,
-        channel: r.channel,
-        lang: r.lang,
-        answers: r.answers,
-        coding: r.coding,
-    })
-}
-
-/// Generates `options.count` responses to `form`, codes them like ingest
-/// does and bulk-imports them into `store`; returns how many were stored.
-///
-/// Responses are streamed (generated, validated and written 10,000 at a
-/// time), so a million of them need no more memory than a few thousand.
-pub fn load(
-    store: &SledStore,
-    analysis: &Indexes,
+/// The generated responses as `(submission, arrival ms)` pairs, oldest
+/// first: what the collector's bulk import
+/// (`collector::service::import::load`) takes.
+pub fn submissions(
     form: &Form,
     options: Options,
-) -> anyhow::Result<usize> {
-    let mut problem = None;
-    let rows = Generator::new(form, options)?.map_while(|g| match stored(analysis, form, &g) {
-        Ok(r) => Some(r),
-        Err(p) => {
-            problem = Some(p);
-            None
-        }
-    });
-    let n = store.import(form, rows, crate::index::record::encoder)?;
-    if let Some(p) = problem {
-        anyhow::bail!(
-            "a generated response to {} is not valid: {}",
-            form.id,
-            p.iter()
-                .map(|p| format!("{}: {}", p.field, p.message))
-                .collect::<Vec<_>>()
-                .join("; ")
-        );
-    }
-    Ok(n)
+) -> Result<impl Iterator<Item = (Submission, u64)>, UnknownForm> {
+    Ok(Generator::new(form, options)?.map(|g| (g.submission, g.received_ms)))
 }
 
 // ---------------------------------------------------------------------------
