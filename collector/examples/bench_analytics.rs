@@ -38,15 +38,11 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i]
 }
 
-fn forms_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/forms")
-}
-
 fn config(data: &Path) -> collector::Config {
     collector::Config {
         addr: "127.0.0.1:0".parse().expect("address"),
         data: data.to_path_buf(),
-        forms: forms_dir(),
+        forms: synth::forms_dir(),
         rate_limit: 0,
         bot_checks: false,
         ..collector::Config::default()
@@ -105,7 +101,7 @@ fn main() -> anyhow::Result<()> {
     if !reuse {
         let dir = &data;
         let store = SledStore::open(dir)?;
-        collector::publish_folder(&store, &forms_dir())?;
+        collector::publish_folder(&store, &synth::forms_dir())?;
         let form = store.form(FORM).expect("community-safety is published");
         let analysis = Indexes::new(analysis::Scorer::new());
         let started = Instant::now();

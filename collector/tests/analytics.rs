@@ -11,7 +11,7 @@ use collector::service::import;
 use collector::store::{SledStore, Store};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::OnceLock;
 use survey::{Answer, Form};
 use synth::{Generator, Options};
@@ -19,10 +19,6 @@ use synth::{Generator, Options};
 const FORM: &str = "community-safety";
 const COUNT: usize = 6000;
 const SEED: u64 = 3;
-
-fn example_forms() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/forms")
-}
 
 fn example_form(id: &str) -> Form {
     let text = std::fs::read_to_string(example_forms().join(format!("{id}.json"))).unwrap();

@@ -9,6 +9,11 @@ use tokio::sync::oneshot;
 
 pub const ORIGIN: &str = "https://partner.example";
 
+/// The example forms (`examples/forms`), as the generator knows them.
+pub fn example_forms() -> PathBuf {
+    synth::forms_dir()
+}
+
 pub fn fixture_forms() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/forms")
 }
@@ -164,16 +169,12 @@ impl Server {
     }
 }
 
+/// A version 4 UUID made from `n` (variant digit 8), one per test submission.
 pub fn uuid(n: u128) -> String {
-    let h = format!("{n:032x}");
-    format!(
-        "{}-{}-4{}-8{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[13..16],
-        &h[17..20],
-        &h[20..32]
-    )
+    let mut bytes = n.to_be_bytes();
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x0f) | 0x80;
+    uuid::Uuid::from_bytes(bytes).hyphenated().to_string()
 }
 
 pub fn valid_submission(n: u128) -> Value {

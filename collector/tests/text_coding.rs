@@ -6,13 +6,9 @@ use crate::common::*;
 use collector::model::Role;
 use serde_json::{json, Value};
 
-pub fn examples() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/forms")
-}
-
 pub async fn examples_server(dir: &std::path::Path) -> Server {
     let mut cfg = config(dir);
-    cfg.forms = examples();
+    cfg.forms = example_forms();
     Server::start(cfg).await
 }
 

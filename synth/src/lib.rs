@@ -55,7 +55,15 @@
 
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use survey::{Form, Submission};
+
+/// The folder of the example forms ([`FORMS`] and the others):
+/// `examples/forms` at the root of the workspace. Tests and benchmarks
+/// publish from it.
+pub fn forms_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/forms")
+}
 
 /// 2023-04-01T00:00:00Z, start of financial year 2023/24, in ms.
 pub const DEFAULT_FROM_MS: u64 = 1_680_307_200_000;
@@ -164,16 +172,13 @@ impl Generator {
     fn submission_id(&mut self) -> String {
         let a = self.rng.next_u64();
         let b = self.rng.next_u64();
-        let h = format!("{a:016x}{b:016x}");
-        format!(
-            "{}-{}-4{}-{}{}-{}",
-            &h[0..8],
-            &h[8..12],
-            &h[13..16],
-            ["8", "9", "a", "b"][(b >> 62) as usize],
-            &h[17..20],
-            &h[20..32]
-        )
+        let mut bytes = [0u8; 16];
+        bytes[..8].copy_from_slice(&a.to_be_bytes());
+        bytes[8..].copy_from_slice(&b.to_be_bytes());
+        // Version 4, and a variant digit 8 to b drawn from `b`'s top bits.
+        bytes[6] = (bytes[6] & 0x0f) | 0x40;
+        bytes[8] = (bytes[8] & 0x0f) | ((8 + (b >> 62) as u8) << 4);
+        uuid::Uuid::from_bytes(bytes).hyphenated().to_string()
     }
 
     fn place_name(&self, id: &str) -> String {

@@ -31,7 +31,7 @@ impl Collector {
         let root = workspace();
         let config = collector::Config {
             data: data.path().join("db"),
-            forms: root.join("examples/forms"),
+            forms: synth::forms_dir(),
             dist: root.join("dist"),
             rate_limit: 0,
             bot_checks: false,

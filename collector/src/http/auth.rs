@@ -2,6 +2,7 @@
 //! admin endpoint that creates one ([`crate::service::tokens`] makes and
 //! hashes them).
 
+use super::json::AppJson;
 use super::AppState;
 use crate::error::{Error, Result};
 use crate::model::Role;
@@ -93,10 +94,8 @@ pub struct CreatedToken {
 pub async fn create_token(
     _: Admin,
     State(state): State<AppState>,
-    body: axum::body::Bytes,
+    AppJson(req): AppJson<NewToken>,
 ) -> Result<(StatusCode, Json<CreatedToken>)> {
-    let req: NewToken =
-        serde_json::from_slice(&body).map_err(|e| Error::MalformedJson(e.to_string()))?;
     let token = tokens::create(state.store.as_ref(), req.role)?;
     Ok((StatusCode::CREATED, Json(CreatedToken { token })))
 }

@@ -1,6 +1,7 @@
 //! Form definitions: read (public, cached with an ETag), list and publish.
 
 use super::auth::{Admin, Analyst};
+use super::json::AppJson;
 use super::AppState;
 use crate::error::{Error, Result};
 use crate::service::publish;
@@ -104,10 +105,8 @@ pub async fn publish_form(
     _: Admin,
     State(state): State<AppState>,
     Path(form_id): Path<String>,
-    body: axum::body::Bytes,
+    AppJson(form): AppJson<survey::Form>,
 ) -> Result<Response> {
-    let form: survey::Form =
-        serde_json::from_slice(&body).map_err(|e| Error::MalformedJson(e.to_string()))?;
     if form.id != form_id {
         return Err(Error::BadRequest(format!(
             "the body's id '{}' is not '{form_id}'",

@@ -17,6 +17,7 @@ mod auth;
 mod cors;
 mod forms;
 mod hosted;
+mod json;
 mod limit;
 pub mod openapi;
 mod query_params;

@@ -4,6 +4,7 @@ use super::aggregates::{csv_response, wants_csv};
 use super::auth::Analyst;
 use super::cors::origin_allowed;
 use super::forms::no_form;
+use super::json;
 use super::AppState;
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -67,8 +68,7 @@ pub async fn submit(
     let bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| Error::TooLarge(limit))?;
-    let value: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|e| Error::MalformedJson(e.to_string()))?;
+    let value: serde_json::Value = json::parse(&bytes)?;
     let valid = survey::validate_json(&published.form, &value).map_err(Error::Invalid)?;
     let submitted =
         ingest::record(state.store.as_ref(), &state.indexes, &published.form, valid).await?;

@@ -11,6 +11,7 @@
 
 use super::auth::Analyst;
 use super::forms::no_form;
+use super::json;
 use super::query_params::{pairs, parse_query};
 use super::AppState;
 use crate::error::{Error, Result};
@@ -477,8 +478,8 @@ pub async fn set_codes(
 ) -> Result<Json<TextAnswer>> {
     let not_found = || Error::NotFound(format!("no response '{id}'"));
     let rid = ResponseId::parse(&id).ok_or_else(not_found)?;
-    let req: SetCodes =
-        serde_json::from_slice(&body).map_err(|e| Error::MalformedJson(e.to_string()))?;
+    // Read after the id is checked: an unknown id is a 404 whatever the body.
+    let req: SetCodes = json::parse(&body)?;
     let r = find_response(state.store.as_ref(), rid)?.ok_or_else(not_found)?;
     let published = state.store.form(&r.form).ok_or_else(|| no_form(&r.form))?;
     let themes = check_codes(&published.form, &r, &req)?;

@@ -214,13 +214,31 @@ fn import_submission_id(id: ResponseId) -> String {
     };
     let a = mix(id.seq ^ 0x696d_706f_7274_0000);
     let b = mix(id.ms.rotate_left(17) ^ a);
-    let h = format!("{a:016x}{b:016x}");
-    format!(
-        "{}-{}-4{}-8{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[13..16],
-        &h[17..20],
-        &h[20..32]
-    )
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&a.to_be_bytes());
+    bytes[8..].copy_from_slice(&b.to_be_bytes());
+    // Version 4; the variant digit is always 8 (what stored imports hold).
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x0f) | 0x80;
+    uuid::Uuid::from_bytes(bytes).hyphenated().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Imported rows' idempotency keys are on disk: the ids must not change.
+    #[test]
+    fn import_submission_ids_are_stable() {
+        let id = |ms, seq| import_submission_id(ResponseId { ms, seq });
+        assert_eq!(
+            id(1_700_000_000_000, 42),
+            "b13a7031-4802-4bfe-8513-e66c7a1281bd"
+        );
+        assert_eq!(id(0, 1), "507d84bd-9958-4007-8582-85fdbb847b29");
+        assert_eq!(
+            id(1_743_465_599_999, 1_000_000),
+            "85dd2b4f-322d-4fa4-8276-5c8f4ce34bc9"
+        );
+    }
 }
