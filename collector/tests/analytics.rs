@@ -734,30 +734,18 @@ async fn crafted_trend(hits: &[u64]) -> Value {
         config: std::sync::Arc::new(example_config(dir.path())),
         indexes: std::sync::Arc::new(analysis),
     };
-    let token = collector::service::tokens::new_token().unwrap();
-    state
-        .store
-        .add_token(
-            collector::service::tokens::hash_token(&token),
-            Role::Analyst,
-        )
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(collector::serve(listener, state, async {
-        let _ = stopped.await;
-    }));
-    let res = reqwest::Client::new()
-        .get(format!("http://{addr}{WALKTHROUGH_TREND}"))
+    let mut server = Server::serve(state).await;
+    let token = server.token(Role::Analyst);
+    let res = server
+        .client
+        .get(server.url(WALKTHROUGH_TREND))
         .bearer_auth(&token)
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
     let trend: Value = res.json().await.unwrap();
-    let _ = stop.send(());
-    task.await.unwrap().unwrap();
+    server.halt().await;
     assert_eq!(trend["points"].as_array().unwrap().len(), hits.len());
     trend
 }

@@ -1,9 +1,9 @@
 //! The conformance suite every `Store` implementation must pass; run here
-//! against sled in a temp dir.
+//! against sled in a temp dir and against the in-memory `MemStore`.
 
 use crate::common::*;
 use collector::index::record;
-use collector::model::{NewResponse, Role};
+use collector::model::{Label, ManualCode, NewResponse, Role};
 use collector::store::{SledStore, Store};
 use std::collections::BTreeMap;
 use survey::{Answer, Form};
@@ -40,7 +40,9 @@ async fn submit(
     store.submit(&r, bytes, submission_id, alerts).await
 }
 
-async fn conformance(store: &dyn Store) {
+/// Runs the suite on `store`; returns the token it created (so a caller
+/// can look for it where the store keeps its data).
+async fn conformance(store: &dyn Store) -> String {
     // Publishing: versions only grow, identical content is no new version.
     let form = store.publish(mini()).unwrap();
     assert_eq!(form.form.version, 1);
@@ -145,17 +147,94 @@ async fn conformance(store: &dyn Store) {
         Some(Role::Admin)
     );
     assert_eq!(store.token_role(&[0; 32]).unwrap(), None);
+
+    // Manual codes: what is set comes back, per response and question, and
+    // setting a question again replaces its code.
+    let code = |themes: &[&str], sentiment, at_ms| ManualCode {
+        themes: themes.iter().map(|t| t.to_string()).collect(),
+        sentiment,
+        by: "0123456789ab".into(),
+        at_ms,
+    };
+    let first = code(&["lighting"], Some(Label::Negative), 1);
+    let second = code(&[], None, 2);
+    let other = code(&["drugs"], Some(Label::Positive), 3);
+    store
+        .set_manual_code("mini", a.id, "why_unsafe", &first)
+        .unwrap();
+    store
+        .set_manual_code("mini", a.id, "other", &other)
+        .unwrap();
+    store
+        .set_manual_code("mini", b.id, "why_unsafe", &first)
+        .unwrap();
+    store
+        .set_manual_code("mini", b.id, "why_unsafe", &second)
+        .unwrap();
+    let mut codes = store.manual_codes("mini").unwrap();
+    codes.sort_by_key(|(id, _)| *id);
+    let expected = vec![
+        (
+            a.id,
+            BTreeMap::from([
+                ("other".to_owned(), other.clone()),
+                ("why_unsafe".to_owned(), first.clone()),
+            ]),
+        ),
+        (b.id, BTreeMap::from([("why_unsafe".to_owned(), second)])),
+    ];
+    assert_eq!(codes, expected, "manual codes round-trip");
+    assert!(store.manual_codes("other").unwrap().is_empty());
+    t
 }
 
 #[tokio::test]
 async fn sled_store_conforms() {
     let dir = tempfile::tempdir().unwrap();
     let store = SledStore::open(dir.path()).unwrap();
-    conformance(&store).await;
+    let token = conformance(&store).await;
     drop(store);
     // And the token hash is all that is on disk.
     let db_bytes: Vec<u8> = std::fs::read(dir.path().join("db")).unwrap_or_default();
     assert!(!db_bytes.is_empty());
+    let files: Vec<(std::path::PathBuf, Vec<u8>)> = files_under(dir.path())
+        .into_iter()
+        .map(|f| {
+            let bytes = std::fs::read(&f).unwrap();
+            (f, bytes)
+        })
+        .collect();
+    let holds = |bytes: &[u8], needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    assert!(
+        files.iter().any(|(_, b)| holds(b, b"Mini survey")),
+        "the search sees what sled stored (the form's title)"
+    );
+    for (file, bytes) in &files {
+        assert!(
+            !holds(bytes, token.as_bytes()),
+            "the raw token is in {}",
+            file.display()
+        );
+    }
+}
+
+#[tokio::test]
+async fn memory_store_conforms() {
+    conformance(&harness::MemStore::new()).await;
+}
+
+/// Every file under `dir`, however deep.
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }
 
 /// Refreshing sled's snapshot after a load (as `demo-data` does) keeps
