@@ -4,6 +4,11 @@
 //! with a specific `detail`; invalid submissions also carry `errors`, one per
 //! field at fault. Server-side failures are logged and answered without
 //! internals.
+//!
+//! ```text
+//! store::Error ─From─► Error ◄─ handlers, services, index
+//!                        └─IntoResponse─► status + application/problem+json
+//! ```
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};

@@ -3,6 +3,18 @@
 //!
 //! `main.rs` is a thin CLI over this library. Tests start the real server
 //! with [`open`] and [`serve`] on `127.0.0.1:0`.
+//!
+//! Four floors, each using only those below it:
+//!
+//! ```text
+//! edge     http/ (extractors, handlers, problem+json, OpenAPI), main.rs (CLI)
+//!            │ parsed input
+//! service  service/ (ingest, import, publish, export, coding, tokens)
+//!            │ &dyn Store, &Indexes
+//! storage  store/ (sled, keys, group commit)   index/ (answer indexes, queries, records)
+//!            │
+//! model    model/ (NewResponse → StoredResponse, ManualCode, Role, …), survey, analysis
+//! ```
 
 pub mod config;
 pub mod error;

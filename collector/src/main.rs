@@ -1,4 +1,12 @@
-//! `collector serve | token create | openapi | demo-data`.
+//! `collector serve | token create | openapi | demo-data`: the command-line
+//! edge of the collector library.
+//!
+//! ```text
+//! serve      flags / COLLECTOR_* / TOML ─► Config ─► collector::open ─► collector::serve
+//! token      --role ─► service::tokens::create (store opened directly; server stopped)
+//! demo-data  synth::submissions ─► service::import::load ─► refresh sled's snapshot
+//! openapi    http::openapi::document ─► stdout
+//! ```
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};

@@ -1,5 +1,9 @@
 //! Analyst routes over the answer index: aggregates (JSON or CSV) and trends
 //! with control limits.
+//!
+//! ```text
+//! URL query ─parse_query─► Query ─► index::query::{aggregate, series} ─► JSON / CSV (+ control chart)
+//! ```
 
 use super::auth::Analyst;
 use super::forms::no_form;

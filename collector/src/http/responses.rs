@@ -1,4 +1,9 @@
 //! Submissions (public) and the response export (analyst).
+//!
+//! ```text
+//! POST: origin, content type, size ─► json::parse ─► survey::validate ─► service::ingest::record ─► 201 {id}
+//! GET:  after, limit ─► store.responses ─► service::export (NDJSON rows or CSV) + Link: next
+//! ```
 
 use super::aggregates::{csv_response, wants_csv};
 use super::auth::Analyst;

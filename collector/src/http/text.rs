@@ -4,6 +4,11 @@
 //! analysts' is `agreement.rs`; the export's CSV and code merging live in
 //! [`crate::service::export`].
 //!
+//! ```text
+//! /text:  URL ─► Filter + CodeFilter over the index ─► page of ids ─► store.response ─► TextAnswer[]
+//! /codes: body ─► check_codes ─► service::coding::set (store, then index)
+//! ```
+//!
 //! Queries find their rows in the answer index (time, place, channel and the
 //! effective codes live there) and read from sled only the responses on the
 //! page. A manual code is stored in sled and applied to the index at once,

@@ -19,7 +19,7 @@ impl SledStore {
     /// Loads historic responses in bulk (demo data, migrations), with the
     /// server stopped or at least not the only writer on a hot path.
     ///
-    /// Writes the same keys as [`Store::submit`] (the response, its index
+    /// Writes the same keys as [`Store::submit`](crate::store::Store::submit) (the response, its index
     /// record, an idempotency record under a generated submission id, the
     /// `last` and `recorded` markers) in large batches and makes them durable with one flush and
     /// sync at the end, instead of one group commit per response. Each
