@@ -11,6 +11,7 @@
 pub mod form_index;
 pub mod query;
 pub mod record;
+mod stored_json;
 
 use crate::error::{Error, Result};
 use crate::model::{ManualCode, NewResponse, ResponseId, StoredResponse, TextCoding};
