@@ -716,6 +716,7 @@ async fn crafted_trend(hits: &[u64]) -> Value {
                 lang: "en".into(),
                 answers,
                 coding: BTreeMap::new(),
+                flag: None,
             });
         }
     }

@@ -25,6 +25,7 @@ fn response(form: &Form, safe: i64) -> NewResponse {
         lang: "en".into(),
         answers,
         coding: BTreeMap::new(),
+        flag: None,
     }
 }
 

@@ -11,6 +11,12 @@
 //! enhancement). A server-made submission id in a hidden field makes a
 //! double submit count once.
 //!
+//! Bot checks (on by default): a honeypot field, and a render token the
+//! server signs when it renders the page (so the time from render to post
+//! is the server's own, not a number the client sends). A post that fails
+//! either is still stored, flagged with the reason and kept out of the
+//! aggregates: a quick person is never thanked for an answer that was lost.
+//!
 //! The widget's words and stylesheet are shared with the widget itself:
 //! both files are plain Rust with no dependencies, included here by path.
 
@@ -18,14 +24,17 @@ use super::AppState;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::service::ingest;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use hmac::{Hmac, Mac};
 use serde::Deserialize;
+use sha2::Sha256;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::sync::Arc;
 use survey::{Answer, Form, Kind, Question};
 
 use ui::i18n::{self, Strings};
@@ -34,12 +43,19 @@ use ui::style;
 /// The hosted page's routes. Posts from the page count against the same
 /// per-client limit as JSON submissions (`rate_limit`, 0 = off).
 pub fn routes(config: &Config) -> Router<AppState> {
+    let key = RenderKey::new().unwrap_or_else(|e| {
+        // Without the OS's random numbers no token verifies: every post is
+        // then stored flagged, never lost.
+        tracing::error!("no random key for render tokens: {e}");
+        RenderKey([0; 32])
+    });
     Router::new()
         .route(
             "/f/{form}",
             get(page).merge(super::limit::rate_limited(post(submit), config)),
         )
         .route("/f/{form}/thanks", get(thanks))
+        .layer(Extension(Arc::new(key)))
         // The page is a few KB once compressed instead of ~24 KB: it is the
         // first thing a phone on mobile data downloads after the QR scan.
         .layer(tower_http::compression::CompressionLayer::new())
@@ -61,24 +77,82 @@ pub struct PageQuery {
 
 /// Seconds a person needs at least to fill in a form; faster is a bot.
 const MIN_FILL_SECONDS: u64 = 2;
+/// How long a rendered page's token stays good.
+const TOKEN_LIFE_SECONDS: u64 = 24 * 60 * 60;
+
+/// The key render tokens are signed with, made at start. A page rendered
+/// before a restart no longer verifies, so its post is kept flagged
+/// (`render-token`), not lost.
+struct RenderKey([u8; 32]);
+
+impl RenderKey {
+    fn new() -> std::result::Result<Self, getrandom::Error> {
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key)?;
+        Ok(RenderKey(key))
+    }
+
+    fn mac(&self, form: &str, submission_id: &str, secs: u64) -> Hmac<Sha256> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        for part in [
+            form.as_bytes(),
+            submission_id.as_bytes(),
+            &secs.to_be_bytes(),
+        ] {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part);
+        }
+        mac
+    }
+
+    /// `secs.signature`: when the page for this form and submission id was
+    /// rendered, signed.
+    fn sign(&self, form: &str, submission_id: &str, secs: u64) -> String {
+        let tag = self.mac(form, submission_id, secs).finalize().into_bytes();
+        format!("{secs}.{}", hex::encode(tag))
+    }
+
+    /// Why a post with this token (and honeypot) looks like a bot, if it does.
+    fn doubt(&self, form: &str, f: &Fields, honeypot: bool, now: u64) -> Option<&'static str> {
+        if honeypot {
+            return Some("honeypot");
+        }
+        let rendered = f.token.split_once('.').and_then(|(secs, tag)| {
+            let secs: u64 = secs.parse().ok()?;
+            let tag = hex::decode(tag).ok()?;
+            self.mac(form, &f.submission_id, secs)
+                .verify_slice(&tag)
+                .ok()
+                .map(|()| secs)
+        });
+        match rendered {
+            None => Some("render-token"),
+            Some(t) if t > now || now - t > TOKEN_LIFE_SECONDS => Some("render-token"),
+            Some(t) if now - t < MIN_FILL_SECONDS => Some("too-fast"),
+            Some(_) => None,
+        }
+    }
+}
 
 async fn page(
     State(state): State<AppState>,
+    Extension(key): Extension<Arc<RenderKey>>,
     Path(form_id): Path<String>,
     Query(q): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Result<Response> {
     let (published, lang) = form_and_lang(&state, &form_id, &q, &headers)?;
     let form = &published.form;
+    let submission_id = new_submission_id()?;
     let mut fields = Fields {
-        submission_id: new_submission_id()?,
+        token: key.sign(&form.id, &submission_id, now_secs()),
+        submission_id,
         location: q.loc.filter(|l| known_place(form, l)),
         channel: q
             .ch
             .filter(|c| is_channel(c))
             .unwrap_or_else(|| "link".into()),
         lang: lang.clone(),
-        started: now_secs(),
         answers: BTreeMap::new(),
     };
     // The place from the QR code answers the location question up front.
@@ -108,13 +182,15 @@ struct Fields {
     location: Option<String>,
     channel: String,
     lang: String,
-    started: u64,
+    /// The render token (see [`RenderKey::sign`]).
+    token: String,
     /// Question id → the raw values posted (several for checkboxes).
     answers: BTreeMap<String, Vec<String>>,
 }
 
 async fn submit(
     State(state): State<AppState>,
+    Extension(key): Extension<Arc<RenderKey>>,
     Path(form_id): Path<String>,
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response> {
@@ -128,7 +204,7 @@ async fn submit(
         location: None,
         channel: "link".into(),
         lang: form.default_lang.clone(),
-        started: 0,
+        token: String::new(),
         answers: BTreeMap::new(),
     };
     let mut honeypot = false;
@@ -138,7 +214,7 @@ async fn submit(
             "loc" if known_place(form, &v) => fields.location = Some(v),
             "ch" if is_channel(&v) => fields.channel = v,
             "lang" => fields.lang = form.pick_lang(&v).to_owned(),
-            "started" => fields.started = v.parse().unwrap_or(0),
+            "token" => fields.token = v,
             "website" => honeypot |= !v.is_empty(),
             _ => {
                 if let Some(id) = k.strip_prefix("q.") {
@@ -148,18 +224,25 @@ async fn submit(
         }
     }
     let lang = fields.lang.clone();
-    if state.config.bot_checks {
-        let too_fast = now_secs().saturating_sub(fields.started) < MIN_FILL_SECONDS;
-        if honeypot || too_fast {
-            // Tell a bot nothing useful: it sees the usual thank-you page.
-            tracing::info!(form = %form.id, "hosted form post dropped by the bot checks");
-            return Ok(thanks_redirect(&form.id, &lang));
-        }
+    let flag = state
+        .config
+        .bot_checks
+        .then(|| key.doubt(&form.id, &fields, honeypot, now_secs()))
+        .flatten();
+    if let Some(reason) = flag {
+        tracing::info!(form = %form.id, reason, "hosted form post flagged by the bot checks");
     }
     let submission = to_submission(form, &fields);
     match survey::validate(form, &submission) {
         Ok(valid) => {
-            ingest::record(state.store.as_ref(), &state.indexes, form, valid).await?;
+            ingest::record(
+                state.store.as_ref(),
+                &state.indexes,
+                form,
+                valid,
+                flag.map(str::to_owned),
+            )
+            .await?;
             Ok(thanks_redirect(&form.id, &lang))
         }
         Err(problems) => {
@@ -417,8 +500,8 @@ fn render_form(form: &Form, f: &Fields, errors: &[(String, String)], bot_checks:
     if bot_checks {
         let _ = write!(
             h,
-            r#"<input type="hidden" name="started" value="{}">"#,
-            f.started
+            r#"<input type="hidden" name="token" value="{}">"#,
+            esc(&f.token)
         );
         // Hidden from people and screen readers; bots fill it in.
         h.push_str(r#"<div class="vh" aria-hidden="true"><label for="website">Website</label><input type="text" id="website" name="website" tabindex="-1" autocomplete="off"></div>"#);
@@ -847,6 +930,100 @@ mod tests {
         );
     }
 
+    /// The value of hidden field `name` on a rendered page.
+    fn hidden(page: &str, name: &str) -> String {
+        let at = format!(r#"name="{name}" value=""#);
+        let start = page.find(&at).unwrap() + at.len();
+        page[start..start + page[start..].find('"').unwrap()].to_owned()
+    }
+
+    /// Guards the production defaults (bot checks on): a person who answers
+    /// within 2 s of the page loading is thanked only because the answer
+    /// was kept, flagged and out of the counts; a later retry of the same
+    /// submission stores nothing new.
+    #[tokio::test]
+    async fn bot_checks_keep_a_quick_answer_flagged_never_drop_it() {
+        use tower::ServiceExt;
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config {
+            data: dir.path().join("db"),
+            forms: concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/forms").into(),
+            rate_limit: 0,
+            ..Config::default()
+        };
+        assert!(config.bot_checks, "on by default");
+        let state = crate::open(config).unwrap();
+        let app = crate::app(state.clone());
+        let get = |uri: &str| {
+            app.clone().oneshot(
+                axum::http::Request::get(uri)
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+        };
+        let page = text_of(get("/f/street-feedback?loc=bank&ch=qr").await.unwrap()).await;
+        let (id, token) = (hidden(&page, "submission_id"), hidden(&page, "token"));
+        let body = |id: &str, token: &str, extra: &str| {
+            format!(
+                "submission_id={id}&token={token}&loc=bank&ch=qr&lang=en&q.feel_safe_now=4{extra}"
+            )
+        };
+        let post = |body: String| {
+            app.clone().oneshot(
+                axum::http::Request::post("/f/street-feedback")
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(axum::body::Body::from(body))
+                    .unwrap(),
+            )
+        };
+
+        // At once: thanked, and kept aside as too fast.
+        let res = post(body(&id, &token, "")).await.unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let flagged = state.store.flagged("street-feedback", 10).unwrap();
+        assert_eq!(flagged.len(), 1);
+        assert_eq!(flagged[0].flag.as_deref(), Some("too-fast"));
+        assert_eq!(flagged[0].answers["feel_safe_now"], Answer::Number(4));
+        assert!(state
+            .store
+            .responses("street-feedback", None, 10)
+            .unwrap()
+            .is_empty());
+        let ix = state.indexes.index("street-feedback").unwrap();
+        assert_eq!(ix.read().unwrap().len(), 0, "not counted");
+
+        // A forged token, a filled honeypot: kept, each with its reason.
+        let other = "1b5c3f0e-7a53-4c1e-9d1f-2a4b6c8d0e1f";
+        let res = post(body(other, &token, "")).await.unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let third = "2b5c3f0e-7a53-4c1e-9d1f-2a4b6c8d0e1f";
+        post(body(third, "", "&website=spam")).await.unwrap();
+        let reasons: Vec<_> = state
+            .store
+            .flagged("street-feedback", 10)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.flag.unwrap())
+            .collect();
+        assert_eq!(reasons, ["too-fast", "render-token", "honeypot"]);
+
+        // After 2 s a fresh page's answer is stored as usual; the quick
+        // one's retry counts once.
+        let page = text_of(get("/f/street-feedback?loc=bank&ch=qr").await.unwrap()).await;
+        let (id2, token2) = (hidden(&page, "submission_id"), hidden(&page, "token"));
+        tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+        assert_eq!(
+            post(body(&id2, &token2, "")).await.unwrap().status(),
+            StatusCode::SEE_OTHER
+        );
+        post(body(&id, &token, "")).await.unwrap();
+        let stored = state.store.responses("street-feedback", None, 10).unwrap();
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0].flag, None);
+        assert_eq!(state.store.flagged("street-feedback", 10).unwrap().len(), 3);
+        assert_eq!(ix.read().unwrap().len(), 1);
+    }
+
     #[test]
     fn unknown_places_and_odd_channels_are_ignored() {
         let form = form();
@@ -882,7 +1059,7 @@ mod tests {
             location: None,
             channel: "qr".into(),
             lang: "en".into(),
-            started: 0,
+            token: String::new(),
             answers,
         };
         let sub = to_submission(&form, &f);
@@ -902,7 +1079,7 @@ mod tests {
             location: Some("bank".into()),
             channel: "qr".into(),
             lang: "en".into(),
-            started: 0,
+            token: String::new(),
             answers: BTreeMap::new(),
         };
         let html = render_form(&form, &f, &[], true);

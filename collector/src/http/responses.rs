@@ -75,8 +75,14 @@ pub async fn submit(
         .map_err(|_| Error::TooLarge(limit))?;
     let value: serde_json::Value = json::parse(&bytes)?;
     let valid = survey::validate_json(&published.form, &value).map_err(Error::Invalid)?;
-    let submitted =
-        ingest::record(state.store.as_ref(), &state.indexes, &published.form, valid).await?;
+    let submitted = ingest::record(
+        state.store.as_ref(),
+        &state.indexes,
+        &published.form,
+        valid,
+        None,
+    )
+    .await?;
     let status = if submitted.created {
         StatusCode::CREATED
     } else {

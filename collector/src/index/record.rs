@@ -493,6 +493,7 @@ mod tests {
             lang: "cy".into(),
             answers,
             coding,
+            flag: None,
         }
     }
 

@@ -35,6 +35,9 @@ pub struct NewResponse {
     pub answers: BTreeMap<String, Answer>,
     /// Coding of free-text answers by question id.
     pub coding: BTreeMap<String, TextCoding>,
+    /// Why a bot check doubted this response (`honeypot`, `render-token`,
+    /// `too-fast`), if one did: the store keeps it aside.
+    pub flag: Option<String>,
 }
 
 impl NewResponse {
@@ -50,6 +53,7 @@ impl NewResponse {
             lang: self.lang,
             answers: self.answers,
             coding: self.coding,
+            flag: self.flag,
         }
     }
 
@@ -68,6 +72,8 @@ impl NewResponse {
             answers: &'a BTreeMap<String, Answer>,
             #[serde(skip_serializing_if = "BTreeMap::is_empty")]
             coding: &'a BTreeMap<String, TextCoding>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            flag: &'a Option<String>,
         }
         serde_json::to_vec(&Stored {
             version: self.version,
@@ -77,6 +83,7 @@ impl NewResponse {
             lang: &self.lang,
             answers: &self.answers,
             coding: &self.coding,
+            flag: &self.flag,
         })
     }
 }
@@ -105,6 +112,11 @@ pub struct StoredResponse {
     /// Coding of free-text answers by question id.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub coding: BTreeMap<String, TextCoding>,
+    /// Why a bot check doubted this response (`honeypot`, `render-token`,
+    /// `too-fast`). A flagged response is kept aside: durable and counted
+    /// once, but in no aggregate, index or export.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flag: Option<String>,
 }
 
 /// A short description of a form, for listings.
@@ -138,7 +150,11 @@ mod tests {
                 themes: vec!["lighting".into()],
             },
         );
-        for coding in [BTreeMap::new(), coding] {
+        for (coding, flag) in [
+            (BTreeMap::new(), None),
+            (coding, None),
+            (BTreeMap::new(), Some("too-fast".to_owned())),
+        ] {
             let new = NewResponse {
                 form: "f".into(),
                 version: 3,
@@ -147,6 +163,7 @@ mod tests {
                 lang: "en".into(),
                 answers: answers.clone(),
                 coding,
+                flag,
             };
             let id = ResponseId {
                 ms: 1_700_000_000_000,

@@ -20,7 +20,7 @@ pub fn new_response(
     submission: &Submission,
 ) -> Result<NewResponse, Vec<Problem>> {
     let valid = survey::validate(form, submission)?;
-    Ok(ingest::new_response(indexes, form, valid))
+    Ok(ingest::new_response(indexes, form, valid, None))
 }
 
 /// The response ingest would store for `submission` arriving at
@@ -43,6 +43,7 @@ pub fn stored(
         lang: r.lang,
         answers: r.answers,
         coding: r.coding,
+        flag: r.flag,
     })
 }
 

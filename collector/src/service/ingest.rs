@@ -12,14 +12,20 @@ use crate::store::{Store, Submitted};
 use survey::{AlertCondition, Form, Valid};
 
 /// Stores `valid` as a response to `form`; resolves once it is durable.
+///
+/// `flag` names the bot check it failed, if any: such a response is kept
+/// aside (durable, counted once, in no aggregate and raising no alert)
+/// rather than dropped, so a person mistaken for a bot is never thanked
+/// for an answer that was not kept.
 pub async fn record(
     store: &dyn Store,
     indexes: &Indexes,
     form: &Form,
     valid: Valid,
+    flag: Option<String>,
 ) -> Result<Submitted> {
     let submission_id = valid.submission_id.clone();
-    let response = new_response(indexes, form, valid);
+    let response = new_response(indexes, form, valid, flag);
     let alerts = form
         .alerts
         .iter()
@@ -37,19 +43,28 @@ pub async fn record(
         )
         .map(|rule| rule.id.clone())
         .collect();
-    let record = indexes.record(form, &response);
+    // A flagged response is kept out of the index: it has no record.
+    let record = match response.flag {
+        None => indexes.record(form, &response),
+        Some(_) => Vec::new(),
+    };
     let submitted = store
         .submit(&response, record, &submission_id, alerts)
         .await?;
-    if submitted.created {
+    if submitted.created && response.flag.is_none() {
         indexes.append(&response.stored(submitted.id));
     }
     Ok(submitted)
 }
 
 /// A validated submission to `form` as the store takes it, its free text
-/// coded by `indexes`.
-pub fn new_response(indexes: &Indexes, form: &Form, valid: Valid) -> NewResponse {
+/// coded by `indexes`, flagged if a bot check doubted it.
+pub fn new_response(
+    indexes: &Indexes,
+    form: &Form,
+    valid: Valid,
+    flag: Option<String>,
+) -> NewResponse {
     let coding = indexes.code_text(form, &valid.answers);
     NewResponse {
         form: form.id.clone(),
@@ -59,5 +74,6 @@ pub fn new_response(indexes: &Indexes, form: &Form, valid: Valid) -> NewResponse
         lang: valid.lang,
         answers: valid.answers,
         coding,
+        flag,
     }
 }

@@ -13,6 +13,7 @@
 //! | `responses` | `i 0 form 0 submission_id`            | response id (16 bytes)   |
 //! | `responses` | `o 0 seq(u64) rule`                   | alert JSON (outbox)      |
 //! | `responses` | `x 0 form 0 ms(u64) seq(u64)`         | index record (binary)    |
+//! | `responses` | `q 0 form 0 ms(u64) seq(u64)`         | flagged response JSON    |
 //! | `responses` | `m 0 last`                            | last ms(u64) seq(u64)    |
 //! | `responses` | `m 0 recorded`                        | last ms(u64) seq(u64)    |
 //! | `responses` | `m 0 unrecorded`                      | last ms(u64) seq(u64)    |
@@ -20,6 +21,9 @@
 //!
 //! A response, its index record, its idempotency record, its alerts and the
 //! `last` marker live in one tree so that one batch writes them atomically.
+//! A response that failed a bot check (see [`flagged`]) is kept under its
+//! own tag, so every scan of responses, records and exports passes it by
+//! while its idempotency record still makes a retry count once.
 //! `recorded` is written with `last` whenever the batch carries index
 //! records, so when the two differ some response has none (a store written
 //! before records existed, or by an older collector). `unrecorded` is set
@@ -88,6 +92,20 @@ pub fn record(form: &str, id: ResponseId) -> Vec<u8> {
 /// Prefix of every index record of one form.
 pub fn record_prefix(form: &str) -> Vec<u8> {
     let mut k = tagged(b'x', &[form.as_bytes()]);
+    k.push(0);
+    k
+}
+
+/// `q 0 form 0 id`: a response kept aside because it failed a bot check
+/// (honeypot, render token, too fast). Not counted, not exported; kept so
+/// that a person mistaken for a bot is never thanked for nothing.
+pub fn flagged(form: &str, id: ResponseId) -> Vec<u8> {
+    tagged(b'q', &[form.as_bytes(), &id.to_bytes()])
+}
+
+/// Prefix of every flagged response to one form.
+pub fn flagged_prefix(form: &str) -> Vec<u8> {
+    let mut k = tagged(b'q', &[form.as_bytes()]);
     k.push(0);
     k
 }

@@ -89,6 +89,10 @@ pub trait Store: Send + Sync + 'static {
     /// Stores a validated submission, with its index `record` (bytes the
     /// answer index wrote), and resolves once it is durable.
     ///
+    /// A flagged response (one a bot check doubted) is kept aside, readable
+    /// only through [`Store::flagged`]: no record, no alerts, but the same
+    /// idempotency record, so a retry still counts once.
+    ///
     /// The same submission id for the same form stores nothing new and
     /// resolves to the first response's id.
     fn submit<'a>(
@@ -98,6 +102,9 @@ pub trait Store: Send + Sync + 'static {
         submission_id: &'a str,
         alerts: Vec<String>,
     ) -> BoxFuture<'a, Result<Submitted>>;
+    /// Durable flagged responses to a form (those a bot check doubted),
+    /// oldest first, at most `limit`.
+    fn flagged(&self, form: &str, limit: usize) -> Result<Vec<StoredResponse>>;
     /// Durable responses to a form after `after`, oldest first, at most `limit`.
     fn responses(
         &self,

@@ -25,6 +25,8 @@ struct Inner {
     versions: BTreeMap<String, Vec<Arc<Published>>>,
     /// Responses (as stored) and their index records, by form, oldest first.
     responses: BTreeMap<String, Vec<(StoredResponse, Vec<u8>)>>,
+    /// Responses a bot check doubted, by form, oldest first.
+    flagged: BTreeMap<String, Vec<StoredResponse>>,
     /// (form, submission id) → response id.
     seen: HashMap<(String, String), ResponseId>,
     last: Option<ResponseId>,
@@ -111,6 +113,15 @@ impl Store for MemStore {
             };
             inner.last = Some(id);
             inner.seen.insert(key, id);
+            let stored = response.clone().stored(id);
+            if stored.flag.is_some() {
+                inner
+                    .flagged
+                    .entry(response.form.clone())
+                    .or_default()
+                    .push(stored);
+                return Ok(Submitted { id, created: true });
+            }
             for rule in alerts {
                 inner.alerts.push(Alert {
                     form: response.form.clone(),
@@ -119,7 +130,6 @@ impl Store for MemStore {
                     raised_ms: id.ms,
                 });
             }
-            let stored = response.clone().stored(id);
             inner
                 .responses
                 .entry(response.form.clone())
@@ -144,6 +154,18 @@ impl Store for MemStore {
             .filter(|(r, _)| after.is_none_or(|a| r.id.is_some_and(|id| id > a)))
             .take(limit)
             .map(|(r, _)| r.clone())
+            .collect())
+    }
+
+    fn flagged(&self, form: &str, limit: usize) -> Result<Vec<StoredResponse>> {
+        Ok(self
+            .lock()
+            .flagged
+            .get(form)
+            .into_iter()
+            .flatten()
+            .take(limit)
+            .cloned()
             .collect())
     }
 

@@ -121,12 +121,20 @@ impl Store for SledStore {
                         .stored_json(id.ms)
                         .map_err(|e| Error::Corrupt(e.to_string()))?;
                     let mut batch = sled::Batch::default();
-                    batch.insert(keys::response(form, id), value);
-                    batch.insert(keys::record(form, id), record);
+                    // A flagged response is kept aside: no index record, no
+                    // alert, but the same idempotency record and sequence.
+                    let flagged = response.flag.is_some();
+                    if flagged {
+                        batch.insert(keys::flagged(form, id), value);
+                    } else {
+                        batch.insert(keys::response(form, id), value);
+                        batch.insert(keys::record(form, id), record);
+                    }
                     batch.insert(idem_key, &id.to_bytes());
                     batch.insert(keys::LAST, &id.to_bytes());
+                    // Every response (a flagged one is none) has its record.
                     batch.insert(keys::RECORDED, &id.to_bytes());
-                    for rule in alerts {
+                    for rule in alerts.into_iter().filter(|_| !flagged) {
                         let alert = Alert {
                             form: form.clone(),
                             response: id.to_string(),
@@ -183,6 +191,27 @@ impl Store for SledStore {
                 break;
             }
             let id = keys::response_id(&k).ok_or_else(|| Error::Corrupt("response key".into()))?;
+            if id.seq > durable {
+                continue;
+            }
+            let mut r: StoredResponse =
+                serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?;
+            r.id = Some(id);
+            r.form = form.to_owned();
+            out.push(r);
+        }
+        Ok(out)
+    }
+
+    fn flagged(&self, form: &str, limit: usize) -> Result<Vec<StoredResponse>> {
+        let durable = self.durable_seq()?;
+        let mut out = Vec::new();
+        for item in self.responses.scan_prefix(keys::flagged_prefix(form)) {
+            let (k, v) = item?;
+            if out.len() >= limit {
+                break;
+            }
+            let id = keys::response_id(&k).ok_or_else(|| Error::Corrupt("flagged key".into()))?;
             if id.seq > durable {
                 continue;
             }
