@@ -149,6 +149,29 @@ async fn conformance(store: &dyn Store) -> String {
     );
     assert_eq!(store.token_role(&[0; 32]).unwrap(), None);
 
+    // Flagged (a bot check doubted it): kept aside and counted once, with
+    // no alert, no index record, and not among the responses.
+    let mut doubted = response(f, 1);
+    doubted.flag = Some("too-fast".into());
+    let alert = || vec!["very-unsafe".to_owned()];
+    let c = submit(store, f, doubted.clone(), &uuid(3), alert())
+        .await
+        .unwrap();
+    let c_again = submit(store, f, doubted, &uuid(3), alert()).await.unwrap();
+    assert!(c.created && !c_again.created && c_again.id == c.id);
+    let flagged = store.flagged("mini", 10).unwrap();
+    assert_eq!(flagged.len(), 1);
+    assert_eq!(flagged[0].id, Some(c.id));
+    assert_eq!(flagged[0].flag.as_deref(), Some("too-fast"));
+    assert_eq!(store.responses("mini", None, 100).unwrap().len(), 2);
+    assert_eq!(store.pending_alerts(10).unwrap().len(), 1);
+    assert_eq!(store.forms().unwrap()[0].responses, 2);
+    let mut records = 0;
+    store
+        .scan_records("mini", &mut |_, _| records += 1)
+        .unwrap();
+    assert_eq!(records, 2);
+
     // Manual codes: what is set comes back, per response and question, and
     // setting a question again replaces its code.
     let code = |themes: &[&str], sentiment, at_ms| ManualCode {
