@@ -5,6 +5,12 @@
 //! theme codes for each free-text answer) and when it answers aggregate
 //! queries (Wilson intervals, financial-year quarters, control charts,
 //! small-cell suppression, agreement between automatic and manual codes).
+//!
+//! ```text
+//! free text ─► sentiment::Scorer, themes::Coder ─► compound, Label, theme ids (stored)
+//! index counts ─► stats, suppress, agreement ─► intervals, charts, shown cells, kappa
+//! ```
+//!
 //! Everything here is pure computation over values the caller passes in: no
 //! I/O, no clocks, no global state, so the same inputs give the same
 //! figures on every collector instance.

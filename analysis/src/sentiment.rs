@@ -159,6 +159,16 @@ impl Label {
         }
     }
 
+    /// The label written `positive`, `neutral` or `negative`.
+    pub fn parse(s: &str) -> Option<Label> {
+        match s {
+            "positive" => Some(Label::Positive),
+            "neutral" => Some(Label::Neutral),
+            "negative" => Some(Label::Negative),
+            _ => None,
+        }
+    }
+
     /// `positive`, `neutral` or `negative`, as on the wire.
     pub fn as_str(self) -> &'static str {
         match self {

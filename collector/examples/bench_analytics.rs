@@ -11,12 +11,14 @@
 //! responses is measured as it is (no import), so the measurements can be
 //! repeated without generating a million responses again.
 
-use collector::analyst::query::{self, Query};
-use collector::analyst::Analysis;
-use collector::store::{Role, SledStore, Store};
-use collector::synth::{self, Options};
+use collector::index::query;
+use collector::index::Indexes;
+use collector::model::Role;
+use collector::service::import;
+use collector::store::{SledStore, Store};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+use synth::Options;
 
 const FORM: &str = "community-safety";
 
@@ -36,15 +38,11 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i]
 }
 
-fn forms_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/forms")
-}
-
 fn config(data: &Path) -> collector::Config {
     collector::Config {
         addr: "127.0.0.1:0".parse().expect("address"),
         data: data.to_path_buf(),
-        forms: forms_dir(),
+        forms: synth::forms_dir(),
         rate_limit: 0,
         bot_checks: false,
         ..collector::Config::default()
@@ -53,12 +51,12 @@ fn config(data: &Path) -> collector::Config {
 
 /// Runs `f` until sled stops saying the folder is in use (the import's
 /// store releasing its lock), for up to 10 s.
-fn retry_in_use<T>(mut f: impl FnMut() -> collector::error::Result<T>) -> anyhow::Result<T> {
+fn retry_in_use<T>(mut f: impl FnMut() -> collector::store::Result<T>) -> anyhow::Result<T> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         match f() {
             Ok(v) => return Ok(v),
-            Err(collector::error::Error::Storage(sled::Error::Io(io)))
+            Err(collector::store::Error::Storage(sled::Error::Io(io)))
                 if Instant::now() < deadline && io.kind() == std::io::ErrorKind::WouldBlock =>
             {
                 std::thread::sleep(Duration::from_millis(50));
@@ -103,13 +101,11 @@ fn main() -> anyhow::Result<()> {
     if !reuse {
         let dir = &data;
         let store = SledStore::open(dir)?;
-        collector::publish_folder(&store, &forms_dir())?;
+        collector::publish_folder(&store, &synth::forms_dir())?;
         let form = store.form(FORM).expect("community-safety is published");
-        let analysis = Analysis::new(analysis::Scorer::new());
+        let analysis = Indexes::new(analysis::Scorer::new());
         let started = Instant::now();
-        let n = synth::load(
-            &store,
-            &analysis,
+        let generated = synth::submissions(
             &form.form,
             Options {
                 seed,
@@ -117,6 +113,7 @@ fn main() -> anyhow::Result<()> {
                 ..Options::default()
             },
         )?;
+        let n = import::load(&store, &analysis, &form.form, generated)?;
         let took = started.elapsed();
         rows.push(Row {
             what: format!("bulk import of {n} responses (generate, validate, code, write)"),
@@ -160,7 +157,7 @@ fn main() -> anyhow::Result<()> {
         ok: Some(startup < Duration::from_secs(5)),
     });
 
-    let ix = state.analysis.index(FORM).expect("index");
+    let ix = state.indexes.index(FORM).expect("index");
     {
         let ix = ix.read().unwrap_or_else(|e| e.into_inner());
         let per_row = ix.bytes_per_row();
@@ -191,7 +188,7 @@ fn main() -> anyhow::Result<()> {
     for q in queries {
         let pairs: Vec<(String, String)> =
             form_urlencoded::parse(q.as_bytes()).into_owned().collect();
-        let parsed = Query::parse(&pairs, &[])?;
+        let parsed = collector::http::parse_query(&pairs, &[])?;
         let mut times = Vec::new();
         let mut cells = 0;
         for _ in 0..20 {
@@ -212,10 +209,11 @@ fn main() -> anyhow::Result<()> {
     }
 
     // Over HTTP, one connection, sequential requests.
-    let token = collector::http::new_token()?;
-    state
-        .store
-        .add_token(collector::http::hash_token(&token), Role::Analyst)?;
+    let token = collector::service::tokens::new_token()?;
+    state.store.add_token(
+        collector::service::tokens::hash_token(&token),
+        Role::Analyst,
+    )?;
     let rt = tokio::runtime::Runtime::new()?;
     let http_rows = rt.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

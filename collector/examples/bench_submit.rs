@@ -7,11 +7,10 @@
 //! cargo run --release -p collector --example bench_submit -- [--writers 64] [--seconds 5]
 //! ```
 
-use collector::synth::{self, Generator, Options};
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use synth::{Generator, Options};
 
 const FORM: &str = "community-safety";
 
@@ -34,7 +33,7 @@ async fn main() -> anyhow::Result<()> {
     let config = collector::Config {
         addr: "127.0.0.1:0".parse()?,
         data: dir.path().to_path_buf(),
-        forms: Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/forms"),
+        forms: synth::forms_dir(),
         rate_limit: 0,
         bot_checks: false,
         ..collector::Config::default()

@@ -1,5 +1,9 @@
 //! Configuration: defaults, then an optional TOML file, then `COLLECTOR_*`
 //! environment variables, then command-line flags (later wins).
+//!
+//! ```text
+//! Config::default ─► TOML file (unknown keys warned) ─► COLLECTOR_* / flags (main.rs) ─► validate ─► open
+//! ```
 
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;

@@ -4,6 +4,11 @@
 //! with a specific `detail`; invalid submissions also carry `errors`, one per
 //! field at fault. Server-side failures are logged and answered without
 //! internals.
+//!
+//! ```text
+//! store::Error ─From─► Error ◄─ handlers, services, index
+//!                        └─IntoResponse─► status + application/problem+json
+//! ```
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -48,15 +53,30 @@ pub enum Error {
     /// The store refuses writes after a failed commit (fail-stop).
     #[error("storage is unavailable")]
     Unavailable,
-    /// sled failed.
-    #[error("storage error: {0}")]
-    Storage(#[from] sled::Error),
+    /// The store failed.
+    #[error(transparent)]
+    Storage(crate::store::Error),
     /// A file could not be read or written.
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
     /// Stored data could not be decoded.
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
+}
+
+/// The store's errors as the edge answers them: the same kinds as the
+/// store's own (unavailable, corrupt, an invalid form …), one status each.
+impl From<crate::store::Error> for Error {
+    fn from(e: crate::store::Error) -> Error {
+        use crate::store::Error as S;
+        match e {
+            S::InvalidForm(problems) => Error::InvalidForm(problems),
+            S::Unavailable => Error::Unavailable,
+            S::Io(e) => Error::Io(e),
+            S::Corrupt(s) => Error::Corrupt(s),
+            e @ S::Storage(_) => Error::Storage(e),
+        }
+    }
 }
 
 impl Error {

@@ -3,23 +3,36 @@
 //!
 //! `main.rs` is a thin CLI over this library. Tests start the real server
 //! with [`open`] and [`serve`] on `127.0.0.1:0`.
+//!
+//! Four floors, each using only those below it:
+//!
+//! ```text
+//! edge     http/ (extractors, handlers, problem+json, OpenAPI), main.rs (CLI)
+//!            │ parsed input
+//! service  service/ (ingest, import, publish, export, coding, tokens)
+//!            │ &dyn Store, &Indexes
+//! storage  store/ (sled, keys, group commit)   index/ (answer indexes, queries, records)
+//!            │
+//! model    model/ (NewResponse → StoredResponse, ManualCode, Role, …), survey, analysis
+//! ```
 
-pub mod analyst;
 pub mod config;
 pub mod error;
 pub mod http;
-pub mod ingest;
+pub mod index;
+pub mod model;
+pub mod service;
 pub mod store;
-pub mod synth;
 
 pub use config::Config;
 pub use http::{app, AppState};
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 use store::{SledStore, Store};
+
+pub use service::publish::publish_folder;
 
 /// Opens the store in `config.data` and publishes the forms found in
 /// `config.forms` (a changed file becomes a new version; an unchanged one
@@ -27,7 +40,7 @@ use store::{SledStore, Store};
 pub fn open(config: Config) -> anyhow::Result<AppState> {
     config.validate()?;
     let mut store = SledStore::open(&config.data).map_err(|e| match e {
-        error::Error::Storage(sled::Error::Io(io))
+        store::Error::Storage(sled::Error::Io(io))
             if io.kind() == std::io::ErrorKind::WouldBlock =>
         {
             anyhow::anyhow!(
@@ -50,57 +63,23 @@ pub fn open(config: Config) -> anyhow::Result<AppState> {
         }
     };
     tracing::info!(sentiment = %scorer.version(), "sentiment scorer ready");
-    let analysis = analyst::Analysis::new(scorer);
+    let indexes = index::Indexes::new(scorer);
     let started = std::time::Instant::now();
     for id in store.form_ids() {
         if let Some(p) = store.form(&id) {
-            analysis.rebuild(&store, &p.form)?;
+            indexes.rebuild(&store, &p.form)?;
         }
     }
     tracing::info!(
         ms = started.elapsed().as_millis() as u64,
         "answer indexes ready"
     );
-    store.write_missing_records()?;
+    store.write_missing_records(index::record::encoder)?;
     Ok(AppState {
         store: Arc::new(store),
         config: Arc::new(config),
-        analysis: Arc::new(analysis),
+        indexes: Arc::new(indexes),
     })
-}
-
-/// Publishes every `*.json` form in `dir`.
-pub fn publish_folder(store: &dyn Store, dir: &Path) -> anyhow::Result<()> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            tracing::warn!(dir = %dir.display(), "no forms folder; serving the forms already published");
-            return Ok(());
-        }
-        Err(e) => return Err(anyhow::anyhow!("cannot read {}: {e}", dir.display())),
-    };
-    let mut paths: Vec<_> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    paths.sort();
-    for path in paths {
-        let text = std::fs::read_to_string(&path)?;
-        let form: survey::Form = serde_json::from_str(&text)
-            .map_err(|e| anyhow::anyhow!("{}: not a valid form: {e}", path.display()))?;
-        let published = store.publish(form).map_err(|e| match e {
-            error::Error::InvalidForm(problems) => {
-                let list: Vec<String> = problems
-                    .iter()
-                    .map(|p| format!("  {}: {}", p.path, p.message))
-                    .collect();
-                anyhow::anyhow!("{} has problems:\n{}", path.display(), list.join("\n"))
-            }
-            e => anyhow::anyhow!("{}: {e}", path.display()),
-        })?;
-        tracing::info!(form = %published.form.id, version = published.form.version, "form published");
-    }
-    Ok(())
 }
 
 /// Serves the app on `listener` until `shutdown` resolves, then finishes

@@ -1,8 +1,17 @@
-//! `collector serve | token create | openapi | demo-data`.
+//! `collector serve | token create | openapi | demo-data`: the command-line
+//! edge of the collector library.
+//!
+//! ```text
+//! serve      flags / COLLECTOR_* / TOML ─► Config ─► collector::open ─► collector::serve
+//! token      --role ─► service::tokens::create (store opened directly; server stopped)
+//! demo-data  synth::submissions ─► service::import::load ─► refresh sled's snapshot
+//! openapi    http::openapi::document ─► stdout
+//! ```
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use collector::store::{Role, SledStore, Store};
+use collector::model::Role;
+use collector::store::{SledStore, Store};
 use collector::Config;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -94,8 +103,26 @@ enum TokenCommand {
         data: PathBuf,
         /// Role of the token.
         #[arg(long, value_enum)]
-        role: Role,
+        role: RoleArg,
     },
+}
+
+/// [`Role`] as the command line names it.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RoleArg {
+    /// Reads aggregates, exports and free text; codes answers.
+    Analyst,
+    /// Everything an analyst does, and publishes forms and creates tokens.
+    Admin,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Role {
+        match r {
+            RoleArg::Analyst => Role::Analyst,
+            RoleArg::Admin => Role::Admin,
+        }
+    }
 }
 
 fn main() -> anyhow::Result<()> {
@@ -117,8 +144,8 @@ fn main() -> anyhow::Result<()> {
                     data.display()
                 )
             })?;
-            let token = collector::http::new_token()?;
-            store.add_token(collector::http::hash_token(&token), role)?;
+            let role = Role::from(role);
+            let token = collector::service::tokens::create(&store, role)?;
             eprintln!("Created a {role:?} token. Keep it secret; it is not shown again:");
             println!("{token}");
             Ok(())
@@ -140,7 +167,7 @@ fn demo_data(args: DemoArgs) -> anyhow::Result<()> {
     })?;
     collector::publish_folder(&store, &args.forms)?;
     // The scorer of the default configuration, as `serve` uses.
-    let analysis = collector::analyst::Analysis::new(analysis::Scorer::new());
+    let indexes = collector::index::Indexes::new(analysis::Scorer::new());
     for id in &args.form {
         let published = store.form(id).with_context(|| {
             format!(
@@ -149,13 +176,14 @@ fn demo_data(args: DemoArgs) -> anyhow::Result<()> {
                 args.data.display()
             )
         })?;
-        let options = collector::synth::Options {
+        let options = synth::Options {
             seed: args.seed,
             count: args.count,
             ..Default::default()
         };
         let started = std::time::Instant::now();
-        let n = collector::synth::load(&store, &analysis, &published.form, options)?;
+        let rows = synth::submissions(&published.form, options)?;
+        let n = collector::service::import::load(&store, &indexes, &published.form, rows)?;
         println!(
             "{id}: imported {n} synthetic responses (seed {}, 2023-04-01 to 2025-03-31) into {} in {:.1} s",
             options.seed,

@@ -5,31 +5,29 @@
 //! (bulk import) and copied for every test, which then serves it for real.
 
 use crate::common::*;
-use collector::analyst::Analysis;
-use collector::store::{Role, SledStore, Store, StoredResponse};
-use collector::synth::{self, Generator, Options};
+use collector::index::Indexes;
+use collector::model::{Role, StoredResponse};
+use collector::service::import;
+use collector::store::{SledStore, Store};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::OnceLock;
 use survey::{Answer, Form};
+use synth::{Generator, Options};
 
 const FORM: &str = "community-safety";
 const COUNT: usize = 6000;
 const SEED: u64 = 3;
-
-fn example_forms() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/forms")
-}
 
 fn example_form(id: &str) -> Form {
     let text = std::fs::read_to_string(example_forms().join(format!("{id}.json"))).unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
-fn analysis() -> Analysis {
+fn analysis() -> Indexes {
     // The scorer of the default configuration, as the server uses.
-    Analysis::new(analysis::Scorer::new())
+    Indexes::new(analysis::Scorer::new())
 }
 
 /// A sled folder with `COUNT` generated responses, built once.
@@ -45,7 +43,8 @@ fn fixture() -> &'static Path {
             count: COUNT,
             ..Options::default()
         };
-        let n = synth::load(&store, &analysis(), &form.form, options).unwrap();
+        let rows = synth::submissions(&form.form, options).unwrap();
+        let n = import::load(&store, &analysis(), &form.form, rows).unwrap();
         assert_eq!(n, COUNT);
         dir
     })
@@ -721,7 +720,12 @@ async fn crafted_trend(hits: &[u64]) -> Value {
             });
         }
     }
-    assert_eq!(store.import(&form, rows).unwrap(), hits.len() * 100);
+    assert_eq!(
+        store
+            .import(&form, rows, collector::index::record::encoder)
+            .unwrap(),
+        hits.len() * 100
+    );
     // Serve this very store (reopening the folder at once could race
     // sled's release of its lock), with the index rebuilt as at start.
     let analysis = analysis();
@@ -729,29 +733,20 @@ async fn crafted_trend(hits: &[u64]) -> Value {
     let state = collector::AppState {
         store: std::sync::Arc::new(store),
         config: std::sync::Arc::new(example_config(dir.path())),
-        analysis: std::sync::Arc::new(analysis),
+        indexes: std::sync::Arc::new(analysis),
     };
-    let token = collector::http::new_token().unwrap();
-    state
-        .store
-        .add_token(collector::http::hash_token(&token), Role::Analyst)
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(collector::serve(listener, state, async {
-        let _ = stopped.await;
-    }));
-    let res = reqwest::Client::new()
-        .get(format!("http://{addr}{WALKTHROUGH_TREND}"))
+    let mut server = Server::serve(state).await;
+    let token = server.token(Role::Analyst);
+    let res = server
+        .client
+        .get(server.url(WALKTHROUGH_TREND))
         .bearer_auth(&token)
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
     let trend: Value = res.json().await.unwrap();
-    let _ = stop.send(());
-    task.await.unwrap().unwrap();
+    server.halt().await;
     assert_eq!(trend["points"].as_array().unwrap().len(), hits.len());
     trend
 }
@@ -899,16 +894,16 @@ fn index_rows_read_from_json_equal_rows_pushed_live() {
     let analysis = analysis();
     for id in synth::FORMS {
         let form = example_form(id);
-        let mut live = collector::analyst::index::FormIndex::new(&form);
-        let mut read = collector::analyst::index::FormIndex::new(&form);
-        let mut recorded = collector::analyst::index::FormIndex::new(&form);
+        let mut live = collector::index::form_index::FormIndex::new(&form);
+        let mut read = collector::index::form_index::FormIndex::new(&form);
+        let mut recorded = collector::index::form_index::FormIndex::new(&form);
         let options = Options {
             seed: 5,
             count: 500,
             ..Options::default()
         };
         for (i, g) in Generator::new(&form, options).unwrap().enumerate() {
-            let mut r = synth::stored(&analysis, &form, &g).unwrap();
+            let mut r = import::stored(&analysis, &form, &g.submission, g.received_ms).unwrap();
             let rid = collector::store::ResponseId {
                 ms: r.received_ms,
                 seq: i as u64 + 1,
@@ -917,9 +912,9 @@ fn index_rows_read_from_json_equal_rows_pushed_live() {
             live.push(&r);
             read.push_json(rid, &serde_json::to_vec(&r).unwrap())
                 .unwrap();
-            let names = collector::store::record::Names::of(&form);
-            let record = collector::store::record::encode(&r, Some(&names));
-            let record = collector::store::record::decode(&record, |_| Some(&names)).unwrap();
+            let names = collector::index::record::Names::of(&form);
+            let record = collector::index::record::encode(&r, Some(&names));
+            let record = collector::index::record::decode(&record, |_| Some(&names)).unwrap();
             // Questions found by position in the version, or by id.
             let columns = recorded.columns_of(names.questions());
             let columns = if i % 2 == 0 { &columns[..] } else { &[] };
@@ -973,21 +968,21 @@ fn edit_responses(dir: &Path, edit: impl FnOnce(&sled::Tree)) {
 
 /// The index as parsing every stored response's JSON gives it, manual
 /// codes applied: what the rebuild from index records must equal.
-fn index_from_json(store: &SledStore, form: &Form) -> collector::analyst::index::FormIndex {
-    let mut ix = collector::analyst::index::FormIndex::new(form);
+fn index_from_json(store: &SledStore, form: &Form) -> collector::index::form_index::FormIndex {
+    let mut ix = collector::index::form_index::FormIndex::new(form);
     store
         .scan_raw(&form.id, &mut |id, json| ix.push_json(id, json).unwrap())
         .unwrap();
     for (id, codes) in store.manual_codes(&form.id).unwrap() {
         let row = ix.row_of(id).unwrap();
         for (question, code) in codes {
-            collector::analyst::apply_manual(&mut ix, row, &question, &code);
+            collector::index::apply_manual(&mut ix, row, &question, &code);
         }
     }
     ix
 }
 
-fn rebuilt(store: &SledStore, form: &Form) -> collector::analyst::index::FormIndex {
+fn rebuilt(store: &SledStore, form: &Form) -> collector::index::form_index::FormIndex {
     let analysis = analysis();
     analysis.rebuild(store, form).unwrap();
     let ix = analysis.index(&form.id).unwrap();
@@ -1012,21 +1007,21 @@ async fn fixture_with_live_writes() -> tempfile::TempDir {
         },
     )
     .unwrap()
-    .map(|g| synth::stored(&analysis, &form, &g).unwrap())
+    .map(|g| import::new_response(&analysis, &form, &g.submission).unwrap())
     .find(|r| r.coding.contains_key("safety_comment"))
     .unwrap();
     let submitted = store
         .submit(
-            &form,
-            generated,
+            &generated,
+            analysis.record(&form, &generated),
             "7d0f3e2a-5b1c-4d8e-9f60-1a2b3c4d5e6f",
             vec![],
         )
         .await
         .unwrap();
-    let code = collector::analyst::ManualCode {
+    let code = collector::model::ManualCode {
         themes: vec![],
-        sentiment: Some("positive".into()),
+        sentiment: Some(collector::model::Label::Positive),
         by: "tester".into(),
         at_ms: 1,
     };
@@ -1067,7 +1062,9 @@ async fn stores_without_index_records_are_rebuilt_from_json_then_given_records()
     assert!(!store.records_complete());
     let form = store.form(FORM).unwrap().form.clone();
     assert_eq!(rebuilt(&store, &form), expected, "rebuilt from JSON");
-    store.write_missing_records().unwrap();
+    store
+        .write_missing_records(collector::index::record::encoder)
+        .unwrap();
     assert!(store.wait_for_records());
     assert_eq!(
         rebuilt(&store, &form),
@@ -1089,7 +1086,9 @@ async fn stores_without_index_records_are_rebuilt_from_json_then_given_records()
     let mut store = open_store(dir.path());
     assert!(!store.records_complete());
     assert_eq!(rebuilt(&store, &form), expected);
-    store.write_missing_records().unwrap();
+    store
+        .write_missing_records(collector::index::record::encoder)
+        .unwrap();
     assert!(store.wait_for_records());
     assert_eq!(rebuilt(&store, &form), expected);
 }

@@ -1,7 +1,7 @@
 //! Every route, over a real socket.
 
 use crate::common::*;
-use collector::store::Role;
+use collector::model::Role;
 use serde_json::{json, Value};
 
 #[tokio::test]

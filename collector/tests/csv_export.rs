@@ -4,7 +4,7 @@
 
 use crate::common::*;
 use crate::text_coding::{examples_server, next_link};
-use collector::store::Role;
+use collector::model::Role;
 use serde_json::{json, Value};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";

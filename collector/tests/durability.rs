@@ -1,7 +1,7 @@
 //! Acknowledged responses survive a stop, a restart, and a killed process.
 
 use crate::common::*;
-use collector::store::Role;
+use collector::model::Role;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};

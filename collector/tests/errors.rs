@@ -2,7 +2,7 @@
 //! is stored.
 
 use crate::common::*;
-use collector::store::Role;
+use collector::model::Role;
 use serde_json::{json, Value};
 
 async fn problem(res: reqwest::Response, status: u16) -> Value {

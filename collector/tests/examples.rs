@@ -2,14 +2,10 @@
 //! and each form takes a complete answer through the HTTP API.
 
 use crate::common::*;
-use collector::store::Role;
+use collector::model::Role;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use survey::{Form, Kind};
-
-fn examples() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/forms")
-}
 
 /// An answer to every question that is shown, picking the first option.
 fn full_answers(form: &Form) -> Map<String, Value> {
@@ -49,7 +45,7 @@ fn full_answers(form: &Form) -> Map<String, Value> {
 async fn the_three_real_forms_publish_and_accept_answers() {
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = config(dir.path());
-    cfg.forms = examples();
+    cfg.forms = example_forms();
     let s = Server::start(cfg).await;
     let token = s.token(Role::Analyst);
     for (n, id) in ["community-safety", "victim-satisfaction", "street-feedback"]

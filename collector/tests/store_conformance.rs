@@ -1,8 +1,10 @@
 //! The conformance suite every `Store` implementation must pass; run here
-//! against sled in a temp dir.
+//! against sled in a temp dir and against the in-memory `MemStore`.
 
 use crate::common::*;
-use collector::store::{Role, SledStore, Store, StoredResponse};
+use collector::index::record;
+use collector::model::{Label, ManualCode, NewResponse, Role};
+use collector::store::{SledStore, Store};
 use std::collections::BTreeMap;
 use survey::{Answer, Form};
 
@@ -11,15 +13,13 @@ fn mini() -> Form {
         .unwrap()
 }
 
-fn response(form: &Form, safe: i64) -> StoredResponse {
+fn response(form: &Form, safe: i64) -> NewResponse {
     let mut answers = BTreeMap::new();
     answers.insert("who".to_owned(), Answer::Text("resident".into()));
     answers.insert("safe".to_owned(), Answer::Number(safe));
-    StoredResponse {
-        id: None,
+    NewResponse {
         form: form.id.clone(),
         version: form.version,
-        received_ms: 0,
         location: Some("aldgate".into()),
         channel: "embed".into(),
         lang: "en".into(),
@@ -29,7 +29,21 @@ fn response(form: &Form, safe: i64) -> StoredResponse {
     }
 }
 
-async fn conformance(store: &dyn Store) {
+/// Submits `r` with the index record the answer index would hand over.
+async fn submit(
+    store: &dyn Store,
+    form: &Form,
+    r: NewResponse,
+    submission_id: &str,
+    alerts: Vec<String>,
+) -> collector::store::Result<collector::store::Submitted> {
+    let bytes = record::encode(&r, Some(&record::Names::of(form)));
+    store.submit(&r, bytes, submission_id, alerts).await
+}
+
+/// Runs the suite on `store`; returns the token it created (so a caller
+/// can look for it where the store keeps its data).
+async fn conformance(store: &dyn Store) -> String {
     // Publishing: versions only grow, identical content is no new version.
     let form = store.publish(mini()).unwrap();
     assert_eq!(form.form.version, 1);
@@ -49,18 +63,27 @@ async fn conformance(store: &dyn Store) {
 
     // Submissions: ids grow, retries are stored once, alerts go with them.
     let f = &form.form;
-    let a = store
-        .submit(f, response(f, 1), &uuid(1), vec!["very-unsafe".into()])
+    let a = submit(
+        store,
+        f,
+        response(f, 1),
+        &uuid(1),
+        vec!["very-unsafe".into()],
+    )
+    .await
+    .unwrap();
+    let b = submit(store, f, response(f, 4), &uuid(2), vec![])
         .await
         .unwrap();
-    let b = store
-        .submit(f, response(f, 4), &uuid(2), vec![])
-        .await
-        .unwrap();
-    let again = store
-        .submit(f, response(f, 5), &uuid(1), vec!["very-unsafe".into()])
-        .await
-        .unwrap();
+    let again = submit(
+        store,
+        f,
+        response(f, 5),
+        &uuid(1),
+        vec!["very-unsafe".into()],
+    )
+    .await
+    .unwrap();
     assert!(a.created && b.created && !again.created);
     assert_eq!(again.id, a.id);
     assert!(b.id > a.id);
@@ -92,19 +115,14 @@ async fn conformance(store: &dyn Store) {
         Some(f),
         "versions end with the current one"
     );
-    let names: Vec<_> = versions
-        .iter()
-        .map(collector::store::record::Names::of)
-        .collect();
+    let names: Vec<_> = versions.iter().map(record::Names::of).collect();
     assert_eq!(records.len(), all.len());
     for ((id, bytes), r) in records.iter().zip(&all) {
         assert_eq!(Some(*id), r.id);
-        let decoded =
-            collector::store::record::decode(bytes, |v| names.iter().find(|n| n.version() == v))
-                .unwrap();
+        let decoded = record::decode(bytes, |v| names.iter().find(|n| n.version() == v)).unwrap();
         let version = names.iter().find(|n| n.version() == r.version);
-        let expected = collector::store::record::encode(r, version);
-        let expected = collector::store::record::decode(&expected, |_| version).unwrap();
+        let expected = record::encode(r, version);
+        let expected = record::decode(&expected, |_| version).unwrap();
         assert_eq!(decoded, expected);
     }
 
@@ -118,27 +136,129 @@ async fn conformance(store: &dyn Store) {
     assert_eq!(forms[0].responses, 2);
 
     // Tokens: only hashes are stored; roles come back.
-    let t = collector::http::new_token().unwrap();
+    let t = collector::service::tokens::new_token().unwrap();
     assert_eq!(t.len(), 64);
     store
-        .add_token(collector::http::hash_token(&t), Role::Admin)
+        .add_token(collector::service::tokens::hash_token(&t), Role::Admin)
         .unwrap();
     assert_eq!(
-        store.token_role(&collector::http::hash_token(&t)).unwrap(),
+        store
+            .token_role(&collector::service::tokens::hash_token(&t))
+            .unwrap(),
         Some(Role::Admin)
     );
     assert_eq!(store.token_role(&[0; 32]).unwrap(), None);
+
+    // Flagged (a bot check doubted it): kept aside and counted once, with
+    // no alert, no index record, and not among the responses.
+    let mut doubted = response(f, 1);
+    doubted.flag = Some("too-fast".into());
+    let alert = || vec!["very-unsafe".to_owned()];
+    let c = submit(store, f, doubted.clone(), &uuid(3), alert())
+        .await
+        .unwrap();
+    let c_again = submit(store, f, doubted, &uuid(3), alert()).await.unwrap();
+    assert!(c.created && !c_again.created && c_again.id == c.id);
+    let flagged = store.flagged("mini", 10).unwrap();
+    assert_eq!(flagged.len(), 1);
+    assert_eq!(flagged[0].id, Some(c.id));
+    assert_eq!(flagged[0].flag.as_deref(), Some("too-fast"));
+    assert_eq!(store.responses("mini", None, 100).unwrap().len(), 2);
+    assert_eq!(store.pending_alerts(10).unwrap().len(), 1);
+    assert_eq!(store.forms().unwrap()[0].responses, 2);
+    let mut records = 0;
+    store
+        .scan_records("mini", &mut |_, _| records += 1)
+        .unwrap();
+    assert_eq!(records, 2);
+
+    // Manual codes: what is set comes back, per response and question, and
+    // setting a question again replaces its code.
+    let code = |themes: &[&str], sentiment, at_ms| ManualCode {
+        themes: themes.iter().map(|t| t.to_string()).collect(),
+        sentiment,
+        by: "0123456789ab".into(),
+        at_ms,
+    };
+    let first = code(&["lighting"], Some(Label::Negative), 1);
+    let second = code(&[], None, 2);
+    let other = code(&["drugs"], Some(Label::Positive), 3);
+    store
+        .set_manual_code("mini", a.id, "why_unsafe", &first)
+        .unwrap();
+    store
+        .set_manual_code("mini", a.id, "other", &other)
+        .unwrap();
+    store
+        .set_manual_code("mini", b.id, "why_unsafe", &first)
+        .unwrap();
+    store
+        .set_manual_code("mini", b.id, "why_unsafe", &second)
+        .unwrap();
+    let mut codes = store.manual_codes("mini").unwrap();
+    codes.sort_by_key(|(id, _)| *id);
+    let expected = vec![
+        (
+            a.id,
+            BTreeMap::from([
+                ("other".to_owned(), other.clone()),
+                ("why_unsafe".to_owned(), first.clone()),
+            ]),
+        ),
+        (b.id, BTreeMap::from([("why_unsafe".to_owned(), second)])),
+    ];
+    assert_eq!(codes, expected, "manual codes round-trip");
+    assert!(store.manual_codes("other").unwrap().is_empty());
+    t
 }
 
 #[tokio::test]
 async fn sled_store_conforms() {
     let dir = tempfile::tempdir().unwrap();
     let store = SledStore::open(dir.path()).unwrap();
-    conformance(&store).await;
+    let token = conformance(&store).await;
     drop(store);
     // And the token hash is all that is on disk.
     let db_bytes: Vec<u8> = std::fs::read(dir.path().join("db")).unwrap_or_default();
     assert!(!db_bytes.is_empty());
+    let files: Vec<(std::path::PathBuf, Vec<u8>)> = files_under(dir.path())
+        .into_iter()
+        .map(|f| {
+            let bytes = std::fs::read(&f).unwrap();
+            (f, bytes)
+        })
+        .collect();
+    let holds = |bytes: &[u8], needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    assert!(
+        files.iter().any(|(_, b)| holds(b, b"Mini survey")),
+        "the search sees what sled stored (the form's title)"
+    );
+    for (file, bytes) in &files {
+        assert!(
+            !holds(bytes, token.as_bytes()),
+            "the raw token is in {}",
+            file.display()
+        );
+    }
+}
+
+#[tokio::test]
+async fn memory_store_conforms() {
+    conformance(&harness::MemStore::new()).await;
+}
+
+/// Every file under `dir`, however deep.
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }
 
 /// Refreshing sled's snapshot after a load (as `demo-data` does) keeps
@@ -149,18 +269,22 @@ async fn a_refreshed_snapshot_keeps_everything() {
     let store = SledStore::open(dir.path()).unwrap();
     let form = store.publish(mini()).unwrap().form.clone();
     for n in 0..50 {
-        store
-            .submit(&form, response(&form, 1 + n % 5), &uuid(n as u128), vec![])
-            .await
-            .unwrap();
+        submit(
+            &store,
+            &form,
+            response(&form, 1 + n % 5),
+            &uuid(n as u128),
+            vec![],
+        )
+        .await
+        .unwrap();
     }
     let before = store.responses("mini", None, 1000).unwrap();
     drop(store);
     collector::store::SledStore::refresh_snapshot(dir.path()).unwrap();
     let store = SledStore::open(dir.path()).unwrap();
     assert_eq!(store.responses("mini", None, 1000).unwrap(), before);
-    let more = store
-        .submit(&form, response(&form, 3), &uuid(999), vec![])
+    let more = submit(&store, &form, response(&form, 3), &uuid(999), vec![])
         .await
         .unwrap();
     assert!(more.created && more.id > before.last().unwrap().id.unwrap());

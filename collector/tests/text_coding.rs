@@ -3,16 +3,12 @@
 //! export, and `/agreement` reporting kappa against the automatic codes.
 
 use crate::common::*;
-use collector::store::Role;
+use collector::model::Role;
 use serde_json::{json, Value};
-
-pub fn examples() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/forms")
-}
 
 pub async fn examples_server(dir: &std::path::Path) -> Server {
     let mut cfg = config(dir);
-    cfg.forms = examples();
+    cfg.forms = example_forms();
     Server::start(cfg).await
 }
 
@@ -390,7 +386,7 @@ async fn manual_codes_win_everywhere_and_agreement_counts_them() {
         assert_eq!(item["id"], rid[*i].as_str());
         assert_eq!(item["text"], COMMENTS[*i]);
         assert_eq!(item["manual"]["themes"], *themes);
-        let fingerprint = hex_prefix(&collector::http::hash_token(&token));
+        let fingerprint = hex_prefix(&collector::service::tokens::hash_token(&token));
         assert_eq!(item["manual"]["by"], fingerprint.as_str());
         assert!(item["manual"]["at"].as_str().unwrap().ends_with('Z'));
     }

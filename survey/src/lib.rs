@@ -7,6 +7,11 @@
 //! sends; [`validate`] checks it against one form version and returns every
 //! problem at once, each naming the field at fault.
 //!
+//! ```text
+//! form JSON ─► Form ─┬─► widget / hosted page (render, show_if)
+//!                    └─► validate(Form, Submission) ─► Valid | [Problem] (both sides)
+//! ```
+//!
 //! This crate does no I/O, so the browser and the server run exactly the
 //! same rules. A form is read from a parsed JSON value ([`Form::from_value`]),
 //! whichever parser made it.

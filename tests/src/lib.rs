@@ -1,16 +1,14 @@
 //! End-to-end test harness: starts the real collector on `127.0.0.1:0` with
 //! a temporary sled database, the example forms and the built widget, and
 //! serves partner pages from another port, so tests exercise exactly what
-//! a deployment runs.
+//! a deployment runs. The server itself is the `harness` crate's, shared
+//! with the collector's own tests.
+//!
+//! ```text
+//! partner page (reserve + serve_page_on) ──<script src=…/widget.js>──► Collector (harness::Server)
+//! ```
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
-use tokio::sync::oneshot;
-
-/// The workspace root.
-pub fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+pub use harness::workspace;
 
 /// A collector running on a random local port.
 pub struct Collector {
@@ -18,8 +16,7 @@ pub struct Collector {
     pub origin: String,
     /// The running state, for reading what was stored.
     pub state: collector::AppState,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    server: harness::Server,
     _data: tempfile::TempDir,
 }
 
@@ -37,50 +34,32 @@ impl Collector {
 
     async fn start_with(partner_origins: Vec<String>, bot_checks: bool) -> Collector {
         let data = tempfile::tempdir().expect("temp dir");
-        let root = workspace();
         let config = collector::Config {
             data: data.path().join("db"),
-            forms: root.join("examples/forms"),
-            dist: root.join("dist"),
+            forms: harness::example_forms(),
+            dist: workspace().join("dist"),
             rate_limit: 0,
             bot_checks,
             allowed_origins: partner_origins,
             ..collector::Config::default()
         };
-        let state = collector::open(config).expect("collector opens");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr: SocketAddr = listener.local_addr().expect("addr");
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(collector::serve(listener, state.clone(), async {
-            let _ = rx.await;
-        }));
+        let server = harness::Server::start(config).await;
         Collector {
-            origin: format!("http://{addr}"),
-            state,
-            stop: Some(tx),
-            task: Some(task),
+            origin: server.origin(),
+            state: server.state.clone(),
+            server,
             _data: data,
         }
     }
 
     /// Every stored response to `form`, oldest first.
-    pub fn responses(&self, form: &str) -> Vec<collector::store::StoredResponse> {
-        self.state
-            .store
-            .responses(form, None, 10_000)
-            .expect("responses")
+    pub fn responses(&self, form: &str) -> Vec<collector::model::StoredResponse> {
+        self.server.responses(form)
     }
 
     /// Stops the server and waits for it.
     pub async fn stop(mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
+        self.server.halt().await;
     }
 }
 

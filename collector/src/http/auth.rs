@@ -1,26 +1,17 @@
-//! Bearer tokens: random, shown once, stored only as a SHA-256 hash.
+//! Bearer tokens at the edge: the extractors that check them, and the
+//! admin endpoint that creates one ([`crate::service::tokens`] makes and
+//! hashes them).
 
+use super::json::AppJson;
 use super::AppState;
 use crate::error::{Error, Result};
-use crate::store::Role;
+use crate::model::Role;
+use crate::service::tokens::{self, hash_token};
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-
-/// A new random token: 32 random bytes as 64 hex digits.
-pub fn new_token() -> std::io::Result<String> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(std::io::Error::other)?;
-    Ok(hex::encode(bytes))
-}
-
-/// The hash under which a token is stored.
-pub fn hash_token(token: &str) -> [u8; 32] {
-    Sha256::digest(token.trim().as_bytes()).into()
-}
 
 /// A request made with a valid token of at least the analyst role.
 #[derive(Debug, Clone, Copy)]
@@ -103,11 +94,8 @@ pub struct CreatedToken {
 pub async fn create_token(
     _: Admin,
     State(state): State<AppState>,
-    body: axum::body::Bytes,
+    AppJson(req): AppJson<NewToken>,
 ) -> Result<(StatusCode, Json<CreatedToken>)> {
-    let req: NewToken =
-        serde_json::from_slice(&body).map_err(|e| Error::MalformedJson(e.to_string()))?;
-    let token = new_token()?;
-    state.store.add_token(hash_token(&token), req.role)?;
+    let token = tokens::create(state.store.as_ref(), req.role)?;
     Ok((StatusCode::CREATED, Json(CreatedToken { token })))
 }

@@ -1,13 +1,15 @@
 //! Form definitions: read (public, cached with an ETag), list and publish.
 
 use super::auth::{Admin, Analyst};
+use super::json::AppJson;
 use super::AppState;
 use crate::error::{Error, Result};
-use crate::store::FormSummary;
+use crate::service::publish;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use serde::Serialize;
 
 /// `GET /api/v1/forms/{form}`: the current version of a form.
 #[utoipa::path(get, path = "/api/v1/forms/{form}",
@@ -47,6 +49,37 @@ pub async fn get_form(
         .into_response())
 }
 
+// The store's `crate::model::FormSummary` as the API documents it.
+/// A short description of a form, for listings.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FormSummary {
+    /// Form id.
+    pub id: String,
+    /// Current version.
+    pub version: u32,
+    /// Title in the default language.
+    pub title: String,
+    /// Number of responses stored (all versions).
+    pub responses: u64,
+}
+
+impl From<crate::model::FormSummary> for FormSummary {
+    fn from(s: crate::model::FormSummary) -> FormSummary {
+        let crate::model::FormSummary {
+            id,
+            version,
+            title,
+            responses,
+        } = s;
+        FormSummary {
+            id,
+            version,
+            title,
+            responses,
+        }
+    }
+}
+
 /// `GET /api/v1/forms`: every form with its current version and response count.
 #[utoipa::path(get, path = "/api/v1/forms",
     responses((status = 200, body = Vec<FormSummary>), (status = 401, body = crate::error::ProblemDetails)),
@@ -55,7 +88,9 @@ pub async fn list_forms(
     _: Analyst,
     State(state): State<AppState>,
 ) -> Result<Json<Vec<FormSummary>>> {
-    Ok(Json(state.store.forms()?))
+    Ok(Json(
+        state.store.forms()?.into_iter().map(Into::into).collect(),
+    ))
 }
 
 /// `PUT /api/v1/forms/{form}`: publishes a new version (admin).
@@ -70,10 +105,8 @@ pub async fn publish_form(
     _: Admin,
     State(state): State<AppState>,
     Path(form_id): Path<String>,
-    body: axum::body::Bytes,
+    AppJson(form): AppJson<survey::Form>,
 ) -> Result<Response> {
-    let form: survey::Form =
-        serde_json::from_slice(&body).map_err(|e| Error::MalformedJson(e.to_string()))?;
     if form.id != form_id {
         return Err(Error::BadRequest(format!(
             "the body's id '{}' is not '{form_id}'",
@@ -82,13 +115,8 @@ pub async fn publish_form(
     }
     // Publishing syncs to disk and the rebuild reads every response: both
     // stay off the async runtime.
-    let published = tokio::task::spawn_blocking(move || -> Result<_> {
-        let published = state.store.publish(form)?;
-        // A new version may add questions or options: lay the index out anew.
-        state
-            .analysis
-            .rebuild(state.store.as_ref(), &published.form)?;
-        Ok(published)
+    let published = tokio::task::spawn_blocking(move || {
+        publish::publish(state.store.as_ref(), &state.indexes, form)
     })
     .await
     .map_err(|e| Error::Io(std::io::Error::other(e)))??;

@@ -23,7 +23,7 @@
 use super::AppState;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::ingest;
+use crate::service::ingest;
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -236,7 +236,14 @@ async fn submit(
     let submission = to_submission(form, &fields);
     match survey::validate(form, &submission) {
         Ok(valid) => {
-            ingest::record(&state, form, valid, flag.map(str::to_owned)).await?;
+            ingest::record(
+                state.store.as_ref(),
+                &state.indexes,
+                form,
+                valid,
+                flag.map(str::to_owned),
+            )
+            .await?;
             Ok(thanks_redirect(&form.id, &lang))
         }
         Err(problems) => {
@@ -980,7 +987,7 @@ mod tests {
             .responses("street-feedback", None, 10)
             .unwrap()
             .is_empty());
-        let ix = state.analysis.index("street-feedback").unwrap();
+        let ix = state.indexes.index("street-feedback").unwrap();
         assert_eq!(ix.read().unwrap().len(), 0, "not counted");
 
         // A forged token, a filled honeypot: kept, each with its reason.

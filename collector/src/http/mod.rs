@@ -1,21 +1,31 @@
-//! The HTTP layer: routes, extractors and middleware.
+//! The HTTP layer: routes, extractors and middleware. Handlers parse the
+//! request, call a service (or the store and the index for plain reads),
+//! and shape the answer.
+//!
+//! ```text
+//! request ─► extractors (auth, AppJson, query) ─► handler ─► service ─► store / index
+//!                                                   └──► JSON, CSV, HTML or problem+json
+//! ```
 //!
 //! Public routes (forms, submissions, widget, hosted pages) need no account
 //! and answer browsers from each form's allowed origins (CORS). Analyst and
 //! admin routes need a bearer token and are not open to browsers elsewhere.
 
-mod analyst;
+mod aggregates;
+mod agreement;
 mod auth;
 mod cors;
 mod forms;
 mod hosted;
+mod json;
 mod limit;
 pub mod openapi;
+mod query_params;
 mod responses;
 mod text;
 mod widget_assets;
 
-pub use auth::{hash_token, new_token};
+pub use query_params::parse_query;
 
 use crate::config::Config;
 use crate::error::Error;
@@ -31,8 +41,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// The running configuration.
     pub config: Arc<Config>,
-    /// Sentiment, themes and the answer index.
-    pub analysis: Arc<crate::analyst::Analysis>,
+    /// The answer indexes, with sentiment and theme coding.
+    pub indexes: Arc<crate::index::Indexes>,
 }
 
 /// Brotli or gzip, as the client accepts, for what is read: the form a
@@ -61,11 +71,11 @@ pub fn app(state: AppState) -> Router {
         )
         .route(
             "/api/v1/forms/{form}/aggregates",
-            get(analyst::aggregates).layer(compressed()),
+            get(aggregates::aggregates).layer(compressed()),
         )
         .route(
             "/api/v1/forms/{form}/trends",
-            get(analyst::trends).layer(compressed()),
+            get(aggregates::trends).layer(compressed()),
         )
         .route(
             "/api/v1/forms/{form}/text",
@@ -73,7 +83,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route(
             "/api/v1/forms/{form}/agreement",
-            get(text::agreement).layer(compressed()),
+            get(agreement::agreement).layer(compressed()),
         )
         .route("/api/v1/responses/{id}/codes", put(text::set_codes))
         .route("/api/v1/tokens", post(auth::create_token))

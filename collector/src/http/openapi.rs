@@ -10,13 +10,13 @@ use utoipa::{Modify, OpenApi};
          description = "Forms, submissions and analyst exports. Errors are application/problem+json."),
     paths(super::forms::get_form, super::forms::list_forms, super::forms::publish_form,
           super::responses::submit, super::responses::export, super::auth::create_token,
-          super::analyst::aggregates, super::analyst::trends,
-          super::text::list_text, super::text::set_codes, super::text::agreement),
-    components(schemas(crate::error::ProblemDetails, super::responses::Accepted, crate::store::FormSummary,
+          super::aggregates::aggregates, super::aggregates::trends,
+          super::text::list_text, super::text::set_codes, super::agreement::agreement),
+    components(schemas(crate::error::ProblemDetails, super::responses::Accepted, super::forms::FormSummary,
                        super::auth::NewToken, super::auth::CreatedToken,
                        super::text::TextAnswer, super::text::TextSentiment, super::text::ManualView,
-                       super::text::SetCodes, super::text::AgreementReport, super::text::QuestionAgreement,
-                       super::text::ThemeAgreement, super::text::SentimentAgreement)),
+                       super::text::SetCodes, super::agreement::AgreementReport, super::agreement::QuestionAgreement,
+                       super::agreement::ThemeAgreement, super::agreement::SentimentAgreement)),
     modifiers(&Bearer)
 )]
 struct ApiDoc;

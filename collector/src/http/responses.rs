@@ -1,14 +1,20 @@
 //! Submissions (public) and the response export (analyst).
+//!
+//! ```text
+//! POST: origin, content type, size ─► json::parse ─► survey::validate ─► service::ingest::record ─► 201 {id}
+//! GET:  after, limit ─► store.responses ─► service::export (NDJSON rows or CSV) + Link: next
+//! ```
 
-use super::analyst::{csv_response, wants_csv};
+use super::aggregates::{csv_response, wants_csv};
 use super::auth::Analyst;
 use super::cors::origin_allowed;
 use super::forms::no_form;
-use super::{text, AppState};
+use super::json;
+use super::AppState;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::ingest;
-use crate::store::ResponseId;
+use crate::model::ResponseId;
+use crate::service::{export, ingest};
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -67,10 +73,16 @@ pub async fn submit(
     let bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| Error::TooLarge(limit))?;
-    let value: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|e| Error::MalformedJson(e.to_string()))?;
+    let value: serde_json::Value = json::parse(&bytes)?;
     let valid = survey::validate_json(&published.form, &value).map_err(Error::Invalid)?;
-    let submitted = ingest::record(&state, &published.form, valid, None).await?;
+    let submitted = ingest::record(
+        state.store.as_ref(),
+        &state.indexes,
+        &published.form,
+        valid,
+        None,
+    )
+    .await?;
     let status = if submitted.created {
         StatusCode::CREATED
     } else {
@@ -133,14 +145,14 @@ pub async fn export(
         return Err(Error::BadRequest("limit must be from 1 to 10000".into()));
     }
     let rows = state.store.responses(&form_id, after, limit)?;
-    let manual = text::manual_codes_for_page(&state, &form_id, &rows)?;
+    let manual = export::manual_codes_for_page(state.store.as_ref(), &form_id, &rows)?;
     let mut res = if wants_csv(&headers) {
-        csv_response(text::export_csv(&published.form, &rows, &manual)?)
+        csv_response(export::export_csv(&published.form, &rows, &manual)?)
     } else {
         let mut body = Vec::with_capacity(rows.len() * 256);
         for r in &rows {
-            let mut row = ingest::export_row(r);
-            text::with_manual_codes(&mut row, r.id.and_then(|id| manual.get(&id)));
+            let mut row = export::export_row(r);
+            export::with_manual_codes(&mut row, r.id.and_then(|id| manual.get(&id)));
             serde_json::to_writer(&mut body, &row).map_err(|e| Error::Corrupt(e.to_string()))?;
             body.push(b'\n');
         }

@@ -1,33 +1,36 @@
 //! Free text for analysts: the answers with their sentiment and theme codes
-//! (`/text`), analysts' corrections to those codes (`PUT
-//! /responses/{id}/codes`), how well the automatic codes agree with the
-//! analysts' (`/agreement`), and the CSV form of the response export.
+//! (`/text`) and analysts' corrections to those codes (`PUT
+//! /responses/{id}/codes`). How well the automatic codes agree with the
+//! analysts' is `agreement.rs`; the export's CSV and code merging live in
+//! [`crate::service::export`].
+//!
+//! ```text
+//! /text:  URL ─► Filter + CodeFilter over the index ─► page of ids ─► store.response ─► TextAnswer[]
+//! /codes: body ─► check_codes ─► service::coding::set (store, then index)
+//! ```
 //!
 //! Queries find their rows in the answer index (time, place, channel and the
 //! effective codes live there) and read from sled only the responses on the
 //! page. A manual code is stored in sled and applied to the index at once,
 //! so aggregates, filters and the agreement report see it immediately.
 
-use super::analyst::pairs;
 use super::auth::Analyst;
 use super::forms::no_form;
+use super::json;
+use super::query_params::{pairs, parse_query};
 use super::AppState;
-use crate::analyst::index::{ColumnKind, FormIndex, SENTIMENT_LABELS};
-use crate::analyst::query::{Filter, Query};
-use crate::analyst::ManualCode;
 use crate::error::{Error, Result};
-use crate::store::{ResponseId, StoredResponse, TextCoding};
-use analysis::agreement::Agreement;
+use crate::index::form_index::{ColumnKind, FormIndex, SENTIMENT_LABELS};
+use crate::index::query::Filter;
+use crate::model::{now_ms, rfc3339, Label, ManualCode, ResponseId, StoredResponse};
+use crate::service::coding::{self, auto_coding, find_response, manual_codes_of};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
+use std::collections::{BinaryHeap, HashSet};
 use survey::{Answer, Form, Kind, Problem, ProblemKind};
-
-/// Below this many hand-coded answers, agreement figures get a warning.
-const SMALL_N: u64 = 30;
 
 /// Sentiment of one answer.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -55,7 +58,7 @@ impl From<&ManualCode> for ManualView {
     fn from(m: &ManualCode) -> ManualView {
         ManualView {
             themes: m.themes.clone(),
-            sentiment: m.sentiment.clone(),
+            sentiment: m.sentiment.map(|l| l.as_str().to_owned()),
             by: m.by.clone(),
             at: rfc3339(m.at_ms),
         }
@@ -79,38 +82,6 @@ pub struct TextAnswer {
     pub manual: Option<ManualView>,
 }
 
-fn rfc3339(ms: u64) -> Option<String> {
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
-
-/// The automatic coding of an answer: as stored, or computed now for a
-/// response stored before its question was coded.
-fn auto_coding(state: &AppState, form: &Form, r: &StoredResponse, question: &str) -> TextCoding {
-    if let Some(c) = r.coding.get(question) {
-        return c.clone();
-    }
-    state
-        .analysis
-        .code_text(form, &r.answers)
-        .remove(question)
-        .unwrap_or(TextCoding {
-            compound: 0.0,
-            label: "neutral".into(),
-            themes: Vec::new(),
-        })
-}
-
 fn text_answer(
     state: &AppState,
     form: &Form,
@@ -121,10 +92,12 @@ fn text_answer(
     let Some(Answer::Text(text)) = r.answers.get(question) else {
         return None;
     };
-    let auto = auto_coding(state, form, r, question);
+    let auto = auto_coding(&state.indexes, form, r, question);
     let label = manual
-        .and_then(|m| m.sentiment.clone())
-        .unwrap_or(auto.label);
+        .and_then(|m| m.sentiment)
+        .unwrap_or(auto.label)
+        .as_str()
+        .to_owned();
     let themes = manual.map_or(auto.themes, |m| m.themes.clone());
     Some(TextAnswer {
         id: r.id.map(|i| i.to_string()).unwrap_or_default(),
@@ -139,7 +112,7 @@ fn text_answer(
     })
 }
 
-fn list(pairs: &[(String, String)], key: &str) -> Vec<String> {
+pub(super) fn list(pairs: &[(String, String)], key: &str) -> Vec<String> {
     pairs
         .iter()
         .filter(|(k, _)| k == key)
@@ -180,7 +153,7 @@ fn page_params(after: Option<&str>, limit: Option<&str>) -> Result<(Option<Respo
 }
 
 /// The text columns asked for (all text questions when none are named).
-fn text_columns(ix: &FormIndex, questions: &[String]) -> Result<Vec<usize>> {
+pub(super) fn text_columns(ix: &FormIndex, questions: &[String]) -> Result<Vec<usize>> {
     if questions.is_empty() {
         return Ok(ix
             .columns
@@ -249,7 +222,7 @@ impl CodeFilter {
             for l in labels {
                 let i = SENTIMENT_LABELS
                     .iter()
-                    .position(|x| x == l)
+                    .position(|x| x.as_str() == l)
                     .ok_or_else(|| {
                         Error::BadRequest(format!(
                             "sentiment '{l}' must be positive, neutral or negative"
@@ -274,23 +247,6 @@ impl CodeFilter {
                 .as_ref()
                 .is_none_or(|m| m[col] != 0 && c.masks.get(row).is_some_and(|x| x & m[col] != 0))
     }
-}
-
-/// Every manual code of a form for the responses in `ids`.
-fn manual_codes_of(
-    state: &AppState,
-    form: &str,
-    ids: &HashSet<ResponseId>,
-) -> Result<HashMap<ResponseId, BTreeMap<String, ManualCode>>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(state
-        .store
-        .manual_codes(form)?
-        .into_iter()
-        .filter(|(id, _)| ids.contains(id))
-        .collect())
 }
 
 /// `GET /api/v1/forms/{form}/text`: free-text answers with their codes,
@@ -329,9 +285,9 @@ pub async fn list_text(
             "'{k}' does not apply to free text; filter with question, theme, sentiment, from, to, location, channel, lang or version"
         )));
     }
-    let q = Query::parse(&pairs, &["theme", "sentiment", "after", "limit"])?;
+    let q = parse_query(&pairs, &["theme", "sentiment", "after", "limit"])?;
     let (after, limit) = page_params(last(&pairs, "after"), last(&pairs, "limit"))?;
-    let ix = state.analysis.index(&form).ok_or_else(|| no_form(&form))?;
+    let ix = state.indexes.index(&form).ok_or_else(|| no_form(&form))?;
     // (response id, the questions listed for it, whether any is hand-coded)
     let page: Vec<(ResponseId, Vec<String>, bool)> = {
         let ix = ix.read().unwrap_or_else(|e| e.into_inner());
@@ -380,7 +336,7 @@ pub async fn list_text(
             .collect()
     };
     let coded: HashSet<ResponseId> = page.iter().filter(|p| p.2).map(|p| p.0).collect();
-    let manual = manual_codes_of(&state, &form, &coded)?;
+    let manual = manual_codes_of(state.store.as_ref(), &form, &coded)?;
     let mut out = Vec::with_capacity(page.len());
     for (id, questions, _) in &page {
         let Some(r) = state.store.response(&form, *id)? else {
@@ -433,16 +389,6 @@ fn problem(field: &str, code: ProblemKind, message: String) -> Problem {
         code,
         message,
     }
-}
-
-/// Finds a response by id among every form's responses.
-fn find_response(state: &AppState, id: ResponseId) -> Result<Option<StoredResponse>> {
-    for form in state.store.form_ids() {
-        if let Some(r) = state.store.response(&form, id)? {
-            return Ok(Some(r));
-        }
-    }
-    Ok(None)
 }
 
 /// Checks `req` against the form and the response; the themes come back
@@ -503,7 +449,7 @@ fn check_codes(form: &Form, r: &StoredResponse, req: &SetCodes) -> Result<Vec<St
             .collect();
     }
     if let Some(s) = &req.sentiment {
-        if !SENTIMENT_LABELS.contains(&s.as_str()) {
+        if Label::parse(s).is_none() {
             problems.push(problem(
                 "sentiment",
                 ProblemKind::NotAnOption,
@@ -537,370 +483,27 @@ pub async fn set_codes(
 ) -> Result<Json<TextAnswer>> {
     let not_found = || Error::NotFound(format!("no response '{id}'"));
     let rid = ResponseId::parse(&id).ok_or_else(not_found)?;
-    let req: SetCodes =
-        serde_json::from_slice(&body).map_err(|e| Error::MalformedJson(e.to_string()))?;
-    let r = find_response(&state, rid)?.ok_or_else(not_found)?;
+    // Read after the id is checked: an unknown id is a 404 whatever the body.
+    let req: SetCodes = json::parse(&body)?;
+    let r = find_response(state.store.as_ref(), rid)?.ok_or_else(not_found)?;
     let published = state.store.form(&r.form).ok_or_else(|| no_form(&r.form))?;
     let themes = check_codes(&published.form, &r, &req)?;
     let code = ManualCode {
         themes,
-        sentiment: req.sentiment.clone(),
+        sentiment: req.sentiment.as_deref().and_then(Label::parse),
         by: who.fingerprint(),
         at_ms: now_ms(),
     };
-    // The store syncs to disk before it returns: keep that off the runtime.
-    let store = state.store.clone();
-    let (form, question, stored) = (r.form.clone(), req.question.clone(), code.clone());
-    tokio::task::spawn_blocking(move || store.set_manual_code(&form, rid, &question, &stored))
-        .await
-        .map_err(|e| Error::Io(std::io::Error::other(e)))??;
-    state.analysis.set_code(&r.form, rid, &req.question, &code);
+    coding::set(
+        state.store.clone(),
+        &state.indexes,
+        &r.form,
+        rid,
+        &req.question,
+        &code,
+    )
+    .await?;
     let answer = text_answer(&state, &published.form, &r, &req.question, Some(&code))
         .ok_or_else(not_found)?;
     Ok(Json(answer))
-}
-
-/// Agreement on one theme between the automatic and the manual codes.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ThemeAgreement {
-    /// Theme id.
-    pub theme: String,
-    /// Theme name.
-    pub label: String,
-    /// Hand-coded answers compared.
-    pub n: u64,
-    /// Both found the theme.
-    pub both_yes: u64,
-    /// Only the automatic coding found it.
-    pub auto_only: u64,
-    /// Only the analyst found it.
-    pub manual_only: u64,
-    /// Neither found it.
-    pub both_no: u64,
-    /// Share of answers where they agree.
-    pub observed: Option<f64>,
-    /// Agreement expected by chance.
-    pub expected: Option<f64>,
-    /// Cohen's kappa; null when undefined.
-    pub kappa: Option<f64>,
-    /// A plain-language caveat, when there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-}
-
-/// Agreement on the sentiment label, over answers whose label an analyst set.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct SentimentAgreement {
-    /// Answers with a label set by hand.
-    pub n: u64,
-    /// Of which the automatic label was the same.
-    pub agreed: u64,
-    /// agreed / n; null when n = 0.
-    pub percent_agreement: Option<f64>,
-    /// Row and column order of `table`.
-    pub labels: Vec<String>,
-    /// Counts: rows are the automatic label, columns the analyst's.
-    pub table: Vec<Vec<u64>>,
-}
-
-/// Agreement for one free-text question.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct QuestionAgreement {
-    /// Question id.
-    pub question: String,
-    /// Answers coded by hand.
-    pub n: u64,
-    /// A plain-language caveat when there are few hand-coded answers.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-    /// One entry per theme of the codebook (none when the question is not coded).
-    pub themes: Vec<ThemeAgreement>,
-    /// Sentiment labels.
-    pub sentiment: SentimentAgreement,
-}
-
-/// `GET /api/v1/forms/{form}/agreement`.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct AgreementReport {
-    /// Form id.
-    pub form: String,
-    /// One entry per free-text question asked about.
-    pub questions: Vec<QuestionAgreement>,
-}
-
-fn small_n_note(n: u64) -> Option<String> {
-    match n {
-        0 => Some("No answers to this question have been coded by hand yet, so there is nothing to compare.".into()),
-        1 => Some("Only one answer has been coded by hand: the figures below say almost nothing yet.".into()),
-        n if n < SMALL_N => Some(format!(
-            "Only {n} answers have been coded by hand: treat these figures as a rough guide. Kappa moves a lot with each answer until about {SMALL_N} have been coded."
-        )),
-        _ => None,
-    }
-}
-
-fn theme_note(a: &Agreement) -> Option<String> {
-    match (a.n(), a.kappa) {
-        (0, _) => None,
-        (_, None) if a.both_yes > 0 => Some(
-            "Both found this theme in every hand-coded answer: they agree, but kappa cannot be computed.".into(),
-        ),
-        (_, None) => Some(
-            "Neither found this theme in any hand-coded answer: they agree, but kappa cannot be computed.".into(),
-        ),
-        _ => None,
-    }
-}
-
-/// `GET /api/v1/forms/{form}/agreement?question=`: per theme, Cohen's kappa
-/// between the automatic and the manual codes, over the answers coded by
-/// hand, with the 2×2 counts behind it; and agreement on sentiment labels.
-#[utoipa::path(get, path = "/api/v1/forms/{form}/agreement",
-    params(("form" = String, Path, description = "form id"),
-        ("question" = Option<String>, Query, description = "text questions, comma-separated (default: every text question)")),
-    responses((status = 200, body = AgreementReport),
-              (status = 400, body = crate::error::ProblemDetails), (status = 401, body = crate::error::ProblemDetails),
-              (status = 404, body = crate::error::ProblemDetails)),
-    security(("bearer" = [])))]
-pub async fn agreement(
-    _: Analyst,
-    State(state): State<AppState>,
-    Path(form): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> Result<Json<AgreementReport>> {
-    let published = state.store.form(&form).ok_or_else(|| no_form(&form))?;
-    let pairs = pairs(raw.as_deref());
-    if let Some((k, _)) = pairs.iter().find(|(k, _)| k != "question") {
-        return Err(Error::BadRequest(format!("unknown parameter '{k}'")));
-    }
-    // The index keeps the automatic and manual codes side by side, but not
-    // whether an analyst set the label or kept the automatic one: that is
-    // in the stored codes.
-    let labelled: HashSet<(ResponseId, String)> = state
-        .store
-        .manual_codes(&form)?
-        .into_iter()
-        .flat_map(|(id, codes)| {
-            codes
-                .into_iter()
-                .filter(|(_, c)| c.sentiment.is_some())
-                .map(move |(q, _)| (id, q))
-        })
-        .collect();
-    let ix = state.analysis.index(&form).ok_or_else(|| no_form(&form))?;
-    let ix = ix.read().unwrap_or_else(|e| e.into_inner());
-    let cols = text_columns(&ix, &list(&pairs, "question"))?;
-    let theme_label = |id: &str| {
-        published
-            .form
-            .codebook
-            .iter()
-            .flat_map(|c| c.themes.iter())
-            .find(|t| t.id == id)
-            .map_or_else(|| id.to_owned(), |t| t.label.clone())
-    };
-    let mut questions = Vec::new();
-    for col in cols {
-        let c = &ix.columns[col];
-        let overrides: Vec<(u32, &crate::analyst::index::Override)> = ix
-            .overrides
-            .iter()
-            .filter(|((_, oc), _)| *oc as usize == col)
-            .map(|((row, _), o)| (*row, o))
-            .collect();
-        let n = overrides.len() as u64;
-        let themes = if matches!(c.kind, ColumnKind::Text { coded: true }) {
-            (1..=c.dict.len().min(32) as u32)
-                .filter_map(|code| {
-                    let name = c.dict.name(code)?;
-                    let bit = 1u32 << (code - 1);
-                    let a = Agreement::from_pairs(
-                        overrides
-                            .iter()
-                            .map(|(_, o)| (o.auto_mask & bit != 0, o.manual_mask & bit != 0)),
-                    );
-                    Some(ThemeAgreement {
-                        theme: name.to_owned(),
-                        label: theme_label(name),
-                        n: a.n(),
-                        both_yes: a.both_yes,
-                        auto_only: a.auto_only,
-                        manual_only: a.manual_only,
-                        both_no: a.both_no,
-                        observed: a.observed,
-                        expected: a.expected,
-                        kappa: a.kappa,
-                        note: theme_note(&a),
-                    })
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let mut table = vec![vec![0u64; 3]; 3];
-        for (row, o) in &overrides {
-            let row = *row as usize;
-            let id = ResponseId {
-                ms: ix.ms[row],
-                seq: ix.seq[row],
-            };
-            if !labelled.contains(&(id, c.id.clone())) {
-                continue;
-            }
-            if let (1..=3, 1..=3) = (o.auto_label, o.manual_label) {
-                table[o.auto_label as usize - 1][o.manual_label as usize - 1] += 1;
-            }
-        }
-        let labelled_n: u64 = table.iter().flatten().sum();
-        let agreed: u64 = (0..3).map(|i| table[i][i]).sum();
-        questions.push(QuestionAgreement {
-            question: c.id.clone(),
-            n,
-            note: small_n_note(n),
-            themes,
-            sentiment: SentimentAgreement {
-                n: labelled_n,
-                agreed,
-                percent_agreement: (labelled_n > 0).then(|| agreed as f64 / labelled_n as f64),
-                labels: SENTIMENT_LABELS.iter().map(|s| s.to_string()).collect(),
-                table,
-            },
-        });
-    }
-    Ok(Json(AgreementReport { form, questions }))
-}
-
-/// The manual codes of the responses on an export page.
-pub(super) fn manual_codes_for_page(
-    state: &AppState,
-    form: &str,
-    rows: &[StoredResponse],
-) -> Result<HashMap<ResponseId, BTreeMap<String, ManualCode>>> {
-    // Hand-coding is rare next to responses: one scan of the form's codes
-    // per page is cheaper than a lookup per row.
-    let ids: HashSet<ResponseId> = rows.iter().filter_map(|r| r.id).collect();
-    manual_codes_of(state, form, &ids)
-}
-
-/// Puts an NDJSON export row's effective codes in place: where an analyst
-/// coded an answer, `text_coding` carries their label and themes, the
-/// automatic ones under `auto`, and who coded it and when under `manual`.
-pub(super) fn with_manual_codes(
-    row: &mut serde_json::Value,
-    codes: Option<&BTreeMap<String, ManualCode>>,
-) {
-    let Some(codes) = codes else { return };
-    for (question, m) in codes {
-        let Some(entry) = row
-            .get_mut("text_coding")
-            .and_then(|t| t.get_mut(question.as_str()))
-        else {
-            continue;
-        };
-        let auto = serde_json::json!({"label": entry["label"], "themes": entry["themes"]});
-        if let Some(s) = &m.sentiment {
-            entry["label"] = serde_json::json!(s);
-        }
-        entry["themes"] = serde_json::json!(m.themes);
-        entry["auto"] = auto;
-        entry["manual"] = serde_json::json!(ManualView::from(m));
-    }
-}
-
-fn csv_cell(a: &Answer) -> String {
-    match a {
-        Answer::Text(s) => s.clone(),
-        Answer::Choices(v) => v.join(";"),
-        Answer::Number(n) => n.to_string(),
-        Answer::Consent(b) => b.to_string(),
-    }
-}
-
-/// Free text is typed by the public: a cell that a spreadsheet would read
-/// as a formula gets a leading apostrophe (OWASP's advice on CSV injection).
-fn defuse(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    }
-}
-
-/// The CSV export of one page: a UTF-8 byte-order mark, then `id, form,
-/// version, received_at, location, channel, lang`, one column per question
-/// of the current form (multiple choice as option ids joined with `;`), and
-/// for each text question `<q>_sentiment`, `<q>_compound`, `<q>_themes`
-/// (manual codes win).
-pub(super) fn export_csv(
-    form: &Form,
-    rows: &[StoredResponse],
-    manual: &HashMap<ResponseId, BTreeMap<String, ManualCode>>,
-) -> Result<Vec<u8>> {
-    let io = |e: csv::Error| Error::Io(std::io::Error::other(e));
-    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    let texts: Vec<&str> = form
-        .questions
-        .iter()
-        .filter(|q| matches!(q.kind, Kind::Text { .. }))
-        .map(|q| q.id.as_str())
-        .collect();
-    let mut header: Vec<String> = [
-        "id",
-        "form",
-        "version",
-        "received_at",
-        "location",
-        "channel",
-        "lang",
-    ]
-    .map(String::from)
-    .to_vec();
-    header.extend(form.questions.iter().map(|q| q.id.clone()));
-    for q in &texts {
-        header.extend([
-            format!("{q}_sentiment"),
-            format!("{q}_compound"),
-            format!("{q}_themes"),
-        ]);
-    }
-    w.write_record(&header).map_err(io)?;
-    for r in rows {
-        let mut rec: Vec<String> = vec![
-            r.id.map(|i| i.to_string()).unwrap_or_default(),
-            r.form.clone(),
-            r.version.to_string(),
-            rfc3339(r.received_ms).unwrap_or_default(),
-            r.location.clone().unwrap_or_default(),
-            r.channel.clone(),
-            r.lang.clone(),
-        ];
-        for q in &form.questions {
-            let cell = r.answers.get(&q.id).map(csv_cell).unwrap_or_default();
-            rec.push(if matches!(q.kind, Kind::Text { .. }) {
-                defuse(&cell)
-            } else {
-                cell
-            });
-        }
-        let codes = r.id.and_then(|id| manual.get(&id));
-        for q in &texts {
-            let auto = r.coding.get(*q);
-            let m = codes.and_then(|c| c.get(*q));
-            match auto {
-                Some(a) => {
-                    let label = m.and_then(|m| m.sentiment.as_deref()).unwrap_or(&a.label);
-                    let themes = m.map_or(&a.themes, |m| &m.themes);
-                    rec.extend([
-                        label.to_owned(),
-                        format!("{:.4}", a.compound),
-                        themes.join(";"),
-                    ]);
-                }
-                None => rec.extend([String::new(), String::new(), String::new()]),
-            }
-        }
-        w.write_record(&rec).map_err(io)?;
-    }
-    w.into_inner()
-        .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))
 }

@@ -1,21 +1,28 @@
-//! Storage: the [`Store`] trait the HTTP layer talks to, and its sled
-//! implementation with group commit.
+//! Storage: the [`Store`] trait the services talk to, and its sled
+//! implementation with group commit. It stores what it is handed (a
+//! response's JSON and its index record as bytes) and knows neither HTTP
+//! nor the answer index.
+//!
+//! ```text
+//! service ──submit(NewResponse, record bytes)──► Store ──► sled (one batch, group commit)
+//! index   ◄──scan_records / scan_raw / manual_codes── Store
+//! ```
 
+mod error;
 pub mod keys;
-pub mod record;
-mod sled_store;
+mod sled;
 
+pub use error::{Error, Result};
 pub use keys::ResponseId;
-pub use sled_store::SledStore;
+pub use sled::{EncodeRecord, EncodeRecords, SledStore};
 
-use crate::analyst::ManualCode;
-use crate::error::Result;
+use crate::model::{FormSummary, ManualCode, NewResponse, Role, StoredResponse};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use survey::{Answer, Form};
+use survey::Form;
 
 /// A boxed future, so the trait stays object-safe.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -46,48 +53,6 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
-/// Sentiment and themes of one free-text answer, computed when stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TextCoding {
-    /// VADER-style compound score in [-1, 1].
-    pub compound: f64,
-    /// `positive`, `neutral` or `negative`.
-    pub label: String,
-    /// Theme ids from the form's codebook.
-    pub themes: Vec<String>,
-}
-
-/// A response as stored and exported.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StoredResponse {
-    /// Response id (arrival order).
-    #[serde(skip)]
-    pub id: Option<ResponseId>,
-    /// Form id.
-    #[serde(skip)]
-    pub form: String,
-    /// Form version answered.
-    pub version: u32,
-    /// Server time of arrival, milliseconds since the Unix epoch.
-    pub received_ms: u64,
-    /// Place id.
-    pub location: Option<String>,
-    /// Channel (`embed`, `qr`, `link`, …).
-    pub channel: String,
-    /// Language answered in.
-    pub lang: String,
-    /// Answers by question id.
-    pub answers: BTreeMap<String, Answer>,
-    /// Coding of free-text answers by question id.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub coding: BTreeMap<String, TextCoding>,
-    /// Why a bot check doubted this response (`honeypot`, `render-token`,
-    /// `too-fast`). A flagged response is kept aside: durable and counted
-    /// once, but in no aggregate, index or export.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub flag: Option<String>,
-}
-
 /// An alert raised by a response, written in the same batch as it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alert {
@@ -110,30 +75,7 @@ pub struct Submitted {
     pub created: bool,
 }
 
-/// A short description of a form, for listings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct FormSummary {
-    /// Form id.
-    pub id: String,
-    /// Current version.
-    pub version: u32,
-    /// Title in the default language.
-    pub title: String,
-    /// Number of responses stored (all versions).
-    pub responses: u64,
-}
-
-/// Roles a token can have.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Reads aggregates, exports and free text; codes answers.
-    Analyst,
-    /// Everything an analyst does, and publishes forms and creates tokens.
-    Admin,
-}
-
-/// What the HTTP layer needs from storage.
+/// What the services need from storage.
 pub trait Store: Send + Sync + 'static {
     /// Publishes `form` as a new version unless it equals the current one
     /// (the version field aside); returns the current published version.
@@ -144,14 +86,19 @@ pub trait Store: Send + Sync + 'static {
     fn forms(&self) -> Result<Vec<FormSummary>>;
     /// The ids of every published form.
     fn form_ids(&self) -> Vec<String>;
-    /// Stores a validated submission and resolves once it is durable.
+    /// Stores a validated submission, with its index `record` (bytes the
+    /// answer index wrote), and resolves once it is durable.
+    ///
+    /// A flagged response (one a bot check doubted) is kept aside, readable
+    /// only through [`Store::flagged`]: no record, no alerts, but the same
+    /// idempotency record, so a retry still counts once.
     ///
     /// The same submission id for the same form stores nothing new and
     /// resolves to the first response's id.
     fn submit<'a>(
         &'a self,
-        form: &'a Form,
-        response: StoredResponse,
+        response: &'a NewResponse,
+        record: Vec<u8>,
         submission_id: &'a str,
         alerts: Vec<String>,
     ) -> BoxFuture<'a, Result<Submitted>>;
@@ -189,8 +136,7 @@ pub trait Store: Send + Sync + 'static {
     /// default pages through [`Store::responses`] and serialises each.
     fn scan_raw(&self, form: &str, f: &mut dyn FnMut(ResponseId, &[u8])) -> Result<()> {
         each_durable(self, form, |id, r| {
-            let json =
-                serde_json::to_vec(r).map_err(|e| crate::error::Error::Corrupt(e.to_string()))?;
+            let json = serde_json::to_vec(r).map_err(|e| Error::Corrupt(e.to_string()))?;
             f(id, &json);
             Ok(())
         })
@@ -202,21 +148,15 @@ pub trait Store: Send + Sync + 'static {
     }
     /// Whether every response has its index record, so indexes can be
     /// rebuilt with [`Store::scan_records`] rather than
-    /// [`Store::scan_raw`]. The default encodes records from the responses,
-    /// so they are always complete.
+    /// [`Store::scan_raw`]. The default says yes: a store that keeps the
+    /// record it is handed with each submission has them all.
     fn records_complete(&self) -> bool {
         true
     }
-    /// Calls `f` with the index record ([`record`]) of every durable
-    /// response to a form, oldest first: what indexes are rebuilt from at
-    /// start. The default pages through [`Store::responses`] and encodes
-    /// each.
-    fn scan_records(&self, form: &str, f: &mut dyn FnMut(ResponseId, &[u8])) -> Result<()> {
-        each_durable(self, form, |id, r| {
-            f(id, &record::encode(r, None));
-            Ok(())
-        })
-    }
+    /// Calls `f` with the index record (as handed to [`Store::submit`]) of
+    /// every durable response to a form, oldest first: what indexes are
+    /// rebuilt from at start.
+    fn scan_records(&self, form: &str, f: &mut dyn FnMut(ResponseId, &[u8])) -> Result<()>;
 }
 
 /// Calls `f` with every durable response to a form, oldest first, a page

@@ -8,8 +8,9 @@
 //! option ids seen only in older form versions). Multiple-choice answers
 //! and theme codes are bit masks. A community-safety row is about 57 bytes.
 
-use crate::store::record::{self, Record, RecordAnswer};
-use crate::store::{ResponseId, StoredResponse};
+use super::record::{self, Record, RecordAnswer};
+use super::stored_json;
+use crate::model::{Label, ResponseId, StoredResponse};
 use std::collections::HashMap;
 use survey::{Answer, Form, Kind};
 
@@ -119,121 +120,8 @@ enum AnswerRef<'a> {
     Consent(bool),
 }
 
-/// A stored response's JSON read in place: strings borrow from the bytes
-/// (unless escaped), and answers are told apart by their JSON type, not by
-/// serde's untagged trial and error.
-mod raw {
-    use serde::de::{self, Deserializer, SeqAccess, Visitor};
-    use serde::Deserialize;
-    use std::borrow::Cow;
-    use std::collections::BTreeMap;
-    use std::fmt;
-
-    #[derive(Deserialize)]
-    pub struct Row<'a> {
-        pub version: u32,
-        #[serde(borrow)]
-        pub location: Option<Cow<'a, str>>,
-        #[serde(borrow)]
-        pub channel: Cow<'a, str>,
-        #[serde(borrow)]
-        pub lang: Cow<'a, str>,
-        #[serde(borrow)]
-        pub answers: BTreeMap<Str<'a>, Answer<'a>>,
-        #[serde(default, borrow)]
-        pub coding: BTreeMap<Str<'a>, Coding<'a>>,
-    }
-
-    #[derive(Deserialize)]
-    pub struct Coding<'a> {
-        #[serde(borrow)]
-        pub label: Cow<'a, str>,
-        #[serde(borrow)]
-        pub themes: Vec<Str<'a>>,
-    }
-
-    /// A string that borrows when it can.
-    #[derive(PartialEq, Eq, PartialOrd, Ord)]
-    pub struct Str<'a>(pub Cow<'a, str>);
-
-    impl std::borrow::Borrow<str> for Str<'_> {
-        fn borrow(&self) -> &str {
-            &self.0
-        }
-    }
-
-    impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            struct V;
-            impl<'de> Visitor<'de> for V {
-                type Value = Str<'de>;
-                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                    f.write_str("a string")
-                }
-                fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                    Ok(Str(Cow::Borrowed(v)))
-                }
-                fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                    Ok(Str(Cow::Owned(v.to_owned())))
-                }
-                fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-                    Ok(Str(Cow::Owned(v)))
-                }
-            }
-            d.deserialize_str(V)
-        }
-    }
-
-    pub enum Answer<'a> {
-        Text(Cow<'a, str>),
-        Choices(Vec<Str<'a>>),
-        Number(i64),
-        Consent(bool),
-    }
-
-    impl<'de: 'a, 'a> Deserialize<'de> for Answer<'a> {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            struct V;
-            impl<'de> Visitor<'de> for V {
-                type Value = Answer<'de>;
-                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                    f.write_str("an answer")
-                }
-                fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                    Ok(Answer::Text(Cow::Borrowed(v)))
-                }
-                fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                    Ok(Answer::Text(Cow::Owned(v.to_owned())))
-                }
-                fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-                    Ok(Answer::Text(Cow::Owned(v)))
-                }
-                fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                    Ok(Answer::Number(v))
-                }
-                fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                    i64::try_from(v)
-                        .map(Answer::Number)
-                        .map_err(|_| E::custom("number out of range"))
-                }
-                fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-                    Ok(Answer::Consent(v))
-                }
-                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                    let mut v = Vec::new();
-                    while let Some(s) = seq.next_element::<Str<'de>>()? {
-                        v.push(s);
-                    }
-                    Ok(Answer::Choices(v))
-                }
-            }
-            d.deserialize_any(V)
-        }
-    }
-}
-
 /// Labels of text sentiment codes 1..=3.
-pub const SENTIMENT_LABELS: [&str; 3] = record::LABELS;
+pub const SENTIMENT_LABELS: [Label; 3] = record::LABELS;
 
 /// A response's index record cannot stand in for its JSON: the form now
 /// asks for a choice where the response gave free text, which records
@@ -439,7 +327,7 @@ impl FormIndex {
             |_, q| {
                 r.coding.get(q).map(|c| {
                     (
-                        record::label_code(&c.label),
+                        record::label_code(c.label),
                         c.themes.iter().map(String::as_str).collect(),
                     )
                 })
@@ -450,7 +338,7 @@ impl FormIndex {
     /// Appends one response from its stored JSON (the rebuild at start),
     /// reading it in place instead of building a [`StoredResponse`].
     pub fn push_json(&mut self, id: ResponseId, json: &[u8]) -> Result<(), serde_json::Error> {
-        let r: raw::Row<'_> = serde_json::from_slice(json)?;
+        let r: stored_json::Row<'_> = serde_json::from_slice(json)?;
         self.push_row(
             id,
             r.version,
@@ -459,18 +347,18 @@ impl FormIndex {
             &r.lang,
             |_, q| {
                 r.answers.get(q).map(|a| match a {
-                    raw::Answer::Text(s) => AnswerRef::Text(s),
-                    raw::Answer::Choices(v) => {
+                    stored_json::Answer::Text(s) => AnswerRef::Text(s),
+                    stored_json::Answer::Choices(v) => {
                         AnswerRef::Choices(v.iter().map(|s| &*s.0).collect())
                     }
-                    raw::Answer::Number(n) => AnswerRef::Number(*n),
-                    raw::Answer::Consent(b) => AnswerRef::Consent(*b),
+                    stored_json::Answer::Number(n) => AnswerRef::Number(*n),
+                    stored_json::Answer::Consent(b) => AnswerRef::Consent(*b),
                 })
             },
             |_, q| {
                 r.coding.get(q).map(|c| {
                     (
-                        record::label_code(&c.label),
+                        record::label_code_of(&c.label),
                         c.themes.iter().map(|t| &*t.0).collect(),
                     )
                 })

@@ -27,7 +27,9 @@
 //!   themes: count, names of the codebook's themes
 //! ```
 
-use super::StoredResponse;
+use crate::model::{Label, NewResponse, StoredResponse, TextCoding};
+use crate::store::EncodeRecord;
+use std::collections::BTreeMap;
 use survey::{Answer, Form, Kind};
 
 /// The layout written by [`encode`].
@@ -41,14 +43,74 @@ const CONSENT_NO: u8 = 4;
 const CONSENT_YES: u8 = 5;
 
 /// Sentiment labels in code order (code = position + 1; 0 = other).
-pub const LABELS: [&str; 3] = ["positive", "neutral", "negative"];
+pub const LABELS: [Label; 3] = [Label::Positive, Label::Neutral, Label::Negative];
 
-/// The code of a sentiment label: 1 to 3, or 0 for anything else.
-pub fn label_code(label: &str) -> u8 {
+/// The code of a sentiment label: 1 to 3.
+pub fn label_code(label: Label) -> u8 {
     LABELS
         .iter()
         .position(|l| *l == label)
         .map_or(0, |i| i as u8 + 1)
+}
+
+/// The code of a sentiment label as written: 1 to 3, or 0 for anything else.
+pub fn label_code_of(label: &str) -> u8 {
+    Label::parse(label).map_or(0, label_code)
+}
+
+/// What a record is made of: a response's content, before or after it is
+/// stored (a record holds no id and no arrival time).
+#[derive(Debug, Clone, Copy)]
+pub struct Content<'a> {
+    version: u32,
+    location: Option<&'a str>,
+    channel: &'a str,
+    lang: &'a str,
+    answers: &'a BTreeMap<String, Answer>,
+    coding: &'a BTreeMap<String, TextCoding>,
+}
+
+impl<'a> From<&'a NewResponse> for Content<'a> {
+    fn from(r: &'a NewResponse) -> Content<'a> {
+        Content {
+            version: r.version,
+            location: r.location.as_deref(),
+            channel: &r.channel,
+            lang: &r.lang,
+            answers: &r.answers,
+            coding: &r.coding,
+        }
+    }
+}
+
+impl<'a> From<&'a StoredResponse> for Content<'a> {
+    fn from(r: &'a StoredResponse) -> Content<'a> {
+        Content {
+            version: r.version,
+            location: r.location.as_deref(),
+            channel: &r.channel,
+            lang: &r.lang,
+            answers: &r.answers,
+            coding: &r.coding,
+        }
+    }
+}
+
+/// How the store writes the records it was not handed
+/// ([`crate::store::EncodeRecords`]): the names of every form version in
+/// `forms` are worked out once, then each response is encoded with those
+/// of the version it answered.
+pub fn encoder(forms: &[Form]) -> EncodeRecord<'_> {
+    let names: Vec<(&str, Names<'_>)> = forms
+        .iter()
+        .map(|f| (f.id.as_str(), Names::of(f)))
+        .collect();
+    Box::new(move |form, r| {
+        let names = names
+            .iter()
+            .find(|(id, n)| *id == form && n.version() == r.version);
+        encode(r, names.map(|(_, n)| n))
+    })
 }
 
 /// An answer as a record holds it.
@@ -140,19 +202,20 @@ impl<'f> Names<'f> {
     }
 }
 
-/// The index record of a stored response; `names` are those of the form
-/// version it answered (ids are then written as positions; without them,
-/// or for another version, ids are written out).
-pub fn encode(r: &StoredResponse, names: Option<&Names<'_>>) -> Vec<u8> {
+/// The index record of a response; `names` are those of the form version
+/// it answered (ids are then written as positions; without them, or for
+/// another version, ids are written out).
+pub fn encode<'a>(r: impl Into<Content<'a>>, names: Option<&Names<'_>>) -> Vec<u8> {
+    let r: Content<'a> = r.into();
     let none = Names::default();
     let names = names.filter(|n| n.version == r.version).unwrap_or(&none);
     let mut out = Vec::with_capacity(64);
     out.push(FORMAT);
     varint(&mut out, u64::from(r.version));
-    match &r.location {
+    match r.location {
         None => out.push(0),
         // 0 is "none" here, so listed places count from 2.
-        Some(l) => match names.places.iter().position(|p| p == l) {
+        Some(l) => match names.places.iter().position(|p| *p == l) {
             Some(i) => varint(&mut out, i as u64 + 2),
             None => {
                 out.push(1);
@@ -160,10 +223,10 @@ pub fn encode(r: &StoredResponse, names: Option<&Names<'_>>) -> Vec<u8> {
             }
         },
     }
-    string(&mut out, &r.channel);
-    string(&mut out, &r.lang);
+    string(&mut out, r.channel);
+    string(&mut out, r.lang);
     varint(&mut out, r.answers.len() as u64);
-    for (q, a) in &r.answers {
+    for (q, a) in r.answers {
         let at = write_name(&mut out, q, &names.questions);
         match a {
             // A text answer with a coding is free text (choices and places
@@ -188,9 +251,9 @@ pub fn encode(r: &StoredResponse, names: Option<&Names<'_>>) -> Vec<u8> {
         }
     }
     varint(&mut out, r.coding.len() as u64);
-    for (q, c) in &r.coding {
+    for (q, c) in r.coding {
         write_name(&mut out, q, &names.questions);
-        out.push(label_code(&c.label));
+        out.push(label_code(c.label));
         varint(&mut out, c.themes.len() as u64);
         for t in &c.themes {
             write_name(&mut out, t, &names.themes);
@@ -385,8 +448,6 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::TextCoding;
-    use std::collections::BTreeMap;
 
     fn form() -> Form {
         serde_json::from_str(include_str!(
@@ -418,7 +479,7 @@ mod tests {
             "safety_comment".to_owned(),
             TextCoding {
                 compound: -0.4,
-                label: "negative".into(),
+                label: Label::Negative,
                 themes: vec!["drugs".into(), "old-theme".into()],
             },
         );

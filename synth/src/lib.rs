@@ -4,12 +4,16 @@
 //! London Police forms (`community-safety`, `victim-satisfaction`,
 //! `street-feedback`), deterministic from a seed, with arrival times spread
 //! over a span (by default April 2023 to March 2025, two financial years)
-//! and handed out oldest first. [`stored`] turns one into the
-//! [`StoredResponse`] that ingest would have stored: validated against the
-//! form with [`survey::validate`] and its free text coded with the same
-//! [`Analysis::code_text`], so imported rows look exactly like real ones.
-//! `collector demo-data` and the analytics benchmark load them with
-//! [`crate::store::SledStore::import`].
+//! and handed out oldest first.
+//!
+//! ```text
+//! Form + Options ─► Generator ─► Generated { submission, received_ms } ─┬─► to_json ─► POST (benchmarks, tests)
+//!                                                                      └─► collector::service::import::load
+//!                                                                          (validated and coded as ingest does)
+//! ```
+//!
+//! A crate of its own so that the server library ships without it: the
+//! benchmarks, the tests and `collector demo-data` use it.
 //!
 //! # What the data looks like
 //!
@@ -49,11 +53,17 @@
 //! at that place shows those months as an exception against the control
 //! limits. Nothing else changes over time.
 
-use crate::analyst::Analysis;
-use crate::store::{SledStore, StoredResponse};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use survey::{Form, Problem, Submission};
+use std::path::{Path, PathBuf};
+use survey::{Form, Submission};
+
+/// The folder of the example forms ([`FORMS`] and the others):
+/// `examples/forms` at the root of the workspace. Tests and benchmarks
+/// publish from it.
+pub fn forms_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/forms")
+}
 
 /// 2023-04-01T00:00:00Z, start of financial year 2023/24, in ms.
 pub const DEFAULT_FROM_MS: u64 = 1_680_307_200_000;
@@ -162,16 +172,13 @@ impl Generator {
     fn submission_id(&mut self) -> String {
         let a = self.rng.next_u64();
         let b = self.rng.next_u64();
-        let h = format!("{a:016x}{b:016x}");
-        format!(
-            "{}-{}-4{}-{}{}-{}",
-            &h[0..8],
-            &h[8..12],
-            &h[13..16],
-            ["8", "9", "a", "b"][(b >> 62) as usize],
-            &h[17..20],
-            &h[20..32]
-        )
+        let mut bytes = [0u8; 16];
+        bytes[..8].copy_from_slice(&a.to_be_bytes());
+        bytes[8..].copy_from_slice(&b.to_be_bytes());
+        // Version 4, and a variant digit 8 to b drawn from `b`'s top bits.
+        bytes[6] = (bytes[6] & 0x0f) | 0x40;
+        bytes[8] = (bytes[8] & 0x0f) | ((8 + (b >> 62) as u8) << 4);
+        uuid::Uuid::from_bytes(bytes).hyphenated().to_string()
     }
 
     fn place_name(&self, id: &str) -> String {
@@ -210,60 +217,14 @@ impl Iterator for Generator {
     }
 }
 
-/// The response ingest would store for `g`: validated against `form` and
-/// with its free text coded by `analysis`, exactly as a live submission.
-pub fn stored(
-    analysis: &Analysis,
-    form: &Form,
-    g: &Generated,
-) -> Result<StoredResponse, Vec<Problem>> {
-    let valid = survey::validate(form, &g.submission)?;
-    let coding = analysis.code_text(form, &valid.answers);
-    Ok(StoredResponse {
-        id: None,
-        form: form.id.clone(),
-        version: form.version,
-        received_ms: g.received_ms,
-        location: valid.location,
-        channel: valid.channel,
-        lang: valid.lang,
-        answers: valid.answers,
-        coding,
-        flag: None,
-    })
-}
-
-/// Generates `options.count` responses to `form`, codes them like ingest
-/// does and bulk-imports them into `store`; returns how many were stored.
-///
-/// Responses are streamed (generated, validated and written 10,000 at a
-/// time), so a million of them need no more memory than a few thousand.
-pub fn load(
-    store: &SledStore,
-    analysis: &Analysis,
+/// The generated responses as `(submission, arrival ms)` pairs, oldest
+/// first: what the collector's bulk import
+/// (`collector::service::import::load`) takes.
+pub fn submissions(
     form: &Form,
     options: Options,
-) -> anyhow::Result<usize> {
-    let mut problem = None;
-    let rows = Generator::new(form, options)?.map_while(|g| match stored(analysis, form, &g) {
-        Ok(r) => Some(r),
-        Err(p) => {
-            problem = Some(p);
-            None
-        }
-    });
-    let n = store.import(form, rows)?;
-    if let Some(p) = problem {
-        anyhow::bail!(
-            "a generated response to {} is not valid: {}",
-            form.id,
-            p.iter()
-                .map(|p| format!("{}: {}", p.field, p.message))
-                .collect::<Vec<_>>()
-                .join("; ")
-        );
-    }
-    Ok(n)
+) -> Result<impl Iterator<Item = (Submission, u64)>, UnknownForm> {
+    Ok(Generator::new(form, options)?.map(|g| (g.submission, g.received_ms)))
 }
 
 // ---------------------------------------------------------------------------

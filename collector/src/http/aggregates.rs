@@ -1,11 +1,16 @@
 //! Analyst routes over the answer index: aggregates (JSON or CSV) and trends
 //! with control limits.
+//!
+//! ```text
+//! URL query ─parse_query─► Query ─► index::query::{aggregate, series} ─► JSON / CSV (+ control chart)
+//! ```
 
 use super::auth::Analyst;
 use super::forms::no_form;
+use super::query_params::{pairs, parse_query};
 use super::AppState;
-use crate::analyst::query::{self, Aggregates, Query};
 use crate::error::{Error, Result};
+use crate::index::query::{self, Aggregates};
 use analysis::stats::Period;
 use analysis::{ControlChart, Proportion};
 use axum::extract::{Path, RawQuery, State};
@@ -13,13 +18,6 @@ use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
-
-/// Splits a raw query string into pairs (repeated keys kept).
-pub(super) fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
-    form_urlencoded::parse(raw.unwrap_or("").as_bytes())
-        .into_owned()
-        .collect()
-}
 
 /// Whether the client asked for CSV.
 pub(super) fn wants_csv(headers: &HeaderMap) -> bool {
@@ -30,7 +28,9 @@ pub(super) fn wants_csv(headers: &HeaderMap) -> bool {
 }
 
 /// `GET /api/v1/forms/{form}/aggregates`.
-#[utoipa::path(get, path = "/api/v1/forms/{form}/aggregates",
+// The tag is the module path these routes were first documented under;
+// partners' generated clients group operations by it.
+#[utoipa::path(get, path = "/api/v1/forms/{form}/aggregates", tag = "super::analyst",
     params(("form" = String, Path, description = "form id"),
         ("from" = Option<String>, Query, description = "first day (2024-10-01) or RFC 3339 time"),
         ("to" = Option<String>, Query, description = "last day, inclusive, or RFC 3339 time (exclusive)"),
@@ -53,8 +53,8 @@ pub async fn aggregates(
     headers: HeaderMap,
 ) -> Result<Response> {
     let published = state.store.form(&form).ok_or_else(|| no_form(&form))?;
-    let q = Query::parse(&pairs(raw.as_deref()), &[])?;
-    let ix = state.analysis.index(&form).ok_or_else(|| no_form(&form))?;
+    let q = parse_query(&pairs(raw.as_deref()), &[])?;
+    let ix = state.indexes.index(&form).ok_or_else(|| no_form(&form))?;
     let result = {
         let ix = ix.read().unwrap_or_else(|e| e.into_inner());
         query::aggregate(
@@ -167,7 +167,7 @@ pub struct Trend {
 
 /// `GET /api/v1/forms/{form}/trends?question=&answer=&measure=&period=` plus
 /// the aggregate filters.
-#[utoipa::path(get, path = "/api/v1/forms/{form}/trends",
+#[utoipa::path(get, path = "/api/v1/forms/{form}/trends", tag = "super::analyst",
     params(("form" = String, Path, description = "form id"),
         ("question" = String, Query, description = "question id"),
         ("answer" = Option<String>, Query, description = "answers whose share is tracked, comma-separated"),
@@ -192,7 +192,7 @@ pub async fn trends(
             .find(|(key, _)| key == k)
             .map(|(_, v)| v.clone())
     };
-    let q = Query::parse(&pairs, &["question", "answer", "measure", "period"])?;
+    let q = parse_query(&pairs, &["question", "answer", "measure", "period"])?;
     let question =
         get("question").ok_or_else(|| Error::BadRequest("name the question to track".into()))?;
     let answers: Vec<String> = get("answer")
@@ -214,7 +214,7 @@ pub async fn trends(
     let period: Period = query::parse_period(&period_name).ok_or_else(|| {
         Error::BadRequest("period must be day, week, month, quarter or year".into())
     })?;
-    let ix = state.analysis.index(&form).ok_or_else(|| no_form(&form))?;
+    let ix = state.indexes.index(&form).ok_or_else(|| no_form(&form))?;
     let ix = ix.read().unwrap_or_else(|e| e.into_inner());
     let (col, c) = ix
         .column(&question)
@@ -226,21 +226,18 @@ pub async fn trends(
             }
             let codes = query::answer_codes(&ix, col, &answers)?;
             let series = query::series(&ix, &q, period, col, &codes)?;
-            let pairs: Vec<(u64, u64)> = series.iter().map(|(_, hit, n, _)| (*hit, *n)).collect();
+            let pairs: Vec<(u64, u64)> = series.iter().map(|p| (p.hits, p.answered)).collect();
             let chart = ControlChart::proportions(&pairs);
             (series, chart)
         }
         "mean" => {
-            if !matches!(c.kind, crate::analyst::index::ColumnKind::Scale { .. }) {
+            if !matches!(c.kind, crate::index::form_index::ColumnKind::Scale { .. }) {
                 return Err(Error::BadRequest(format!(
                     "'{question}' is not a scale; track a proportion with answer=…"
                 )));
             }
             let series = query::series(&ix, &q, period, col, &[])?;
-            let means: Vec<f64> = series
-                .iter()
-                .map(|(_, _, n, sum)| sum / *n as f64)
-                .collect();
+            let means: Vec<f64> = series.iter().map(|p| p.sum / p.answered as f64).collect();
             let chart = ControlChart::values(&means);
             (series, chart)
         }
@@ -253,15 +250,15 @@ pub async fn trends(
     let points = series
         .iter()
         .enumerate()
-        .map(|(i, (label, hit, n, sum))| {
+        .map(|(i, point)| {
             let prop = (measure == "proportion")
-                .then(|| Proportion::new(*hit, *n))
+                .then(|| Proportion::new(point.hits, point.answered))
                 .flatten();
-            let value = prop.map_or(sum / *n as f64, |p| p.proportion);
+            let value = prop.map_or(point.sum / point.answered as f64, |p| p.proportion);
             let cp = chart.as_ref().map(|c| c.points[i]);
             TrendPoint {
-                period: label.clone(),
-                n: *n,
+                period: point.period.clone(),
+                n: point.answered,
                 count: prop.map(|p| p.count),
                 value,
                 ci_low: prop.map(|p| p.ci.low),
@@ -279,8 +276,8 @@ pub async fn trends(
                 .iter()
                 .map(|s| TrendSignal {
                     rule: s.rule,
-                    from: series[s.first].0.clone(),
-                    to: series[s.last].0.clone(),
+                    from: series[s.first].period.clone(),
+                    to: series[s.last].period.clone(),
                 })
                 .collect()
         })

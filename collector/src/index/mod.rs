@@ -1,20 +1,30 @@
-//! What analysts get from the collector: sentiment and theme coding of free
-//! text when a response is stored, and the in-memory answer index that
-//! aggregate and trend queries run on.
+//! The answer indexes: one compact in-memory index per form, which the
+//! aggregate, trend and free-text queries run on, and the sentiment and
+//! theme coding of free text when a response is stored.
+//!
+//! ```text
+//! store ──scan_records / scan_raw──► Indexes::rebuild ──► FormIndex (per form)
+//! ingest ──code_text, then append──► FormIndex
+//! http ──index(form)──► query::aggregate / trends ──► cells
+//! ```
 
-pub mod index;
+pub mod form_index;
 pub mod query;
+pub mod record;
+mod stored_json;
 
 use crate::error::{Error, Result};
-use crate::store::{record, ResponseId, Store, StoredResponse, TextCoding};
+use crate::model::{ManualCode, NewResponse, ResponseId, StoredResponse, TextCoding};
+use crate::store::Store;
 use analysis::{Coder, Scorer};
-use index::FormIndex;
+use form_index::FormIndex;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
 use survey::{Answer, Form, Kind};
 
-/// Shared analysis state: the scorer, compiled codebooks and the indexes.
-pub struct Analysis {
+/// The index registry: the scorer, compiled codebooks and one answer index
+/// per form.
+pub struct Indexes {
     scorer: Scorer,
     coders: Mutex<HashMap<(String, u32), Arc<Coder>>>,
     indexes: RwLock<HashMap<String, Arc<RwLock<FormIndex>>>>,
@@ -32,18 +42,18 @@ enum Change {
     Code(ResponseId, String, ManualCode),
 }
 
-impl std::fmt::Debug for Analysis {
+impl std::fmt::Debug for Indexes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Analysis")
+        f.debug_struct("Indexes")
             .field("scorer", &self.scorer)
             .finish()
     }
 }
 
-impl Analysis {
-    /// Analysis with this sentiment scorer.
-    pub fn new(scorer: Scorer) -> Analysis {
-        Analysis {
+impl Indexes {
+    /// Indexes with this sentiment scorer.
+    pub fn new(scorer: Scorer) -> Indexes {
+        Indexes {
             scorer,
             coders: Mutex::default(),
             indexes: RwLock::default(),
@@ -91,12 +101,18 @@ impl Analysis {
                 q.id.clone(),
                 TextCoding {
                     compound: s.compound,
-                    label: s.label.as_str().to_owned(),
+                    label: s.label,
                     themes,
                 },
             );
         }
         out
+    }
+
+    /// The index record of a new response to `form` (the version it
+    /// answers), for the store to keep beside it.
+    pub fn record(&self, form: &Form, r: &NewResponse) -> Vec<u8> {
+        record::encode(r, Some(&record::Names::of(form)))
     }
 
     /// Rebuilds the index of `form` from every stored response: from their
@@ -150,7 +166,7 @@ impl Analysis {
             let columns: Vec<Vec<Option<usize>>> =
                 names.iter().map(|n| ix.columns_of(n.questions())).collect();
             two_stages(
-                &mut |f| store.scan_records(&form.id, f),
+                &mut |f| Ok(store.scan_records(&form.id, f)?),
                 &mut |id, bytes| {
                     let version = |v| names.iter().position(|n| n.version() == v);
                     let pushed = record::decode(bytes, |v| version(v).map(|i| &names[i]))
@@ -173,10 +189,13 @@ impl Analysis {
                 tracing::info!(form = %form.id, responses = from_json, "indexed from stored JSON, not index records");
             }
         } else {
-            two_stages(&mut |f| store.scan_raw(&form.id, f), &mut |id, json| {
-                ix.push_json(id, json)
-                    .map_err(|e| Error::Corrupt(format!("response {id}: {e}")))
-            })?;
+            two_stages(
+                &mut |f| Ok(store.scan_raw(&form.id, f)?),
+                &mut |id, json| {
+                    ix.push_json(id, json)
+                        .map_err(|e| Error::Corrupt(format!("response {id}: {e}")))
+                },
+            )?;
         }
         for (id, codes) in store.manual_codes(&form.id)? {
             if let Some(row) = ix.row_of(id) {
@@ -297,20 +316,6 @@ impl Batch {
     }
 }
 
-/// An analyst's codes for one text answer.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct ManualCode {
-    /// Theme ids.
-    pub themes: Vec<String>,
-    /// `positive`, `neutral` or `negative`, if the analyst set it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sentiment: Option<String>,
-    /// Who coded it (the token's fingerprint).
-    pub by: String,
-    /// When, ms since the Unix epoch.
-    pub at_ms: u64,
-}
-
 /// Puts a manual code into the index row.
 pub fn apply_manual(ix: &mut FormIndex, row: usize, question: &str, code: &ManualCode) {
     let Some((col, c)) = ix.column(question) else {
@@ -322,10 +327,6 @@ pub fn apply_manual(ix: &mut FormIndex, row: usize, question: &str, code: &Manua
             mask |= 1 << (b - 1);
         }
     }
-    let label = code
-        .sentiment
-        .as_deref()
-        .and_then(|s| index::SENTIMENT_LABELS.iter().position(|l| *l == s))
-        .map(|i| i as u8 + 1);
+    let label = code.sentiment.map(record::label_code);
     ix.set_manual(row, col, mask, label);
 }

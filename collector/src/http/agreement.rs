@@ -1,0 +1,235 @@
+//! How well the automatic codes agree with the analysts' (`/agreement`):
+//! per theme, Cohen's kappa over the answers coded by hand, and agreement
+//! on sentiment labels.
+
+use super::auth::Analyst;
+use super::forms::no_form;
+use super::query_params::pairs;
+use super::text::{list, text_columns};
+use super::AppState;
+use crate::error::{Error, Result};
+use crate::index::form_index::{ColumnKind, SENTIMENT_LABELS};
+use crate::model::ResponseId;
+use analysis::agreement::Agreement;
+use axum::extract::{Path, RawQuery, State};
+use axum::Json;
+use serde::Serialize;
+use std::collections::HashSet;
+
+/// Below this many hand-coded answers, agreement figures get a warning.
+const SMALL_N: u64 = 30;
+
+/// Agreement on one theme between the automatic and the manual codes.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ThemeAgreement {
+    /// Theme id.
+    pub theme: String,
+    /// Theme name.
+    pub label: String,
+    /// Hand-coded answers compared.
+    pub n: u64,
+    /// Both found the theme.
+    pub both_yes: u64,
+    /// Only the automatic coding found it.
+    pub auto_only: u64,
+    /// Only the analyst found it.
+    pub manual_only: u64,
+    /// Neither found it.
+    pub both_no: u64,
+    /// Share of answers where they agree.
+    pub observed: Option<f64>,
+    /// Agreement expected by chance.
+    pub expected: Option<f64>,
+    /// Cohen's kappa; null when undefined.
+    pub kappa: Option<f64>,
+    /// A plain-language caveat, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Agreement on the sentiment label, over answers whose label an analyst set.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SentimentAgreement {
+    /// Answers with a label set by hand.
+    pub n: u64,
+    /// Of which the automatic label was the same.
+    pub agreed: u64,
+    /// agreed / n; null when n = 0.
+    pub percent_agreement: Option<f64>,
+    /// Row and column order of `table`.
+    pub labels: Vec<String>,
+    /// Counts: rows are the automatic label, columns the analyst's.
+    pub table: Vec<Vec<u64>>,
+}
+
+/// Agreement for one free-text question.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct QuestionAgreement {
+    /// Question id.
+    pub question: String,
+    /// Answers coded by hand.
+    pub n: u64,
+    /// A plain-language caveat when there are few hand-coded answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// One entry per theme of the codebook (none when the question is not coded).
+    pub themes: Vec<ThemeAgreement>,
+    /// Sentiment labels.
+    pub sentiment: SentimentAgreement,
+}
+
+/// `GET /api/v1/forms/{form}/agreement`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AgreementReport {
+    /// Form id.
+    pub form: String,
+    /// One entry per free-text question asked about.
+    pub questions: Vec<QuestionAgreement>,
+}
+
+fn small_n_note(n: u64) -> Option<String> {
+    match n {
+        0 => Some("No answers to this question have been coded by hand yet, so there is nothing to compare.".into()),
+        1 => Some("Only one answer has been coded by hand: the figures below say almost nothing yet.".into()),
+        n if n < SMALL_N => Some(format!(
+            "Only {n} answers have been coded by hand: treat these figures as a rough guide. Kappa moves a lot with each answer until about {SMALL_N} have been coded."
+        )),
+        _ => None,
+    }
+}
+
+fn theme_note(a: &Agreement) -> Option<String> {
+    match (a.n(), a.kappa) {
+        (0, _) => None,
+        (_, None) if a.both_yes > 0 => Some(
+            "Both found this theme in every hand-coded answer: they agree, but kappa cannot be computed.".into(),
+        ),
+        (_, None) => Some(
+            "Neither found this theme in any hand-coded answer: they agree, but kappa cannot be computed.".into(),
+        ),
+        _ => None,
+    }
+}
+
+/// `GET /api/v1/forms/{form}/agreement?question=`: per theme, Cohen's kappa
+/// between the automatic and the manual codes, over the answers coded by
+/// hand, with the 2×2 counts behind it; and agreement on sentiment labels.
+// Tagged as the text routes it was first documented with, so the
+// published document keeps its grouping.
+#[utoipa::path(get, path = "/api/v1/forms/{form}/agreement", tag = "super::text",
+    params(("form" = String, Path, description = "form id"),
+        ("question" = Option<String>, Query, description = "text questions, comma-separated (default: every text question)")),
+    responses((status = 200, body = AgreementReport),
+              (status = 400, body = crate::error::ProblemDetails), (status = 401, body = crate::error::ProblemDetails),
+              (status = 404, body = crate::error::ProblemDetails)),
+    security(("bearer" = [])))]
+pub async fn agreement(
+    _: Analyst,
+    State(state): State<AppState>,
+    Path(form): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<AgreementReport>> {
+    let published = state.store.form(&form).ok_or_else(|| no_form(&form))?;
+    let pairs = pairs(raw.as_deref());
+    if let Some((k, _)) = pairs.iter().find(|(k, _)| k != "question") {
+        return Err(Error::BadRequest(format!("unknown parameter '{k}'")));
+    }
+    // The index keeps the automatic and manual codes side by side, but not
+    // whether an analyst set the label or kept the automatic one: that is
+    // in the stored codes.
+    let labelled: HashSet<(ResponseId, String)> = state
+        .store
+        .manual_codes(&form)?
+        .into_iter()
+        .flat_map(|(id, codes)| {
+            codes
+                .into_iter()
+                .filter(|(_, c)| c.sentiment.is_some())
+                .map(move |(q, _)| (id, q))
+        })
+        .collect();
+    let ix = state.indexes.index(&form).ok_or_else(|| no_form(&form))?;
+    let ix = ix.read().unwrap_or_else(|e| e.into_inner());
+    let cols = text_columns(&ix, &list(&pairs, "question"))?;
+    let theme_label = |id: &str| {
+        published
+            .form
+            .codebook
+            .iter()
+            .flat_map(|c| c.themes.iter())
+            .find(|t| t.id == id)
+            .map_or_else(|| id.to_owned(), |t| t.label.clone())
+    };
+    let mut questions = Vec::new();
+    for col in cols {
+        let c = &ix.columns[col];
+        let overrides: Vec<(u32, &crate::index::form_index::Override)> = ix
+            .overrides
+            .iter()
+            .filter(|((_, oc), _)| *oc as usize == col)
+            .map(|((row, _), o)| (*row, o))
+            .collect();
+        let n = overrides.len() as u64;
+        let themes = if matches!(c.kind, ColumnKind::Text { coded: true }) {
+            (1..=c.dict.len().min(32) as u32)
+                .filter_map(|code| {
+                    let name = c.dict.name(code)?;
+                    let bit = 1u32 << (code - 1);
+                    let a = Agreement::from_pairs(
+                        overrides
+                            .iter()
+                            .map(|(_, o)| (o.auto_mask & bit != 0, o.manual_mask & bit != 0)),
+                    );
+                    Some(ThemeAgreement {
+                        theme: name.to_owned(),
+                        label: theme_label(name),
+                        n: a.n(),
+                        both_yes: a.both_yes,
+                        auto_only: a.auto_only,
+                        manual_only: a.manual_only,
+                        both_no: a.both_no,
+                        observed: a.observed,
+                        expected: a.expected,
+                        kappa: a.kappa,
+                        note: theme_note(&a),
+                    })
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut table = vec![vec![0u64; 3]; 3];
+        for (row, o) in &overrides {
+            let row = *row as usize;
+            let id = ResponseId {
+                ms: ix.ms[row],
+                seq: ix.seq[row],
+            };
+            if !labelled.contains(&(id, c.id.clone())) {
+                continue;
+            }
+            if let (1..=3, 1..=3) = (o.auto_label, o.manual_label) {
+                table[o.auto_label as usize - 1][o.manual_label as usize - 1] += 1;
+            }
+        }
+        let labelled_n: u64 = table.iter().flatten().sum();
+        let agreed: u64 = (0..3).map(|i| table[i][i]).sum();
+        questions.push(QuestionAgreement {
+            question: c.id.clone(),
+            n,
+            note: small_n_note(n),
+            themes,
+            sentiment: SentimentAgreement {
+                n: labelled_n,
+                agreed,
+                percent_agreement: (labelled_n > 0).then(|| agreed as f64 / labelled_n as f64),
+                labels: SENTIMENT_LABELS
+                    .iter()
+                    .map(|s| s.as_str().to_owned())
+                    .collect(),
+                table,
+            },
+        });
+    }
+    Ok(Json(AgreementReport { form, questions }))
+}

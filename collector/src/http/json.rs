@@ -1,0 +1,39 @@
+//! [`AppJson`]: a JSON request body that, when it does not parse, is
+//! answered in the collector's problem+json format from this one place
+//! (as axum's `error-handling` example does), not from a `map_err` in
+//! every handler.
+
+use crate::error::Error;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+
+/// A request body parsed as JSON into `T`. The content type is not
+/// checked; a body that is not JSON of that shape is a
+/// [`Error::MalformedJson`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AppJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for AppJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let body = Bytes::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        parse(&body)
+            .map(AppJson)
+            .map_err(IntoResponse::into_response)
+    }
+}
+
+/// Parses a JSON body already read (for routes that check the request
+/// before reading it).
+pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
+    serde_json::from_slice(body).map_err(|e| Error::MalformedJson(e.to_string()))
+}

@@ -1,0 +1,135 @@
+//! Row filters (`from`, `to`, `location`, `channel`, `lang`, `version`,
+//! `where`), compiled against an index into tables of the codes that pass.
+
+use super::Query;
+use crate::error::{Error, Result};
+use crate::index::form_index::{ColumnKind, FormIndex, SENTIMENT_LABELS};
+
+/// A filter on one column: the codes (or mask bits) that pass.
+pub(super) struct Where {
+    pub(super) col: usize,
+    pub(super) codes: Vec<bool>,
+    pub(super) mask: u32,
+}
+
+/// The compiled row filter.
+pub(crate) struct Filter {
+    pub(super) from: u64,
+    pub(super) to: u64,
+    pub(super) locations: Option<Vec<bool>>,
+    pub(super) channels: Option<Vec<bool>>,
+    pub(super) langs: Option<Vec<bool>>,
+    pub(super) versions: Option<Vec<u16>>,
+    pub(super) wheres: Vec<Where>,
+}
+
+pub(super) fn allowed(
+    dict: &crate::index::form_index::Dict,
+    values: &[String],
+    what: &str,
+) -> Result<Option<Vec<bool>>> {
+    if values.is_empty() {
+        return Ok(None);
+    }
+    let mut ok = vec![false; dict.len() + 1];
+    for v in values {
+        let c = dict.code(v).ok_or_else(|| {
+            Error::BadRequest(format!("no {what} '{v}' in this form's responses"))
+        })?;
+        ok[c as usize] = true;
+    }
+    Ok(Some(ok))
+}
+
+impl Filter {
+    /// Compiles the query's filters against an index; unknown values are errors.
+    pub(crate) fn compile(ix: &FormIndex, q: &Query) -> Result<Filter> {
+        let mut wheres = Vec::new();
+        for (question, answers) in &q.wheres {
+            let (col, c) = ix.column(question).ok_or_else(|| {
+                Error::BadRequest(format!("where: this form has no question '{question}'"))
+            })?;
+            let mut w = Where {
+                col,
+                codes: vec![false; 256],
+                mask: 0,
+            };
+            for a in answers {
+                match &c.kind {
+                    ColumnKind::Text { .. } => {
+                        if let Some(i) = SENTIMENT_LABELS.iter().position(|l| l.as_str() == a) {
+                            w.codes[i + 1] = true;
+                        } else {
+                            let t = c.dict.code(a).ok_or_else(|| {
+                                Error::BadRequest(format!("where: '{a}' is neither a sentiment nor a theme of '{question}'"))
+                            })?;
+                            w.mask |= 1 << (t - 1);
+                        }
+                    }
+                    _ => {
+                        let code = c.dict.code(a).ok_or_else(|| {
+                            Error::BadRequest(format!(
+                                "where: '{a}' is not an answer to '{question}'"
+                            ))
+                        })?;
+                        if matches!(c.kind, ColumnKind::Multi) {
+                            w.mask |= 1u32.checked_shl(code - 1).unwrap_or(0);
+                        } else {
+                            w.codes[code as usize] = true;
+                        }
+                    }
+                }
+            }
+            wheres.push(w);
+        }
+        Ok(Filter {
+            from: q.from_ms.unwrap_or(0),
+            to: q.to_ms.unwrap_or(u64::MAX),
+            locations: allowed(&ix.locations, &q.locations, "location")?,
+            channels: allowed(&ix.channels, &q.channels, "channel")?,
+            langs: allowed(&ix.langs, &q.langs, "language")?,
+            versions: (!q.versions.is_empty()).then(|| q.versions.clone()),
+            wheres,
+        })
+    }
+
+    /// Whether a row passes every filter.
+    #[inline]
+    pub(crate) fn pass(&self, ix: &FormIndex, row: usize) -> bool {
+        let ms = ix.ms[row];
+        if ms < self.from || ms >= self.to {
+            return false;
+        }
+        if let Some(ok) = &self.locations {
+            if !ok[ix.location[row] as usize] {
+                return false;
+            }
+        }
+        if let Some(ok) = &self.channels {
+            if !ok[ix.channel[row] as usize] {
+                return false;
+            }
+        }
+        if let Some(ok) = &self.langs {
+            if !ok[ix.lang[row] as usize] {
+                return false;
+            }
+        }
+        if let Some(v) = &self.versions {
+            if !v.contains(&ix.version[row]) {
+                return false;
+            }
+        }
+        self.wheres.iter().all(|w| {
+            let c = &ix.columns[w.col];
+            let by_code = w.codes[c.codes.get(row).copied().unwrap_or(0) as usize];
+            let by_mask = w.mask != 0 && c.masks.get(row).is_some_and(|m| m & w.mask != 0);
+            by_code || by_mask
+        })
+    }
+
+    /// The rows that pass, in index order.
+    pub(super) fn rows<'a>(&'a self, ix: &'a FormIndex) -> impl Iterator<Item = usize> + 'a {
+        (0..ix.len()).filter(move |&r| self.pass(ix, r))
+    }
+}

@@ -1,0 +1,176 @@
+//! A response before it is stored ([`NewResponse`]) and after
+//! ([`StoredResponse`]): the store gives it its id and arrival time.
+
+use super::{Label, ResponseId};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use survey::Answer;
+
+/// Sentiment and themes of one free-text answer, computed when stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TextCoding {
+    /// VADER-style compound score in [-1, 1].
+    pub compound: f64,
+    /// Positive, neutral or negative.
+    pub label: Label,
+    /// Theme ids from the form's codebook.
+    pub themes: Vec<String>,
+}
+
+/// A validated, coded response on its way to the store: everything but
+/// the id and the arrival time, which the store gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewResponse {
+    /// Form id.
+    pub form: String,
+    /// Form version answered.
+    pub version: u32,
+    /// Place id.
+    pub location: Option<String>,
+    /// Channel (`embed`, `qr`, `link`, …).
+    pub channel: String,
+    /// Language answered in.
+    pub lang: String,
+    /// Answers by question id.
+    pub answers: BTreeMap<String, Answer>,
+    /// Coding of free-text answers by question id.
+    pub coding: BTreeMap<String, TextCoding>,
+    /// Why a bot check doubted this response (`honeypot`, `render-token`,
+    /// `too-fast`), if one did: the store keeps it aside.
+    pub flag: Option<String>,
+}
+
+impl NewResponse {
+    /// The response as stored under `id` (which carries its arrival time).
+    pub fn stored(self, id: ResponseId) -> StoredResponse {
+        StoredResponse {
+            id: Some(id),
+            form: self.form,
+            version: self.version,
+            received_ms: id.ms,
+            location: self.location,
+            channel: self.channel,
+            lang: self.lang,
+            answers: self.answers,
+            coding: self.coding,
+            flag: self.flag,
+        }
+    }
+
+    /// The JSON stored for this response when it arrives at `received_ms`:
+    /// the same bytes as [`StoredResponse`]'s, written without copying the
+    /// answers (the store does this while it holds its writer lock).
+    pub fn stored_json(&self, received_ms: u64) -> serde_json::Result<Vec<u8>> {
+        /// [`StoredResponse`] by reference: same fields, same order.
+        #[derive(Serialize)]
+        struct Stored<'a> {
+            version: u32,
+            received_ms: u64,
+            location: &'a Option<String>,
+            channel: &'a str,
+            lang: &'a str,
+            answers: &'a BTreeMap<String, Answer>,
+            #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+            coding: &'a BTreeMap<String, TextCoding>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            flag: &'a Option<String>,
+        }
+        serde_json::to_vec(&Stored {
+            version: self.version,
+            received_ms,
+            location: &self.location,
+            channel: &self.channel,
+            lang: &self.lang,
+            answers: &self.answers,
+            coding: &self.coding,
+            flag: &self.flag,
+        })
+    }
+}
+
+/// A response as stored and exported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredResponse {
+    /// Response id (arrival order).
+    #[serde(skip)]
+    pub id: Option<ResponseId>,
+    /// Form id.
+    #[serde(skip)]
+    pub form: String,
+    /// Form version answered.
+    pub version: u32,
+    /// Server time of arrival, milliseconds since the Unix epoch.
+    pub received_ms: u64,
+    /// Place id.
+    pub location: Option<String>,
+    /// Channel (`embed`, `qr`, `link`, …).
+    pub channel: String,
+    /// Language answered in.
+    pub lang: String,
+    /// Answers by question id.
+    pub answers: BTreeMap<String, Answer>,
+    /// Coding of free-text answers by question id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub coding: BTreeMap<String, TextCoding>,
+    /// Why a bot check doubted this response (`honeypot`, `render-token`,
+    /// `too-fast`). A flagged response is kept aside: durable and counted
+    /// once, but in no aggregate, index or export.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flag: Option<String>,
+}
+
+/// A short description of a form, for listings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FormSummary {
+    /// Form id.
+    pub id: String,
+    /// Current version.
+    pub version: u32,
+    /// Title in the default language.
+    pub title: String,
+    /// Number of responses stored (all versions).
+    pub responses: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_response_is_stored_as_the_stored_response_serialises() {
+        let mut answers = BTreeMap::new();
+        answers.insert("safe".to_owned(), Answer::Number(4));
+        answers.insert("why".to_owned(), Answer::Text("lighting".into()));
+        let mut coding = BTreeMap::new();
+        coding.insert(
+            "why".to_owned(),
+            TextCoding {
+                compound: 0.25,
+                label: Label::Positive,
+                themes: vec!["lighting".into()],
+            },
+        );
+        for (coding, flag) in [
+            (BTreeMap::new(), None),
+            (coding, None),
+            (BTreeMap::new(), Some("too-fast".to_owned())),
+        ] {
+            let new = NewResponse {
+                form: "f".into(),
+                version: 3,
+                location: Some("aldgate".into()),
+                channel: "qr".into(),
+                lang: "en".into(),
+                answers: answers.clone(),
+                coding,
+                flag,
+            };
+            let id = ResponseId {
+                ms: 1_700_000_000_000,
+                seq: 9,
+            };
+            let json = new.stored_json(id.ms).unwrap();
+            assert_eq!(json, serde_json::to_vec(&new.clone().stored(id)).unwrap());
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! Recording a validated submission: derive what analysis needs (sentiment
+//! and themes of free text, alerts, the index record), then store it
+//! durably and add it to the answer index.
+//!
+//! Both the JSON API and the hosted no-JavaScript form come through here,
+//! so a response is stored the same way whichever way it arrived.
+
+use crate::error::Result;
+use crate::index::Indexes;
+use crate::model::NewResponse;
+use crate::store::{Store, Submitted};
+use survey::{AlertCondition, Form, Valid};
+
+/// Stores `valid` as a response to `form`; resolves once it is durable.
+///
+/// `flag` names the bot check it failed, if any: such a response is kept
+/// aside (durable, counted once, in no aggregate and raising no alert)
+/// rather than dropped, so a person mistaken for a bot is never thanked
+/// for an answer that was not kept.
+pub async fn record(
+    store: &dyn Store,
+    indexes: &Indexes,
+    form: &Form,
+    valid: Valid,
+    flag: Option<String>,
+) -> Result<Submitted> {
+    let submission_id = valid.submission_id.clone();
+    let response = new_response(indexes, form, valid, flag);
+    let alerts = form
+        .alerts
+        .iter()
+        .filter(
+            |rule| match (&rule.when, response.answers.get(&rule.question)) {
+                (AlertCondition::AnyOf(atoms), Some(answer)) => {
+                    atoms.iter().any(|a| answer.matches(a))
+                }
+                (AlertCondition::SentimentBelow(x), Some(_)) => response
+                    .coding
+                    .get(&rule.question)
+                    .is_some_and(|c| c.compound < *x),
+                _ => false,
+            },
+        )
+        .map(|rule| rule.id.clone())
+        .collect();
+    // A flagged response is kept out of the index: it has no record.
+    let record = match response.flag {
+        None => indexes.record(form, &response),
+        Some(_) => Vec::new(),
+    };
+    let submitted = store
+        .submit(&response, record, &submission_id, alerts)
+        .await?;
+    if submitted.created && response.flag.is_none() {
+        indexes.append(&response.stored(submitted.id));
+    }
+    Ok(submitted)
+}
+
+/// A validated submission to `form` as the store takes it, its free text
+/// coded by `indexes`, flagged if a bot check doubted it.
+pub fn new_response(
+    indexes: &Indexes,
+    form: &Form,
+    valid: Valid,
+    flag: Option<String>,
+) -> NewResponse {
+    let coding = indexes.code_text(form, &valid.answers);
+    NewResponse {
+        form: form.id.clone(),
+        version: form.version,
+        location: valid.location,
+        channel: valid.channel,
+        lang: valid.lang,
+        answers: valid.answers,
+        coding,
+        flag,
+    }
+}

@@ -1,0 +1,201 @@
+//! The sled store, with one commit thread that makes writes durable in groups.
+//!
+//! A submission is one `apply_batch` on the `responses` tree (response, its
+//! index record, idempotency record, alerts and the `last` and `recorded`
+//! markers together, so it is atomic) and then waits for the commit thread.
+//! That thread loops: take the newest staged sequence number, `flush()`
+//! sled, `sync_data()` sled's data file (sled 0.34's flush ends at
+//! `sync_file_range`, which leaves the data in the disk's volatile cache),
+//! then wake every request up to that number. All requests that arrive
+//! during one flush share the next one.
+//!
+//! A store written before index records existed (or since by a collector
+//! that does not write them) is noted at open; indexes are rebuilt from the
+//! JSON until [`SledStore::write_missing_records`] has filled the gap.
+//!
+//! Readers only see responses up to the durable sequence number, so an
+//! export never shows a response that a crash could still take back.
+//!
+//! ```text
+//! mod.rs       open, close, the writer lock and durable sequence
+//! commit.rs    the group-commit thread
+//! bulk.rs      bulk import and the backfill of missing index records
+//! snapshot.rs  refreshing sled's snapshot after a bulk load
+//! store.rs     the Store trait over the trees
+//! ```
+
+mod bulk;
+mod commit;
+mod snapshot;
+mod store;
+
+use super::keys::{self, ResponseId};
+use super::{Error, Published, Result};
+use crate::model::StoredResponse;
+use commit::{commit_loop, Commit};
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
+use survey::Form;
+use tokio::sync::watch;
+
+/// How the store writes index records it was not handed (bulk imports,
+/// and responses stored before records existed): given every form version
+/// it holds, a function from a response's form id and the response to its
+/// record. The answer index owns the format
+/// ([`crate::index::record::encoder`]).
+pub type EncodeRecords = for<'f> fn(&'f [Form]) -> EncodeRecord<'f>;
+
+/// The index record of a response (to the form named) for
+/// [`EncodeRecords`].
+pub type EncodeRecord<'f> = Box<dyn Fn(&str, &StoredResponse) -> Vec<u8> + 'f>;
+
+/// sled, opened in a data folder.
+pub struct SledStore {
+    db: sled::Db,
+    forms_tree: sled::Tree,
+    responses: sled::Tree,
+    tokens: sled::Tree,
+    codes: sled::Tree,
+    /// Current version of every form, ready to serve.
+    current: RwLock<HashMap<String, Arc<Published>>>,
+    /// Serialises id allocation and the batch write, so keys are inserted
+    /// in order and an idempotency check cannot race its own insert.
+    writer: Mutex<ResponseId>,
+    commit: Arc<Commit>,
+    data_file: Arc<File>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    /// Whether every response has its index record.
+    records_complete: Arc<AtomicBool>,
+    /// The thread writing missing index records, if any are missing.
+    backfill: Option<std::thread::JoinHandle<()>>,
+}
+
+impl SledStore {
+    /// Opens (or creates) the store in `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        std::fs::create_dir_all(path)?;
+        let db = sled::Config::new().path(path).open()?;
+        let meta = db.open_tree("meta")?;
+        match meta.get(keys::SCHEMA)? {
+            None => {
+                meta.insert(keys::SCHEMA, &keys::SCHEMA_VERSION.to_be_bytes())?;
+            }
+            Some(v) if v.as_ref() == keys::SCHEMA_VERSION.to_be_bytes() => {}
+            Some(v) => {
+                return Err(Error::Corrupt(format!(
+                    "data folder has schema {:?}, this collector reads {}",
+                    v.as_ref(),
+                    keys::SCHEMA_VERSION
+                )))
+            }
+        }
+        let forms_tree = db.open_tree("forms")?;
+        let responses = db.open_tree("responses")?;
+        let tokens = db.open_tree("tokens")?;
+        let codes = db.open_tree("codes")?;
+
+        let last = match responses.get(keys::LAST)? {
+            Some(v) => {
+                ResponseId::from_bytes(&v).ok_or_else(|| Error::Corrupt("last marker".into()))?
+            }
+            None => ResponseId { ms: 0, seq: 0 },
+        };
+
+        let mut current = HashMap::new();
+        for item in forms_tree.iter() {
+            let (k, v) = item?;
+            let (id, _) = keys::parse_form(&k).ok_or_else(|| Error::Corrupt("form key".into()))?;
+            let form: Form =
+                serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?;
+            // Keys sort by version, so the last one seen is the current one.
+            current.insert(id, Arc::new(Published::new(form)));
+        }
+
+        let data_file = Arc::new(File::open(path.join("db"))?);
+        // Responses without an index record (stored before records existed,
+        // or since by a collector that does not write them) are noted
+        // durably before anything new is written; until their records are
+        // written (`write_missing_records`), indexes are rebuilt from JSON.
+        let recorded = responses.get(keys::RECORDED)?;
+        if last.seq > 0 && recorded.as_deref() != Some(&last.to_bytes()[..]) {
+            let mut batch = sled::Batch::default();
+            batch.insert(keys::UNRECORDED, &last.to_bytes());
+            batch.insert(keys::RECORDED, &last.to_bytes());
+            responses.apply_batch(batch)?;
+            db.flush()?;
+            data_file.sync_data()?;
+        }
+        let records_complete =
+            Arc::new(AtomicBool::new(responses.get(keys::UNRECORDED)?.is_none()));
+        let (tx, _) = watch::channel(Ok(last.seq));
+        let commit = Arc::new(Commit {
+            staged: AtomicU64::new(last.seq),
+            closing: AtomicBool::new(false),
+            lock: Mutex::new(()),
+            wake: Condvar::new(),
+            flushing: Mutex::new(()),
+            durable: tx,
+        });
+        let thread = {
+            let commit = commit.clone();
+            let db = db.clone();
+            let data_file = data_file.clone();
+            let durable_at_open = last.seq;
+            std::thread::Builder::new()
+                .name("sled-commit".into())
+                .spawn(move || commit_loop(&commit, &db, &data_file, durable_at_open))?
+        };
+        Ok(SledStore {
+            db,
+            forms_tree,
+            responses,
+            tokens,
+            codes,
+            current: RwLock::new(current),
+            writer: Mutex::new(last),
+            commit,
+            data_file,
+            thread: Some(thread),
+            records_complete,
+            backfill: None,
+        })
+    }
+
+    /// Flushes and syncs outside the group-commit path (rare writes).
+    fn sync_now(&self) -> Result<()> {
+        let _one_at_a_time = self
+            .commit
+            .flushing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        self.db.flush()?;
+        self.data_file.sync_data()?;
+        Ok(())
+    }
+
+    fn durable_seq(&self) -> Result<u64> {
+        (*self.commit.durable.borrow()).map_err(|()| Error::Unavailable)
+    }
+}
+
+impl Drop for SledStore {
+    fn drop(&mut self) {
+        {
+            let _g = self.commit.lock.lock().unwrap_or_else(|e| e.into_inner());
+            self.commit.closing.store(true, Ordering::Release);
+            self.commit.wake.notify_all();
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        if let Some(t) = self.backfill.take() {
+            let _ = t.join();
+        }
+        if let Err(e) = self.db.flush() {
+            tracing::error!(error = %e, "final flush failed");
+        }
+    }
+}

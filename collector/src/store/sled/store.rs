@@ -1,0 +1,343 @@
+//! The [`Store`] trait over sled's trees: forms, submissions (one batch,
+//! then the group commit), reads up to the durable sequence number,
+//! tokens, alerts and manual codes.
+
+use super::SledStore;
+use crate::model::{now_ms, FormSummary, ManualCode, NewResponse, Role, StoredResponse};
+use crate::store::keys::{self, ResponseId};
+use crate::store::{Alert, BoxFuture, Error, Published, Result, Store, Submitted};
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use survey::Form;
+
+/// Two forms are the same content if they differ at most in version.
+fn same_content(a: &Form, b: &Form) -> bool {
+    let mut b = b.clone();
+    b.version = a.version;
+    *a == b
+}
+
+impl Store for SledStore {
+    fn publish(&self, mut form: Form) -> Result<Arc<Published>> {
+        if let Err(problems) = survey::check_form(&form) {
+            return Err(Error::InvalidForm(problems));
+        }
+        let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(cur) = current.get(&form.id) {
+            if same_content(&cur.form, &form) {
+                return Ok(cur.clone());
+            }
+            form.version = cur.form.version + 1;
+        }
+        let json = serde_json::to_vec(&form).map_err(|e| Error::Corrupt(e.to_string()))?;
+        self.forms_tree
+            .insert(keys::form(&form.id, form.version), json)?;
+        self.sync_now()?;
+        let published = Arc::new(Published::new(form));
+        current.insert(published.form.id.clone(), published.clone());
+        Ok(published)
+    }
+
+    fn form(&self, id: &str) -> Option<Arc<Published>> {
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(id)
+            .cloned()
+    }
+
+    fn form_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys()
+            .cloned()
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    fn forms(&self) -> Result<Vec<FormSummary>> {
+        let current = self
+            .current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let durable = self.durable_seq()?;
+        let mut out: Vec<FormSummary> = current
+            .values()
+            .map(|p| {
+                let responses = self
+                    .responses
+                    .scan_prefix(keys::response_prefix(&p.form.id))
+                    .keys()
+                    .filter_map(|k| k.ok().and_then(|k| keys::response_id(&k)))
+                    .filter(|id| id.seq <= durable)
+                    .count() as u64;
+                FormSummary {
+                    id: p.form.id.clone(),
+                    version: p.form.version,
+                    title: p
+                        .form
+                        .title
+                        .get(&p.form.default_lang, &p.form.default_lang)
+                        .to_owned(),
+                    responses,
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(out)
+    }
+
+    fn submit<'a>(
+        &'a self,
+        response: &'a NewResponse,
+        record: Vec<u8>,
+        submission_id: &'a str,
+        alerts: Vec<String>,
+    ) -> BoxFuture<'a, Result<Submitted>> {
+        Box::pin(async move {
+            let mut rx = self.commit.durable.subscribe();
+            if rx.borrow().is_err() {
+                return Err(Error::Unavailable);
+            }
+            let form = &response.form;
+            let idem_key = keys::idempotency(form, submission_id);
+            let outcome = {
+                let mut last = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(existing) = self.responses.get(&idem_key)? {
+                    let id = ResponseId::from_bytes(&existing)
+                        .ok_or_else(|| Error::Corrupt("idempotency record".into()))?;
+                    Submitted { id, created: false }
+                } else {
+                    let id = ResponseId {
+                        ms: now_ms().max(last.ms),
+                        seq: last.seq + 1,
+                    };
+                    let value = response
+                        .stored_json(id.ms)
+                        .map_err(|e| Error::Corrupt(e.to_string()))?;
+                    let mut batch = sled::Batch::default();
+                    // A flagged response is kept aside: no index record, no
+                    // alert, but the same idempotency record and sequence.
+                    let flagged = response.flag.is_some();
+                    if flagged {
+                        batch.insert(keys::flagged(form, id), value);
+                    } else {
+                        batch.insert(keys::response(form, id), value);
+                        batch.insert(keys::record(form, id), record);
+                    }
+                    batch.insert(idem_key, &id.to_bytes());
+                    batch.insert(keys::LAST, &id.to_bytes());
+                    // Every response (a flagged one is none) has its record.
+                    batch.insert(keys::RECORDED, &id.to_bytes());
+                    for rule in alerts.into_iter().filter(|_| !flagged) {
+                        let alert = Alert {
+                            form: form.clone(),
+                            response: id.to_string(),
+                            raised_ms: id.ms,
+                            rule,
+                        };
+                        let v = serde_json::to_vec(&alert)
+                            .map_err(|e| Error::Corrupt(e.to_string()))?;
+                        batch.insert(keys::outbox(id.seq, &alert.rule), v);
+                    }
+                    self.responses.apply_batch(batch)?;
+                    *last = id;
+                    self.commit.staged.store(id.seq, Ordering::Release);
+                    Submitted { id, created: true }
+                }
+            };
+            {
+                let _g = self.commit.lock.lock().unwrap_or_else(|e| e.into_inner());
+                self.commit.wake.notify_one();
+            }
+            let seq = outcome.id.seq;
+            let state = rx
+                .wait_for(|d| d.map_or(true, |d| d >= seq))
+                .await
+                .map_err(|_| Error::Unavailable)?;
+            match *state {
+                Ok(_) => Ok(outcome),
+                Err(()) => Err(Error::Unavailable),
+            }
+        })
+    }
+
+    fn responses(
+        &self,
+        form: &str,
+        after: Option<ResponseId>,
+        limit: usize,
+    ) -> Result<Vec<StoredResponse>> {
+        let durable = self.durable_seq()?;
+        let prefix = keys::response_prefix(form);
+        let start = match after {
+            // The next key after `after`: append a byte.
+            Some(id) => {
+                let mut k = keys::response(form, id);
+                k.push(0);
+                k
+            }
+            None => prefix.clone(),
+        };
+        let mut out = Vec::new();
+        for item in self.responses.range(start..) {
+            let (k, v) = item?;
+            if !k.starts_with(&prefix) || out.len() >= limit {
+                break;
+            }
+            let id = keys::response_id(&k).ok_or_else(|| Error::Corrupt("response key".into()))?;
+            if id.seq > durable {
+                continue;
+            }
+            let mut r: StoredResponse =
+                serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?;
+            r.id = Some(id);
+            r.form = form.to_owned();
+            out.push(r);
+        }
+        Ok(out)
+    }
+
+    fn flagged(&self, form: &str, limit: usize) -> Result<Vec<StoredResponse>> {
+        let durable = self.durable_seq()?;
+        let mut out = Vec::new();
+        for item in self.responses.scan_prefix(keys::flagged_prefix(form)) {
+            let (k, v) = item?;
+            if out.len() >= limit {
+                break;
+            }
+            let id = keys::response_id(&k).ok_or_else(|| Error::Corrupt("flagged key".into()))?;
+            if id.seq > durable {
+                continue;
+            }
+            let mut r: StoredResponse =
+                serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?;
+            r.id = Some(id);
+            r.form = form.to_owned();
+            out.push(r);
+        }
+        Ok(out)
+    }
+
+    fn add_token(&self, hash: [u8; 32], role: Role) -> Result<()> {
+        let v = serde_json::to_vec(&role).map_err(|e| Error::Corrupt(e.to_string()))?;
+        self.tokens.insert(hash, v)?;
+        self.sync_now()
+    }
+
+    fn token_role(&self, hash: &[u8; 32]) -> Result<Option<Role>> {
+        match self.tokens.get(hash)? {
+            Some(v) => Ok(Some(
+                serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?,
+            )),
+            None => Ok(None),
+        }
+    }
+
+    fn pending_alerts(&self, limit: usize) -> Result<Vec<Alert>> {
+        let durable = self.durable_seq()?;
+        let mut out = Vec::new();
+        for item in self.responses.scan_prefix(b"o\0").take(limit) {
+            let (k, v) = item?;
+            let seq = k
+                .get(2..10)
+                .and_then(|b| b.try_into().ok())
+                .map(u64::from_be_bytes)
+                .unwrap_or(u64::MAX);
+            if seq > durable {
+                break;
+            }
+            out.push(serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?);
+        }
+        Ok(out)
+    }
+
+    fn response(&self, form: &str, id: ResponseId) -> Result<Option<StoredResponse>> {
+        if id.seq > self.durable_seq()? {
+            return Ok(None);
+        }
+        match self.responses.get(keys::response(form, id))? {
+            Some(v) => {
+                let mut r: StoredResponse =
+                    serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?;
+                r.id = Some(id);
+                r.form = form.to_owned();
+                Ok(Some(r))
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn set_manual_code(
+        &self,
+        form: &str,
+        id: ResponseId,
+        question: &str,
+        code: &ManualCode,
+    ) -> Result<()> {
+        let key = keys::codes(form, id);
+        let mut all: BTreeMap<String, ManualCode> = match self.codes.get(&key)? {
+            Some(v) => serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?,
+            None => BTreeMap::new(),
+        };
+        all.insert(question.to_owned(), code.clone());
+        let v = serde_json::to_vec(&all).map_err(|e| Error::Corrupt(e.to_string()))?;
+        self.codes.insert(key, v)?;
+        self.sync_now()
+    }
+
+    fn scan_raw(&self, form: &str, f: &mut dyn FnMut(ResponseId, &[u8])) -> Result<()> {
+        let durable = self.durable_seq()?;
+        for item in self.responses.scan_prefix(keys::response_prefix(form)) {
+            let (k, v) = item?;
+            let id = keys::response_id(&k).ok_or_else(|| Error::Corrupt("response key".into()))?;
+            if id.seq <= durable {
+                f(id, &v);
+            }
+        }
+        Ok(())
+    }
+
+    fn records_complete(&self) -> bool {
+        self.records_complete.load(Ordering::Acquire)
+    }
+
+    fn form_versions(&self, id: &str) -> Result<Vec<Form>> {
+        let mut out = Vec::new();
+        for item in self.forms_tree.scan_prefix(keys::form_prefix(id)) {
+            let (_, v) = item?;
+            out.push(serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?);
+        }
+        Ok(out)
+    }
+
+    fn scan_records(&self, form: &str, f: &mut dyn FnMut(ResponseId, &[u8])) -> Result<()> {
+        let durable = self.durable_seq()?;
+        for item in self.responses.scan_prefix(keys::record_prefix(form)) {
+            let (k, v) = item?;
+            let id = keys::response_id(&k).ok_or_else(|| Error::Corrupt("record key".into()))?;
+            if id.seq <= durable {
+                f(id, &v);
+            }
+        }
+        Ok(())
+    }
+
+    fn manual_codes(&self, form: &str) -> Result<Vec<(ResponseId, BTreeMap<String, ManualCode>)>> {
+        let mut out = Vec::new();
+        for item in self.codes.scan_prefix(keys::codes_prefix(form)) {
+            let (k, v) = item?;
+            let id = keys::response_id(&k).ok_or_else(|| Error::Corrupt("codes key".into()))?;
+            out.push((
+                id,
+                serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?,
+            ));
+        }
+        Ok(out)
+    }
+}

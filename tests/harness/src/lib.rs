@@ -1,0 +1,200 @@
+//! Test support shared by the collector's own tests (`collector/tests`) and
+//! the end-to-end tests (`tests/e2e`): the real collector served on
+//! `127.0.0.1:0` from a configuration or a ready state, tokens, the export
+//! followed page by page, and where the example forms are.
+//!
+//! ```text
+//! Config ──collector::open──► AppState ──Server::serve──► http://127.0.0.1:PORT ◄── reqwest
+//!                                          └── token(role), export_all(form), stop()
+//! ```
+//!
+//! [`MemStore`] is a second `Store`, in memory, for the store conformance
+//! suite.
+
+mod memory;
+
+pub use memory::MemStore;
+
+use collector::model::Role;
+use collector::{AppState, Config};
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use tokio::sync::oneshot;
+
+/// The workspace root.
+pub fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The example forms (`examples/forms`), as the generator knows them.
+pub fn example_forms() -> PathBuf {
+    synth::forms_dir()
+}
+
+/// A collector serving on 127.0.0.1:<random port>.
+pub struct Server {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// The running state, for reading what was stored.
+    pub state: AppState,
+    /// A client for requests to it.
+    pub client: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Server {
+    /// Opens the collector `config` describes and serves it.
+    pub async fn start(config: Config) -> Server {
+        Server::serve(collector::open(config).expect("open collector")).await
+    }
+
+    /// Serves a collector already opened (or put together by the test).
+    pub async fn serve(state: AppState) -> Server {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = oneshot::channel();
+        let task = tokio::spawn(collector::serve(listener, state.clone(), async {
+            let _ = rx.await;
+        }));
+        let task = tokio::spawn(async move {
+            task.await.unwrap().unwrap();
+        });
+        Server {
+            addr,
+            state,
+            client: reqwest::Client::new(),
+            stop: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The full URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Stops serving and waits for the server to return.
+    pub async fn halt(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            t.await.unwrap();
+        }
+    }
+
+    /// Stops serving and waits until the store is closed.
+    pub async fn stop(mut self) {
+        self.halt().await;
+        // The store closes when the last handle to it goes. On a runtime
+        // with several workers a finished connection's task may drop its
+        // handle a moment after the server returns: allow it that moment.
+        let store = self.state.store.clone();
+        drop(self);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while std::sync::Arc::strong_count(&store) > 1 && std::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!(
+            std::sync::Arc::strong_count(&store),
+            1,
+            "store still shared after stop"
+        );
+    }
+
+    /// `GET path` without a token, read as JSON.
+    pub async fn public_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// `PUT /api/v1/forms/{form}` with `token`: publishes `form`.
+    pub async fn put_form(&self, token: &str, form: &Value) -> reqwest::Response {
+        let id = form["id"].as_str().expect("a form has an id");
+        self.client
+            .put(self.url(&format!("/api/v1/forms/{id}")))
+            .bearer_auth(token)
+            .json(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A new token with `role`, as the CLI creates one.
+    pub fn token(&self, role: Role) -> String {
+        collector::service::tokens::create(self.state.store.as_ref(), role).unwrap()
+    }
+
+    /// `POST /api/v1/forms/{form}/responses` with `body`.
+    pub async fn submit(&self, form: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/api/v1/forms/{form}/responses")))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Every stored response to `form`, oldest first, read from the store.
+    pub fn responses(&self, form: &str) -> Vec<collector::model::StoredResponse> {
+        self.state
+            .store
+            .responses(form, None, 10_000)
+            .expect("responses")
+    }
+
+    /// Every exported row of a form, following the cursor.
+    pub async fn export_all(&self, form: &str, token: &str) -> Vec<Value> {
+        export_all(&self.client, &self.url(""), form, token).await
+    }
+}
+
+/// A version 4 UUID made from `n` (variant digit 8), one per test submission.
+pub fn uuid(n: u128) -> String {
+    let mut bytes = n.to_be_bytes();
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x0f) | 0x80;
+    uuid::Uuid::from_bytes(bytes).hyphenated().to_string()
+}
+
+/// Every exported row of a form from the collector at `base`, following the cursor.
+pub async fn export_all(
+    client: &reqwest::Client,
+    base: &str,
+    form: &str,
+    token: &str,
+) -> Vec<Value> {
+    let mut rows = Vec::new();
+    let mut after = String::new();
+    loop {
+        let mut url = format!("{base}/api/v1/forms/{form}/responses?limit=50");
+        if !after.is_empty() {
+            url.push_str(&format!("&after={after}"));
+        }
+        let res = client.get(url).bearer_auth(token).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        let text = res.text().await.unwrap();
+        let page: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        if page.is_empty() {
+            return rows;
+        }
+        after = page.last().unwrap()["id"].as_str().unwrap().to_owned();
+        rows.extend(page);
+    }
+}
