@@ -32,7 +32,10 @@ pub use form::{
 pub use read::ReadError;
 pub use submission::{Answer, Atom, Submission};
 pub use text::Text;
-pub use validate::{validate, validate_codes, validate_json, Problem, ProblemKind, Valid};
+pub use validate::{
+    is_channel, is_known_place, validate, validate_codes, validate_json, Problem, ProblemKind,
+    Valid,
+};
 
 /// Longest free-text answer any form may allow, in characters.
 pub const MAX_TEXT_LENGTH: usize = 5000;

@@ -104,8 +104,7 @@ fn check<const W: bool>(form: &Form, sub: &Submission) -> Result<Valid, Vec<Prob
         ));
     }
     if let Some(loc) = &sub.location {
-        let known = form.places.is_empty() && is_slug(loc, 64) || form.place(loc).is_some();
-        if !known {
+        if !is_known_place(form, loc) {
             problems.push(problem(
                 "location",
                 ProblemKind::Invalid,
@@ -114,7 +113,7 @@ fn check<const W: bool>(form: &Form, sub: &Submission) -> Result<Valid, Vec<Prob
         }
     }
     if let Some(ch) = &sub.channel {
-        if !is_slug(ch, 32) {
+        if !is_channel(ch) {
             problems.push(problem(
                 "channel",
                 ProblemKind::Invalid,
@@ -436,6 +435,22 @@ fn clip(s: &str) -> &str {
         Some((i, _)) => &s[..i],
         None => s,
     }
+}
+
+/// Whether `loc` may be a response's place: one of the form's places, or
+/// any short lower-case id when the form lists none.
+pub fn is_known_place(form: &Form, loc: &str) -> bool {
+    if form.places.is_empty() {
+        is_slug(loc, 64)
+    } else {
+        form.place(loc).is_some()
+    }
+}
+
+/// Whether `ch` names a channel (`embed`, `qr`, `link`, …): a short
+/// lower-case word.
+pub fn is_channel(ch: &str) -> bool {
+    is_slug(ch, 32)
 }
 
 /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in hex digits.

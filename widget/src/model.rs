@@ -123,21 +123,14 @@ impl Flow {
         let lang = form.pick_lang(wanted_lang).to_owned();
         // A place the form does not know (a typo in the page) would make the
         // collector refuse answers the person cannot fix: leave it out.
-        if !form.places.is_empty()
-            && context
-                .location
-                .as_deref()
-                .is_some_and(|l| form.place(l).is_none())
+        if context
+            .location
+            .as_deref()
+            .is_some_and(|l| !survey::is_known_place(&form, l))
         {
             context.location = None;
         }
-        let slug = |c: &str| {
-            !c.is_empty()
-                && c.len() <= 32
-                && c.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-        };
-        if !slug(&context.channel) {
+        if !survey::is_channel(&context.channel) {
             context.channel = "embed".into();
         }
         let mut answers = Raw::new();

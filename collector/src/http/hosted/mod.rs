@@ -1,0 +1,466 @@
+//! The hosted page for QR codes and links: `GET /f/{form}?loc=&ch=&lang=`.
+//!
+//! The collector renders the whole form as plain HTML in the GOV.UK
+//! patterns (fieldset and legend, bound labels, error summary), with its
+//! critical CSS inline and nothing that blocks painting, so the form is
+//! usable from the first response and works with JavaScript turned off: it
+//! posts `application/x-www-form-urlencoded` to `POST /f/{form}`, which
+//! validates with the shared `survey` crate and stores through the same
+//! [`ingest::record`] as the JSON API. With JavaScript on, the widget loader
+//! at the end of the page lets the widget take the form over in place, with
+//! whatever the person has done on it: the widget lays it out the same way,
+//! so nothing moves (progressive enhancement). A server-made submission id
+//! in a hidden field makes a double submit, or one by each, count once.
+//!
+//! Bot checks (on by default): a honeypot field, and a render token the
+//! server signs when it renders the page (so the time from render to post
+//! is the server's own, not a number the client sends). A post that fails
+//! either is still stored, flagged with the reason and kept out of the
+//! aggregates: a quick person is never thanked for an answer that was lost.
+//!
+//! ```text
+//! GET  /f/{form} ─► lang (which language) ─► render (HTML, render token from bot)
+//! POST /f/{form} ─► post (pairs → Fields → Submission) ─► bot (flag?) ─► survey::validate
+//!                 ─► service::ingest ─► 303 /f/{form}/thanks   (or render with errors)
+//! ```
+//!
+//! The words and the stylesheet are the `ui` crate's, shared with the
+//! widget.
+
+mod bot;
+mod lang;
+mod post;
+mod render;
+
+use super::AppState;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::service::ingest;
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use bot::{now_secs, RenderKey};
+use lang::choose_lang;
+use post::{to_submission, Fields};
+use render::{esc, page_shell, render_form, url_part, FAVICON};
+use survey::Kind;
+use ui::i18n;
+
+/// The hosted page's routes. Posts from the page count against the same
+/// per-client limit as JSON submissions (`rate_limit`, 0 = off).
+pub fn routes(config: &Config) -> Router<AppState> {
+    let key = RenderKey::new().unwrap_or_else(|e| {
+        // Without the OS's random numbers no token verifies: every post is
+        // then stored flagged, never lost.
+        tracing::error!("no random key for render tokens: {e}");
+        RenderKey::zero()
+    });
+    Router::new()
+        .route(
+            "/f/{form}",
+            get(page).merge(super::limit::rate_limited(post(submit), config)),
+        )
+        .route("/f/{form}/thanks", get(thanks))
+        .route("/favicon.svg", get(favicon))
+        .layer(Extension(Arc::new(key)))
+        // The page is a few KB once compressed instead of ~24 KB: it is the
+        // first thing a phone on mobile data downloads after the QR scan.
+        .layer(tower_http::compression::CompressionLayer::new())
+}
+
+/// Query of the hosted page: where the QR code was, how the person came.
+#[derive(Debug, Default, Deserialize)]
+pub struct PageQuery {
+    /// Place id.
+    #[serde(default)]
+    pub loc: Option<String>,
+    /// Channel: `qr`, `link`, …
+    #[serde(default)]
+    pub ch: Option<String>,
+    /// Language wanted.
+    #[serde(default)]
+    pub lang: Option<String>,
+}
+
+async fn page(
+    State(state): State<AppState>,
+    Extension(key): Extension<Arc<RenderKey>>,
+    Path(form_id): Path<String>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let (published, lang) = form_and_lang(&state, &form_id, &q, &headers)?;
+    let form = &published.form;
+    let submission_id = new_submission_id()?;
+    let mut fields = Fields {
+        token: key.sign(&form.id, &submission_id, now_secs()),
+        submission_id,
+        location: q.loc.filter(|l| survey::is_known_place(form, l)),
+        channel: q
+            .ch
+            .filter(|c| survey::is_channel(c))
+            .unwrap_or_else(|| "link".into()),
+        lang: lang.clone(),
+        answers: BTreeMap::new(),
+    };
+    // The place from the QR code answers the location question up front.
+    if let Some(loc) = &fields.location {
+        if form.place(loc).is_some() {
+            for question in form
+                .questions
+                .iter()
+                .filter(|q| matches!(q.kind, Kind::Location {}))
+            {
+                fields
+                    .answers
+                    .insert(question.id.clone(), vec![loc.clone()]);
+            }
+        }
+    }
+    Ok(html_response(
+        StatusCode::OK,
+        render_form(form, &fields, &[], state.config.bot_checks),
+    ))
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    Extension(key): Extension<Arc<RenderKey>>,
+    Path(form_id): Path<String>,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+) -> Result<Response> {
+    let published = state
+        .store
+        .form(&form_id)
+        .ok_or_else(|| not_found(&form_id))?;
+    let form = &published.form;
+    let (fields, honeypot) = Fields::from_post(form, pairs);
+    let lang = fields.lang.clone();
+    let flag = state
+        .config
+        .bot_checks
+        .then(|| key.doubt(&form.id, &fields, honeypot, now_secs()))
+        .flatten();
+    if let Some(reason) = flag {
+        tracing::info!(form = %form.id, reason, "hosted form post flagged by the bot checks");
+    }
+    let submission = to_submission(form, &fields);
+    match survey::validate(form, &submission) {
+        Ok(valid) => {
+            ingest::record(
+                state.store.as_ref(),
+                &state.indexes,
+                form,
+                valid,
+                flag.map(str::to_owned),
+            )
+            .await?;
+            Ok(thanks_redirect(&form.id, &lang))
+        }
+        Err(problems) => {
+            let s = i18n::strings(&lang);
+            let mut errors = Vec::new();
+            for q in &form.questions {
+                if let Some(p) = problems.iter().find(|p| p.field == q.id) {
+                    errors.push((q.id.clone(), i18n::message(q, p.code, s)));
+                }
+            }
+            if errors.is_empty() {
+                // Not the person's doing (a tampered id, place or channel).
+                let detail = problems
+                    .iter()
+                    .map(|p| p.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                return Err(Error::BadRequest(detail));
+            }
+            let body = render_form(form, &fields, &errors, state.config.bot_checks);
+            Ok(html_response(StatusCode::OK, body))
+        }
+    }
+}
+
+async fn thanks(
+    State(state): State<AppState>,
+    Path(form_id): Path<String>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let (published, lang) = form_and_lang(&state, &form_id, &q, &headers)?;
+    let form = &published.form;
+    let s = i18n::strings(&lang);
+    let t = |x: &survey::Text| esc(x.get(&lang, &form.default_lang));
+    let body = form
+        .thank_you
+        .as_ref()
+        .map_or_else(|| esc(s.thank_you_body), t);
+    let main = format!(
+        r#"<div class="panel"><h1>{}</h1><p>{}</p></div>"#,
+        esc(s.thank_you),
+        body
+    );
+    Ok(html_response(
+        StatusCode::OK,
+        page_shell(form, &lang, &t(&form.title), &main, None),
+    ))
+}
+
+fn thanks_redirect(form: &str, lang: &str) -> Response {
+    Redirect::to(&format!(
+        "/f/{}/thanks?lang={}",
+        url_part(form),
+        url_part(lang)
+    ))
+    .into_response()
+}
+
+/// The published form and the language to show it in.
+fn form_and_lang(
+    state: &AppState,
+    form_id: &str,
+    q: &PageQuery,
+    headers: &HeaderMap,
+) -> Result<(std::sync::Arc<crate::store::Published>, String)> {
+    let published = state
+        .store
+        .form(form_id)
+        .ok_or_else(|| not_found(form_id))?;
+    let lang = choose_lang(&published.form, q.lang.as_deref(), headers);
+    Ok((published, lang))
+}
+
+fn not_found(form: &str) -> Error {
+    Error::NotFound(format!(
+        "no form '{}'",
+        form.chars().take(64).collect::<String>()
+    ))
+}
+
+/// A fresh version 4 UUID for the page's hidden submission id.
+fn new_submission_id() -> Result<String> {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).map_err(|e| Error::Io(std::io::Error::other(e)))?;
+    Ok(uuid::Builder::from_random_bytes(b).into_uuid().to_string())
+}
+
+async fn favicon() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        FAVICON,
+    )
+        .into_response()
+}
+
+fn html_response(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
+            // The page holds a fresh submission id: never serve it from a cache.
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use survey::{Answer, Form};
+
+    fn form() -> Form {
+        serde_json::from_str(include_str!(
+            "../../../../examples/forms/community-safety.json"
+        ))
+        .unwrap()
+    }
+
+    async fn post(app: &Router, body: String) -> Response {
+        use tower::ServiceExt;
+        let req = axum::http::Request::post("/f/community-safety")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        app.clone().oneshot(req).await.unwrap()
+    }
+
+    async fn text_of(res: Response) -> String {
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn posted_form_is_validated_then_stored_once_through_the_shared_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config {
+            data: dir.path().join("db"),
+            forms: concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/forms").into(),
+            rate_limit: 0,
+            bot_checks: false,
+            ..Config::default()
+        };
+        let state = crate::open(config).unwrap();
+        let app = crate::app(state.clone());
+
+        let id = "0b5c3f0e-7a53-4c1e-9d1f-2a4b6c8d0e1f";
+        let res = post(&app, format!("submission_id={id}&loc=bank&ch=qr&lang=pl")).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let page = text_of(res).await;
+        assert!(
+            page.contains("There is a problem"),
+            "the error summary, in English: the form offers no Polish"
+        );
+        assert!(page.contains(r##"<a href="#f-respondent_type">"##));
+        assert!(
+            page.contains(r#"<input type="hidden" name="loc" value="bank">"#),
+            "the place is kept"
+        );
+
+        let valid = format!(
+            "submission_id={id}&loc=bank&ch=qr&lang=en&q.respondent_type=visitor&q.feel_safe_day=4\
+             &q.feel_safe_dark=2&q.worry=a-lot&q.priorities=drugs&q.priorities=fraud-cyber\
+             &q.victim_reported=yes-all"
+        );
+        for _ in 0..2 {
+            let res = post(&app, valid.clone()).await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER);
+            assert_eq!(
+                res.headers()[header::LOCATION],
+                "/f/community-safety/thanks?lang=en"
+            );
+        }
+        let stored = state.store.responses("community-safety", None, 10).unwrap();
+        assert_eq!(stored.len(), 1, "a double submit is stored once");
+        let r = &stored[0];
+        assert_eq!(
+            (r.location.as_deref(), r.channel.as_str()),
+            (Some("bank"), "qr")
+        );
+        assert_eq!(
+            r.answers["priorities"],
+            Answer::Choices(vec!["drugs".into(), "fraud-cyber".into()])
+        );
+        assert!(
+            !r.answers.contains_key("victim_reported"),
+            "not asked, so not stored"
+        );
+    }
+
+    /// The value of hidden field `name` on a rendered page.
+    fn hidden(page: &str, name: &str) -> String {
+        let at = format!(r#"name="{name}" value=""#);
+        let start = page.find(&at).unwrap() + at.len();
+        page[start..start + page[start..].find('"').unwrap()].to_owned()
+    }
+
+    /// Guards the production defaults (bot checks on): a person who answers
+    /// within 2 s of the page loading is thanked only because the answer
+    /// was kept, flagged and out of the counts; a later retry of the same
+    /// submission stores nothing new.
+    #[tokio::test]
+    async fn bot_checks_keep_a_quick_answer_flagged_never_drop_it() {
+        use tower::ServiceExt;
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config {
+            data: dir.path().join("db"),
+            forms: concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/forms").into(),
+            rate_limit: 0,
+            ..Config::default()
+        };
+        assert!(config.bot_checks, "on by default");
+        let state = crate::open(config).unwrap();
+        let app = crate::app(state.clone());
+        let get = |uri: &str| {
+            app.clone().oneshot(
+                axum::http::Request::get(uri)
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+        };
+        let page = text_of(get("/f/street-feedback?loc=bank&ch=qr").await.unwrap()).await;
+        let (id, token) = (hidden(&page, "submission_id"), hidden(&page, "token"));
+        let body = |id: &str, token: &str, extra: &str| {
+            format!(
+                "submission_id={id}&token={token}&loc=bank&ch=qr&lang=en&q.feel_safe_now=4{extra}"
+            )
+        };
+        let post = |body: String| {
+            app.clone().oneshot(
+                axum::http::Request::post("/f/street-feedback")
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(axum::body::Body::from(body))
+                    .unwrap(),
+            )
+        };
+
+        // At once: thanked, and kept aside as too fast.
+        let res = post(body(&id, &token, "")).await.unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let flagged = state.store.flagged("street-feedback", 10).unwrap();
+        assert_eq!(flagged.len(), 1);
+        assert_eq!(flagged[0].flag.as_deref(), Some("too-fast"));
+        assert_eq!(flagged[0].answers["feel_safe_now"], Answer::Number(4));
+        assert!(state
+            .store
+            .responses("street-feedback", None, 10)
+            .unwrap()
+            .is_empty());
+        let ix = state.indexes.index("street-feedback").unwrap();
+        assert_eq!(ix.read().unwrap().len(), 0, "not counted");
+
+        // A forged token, a filled honeypot: kept, each with its reason.
+        let other = "1b5c3f0e-7a53-4c1e-9d1f-2a4b6c8d0e1f";
+        let res = post(body(other, &token, "")).await.unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let third = "2b5c3f0e-7a53-4c1e-9d1f-2a4b6c8d0e1f";
+        post(body(third, "", "&website=spam")).await.unwrap();
+        let reasons: Vec<_> = state
+            .store
+            .flagged("street-feedback", 10)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.flag.unwrap())
+            .collect();
+        assert_eq!(reasons, ["too-fast", "render-token", "honeypot"]);
+
+        // After 2 s a fresh page's answer is stored as usual; the quick
+        // one's retry counts once.
+        let page = text_of(get("/f/street-feedback?loc=bank&ch=qr").await.unwrap()).await;
+        let (id2, token2) = (hidden(&page, "submission_id"), hidden(&page, "token"));
+        tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+        assert_eq!(
+            post(body(&id2, &token2, "")).await.unwrap().status(),
+            StatusCode::SEE_OTHER
+        );
+        post(body(&id, &token, "")).await.unwrap();
+        let stored = state.store.responses("street-feedback", None, 10).unwrap();
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0].flag, None);
+        assert_eq!(state.store.flagged("street-feedback", 10).unwrap().len(), 3);
+        assert_eq!(ix.read().unwrap().len(), 1);
+    }
+    #[test]
+    fn unknown_places_and_odd_channels_are_ignored() {
+        let form = form();
+        let known_place = survey::is_known_place;
+        let is_channel = survey::is_channel;
+        assert!(known_place(&form, "bank"));
+        assert!(!known_place(&form, "narnia"));
+        assert!(is_channel("qr") && !is_channel("QR code") && !is_channel(""));
+    }
+}
