@@ -277,15 +277,29 @@ fn html_response(status: StatusCode, body: String) -> Response {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use survey::{Answer, Form};
 
-    fn form() -> Form {
+    /// The community-safety example form.
+    pub(super) fn form() -> Form {
         serde_json::from_str(include_str!(
             "../../../../examples/forms/community-safety.json"
         ))
         .unwrap()
+    }
+
+    /// A collector on a temp-dir sled with the example forms, rate limit
+    /// off, bot checks as given.
+    fn state(dir: &tempfile::TempDir, bot_checks: bool) -> AppState {
+        let config = Config {
+            data: dir.path().join("db"),
+            forms: concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/forms").into(),
+            rate_limit: 0,
+            bot_checks,
+            ..Config::default()
+        };
+        crate::open(config).unwrap()
     }
 
     async fn post(app: &Router, body: String) -> Response {
@@ -307,14 +321,7 @@ mod tests {
     #[tokio::test]
     async fn posted_form_is_validated_then_stored_once_through_the_shared_path() {
         let dir = tempfile::tempdir().unwrap();
-        let config = Config {
-            data: dir.path().join("db"),
-            forms: concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/forms").into(),
-            rate_limit: 0,
-            bot_checks: false,
-            ..Config::default()
-        };
-        let state = crate::open(config).unwrap();
+        let state = state(&dir, false);
         let app = crate::app(state.clone());
 
         let id = "0b5c3f0e-7a53-4c1e-9d1f-2a4b6c8d0e1f";
@@ -375,15 +382,9 @@ mod tests {
     #[tokio::test]
     async fn bot_checks_keep_a_quick_answer_flagged_never_drop_it() {
         use tower::ServiceExt;
+        assert!(Config::default().bot_checks, "on by default");
         let dir = tempfile::tempdir().unwrap();
-        let config = Config {
-            data: dir.path().join("db"),
-            forms: concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/forms").into(),
-            rate_limit: 0,
-            ..Config::default()
-        };
-        assert!(config.bot_checks, "on by default");
-        let state = crate::open(config).unwrap();
+        let state = state(&dir, true);
         let app = crate::app(state.clone());
         let get = |uri: &str| {
             app.clone().oneshot(

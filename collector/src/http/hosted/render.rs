@@ -406,12 +406,7 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
-    fn form() -> Form {
-        serde_json::from_str(include_str!(
-            "../../../../examples/forms/community-safety.json"
-        ))
-        .unwrap()
-    }
+    use super::super::tests::form;
 
     #[test]
     fn escapes_markup() {
