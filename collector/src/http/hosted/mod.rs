@@ -48,7 +48,7 @@ use std::sync::Arc;
 use bot::{now_secs, RenderKey};
 use lang::choose_lang;
 use post::{to_submission, Fields};
-use render::{esc, page_shell, render_form, url_part, FAVICON};
+use render::{esc, page_shell, page_url, render_form, FAVICON};
 use survey::Kind;
 use ui::i18n;
 
@@ -212,12 +212,7 @@ async fn thanks(
 }
 
 fn thanks_redirect(form: &str, lang: &str) -> Response {
-    Redirect::to(&format!(
-        "/f/{}/thanks?lang={}",
-        url_part(form),
-        url_part(lang)
-    ))
-    .into_response()
+    Redirect::to(&page_url(form, "/thanks", &[("lang", lang)])).into_response()
 }
 
 /// The published form and the language to show it in.
