@@ -241,11 +241,35 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
         tracing::info!("listening on http://{}", listener.local_addr()?);
-        collector::serve(listener, state, async {
-            let _ = tokio::signal::ctrl_c().await;
-            tracing::info!("stopping");
-        })
-        .await?;
+        collector::serve(listener, state, stop_signal()).await?;
+        // The store was dropped with the app: its last writes are flushed.
+        tracing::info!("stopped");
         anyhow::Ok(())
     })
+}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM, what systemd and container
+/// runtimes send to stop a service: the server then stops accepting,
+/// finishes the requests in flight and flushes the store before exiting 0.
+async fn stop_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = interrupt => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM; Ctrl-C still stops");
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+    tracing::info!("stopping: finishing the requests in flight");
 }
