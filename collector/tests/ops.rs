@@ -77,3 +77,47 @@ async fn metrics_count_requests_submissions_rejections_and_index_rows() {
     assert!(!text.contains("/api/v1/forms/mini"), "{text}");
     s.stop().await;
 }
+
+/// `--log-format json`: every line the real binary writes is one JSON
+/// object, for a log shipper.
+#[tokio::test]
+async fn json_logs_are_one_object_a_line() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_collector"))
+        .args([
+            "--log-format",
+            "json",
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--data",
+        ])
+        .arg(dir.path().join("data"))
+        .arg("--forms")
+        .arg(fixture_forms())
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    let listening = loop {
+        let line = lines.next().expect("the collector exited early").unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+        assert!(
+            v["timestamp"].is_string() && v["level"].is_string(),
+            "{line}"
+        );
+        let message = v["fields"]["message"].as_str().unwrap_or("").to_owned();
+        seen.push(message.clone());
+        if message.starts_with("listening on http://") {
+            break message;
+        }
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(seen.len() >= 2, "{seen:?}");
+    assert!(listening.contains("127.0.0.1:"));
+}
