@@ -142,11 +142,13 @@ impl From<RoleArg> for Role {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    // axum logs each accepted connection's peer address at trace level:
+    // whatever RUST_LOG asks for, no client address reaches the logs.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,tower_http=warn".into())
+        .add_directive("axum::serve=debug".parse()?);
     let logs = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_http=warn".into()),
-        )
+        .with_env_filter(filter)
         .with_writer(std::io::stderr);
     match cli.log_format {
         LogFormat::Text => logs.init(),

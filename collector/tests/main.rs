@@ -1,6 +1,7 @@
 //! Collector integration tests: a real sled database in a temp dir, the
 //! real router over a real socket on 127.0.0.1.
 
+mod access;
 mod analytics;
 mod api;
 mod common;

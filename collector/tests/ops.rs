@@ -121,3 +121,119 @@ async fn json_logs_are_one_object_a_line() {
     assert!(seen.len() >= 2, "{seen:?}");
     assert!(listening.contains("127.0.0.1:"));
 }
+
+/// The logs of a busy run, at every level, hold no answer, no token and
+/// no client address: what a person wrote and who asked stay out of them.
+#[tokio::test]
+async fn logs_hold_no_answers_tokens_or_client_addresses() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let token_out = std::process::Command::new(env!("CARGO_BIN_EXE_collector"))
+        .args(["token", "create", "--role", "analyst", "--data"])
+        .arg(&data)
+        .env("RUST_LOG", "trace")
+        .output()
+        .unwrap();
+    let token = String::from_utf8(token_out.stdout.clone())
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .to_owned();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_collector"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--rate-limit",
+            "0",
+            "--data",
+        ])
+        .arg(&data)
+        .arg("--forms")
+        .arg(fixture_forms())
+        .env("RUST_LOG", "trace")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    // Read the address, then keep reading everything in the background.
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = stderr.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut log = Vec::new();
+    let addr = loop {
+        log.extend(
+            rx.recv_timeout(std::time::Duration::from_secs(20))
+                .expect("log"),
+        );
+        let text = String::from_utf8_lossy(&log);
+        if let Some(i) = text.find("listening on http://") {
+            let rest = &text[i + "listening on http://".len()..];
+            if let Some(end) = rest.find(|c: char| c.is_whitespace() || c == '"') {
+                break rest[..end].to_owned();
+            }
+        }
+    };
+    let secret = "Zebra lane 12B dark";
+    let client = reqwest::Client::new();
+    let base = format!("http://{addr}");
+    let mut sub = valid_submission(1);
+    sub["answers"]["why_unsafe"] = json!(secret);
+    let res = client
+        .post(format!("{base}/api/v1/forms/mini/responses"))
+        .json(&sub)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    for path in ["/api/v1/forms/mini/text", "/api/v1/forms/mini/responses"] {
+        let res = client
+            .get(format!("{base}{path}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        assert!(res.text().await.unwrap().contains(secret), "{path}");
+    }
+    let bad = client
+        .get(format!("{base}/api/v1/forms/mini/text"))
+        .bearer_auth("a-wrong-token-0123456789")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 401);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    while let Ok(chunk) = rx.recv_timeout(std::time::Duration::from_millis(500)) {
+        log.extend(chunk);
+    }
+    let log = String::from_utf8_lossy(&log);
+    assert!(log.lines().count() > 10, "the run logged little: {log}");
+    for (what, needle) in [
+        ("the answer", secret),
+        ("a word of the answer", "Zebra"),
+        ("the token", token.as_str()),
+        ("the wrong token", "a-wrong-token-0123456789"),
+    ] {
+        assert!(!log.contains(needle), "{what} is in the log");
+    }
+    // The server's own address is logged once, when it starts listening;
+    // clients connect from 127.0.0.1 too, so no other line may name it.
+    let addresses: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("127.0.0.1") && !l.contains("listening on"))
+        .collect();
+    assert!(
+        addresses.is_empty(),
+        "client addresses logged: {addresses:?}"
+    );
+}
