@@ -5,6 +5,7 @@ mod access;
 mod analytics;
 mod api;
 mod common;
+mod crash;
 mod csv_export;
 mod durability;
 mod errors;
