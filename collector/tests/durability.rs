@@ -165,3 +165,165 @@ async fn acknowledged_responses_survive_a_killed_process() {
     stored.sort();
     assert_eq!(stored, acked);
 }
+
+/// kill -9 does not lose the page cache; a power cut does. Under strace,
+/// each acknowledged response's write to sled's data file is followed by a
+/// sync of that file (`fdatasync`/`fsync`) before the acknowledgement
+/// reaches the client: nothing is acknowledged from the page cache alone.
+#[tokio::test]
+async fn each_acknowledgement_follows_a_sync_of_the_data_file() {
+    let strace = which("strace").expect(
+        "strace is needed for this test (Debian's strace package; scripts/setup.sh installs it)",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let trace = dir.path().join("trace");
+    let mut child = Command::new(strace)
+        .args(["-f", "-ttt", "-T", "-y", "-qq"])
+        .args(["-e", "trace=fsync,fdatasync,sync_file_range,pwrite64"])
+        .arg("-o")
+        .arg(&trace)
+        .arg(env!("CARGO_BIN_EXE_collector"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--rate-limit",
+            "0",
+            "--data",
+        ])
+        .arg(&data)
+        .arg("--forms")
+        .arg(fixture_forms())
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let addr = listening_address(&mut child);
+    let client = reqwest::Client::new();
+    let url = format!("http://{addr}/api/v1/forms/mini/responses");
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs_f64()
+    };
+    let mut windows = Vec::new();
+    for n in 0..20 {
+        let sent = now();
+        let res = client
+            .post(&url)
+            .json(&valid_submission(n))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        res.bytes().await.unwrap();
+        windows.push((sent, now()));
+    }
+    // Killing strace would leave the collector running, detached: kill the
+    // traced collector, and strace ends with it.
+    let children = format!("/proc/{0}/task/{0}/children", child.id());
+    let traced = std::fs::read_to_string(children).unwrap();
+    let traced = traced
+        .split_whitespace()
+        .next()
+        .expect("the traced collector");
+    assert!(Command::new("kill")
+        .args(["-KILL", traced])
+        .status()
+        .unwrap()
+        .success());
+    child.wait().unwrap();
+    let events = strace_events(&std::fs::read_to_string(&trace).unwrap());
+    let on_db = |e: &&(String, String, f64)| e.1.ends_with("/data/db");
+    assert!(
+        events.iter().filter(on_db).count() >= 40,
+        "the trace shows too little of the data file: {events:?}"
+    );
+    for (n, (sent, acked)) in windows.iter().enumerate() {
+        let inside: Vec<_> = events
+            .iter()
+            .filter(on_db)
+            .filter(|e| e.2 > *sent && e.2 < *acked)
+            .collect();
+        let last_write = inside
+            .iter()
+            .filter(|e| e.0 == "pwrite64")
+            .map(|e| e.2)
+            .fold(f64::NAN, f64::max);
+        assert!(
+            !last_write.is_nan(),
+            "response {n}: no write to the data file before its acknowledgement"
+        );
+        assert!(
+            inside
+                .iter()
+                .any(|e| (e.0 == "fdatasync" || e.0 == "fsync") && e.2 >= last_write),
+            "response {n}: acknowledged without a sync of the data file after its write: {inside:?}"
+        );
+    }
+}
+
+/// A program on the PATH.
+fn which(name: &str) -> Option<std::path::PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+/// Reads the child's log until it says where it listens.
+fn listening_address(child: &mut std::process::Child) -> String {
+    use std::io::{BufRead, BufReader};
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines.next().expect("the collector exited early").unwrap();
+        if let Some(i) = line.find("listening on http://") {
+            break line[i + "listening on http://".len()..].trim().to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    addr
+}
+
+/// `(syscall, file, time it returned)` for each completed call in an
+/// `strace -f -ttt -T -y` log; a call split by another thread's
+/// (`<unfinished ...>` … `<... name resumed>`) is joined up by pid.
+fn strace_events(log: &str) -> Vec<(String, String, f64)> {
+    let mut pending: std::collections::HashMap<String, (String, String)> = Default::default();
+    let mut out = Vec::new();
+    let file_of = |args: &str| {
+        args.split_once('<')
+            .and_then(|(_, rest)| rest.split_once('>'))
+            .map_or(String::new(), |(path, _)| path.to_owned())
+    };
+    let took = |line: &str| {
+        line.rsplit_once('<')
+            .and_then(|(_, t)| t.trim_end_matches('>').parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    for line in log.lines() {
+        let mut parts = line.splitn(3, ' ');
+        let (Some(pid), Some(ts), Some(rest)) = (parts.next(), parts.next(), parts.next()) else {
+            continue;
+        };
+        let Ok(ts) = ts.parse::<f64>() else { continue };
+        if let Some(resumed) = rest.strip_prefix("<... ") {
+            let name = resumed.split(' ').next().unwrap_or("").to_owned();
+            if let Some((n, file)) = pending.remove(pid) {
+                if n == name {
+                    out.push((name, file, ts + took(line)));
+                }
+            }
+        } else if let Some((name, args)) = rest.split_once('(') {
+            if rest.ends_with("<unfinished ...>") {
+                pending.insert(pid.to_owned(), (name.to_owned(), file_of(args)));
+            } else {
+                out.push((name.to_owned(), file_of(args), ts + took(line)));
+            }
+        }
+    }
+    out
+}
