@@ -252,13 +252,13 @@ impl FormIndex {
 
     /// Notes that the rows so far are what the store held: responses
     /// pushed later with [`FormIndex::push_new`] may be among them.
-    pub fn mark_built(&mut self) {
+    pub(super) fn mark_built(&mut self) {
         self.built_upto = BuiltUpto(self.seq.iter().copied().max().unwrap_or(0));
     }
 
     /// Appends a response unless it is indexed already (a response stored
     /// while a rebuild read the store can reach the index both ways).
-    pub fn push_new(&mut self, r: &StoredResponse) {
+    pub(super) fn push_new(&mut self, r: &StoredResponse) {
         if let Some(id) = r.id {
             if id.seq <= self.built_upto.0 && self.row_of(id).is_some() {
                 return;
@@ -334,7 +334,7 @@ impl FormIndex {
 
     /// The column of each of a form version's questions (see
     /// [`FormIndex::push_record`]).
-    pub fn columns_of(&self, questions: &[&str]) -> Vec<Option<usize>> {
+    pub(super) fn columns_of(&self, questions: &[&str]) -> Vec<Option<usize>> {
         questions.iter().map(|q| self.column_index(q)).collect()
     }
 
@@ -342,7 +342,7 @@ impl FormIndex {
     /// `columns` is [`FormIndex::columns_of`] the questions of the form
     /// version the record answered, so listed questions need no search.
     /// Nothing is appended when the record lacks what the index now needs.
-    pub fn push_record(
+    pub(super) fn push_record(
         &mut self,
         id: ResponseId,
         r: &Record<'_>,
@@ -485,7 +485,7 @@ impl FormIndex {
 
     /// Replaces a text answer's codes with an analyst's; keeps the automatic
     /// ones for the agreement report.
-    pub fn set_manual(&mut self, row: usize, col: usize, themes: u32, label: Option<u8>) {
+    pub(super) fn set_manual(&mut self, row: usize, col: usize, themes: u32, label: Option<u8>) {
         let c = &mut self.columns[col];
         let key = (row as u32, col as u16);
         let auto_mask = c.masks.get(row).copied().unwrap_or(0);
@@ -538,7 +538,7 @@ impl FormIndex {
     }
 
     /// Gives back spare capacity (after a rebuild).
-    pub fn shrink(&mut self) {
+    pub(super) fn shrink(&mut self) {
         self.ms.shrink_to_fit();
         self.seq.shrink_to_fit();
         self.location.shrink_to_fit();
