@@ -21,6 +21,21 @@ use std::path::PathBuf;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Log lines as text, or as one JSON object a line for a log shipper.
+    #[arg(
+        long,
+        global = true,
+        env = "COLLECTOR_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -126,14 +141,18 @@ impl From<RoleArg> for Role {
 }
 
 fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
+    let cli = Cli::parse();
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,tower_http=warn".into()),
         )
-        .with_writer(std::io::stderr)
-        .init();
-    match Cli::parse().command {
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
+    match cli.command {
         Command::Serve(args) => serve(args),
         Command::Token {
             command: TokenCommand::Create { data, role },
@@ -241,11 +260,35 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
         tracing::info!("listening on http://{}", listener.local_addr()?);
-        collector::serve(listener, state, async {
-            let _ = tokio::signal::ctrl_c().await;
-            tracing::info!("stopping");
-        })
-        .await?;
+        collector::serve(listener, state, stop_signal()).await?;
+        // The store was dropped with the app: its last writes are flushed.
+        tracing::info!("stopped");
         anyhow::Ok(())
     })
+}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM, what systemd and container
+/// runtimes send to stop a service: the server then stops accepting,
+/// finishes the requests in flight and flushes the store before exiting 0.
+async fn stop_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = interrupt => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM; Ctrl-C still stops");
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+    tracing::info!("stopping: finishing the requests in flight");
 }

@@ -45,39 +45,140 @@ async fn every_acknowledged_response_is_read_back_after_restart() {
     s.stop().await;
 }
 
+/// Starts the real binary on a free port with `data`; its address.
+fn start_binary(data: &std::path::Path) -> (std::process::Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_collector"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--rate-limit",
+            "0",
+            "--data",
+        ])
+        .arg(data)
+        .arg("--forms")
+        .arg(fixture_forms())
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let addr = loop {
+        let line = lines.next().expect("collector exited early").unwrap();
+        if let Some(i) = line.find("listening on http://") {
+            break line[i + "listening on http://".len()..].trim().to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    (child, addr)
+}
+
+/// Guards the stop that systemd and containers send: SIGTERM in the middle
+/// of a burst of submissions. Every acknowledged response is stored, the
+/// process exits 0 within seconds, and nothing unacknowledged is half kept.
+#[tokio::test]
+async fn sigterm_finishes_the_writes_in_flight_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (mut child, addr) = start_binary(&data);
+    let client = reqwest::Client::new();
+    let url = format!("http://{addr}/api/v1/forms/mini/responses");
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let tasks: Vec<_> = (0..300u128)
+        .map(|n| {
+            let (client, url, done) = (client.clone(), url.clone(), done.clone());
+            tokio::spawn(async move {
+                let res = client
+                    .post(url)
+                    .json(&valid_submission(n))
+                    .send()
+                    .await
+                    .ok()?;
+                if res.status() != 201 {
+                    return None;
+                }
+                let body = res.json::<Value>().await.ok()?;
+                done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Some(body["id"].as_str()?.to_owned())
+            })
+        })
+        .collect();
+    // Stop it once some are acknowledged and the rest are on their way.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while done.load(std::sync::atomic::Ordering::Relaxed) < 20 {
+        assert!(std::time::Instant::now() < deadline, "no acknowledgements");
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let mut acked = Vec::new();
+    for t in tasks {
+        acked.extend(t.await.unwrap());
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("the collector did not stop within 20 s of SIGTERM");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(status.code(), Some(0), "a clean exit");
+    assert!(
+        !acked.is_empty() && acked.len() < 300,
+        "SIGTERM fell inside the burst: {} of 300 acknowledged",
+        acked.len()
+    );
+
+    let token = create_token(&data);
+    let (mut child, addr) = start_binary(&data);
+    let mut stored: Vec<String> = export_all(&client, &format!("http://{addr}"), "mini", &token)
+        .await
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    acked.sort();
+    stored.sort();
+    assert_eq!(stored, acked, "every acknowledged response, and only those");
+}
+
+/// An analyst token made with the CLI, the server stopped.
+fn create_token(data: &std::path::Path) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_collector"))
+        .args(["token", "create", "--role", "analyst", "--data"])
+        .arg(data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .to_owned()
+}
+
 /// Runs the real binary, SIGKILLs it right after acknowledgements, and
 /// checks that every acknowledged response is there on the next start.
 #[tokio::test]
 async fn acknowledged_responses_survive_a_killed_process() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let start = || {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_collector"))
-            .args([
-                "serve",
-                "--addr",
-                "127.0.0.1:0",
-                "--rate-limit",
-                "0",
-                "--data",
-            ])
-            .arg(&data)
-            .arg("--forms")
-            .arg(fixture_forms())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let mut lines = BufReader::new(stderr).lines();
-        let addr = loop {
-            let line = lines.next().expect("collector exited early").unwrap();
-            if let Some(i) = line.find("listening on http://") {
-                break line[i + "listening on http://".len()..].trim().to_owned();
-            }
-        };
-        std::thread::spawn(move || for _ in lines {});
-        (child, addr)
-    };
+    let start = || start_binary(&data);
 
     let (mut child, addr) = start();
     let client = reqwest::Client::new();

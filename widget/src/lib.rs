@@ -6,6 +6,13 @@
 //! (loading the form, the questions, validation with the shared `survey`
 //! crate, sending, keeping answers while offline) lives in the modules
 //! below; this file is only the JavaScript boundary.
+//!
+//! ```text
+//! widget.js ─► start(root, options) ─► components::App ─► FormView (a model::Flow)
+//!                                          │ api (fetch, post)   │ offline (localStorage)
+//!                                          └──── survey (validation), ui (words, CSS)
+//! hosted page: onready(adopt) ─► Flow::whole_page + Msg::Adopt (the page's answers) ─► swap
+//! ```
 
 pub mod api;
 pub mod components;

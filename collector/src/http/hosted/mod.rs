@@ -48,7 +48,7 @@ use std::sync::Arc;
 use bot::{now_secs, RenderKey};
 use lang::choose_lang;
 use post::{to_submission, Fields};
-use render::{esc, page_shell, render_form, url_part, FAVICON};
+use render::{esc, page_shell, page_url, render_form, FAVICON};
 use survey::Kind;
 use ui::i18n;
 
@@ -156,6 +156,7 @@ async fn submit(
             ingest::record(
                 state.store.as_ref(),
                 &state.indexes,
+                &state.metrics,
                 form,
                 valid,
                 flag.map(str::to_owned),
@@ -212,12 +213,7 @@ async fn thanks(
 }
 
 fn thanks_redirect(form: &str, lang: &str) -> Response {
-    Redirect::to(&format!(
-        "/f/{}/thanks?lang={}",
-        url_part(form),
-        url_part(lang)
-    ))
-    .into_response()
+    Redirect::to(&page_url(form, "/thanks", &[("lang", lang)])).into_response()
 }
 
 /// The published form and the language to show it in.
@@ -277,15 +273,29 @@ fn html_response(status: StatusCode, body: String) -> Response {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use survey::{Answer, Form};
 
-    fn form() -> Form {
+    /// The community-safety example form.
+    pub(super) fn form() -> Form {
         serde_json::from_str(include_str!(
             "../../../../examples/forms/community-safety.json"
         ))
         .unwrap()
+    }
+
+    /// A collector on a temp-dir sled with the example forms, rate limit
+    /// off, bot checks as given.
+    fn state(dir: &tempfile::TempDir, bot_checks: bool) -> AppState {
+        let config = Config {
+            data: dir.path().join("db"),
+            forms: concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/forms").into(),
+            rate_limit: 0,
+            bot_checks,
+            ..Config::default()
+        };
+        crate::open(config).unwrap()
     }
 
     async fn post(app: &Router, body: String) -> Response {
@@ -307,14 +317,7 @@ mod tests {
     #[tokio::test]
     async fn posted_form_is_validated_then_stored_once_through_the_shared_path() {
         let dir = tempfile::tempdir().unwrap();
-        let config = Config {
-            data: dir.path().join("db"),
-            forms: concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/forms").into(),
-            rate_limit: 0,
-            bot_checks: false,
-            ..Config::default()
-        };
-        let state = crate::open(config).unwrap();
+        let state = state(&dir, false);
         let app = crate::app(state.clone());
 
         let id = "0b5c3f0e-7a53-4c1e-9d1f-2a4b6c8d0e1f";
@@ -375,15 +378,9 @@ mod tests {
     #[tokio::test]
     async fn bot_checks_keep_a_quick_answer_flagged_never_drop_it() {
         use tower::ServiceExt;
+        assert!(Config::default().bot_checks, "on by default");
         let dir = tempfile::tempdir().unwrap();
-        let config = Config {
-            data: dir.path().join("db"),
-            forms: concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/forms").into(),
-            rate_limit: 0,
-            ..Config::default()
-        };
-        assert!(config.bot_checks, "on by default");
-        let state = crate::open(config).unwrap();
+        let state = state(&dir, true);
         let app = crate::app(state.clone());
         let get = |uri: &str| {
             app.clone().oneshot(

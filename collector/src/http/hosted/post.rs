@@ -100,12 +100,7 @@ impl Fields {
 mod tests {
     use super::*;
 
-    fn form() -> Form {
-        serde_json::from_str(include_str!(
-            "../../../../examples/forms/community-safety.json"
-        ))
-        .unwrap()
-    }
+    use super::super::tests::form;
 
     #[test]
     fn hidden_answers_are_dropped_and_kinds_shaped() {

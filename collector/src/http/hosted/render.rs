@@ -35,15 +35,9 @@ pub(super) fn render_form(
                     r#"<li><span class="cur" aria-current="true">{name}</span></li>"#
                 );
             } else {
-                let mut href = format!(
-                    "/f/{}?lang={}&ch={}",
-                    url_part(&form.id),
-                    url_part(l),
-                    url_part(&f.channel)
-                );
-                if let Some(loc) = &f.location {
-                    let _ = write!(href, "&loc={}", url_part(loc));
-                }
+                let mut query = vec![("lang", l.as_str()), ("ch", f.channel.as_str())];
+                query.extend(f.location.as_deref().map(|loc| ("loc", loc)));
+                let href = page_url(&form.id, "", &query);
                 let _ = write!(
                     h,
                     r#"<li><a class="link" href="{}" lang="{l}" hreflang="{l}">{name}</a></li>"#,
@@ -388,17 +382,22 @@ pub(super) fn esc(s: &str) -> String {
     out
 }
 
-/// Percent-encodes a query or path part.
+/// Percent-encodes a path segment (RFC 3986: all but the unreserved).
 pub(super) fn url_part(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
+    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(s, SEGMENT).to_string()
+}
+
+/// `/f/{form}{rest}?query`: a link to the hosted page.
+pub(super) fn page_url(form: &str, rest: &str, query: &[(&str, &str)]) -> String {
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(query)
+        .finish();
+    format!("/f/{}{rest}?{query}", url_part(form))
 }
 
 #[cfg(test)]
@@ -406,12 +405,7 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
-    fn form() -> Form {
-        serde_json::from_str(include_str!(
-            "../../../../examples/forms/community-safety.json"
-        ))
-        .unwrap()
-    }
+    use super::super::tests::form;
 
     #[test]
     fn escapes_markup() {

@@ -173,7 +173,6 @@ impl Store for SledStore {
         after: Option<ResponseId>,
         limit: usize,
     ) -> Result<Vec<StoredResponse>> {
-        let durable = self.durable_seq()?;
         let prefix = keys::response_prefix(form);
         let start = match after {
             // The next key after `after`: append a byte.
@@ -184,44 +183,12 @@ impl Store for SledStore {
             }
             None => prefix.clone(),
         };
-        let mut out = Vec::new();
-        for item in self.responses.range(start..) {
-            let (k, v) = item?;
-            if !k.starts_with(&prefix) || out.len() >= limit {
-                break;
-            }
-            let id = keys::response_id(&k).ok_or_else(|| Error::Corrupt("response key".into()))?;
-            if id.seq > durable {
-                continue;
-            }
-            let mut r: StoredResponse =
-                serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?;
-            r.id = Some(id);
-            r.form = form.to_owned();
-            out.push(r);
-        }
-        Ok(out)
+        self.durable_page(form, &prefix, start, limit)
     }
 
     fn flagged(&self, form: &str, limit: usize) -> Result<Vec<StoredResponse>> {
-        let durable = self.durable_seq()?;
-        let mut out = Vec::new();
-        for item in self.responses.scan_prefix(keys::flagged_prefix(form)) {
-            let (k, v) = item?;
-            if out.len() >= limit {
-                break;
-            }
-            let id = keys::response_id(&k).ok_or_else(|| Error::Corrupt("flagged key".into()))?;
-            if id.seq > durable {
-                continue;
-            }
-            let mut r: StoredResponse =
-                serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?;
-            r.id = Some(id);
-            r.form = form.to_owned();
-            out.push(r);
-        }
-        Ok(out)
+        let prefix = keys::flagged_prefix(form);
+        self.durable_page(form, &prefix, prefix.clone(), limit)
     }
 
     fn add_token(&self, hash: [u8; 32], role: Role) -> Result<()> {
@@ -303,6 +270,10 @@ impl Store for SledStore {
         Ok(())
     }
 
+    fn accepts_writes(&self) -> bool {
+        self.durable_seq().is_ok()
+    }
+
     fn records_complete(&self) -> bool {
         self.records_complete.load(Ordering::Acquire)
     }
@@ -337,6 +308,38 @@ impl Store for SledStore {
                 id,
                 serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?,
             ));
+        }
+        Ok(out)
+    }
+}
+
+impl SledStore {
+    /// Durable responses to `form` stored under `prefix`, from key `start`
+    /// on, at most `limit`: what both the responses and the flagged ones
+    /// are read with.
+    fn durable_page(
+        &self,
+        form: &str,
+        prefix: &[u8],
+        start: Vec<u8>,
+        limit: usize,
+    ) -> Result<Vec<StoredResponse>> {
+        let durable = self.durable_seq()?;
+        let mut out = Vec::new();
+        for item in self.responses.range(start..) {
+            let (k, v) = item?;
+            if !k.starts_with(prefix) || out.len() >= limit {
+                break;
+            }
+            let id = keys::response_id(&k).ok_or_else(|| Error::Corrupt("response key".into()))?;
+            if id.seq > durable {
+                continue;
+            }
+            let mut r: StoredResponse =
+                serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?;
+            r.id = Some(id);
+            r.form = form.to_owned();
+            out.push(r);
         }
         Ok(out)
     }
