@@ -231,7 +231,7 @@ pub async fn trends(
             (series, chart)
         }
         "mean" => {
-            if !matches!(c.kind, crate::index::form_index::ColumnKind::Scale { .. }) {
+            if !c.is_scale() {
                 return Err(Error::BadRequest(format!(
                     "'{question}' is not a scale; track a proportion with answer=…"
                 )));

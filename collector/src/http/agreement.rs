@@ -1,14 +1,16 @@
 //! How well the automatic codes agree with the analysts' (`/agreement`):
 //! per theme, Cohen's kappa over the answers coded by hand, and agreement
-//! on sentiment labels.
+//! on sentiment labels. The index counts ([`crate::index::agreement`]);
+//! this module names the themes and words the caveats.
 
 use super::auth::Analyst;
 use super::forms::no_form;
 use super::query_params::pairs;
-use super::text::{list, text_columns};
+use super::text::list;
 use super::AppState;
 use crate::error::{Error, Result};
-use crate::index::form_index::{ColumnKind, SENTIMENT_LABELS};
+use crate::index::agreement;
+use crate::index::form_index::SENTIMENT_LABELS;
 use crate::model::ResponseId;
 use analysis::agreement::Agreement;
 use axum::extract::{Path, RawQuery, State};
@@ -149,8 +151,10 @@ pub async fn agreement(
         })
         .collect();
     let ix = state.indexes.index(&form).ok_or_else(|| no_form(&form))?;
-    let ix = ix.read().unwrap_or_else(|e| e.into_inner());
-    let cols = text_columns(&ix, &list(&pairs, "question"))?;
+    let counts = {
+        let ix = ix.read().unwrap_or_else(|e| e.into_inner());
+        agreement::counts(&ix, &list(&pairs, "question"), &labelled)?
+    };
     let theme_label = |id: &str| {
         published
             .form
@@ -160,29 +164,20 @@ pub async fn agreement(
             .find(|t| t.id == id)
             .map_or_else(|| id.to_owned(), |t| t.label.clone())
     };
-    let mut questions = Vec::new();
-    for col in cols {
-        let c = &ix.columns[col];
-        let overrides: Vec<(u32, &crate::index::form_index::Override)> = ix
-            .overrides
-            .iter()
-            .filter(|((_, oc), _)| *oc as usize == col)
-            .map(|((row, _), o)| (*row, o))
-            .collect();
-        let n = overrides.len() as u64;
-        let themes = if matches!(c.kind, ColumnKind::Text { coded: true }) {
-            (1..=c.dict.len().min(32) as u32)
-                .filter_map(|code| {
-                    let name = c.dict.name(code)?;
-                    let bit = 1u32 << (code - 1);
-                    let a = Agreement::from_pairs(
-                        overrides
-                            .iter()
-                            .map(|(_, o)| (o.auto_mask & bit != 0, o.manual_mask & bit != 0)),
-                    );
-                    Some(ThemeAgreement {
-                        theme: name.to_owned(),
-                        label: theme_label(name),
+    let questions = counts
+        .into_iter()
+        .map(|q| QuestionAgreement {
+            note: small_n_note(q.n),
+            question: q.question,
+            n: q.n,
+            themes: q
+                .themes
+                .into_iter()
+                .map(|t| {
+                    let a = t.agreement;
+                    ThemeAgreement {
+                        label: theme_label(&t.theme),
+                        theme: t.theme,
                         n: a.n(),
                         both_yes: a.both_yes,
                         auto_only: a.auto_only,
@@ -192,44 +187,21 @@ pub async fn agreement(
                         expected: a.expected,
                         kappa: a.kappa,
                         note: theme_note(&a),
-                    })
+                    }
                 })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let mut table = vec![vec![0u64; 3]; 3];
-        for (row, o) in &overrides {
-            let row = *row as usize;
-            let id = ResponseId {
-                ms: ix.ms[row],
-                seq: ix.seq[row],
-            };
-            if !labelled.contains(&(id, c.id.clone())) {
-                continue;
-            }
-            if let (1..=3, 1..=3) = (o.auto_label, o.manual_label) {
-                table[o.auto_label as usize - 1][o.manual_label as usize - 1] += 1;
-            }
-        }
-        let labelled_n: u64 = table.iter().flatten().sum();
-        let agreed: u64 = (0..3).map(|i| table[i][i]).sum();
-        questions.push(QuestionAgreement {
-            question: c.id.clone(),
-            n,
-            note: small_n_note(n),
-            themes,
+                .collect(),
             sentiment: SentimentAgreement {
-                n: labelled_n,
-                agreed,
-                percent_agreement: (labelled_n > 0).then(|| agreed as f64 / labelled_n as f64),
+                n: q.labels.n,
+                agreed: q.labels.agreed,
+                percent_agreement: (q.labels.n > 0)
+                    .then(|| q.labels.agreed as f64 / q.labels.n as f64),
                 labels: SENTIMENT_LABELS
                     .iter()
                     .map(|s| s.as_str().to_owned())
                     .collect(),
-                table,
+                table: q.labels.table,
             },
-        });
-    }
+        })
+        .collect();
     Ok(Json(AgreementReport { form, questions }))
 }

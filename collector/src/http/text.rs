@@ -5,7 +5,7 @@
 //! [`crate::service::export`].
 //!
 //! ```text
-//! /text:  URL ─► Filter + CodeFilter over the index ─► page of ids ─► store.response ─► TextAnswer[]
+//! /text:  URL ─► index::text::find ─► page of ids ─► store.response ─► TextAnswer[]
 //! /codes: body ─► check_codes ─► service::coding::set (store, then index)
 //! ```
 //!
@@ -20,8 +20,7 @@ use super::json;
 use super::query_params::{pairs, parse_query};
 use super::AppState;
 use crate::error::{Error, Result};
-use crate::index::form_index::{ColumnKind, FormIndex, SENTIMENT_LABELS};
-use crate::index::query::Filter;
+use crate::index::text::{self, TextHit, TextQuery};
 use crate::model::{now_ms, rfc3339, Label, ManualCode, ResponseId, StoredResponse};
 use crate::service::coding::{self, auto_coding, find_response, manual_codes_of};
 use axum::extract::{Path, RawQuery, State};
@@ -29,7 +28,7 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use std::collections::{BinaryHeap, HashSet};
+use std::collections::HashSet;
 use survey::{Answer, Form, Kind, Problem, ProblemKind};
 
 /// Sentiment of one answer.
@@ -152,103 +151,6 @@ fn page_params(after: Option<&str>, limit: Option<&str>) -> Result<(Option<Respo
     Ok((after, limit))
 }
 
-/// The text columns asked for (all text questions when none are named).
-pub(super) fn text_columns(ix: &FormIndex, questions: &[String]) -> Result<Vec<usize>> {
-    if questions.is_empty() {
-        return Ok(ix
-            .columns
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| matches!(c.kind, ColumnKind::Text { .. }))
-            .map(|(i, _)| i)
-            .collect());
-    }
-    questions
-        .iter()
-        .map(|q| match ix.column(q) {
-            Some((i, c)) if matches!(c.kind, ColumnKind::Text { .. }) => Ok(i),
-            Some(_) => Err(Error::BadRequest(format!(
-                "'{q}' is not a free-text question"
-            ))),
-            None => Err(Error::BadRequest(format!(
-                "this form has no question '{q}'"
-            ))),
-        })
-        .collect()
-}
-
-/// What a text answer must have to be listed.
-struct CodeFilter {
-    /// Per column: mask of the themes asked for (0 = none of them apply).
-    themes: Option<Vec<u32>>,
-    /// Sentiment codes 0..=3 allowed.
-    labels: Option<[bool; 4]>,
-}
-
-impl CodeFilter {
-    fn compile(
-        ix: &FormIndex,
-        cols: &[usize],
-        themes: &[String],
-        labels: &[String],
-    ) -> Result<CodeFilter> {
-        let themes = if themes.is_empty() {
-            None
-        } else {
-            let mut masks = vec![0u32; ix.columns.len()];
-            for t in themes {
-                let mut known = false;
-                for &c in cols {
-                    let col = &ix.columns[c];
-                    if let (ColumnKind::Text { coded: true }, Some(b @ 1..=32)) =
-                        (&col.kind, col.dict.code(t))
-                    {
-                        masks[c] |= 1 << (b - 1);
-                        known = true;
-                    }
-                }
-                if !known {
-                    return Err(Error::BadRequest(format!(
-                        "'{t}' is not a theme of this form's codebook"
-                    )));
-                }
-            }
-            Some(masks)
-        };
-        let labels = if labels.is_empty() {
-            None
-        } else {
-            let mut ok = [false; 4];
-            for l in labels {
-                let i = SENTIMENT_LABELS
-                    .iter()
-                    .position(|x| x.as_str() == l)
-                    .ok_or_else(|| {
-                        Error::BadRequest(format!(
-                            "sentiment '{l}' must be positive, neutral or negative"
-                        ))
-                    })?;
-                ok[i + 1] = true;
-            }
-            Some(ok)
-        };
-        Ok(CodeFilter { themes, labels })
-    }
-
-    /// Whether the answer in (`row`, `col`) is listed.
-    fn pass(&self, ix: &FormIndex, row: usize, col: usize) -> bool {
-        let c = &ix.columns[col];
-        let label = c.codes[row] as usize;
-        // Code 0: no text answer in this row.
-        label != 0
-            && self.labels.is_none_or(|ok| ok[label.min(3)])
-            && self
-                .themes
-                .as_ref()
-                .is_none_or(|m| m[col] != 0 && c.masks.get(row).is_some_and(|x| x & m[col] != 0))
-    }
-}
-
 /// `GET /api/v1/forms/{form}/text`: free-text answers with their codes,
 /// oldest first, at most `limit` responses a page.
 #[utoipa::path(get, path = "/api/v1/forms/{form}/text",
@@ -288,57 +190,23 @@ pub async fn list_text(
     let q = parse_query(&pairs, &["theme", "sentiment", "after", "limit"])?;
     let (after, limit) = page_params(last(&pairs, "after"), last(&pairs, "limit"))?;
     let ix = state.indexes.index(&form).ok_or_else(|| no_form(&form))?;
-    // (response id, the questions listed for it, whether any is hand-coded)
-    let page: Vec<(ResponseId, Vec<String>, bool)> = {
+    let page = {
         let ix = ix.read().unwrap_or_else(|e| e.into_inner());
-        let cols = text_columns(&ix, &q.questions)?;
-        let rows = Filter::compile(&ix, &q)?;
-        let codes = CodeFilter::compile(
+        text::find(
             &ix,
-            &cols,
-            &list(&pairs, "theme"),
-            &list(&pairs, "sentiment"),
-        )?;
-        // The `limit` smallest ids after the cursor: a max-heap of at most
-        // `limit` entries, so memory stays bounded however many rows match.
-        let mut heap: BinaryHeap<(ResponseId, usize)> = BinaryHeap::with_capacity(limit + 1);
-        for row in 0..ix.len() {
-            let id = ResponseId {
-                ms: ix.ms[row],
-                seq: ix.seq[row],
-            };
-            if after.is_some_and(|a| id <= a)
-                || (heap.len() == limit && heap.peek().is_some_and(|(top, _)| id >= *top))
-                || !rows.pass(&ix, row)
-                || !cols.iter().any(|&c| codes.pass(&ix, row, c))
-            {
-                continue;
-            }
-            heap.push((id, row));
-            if heap.len() > limit {
-                heap.pop();
-            }
-        }
-        heap.into_sorted_vec()
-            .into_iter()
-            .map(|(id, row)| {
-                let hit: Vec<usize> = cols
-                    .iter()
-                    .copied()
-                    .filter(|&c| codes.pass(&ix, row, c))
-                    .collect();
-                let manual = hit
-                    .iter()
-                    .any(|&c| ix.overrides.contains_key(&(row as u32, c as u16)));
-                let names = hit.iter().map(|&c| ix.columns[c].id.clone()).collect();
-                (id, names, manual)
-            })
-            .collect()
+            &TextQuery {
+                rows: &q,
+                themes: &list(&pairs, "theme"),
+                sentiments: &list(&pairs, "sentiment"),
+                after,
+                limit,
+            },
+        )?
     };
-    let coded: HashSet<ResponseId> = page.iter().filter(|p| p.2).map(|p| p.0).collect();
+    let coded: HashSet<ResponseId> = page.iter().filter(|p| p.hand_coded).map(|p| p.id).collect();
     let manual = manual_codes_of(state.store.as_ref(), &form, &coded)?;
     let mut out = Vec::with_capacity(page.len());
-    for (id, questions, _) in &page {
+    for TextHit { id, questions, .. } in &page {
         let Some(r) = state.store.response(&form, *id)? else {
             continue;
         };
@@ -349,7 +217,7 @@ pub async fn list_text(
     }
     let mut res = Json(out).into_response();
     if page.len() == limit {
-        if let Some((last_id, _, _)) = page.last() {
+        if let Some(TextHit { id: last_id, .. }) = page.last() {
             let mut next = form_urlencoded::Serializer::new(String::new());
             for (k, v) in pairs.iter().filter(|(k, _)| k != "after" && k != "limit") {
                 next.append_pair(k, v);

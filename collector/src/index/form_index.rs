@@ -7,73 +7,20 @@
 //! the column's dictionary plus one (options in form order, then any
 //! option ids seen only in older form versions). Multiple-choice answers
 //! and theme codes are bit masks. A community-safety row is about 57 bytes.
+//!
+//! That layout is the index's own: the fields here are visible only inside
+//! `index/`, where the queries read them; other floors use the methods.
 
+use super::dict::Dict;
 use super::record::{self, Record, RecordAnswer};
 use super::stored_json;
 use crate::model::{Label, ResponseId, StoredResponse};
 use std::collections::HashMap;
 use survey::{Answer, Form, Kind};
 
-/// Strings seen in a column, each given a small code (position + 1).
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct Dict {
-    names: Vec<String>,
-    codes: HashMap<String, u32>,
-}
-
-impl Dict {
-    fn with(names: impl IntoIterator<Item = String>) -> Dict {
-        let mut d = Dict::default();
-        for n in names {
-            d.code_or_add(&n);
-        }
-        d
-    }
-
-    /// The code of `name`, adding it if new (0 when the dictionary is full).
-    pub fn code_or_add(&mut self, name: &str) -> u32 {
-        if let Some(c) = self.codes.get(name) {
-            return *c;
-        }
-        if self.names.len() >= u16::MAX as usize {
-            return 0;
-        }
-        self.names.push(name.to_owned());
-        let c = self.names.len() as u32;
-        self.codes.insert(name.to_owned(), c);
-        c
-    }
-
-    /// The code of `name`, if seen.
-    pub fn code(&self, name: &str) -> Option<u32> {
-        self.codes.get(name).copied()
-    }
-
-    /// The name of a code (`None` for 0 or unknown).
-    pub fn name(&self, code: u32) -> Option<&str> {
-        self.names
-            .get((code as usize).checked_sub(1)?)
-            .map(String::as_str)
-    }
-
-    /// Number of names (codes run 1..=len).
-    pub fn len(&self) -> usize {
-        self.names.len()
-    }
-
-    /// Whether empty.
-    pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
-    }
-
-    fn heap_bytes(&self) -> usize {
-        self.names.iter().map(|n| n.len() * 2 + 48).sum()
-    }
-}
-
 /// What a question's column holds.
 #[derive(Debug, Clone, PartialEq)]
-pub enum ColumnKind {
+pub(super) enum ColumnKind {
     /// Single choice or location: code of the option.
     Choice,
     /// Multiple choice: bit `code - 1` set for each option chosen (32 at most).
@@ -101,15 +48,28 @@ pub enum ColumnKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
     /// Question id.
-    pub id: String,
+    pub(super) id: String,
     /// What it holds.
-    pub kind: ColumnKind,
+    pub(super) kind: ColumnKind,
     /// Option ids (choice, multi), or theme ids (coded text).
-    pub dict: Dict,
+    pub(super) dict: Dict,
     /// One code per row (choice, scale, consent; sentiment label for text).
-    pub codes: Vec<u8>,
+    pub(super) codes: Vec<u8>,
     /// One mask per row (multi; themes for coded text).
-    pub masks: Vec<u32>,
+    pub(super) masks: Vec<u32>,
+}
+
+impl Column {
+    /// Number of distinct answers the column has codes for: option ids,
+    /// including any seen only in older form versions, or theme ids.
+    pub fn known_answers(&self) -> usize {
+        self.dict.len()
+    }
+
+    /// Whether the question is a scale (which has a mean).
+    pub fn is_scale(&self) -> bool {
+        matches!(self.kind, ColumnKind::Scale { .. })
+    }
 }
 
 /// An answer seen through a stored response or its JSON.
@@ -131,46 +91,46 @@ pub struct NeedsResponse;
 
 /// A manual code that replaced the automatic one in the index.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Override {
+pub(super) struct Override {
     /// The automatic theme mask.
-    pub auto_mask: u32,
+    pub(super) auto_mask: u32,
     /// The automatic sentiment code.
-    pub auto_label: u8,
+    pub(super) auto_label: u8,
     /// The manual theme mask.
-    pub manual_mask: u32,
+    pub(super) manual_mask: u32,
     /// The manual sentiment code.
-    pub manual_label: u8,
+    pub(super) manual_label: u8,
 }
 
 /// The index of one form's responses.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FormIndex {
     /// Form id.
-    pub form: String,
+    pub(super) form: String,
     /// Arrival time in ms of each row.
-    pub ms: Vec<u64>,
+    pub(super) ms: Vec<u64>,
     /// Sequence number of each row's response id.
-    pub seq: Vec<u64>,
+    pub(super) seq: Vec<u64>,
     /// Place code of each row (0 = none).
-    pub location: Vec<u16>,
+    pub(super) location: Vec<u16>,
     /// Channel code of each row.
-    pub channel: Vec<u8>,
+    pub(super) channel: Vec<u8>,
     /// Language code of each row.
-    pub lang: Vec<u8>,
+    pub(super) lang: Vec<u8>,
     /// Form version of each row.
-    pub version: Vec<u16>,
+    pub(super) version: Vec<u16>,
     /// Place ids.
-    pub locations: Dict,
+    pub(super) locations: Dict,
     /// Channels.
-    pub channels: Dict,
+    pub(super) channels: Dict,
     /// Languages.
-    pub langs: Dict,
+    pub(super) langs: Dict,
     /// One column per question of the current form version.
-    pub columns: Vec<Column>,
+    pub(super) columns: Vec<Column>,
     /// Earliest and latest arrival (ms).
-    pub span: Option<(u64, u64)>,
+    pub(super) span: Option<(u64, u64)>,
     /// Manual codes by (row, column).
-    pub overrides: HashMap<(u32, u16), Override>,
+    pub(super) overrides: HashMap<(u32, u16), Override>,
     /// Column positions in question id order, to find a column by id.
     by_id: Vec<usize>,
     /// The highest sequence number the last rebuild found in the store:
@@ -280,6 +240,11 @@ impl FormIndex {
         self.ms.is_empty()
     }
 
+    /// Number of answers coded by hand.
+    pub fn hand_coded(&self) -> usize {
+        self.overrides.len()
+    }
+
     /// The column of a question.
     pub fn column(&self, id: &str) -> Option<(usize, &Column)> {
         self.columns.iter().enumerate().find(|(_, c)| c.id == id)
@@ -287,13 +252,13 @@ impl FormIndex {
 
     /// Notes that the rows so far are what the store held: responses
     /// pushed later with [`FormIndex::push_new`] may be among them.
-    pub fn mark_built(&mut self) {
+    pub(super) fn mark_built(&mut self) {
         self.built_upto = BuiltUpto(self.seq.iter().copied().max().unwrap_or(0));
     }
 
     /// Appends a response unless it is indexed already (a response stored
     /// while a rebuild read the store can reach the index both ways).
-    pub fn push_new(&mut self, r: &StoredResponse) {
+    pub(super) fn push_new(&mut self, r: &StoredResponse) {
         if let Some(id) = r.id {
             if id.seq <= self.built_upto.0 && self.row_of(id).is_some() {
                 return;
@@ -369,7 +334,7 @@ impl FormIndex {
 
     /// The column of each of a form version's questions (see
     /// [`FormIndex::push_record`]).
-    pub fn columns_of(&self, questions: &[&str]) -> Vec<Option<usize>> {
+    pub(super) fn columns_of(&self, questions: &[&str]) -> Vec<Option<usize>> {
         questions.iter().map(|q| self.column_index(q)).collect()
     }
 
@@ -377,7 +342,7 @@ impl FormIndex {
     /// `columns` is [`FormIndex::columns_of`] the questions of the form
     /// version the record answered, so listed questions need no search.
     /// Nothing is appended when the record lacks what the index now needs.
-    pub fn push_record(
+    pub(super) fn push_record(
         &mut self,
         id: ResponseId,
         r: &Record<'_>,
@@ -520,7 +485,7 @@ impl FormIndex {
 
     /// Replaces a text answer's codes with an analyst's; keeps the automatic
     /// ones for the agreement report.
-    pub fn set_manual(&mut self, row: usize, col: usize, themes: u32, label: Option<u8>) {
+    pub(super) fn set_manual(&mut self, row: usize, col: usize, themes: u32, label: Option<u8>) {
         let c = &mut self.columns[col];
         let key = (row as u32, col as u16);
         let auto_mask = c.masks.get(row).copied().unwrap_or(0);
@@ -573,7 +538,7 @@ impl FormIndex {
     }
 
     /// Gives back spare capacity (after a rebuild).
-    pub fn shrink(&mut self) {
+    pub(super) fn shrink(&mut self) {
         self.ms.shrink_to_fit();
         self.seq.shrink_to_fit();
         self.location.shrink_to_fit();

@@ -132,19 +132,19 @@ pub enum RecordAnswer<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record<'a> {
     /// Form version answered.
-    pub version: u32,
+    pub(super) version: u32,
     /// Place id.
-    pub location: Option<&'a str>,
+    pub(super) location: Option<&'a str>,
     /// Channel.
-    pub channel: &'a str,
+    pub(super) channel: &'a str,
     /// Language.
-    pub lang: &'a str,
+    pub(super) lang: &'a str,
     /// Answers by question id (with the question's position in the form
     /// version, when it lists the question).
-    pub answers: Vec<(&'a str, Option<usize>, RecordAnswer<'a>)>,
+    pub(super) answers: Vec<(&'a str, Option<usize>, RecordAnswer<'a>)>,
     /// Sentiment label code and theme ids of each coded text answer, by
     /// question id (and position, as for answers).
-    pub coding: Vec<(&'a str, Option<usize>, u8, Vec<&'a str>)>,
+    pub(super) coding: Vec<(&'a str, Option<usize>, u8, Vec<&'a str>)>,
 }
 
 /// The ids a record's names are drawn from: those of one form version.

@@ -24,7 +24,7 @@ pub(crate) struct Filter {
 }
 
 pub(super) fn allowed(
-    dict: &crate::index::form_index::Dict,
+    dict: &crate::index::dict::Dict,
     values: &[String],
     what: &str,
 ) -> Result<Option<Vec<bool>>> {

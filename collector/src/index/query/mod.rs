@@ -178,7 +178,7 @@ mod tests {
         }
     }
 
-    fn names(d: &super::super::form_index::Dict) -> Vec<String> {
+    fn names(d: &crate::index::dict::Dict) -> Vec<String> {
         (1..=d.len() as u32)
             .filter_map(|c| d.name(c).map(str::to_owned))
             .collect()
