@@ -10,6 +10,8 @@
 //! Public routes (forms, submissions, widget, hosted pages) need no account
 //! and answer browsers from each form's allowed origins (CORS). Analyst and
 //! admin routes need a bearer token and are not open to browsers elsewhere.
+//! Every response carries the security headers of [`security_headers`];
+//! the hosted pages also carry its strict Content-Security-Policy.
 
 mod aggregates;
 mod agreement;
@@ -22,6 +24,7 @@ mod limit;
 pub mod openapi;
 mod query_params;
 mod responses;
+pub mod security_headers;
 mod text;
 mod widget_assets;
 
@@ -54,7 +57,7 @@ fn compressed() -> tower_http::compression::CompressionLayer {
 
 /// The whole application as a router.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/api/v1/openapi.json", get(openapi::serve))
         .route("/api/v1/forms", get(forms::list_forms).layer(compressed()))
@@ -91,6 +94,6 @@ pub fn app(state: AppState) -> Router {
         .merge(widget_assets::routes(&state.config.dist))
         .fallback(|| async { Error::NotFound("no such route".into()) })
         .layer(cors::layer(state.clone()))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(state)
+        .layer(tower_http::trace::TraceLayer::new_for_http());
+    security_headers::on_every_response(router).with_state(state)
 }
