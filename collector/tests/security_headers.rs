@@ -22,6 +22,8 @@ async fn every_route_answers_with_nosniff_no_referrer_and_hsts() {
     let get = |path: &'static str| s.client.get(s.url(path)).send();
     let responses = [
         ("/healthz", get("/healthz").await.unwrap()),
+        ("/readyz", get("/readyz").await.unwrap()),
+        ("/metrics", get("/metrics").await.unwrap()),
         (
             "/api/v1/openapi.json",
             get("/api/v1/openapi.json").await.unwrap(),

@@ -22,6 +22,7 @@ mod hosted;
 mod json;
 mod limit;
 pub mod openapi;
+mod ops;
 mod query_params;
 mod responses;
 pub mod security_headers;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The answer indexes, with sentiment and theme coding.
     pub indexes: Arc<crate::index::Indexes>,
+    /// Counters for operators (`/metrics`).
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// Brotli or gzip, as the client accepts, for what is read: the form a
@@ -59,6 +62,8 @@ fn compressed() -> tower_http::compression::CompressionLayer {
 pub fn app(state: AppState) -> Router {
     let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ops::ready))
+        .route("/metrics", get(ops::metrics))
         .route("/api/v1/openapi.json", get(openapi::serve))
         .route("/api/v1/forms", get(forms::list_forms).layer(compressed()))
         .route(
@@ -94,6 +99,10 @@ pub fn app(state: AppState) -> Router {
         .merge(widget_assets::routes(&state.config.dist))
         .fallback(|| async { Error::NotFound("no such route".into()) })
         .layer(cors::layer(state.clone()))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ops::count,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http());
     security_headers::on_every_response(router).with_state(state)
 }

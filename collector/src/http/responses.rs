@@ -78,6 +78,7 @@ pub async fn submit(
     let submitted = ingest::record(
         state.store.as_ref(),
         &state.indexes,
+        &state.metrics,
         &published.form,
         valid,
         None,

@@ -169,6 +169,7 @@ async fn submit(
             ingest::record(
                 state.store.as_ref(),
                 &state.indexes,
+                &state.metrics,
                 form,
                 valid,
                 flag.map(str::to_owned),
