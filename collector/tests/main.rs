@@ -11,5 +11,6 @@ mod durability;
 mod errors;
 mod examples;
 mod ops;
+mod security_headers;
 mod store_conformance;
 mod text_coding;

@@ -9,7 +9,7 @@
 //! Needs `scripts/build-widget.sh` (dist/) and `scripts/setup.sh` (Chromium,
 //! the npm tools); `scripts/test.sh` runs both first.
 
-use e2e::{reserve, serve_page_on, workspace, Collector};
+use e2e::{reserve, serve_page_on, serve_page_with_csp_on, workspace, Collector};
 use std::process::Command;
 use survey::Answer;
 
@@ -314,5 +314,62 @@ async fn axe_finds_no_wcag_2_2_aa_violations_at_320_and_1280_px() {
     let (c, partner) = collector_and_partner().await;
     let out = run("axe", &c.origin, &partner).await;
     assert!(out.contains(r#""ok":true"#), "{out}");
+    c.stop().await;
+}
+
+/// Guards the hosted pages' Content-Security-Policy: each page (the street
+/// form in English and Arabic, community safety, victim satisfaction, the
+/// thank-you page) carries it with `frame-ancestors 'none'`, and the page,
+/// the loader and the widget taking over are refused nothing: no
+/// `securitypolicyviolation`, no console error; a style the policy does not
+/// allow, put in the widget's shadow root, is caught.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hosted_pages_run_under_their_csp_without_a_violation() {
+    let _one = BROWSER.lock().await;
+    let c = Collector::start(vec![]).await;
+    run("csp_hosted", &c.origin, "").await;
+    let rs = c.responses("street-feedback");
+    assert_eq!(rs.len(), 1, "the street form was sent under the policy");
+    assert_eq!(rs[0].answers["feel_safe_now"], Answer::Number(3));
+    c.stop().await;
+}
+
+/// A partner page with a strict policy of its own: only what the README
+/// tells partners to add (`partner_directives`) lets the widget in.
+fn csp_partner_page(collector: &str) -> String {
+    format!(
+        r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Eventcity: have your say</title>
+</head>
+<body>
+<main>
+<h1>Eventcity partner page</h1>
+<script src="{collector}/widget.js" data-form="community-safety" data-location="bank" async></script>
+</main>
+</body>
+</html>
+"#
+    )
+}
+
+/// Guards the README's advice to partners: a page whose policy is
+/// `default-src 'none'` plus the documented directives runs the widget,
+/// styled, through its first step, with no `securitypolicyviolation`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partner_page_with_the_documented_csp_runs_the_widget_without_a_violation() {
+    let _one = BROWSER.lock().await;
+    let (listener, partner) = reserve().await;
+    let c = Collector::start(vec![partner.clone()]).await;
+    let csp = format!(
+        "default-src 'none'; img-src 'self'; base-uri 'none'; object-src 'none'; \
+         form-action 'none'; frame-ancestors 'none'; {}",
+        collector::http::security_headers::partner_directives(&c.origin)
+    );
+    serve_page_with_csp_on(listener, csp_partner_page(&c.origin), csp);
+    run("csp_partner", &c.origin, &partner).await;
     c.stop().await;
 }

@@ -74,11 +74,30 @@ pub async fn reserve() -> (tokio::net::TcpListener, String) {
 
 /// Serves `html` at `/` on an already bound listener.
 pub fn serve_page_on(listener: tokio::net::TcpListener, html: String) {
+    serve(listener, html, None);
+}
+
+/// Serves `html` at `/` on an already bound listener, with `csp` as its
+/// `Content-Security-Policy`: a partner page with a policy of its own.
+pub fn serve_page_with_csp_on(listener: tokio::net::TcpListener, html: String, csp: String) {
+    serve(listener, html, Some(csp));
+}
+
+fn serve(listener: tokio::net::TcpListener, html: String, csp: Option<String>) {
     let app = axum::Router::new().route(
         "/",
         axum::routing::get(move || {
-            let html = html.clone();
-            async move { axum::response::Html(html) }
+            let (html, csp) = (html.clone(), csp.clone());
+            async move {
+                let mut res =
+                    axum::response::IntoResponse::into_response(axum::response::Html(html));
+                if let Some(csp) = csp {
+                    let value = axum::http::HeaderValue::try_from(csp).expect("a header value");
+                    res.headers_mut()
+                        .insert(axum::http::header::CONTENT_SECURITY_POLICY, value);
+                }
+                res
+            }
         }),
     );
     tokio::spawn(async move {

@@ -5,6 +5,14 @@
 //! page's `*` rules nor its `!important` reach in; logical properties
 //! (`inline-start`) make right-to-left languages lay out by themselves.
 
+/// What the loader (`widget/loader/widget.js`) puts in the shadow root
+/// before the widget starts, so that no rule of the partner's page reaches
+/// the host element. The loader writes it as a literal; a test in the
+/// collector fails if the two differ, because pages allow this `<style>`
+/// by its hash (the collector's Content-Security-Policy, and the policy
+/// the README gives partners).
+pub const HOST_CSS: &str = ":host{all:initial!important;display:block!important}";
+
 /// The whole stylesheet.
 pub const CSS: &str = r#":host{all:initial!important;display:block!important}
 .cfw{all:initial;display:block;box-sizing:border-box;max-width:40em;font-family:"Helvetica Neue",Helvetica,Arial,sans-serif;font-size:medium;line-height:1.4;color:#0b0c0c;background:#fff;padding:1em 0;overflow-wrap:break-word;-webkit-text-size-adjust:100%}

@@ -10,6 +10,8 @@
 //! Public routes (forms, submissions, widget, hosted pages) need no account
 //! and answer browsers from each form's allowed origins (CORS). Analyst and
 //! admin routes need a bearer token and are not open to browsers elsewhere.
+//! Every response carries the security headers of [`security_headers`];
+//! the hosted pages also carry its strict Content-Security-Policy.
 
 mod aggregates;
 mod agreement;
@@ -23,6 +25,7 @@ pub mod openapi;
 mod ops;
 mod query_params;
 mod responses;
+pub mod security_headers;
 mod text;
 mod widget_assets;
 
@@ -57,7 +60,7 @@ fn compressed() -> tower_http::compression::CompressionLayer {
 
 /// The whole application as a router.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ops::ready))
         .route("/metrics", get(ops::metrics))
@@ -100,6 +103,6 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             ops::count,
         ))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(state)
+        .layer(tower_http::trace::TraceLayer::new_for_http());
+    security_headers::on_every_response(router).with_state(state)
 }

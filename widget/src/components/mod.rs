@@ -41,6 +41,17 @@ pub struct Options {
     pub definition: Option<Rc<Form>>,
 }
 
+/// The widget's stylesheet, as a `<style>` element that arrives in the
+/// shadow root with its text. Written as `<style>{CSS}</style>` in `html!`,
+/// Yew would insert the element empty and then its text, and a page whose
+/// Content-Security-Policy allows the stylesheet by the hash of its text
+/// would refuse (and report) the empty one first.
+#[hook]
+fn use_stylesheet() -> Html {
+    let html = use_memo((), |_| AttrValue::from(format!("<style>{CSS}</style>")));
+    Html::from_html_unchecked((*html).clone())
+}
+
 /// Props of [`App`].
 #[derive(Properties, PartialEq)]
 pub struct AppProps {
@@ -57,6 +68,7 @@ enum Loaded {
 /// Loads the form definition, then shows it.
 #[component]
 pub fn App(props: &AppProps) -> Html {
+    let stylesheet = use_stylesheet();
     let opts = props.options.clone();
     let loaded = use_state(|| match &opts.definition {
         Some(f) => Loaded::Ready(f.clone()),
@@ -87,7 +99,7 @@ pub fn App(props: &AppProps) -> Html {
             };
             html! {
                 <>
-                    <style>{CSS}</style>
+                    {stylesheet}
                     <div class="cfw" lang={s.lang} dir={if s.rtl { "rtl" } else { "ltr" }}>
                         <p role="status">{text}</p>
                     </div>
@@ -135,6 +147,7 @@ pub fn new_submission_id() -> String {
 /// One filling of the form.
 #[component]
 pub fn FormView(props: &FormViewProps) -> Html {
+    let stylesheet = use_stylesheet();
     let opts = props.options.clone();
     let form = props.form.clone();
     let flow = use_reducer(|| {
@@ -397,7 +410,7 @@ pub fn FormView(props: &FormViewProps) -> Html {
 
     html! {
         <>
-            <style>{CSS}</style>
+            {stylesheet}
             <div class="cfw" lang={f.lang.clone()} dir={if i18n::is_rtl(&f.lang) { "rtl" } else { "ltr" }}>
                 {body}
                 <div class="vh" role="status" aria-live="polite">{live}</div>

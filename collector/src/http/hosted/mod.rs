@@ -25,7 +25,10 @@
 //! ```
 //!
 //! The words and the stylesheet are the `ui` crate's, shared with the
-//! widget.
+//! widget. The pages run under a strict Content-Security-Policy
+//! ([`super::security_headers`]): no inline script (the form definition the
+//! page carries for the widget is a JSON data block, not a script), and
+//! inline styles only by hash.
 
 mod bot;
 mod lang;
@@ -45,6 +48,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::security_headers::{own_pages, PagePolicy};
 use bot::{now_secs, RenderKey};
 use lang::choose_lang;
 use post::{to_submission, Fields};
@@ -61,7 +65,7 @@ pub fn routes(config: &Config) -> Router<AppState> {
         tracing::error!("no random key for render tokens: {e}");
         RenderKey::zero()
     });
-    Router::new()
+    let router = Router::new()
         .route(
             "/f/{form}",
             get(page).merge(super::limit::rate_limited(post(submit), config)),
@@ -71,7 +75,16 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .layer(Extension(Arc::new(key)))
         // The page is a few KB once compressed instead of ~24 KB: it is the
         // first thing a phone on mobile data downloads after the QR scan.
-        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(tower_http::compression::CompressionLayer::new());
+    own_pages(router, &policy())
+}
+
+/// What the hosted pages may load: their own origin's scripts (the loader,
+/// the glue, the wasm) and three inline styles, allowed by hash: the page's
+/// own `<style>`, and the two the loader and the widget put in the
+/// widget's shadow root once it takes over.
+fn policy() -> PagePolicy {
+    PagePolicy::new(&[&render::page_style(), ui::style::HOST_CSS, ui::style::CSS])
 }
 
 /// Query of the hosted page: where the QR code was, how the person came.
@@ -451,6 +464,65 @@ pub(super) mod tests {
         assert_eq!(state.store.flagged("street-feedback", 10).unwrap().len(), 3);
         assert_eq!(ix.read().unwrap().len(), 1);
     }
+    /// Guards the hosted pages' policy: the form, the form with errors and
+    /// the thank-you page each carry it, with `X-Frame-Options: DENY`, and
+    /// every `<style>` on them is allowed by its hash; nothing else inline
+    /// (no style attribute, no script but the JSON data block) is there.
+    #[tokio::test]
+    async fn hosted_pages_carry_a_strict_policy_that_allows_their_own_styles() {
+        use super::super::security_headers::style_hash;
+        use tower::ServiceExt;
+        let dir = tempfile::tempdir().unwrap();
+        let app = crate::app(state(&dir, false));
+        let get = |uri: &str| {
+            app.clone().oneshot(
+                axum::http::Request::get(uri)
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+        };
+        let pages = [
+            get("/f/street-feedback?loc=bank&ch=qr").await.unwrap(),
+            get("/f/street-feedback?lang=ar").await.unwrap(),
+            get("/f/community-safety/thanks?lang=en").await.unwrap(),
+            post(
+                &app,
+                "submission_id=0b5c3f0e-7a53-4c1e-9d1f-2a4b6c8d0e1f&lang=en".into(),
+            )
+            .await,
+        ];
+        for res in pages {
+            assert_eq!(res.status(), StatusCode::OK);
+            assert_eq!(res.headers()[header::X_FRAME_OPTIONS], "DENY");
+            let csp = res.headers()[header::CONTENT_SECURITY_POLICY]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            assert_eq!(csp, policy().as_str());
+            assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"));
+            for css in [ui::style::HOST_CSS, ui::style::CSS] {
+                assert!(csp.contains(&style_hash(css)), "the widget's styles");
+            }
+            let html = text_of(res).await;
+            let mut styles = 0;
+            for (at, _) in html.match_indices("<style>") {
+                let text = &html[at + 7..at + html[at..].find("</style>").unwrap()];
+                assert!(csp.contains(&style_hash(text)), "{text}");
+                styles += 1;
+            }
+            assert_eq!(styles, 1);
+            assert!(!html.contains(" style="), "no style attribute");
+            for (at, _) in html.match_indices("<script") {
+                let tag = &html[at..at + html[at..].find('>').unwrap()];
+                assert!(
+                    tag.contains(r#"type="application/json""#)
+                        || tag.contains(r#"src="/widget.js""#),
+                    "{tag}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn unknown_places_and_odd_channels_are_ignored() {
         let form = form();

@@ -343,7 +343,7 @@ pub(super) fn page_shell(
 <meta name="description" content="{description}">
 <link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <title>{title}</title>
-<style>{PAGE_CSS}{css}</style>
+<style>{style}</style>
 </head>
 <body>
 <div class="top"><p>City of London Police</p></div>
@@ -357,9 +357,15 @@ pub(super) fn page_shell(
 "#,
         lang = esc(lang),
         description = esc(description),
-        css = style::CSS,
+        style = page_style(),
         script = script.unwrap_or(""),
     )
+}
+
+/// The text of the page's one `<style>`: its own few rules, then the
+/// shared stylesheet. The page's Content-Security-Policy allows it by hash.
+pub(super) fn page_style() -> String {
+    format!("{PAGE_CSS}{}", style::CSS)
 }
 
 const PAGE_CSS: &str = "html{-webkit-text-size-adjust:100%}body{margin:0;background:#fff;color:#0b0c0c}\
