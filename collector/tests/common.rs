@@ -21,6 +21,7 @@ pub fn config(data: &Path) -> Config {
         data: data.to_path_buf(),
         forms: fixture_forms(),
         rate_limit: 0,
+        global_rate_limit: 0,
         bot_checks: false,
         ..Config::default()
     }

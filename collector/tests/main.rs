@@ -8,5 +8,6 @@ mod csv_export;
 mod durability;
 mod errors;
 mod examples;
+mod limits;
 mod store_conformance;
 mod text_coding;
