@@ -20,6 +20,7 @@ pub mod config;
 pub mod error;
 pub mod http;
 pub mod index;
+pub mod metrics;
 pub mod model;
 pub mod service;
 pub mod store;
@@ -79,6 +80,7 @@ pub fn open(config: Config) -> anyhow::Result<AppState> {
         store: Arc::new(store),
         config: Arc::new(config),
         indexes: Arc::new(indexes),
+        metrics: Arc::new(metrics::Metrics::new()),
     })
 }
 

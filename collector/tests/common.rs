@@ -7,7 +7,9 @@ pub use harness::{example_forms, export_all, uuid, Server};
 
 use collector::Config;
 use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 pub const ORIGIN: &str = "https://partner.example";
 
@@ -69,4 +71,56 @@ pub fn valid_submission(n: u128) -> Value {
         "channel": "qr",
         "lang": "pl"
     })
+}
+
+/// Starts the real binary on a free port with `data`; its address.
+pub fn start_binary(data: &std::path::Path) -> (std::process::Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_collector"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--rate-limit",
+            "0",
+            "--global-rate-limit",
+            "0",
+            "--data",
+        ])
+        .arg(data)
+        .arg("--forms")
+        .arg(fixture_forms())
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let addr = loop {
+        let line = lines.next().expect("collector exited early").unwrap();
+        if let Some(i) = line.find("listening on http://") {
+            break line[i + "listening on http://".len()..].trim().to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    (child, addr)
+}
+
+/// An analyst token made with the CLI, the server stopped.
+pub fn create_token(data: &std::path::Path) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_collector"))
+        .args(["token", "create", "--role", "analyst", "--data"])
+        .arg(data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .to_owned()
 }

@@ -3,8 +3,7 @@
 use crate::common::*;
 use collector::model::Role;
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 #[tokio::test]
 async fn every_acknowledged_response_is_read_back_after_restart() {
@@ -43,36 +42,6 @@ async fn every_acknowledged_response_is_read_back_after_restart() {
         .to_owned();
     assert!(new_id.as_str() > acked.last().unwrap().as_str());
     s.stop().await;
-}
-
-/// Starts the real binary on a free port with `data`; its address.
-fn start_binary(data: &std::path::Path) -> (std::process::Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_collector"))
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--rate-limit",
-            "0",
-            "--data",
-        ])
-        .arg(data)
-        .arg("--forms")
-        .arg(fixture_forms())
-        .env("RUST_LOG", "info")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = BufReader::new(stderr).lines();
-    let addr = loop {
-        let line = lines.next().expect("collector exited early").unwrap();
-        if let Some(i) = line.find("listening on http://") {
-            break line[i + "listening on http://".len()..].trim().to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    (child, addr)
 }
 
 /// Guards the stop that systemd and containers send: SIGTERM in the middle
@@ -150,26 +119,6 @@ async fn sigterm_finishes_the_writes_in_flight_and_exits_0() {
     acked.sort();
     stored.sort();
     assert_eq!(stored, acked, "every acknowledged response, and only those");
-}
-
-/// An analyst token made with the CLI, the server stopped.
-fn create_token(data: &std::path::Path) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_collector"))
-        .args(["token", "create", "--role", "analyst", "--data"])
-        .arg(data)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .last()
-        .unwrap()
-        .to_owned()
 }
 
 /// Runs the real binary, SIGKILLs it right after acknowledgements, and

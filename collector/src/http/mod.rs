@@ -21,6 +21,7 @@ mod hosted;
 mod json;
 mod limit;
 pub mod openapi;
+mod ops;
 mod query_params;
 mod responses;
 mod text;
@@ -48,6 +49,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The answer indexes, with sentiment and theme coding.
     pub indexes: Arc<crate::index::Indexes>,
+    /// Counters for operators (`/metrics`).
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// Brotli or gzip, as the client accepts, for what is read: the form a
@@ -62,6 +65,8 @@ pub fn app(state: AppState) -> Router {
     let limits = limit::Limits::new(&state.config);
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ops::ready))
+        .route("/metrics", get(ops::metrics))
         .route("/api/v1/openapi.json", get(openapi::serve))
         .route("/api/v1/forms", get(forms::list_forms).layer(compressed()))
         .route(
@@ -115,6 +120,10 @@ pub fn app(state: AppState) -> Router {
                 .timeout(Duration::from_secs(state.config.request_timeout_secs)),
         )
         .layer(cors::layer(state.clone()))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ops::count,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -106,9 +106,21 @@ pub(super) async fn store_submission(
     valid: survey::Valid,
     flag: Option<String>,
 ) -> Result<Submitted> {
-    let (store, indexes) = (state.store.clone(), state.indexes.clone());
+    let (store, indexes, metrics) = (
+        state.store.clone(),
+        state.indexes.clone(),
+        state.metrics.clone(),
+    );
     tokio::spawn(async move {
-        ingest::record(store.as_ref(), &indexes, &published.form, valid, flag).await
+        ingest::record(
+            store.as_ref(),
+            &indexes,
+            &metrics,
+            &published.form,
+            valid,
+            flag,
+        )
+        .await
     })
     .await
     .map_err(|e| Error::Io(std::io::Error::other(format!("the write task failed: {e}"))))?

@@ -7,6 +7,7 @@
 
 use crate::error::Result;
 use crate::index::Indexes;
+use crate::metrics::Metrics;
 use crate::model::NewResponse;
 use crate::store::{Store, Submitted};
 use survey::{AlertCondition, Form, Valid};
@@ -20,6 +21,7 @@ use survey::{AlertCondition, Form, Valid};
 pub async fn record(
     store: &dyn Store,
     indexes: &Indexes,
+    metrics: &Metrics,
     form: &Form,
     valid: Valid,
     flag: Option<String>,
@@ -48,9 +50,16 @@ pub async fn record(
         None => indexes.record(form, &response),
         Some(_) => Vec::new(),
     };
+    let handed = std::time::Instant::now();
     let submitted = store
         .submit(&response, record, &submission_id, alerts)
         .await?;
+    metrics.durable(handed.elapsed().as_secs_f64());
+    metrics.submitted(match (submitted.created, &response.flag) {
+        (false, _) => "duplicate",
+        (true, Some(_)) => "flagged",
+        (true, None) => "created",
+    });
     if submitted.created && response.flag.is_none() {
         indexes.append(&response.stored(submitted.id));
     }

@@ -146,6 +146,11 @@ pub trait Store: Send + Sync + 'static {
     fn form_versions(&self, id: &str) -> Result<Vec<Form>> {
         Ok(self.form(id).map(|p| p.form.clone()).into_iter().collect())
     }
+    /// Whether a submission would be stored now: false once the store
+    /// refuses writes (after a failed commit), which `/readyz` reports.
+    fn accepts_writes(&self) -> bool {
+        true
+    }
     /// Whether every response has its index record, so indexes can be
     /// rebuilt with [`Store::scan_records`] rather than
     /// [`Store::scan_raw`]. The default says yes: a store that keeps the

@@ -17,6 +17,9 @@ use survey::Form;
 #[derive(Default)]
 pub struct MemStore {
     inner: Mutex<Inner>,
+    /// Set by [`MemStore::refuse_writes`]: what a failed commit does to a
+    /// real store.
+    refusing: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Default)]
@@ -39,6 +42,13 @@ impl MemStore {
     /// An empty store.
     pub fn new() -> MemStore {
         MemStore::default()
+    }
+
+    /// From now on, refuse every write as a store does after a failed
+    /// commit (fail-stop).
+    pub fn refuse_writes(&self) {
+        self.refusing
+            .store(true, std::sync::atomic::Ordering::Release);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -93,6 +103,10 @@ impl Store for MemStore {
         self.lock().versions.keys().cloned().collect()
     }
 
+    fn accepts_writes(&self) -> bool {
+        !self.refusing.load(std::sync::atomic::Ordering::Acquire)
+    }
+
     fn submit<'a>(
         &'a self,
         response: &'a NewResponse,
@@ -101,6 +115,9 @@ impl Store for MemStore {
         alerts: Vec<String>,
     ) -> BoxFuture<'a, Result<Submitted>> {
         Box::pin(async move {
+            if !self.accepts_writes() {
+                return Err(Error::Unavailable);
+            }
             let mut inner = self.lock();
             let key = (response.form.clone(), submission_id.to_owned());
             if let Some(&id) = inner.seen.get(&key) {

@@ -270,6 +270,10 @@ impl Store for SledStore {
         Ok(())
     }
 
+    fn accepts_writes(&self) -> bool {
+        self.durable_seq().is_ok()
+    }
+
     fn records_complete(&self) -> bool {
         self.records_complete.load(Ordering::Acquire)
     }

@@ -1,0 +1,83 @@
+//! Operations: `/readyz` (ready to store: the store accepts writes and the
+//! answer indexes are built) beside `/healthz` (alive), `/metrics`
+//! (Prometheus text, see [`crate::metrics`]), and the middleware that
+//! counts every request by route template and status.
+
+use super::AppState;
+use crate::error::{Error, Result};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// 200 while submissions can be stored; 503 problem+json once the store
+/// refuses writes (after a failed commit), so a load balancer sends phones
+/// elsewhere. The indexes are built before the server listens, so a
+/// listening collector has them.
+pub(super) async fn ready(State(state): State<AppState>) -> Result<&'static str> {
+    if state.store.accepts_writes() {
+        Ok("ready")
+    } else {
+        Err(Error::Unavailable)
+    }
+}
+
+/// The Prometheus text exposition.
+pub(super) async fn metrics(State(state): State<AppState>) -> Response {
+    let sizes = state.store.form_ids().into_iter().filter_map(|id| {
+        let rows = state
+            .indexes
+            .index(&id)?
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .len();
+        Some((id, rows))
+    });
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.encode(sizes),
+    )
+        .into_response()
+}
+
+/// Counts each request by its route template (never the path itself: it
+/// holds form ids and response ids) and status, and each refused
+/// submission by why.
+pub(super) async fn count(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str)
+        .to_owned();
+    let method = req.method().clone();
+    let started = std::time::Instant::now();
+    let res = next.run(req).await;
+    let status = res.status();
+    state.metrics.request(
+        &route,
+        method.as_str(),
+        status.as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    let submission = method == Method::POST
+        && (route == "/api/v1/forms/{form}/responses" || route == "/f/{form}");
+    if submission && (status.is_client_error() || status.is_server_error()) {
+        state.metrics.rejected(match status {
+            StatusCode::BAD_REQUEST => "malformed",
+            StatusCode::FORBIDDEN => "origin",
+            StatusCode::NOT_FOUND => "no_such_form",
+            StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "media_type",
+            StatusCode::UNPROCESSABLE_ENTITY => "invalid",
+            StatusCode::REQUEST_TIMEOUT => "timed_out",
+            StatusCode::TOO_MANY_REQUESTS => "rate_limited",
+            StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+            s if s.is_server_error() => "server_error",
+            _ => "other",
+        });
+    }
+    res
+}
