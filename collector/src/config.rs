@@ -30,7 +30,8 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` headers name
     /// the client (addresses or CIDR ranges); empty: the peer is the client.
     pub trusted_proxies: Vec<TrustedProxy>,
-    /// Longest a request may take, from its headers to the response's.
+    /// Longest a request may take, from its headers to the response's; and
+    /// longest a client may take to send its headers.
     pub request_timeout_secs: u64,
     /// Longest a client may leave the request body waiting for its next bytes.
     pub body_timeout_secs: u64,

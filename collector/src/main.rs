@@ -101,7 +101,7 @@ struct ServeArgs {
     /// Forwarded (addresses or CIDR ranges, comma-separated) [default: none].
     #[arg(long, env = "COLLECTOR_TRUSTED_PROXIES", value_delimiter = ',')]
     trusted_proxies: Option<Vec<TrustedProxy>>,
-    /// Longest a request may take, in seconds [default: 30].
+    /// Longest a request, or its headers, may take, in seconds [default: 30].
     #[arg(long, env = "COLLECTOR_REQUEST_TIMEOUT_SECS")]
     request_timeout_secs: Option<u64>,
     /// Longest a request body may wait for its next bytes, in seconds [default: 10].

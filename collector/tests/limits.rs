@@ -206,3 +206,33 @@ async fn a_client_that_stalls_or_trickles_its_body_is_cut_off_with_408() {
     assert_eq!(s.export_all("mini", &s.token(Role::Analyst)).await.len(), 1);
     s.stop().await;
 }
+
+#[tokio::test]
+async fn a_client_that_stalls_its_headers_is_disconnected() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path());
+    cfg.request_timeout_secs = 1;
+    let s = Server::start(cfg).await;
+    let mut conn = TcpStream::connect(s.addr).await.unwrap();
+    let started = Instant::now();
+    // Half a request head, then nothing.
+    conn.write_all(b"POST /api/v1/forms/mini/responses HTTP/1.1\r\nhost: collector\r\n")
+        .await
+        .unwrap();
+    let mut got = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(10), conn.read_to_end(&mut got)).await;
+    assert!(
+        closed.is_ok(),
+        "the connection is still open after {:?}",
+        started.elapsed()
+    );
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(900), "closed after {took:?}");
+    assert!(took < Duration::from_secs(5), "closed after {took:?}");
+    // Nothing was answered but, at most, a 408.
+    let got = String::from_utf8_lossy(&got);
+    assert!(got.is_empty() || got.starts_with("HTTP/1.1 408"), "{got}");
+    // Others are served as usual meanwhile and after.
+    assert_eq!(s.submit("mini", &valid_submission(1)).await.status(), 201);
+    s.stop().await;
+}
