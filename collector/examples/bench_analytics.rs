@@ -44,6 +44,7 @@ fn config(data: &Path) -> collector::Config {
         data: data.to_path_buf(),
         forms: synth::forms_dir(),
         rate_limit: 0,
+        global_rate_limit: 0,
         bot_checks: false,
         ..collector::Config::default()
     }

@@ -35,6 +35,7 @@ async fn main() -> anyhow::Result<()> {
         data: dir.path().to_path_buf(),
         forms: synth::forms_dir(),
         rate_limit: 0,
+        global_rate_limit: 0,
         bot_checks: false,
         ..collector::Config::default()
     };

@@ -47,9 +47,16 @@ pub enum Error {
     /// A token without the needed role, or an origin that may not post.
     #[error("{0}")]
     Forbidden(String),
-    /// Too many requests from one client.
-    #[error("too many requests; try again in a minute")]
-    RateLimited,
+    /// Too many submissions, from one client or from all at once; answered
+    /// with `Retry-After`.
+    #[error("too many submissions; try again in {retry_after} s")]
+    RateLimited {
+        /// Seconds to wait before trying again.
+        retry_after: u64,
+    },
+    /// The request (or its body) did not arrive in time.
+    #[error("the request took too long to arrive; nothing was stored, please try again")]
+    TimedOut,
     /// The store refuses writes after a failed commit (fail-stop).
     #[error("storage is unavailable")]
     Unavailable,
@@ -90,7 +97,8 @@ impl Error {
             Error::Invalid(_) | Error::InvalidForm(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
-            Error::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Error::TimedOut => StatusCode::REQUEST_TIMEOUT,
             Error::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Error::Storage(_) | Error::Io(_) | Error::Corrupt(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -137,9 +145,14 @@ impl IntoResponse for Error {
             Error::BadRequest(_) => "bad-request",
             Error::Unauthorized(_) => "unauthorized",
             Error::Forbidden(_) => "forbidden",
-            Error::RateLimited => "rate-limited",
+            Error::RateLimited { .. } => "rate-limited",
+            Error::TimedOut => "timed-out",
             Error::Unavailable => "unavailable",
             _ => "server-error",
+        };
+        let retry_after = match &self {
+            Error::RateLimited { retry_after } => Some(*retry_after),
+            _ => None,
         };
         let errors = match self {
             Error::Invalid(problems) => problems.iter().map(|p| serde_json::json!(p)).collect(),
@@ -161,6 +174,10 @@ impl IntoResponse for Error {
         if status == StatusCode::UNAUTHORIZED {
             res.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(secs) = retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         res
     }

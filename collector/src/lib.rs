@@ -29,7 +29,6 @@ pub use config::Config;
 pub use http::{app, AppState};
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use store::{SledStore, Store};
 
@@ -86,15 +85,72 @@ pub fn open(config: Config) -> anyhow::Result<AppState> {
 
 /// Serves the app on `listener` until `shutdown` resolves, then finishes
 /// the requests in flight.
+///
+/// This is `axum::serve` with one thing more: a client must send its
+/// request headers within `request_timeout_secs` of starting them, or its
+/// connection is closed (hyper's header read timeout, which `axum::serve`
+/// leaves off). The timeouts over the router only start once the headers
+/// are in, so without this a client trickling its headers could hold a
+/// connection open for ever.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::server::graceful::GracefulShutdown;
+    use hyper_util::service::TowerToHyperService;
+    use tower::ServiceExt;
+
+    let headers_within = std::time::Duration::from_secs(state.config.request_timeout_secs);
+    let router = app(state);
+    let connections = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    accept_failed(e).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = router.clone().map_request(
+            move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                req.map(axum::body::Body::new)
+            },
+        );
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(headers_within)
+            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        let conn = connections.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::trace!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    connections.shutdown().await;
+    Ok(())
+}
+
+/// As `axum::serve` does: a connection reset before it was accepted is
+/// nothing; anything else (out of file descriptors) is logged and waited
+/// out for a second.
+async fn accept_failed(e: std::io::Error) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if matches!(
+        e.kind(),
+        ConnectionAborted | ConnectionRefused | ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!(error = %e, "accept error");
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
 }

@@ -10,6 +10,7 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use collector::config::TrustedProxy;
 use collector::model::Role;
 use collector::store::{SledStore, Store};
 use collector::Config;
@@ -90,9 +91,22 @@ struct ServeArgs {
     /// Folder of the built widget [default: dist].
     #[arg(long, env = "COLLECTOR_DIST")]
     dist: Option<PathBuf>,
-    /// Submissions per client per minute, 0 = off [default: 30].
+    /// Submissions per client per minute, 0 = off [default: 120].
     #[arg(long, env = "COLLECTOR_RATE_LIMIT")]
     rate_limit: Option<u32>,
+    /// Submissions per second across all clients, 0 = off [default: 500].
+    #[arg(long, env = "COLLECTOR_GLOBAL_RATE_LIMIT")]
+    global_rate_limit: Option<u32>,
+    /// Reverse proxies trusted to name the client in X-Forwarded-For or
+    /// Forwarded (addresses or CIDR ranges, comma-separated) [default: none].
+    #[arg(long, env = "COLLECTOR_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Option<Vec<TrustedProxy>>,
+    /// Longest a request, or its headers, may take, in seconds [default: 30].
+    #[arg(long, env = "COLLECTOR_REQUEST_TIMEOUT_SECS")]
+    request_timeout_secs: Option<u64>,
+    /// Longest a request body may wait for its next bytes, in seconds [default: 10].
+    #[arg(long, env = "COLLECTOR_BODY_TIMEOUT_SECS")]
+    body_timeout_secs: Option<u64>,
     /// Bot checks on the hosted form [default: on].
     #[arg(long, env = "COLLECTOR_BOT_CHECKS", value_parser = on_off)]
     bot_checks: Option<bool>,
@@ -246,6 +260,18 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     if let Some(v) = args.rate_limit {
         config.rate_limit = v;
+    }
+    if let Some(v) = args.global_rate_limit {
+        config.global_rate_limit = v;
+    }
+    if let Some(v) = args.trusted_proxies {
+        config.trusted_proxies = v;
+    }
+    if let Some(v) = args.request_timeout_secs {
+        config.request_timeout_secs = v;
+    }
+    if let Some(v) = args.body_timeout_secs {
+        config.body_timeout_secs = v;
     }
     if let Some(v) = args.bot_checks {
         config.bot_checks = v;

@@ -23,6 +23,7 @@ pub fn config(data: &Path) -> Config {
         data: data.to_path_buf(),
         forms: fixture_forms(),
         rate_limit: 0,
+        global_rate_limit: 0,
         bot_checks: false,
         ..Config::default()
     }
@@ -80,6 +81,8 @@ pub fn start_binary(data: &std::path::Path) -> (std::process::Child, String) {
             "--addr",
             "127.0.0.1:0",
             "--rate-limit",
+            "0",
+            "--global-rate-limit",
             "0",
             "--data",
         ])

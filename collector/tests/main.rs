@@ -10,6 +10,7 @@ mod csv_export;
 mod durability;
 mod errors;
 mod examples;
+mod limits;
 mod ops;
 mod security_headers;
 mod store_conformance;

@@ -39,6 +39,7 @@ impl Collector {
             forms: harness::example_forms(),
             dist: workspace().join("dist"),
             rate_limit: 0,
+            global_rate_limit: 0,
             bot_checks,
             allowed_origins: partner_origins,
             ..collector::Config::default()

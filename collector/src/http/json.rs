@@ -23,9 +23,13 @@ where
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let body = Bytes::from_request(req, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
+        let body = Bytes::from_request(req, state).await.map_err(|e| {
+            if timed_out(&e) {
+                Error::TimedOut.into_response()
+            } else {
+                e.into_response()
+            }
+        })?;
         parse(&body)
             .map(AppJson)
             .map_err(IntoResponse::into_response)
@@ -36,4 +40,17 @@ where
 /// before reading it).
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
     serde_json::from_slice(body).map_err(|e| Error::MalformedJson(e.to_string()))
+}
+
+/// Whether a body could not be read because the client stopped sending it
+/// (the body timeout of [`super::app`]), anywhere in `e`'s chain of causes.
+pub fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(e);
+    while let Some(e) = next {
+        if e.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        next = e.source();
+    }
+    false
 }

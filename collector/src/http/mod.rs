@@ -16,6 +16,7 @@
 mod aggregates;
 mod agreement;
 mod auth;
+mod client_ip;
 mod cors;
 mod forms;
 mod hosted;
@@ -34,9 +35,13 @@ pub use query_params::parse_query;
 use crate::config::Config;
 use crate::error::Error;
 use crate::store::Store;
+use axum::error_handling::HandleErrorLayer;
 use axum::routing::{get, post, put};
 use axum::Router;
 use std::sync::Arc;
+use std::time::Duration;
+use tower::ServiceBuilder;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -60,6 +65,7 @@ fn compressed() -> tower_http::compression::CompressionLayer {
 
 /// The whole application as a router.
 pub fn app(state: AppState) -> Router {
+    let limits = limit::Limits::new(&state.config);
     let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ops::ready))
@@ -74,8 +80,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route(
             "/api/v1/forms/{form}/responses",
-            responses::submit_route(&state.config)
-                .merge(get(responses::export).layer(compressed())),
+            responses::submit_route(&limits).merge(get(responses::export).layer(compressed())),
         )
         .route(
             "/api/v1/forms/{form}/aggregates",
@@ -95,9 +100,28 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/api/v1/responses/{id}/codes", put(text::set_codes))
         .route("/api/v1/tokens", post(auth::create_token))
-        .merge(hosted::routes(&state.config))
+        .merge(hosted::routes(&limits))
         .merge(widget_assets::routes(&state.config.dist))
         .fallback(|| async { Error::NotFound("no such route".into()) })
+        // Cut off a client that holds a request open: one that leaves its
+        // body waiting longer than `body_timeout_secs` for the next bytes,
+        // or whose request takes longer than `request_timeout_secs` in all
+        // (a slow-loris client trickling a byte at a time). Both answer 408
+        // problem+json. A submission needs milliseconds once its body is
+        // in, the group commit included, so neither touches one in normal
+        // operation; and one cut off while it waits for the commit is still
+        // committed and indexed (`responses::store_submission`): a retry
+        // with its submission id answers 200 with the same id.
+        .layer(
+            ServiceBuilder::new()
+                .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(
+                    state.config.body_timeout_secs,
+                )))
+                .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
+                    Error::TimedOut
+                }))
+                .timeout(Duration::from_secs(state.config.request_timeout_secs)),
+        )
         .layer(cors::layer(state.clone()))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

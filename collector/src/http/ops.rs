@@ -72,6 +72,7 @@ pub(super) async fn count(State(state): State<AppState>, req: Request, next: Nex
             StatusCode::PAYLOAD_TOO_LARGE => "too_large",
             StatusCode::UNSUPPORTED_MEDIA_TYPE => "media_type",
             StatusCode::UNPROCESSABLE_ENTITY => "invalid",
+            StatusCode::REQUEST_TIMEOUT => "timed_out",
             StatusCode::TOO_MANY_REQUESTS => "rate_limited",
             StatusCode::SERVICE_UNAVAILABLE => "unavailable",
             s if s.is_server_error() => "server_error",

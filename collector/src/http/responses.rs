@@ -10,17 +10,19 @@ use super::auth::Analyst;
 use super::cors::origin_allowed;
 use super::forms::no_form;
 use super::json;
+use super::limit::Limits;
 use super::AppState;
-use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::model::ResponseId;
 use crate::service::{export, ingest};
+use crate::store::{Published, Submitted};
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{post, MethodRouter};
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// Answer to an accepted submission.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -70,20 +72,16 @@ pub async fn submit(
         return Err(Error::UnsupportedMediaType("application/json"));
     }
     let limit = state.config.max_body_bytes;
-    let bytes = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| Error::TooLarge(limit))?;
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|e| {
+        if json::timed_out(&e) {
+            Error::TimedOut
+        } else {
+            Error::TooLarge(limit)
+        }
+    })?;
     let value: serde_json::Value = json::parse(&bytes)?;
     let valid = survey::validate_json(&published.form, &value).map_err(Error::Invalid)?;
-    let submitted = ingest::record(
-        state.store.as_ref(),
-        &state.indexes,
-        &state.metrics,
-        &published.form,
-        valid,
-        None,
-    )
-    .await?;
+    let submitted = store_submission(&state, published, valid, None).await?;
     let status = if submitted.created {
         StatusCode::CREATED
     } else {
@@ -98,9 +96,39 @@ pub async fn submit(
         .into_response())
 }
 
-/// The submission route, behind the per-client limit.
-pub fn submit_route(config: &Config) -> MethodRouter<AppState> {
-    super::limit::rate_limited(post(submit), config)
+/// Stores a valid submission through [`ingest::record`] in a task of its
+/// own, so that a request cut off while it waits for the group commit (the
+/// request timeout, a client gone) cannot leave a committed response out
+/// of the answer index: the write and its indexing finish either way.
+pub(super) async fn store_submission(
+    state: &AppState,
+    published: Arc<Published>,
+    valid: survey::Valid,
+    flag: Option<String>,
+) -> Result<Submitted> {
+    let (store, indexes, metrics) = (
+        state.store.clone(),
+        state.indexes.clone(),
+        state.metrics.clone(),
+    );
+    tokio::spawn(async move {
+        ingest::record(
+            store.as_ref(),
+            &indexes,
+            &metrics,
+            &published.form,
+            valid,
+            flag,
+        )
+        .await
+    })
+    .await
+    .map_err(|e| Error::Io(std::io::Error::other(format!("the write task failed: {e}"))))?
+}
+
+/// The submission route, behind the submission limits.
+pub fn submit_route(limits: &Limits) -> MethodRouter<AppState> {
+    limits.apply(post(submit))
 }
 
 /// Query of the export.

@@ -6,11 +6,12 @@
 //! usable from the first response and works with JavaScript turned off: it
 //! posts `application/x-www-form-urlencoded` to `POST /f/{form}`, which
 //! validates with the shared `survey` crate and stores through the same
-//! [`ingest::record`] as the JSON API. With JavaScript on, the widget loader
-//! at the end of the page lets the widget take the form over in place, with
-//! whatever the person has done on it: the widget lays it out the same way,
-//! so nothing moves (progressive enhancement). A server-made submission id
-//! in a hidden field makes a double submit, or one by each, count once.
+//! [`ingest::record`](crate::service::ingest::record) as the JSON API.
+//! With JavaScript on, the widget loader at the end of the page lets the
+//! widget take the form over in place, with whatever the person has done on
+//! it: the widget lays it out the same way, so nothing moves (progressive
+//! enhancement). A server-made submission id in a hidden field makes a
+//! double submit, or one by each, count once.
 //!
 //! Bot checks (on by default): a honeypot field, and a render token the
 //! server signs when it renders the page (so the time from render to post
@@ -35,10 +36,13 @@ mod lang;
 mod post;
 mod render;
 
+use super::limit::Limits;
+use super::responses::store_submission;
 use super::AppState;
+#[cfg(test)]
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::service::ingest;
+use axum::extract::rejection::FormRejection;
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -56,9 +60,9 @@ use render::{esc, page_shell, page_url, render_form, FAVICON};
 use survey::Kind;
 use ui::i18n;
 
-/// The hosted page's routes. Posts from the page count against the same
-/// per-client limit as JSON submissions (`rate_limit`, 0 = off).
-pub fn routes(config: &Config) -> Router<AppState> {
+/// The hosted page's routes. Posts from the page draw on the same limits
+/// as JSON submissions (`rate_limit` per client, `global_rate_limit`).
+pub fn routes(limits: &Limits) -> Router<AppState> {
     let key = RenderKey::new().unwrap_or_else(|e| {
         // Without the OS's random numbers no token verifies: every post is
         // then stored flagged, never lost.
@@ -66,10 +70,7 @@ pub fn routes(config: &Config) -> Router<AppState> {
         RenderKey::zero()
     });
     let router = Router::new()
-        .route(
-            "/f/{form}",
-            get(page).merge(super::limit::rate_limited(post(submit), config)),
-        )
+        .route("/f/{form}", get(page).merge(limits.apply(post(submit))))
         .route("/f/{form}/thanks", get(thanks))
         .route("/favicon.svg", get(favicon))
         .layer(Extension(Arc::new(key)))
@@ -146,8 +147,13 @@ async fn submit(
     State(state): State<AppState>,
     Extension(key): Extension<Arc<RenderKey>>,
     Path(form_id): Path<String>,
-    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+    posted: std::result::Result<axum::Form<Vec<(String, String)>>, FormRejection>,
 ) -> Result<Response> {
+    let pairs = match posted {
+        Ok(axum::Form(pairs)) => pairs,
+        Err(e) if super::json::timed_out(&e) => return Err(Error::TimedOut),
+        Err(e) => return Ok(e.into_response()),
+    };
     let published = state
         .store
         .form(&form_id)
@@ -166,15 +172,7 @@ async fn submit(
     let submission = to_submission(form, &fields);
     match survey::validate(form, &submission) {
         Ok(valid) => {
-            ingest::record(
-                state.store.as_ref(),
-                &state.indexes,
-                &state.metrics,
-                form,
-                valid,
-                flag.map(str::to_owned),
-            )
-            .await?;
+            store_submission(&state, published.clone(), valid, flag.map(str::to_owned)).await?;
             Ok(thanks_redirect(&form.id, &lang))
         }
         Err(problems) => {
@@ -305,6 +303,7 @@ pub(super) mod tests {
             data: dir.path().join("db"),
             forms: concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/forms").into(),
             rate_limit: 0,
+            global_rate_limit: 0,
             bot_checks,
             ..Config::default()
         };
