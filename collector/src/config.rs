@@ -47,6 +47,9 @@ pub struct Config {
     pub domain_lexicon: bool,
     /// A deployment's own lexicon additions (`phrase<TAB>valence` lines).
     pub lexicon: Option<PathBuf>,
+    /// Folder that `POST /api/v1/backup` writes its copies into; without
+    /// it the route answers 503.
+    pub backup_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -80,6 +83,7 @@ impl Default for Config {
             min_cell: 10,
             domain_lexicon: true,
             lexicon: None,
+            backup_dir: None,
         }
     }
 }
@@ -100,6 +104,7 @@ const KEYS: &[&str] = &[
     "min_cell",
     "domain_lexicon",
     "lexicon",
+    "backup_dir",
 ];
 
 /// A configuration that could not be loaded.

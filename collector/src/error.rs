@@ -69,6 +69,12 @@ pub enum Error {
     /// Stored data could not be decoded.
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
+    /// A feature this deployment has not set up (or its store cannot do).
+    #[error("{0}")]
+    NotConfigured(String),
+    /// A request that conflicts with what is there.
+    #[error("{0}")]
+    Conflict(String),
 }
 
 /// The store's errors as the edge answers them: the same kinds as the
@@ -81,6 +87,8 @@ impl From<crate::store::Error> for Error {
             S::Unavailable => Error::Unavailable,
             S::Io(e) => Error::Io(e),
             S::Corrupt(s) => Error::Corrupt(s),
+            S::Unsupported(s) => Error::NotConfigured(s),
+            S::Refused(s) => Error::Conflict(s),
             e @ S::Storage(_) => Error::Storage(e),
         }
     }
@@ -99,7 +107,8 @@ impl Error {
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::TimedOut => StatusCode::REQUEST_TIMEOUT,
-            Error::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Unavailable | Error::NotConfigured(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Conflict(_) => StatusCode::CONFLICT,
             Error::Storage(_) | Error::Io(_) | Error::Corrupt(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -128,7 +137,7 @@ pub struct ProblemDetails {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
-        let detail = if status.is_server_error() {
+        let detail = if status.is_server_error() && !matches!(self, Error::NotConfigured(_)) {
             tracing::error!(error = %self, "request failed");
             "the server could not complete the request; nothing was stored, please try again"
                 .to_owned()
@@ -148,6 +157,8 @@ impl IntoResponse for Error {
             Error::RateLimited { .. } => "rate-limited",
             Error::TimedOut => "timed-out",
             Error::Unavailable => "unavailable",
+            Error::NotConfigured(_) => "not-configured",
+            Error::Conflict(_) => "conflict",
             _ => "server-error",
         };
         let retry_after = match &self {

@@ -39,17 +39,7 @@ pub use service::publish::publish_folder;
 /// is left as it is).
 pub fn open(config: Config) -> anyhow::Result<AppState> {
     config.validate()?;
-    let mut store = SledStore::open(&config.data).map_err(|e| match e {
-        store::Error::Storage(sled::Error::Io(io))
-            if io.kind() == std::io::ErrorKind::WouldBlock =>
-        {
-            anyhow::anyhow!(
-                "the data folder {} is in use by another collector",
-                config.data.display()
-            )
-        }
-        e => anyhow::anyhow!("cannot open the data folder {}: {e}", config.data.display()),
-    })?;
+    let mut store = open_store(&config.data)?;
     publish_folder(&store, &config.forms)?;
     let scorer = match (&config.lexicon, config.domain_lexicon) {
         (_, false) => analysis::Scorer::plain(),
@@ -80,6 +70,23 @@ pub fn open(config: Config) -> anyhow::Result<AppState> {
         config: Arc::new(config),
         indexes: Arc::new(indexes),
         metrics: Arc::new(metrics::Metrics::new()),
+    })
+}
+
+/// Opens the sled store in `data`, saying plainly when another collector
+/// has it open (sled locks its file).
+pub fn open_store(data: &std::path::Path) -> anyhow::Result<SledStore> {
+    SledStore::open(data).map_err(|e| match e {
+        store::Error::Storage(sled::Error::Io(io))
+            if io.kind() == std::io::ErrorKind::WouldBlock
+                || io.to_string().contains("could not acquire lock") =>
+        {
+            anyhow::anyhow!(
+                "the data folder {} is in use by another collector",
+                data.display()
+            )
+        }
+        e => anyhow::anyhow!("cannot open the data folder {}: {e}", data.display()),
     })
 }
 

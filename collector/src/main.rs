@@ -5,6 +5,8 @@
 //! serve      flags / COLLECTOR_* / TOML ─► Config ─► collector::open ─► collector::serve
 //! token      --role ─► service::tokens::create (store opened directly; server stopped)
 //! demo-data  synth::submissions ─► service::import::load ─► refresh sled's snapshot
+//! backup     collector::open_store ─► Store::backup (server stopped)
+//! restore    store::restore: copy beside DIR, check, sync, rename
 //! openapi    http::openapi::document ─► stdout
 //! ```
 
@@ -47,6 +49,26 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Write a consistent copy of the data folder to DEST (with the server
+    /// stopped; while it runs, use POST /api/v1/backup).
+    Backup {
+        /// sled data folder.
+        #[arg(long, env = "COLLECTOR_DATA", default_value = "./data")]
+        data: PathBuf,
+        /// Folder to write the copy into; must not exist, or be empty.
+        dest: PathBuf,
+    },
+    /// Replace the data folder with a backup (with the server stopped).
+    Restore {
+        /// sled data folder to replace.
+        #[arg(long, env = "COLLECTOR_DATA", default_value = "./data")]
+        data: PathBuf,
+        /// The backup folder.
+        src: PathBuf,
+        /// Replace a data folder that is not empty.
+        #[arg(long)]
+        force: bool,
     },
     /// Print the OpenAPI document.
     Openapi,
@@ -113,6 +135,9 @@ struct ServeArgs {
     /// Origins allowed to embed every form (comma-separated).
     #[arg(long, env = "COLLECTOR_ALLOWED_ORIGINS", value_delimiter = ',')]
     allowed_origins: Option<Vec<String>>,
+    /// Folder that POST /api/v1/backup writes its copies into [default: none, route off].
+    #[arg(long, env = "COLLECTOR_BACKUP_DIR")]
+    backup_dir: Option<PathBuf>,
 }
 
 fn on_off(s: &str) -> Result<bool, String> {
@@ -186,11 +211,43 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::DemoData(args) => demo_data(args),
+        Command::Backup { data, dest } => backup(&data, &dest),
+        Command::Restore { data, src, force } => {
+            let restored = collector::store::restore(&data, &src, force).with_context(|| {
+                format!("cannot restore {} into {}", src.display(), data.display())
+            })?;
+            println!(
+                "restored {} into {} ({} bytes)",
+                src.display(),
+                data.display(),
+                restored.bytes
+            );
+            Ok(())
+        }
         Command::Openapi => {
             println!("{}", collector::http::openapi::document());
             Ok(())
         }
     }
+}
+
+fn backup(data: &std::path::Path, dest: &std::path::Path) -> anyhow::Result<()> {
+    // Checked before opening, which would create an empty store.
+    if !data.join("db").is_file() {
+        anyhow::bail!("{} is not a collector data folder", data.display());
+    }
+    let store = collector::open_store(data)?;
+    let info = store
+        .backup(dest)
+        .with_context(|| format!("cannot back up {} to {}", data.display(), dest.display()))?;
+    drop(store);
+    println!(
+        "backed up {} responses ({} bytes) to {}",
+        info.responses,
+        info.bytes,
+        info.path.display()
+    );
+    Ok(())
 }
 
 fn demo_data(args: DemoArgs) -> anyhow::Result<()> {
@@ -278,6 +335,9 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     if let Some(v) = args.allowed_origins {
         config.allowed_origins = v;
+    }
+    if let Some(v) = args.backup_dir {
+        config.backup_dir = Some(v);
     }
 
     let rt = tokio::runtime::Runtime::new()?;

@@ -4,6 +4,7 @@
 mod access;
 mod analytics;
 mod api;
+mod backup;
 mod common;
 mod crash;
 mod csv_export;

@@ -16,6 +16,7 @@
 mod aggregates;
 mod agreement;
 mod auth;
+mod backup;
 mod client_ip;
 mod cors;
 mod forms;
@@ -100,6 +101,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/api/v1/responses/{id}/codes", put(text::set_codes))
         .route("/api/v1/tokens", post(auth::create_token))
+        .route("/api/v1/backup", post(backup::backup))
         .merge(hosted::routes(&limits))
         .merge(widget_assets::routes(&state.config.dist))
         .fallback(|| async { Error::NotFound("no such route".into()) })

@@ -19,6 +19,14 @@ pub enum Error {
     /// A file could not be read or written.
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
+    /// This store cannot do what was asked (an in-memory store has no
+    /// files to back up).
+    #[error("{0}")]
+    Unsupported(String),
+    /// A backup or restore that would overwrite data, or read something
+    /// that is not a collector store.
+    #[error("{0}")]
+    Refused(String),
     /// Stored data could not be decoded.
     #[error("corrupt stored data: {0}")]
     Corrupt(String),

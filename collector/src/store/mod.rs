@@ -14,12 +14,13 @@ mod sled;
 
 pub use error::{Error, Result};
 pub use keys::ResponseId;
-pub use sled::{EncodeRecord, EncodeRecords, SledStore};
+pub use sled::{restore, EncodeRecord, EncodeRecords, Restored, SledStore};
 
 use crate::model::{FormSummary, ManualCode, NewResponse, Role, StoredResponse};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
 use survey::Form;
@@ -73,6 +74,19 @@ pub struct Submitted {
     pub id: ResponseId,
     /// False when the submission id was seen before and nothing was stored.
     pub created: bool,
+}
+
+/// What [`Store::backup`] wrote.
+#[derive(Debug, Clone)]
+pub struct BackupInfo {
+    /// The folder holding the copy (itself a data folder).
+    pub path: PathBuf,
+    /// Responses in the copy, to every form.
+    pub responses: u64,
+    /// Bytes copied.
+    pub bytes: u64,
+    /// How long submissions waited for the copy.
+    pub blocked: std::time::Duration,
 }
 
 /// What the services need from storage.
@@ -158,6 +172,10 @@ pub trait Store: Send + Sync + 'static {
     fn records_complete(&self) -> bool {
         true
     }
+    /// Writes a consistent copy of the store into the folder `dest` (which
+    /// must not exist, or be empty): every submission acknowledged before
+    /// the call is in it, none half-written.
+    fn backup(&self, dest: &Path) -> Result<BackupInfo>;
     /// Calls `f` with the index record (as handed to [`Store::submit`]) of
     /// every durable response to a form, oldest first: what indexes are
     /// rebuilt from at start.

@@ -57,6 +57,12 @@ impl MemStore {
 }
 
 impl Store for MemStore {
+    fn backup(&self, _dest: &std::path::Path) -> Result<collector::store::BackupInfo> {
+        Err(Error::Unsupported(
+            "the in-memory store has no files to back up".into(),
+        ))
+    }
+
     fn publish(&self, mut form: Form) -> Result<Arc<Published>> {
         if let Err(problems) = survey::check_form(&form) {
             return Err(Error::InvalidForm(problems));

@@ -17,6 +17,7 @@
 //! export never shows a response that a crash could still take back.
 //!
 //! ```text
+//! backup.rs    consistent copies while serving, and restore
 //! mod.rs       open, close, the writer lock and durable sequence
 //! commit.rs    the group-commit thread
 //! bulk.rs      bulk import and the backfill of missing index records
@@ -24,6 +25,7 @@
 //! store.rs     the Store trait over the trees
 //! ```
 
+mod backup;
 mod bulk;
 mod commit;
 mod snapshot;
@@ -32,6 +34,7 @@ mod store;
 use super::keys::{self, ResponseId};
 use super::{Error, Published, Result};
 use crate::model::StoredResponse;
+pub use backup::{restore, Restored};
 use commit::{commit_loop, Commit};
 use std::collections::HashMap;
 use std::fs::File;
@@ -55,6 +58,8 @@ pub type EncodeRecord<'f> = Box<dyn Fn(&str, &StoredResponse) -> Vec<u8> + 'f>;
 /// sled, opened in a data folder.
 pub struct SledStore {
     db: sled::Db,
+    /// The data folder.
+    path: std::path::PathBuf,
     forms_tree: sled::Tree,
     responses: sled::Tree,
     tokens: sled::Tree,
@@ -150,6 +155,7 @@ impl SledStore {
         };
         Ok(SledStore {
             db,
+            path: path.to_path_buf(),
             forms_tree,
             responses,
             tokens,

@@ -19,6 +19,10 @@ fn same_content(a: &Form, b: &Form) -> bool {
 }
 
 impl Store for SledStore {
+    fn backup(&self, dest: &std::path::Path) -> Result<crate::store::BackupInfo> {
+        self.backup_files(dest)
+    }
+
     fn publish(&self, mut form: Form) -> Result<Arc<Published>> {
         if let Err(problems) = survey::check_form(&form) {
             return Err(Error::InvalidForm(problems));
