@@ -47,6 +47,10 @@ pub struct Config {
     pub domain_lexicon: bool,
     /// A deployment's own lexicon additions (`phrase<TAB>valence` lines).
     pub lexicon: Option<PathBuf>,
+    /// Seconds between runs of the retention service (erasing free text
+    /// older than each form's `retention_days`), which also runs at start;
+    /// 0 turns the schedule off.
+    pub retention_interval_secs: u64,
 }
 
 impl Default for Config {
@@ -80,6 +84,7 @@ impl Default for Config {
             min_cell: 10,
             domain_lexicon: true,
             lexicon: None,
+            retention_interval_secs: 3600,
         }
     }
 }
@@ -100,6 +105,7 @@ const KEYS: &[&str] = &[
     "min_cell",
     "domain_lexicon",
     "lexicon",
+    "retention_interval_secs",
 ];
 
 /// A configuration that could not be loaded.

@@ -1,4 +1,4 @@
-//! `collector serve | token create | openapi | demo-data`: the command-line
+//! `collector serve | token create | openapi | demo-data | retention`: the command-line
 //! edge of the collector library.
 //!
 //! ```text
@@ -6,6 +6,7 @@
 //! token      --role ─► service::tokens::create (store opened directly; server stopped)
 //! demo-data  synth::submissions ─► service::import::load ─► refresh sled's snapshot
 //! openapi    http::openapi::document ─► stdout
+//! retention  service::retention::run (store opened directly; server stopped) ─► counts
 //! ```
 
 use anyhow::Context;
@@ -53,6 +54,13 @@ enum Command {
     /// Load realistic synthetic responses for a demonstration (with the
     /// server stopped).
     DemoData(DemoArgs),
+    /// Erase the free text of responses older than each form's retention
+    /// period, once, and print the counts (with the server stopped).
+    Retention {
+        /// sled data folder.
+        #[arg(long, env = "COLLECTOR_DATA", default_value = "./data")]
+        data: PathBuf,
+    },
 }
 
 #[derive(clap::Args)]
@@ -113,6 +121,9 @@ struct ServeArgs {
     /// Origins allowed to embed every form (comma-separated).
     #[arg(long, env = "COLLECTOR_ALLOWED_ORIGINS", value_delimiter = ',')]
     allowed_origins: Option<Vec<String>>,
+    /// Seconds between runs of the retention service, 0 = off [default: 3600].
+    #[arg(long, env = "COLLECTOR_RETENTION_INTERVAL_SECS")]
+    retention_interval_secs: Option<u64>,
 }
 
 fn on_off(s: &str) -> Result<bool, String> {
@@ -186,6 +197,7 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::DemoData(args) => demo_data(args),
+        Command::Retention { data } => retention(&data),
         Command::Openapi => {
             println!("{}", collector::http::openapi::document());
             Ok(())
@@ -235,6 +247,22 @@ fn demo_data(args: DemoArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn retention(data: &std::path::Path) -> anyhow::Result<()> {
+    let store = SledStore::open(data)
+        .with_context(|| format!("cannot open {} (stop the server first)", data.display()))?;
+    let runs = collector::service::retention::run(&store, collector::model::now_ms())?;
+    for run in &runs {
+        println!(
+            "{}: erased {} text answers received before {} ms ({} days)",
+            run.form, run.erased, run.before_ms, run.days
+        );
+    }
+    if runs.is_empty() {
+        println!("no form in {} has a retention period", data.display());
+    }
+    Ok(())
+}
+
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let mut config = match &args.config {
         Some(path) => {
@@ -278,6 +306,9 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     if let Some(v) = args.allowed_origins {
         config.allowed_origins = v;
+    }
+    if let Some(v) = args.retention_interval_secs {
+        config.retention_interval_secs = v;
     }
 
     let rt = tokio::runtime::Runtime::new()?;

@@ -26,6 +26,7 @@
 
 mod bulk;
 mod commit;
+mod erase;
 mod snapshot;
 mod store;
 
