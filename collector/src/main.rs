@@ -6,7 +6,7 @@
 //! token      --role ─► service::tokens::create (store opened directly; server stopped)
 //! demo-data  synth::submissions ─► service::import::load ─► refresh sled's snapshot
 //! openapi    http::openapi::document ─► stdout
-//! retention  service::retention::run (store opened directly; server stopped) ─► counts
+//! retention  service::retention::run (store opened directly; server stopped) ─► counts [─► SledStore::compact]
 //! ```
 
 use anyhow::Context;
@@ -60,6 +60,10 @@ enum Command {
         /// sled data folder.
         #[arg(long, env = "COLLECTOR_DATA", default_value = "./data")]
         data: PathBuf,
+        /// Then rewrite the data folder with only current values, so the
+        /// erased text's old bytes leave sled's files too.
+        #[arg(long)]
+        compact: bool,
     },
 }
 
@@ -197,7 +201,7 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::DemoData(args) => demo_data(args),
-        Command::Retention { data } => retention(&data),
+        Command::Retention { data, compact } => retention(&data, compact),
         Command::Openapi => {
             println!("{}", collector::http::openapi::document());
             Ok(())
@@ -247,7 +251,7 @@ fn demo_data(args: DemoArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn retention(data: &std::path::Path) -> anyhow::Result<()> {
+fn retention(data: &std::path::Path, compact: bool) -> anyhow::Result<()> {
     let store = SledStore::open(data)
         .with_context(|| format!("cannot open {} (stop the server first)", data.display()))?;
     let runs = collector::service::retention::run(&store, collector::model::now_ms())?;
@@ -259,6 +263,11 @@ fn retention(data: &std::path::Path) -> anyhow::Result<()> {
     }
     if runs.is_empty() {
         println!("no form in {} has a retention period", data.display());
+    }
+    drop(store);
+    if compact {
+        SledStore::compact(data).with_context(|| format!("cannot compact {}", data.display()))?;
+        println!("{} rewritten with current values only", data.display());
     }
     Ok(())
 }

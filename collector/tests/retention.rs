@@ -270,4 +270,31 @@ fn sled_keeps_overwritten_bytes_until_compacted() {
     }));
     let lingering_after_reopen = OLD.iter().filter(|t| on_disk(dir.path(), t)).count();
     println!("after reopening: {lingering_after_reopen} of 3 still in sled's files");
+    drop(store);
+
+    // Compacting in place (what `collector retention --compact` does)
+    // leaves none of them, and keeps everything current.
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    for f in std::fs::read_dir(dir.path()).unwrap() {
+        let p = f.unwrap().path();
+        if p != data {
+            std::fs::rename(&p, data.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    SledStore::compact(&data).unwrap();
+    for t in OLD {
+        assert!(
+            !on_disk(dir.path(), t),
+            "{t} still on disk after compaction"
+        );
+    }
+    assert!(on_disk(dir.path(), YOUNG));
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no copies left beside it"
+    );
+    let store = open_sled(&data);
+    assert_eq!(store.responses(FORM, None, 100).unwrap().len(), 4);
 }

@@ -92,4 +92,29 @@ impl SledStore {
         std::fs::File::open(path.join("db"))?.sync_all()?;
         Ok(())
     }
+    /// Compacts the store in `path` (server stopped) in place: writes a
+    /// copy with [`SledStore::compact_into`] beside it (`<path>.compacting`),
+    /// then swaps it in (the old folder becomes `<path>.old`, then is
+    /// removed). Until the swap the original is untouched; if the process
+    /// stops between the two renames, `<path>.old` is the complete original
+    /// and `<path>.compacting` the complete copy.
+    pub fn compact(path: &Path) -> Result<()> {
+        let sibling = |suffix: &str| {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            std::path::PathBuf::from(name)
+        };
+        let (copy, old) = (sibling(".compacting"), sibling(".old"));
+        if copy.exists() {
+            std::fs::remove_dir_all(&copy)?;
+        }
+        {
+            let store = SledStore::open(path)?;
+            store.compact_into(&copy)?;
+        }
+        std::fs::rename(path, &old)?;
+        std::fs::rename(&copy, path)?;
+        std::fs::remove_dir_all(&old)?;
+        Ok(())
+    }
 }
