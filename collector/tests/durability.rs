@@ -184,17 +184,7 @@ async fn each_acknowledgement_follows_a_sync_of_the_data_file() {
         .arg("-o")
         .arg(&trace)
         .arg(env!("CARGO_BIN_EXE_collector"))
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--rate-limit",
-            "0",
-            "--data",
-        ])
-        .arg(&data)
-        .arg("--forms")
-        .arg(fixture_forms())
+        .args(serve_args(&data))
         .env("RUST_LOG", "info")
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -272,20 +262,6 @@ fn which(name: &str) -> Option<std::path::PathBuf> {
             .map(|p| p.join(name))
             .find(|p| p.is_file())
     })
-}
-
-/// Reads the child's log until it says where it listens.
-fn listening_address(child: &mut std::process::Child) -> String {
-    use std::io::{BufRead, BufReader};
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines.next().expect("the collector exited early").unwrap();
-        if let Some(i) = line.find("listening on http://") {
-            break line[i + "listening on http://".len()..].trim().to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    addr
 }
 
 /// `(syscall, file, time it returned)` for each completed call in an
