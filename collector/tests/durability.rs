@@ -281,8 +281,12 @@ fn strace_events(log: &str) -> Vec<(String, String, f64)> {
             .unwrap_or(0.0)
     };
     for line in log.lines() {
-        let mut parts = line.splitn(3, ' ');
-        let (Some(pid), Some(ts), Some(rest)) = (parts.next(), parts.next(), parts.next()) else {
+        // strace pads the pid column (`8371  1796…` below pid 10000), so
+        // the columns are split on runs of spaces.
+        let Some((pid, rest)) = line.split_once(' ') else {
+            continue;
+        };
+        let Some((ts, rest)) = rest.trim_start().split_once(' ') else {
             continue;
         };
         let Ok(ts) = ts.parse::<f64>() else { continue };

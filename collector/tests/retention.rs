@@ -298,3 +298,39 @@ fn sled_keeps_overwritten_bytes_until_compacted() {
     let store = open_sled(&data);
     assert_eq!(store.responses(FORM, None, 100).unwrap().len(), 4);
 }
+
+/// The schedule runs at start beside the server, and stopping the server
+/// stops it and lets the store close (it holds the store weakly).
+#[tokio::test]
+async fn the_server_erases_at_start_and_its_schedule_stops_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = now_ms();
+    {
+        let store = SledStore::open(dir.path()).unwrap();
+        collector::publish_folder(&store, &example_forms()).unwrap();
+        let form = store.form(FORM).unwrap().form.clone();
+        let indexes = Indexes::new(analysis::Scorer::new());
+        store
+            .import(
+                &form,
+                rows(&indexes, &form, now),
+                collector::index::record::encoder,
+            )
+            .unwrap();
+    }
+    let mut cfg = config_for(dir.path());
+    cfg.retention_interval_secs = 3600;
+    let s = Server::serve(collector::open(cfg).unwrap()).await;
+    let token = s.token(Role::Analyst);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut got = exported(&s, &token).await;
+    while got[0] != ERASED_TEXT && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        got = exported(&s, &token).await;
+    }
+    assert_eq!(
+        got,
+        [ERASED_TEXT, ERASED_TEXT, ERASED_TEXT, YOUNG].map(str::to_owned)
+    );
+    s.stop().await;
+}
