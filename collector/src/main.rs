@@ -125,7 +125,7 @@ struct ServeArgs {
     /// Origins allowed to embed every form (comma-separated).
     #[arg(long, env = "COLLECTOR_ALLOWED_ORIGINS", value_delimiter = ',')]
     allowed_origins: Option<Vec<String>>,
-    /// Seconds between runs of the retention service, 0 = off [default: 3600].
+    /// Seconds between runs of the retention service, at most 86400; 0 = off [default: 3600].
     #[arg(long, env = "COLLECTOR_RETENTION_INTERVAL_SECS")]
     retention_interval_secs: Option<u64>,
 }
