@@ -50,6 +50,10 @@ pub struct Config {
     /// Folder that `POST /api/v1/backup` writes its copies into; without
     /// it the route answers 503.
     pub backup_dir: Option<PathBuf>,
+    /// Seconds between runs of the retention service (erasing free text
+    /// older than each form's `retention_days`), which also runs at start;
+    /// 0 turns the schedule off.
+    pub retention_interval_secs: u64,
 }
 
 impl Default for Config {
@@ -84,6 +88,7 @@ impl Default for Config {
             domain_lexicon: true,
             lexicon: None,
             backup_dir: None,
+            retention_interval_secs: 3600,
         }
     }
 }
@@ -105,7 +110,11 @@ const KEYS: &[&str] = &[
     "domain_lexicon",
     "lexicon",
     "backup_dir",
+    "retention_interval_secs",
 ];
+
+/// Longest interval between retention runs: one day.
+const MAX_RETENTION_INTERVAL_SECS: u64 = 24 * 60 * 60;
 
 /// A configuration that could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -155,6 +164,13 @@ impl Config {
         }
         if self.min_cell == 0 {
             return Err(ConfigError::Invalid("min_cell must be at least 1".into()));
+        }
+        // A day's erasing late is the most a period in days can need; a
+        // longer interval would only overflow the timer.
+        if self.retention_interval_secs > MAX_RETENTION_INTERVAL_SECS {
+            return Err(ConfigError::Invalid(format!(
+                "retention_interval_secs must be at most {MAX_RETENTION_INTERVAL_SECS} (one day), or 0 for off"
+            )));
         }
         for o in &self.allowed_origins {
             if !(o.starts_with("http://") || o.starts_with("https://")) || o.ends_with('/') {
@@ -249,6 +265,18 @@ mod tests {
         };
         assert!(c.validate().is_err());
         assert!(Config::from_toml_str("trusted_proxies = [\"10.0.0.0/33\"]").is_err());
+    }
+
+    #[test]
+    fn retention_interval_is_off_or_at_most_a_day() {
+        let with = |secs| Config {
+            retention_interval_secs: secs,
+            ..Config::default()
+        };
+        assert!(with(0).validate().is_ok());
+        assert!(with(86_400).validate().is_ok());
+        assert!(with(86_401).validate().is_err());
+        assert!(with(u64::MAX).validate().is_err());
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! ```text
 //! edge     http/ (extractors, handlers, problem+json, OpenAPI), main.rs (CLI)
 //!            │ parsed input
-//! service  service/ (ingest, import, publish, export, coding, tokens)
+//! service  service/ (ingest, import, publish, export, coding, tokens, retention)
 //!            │ &dyn Store, &Indexes
 //! storage  store/ (sled, keys, group commit)   index/ (answer indexes, queries, records)
 //!            │
@@ -110,6 +110,19 @@ pub async fn serve(
     use tower::ServiceExt;
 
     let headers_within = std::time::Duration::from_secs(state.config.request_timeout_secs);
+    // Retention runs beside the server and stops with it; it holds the
+    // store weakly, so the store still closes when the app is dropped.
+    let (stop_retention, retention_stopped) = tokio::sync::oneshot::channel::<()>();
+    let retention = match state.config.retention_interval_secs {
+        0 => None,
+        secs => Some(tokio::spawn(service::retention::schedule(
+            Arc::downgrade(&state.store),
+            std::time::Duration::from_secs(secs),
+            async move {
+                let _ = retention_stopped.await;
+            },
+        ))),
+    };
     let router = app(state);
     let connections = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
@@ -143,6 +156,10 @@ pub async fn serve(
         });
     }
     drop(listener);
+    let _ = stop_retention.send(());
+    if let Some(retention) = retention {
+        let _ = retention.await;
+    }
     connections.shutdown().await;
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! `collector serve | token create | openapi | demo-data`: the command-line
+//! `collector serve | token create | openapi | demo-data | retention`: the command-line
 //! edge of the collector library.
 //!
 //! ```text
@@ -8,6 +8,7 @@
 //! backup     collector::open_store ─► Store::backup (server stopped)
 //! restore    store::restore: copy beside DIR, check, sync, rename
 //! openapi    http::openapi::document ─► stdout
+//! retention  service::retention::run (store opened directly; server stopped) ─► counts [─► SledStore::compact]
 //! ```
 
 use anyhow::Context;
@@ -75,6 +76,17 @@ enum Command {
     /// Load realistic synthetic responses for a demonstration (with the
     /// server stopped).
     DemoData(DemoArgs),
+    /// Erase the free text of responses older than each form's retention
+    /// period, once, and print the counts (with the server stopped).
+    Retention {
+        /// sled data folder.
+        #[arg(long, env = "COLLECTOR_DATA", default_value = "./data")]
+        data: PathBuf,
+        /// Then rewrite the data folder with only current values, so the
+        /// erased text's old bytes leave sled's files too.
+        #[arg(long)]
+        compact: bool,
+    },
 }
 
 #[derive(clap::Args)]
@@ -138,6 +150,9 @@ struct ServeArgs {
     /// Folder that POST /api/v1/backup writes its copies into [default: none, route off].
     #[arg(long, env = "COLLECTOR_BACKUP_DIR")]
     backup_dir: Option<PathBuf>,
+    /// Seconds between runs of the retention service, at most 86400; 0 = off [default: 3600].
+    #[arg(long, env = "COLLECTOR_RETENTION_INTERVAL_SECS")]
+    retention_interval_secs: Option<u64>,
 }
 
 fn on_off(s: &str) -> Result<bool, String> {
@@ -224,6 +239,7 @@ fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Retention { data, compact } => retention(&data, compact),
         Command::Openapi => {
             println!("{}", collector::http::openapi::document());
             Ok(())
@@ -292,6 +308,27 @@ fn demo_data(args: DemoArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn retention(data: &std::path::Path, compact: bool) -> anyhow::Result<()> {
+    let store = SledStore::open(data)
+        .with_context(|| format!("cannot open {} (stop the server first)", data.display()))?;
+    let runs = collector::service::retention::run(&store, collector::model::now_ms())?;
+    for run in &runs {
+        println!(
+            "{}: erased {} text answers received before {} ms ({} days)",
+            run.form, run.erased, run.before_ms, run.days
+        );
+    }
+    if runs.is_empty() {
+        println!("no form in {} has a retention period", data.display());
+    }
+    drop(store);
+    if compact {
+        SledStore::compact(data).with_context(|| format!("cannot compact {}", data.display()))?;
+        println!("{} rewritten with current values only", data.display());
+    }
+    Ok(())
+}
+
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let mut config = match &args.config {
         Some(path) => {
@@ -338,6 +375,9 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     if let Some(v) = args.backup_dir {
         config.backup_dir = Some(v);
+    }
+    if let Some(v) = args.retention_interval_secs {
+        config.retention_interval_secs = v;
     }
 
     let rt = tokio::runtime::Runtime::new()?;

@@ -25,6 +25,10 @@ pub fn config(data: &Path) -> Config {
         rate_limit: 0,
         global_rate_limit: 0,
         bot_checks: false,
+        // Tests serve generated responses from 2023-2025: erasing their
+        // text at start would race the tests that read it. The retention
+        // tests turn it on.
+        retention_interval_secs: 0,
         ..Config::default()
     }
 }
@@ -73,35 +77,48 @@ pub fn valid_submission(n: u128) -> Value {
     })
 }
 
-/// Starts the real binary on a free port with `data`; its address.
-pub fn start_binary(data: &std::path::Path) -> (std::process::Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_collector"))
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--rate-limit",
-            "0",
-            "--global-rate-limit",
-            "0",
-            "--data",
-        ])
-        .arg(data)
-        .arg("--forms")
-        .arg(fixture_forms())
-        .env("RUST_LOG", "info")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = BufReader::new(stderr).lines();
+/// The arguments of `collector serve` on a free port over `data` with
+/// the fixture forms and the limits off.
+pub fn serve_args(data: &Path) -> Vec<std::ffi::OsString> {
+    let mut args: Vec<std::ffi::OsString> = [
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--rate-limit",
+        "0",
+        "--global-rate-limit",
+        "0",
+        "--data",
+    ]
+    .map(Into::into)
+    .to_vec();
+    args.extend([data.into(), "--forms".into(), fixture_forms().into()]);
+    args
+}
+
+/// Reads a child collector's log until it says where it listens; the rest
+/// of the log is drained in the background.
+pub fn listening_address(child: &mut std::process::Child) -> String {
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let addr = loop {
-        let line = lines.next().expect("collector exited early").unwrap();
+        let line = lines.next().expect("the collector exited early").unwrap();
         if let Some(i) = line.find("listening on http://") {
             break line[i + "listening on http://".len()..].trim().to_owned();
         }
     };
     std::thread::spawn(move || for _ in lines {});
+    addr
+}
+
+/// Starts the real binary on a free port with `data`; its address.
+pub fn start_binary(data: &Path) -> (std::process::Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_collector"))
+        .args(serve_args(data))
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let addr = listening_address(&mut child);
     (child, addr)
 }
 

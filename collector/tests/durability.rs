@@ -184,17 +184,7 @@ async fn each_acknowledgement_follows_a_sync_of_the_data_file() {
         .arg("-o")
         .arg(&trace)
         .arg(env!("CARGO_BIN_EXE_collector"))
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--rate-limit",
-            "0",
-            "--data",
-        ])
-        .arg(&data)
-        .arg("--forms")
-        .arg(fixture_forms())
+        .args(serve_args(&data))
         .env("RUST_LOG", "info")
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -274,20 +264,6 @@ fn which(name: &str) -> Option<std::path::PathBuf> {
     })
 }
 
-/// Reads the child's log until it says where it listens.
-fn listening_address(child: &mut std::process::Child) -> String {
-    use std::io::{BufRead, BufReader};
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines.next().expect("the collector exited early").unwrap();
-        if let Some(i) = line.find("listening on http://") {
-            break line[i + "listening on http://".len()..].trim().to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    addr
-}
-
 /// `(syscall, file, time it returned)` for each completed call in an
 /// `strace -f -ttt -T -y` log; a call split by another thread's
 /// (`<unfinished ...>` … `<... name resumed>`) is joined up by pid.
@@ -305,8 +281,12 @@ fn strace_events(log: &str) -> Vec<(String, String, f64)> {
             .unwrap_or(0.0)
     };
     for line in log.lines() {
-        let mut parts = line.splitn(3, ' ');
-        let (Some(pid), Some(ts), Some(rest)) = (parts.next(), parts.next(), parts.next()) else {
+        // strace pads the pid column (`8371  1796…` below pid 10000), so
+        // the columns are split on runs of spaces.
+        let Some((pid, rest)) = line.split_once(' ') else {
+            continue;
+        };
+        let Some((ts, rest)) = rest.trim_start().split_once(' ') else {
             continue;
         };
         let Ok(ts) = ts.parse::<f64>() else { continue };

@@ -176,3 +176,96 @@ async fn tokens_missing_unknown_or_weak_are_refused() {
     .await;
     s.stop().await;
 }
+
+/// Each kind of bad submission has its own specific answer, none is a 5xx,
+/// and none stores anything: deeply nested, wrong-typed, an unknown or a
+/// misplaced field (a `version` the wire format does not take), invalid
+/// UTF-8, and a replay of a stored submission id with other answers.
+#[tokio::test]
+async fn odd_bodies_each_get_a_specific_error_and_a_replay_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(config(dir.path())).await;
+    let url = s.url("/api/v1/forms/mini/responses");
+    let raw = |body: Vec<u8>| {
+        s.client
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+
+    // 20,000 nested arrays (within the size limit): refused as JSON, not a
+    // stack overflow.
+    let deep = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+    let p = problem(raw(deep.into_bytes()).await.unwrap(), 400).await;
+    assert!(
+        p["detail"].as_str().unwrap().contains("not valid JSON"),
+        "{p}"
+    );
+    // Nested inside an answer, within the size limit: the answer is wrong.
+    let mut nested = json!("x");
+    for _ in 0..100 {
+        nested = json!([nested]);
+    }
+    let sub = json!({"submission_id": uuid(10), "answers": {"who": nested, "safe": 2}});
+    let p = problem(s.submit("mini", &sub).await, 422).await;
+    assert_eq!(p["errors"][0]["field"], "who", "{p}");
+
+    // Invalid UTF-8 inside a string.
+    let mut bytes =
+        br#"{"submission_id": "0b5c3f0e-7a53-4c1e-9d1f-2a4b6c8d0e1f", "answers": {"who": ""#
+            .to_vec();
+    bytes.extend([0xff, 0xfe]);
+    bytes.extend(br#""}}"#);
+    let p = problem(raw(bytes).await.unwrap(), 400).await;
+    assert!(
+        p["detail"].as_str().unwrap().contains("not valid JSON"),
+        "{p}"
+    );
+
+    // Wrong types: a word for a scale, a number for a choice, an object
+    // for the answers.
+    let wrong = json!({"submission_id": uuid(11), "answers": {"who": 3, "safe": "two"}});
+    let p = problem(s.submit("mini", &wrong).await, 422).await;
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(fields.contains(&"who") && fields.contains(&"safe"), "{p}");
+    let p = problem(
+        s.submit("mini", &json!({"submission_id": uuid(12), "answers": [1]}))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["errors"][0]["field"], "answers", "{p}");
+
+    // A field the wire format does not have (a client sending the form
+    // version it saw): named, not ignored.
+    let mut versioned = valid_submission(13);
+    versioned["version"] = json!(7);
+    let p = problem(s.submit("mini", &versioned).await, 422).await;
+    assert_eq!(p["errors"][0]["field"], "version", "{p}");
+
+    // A replay of a stored submission id with other answers: the first
+    // answers stand, the same id comes back, nothing new is stored.
+    let first = s.submit("mini", &valid_submission(14)).await;
+    assert_eq!(first.status(), 201);
+    let id = first.json::<Value>().await.unwrap()["id"].clone();
+    let mut replay = valid_submission(14);
+    replay["answers"]["who"] = json!("visitor");
+    let again = s.submit("mini", &replay).await;
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.json::<Value>().await.unwrap()["id"], id);
+
+    let token = s.token(Role::Analyst);
+    let rows = s.export_all("mini", &token).await;
+    assert_eq!(rows.len(), 1, "only the valid first submission: {rows:?}");
+    assert_eq!(
+        rows[0]["answers"]["who"], "worker",
+        "the first answers stand"
+    );
+    s.stop().await;
+}

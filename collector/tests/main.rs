@@ -13,6 +13,7 @@ mod errors;
 mod examples;
 mod limits;
 mod ops;
+mod retention;
 mod security_headers;
 mod store_conformance;
 mod text_coding;

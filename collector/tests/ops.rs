@@ -85,17 +85,8 @@ async fn json_logs_are_one_object_a_line() {
     use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_collector"))
-        .args([
-            "--log-format",
-            "json",
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--data",
-        ])
-        .arg(dir.path().join("data"))
-        .arg("--forms")
-        .arg(fixture_forms())
+        .args(["--log-format", "json"])
+        .args(serve_args(&dir.path().join("data")))
         .env("RUST_LOG", "info")
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -142,17 +133,7 @@ async fn logs_hold_no_answers_tokens_or_client_addresses() {
         .unwrap()
         .to_owned();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_collector"))
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--rate-limit",
-            "0",
-            "--data",
-        ])
-        .arg(&data)
-        .arg("--forms")
-        .arg(fixture_forms())
+        .args(serve_args(&data))
         .env("RUST_LOG", "trace")
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -3,7 +3,7 @@
 
 use crate::common::*;
 use collector::index::record;
-use collector::model::{Label, ManualCode, NewResponse, Role};
+use collector::model::{Label, ManualCode, NewResponse, Role, TextCoding, ERASED_TEXT};
 use collector::store::{SledStore, Store};
 use std::collections::BTreeMap;
 use survey::{Answer, Form};
@@ -209,6 +209,55 @@ async fn conformance(store: &dyn Store) -> String {
     ];
     assert_eq!(codes, expected, "manual codes round-trip");
     assert!(store.manual_codes("other").unwrap().is_empty());
+
+    // Retention: `erase_text` replaces the text of the questions named in
+    // the responses (flagged ones too) received strictly before the time
+    // given, keeps their coding, other answers and manual codes, and is
+    // idempotent.
+    let with_text = |flag: Option<&str>| {
+        let mut r = response(f, 2);
+        r.answers
+            .insert("why_unsafe".into(), Answer::Text("dark underpass".into()));
+        r.coding.insert(
+            "why_unsafe".into(),
+            TextCoding {
+                compound: -0.5,
+                label: Label::Negative,
+                themes: vec!["lighting".into()],
+            },
+        );
+        r.flag = flag.map(str::to_owned);
+        r
+    };
+    let d = submit(store, f, with_text(None), &uuid(4), vec![])
+        .await
+        .unwrap();
+    let e = submit(store, f, with_text(Some("honeypot")), &uuid(5), vec![])
+        .await
+        .unwrap();
+    let q = ["why_unsafe".to_owned()];
+    assert_eq!(store.erase_text("mini", d.id.ms, &q).unwrap(), 0);
+    assert_eq!(store.erase_text("mini", e.id.ms + 1, &[]).unwrap(), 0);
+    assert_eq!(store.erase_text("mini", e.id.ms + 1, &q).unwrap(), 2);
+    assert_eq!(store.erase_text("mini", e.id.ms + 1, &q).unwrap(), 0);
+    assert_eq!(store.erase_text("other", u64::MAX, &q).unwrap(), 0);
+    let erased = store.response("mini", d.id).unwrap().unwrap();
+    assert_eq!(
+        erased.answers["why_unsafe"],
+        Answer::Text(ERASED_TEXT.into())
+    );
+    assert_eq!(erased.answers["who"], Answer::Text("resident".into()));
+    assert_eq!(
+        erased.coding["why_unsafe"].themes,
+        vec!["lighting".to_owned()]
+    );
+    assert_eq!(erased.received_ms, d.id.ms);
+    let flagged = store.flagged("mini", 10).unwrap();
+    assert_eq!(
+        flagged.last().unwrap().answers["why_unsafe"],
+        Answer::Text(ERASED_TEXT.into())
+    );
+    assert_eq!(store.manual_codes("mini").unwrap(), expected);
     t
 }
 

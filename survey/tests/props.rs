@@ -144,8 +144,19 @@ fn form_and_answers() -> impl Strategy<Value = (usize, Map<String, Value>)> {
     (0..REAL.len()).prop_flat_map(|i| (Just(i), arb_answers(&REAL[i])))
 }
 
+/// Cases per property: 512 in the normal run (a fixed budget of a few
+/// seconds); `PROPTEST_CASES=1000000 cargo test -p survey --test integration props`
+/// is the long run (cargo-fuzz needs a nightly toolchain this project does
+/// not install).
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(512)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
 
     #[test]
     fn validate_json_never_panics_on_any_body(i in 0..3usize, body in arb_json()) {

@@ -16,7 +16,7 @@ mod role;
 pub use analysis::Label;
 pub use coding::ManualCode;
 pub use id::ResponseId;
-pub use response::{FormSummary, NewResponse, StoredResponse, TextCoding};
+pub use response::{FormSummary, NewResponse, StoredResponse, TextCoding, ERASED_TEXT};
 pub use role::Role;
 
 /// Milliseconds since the Unix epoch, now.

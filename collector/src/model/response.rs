@@ -119,6 +119,36 @@ pub struct StoredResponse {
     pub flag: Option<String>,
 }
 
+/// What an erased free-text answer reads once its form's retention period
+/// has passed (see [`StoredResponse::erase_text`]).
+///
+/// The answer keeps its question id and becomes this fixed text, rather
+/// than disappearing: an export row and `/text` then say plainly that the
+/// person did answer and that the words were erased, instead of looking
+/// like an unanswered question; every reader that counts answers (the
+/// index rebuilt from JSON, exports, CSV) sees the same shape as before;
+/// and the sentiment and theme codes (in `coding`, and an analyst's in the
+/// codes tree) stay, so aggregates, theme counts and agreement do not move.
+pub const ERASED_TEXT: &str = "[erased: retention period passed]";
+
+impl StoredResponse {
+    /// Replaces the free text of the answers to `questions` with
+    /// [`ERASED_TEXT`], keeping their coding; returns how many answers
+    /// changed (none for one erased before, so erasing is idempotent).
+    pub fn erase_text(&mut self, questions: &[String]) -> usize {
+        let mut erased = 0;
+        for q in questions {
+            if let Some(Answer::Text(text)) = self.answers.get_mut(q) {
+                if text != ERASED_TEXT {
+                    ERASED_TEXT.clone_into(text);
+                    erased += 1;
+                }
+            }
+        }
+        erased
+    }
+}
+
 /// A short description of a form, for listings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FormSummary {

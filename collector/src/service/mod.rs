@@ -4,7 +4,7 @@
 //! and knows nothing of HTTP.
 //!
 //! ```text
-//! http / CLI ──► service::{ingest, import, publish, export, coding, tokens}
+//! http / CLI ──► service::{ingest, import, publish, export, coding, tokens, retention}
 //!                   ├──► store (durable)
 //!                   └──► index (in memory)
 //! ```
@@ -14,4 +14,5 @@ pub mod export;
 pub mod import;
 pub mod ingest;
 pub mod publish;
+pub mod retention;
 pub mod tokens;

@@ -144,6 +144,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<()>;
     /// Every manual code of a form, by response.
     fn manual_codes(&self, form: &str) -> Result<Vec<(ResponseId, BTreeMap<String, ManualCode>)>>;
+    /// Erases the free text of the answers to `questions` in every response
+    /// to `form` (flagged ones included) received before `before_ms`: each
+    /// becomes [`ERASED_TEXT`](crate::model::ERASED_TEXT), its coding and
+    /// any manual codes stay. Written in batches, so submissions wait at
+    /// most for one; durable (flushed and synced) before it returns.
+    /// Idempotent: returns how many answers it erased, none the second time.
+    fn erase_text(&self, form: &str, before_ms: u64, questions: &[String]) -> Result<usize>;
     /// Calls `f` with every durable response to a form as its stored JSON,
     /// oldest first: how indexes are rebuilt at start without building a
     /// [`StoredResponse`] (and its many small allocations) per row. The

@@ -192,6 +192,22 @@ impl Store for MemStore {
             .collect())
     }
 
+    fn erase_text(&self, form: &str, before_ms: u64, questions: &[String]) -> Result<usize> {
+        if self.refusing.load(std::sync::atomic::Ordering::Acquire) {
+            return Err(Error::Unavailable);
+        }
+        let mut inner = self.lock();
+        let inner = &mut *inner;
+        let responses = inner.responses.get_mut(form).into_iter().flatten();
+        let flagged = inner.flagged.get_mut(form).into_iter().flatten();
+        Ok(responses
+            .map(|(r, _)| r)
+            .chain(flagged)
+            .filter(|r| r.received_ms < before_ms)
+            .map(|r| r.erase_text(questions))
+            .sum())
+    }
+
     fn add_token(&self, hash: [u8; 32], role: Role) -> Result<()> {
         self.lock().tokens.insert(hash, role);
         Ok(())

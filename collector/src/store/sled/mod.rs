@@ -28,6 +28,7 @@
 mod backup;
 mod bulk;
 mod commit;
+mod erase;
 mod snapshot;
 mod store;
 

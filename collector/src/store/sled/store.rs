@@ -303,6 +303,10 @@ impl Store for SledStore {
         Ok(())
     }
 
+    fn erase_text(&self, form: &str, before_ms: u64, questions: &[String]) -> Result<usize> {
+        self.erase_text_before(form, before_ms, questions)
+    }
+
     fn manual_codes(&self, form: &str) -> Result<Vec<(ResponseId, BTreeMap<String, ManualCode>)>> {
         let mut out = Vec::new();
         for item in self.codes.scan_prefix(keys::codes_prefix(form)) {

@@ -1,0 +1,120 @@
+//! Erasing free text past a form's retention period: responses (and
+//! flagged ones) received before a time are read, their text answers
+//! replaced with a fixed marker, and written back in small batches, then
+//! flushed and synced once.
+//!
+//! ```text
+//! r|q 0 form 0 [0, before_ms) ─► StoredResponse::erase_text ─► batches of 500 ─► flush + sync
+//! ```
+//!
+//! sled is log-structured: a rewritten value goes to a new place in its
+//! log, and the old bytes stay in their segment until sled reuses that
+//! segment. See [`SledStore::compact_into`] for what really removes them.
+
+use super::SledStore;
+use crate::model::{ResponseId, StoredResponse};
+use crate::store::keys;
+use crate::store::{Error, Result};
+use std::path::Path;
+
+/// Responses rewritten per batch: small, so a submission waiting on the
+/// tree is never held up long.
+const BATCH: usize = 500;
+
+impl SledStore {
+    /// See [`Store::erase_text`](crate::store::Store::erase_text).
+    pub(super) fn erase_text_before(
+        &self,
+        form: &str,
+        before_ms: u64,
+        questions: &[String],
+    ) -> Result<usize> {
+        if self.durable_seq().is_err() {
+            return Err(Error::Unavailable);
+        }
+        if questions.is_empty() {
+            return Ok(0);
+        }
+        let end = ResponseId {
+            ms: before_ms,
+            seq: 0,
+        };
+        let ranges = [
+            (keys::response_prefix(form), keys::response(form, end)),
+            (keys::flagged_prefix(form), keys::flagged(form, end)),
+        ];
+        let mut erased = 0;
+        let mut written = false;
+        for (start, stop) in ranges {
+            let mut batch = sled::Batch::default();
+            let mut in_batch = 0;
+            for item in self.responses.range(start..stop) {
+                let (k, v) = item?;
+                let mut r: StoredResponse =
+                    serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?;
+                let n = r.erase_text(questions);
+                if n == 0 {
+                    continue;
+                }
+                erased += n;
+                let value = serde_json::to_vec(&r).map_err(|e| Error::Corrupt(e.to_string()))?;
+                batch.insert(k, value);
+                in_batch += 1;
+                if in_batch == BATCH {
+                    self.responses.apply_batch(std::mem::take(&mut batch))?;
+                    in_batch = 0;
+                    written = true;
+                }
+            }
+            if in_batch > 0 {
+                self.responses.apply_batch(batch)?;
+                written = true;
+            }
+        }
+        if written {
+            self.sync_now()?;
+        }
+        Ok(erased)
+    }
+
+    /// Writes every tree of this store into a new sled database at `path`
+    /// (which must not hold one yet), flushed and synced: a copy that holds
+    /// only the current values. Overwritten and erased bytes that linger in
+    /// this database's older log segments are not carried over, so
+    /// replacing the data folder with the copy (server stopped) is what
+    /// removes erased text from disk for certain.
+    pub fn compact_into(&self, path: &Path) -> Result<()> {
+        self.sync_now()?;
+        std::fs::create_dir_all(path)?;
+        let copy = sled::Config::new().path(path).open()?;
+        copy.import(self.db.export());
+        copy.flush()?;
+        std::fs::File::open(path.join("db"))?.sync_all()?;
+        Ok(())
+    }
+    /// Compacts the store in `path` (server stopped) in place: writes a
+    /// copy with [`SledStore::compact_into`] beside it (`<path>.compacting`),
+    /// then swaps it in (the old folder becomes `<path>.old`, then is
+    /// removed). Until the swap the original is untouched; if the process
+    /// stops between the two renames, `<path>.old` is the complete original
+    /// and `<path>.compacting` the complete copy.
+    pub fn compact(path: &Path) -> Result<()> {
+        let sibling = |suffix: &str| {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            std::path::PathBuf::from(name)
+        };
+        let (copy, old) = (sibling(".compacting"), sibling(".old"));
+        if copy.exists() {
+            std::fs::remove_dir_all(&copy)?;
+        }
+        {
+            let store = SledStore::open(path)?;
+            store.compact_into(&copy)?;
+        }
+        std::fs::rename(path, &old)?;
+        std::fs::rename(&copy, path)?;
+        std::fs::remove_dir_all(&old)?;
+        Ok(())
+    }
+}
