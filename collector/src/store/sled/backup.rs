@@ -24,8 +24,8 @@ impl SledStore {
     /// mid-batch, and the copy holds exactly those acknowledged before it
     /// started. They wait rather than fail, and the wait is the time to
     /// copy sled's files at disk speed, so it grows with the folder's size
-    /// (measured here: 14 ms for a 0.6 MB folder under load, the whole
-    /// HTTP call included). While it lasts, the runtime's workers that
+    /// (measured here: 47 ms for a 52 MB folder of 20,000 responses, and
+    /// 14 ms for the whole HTTP call on a 0.6 MB folder under load). While it lasts, the runtime's workers that
     /// reach the lock wait too. That is acceptable for a copy an operator
     /// asks for now and then, while it stays well inside
     /// `request_timeout_secs`; a large store is better backed up with the
