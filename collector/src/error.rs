@@ -107,8 +107,10 @@ impl Error {
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::TimedOut => StatusCode::REQUEST_TIMEOUT,
-            Error::Unavailable | Error::NotConfigured(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            // Not the server failing: it was not set up for this (no
+            // backup folder, a store that cannot copy itself).
+            Error::Conflict(_) | Error::NotConfigured(_) => StatusCode::CONFLICT,
             Error::Storage(_) | Error::Io(_) | Error::Corrupt(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -137,7 +139,7 @@ pub struct ProblemDetails {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
-        let detail = if status.is_server_error() && !matches!(self, Error::NotConfigured(_)) {
+        let detail = if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
             "the server could not complete the request; nothing was stored, please try again"
                 .to_owned()

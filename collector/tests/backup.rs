@@ -297,7 +297,7 @@ async fn online_backup_under_load_holds_every_earlier_acknowledgement() {
 }
 
 #[tokio::test]
-async fn online_backup_without_a_backup_dir_is_503() {
+async fn online_backup_without_a_backup_dir_is_409() {
     let dir = tempfile::tempdir().unwrap();
     let s = Server::start(config(dir.path())).await;
     let admin = s.token(Role::Admin);
@@ -308,7 +308,7 @@ async fn online_backup_without_a_backup_dir_is_503() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 503);
+    assert_eq!(res.status(), 409);
     assert_eq!(res.headers()["content-type"], "application/problem+json");
     let body: Value = res.json().await.unwrap();
     assert!(body["detail"].as_str().unwrap().contains("backup_dir"));

@@ -30,7 +30,7 @@ pub struct BackupMade {
 /// `SledStore::backup_files` for why that is acceptable.
 #[utoipa::path(post, path = "/api/v1/backup",
     responses((status = 201, body = BackupMade), (status = 401), (status = 403),
-              (status = 503, description = "no backup_dir configured")),
+              (status = 409, body = crate::error::ProblemDetails, description = "no backup_dir configured")),
     security(("bearer" = [])))]
 pub async fn backup(
     _: Admin,

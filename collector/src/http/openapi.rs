@@ -17,7 +17,7 @@ use utoipa::{Modify, OpenApi};
                        super::text::TextAnswer, super::text::TextSentiment, super::text::ManualView,
                        super::text::SetCodes, super::agreement::AgreementReport, super::agreement::QuestionAgreement,
                        super::agreement::ThemeAgreement, super::agreement::SentimentAgreement)),
-    modifiers(&Bearer)
+    modifiers(&Bearer, &ProblemJson)
 )]
 struct ApiDoc;
 
@@ -30,6 +30,39 @@ impl Modify for Bearer {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// Error answers are `application/problem+json` (see `crate::error`):
+/// every 4xx and 5xx a handler declares with a `ProblemDetails` body is
+/// documented with that media type, as it is sent.
+struct ProblemJson;
+
+impl Modify for ProblemJson {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        for item in api.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                for (status, response) in &mut operation.responses.responses {
+                    if !(status.starts_with('4') || status.starts_with('5')) {
+                        continue;
+                    }
+                    if let utoipa::openapi::RefOr::T(response) = response {
+                        if let Some(body) = response.content.shift_remove("application/json") {
+                            response
+                                .content
+                                .insert("application/problem+json".to_owned(), body);
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 
