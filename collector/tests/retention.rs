@@ -133,23 +133,30 @@ async fn exported(s: &Server, token: &str) -> Vec<String> {
         .collect()
 }
 
+/// A sled store in `dir` with the example forms and the four rows of
+/// [`rows`] (three past the retention period at `now`, one inside it).
+fn seeded(dir: &Path, now: u64) -> SledStore {
+    let store = SledStore::open(dir).unwrap();
+    collector::publish_folder(&store, &example_forms()).unwrap();
+    let form = store.form(FORM).unwrap().form.clone();
+    let indexes = Indexes::new(analysis::Scorer::new());
+    let imported = store
+        .import(
+            &form,
+            rows(&indexes, &form, now),
+            collector::index::record::encoder,
+        )
+        .unwrap();
+    assert_eq!(imported, 4);
+    store
+}
+
 #[tokio::test]
 async fn retention_erases_old_free_text_and_keeps_codes_and_aggregates() {
     let dir = tempfile::tempdir().unwrap();
     let now = now_ms();
-    {
-        let store = SledStore::open(dir.path()).unwrap();
-        collector::publish_folder(&store, &example_forms()).unwrap();
-        let form = store.form(FORM).unwrap().form.clone();
-        let indexes = Indexes::new(analysis::Scorer::new());
-        let rows = rows(&indexes, &form, now);
-        assert_eq!(
-            store
-                .import(&form, rows, collector::index::record::encoder)
-                .unwrap(),
-            4
-        );
-    }
+    // Seeded and closed, so the server opens it as at a start.
+    drop(seeded(dir.path(), now));
     let s = Server::serve(reopen(dir.path())).await;
     let token = s.token(Role::Analyst);
     let ids: Vec<String> = s
@@ -244,17 +251,7 @@ fn sled_keeps_overwritten_bytes_until_compacted() {
     let dir = tempfile::tempdir().unwrap();
     let now = now_ms();
     {
-        let store = SledStore::open(dir.path()).unwrap();
-        collector::publish_folder(&store, &example_forms()).unwrap();
-        let form = store.form(FORM).unwrap().form.clone();
-        let indexes = Indexes::new(analysis::Scorer::new());
-        store
-            .import(
-                &form,
-                rows(&indexes, &form, now),
-                collector::index::record::encoder,
-            )
-            .unwrap();
+        let store = seeded(dir.path(), now);
         assert!(on_disk(dir.path(), OLD[0]));
         let runs = retention::run(&store, now).unwrap();
         assert_eq!(runs.iter().map(|r| r.erased).sum::<usize>(), 3);
@@ -305,19 +302,7 @@ fn sled_keeps_overwritten_bytes_until_compacted() {
 async fn the_server_erases_at_start_and_its_schedule_stops_with_it() {
     let dir = tempfile::tempdir().unwrap();
     let now = now_ms();
-    {
-        let store = SledStore::open(dir.path()).unwrap();
-        collector::publish_folder(&store, &example_forms()).unwrap();
-        let form = store.form(FORM).unwrap().form.clone();
-        let indexes = Indexes::new(analysis::Scorer::new());
-        store
-            .import(
-                &form,
-                rows(&indexes, &form, now),
-                collector::index::record::encoder,
-            )
-            .unwrap();
-    }
+    drop(seeded(dir.path(), now));
     let mut cfg = config_for(dir.path());
     cfg.retention_interval_secs = 3600;
     let s = Server::serve(collector::open(cfg).unwrap()).await;
