@@ -75,6 +75,12 @@ pub enum Error {
     /// A request that conflicts with what is there.
     #[error("{0}")]
     Conflict(String),
+    /// Another response already answered this invitation.
+    #[error("this invitation has already been answered; thank you, nothing more was stored")]
+    InvitationUsed,
+    /// An invitation that is unknown, altered or expired.
+    #[error("{0}")]
+    Gone(String),
 }
 
 /// The store's errors as the edge answers them: the same kinds as the
@@ -89,7 +95,19 @@ impl From<crate::store::Error> for Error {
             S::Corrupt(s) => Error::Corrupt(s),
             S::Unsupported(s) => Error::NotConfigured(s),
             S::Refused(s) => Error::Conflict(s),
+            S::InvitationUsed => Error::InvitationUsed,
             e @ S::Storage(_) => Error::Storage(e),
+        }
+    }
+}
+
+/// A token that could not be made: the request's fault, or the store's.
+impl From<crate::service::tokens::CreateError> for Error {
+    fn from(e: crate::service::tokens::CreateError) -> Error {
+        use crate::service::tokens::CreateError as C;
+        match e {
+            C::Store(e) => e.into(),
+            e => Error::BadRequest(e.to_string()),
         }
     }
 }
@@ -110,7 +128,10 @@ impl Error {
             Error::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             // Not the server failing: it was not set up for this (no
             // backup folder, a store that cannot copy itself).
-            Error::Conflict(_) | Error::NotConfigured(_) => StatusCode::CONFLICT,
+            Error::Conflict(_) | Error::NotConfigured(_) | Error::InvitationUsed => {
+                StatusCode::CONFLICT
+            }
+            Error::Gone(_) => StatusCode::GONE,
             Error::Storage(_) | Error::Io(_) | Error::Corrupt(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -161,6 +182,8 @@ impl IntoResponse for Error {
             Error::Unavailable => "unavailable",
             Error::NotConfigured(_) => "not-configured",
             Error::Conflict(_) => "conflict",
+            Error::InvitationUsed => "invitation-used",
+            Error::Gone(_) => "gone",
             _ => "server-error",
         };
         let retry_after = match &self {

@@ -173,6 +173,18 @@ enum TokenCommand {
         /// Role of the token.
         #[arg(long, value_enum)]
         role: RoleArg,
+        /// What it is for, shown when tokens are listed.
+        #[arg(long, default_value = "")]
+        label: String,
+        /// Days until it stops working; none: it does not expire.
+        #[arg(long)]
+        expires_days: Option<u32>,
+        /// A supervisor's team (repeat for several).
+        #[arg(long = "team")]
+        teams: Vec<String>,
+        /// A supervisor's place (repeat for several).
+        #[arg(long = "place")]
+        places: Vec<String>,
     },
 }
 
@@ -181,6 +193,8 @@ enum TokenCommand {
 enum RoleArg {
     /// Reads aggregates, exports and free text; codes answers.
     Analyst,
+    /// Works the cases of its teams or places and reads their results.
+    Supervisor,
     /// Everything an analyst does, and publishes forms and creates tokens.
     Admin,
 }
@@ -189,6 +203,7 @@ impl From<RoleArg> for Role {
     fn from(r: RoleArg) -> Role {
         match r {
             RoleArg::Analyst => Role::Analyst,
+            RoleArg::Supervisor => Role::Supervisor,
             RoleArg::Admin => Role::Admin,
         }
     }
@@ -211,7 +226,15 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(args),
         Command::Token {
-            command: TokenCommand::Create { data, role },
+            command:
+                TokenCommand::Create {
+                    data,
+                    role,
+                    label,
+                    expires_days,
+                    teams,
+                    places,
+                },
         } => {
             let store = SledStore::open(&data).with_context(|| {
                 format!(
@@ -220,7 +243,15 @@ fn main() -> anyhow::Result<()> {
                 )
             })?;
             let role = Role::from(role);
-            let token = collector::service::tokens::create(&store, role)?;
+            let spec = collector::service::tokens::Spec {
+                role,
+                label,
+                expires_ms: expires_days
+                    .map(|d| collector::model::now_ms() + u64::from(d) * 86_400_000),
+                teams,
+                places,
+            };
+            let (token, _) = collector::service::tokens::create(&store, spec)?;
             eprintln!("Created a {role:?} token. Keep it secret; it is not shown again:");
             println!("{token}");
             Ok(())

@@ -717,6 +717,7 @@ async fn crafted_trend(hits: &[u64]) -> Value {
                 answers,
                 coding: BTreeMap::new(),
                 flag: None,
+                attributes: BTreeMap::new(),
             });
         }
     }

@@ -26,6 +26,9 @@ fn response(form: &Form, safe: i64) -> NewResponse {
         answers,
         coding: BTreeMap::new(),
         flag: None,
+        attributes: BTreeMap::new(),
+        personal: BTreeMap::new(),
+        invitation: None,
     }
 }
 
@@ -128,26 +131,30 @@ async fn conformance(store: &dyn Store) -> String {
 
     let alerts = store.pending_alerts(10).unwrap();
     assert_eq!(alerts.len(), 1, "one alert, not one per retry");
-    assert_eq!(alerts[0].rule, "very-unsafe");
+    assert_eq!(alerts[0].rules, ["very-unsafe"]);
     assert_eq!(alerts[0].response, a.id.to_string());
+    assert_eq!(alerts[0].seq, a.id.seq);
+    assert_eq!(store.alerts_after(0, 10).unwrap(), alerts);
+    assert_eq!(store.alert(a.id.seq).unwrap().as_ref(), alerts.first());
 
     let forms = store.forms().unwrap();
     assert_eq!(forms.len(), 1);
     assert_eq!(forms[0].responses, 2);
 
-    // Tokens: only hashes are stored; roles come back.
+    // Tokens: only hashes are stored; what was put comes back, replaced
+    // by a later put (a revocation).
     let t = collector::service::tokens::new_token().unwrap();
     assert_eq!(t.len(), 64);
-    store
-        .add_token(collector::service::tokens::hash_token(&t), Role::Admin)
-        .unwrap();
-    assert_eq!(
-        store
-            .token_role(&collector::service::tokens::hash_token(&t))
-            .unwrap(),
-        Some(Role::Admin)
-    );
-    assert_eq!(store.token_role(&[0; 32]).unwrap(), None);
+    let hash = collector::service::tokens::hash_token(&t);
+    let mut record = collector::model::TokenRecord::new(Role::Supervisor);
+    record.teams = vec!["east".into()];
+    store.put_token(hash, &record).unwrap();
+    assert_eq!(store.token(&hash).unwrap().as_ref(), Some(&record));
+    record.revoked_ms = Some(1);
+    store.put_token(hash, &record).unwrap();
+    assert_eq!(store.token(&hash).unwrap(), Some(record.clone()));
+    assert_eq!(store.tokens().unwrap(), vec![(hash, record)]);
+    assert_eq!(store.token(&[0; 32]).unwrap(), None);
 
     // Flagged (a bot check doubted it): kept aside and counted once, with
     // no alert, no index record, and not among the responses.
@@ -259,6 +266,123 @@ async fn conformance(store: &dyn Store) -> String {
     );
     assert_eq!(store.manual_codes("mini").unwrap(), expected);
     t
+}
+
+/// Alerts, small records, invitations and personal answers: what the
+/// service-recovery services need of any store.
+async fn recovery_conformance(store: &dyn Store) {
+    use collector::store::Doc;
+    let f = &store.publish(mini()).unwrap().form.clone();
+    // The outbox: an alert leaves it when taken, and stays in the log.
+    let mut r = response(f, 1);
+    r.attributes.insert("team".into(), "east".into());
+    r.personal
+        .insert("contact".into(), Answer::Text("07700 900123".into()));
+    r.invitation = Some("inv-1".into());
+    let a = submit(
+        store,
+        f,
+        r.clone(),
+        &uuid(100),
+        vec!["x".into(), "safeguarding:threat".into()],
+    )
+    .await
+    .unwrap();
+    let pending = store.pending_alerts(10).unwrap();
+    let mine = pending.iter().find(|x| x.seq == a.id.seq).unwrap();
+    assert_eq!(mine.team.as_deref(), Some("east"));
+    assert!(mine.safeguarding());
+    store.take_alert(a.id.seq).unwrap();
+    assert!(store
+        .pending_alerts(10)
+        .unwrap()
+        .iter()
+        .all(|x| x.seq != a.id.seq));
+    assert_eq!(store.alert(a.id.seq).unwrap().as_ref(), Some(mine));
+    assert!(store.alerts_after(a.id.seq - 1, 10).unwrap().contains(mine));
+    assert!(store.alerts_after(a.id.seq, 10).unwrap().is_empty());
+    // The stored response holds its attributes, not its personal answers.
+    let stored = store.response("mini", a.id).unwrap().unwrap();
+    assert_eq!(stored.attributes["team"], "east");
+    assert!(!serde_json::to_string(&stored).unwrap().contains("07700"));
+    assert_eq!(
+        store.personal("mini", a.id).unwrap().unwrap()["contact"],
+        Answer::Text("07700 900123".into())
+    );
+    // One response per invitation; a retry of the same submission is
+    // still the same response.
+    assert_eq!(store.invitation_answer("inv-1").unwrap(), Some(a.id));
+    let again = submit(store, f, r.clone(), &uuid(100), vec![])
+        .await
+        .unwrap();
+    assert!(!again.created && again.id == a.id);
+    let other = submit(store, f, r.clone(), &uuid(101), vec![]).await;
+    assert!(
+        matches!(other, Err(collector::store::Error::InvitationUsed)),
+        "{other:?}"
+    );
+    assert_eq!(store.invitation_answer("inv-2").unwrap(), None);
+    // Personal answers are erased one at a time, or by age.
+    assert!(store.erase_personal("mini", a.id).unwrap());
+    assert!(!store.erase_personal("mini", a.id).unwrap());
+    assert_eq!(store.personal("mini", a.id).unwrap(), None);
+    r.invitation = None;
+    let b = submit(store, f, r, &uuid(102), vec![]).await.unwrap();
+    assert_eq!(store.erase_personal_before("mini", b.id.ms).unwrap(), 0);
+    assert_eq!(store.erase_personal_before("mini", b.id.ms + 1).unwrap(), 1);
+    assert_eq!(store.personal("mini", b.id).unwrap(), None);
+    // Small records: put, get, list in key order after a key, remove.
+    for k in ["b", "a", "c"] {
+        store.put_doc(Doc::Hook, k, k.as_bytes()).unwrap();
+    }
+    store.put_doc(Doc::Case, "a", b"case").unwrap();
+    assert_eq!(
+        store.get_doc(Doc::Hook, "a").unwrap().as_deref(),
+        Some(&b"a"[..])
+    );
+    assert_eq!(
+        store.get_doc(Doc::Case, "a").unwrap().as_deref(),
+        Some(&b"case"[..])
+    );
+    let keys = |after| -> Vec<String> {
+        store
+            .docs(Doc::Hook, after, 10)
+            .unwrap()
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect()
+    };
+    assert_eq!(keys(None), ["a", "b", "c"]);
+    assert_eq!(keys(Some("a")), ["b", "c"]);
+    assert_eq!(store.docs(Doc::Hook, None, 2).unwrap().len(), 2);
+    assert!(store.remove_doc(Doc::Hook, "b").unwrap());
+    assert!(!store.remove_doc(Doc::Hook, "b").unwrap());
+    assert_eq!(keys(None), ["a", "c"]);
+    assert!(store.docs(Doc::Delivery, None, 10).unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn sled_store_keeps_recovery_records_across_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
+    recovery_conformance(&store).await;
+    let alerts = store.alerts_after(0, 10).unwrap();
+    drop(store);
+    let store = SledStore::open(dir.path()).unwrap();
+    assert_eq!(store.alerts_after(0, 10).unwrap(), alerts);
+    assert!(store.pending_alerts(10).unwrap().is_empty());
+    assert_eq!(
+        store
+            .get_doc(collector::store::Doc::Case, "a")
+            .unwrap()
+            .as_deref(),
+        Some(&b"case"[..])
+    );
+}
+
+#[tokio::test]
+async fn memory_store_keeps_recovery_records() {
+    recovery_conformance(&harness::MemStore::new()).await;
 }
 
 #[tokio::test]

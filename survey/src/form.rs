@@ -75,6 +75,12 @@ pub struct Question {
     /// Show this question only when an earlier answer matches.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub show_if: Option<ShowIf>,
+    /// Whether its answer is personal data (a call-back contact, a crime
+    /// reference): kept apart from the response, never in exports,
+    /// aggregates or alerts, seen only by the case's team, erased when the
+    /// case closes or the retention period ends.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub personal: bool,
     /// The kind of answer expected.
     #[serde(flatten)]
     pub kind: Kind,

@@ -309,6 +309,7 @@ impl Question {
             hint: f.nullable("hint", Text::from_value)?,
             required: f.may("required", boolean)?.unwrap_or_default(),
             show_if: f.nullable("show_if", ShowIf::from_value)?,
+            personal: f.may("personal", boolean)?.unwrap_or_default(),
             kind,
         })
     }

@@ -20,6 +20,9 @@ pub struct Submission {
     /// The language the form was shown in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lang: Option<String>,
+    /// The invitation it answers (the `i` of the link it came through).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invitation: Option<String>,
 }
 
 impl Submission {
@@ -37,6 +40,7 @@ impl Submission {
             ("location", &self.location),
             ("channel", &self.channel),
             ("lang", &self.lang),
+            ("invitation", &self.invitation),
         ];
         for (key, value) in optional {
             if let Some(v) = value {

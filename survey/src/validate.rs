@@ -22,6 +22,9 @@ pub struct Valid {
     pub channel: String,
     /// Language the form was answered in (one the form offers).
     pub lang: String,
+    /// The invitation it answers, as sent (checked by the collector).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invitation: Option<String>,
 }
 
 /// One thing wrong with a submission.
@@ -191,6 +194,7 @@ fn check<const W: bool>(form: &Form, sub: &Submission) -> Result<Valid, Vec<Prob
             location: sub.location.clone(),
             channel: sub.channel.clone().unwrap_or_else(|| "link".into()),
             lang,
+            invitation: sub.invitation.clone(),
         })
     } else {
         Err(problems)
@@ -235,6 +239,7 @@ pub fn validate_json(form: &Form, value: &serde_json::Value) -> Result<Valid, Ve
     let location = field_str("location", false);
     let channel = field_str("channel", false);
     let lang = field_str("lang", false);
+    let invitation = field_str("invitation", false);
     let answers = match obj.get("answers") {
         Some(serde_json::Value::Object(m)) => {
             m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
@@ -250,7 +255,16 @@ pub fn validate_json(form: &Form, value: &serde_json::Value) -> Result<Valid, Ve
         }
     };
     for key in obj.keys() {
-        if !["submission_id", "answers", "location", "channel", "lang"].contains(&key.as_str()) {
+        if ![
+            "submission_id",
+            "answers",
+            "location",
+            "channel",
+            "lang",
+            "invitation",
+        ]
+        .contains(&key.as_str())
+        {
             problems.push(problem(
                 key,
                 ProblemKind::UnknownQuestion,
@@ -267,6 +281,7 @@ pub fn validate_json(form: &Form, value: &serde_json::Value) -> Result<Valid, Ve
         location,
         channel,
         lang,
+        invitation,
     };
     match validate(form, &sub) {
         Ok(v) if problems.is_empty() => Ok(v),

@@ -575,6 +575,7 @@ fn community_safety(g: &mut Generator, submission_id: String, ms: u64) -> Submis
         location: Some(place),
         channel: Some(channel.into()),
         lang: Some(g.form.default_lang.clone()),
+        invitation: None,
     }
 }
 
@@ -855,6 +856,7 @@ fn victim_satisfaction(g: &mut Generator, submission_id: String) -> Submission {
         location: None,
         channel: Some(channel.into()),
         lang: Some(g.form.default_lang.clone()),
+        invitation: None,
     }
 }
 
@@ -928,6 +930,7 @@ fn street_feedback(g: &mut Generator, submission_id: String) -> Submission {
         location: Some(place),
         channel: Some(channel.into()),
         lang: Some(lang),
+        invitation: None,
     }
 }
 

@@ -100,6 +100,7 @@
         channel: d.channel || "embed",
         layout: d.layout || "",
         submission_id: d.submissionId || "",
+        invitation: d.invitation || "",
         // The hosted page carries the form definition: no need to fetch it.
         definition: (d.definition && (document.querySelector(d.definition) || {}).textContent) || "",
         onready: takeOver,

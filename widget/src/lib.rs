@@ -58,7 +58,9 @@ fn get(options: &JsValue, key: &str) -> Option<String> {
 /// once the form is rendered, with a function that takes the answers of
 /// the page's HTML form as JSON), `definition` (the form as a JSON string,
 /// to skip fetching it), `layout` (`page`: every question on one page, as
-/// the hosted page's HTML form has them), `submission_id` (that form's).
+/// the hosted page's HTML form has them), `submission_id` (that form's),
+/// `invitation` (the key of the victim's invitation link the page was
+/// opened with).
 #[wasm_bindgen]
 pub fn start(root: web_sys::Element, options: JsValue) -> Result<Handle, JsError> {
     let form = get(&options, "form").ok_or_else(|| JsError::new("options.form is required"))?;
@@ -90,6 +92,7 @@ pub fn start(root: web_sys::Element, options: JsValue) -> Result<Handle, JsError
         definition,
         whole_page: get(&options, "layout").as_deref() == Some("page"),
         submission_id: get(&options, "submission_id"),
+        invitation: get(&options, "invitation"),
     };
     let props = AppProps {
         options: Rc::new(options),

@@ -59,6 +59,8 @@ pub struct Context {
     pub location: Option<String>,
     /// `embed`, `qr`, `link`, …
     pub channel: String,
+    /// The invitation the page was opened with (`?i=`), if any.
+    pub invitation: Option<String>,
 }
 
 /// The whole state of one filling of the form.
@@ -360,6 +362,7 @@ impl Flow {
             location: self.context.location.clone(),
             channel: Some(self.context.channel.clone()),
             lang: Some(self.lang.clone()),
+            invitation: self.context.invitation.clone(),
         }
     }
 
@@ -657,6 +660,7 @@ pub(crate) mod tests {
             Context {
                 location: Some("bank".into()),
                 channel: "embed".into(),
+                invitation: None,
             },
             "0b5c3f0e-7a53-4c1e-9d1f-2a4b6c8d0e1f".into(),
         )
@@ -816,6 +820,7 @@ pub(crate) mod tests {
             Context {
                 location: Some("narnia".into()),
                 channel: "embed".into(),
+                invitation: None,
             },
             "0b5c3f0e-7a53-4c1e-9d1f-2a4b6c8d0e1f".into(),
         );

@@ -37,7 +37,7 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::store::Store;
 use axum::error_handling::HandleErrorLayer;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 use std::sync::Arc;
 use std::time::Duration;
@@ -100,7 +100,11 @@ pub fn app(state: AppState) -> Router {
             get(agreement::agreement).layer(compressed()),
         )
         .route("/api/v1/responses/{id}/codes", put(text::set_codes))
-        .route("/api/v1/tokens", post(auth::create_token))
+        .route(
+            "/api/v1/tokens",
+            post(auth::create_token).get(auth::list_tokens),
+        )
+        .route("/api/v1/tokens/{id}", delete(auth::revoke_token))
         .route("/api/v1/backup", post(backup::backup))
         .merge(hosted::routes(&limits))
         .merge(widget_assets::routes(&state.config.dist))

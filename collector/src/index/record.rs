@@ -494,6 +494,7 @@ mod tests {
             answers,
             coding,
             flag: None,
+            attributes: BTreeMap::new(),
         }
     }
 

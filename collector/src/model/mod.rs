@@ -8,16 +8,18 @@
 //!                  (+ TextCoding)                       (+ ManualCode from analysts)
 //! ```
 
+mod alert;
 mod coding;
 mod id;
 mod response;
 mod role;
 
+pub use alert::{Alert, SAFEGUARDING};
 pub use analysis::Label;
 pub use coding::ManualCode;
 pub use id::ResponseId;
 pub use response::{FormSummary, NewResponse, StoredResponse, TextCoding, ERASED_TEXT};
-pub use role::Role;
+pub use role::{Role, TokenRecord};
 
 /// Milliseconds since the Unix epoch, now.
 pub fn now_ms() -> u64 {

@@ -38,6 +38,17 @@ pub struct NewResponse {
     /// Why a bot check doubted this response (`honeypot`, `render-token`,
     /// `too-fast`), if one did: the store keeps it aside.
     pub flag: Option<String>,
+    /// Case attributes its invitation carried (`team`, `category`, …),
+    /// never asked of the person.
+    pub attributes: BTreeMap<String, String>,
+    /// Answers to questions that collect personal data (a call-back
+    /// contact, a crime reference): the store keeps them apart from the
+    /// response, for the case's team only, and erases them when the case
+    /// closes or the form's retention ends.
+    pub personal: BTreeMap<String, Answer>,
+    /// The invitation it answers, if it came through one: the store takes
+    /// one response per invitation.
+    pub invitation: Option<String>,
 }
 
 impl NewResponse {
@@ -54,6 +65,7 @@ impl NewResponse {
             answers: self.answers,
             coding: self.coding,
             flag: self.flag,
+            attributes: self.attributes,
         }
     }
 
@@ -74,6 +86,8 @@ impl NewResponse {
             coding: &'a BTreeMap<String, TextCoding>,
             #[serde(skip_serializing_if = "Option::is_none")]
             flag: &'a Option<String>,
+            #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+            attributes: &'a BTreeMap<String, String>,
         }
         serde_json::to_vec(&Stored {
             version: self.version,
@@ -84,6 +98,7 @@ impl NewResponse {
             answers: &self.answers,
             coding: &self.coding,
             flag: &self.flag,
+            attributes: &self.attributes,
         })
     }
 }
@@ -117,6 +132,9 @@ pub struct StoredResponse {
     /// once, but in no aggregate, index or export.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flag: Option<String>,
+    /// Case attributes its invitation carried (`team`, `category`, …).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, String>,
 }
 
 /// What an erased free-text answer reads once its form's retention period
@@ -194,6 +212,9 @@ mod tests {
                 answers: answers.clone(),
                 coding,
                 flag,
+                attributes: BTreeMap::new(),
+                personal: BTreeMap::new(),
+                invitation: None,
             };
             let id = ResponseId {
                 ms: 1_700_000_000_000,

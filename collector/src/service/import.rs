@@ -44,6 +44,9 @@ pub fn stored(
         answers: r.answers,
         coding: r.coding,
         flag: r.flag,
+        // Historic rows come with no invitation, and their personal
+        // answers (if a row carried any) are not imported.
+        attributes: r.attributes,
     })
 }
 

@@ -27,7 +27,12 @@ pub async fn record(
     flag: Option<String>,
 ) -> Result<Submitted> {
     let submission_id = valid.submission_id.clone();
-    let response = new_response(indexes, form, valid, flag);
+    let mut response = new_response(indexes, form, valid, flag);
+    if let Some(key) = response.invitation.take() {
+        let inv = super::invitations::for_response(store, &form.id, &key)?;
+        response.attributes = inv.attributes;
+        response.invitation = Some(inv.id);
+    }
     let alerts = form
         .alerts
         .iter()
@@ -71,9 +76,17 @@ pub async fn record(
 pub fn new_response(
     indexes: &Indexes,
     form: &Form,
-    valid: Valid,
+    mut valid: Valid,
     flag: Option<String>,
 ) -> NewResponse {
+    // Personal answers go apart before anything reads them: they are not
+    // coded, indexed, exported or put in an alert.
+    let personal = form
+        .questions
+        .iter()
+        .filter(|q| q.personal)
+        .filter_map(|q| valid.answers.remove_entry(&q.id))
+        .collect();
     let coding = indexes.code_text(form, &valid.answers);
     NewResponse {
         form: form.id.clone(),
@@ -84,5 +97,8 @@ pub fn new_response(
         answers: valid.answers,
         coding,
         flag,
+        attributes: std::collections::BTreeMap::new(),
+        personal,
+        invitation: valid.invitation,
     }
 }

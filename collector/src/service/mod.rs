@@ -4,7 +4,8 @@
 //! and knows nothing of HTTP.
 //!
 //! ```text
-//! http / CLI ──► service::{ingest, import, publish, export, coding, tokens, retention}
+//! http / CLI ──► service::{ingest, import, publish, export, coding, tokens, retention,
+//!                  invitations}
 //!                   ├──► store (durable)
 //!                   └──► index (in memory)
 //! ```
@@ -13,6 +14,7 @@ pub mod coding;
 pub mod export;
 pub mod import;
 pub mod ingest;
+pub mod invitations;
 pub mod publish;
 pub mod retention;
 pub mod tokens;

@@ -27,6 +27,9 @@ pub enum Error {
     /// that is not a collector store.
     #[error("{0}")]
     Refused(String),
+    /// Another response already answered this invitation.
+    #[error("this invitation has already been answered")]
+    InvitationUsed,
     /// Stored data could not be decoded.
     #[error("corrupt stored data: {0}")]
     Corrupt(String),

@@ -11,7 +11,11 @@
 //! | `tokens`    | sha-256 of the token                  | role JSON                |
 //! | `responses` | `r 0 form 0 ms(u64) seq(u64)`         | response JSON            |
 //! | `responses` | `i 0 form 0 submission_id`            | response id (16 bytes)   |
-//! | `responses` | `o 0 seq(u64) rule`                   | alert JSON (outbox)      |
+//! | `responses` | `a 0 seq(u64)`                        | alert JSON (alert log)   |
+//! | `responses` | `o 0 seq(u64)`                        | empty (outbox: to hand to hooks) |
+//! | `responses` | `p 0 form 0 ms(u64) seq(u64)`         | personal answers JSON    |
+//! | `responses` | `u 0 invitation`                      | response id (16 bytes)   |
+//! | `docs`      | `kind(u8) 0 key`                      | JSON (hooks, deliveries, invitations, cases) |
 //! | `responses` | `x 0 form 0 ms(u64) seq(u64)`         | index record (binary)    |
 //! | `responses` | `q 0 form 0 ms(u64) seq(u64)`         | flagged response JSON    |
 //! | `responses` | `m 0 last`                            | last ms(u64) seq(u64)    |
@@ -134,9 +138,51 @@ pub fn idempotency(form: &str, submission_id: &str) -> Vec<u8> {
     tagged(b'i', &[form.as_bytes(), submission_id.as_bytes()])
 }
 
-/// `o 0 seq rule`: an alert waiting to be delivered.
-pub fn outbox(seq: u64, rule: &str) -> Vec<u8> {
-    tagged(b'o', &[&seq.to_be_bytes(), rule.as_bytes()])
+/// `o 0 seq`: an alert not yet handed to its hooks.
+pub fn outbox(seq: u64) -> Vec<u8> {
+    tagged(b'o', &[&seq.to_be_bytes()])
+}
+
+/// Prefix of the outbox.
+pub const OUTBOX: &[u8] = b"o\0";
+
+/// `a 0 seq`: an alert, kept (the live feed resumes from it, cases list it).
+pub fn alert(seq: u64) -> Vec<u8> {
+    tagged(b'a', &[&seq.to_be_bytes()])
+}
+
+/// Prefix of the alert log.
+pub const ALERTS: &[u8] = b"a\0";
+
+/// The sequence number of an `a` or `o` key (`None` for the outbox keys
+/// of an older layout, which carried the rule after it).
+pub fn alert_seq(key: &[u8]) -> Option<u64> {
+    if key.len() != 10 {
+        return None;
+    }
+    Some(u64::from_be_bytes(key[2..10].try_into().ok()?))
+}
+
+/// `p 0 form 0 id`: a response's personal answers, kept apart from it.
+pub fn personal(form: &str, id: ResponseId) -> Vec<u8> {
+    tagged(b'p', &[form.as_bytes(), &id.to_bytes()])
+}
+
+/// Prefix of the personal answers to one form.
+pub fn personal_prefix(form: &str) -> Vec<u8> {
+    let mut k = tagged(b'p', &[form.as_bytes()]);
+    k.push(0);
+    k
+}
+
+/// `u 0 invitation`: the response that answered an invitation.
+pub fn invitation_used(invitation: &str) -> Vec<u8> {
+    tagged(b'u', &[invitation.as_bytes()])
+}
+
+/// `kind 0 key` in the `docs` tree.
+pub fn doc(tag: u8, key: &str) -> Vec<u8> {
+    tagged(tag, &[key.as_bytes()])
 }
 
 /// `c 0 form 0 id`: manual codes of one response (in the `codes` tree).

@@ -16,13 +16,14 @@ pub use error::{Error, Result};
 pub use keys::ResponseId;
 pub use sled::{restore, EncodeRecord, EncodeRecords, Restored, SledStore};
 
-use crate::model::{FormSummary, ManualCode, NewResponse, Role, StoredResponse};
-use serde::{Deserialize, Serialize};
+pub use crate::model::Alert;
+use crate::model::{FormSummary, ManualCode, NewResponse, StoredResponse, TokenRecord};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
+use survey::Answer;
 use survey::Form;
 
 /// A boxed future, so the trait stays object-safe.
@@ -54,19 +55,34 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
-/// An alert raised by a response, written in the same batch as it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Alert {
-    /// Form id.
-    pub form: String,
-    /// The rule that matched.
-    pub rule: String,
-    /// The response that raised it.
-    pub response: String,
-    /// Server time, milliseconds since the Unix epoch.
-    pub raised_ms: u64,
+/// Kinds of small records kept by key (see [`Store::put_doc`]): few,
+/// written by staff or by the delivery worker, never on the hot path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Doc {
+    /// A webhook (its URL, secret, filters), by hook id.
+    Hook,
+    /// One alert's delivery to one hook (attempts, next try, outcome).
+    Delivery,
+    /// A victim's invitation (its case attributes, expiry, when opened).
+    Invitation,
+    /// A case's state and history, by the alert's sequence number.
+    Case,
+    /// A deployment's own keys (the invitation signing key), by name.
+    Secret,
 }
 
+impl Doc {
+    /// The byte that tags its keys.
+    pub fn tag(self) -> u8 {
+        match self {
+            Doc::Hook => b'h',
+            Doc::Delivery => b'd',
+            Doc::Invitation => b'n',
+            Doc::Case => b'k',
+            Doc::Secret => b's',
+        }
+    }
+}
 /// The result of a submission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Submitted {
@@ -108,7 +124,11 @@ pub trait Store: Send + Sync + 'static {
     /// idempotency record, so a retry still counts once.
     ///
     /// The same submission id for the same form stores nothing new and
-    /// resolves to the first response's id.
+    /// resolves to the first response's id. A response through an
+    /// invitation another response answered is refused
+    /// ([`Error::InvitationUsed`]). `alerts` are the rule ids it raised:
+    /// one [`Alert`] carries them all, into the outbox and the alert log.
+    /// Its personal answers are kept apart from it, under its id.
     fn submit<'a>(
         &'a self,
         response: &'a NewResponse,
@@ -126,12 +146,42 @@ pub trait Store: Send + Sync + 'static {
         after: Option<ResponseId>,
         limit: usize,
     ) -> Result<Vec<StoredResponse>>;
-    /// Stores a token's hash with its role.
-    fn add_token(&self, hash: [u8; 32], role: Role) -> Result<()>;
-    /// The role of a token's hash, if it is known.
-    fn token_role(&self, hash: &[u8; 32]) -> Result<Option<Role>>;
-    /// Alerts waiting in the outbox, oldest first.
+    /// Stores (or replaces) a token under its hash; durable on return.
+    fn put_token(&self, hash: [u8; 32], token: &TokenRecord) -> Result<()>;
+    /// The token stored under a hash, if any (revoked and expired ones too).
+    fn token(&self, hash: &[u8; 32]) -> Result<Option<TokenRecord>>;
+    /// Every token, by hash.
+    fn tokens(&self) -> Result<Vec<([u8; 32], TokenRecord)>>;
+    /// Alerts waiting in the outbox (not yet handed to their hooks), oldest
+    /// first; only durable ones.
     fn pending_alerts(&self, limit: usize) -> Result<Vec<Alert>>;
+    /// Takes an alert out of the outbox once its deliveries are recorded
+    /// (it stays in the alert log); durable on return.
+    fn take_alert(&self, seq: u64) -> Result<()>;
+    /// Durable alerts after `after` (a sequence number; 0 for all), oldest
+    /// first, at most `limit`: the live feed's resume and the case list.
+    fn alerts_after(&self, after: u64, limit: usize) -> Result<Vec<Alert>>;
+    /// One durable alert by its sequence number.
+    fn alert(&self, seq: u64) -> Result<Option<Alert>>;
+    /// Stores a small record; durable on return.
+    fn put_doc(&self, kind: Doc, key: &str, value: &[u8]) -> Result<()>;
+    /// A small record.
+    fn get_doc(&self, kind: Doc, key: &str) -> Result<Option<Vec<u8>>>;
+    /// Records of a kind in key order after `after` (all from the start
+    /// when none), at most `limit`.
+    fn docs(&self, kind: Doc, after: Option<&str>, limit: usize) -> Result<Vec<(String, Vec<u8>)>>;
+    /// Removes a small record; durable on return; whether it was there.
+    fn remove_doc(&self, kind: Doc, key: &str) -> Result<bool>;
+    /// The response that answered an invitation, if one has.
+    fn invitation_answer(&self, invitation: &str) -> Result<Option<ResponseId>>;
+    /// The personal answers kept apart for a response (none once erased).
+    fn personal(&self, form: &str, id: ResponseId) -> Result<Option<BTreeMap<String, Answer>>>;
+    /// Erases a response's personal answers; durable on return; whether
+    /// there were any.
+    fn erase_personal(&self, form: &str, id: ResponseId) -> Result<bool>;
+    /// Erases the personal answers of every response to `form` received
+    /// before `before_ms`; durable on return; how many responses had some.
+    fn erase_personal_before(&self, form: &str, before_ms: u64) -> Result<usize>;
     /// One durable response.
     fn response(&self, form: &str, id: ResponseId) -> Result<Option<StoredResponse>>;
     /// Records an analyst's codes for one text answer (replacing earlier ones).

@@ -135,7 +135,12 @@ impl Server {
 
     /// A new token with `role`, as the CLI creates one.
     pub fn token(&self, role: Role) -> String {
-        collector::service::tokens::create(self.state.store.as_ref(), role).unwrap()
+        collector::service::tokens::create(
+            self.state.store.as_ref(),
+            collector::service::tokens::Spec::role(role),
+        )
+        .unwrap()
+        .0
     }
 
     /// `POST /api/v1/forms/{form}/responses` with `body`.

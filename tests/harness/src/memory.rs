@@ -6,11 +6,12 @@
 //! visible) as soon as it returns.
 
 use collector::model::{
-    now_ms, FormSummary, ManualCode, NewResponse, ResponseId, Role, StoredResponse,
+    now_ms, FormSummary, ManualCode, NewResponse, ResponseId, StoredResponse, TokenRecord,
 };
-use collector::store::{Alert, BoxFuture, Error, Published, Result, Store, Submitted};
+use collector::store::{Alert, BoxFuture, Doc, Error, Published, Result, Store, Submitted};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
+use survey::Answer;
 use survey::Form;
 
 /// A store that keeps everything in memory.
@@ -33,8 +34,13 @@ struct Inner {
     /// (form, submission id) → response id.
     seen: HashMap<(String, String), ResponseId>,
     last: Option<ResponseId>,
-    alerts: Vec<Alert>,
-    tokens: HashMap<[u8; 32], Role>,
+    /// The alert log, and which of it is still in the outbox.
+    alerts: BTreeMap<u64, (Alert, bool)>,
+    tokens: BTreeMap<[u8; 32], TokenRecord>,
+    docs: BTreeMap<(u8, String), Vec<u8>>,
+    /// Invitation → the response that answered it.
+    used: HashMap<String, ResponseId>,
+    personal: BTreeMap<(String, ResponseId), BTreeMap<String, Answer>>,
     codes: BTreeMap<(String, ResponseId), BTreeMap<String, ManualCode>>,
 }
 
@@ -134,8 +140,19 @@ impl Store for MemStore {
                 ms: now_ms().max(last.ms),
                 seq: last.seq + 1,
             };
+            if let Some(inv) = &response.invitation {
+                if inner.used.contains_key(inv) {
+                    return Err(Error::InvitationUsed);
+                }
+                inner.used.insert(inv.clone(), id);
+            }
             inner.last = Some(id);
             inner.seen.insert(key, id);
+            if !response.personal.is_empty() {
+                inner
+                    .personal
+                    .insert((response.form.clone(), id), response.personal.clone());
+            }
             let stored = response.clone().stored(id);
             if stored.flag.is_some() {
                 inner
@@ -145,13 +162,17 @@ impl Store for MemStore {
                     .push(stored);
                 return Ok(Submitted { id, created: true });
             }
-            for rule in alerts {
-                inner.alerts.push(Alert {
+            if !alerts.is_empty() {
+                let alert = Alert {
+                    seq: id.seq,
                     form: response.form.clone(),
-                    rule,
                     response: id.to_string(),
+                    rules: alerts,
                     raised_ms: id.ms,
-                });
+                    team: response.attributes.get("team").cloned(),
+                    location: response.location.clone(),
+                };
+                inner.alerts.insert(id.seq, (alert, true));
             }
             inner
                 .responses
@@ -208,17 +229,109 @@ impl Store for MemStore {
             .sum())
     }
 
-    fn add_token(&self, hash: [u8; 32], role: Role) -> Result<()> {
-        self.lock().tokens.insert(hash, role);
+    fn put_token(&self, hash: [u8; 32], token: &TokenRecord) -> Result<()> {
+        self.lock().tokens.insert(hash, token.clone());
         Ok(())
     }
 
-    fn token_role(&self, hash: &[u8; 32]) -> Result<Option<Role>> {
-        Ok(self.lock().tokens.get(hash).copied())
+    fn token(&self, hash: &[u8; 32]) -> Result<Option<TokenRecord>> {
+        Ok(self.lock().tokens.get(hash).cloned())
+    }
+
+    fn tokens(&self) -> Result<Vec<([u8; 32], TokenRecord)>> {
+        Ok(self
+            .lock()
+            .tokens
+            .iter()
+            .map(|(h, t)| (*h, t.clone()))
+            .collect())
     }
 
     fn pending_alerts(&self, limit: usize) -> Result<Vec<Alert>> {
-        Ok(self.lock().alerts.iter().take(limit).cloned().collect())
+        Ok(self
+            .lock()
+            .alerts
+            .values()
+            .filter(|(_, pending)| *pending)
+            .take(limit)
+            .map(|(a, _)| a.clone())
+            .collect())
+    }
+
+    fn take_alert(&self, seq: u64) -> Result<()> {
+        if let Some((_, pending)) = self.lock().alerts.get_mut(&seq) {
+            *pending = false;
+        }
+        Ok(())
+    }
+
+    fn alerts_after(&self, after: u64, limit: usize) -> Result<Vec<Alert>> {
+        Ok(self
+            .lock()
+            .alerts
+            .range(after.saturating_add(1)..)
+            .take(limit)
+            .map(|(_, (a, _))| a.clone())
+            .collect())
+    }
+
+    fn alert(&self, seq: u64) -> Result<Option<Alert>> {
+        Ok(self.lock().alerts.get(&seq).map(|(a, _)| a.clone()))
+    }
+
+    fn put_doc(&self, kind: Doc, key: &str, value: &[u8]) -> Result<()> {
+        self.lock()
+            .docs
+            .insert((kind.tag(), key.to_owned()), value.to_vec());
+        Ok(())
+    }
+
+    fn get_doc(&self, kind: Doc, key: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self.lock().docs.get(&(kind.tag(), key.to_owned())).cloned())
+    }
+
+    fn docs(&self, kind: Doc, after: Option<&str>, limit: usize) -> Result<Vec<(String, Vec<u8>)>> {
+        Ok(self
+            .lock()
+            .docs
+            .range((kind.tag(), String::new())..(kind.tag() + 1, String::new()))
+            .filter(|((_, k), _)| after.is_none_or(|a| k.as_str() > a))
+            .take(limit)
+            .map(|((_, k), v)| (k.clone(), v.clone()))
+            .collect())
+    }
+
+    fn remove_doc(&self, kind: Doc, key: &str) -> Result<bool> {
+        Ok(self
+            .lock()
+            .docs
+            .remove(&(kind.tag(), key.to_owned()))
+            .is_some())
+    }
+
+    fn invitation_answer(&self, invitation: &str) -> Result<Option<ResponseId>> {
+        Ok(self.lock().used.get(invitation).copied())
+    }
+
+    fn personal(&self, form: &str, id: ResponseId) -> Result<Option<BTreeMap<String, Answer>>> {
+        Ok(self.lock().personal.get(&(form.to_owned(), id)).cloned())
+    }
+
+    fn erase_personal(&self, form: &str, id: ResponseId) -> Result<bool> {
+        Ok(self
+            .lock()
+            .personal
+            .remove(&(form.to_owned(), id))
+            .is_some())
+    }
+
+    fn erase_personal_before(&self, form: &str, before_ms: u64) -> Result<usize> {
+        let mut inner = self.lock();
+        let before = inner.personal.len();
+        inner
+            .personal
+            .retain(|(f, id), _| !(f == form && id.ms < before_ms));
+        Ok(before - inner.personal.len())
     }
 
     fn response(&self, form: &str, id: ResponseId) -> Result<Option<StoredResponse>> {

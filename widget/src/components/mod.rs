@@ -36,6 +36,8 @@ pub struct Options {
     /// The submission id of the page's HTML form, so that answers it has
     /// already posted and the widget's are stored once.
     pub submission_id: Option<String>,
+    /// The invitation key the hosted page was opened with.
+    pub invitation: Option<String>,
     /// A form definition given up front, so no request is made for it
     /// (the hosted page embeds it; tests use it too).
     pub definition: Option<Rc<Form>>,
@@ -154,6 +156,7 @@ pub fn FormView(props: &FormViewProps) -> Html {
         let ctx = Context {
             location: opts.location.clone(),
             channel: opts.channel.clone(),
+            invitation: opts.invitation.clone(),
         };
         let id = opts.submission_id.clone().unwrap_or_else(new_submission_id);
         let flow = Flow::new(form, &opts.lang, ctx, id);

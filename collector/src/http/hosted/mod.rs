@@ -121,6 +121,7 @@ async fn page(
             .filter(|c| survey::is_channel(c))
             .unwrap_or_else(|| "link".into()),
         lang: lang.clone(),
+        invitation: None,
         answers: BTreeMap::new(),
     };
     // The place from the QR code answers the location question up front.

@@ -16,6 +16,8 @@ pub(super) struct Fields {
     pub lang: String,
     /// The render token (see [`RenderKey::sign`]).
     pub token: String,
+    /// The invitation's key (`i`), when the page was opened from one.
+    pub invitation: Option<String>,
     /// Question id → the raw values posted (several for checkboxes).
     pub answers: BTreeMap<String, Vec<String>>,
 }
@@ -60,6 +62,7 @@ pub(super) fn to_submission(form: &Form, f: &Fields) -> survey::Submission {
         location: f.location.clone(),
         channel: Some(f.channel.clone()),
         lang: Some(f.lang.clone()),
+        invitation: f.invitation.clone(),
     }
 }
 
@@ -74,6 +77,7 @@ impl Fields {
             channel: "link".into(),
             lang: form.default_lang.clone(),
             token: String::new(),
+            invitation: None,
             answers: BTreeMap::new(),
         };
         let mut honeypot = false;
@@ -82,6 +86,7 @@ impl Fields {
                 "submission_id" => fields.submission_id = v,
                 "loc" if survey::is_known_place(form, &v) => fields.location = Some(v),
                 "ch" if survey::is_channel(&v) => fields.channel = v,
+                "i" if !v.is_empty() => fields.invitation = Some(v),
                 "lang" => fields.lang = form.pick_lang(&v).to_owned(),
                 "token" => fields.token = v,
                 "website" => honeypot |= !v.is_empty(),
@@ -122,6 +127,7 @@ mod tests {
             channel: "qr".into(),
             lang: "en".into(),
             token: String::new(),
+            invitation: None,
             answers,
         };
         let sub = to_submission(&form, &f);

@@ -431,6 +431,7 @@ mod tests {
             channel: "qr".into(),
             lang: "en".into(),
             token: String::new(),
+            invitation: None,
             answers: BTreeMap::new(),
         };
         let html = render_form(&form, &f, &[], true);

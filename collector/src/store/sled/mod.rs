@@ -65,6 +65,8 @@ pub struct SledStore {
     responses: sled::Tree,
     tokens: sled::Tree,
     codes: sled::Tree,
+    /// Small records by kind: hooks, deliveries, invitations, cases.
+    docs: sled::Tree,
     /// Current version of every form, ready to serve.
     current: RwLock<HashMap<String, Arc<Published>>>,
     /// Serialises id allocation and the batch write, so keys are inserted
@@ -102,6 +104,8 @@ impl SledStore {
         let responses = db.open_tree("responses")?;
         let tokens = db.open_tree("tokens")?;
         let codes = db.open_tree("codes")?;
+        let docs = db.open_tree("docs")?;
+        migrate_outbox(&responses)?;
 
         let last = match responses.get(keys::LAST)? {
             Some(v) => {
@@ -161,6 +165,7 @@ impl SledStore {
             responses,
             tokens,
             codes,
+            docs,
             current: RwLock::new(current),
             writer: Mutex::new(last),
             commit,
@@ -186,6 +191,57 @@ impl SledStore {
     fn durable_seq(&self) -> Result<u64> {
         (*self.commit.durable.borrow()).map_err(|()| Error::Unavailable)
     }
+}
+
+/// Rewrites the outbox of an older layout (one entry per rule, keyed
+/// `o 0 seq rule`, holding the alert) as one alert per response in the
+/// alert log with its outbox pointer. Nothing to do on a current store.
+fn migrate_outbox(responses: &sled::Tree) -> Result<()> {
+    #[derive(serde::Deserialize)]
+    struct Old {
+        form: String,
+        rule: String,
+        response: String,
+        raised_ms: u64,
+    }
+    let mut alerts: std::collections::BTreeMap<u64, crate::model::Alert> = Default::default();
+    let mut batch = sled::Batch::default();
+    for item in responses.scan_prefix(keys::OUTBOX) {
+        let (k, v) = item?;
+        if keys::alert_seq(&k).is_some() {
+            continue;
+        }
+        let seq = k
+            .get(2..10)
+            .and_then(|b| b.try_into().ok())
+            .map(u64::from_be_bytes)
+            .ok_or_else(|| Error::Corrupt("outbox key".into()))?;
+        let old: Old = serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?;
+        alerts
+            .entry(seq)
+            .or_insert_with(|| crate::model::Alert {
+                seq,
+                form: old.form,
+                response: old.response,
+                rules: Vec::new(),
+                raised_ms: old.raised_ms,
+                team: None,
+                location: None,
+            })
+            .rules
+            .push(old.rule);
+        batch.remove(k);
+    }
+    if alerts.is_empty() {
+        return Ok(());
+    }
+    for (seq, alert) in alerts {
+        let v = serde_json::to_vec(&alert).map_err(|e| Error::Corrupt(e.to_string()))?;
+        batch.insert(keys::alert(seq), v);
+        batch.insert(keys::outbox(seq), &[]);
+    }
+    responses.apply_batch(batch)?;
+    Ok(())
 }
 
 impl Drop for SledStore {

@@ -3,12 +3,15 @@
 //! tokens, alerts and manual codes.
 
 use super::SledStore;
-use crate::model::{now_ms, FormSummary, ManualCode, NewResponse, Role, StoredResponse};
+use crate::model::{
+    now_ms, FormSummary, ManualCode, NewResponse, Role, StoredResponse, TokenRecord,
+};
 use crate::store::keys::{self, ResponseId};
-use crate::store::{Alert, BoxFuture, Error, Published, Result, Store, Submitted};
+use crate::store::{Alert, BoxFuture, Doc, Error, Published, Result, Store, Submitted};
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use survey::Answer;
 use survey::Form;
 
 /// Two forms are the same content if they differ at most in version.
@@ -138,16 +141,23 @@ impl Store for SledStore {
                     batch.insert(keys::LAST, &id.to_bytes());
                     // Every response (a flagged one is none) has its record.
                     batch.insert(keys::RECORDED, &id.to_bytes());
-                    for rule in alerts.into_iter().filter(|_| !flagged) {
-                        let alert = Alert {
-                            form: form.clone(),
-                            response: id.to_string(),
-                            raised_ms: id.ms,
-                            rule,
-                        };
+                    if let Some(inv) = &response.invitation {
+                        if self.responses.get(keys::invitation_used(inv))?.is_some() {
+                            return Err(Error::InvitationUsed);
+                        }
+                        batch.insert(keys::invitation_used(inv), &id.to_bytes());
+                    }
+                    if !response.personal.is_empty() {
+                        let v = serde_json::to_vec(&response.personal)
+                            .map_err(|e| Error::Corrupt(e.to_string()))?;
+                        batch.insert(keys::personal(form, id), v);
+                    }
+                    if !alerts.is_empty() && !flagged {
+                        let alert = alert_of(response, id, alerts);
                         let v = serde_json::to_vec(&alert)
                             .map_err(|e| Error::Corrupt(e.to_string()))?;
-                        batch.insert(keys::outbox(id.seq, &alert.rule), v);
+                        batch.insert(keys::alert(id.seq), v);
+                        batch.insert(keys::outbox(id.seq), &[]);
                     }
                     self.responses.apply_batch(batch)?;
                     *last = id;
@@ -195,37 +205,161 @@ impl Store for SledStore {
         self.durable_page(form, &prefix, prefix.clone(), limit)
     }
 
-    fn add_token(&self, hash: [u8; 32], role: Role) -> Result<()> {
-        let v = serde_json::to_vec(&role).map_err(|e| Error::Corrupt(e.to_string()))?;
-        self.tokens.insert(hash, v)?;
+    fn put_token(&self, hash: [u8; 32], token: &TokenRecord) -> Result<()> {
+        self.tokens.insert(hash, json(token)?)?;
         self.sync_now()
     }
 
-    fn token_role(&self, hash: &[u8; 32]) -> Result<Option<Role>> {
-        match self.tokens.get(hash)? {
-            Some(v) => Ok(Some(
-                serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?,
-            )),
-            None => Ok(None),
+    fn token(&self, hash: &[u8; 32]) -> Result<Option<TokenRecord>> {
+        self.tokens.get(hash)?.map(|v| token_of(&v)).transpose()
+    }
+
+    fn tokens(&self) -> Result<Vec<([u8; 32], TokenRecord)>> {
+        let mut out = Vec::new();
+        for item in self.tokens.iter() {
+            let (k, v) = item?;
+            let hash: [u8; 32] = k
+                .as_ref()
+                .try_into()
+                .map_err(|_| Error::Corrupt("token key".into()))?;
+            out.push((hash, token_of(&v)?));
         }
+        Ok(out)
     }
 
     fn pending_alerts(&self, limit: usize) -> Result<Vec<Alert>> {
         let durable = self.durable_seq()?;
         let mut out = Vec::new();
-        for item in self.responses.scan_prefix(b"o\0").take(limit) {
-            let (k, v) = item?;
-            let seq = k
-                .get(2..10)
-                .and_then(|b| b.try_into().ok())
-                .map(u64::from_be_bytes)
-                .unwrap_or(u64::MAX);
+        for item in self.responses.scan_prefix(keys::OUTBOX).keys().take(limit) {
+            let seq = keys::alert_seq(&item?).unwrap_or(u64::MAX);
             if seq > durable {
                 break;
             }
-            out.push(serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?);
+            if let Some(a) = self.alert(seq)? {
+                out.push(a);
+            }
         }
         Ok(out)
+    }
+
+    fn take_alert(&self, seq: u64) -> Result<()> {
+        self.responses.remove(keys::outbox(seq))?;
+        self.sync_now()
+    }
+
+    fn alerts_after(&self, after: u64, limit: usize) -> Result<Vec<Alert>> {
+        let durable = self.durable_seq()?;
+        let mut out = Vec::new();
+        let start = keys::alert(after.saturating_add(1));
+        for item in self.responses.range(start..).take(limit) {
+            let (k, v) = item?;
+            if !k.starts_with(keys::ALERTS) {
+                break;
+            }
+            match keys::alert_seq(&k) {
+                Some(seq) if seq <= durable => out.push(parse(&v)?),
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
+    fn alert(&self, seq: u64) -> Result<Option<Alert>> {
+        if seq > self.durable_seq()? {
+            return Ok(None);
+        }
+        self.responses
+            .get(keys::alert(seq))?
+            .map(|v| parse(&v))
+            .transpose()
+    }
+
+    fn put_doc(&self, kind: Doc, key: &str, value: &[u8]) -> Result<()> {
+        self.docs.insert(keys::doc(kind.tag(), key), value)?;
+        self.sync_now()
+    }
+
+    fn get_doc(&self, kind: Doc, key: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .docs
+            .get(keys::doc(kind.tag(), key))?
+            .map(|v| v.to_vec()))
+    }
+
+    fn docs(&self, kind: Doc, after: Option<&str>, limit: usize) -> Result<Vec<(String, Vec<u8>)>> {
+        let prefix = [kind.tag(), 0];
+        let start = match after {
+            Some(a) => {
+                let mut k = keys::doc(kind.tag(), a);
+                k.push(0);
+                k
+            }
+            None => prefix.to_vec(),
+        };
+        let mut out = Vec::new();
+        for item in self.docs.range(start..).take(limit) {
+            let (k, v) = item?;
+            let Some(key) = k.strip_prefix(&prefix[..]) else {
+                break;
+            };
+            let key = String::from_utf8(key.to_vec()).map_err(|e| Error::Corrupt(e.to_string()))?;
+            out.push((key, v.to_vec()));
+        }
+        Ok(out)
+    }
+
+    fn remove_doc(&self, kind: Doc, key: &str) -> Result<bool> {
+        let was = self.docs.remove(keys::doc(kind.tag(), key))?.is_some();
+        self.sync_now()?;
+        Ok(was)
+    }
+
+    fn invitation_answer(&self, invitation: &str) -> Result<Option<ResponseId>> {
+        match self.responses.get(keys::invitation_used(invitation))? {
+            Some(v) => Ok(Some(
+                ResponseId::from_bytes(&v)
+                    .ok_or_else(|| Error::Corrupt("invitation use".into()))?,
+            )),
+            None => Ok(None),
+        }
+    }
+
+    fn personal(&self, form: &str, id: ResponseId) -> Result<Option<BTreeMap<String, Answer>>> {
+        if id.seq > self.durable_seq()? {
+            return Ok(None);
+        }
+        self.responses
+            .get(keys::personal(form, id))?
+            .map(|v| parse(&v))
+            .transpose()
+    }
+
+    fn erase_personal(&self, form: &str, id: ResponseId) -> Result<bool> {
+        let was = self.responses.remove(keys::personal(form, id))?.is_some();
+        self.sync_now()?;
+        Ok(was)
+    }
+
+    fn erase_personal_before(&self, form: &str, before_ms: u64) -> Result<usize> {
+        let prefix = keys::personal_prefix(form);
+        let mut batch = sled::Batch::default();
+        let mut n = 0;
+        for k in self.responses.scan_prefix(&prefix).keys() {
+            let k = k?;
+            match keys::response_id(&k) {
+                Some(id) if id.ms < before_ms => {
+                    batch.remove(k);
+                    n += 1;
+                }
+                Some(_) => break,
+                None => return Err(Error::Corrupt("personal key".into())),
+            }
+        }
+        if n > 0 {
+            self.responses.apply_batch(batch)?;
+            self.sync_now()?;
+        }
+        Ok(n)
     }
 
     fn response(&self, form: &str, id: ResponseId) -> Result<Option<StoredResponse>> {
@@ -351,4 +485,43 @@ impl SledStore {
         }
         Ok(out)
     }
+}
+
+/// The one alert a response raised, with the rules it matched.
+pub(super) fn alert_of(response: &NewResponse, id: ResponseId, rules: Vec<String>) -> Alert {
+    Alert {
+        seq: id.seq,
+        form: response.form.clone(),
+        response: id.to_string(),
+        rules,
+        raised_ms: id.ms,
+        team: response.attributes.get("team").cloned(),
+        location: response.location.clone(),
+    }
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(v).map_err(|e| Error::Corrupt(e.to_string()))
+}
+
+fn parse<T: serde::de::DeserializeOwned>(v: &[u8]) -> Result<T> {
+    serde_json::from_slice(v).map_err(|e| Error::Corrupt(e.to_string()))
+}
+
+/// A stored token: a [`TokenRecord`], or a bare role as tokens were stored
+/// before they had labels, expiry and scope.
+fn token_of(v: &[u8]) -> Result<TokenRecord> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Stored {
+        Record(TokenRecord),
+        Role(Role),
+    }
+    Ok(match parse(v)? {
+        Stored::Record(t) => t,
+        Stored::Role(role) => TokenRecord {
+            created_ms: 0,
+            ..TokenRecord::new(role)
+        },
+    })
 }
