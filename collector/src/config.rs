@@ -54,6 +54,18 @@ pub struct Config {
     /// older than each form's `retention_days`), which also runs at start;
     /// 0 turns the schedule off.
     pub retention_interval_secs: u64,
+    /// The address people and staff reach this collector at
+    /// (`https://feedback.example.police.uk`): invitation links, QR codes
+    /// and the case links in alerts are built on it. None: the address
+    /// the request came to.
+    pub public_url: Option<String>,
+    /// Let webhooks target loopback, link-local and private addresses
+    /// (refused by default: a hook must not reach into the force's own
+    /// network). Tests turn it on for their own receiver.
+    pub allow_private_webhooks: bool,
+    /// Case attributes an invitation may carry (never a name, a phone
+    /// number or a crime reference).
+    pub invitation_attributes: Vec<String>,
 }
 
 impl Default for Config {
@@ -89,6 +101,11 @@ impl Default for Config {
             lexicon: None,
             backup_dir: None,
             retention_interval_secs: 3600,
+            public_url: None,
+            allow_private_webhooks: false,
+            invitation_attributes: crate::service::invitations::DEFAULT_ATTRIBUTES
+                .map(String::from)
+                .to_vec(),
         }
     }
 }
@@ -111,6 +128,9 @@ const KEYS: &[&str] = &[
     "lexicon",
     "backup_dir",
     "retention_interval_secs",
+    "public_url",
+    "allow_private_webhooks",
+    "invitation_attributes",
 ];
 
 /// Longest interval between retention runs: one day.
@@ -171,6 +191,13 @@ impl Config {
             return Err(ConfigError::Invalid(format!(
                 "retention_interval_secs must be at most {MAX_RETENTION_INTERVAL_SECS} (one day), or 0 for off"
             )));
+        }
+        if let Some(u) = &self.public_url {
+            if !(u.starts_with("http://") || u.starts_with("https://")) || u.ends_with('/') {
+                return Err(ConfigError::Invalid(format!(
+                    "public_url '{u}' must look like https://feedback.example (no trailing slash)"
+                )));
+            }
         }
         for o in &self.allowed_origins {
             if !(o.starts_with("http://") || o.starts_with("https://")) || o.ends_with('/') {

@@ -153,6 +153,13 @@ struct ServeArgs {
     /// Seconds between runs of the retention service, at most 86400; 0 = off [default: 3600].
     #[arg(long, env = "COLLECTOR_RETENTION_INTERVAL_SECS")]
     retention_interval_secs: Option<u64>,
+    /// The address people and staff reach this collector at, for links in
+    /// invitations, QR codes and alerts [default: the request's].
+    #[arg(long, env = "COLLECTOR_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Let webhooks target loopback and private addresses (tests) [default: refused].
+    #[arg(long, env = "COLLECTOR_ALLOW_PRIVATE_WEBHOOKS")]
+    allow_private_webhooks: bool,
 }
 
 fn on_off(s: &str) -> Result<bool, String> {
@@ -409,6 +416,12 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     if let Some(v) = args.retention_interval_secs {
         config.retention_interval_secs = v;
+    }
+    if let Some(v) = args.public_url {
+        config.public_url = Some(v);
+    }
+    if args.allow_private_webhooks {
+        config.allow_private_webhooks = true;
     }
 
     let rt = tokio::runtime::Runtime::new()?;
