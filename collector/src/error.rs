@@ -81,6 +81,9 @@ pub enum Error {
     /// An invitation that is unknown, altered or expired.
     #[error("{0}")]
     Gone(String),
+    /// Uploaded rows with problems: one `{field, message}` each.
+    #[error("the rows have {} problem(s); nothing was stored", .0.len())]
+    InvalidRows(Vec<serde_json::Value>),
 }
 
 /// The store's errors as the edge answers them: the same kinds as the
@@ -120,7 +123,9 @@ impl Error {
             Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
-            Error::Invalid(_) | Error::InvalidForm(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::Invalid(_) | Error::InvalidForm(_) | Error::InvalidRows(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -184,6 +189,7 @@ impl IntoResponse for Error {
             Error::Conflict(_) => "conflict",
             Error::InvitationUsed => "invitation-used",
             Error::Gone(_) => "gone",
+            Error::InvalidRows(_) => "invalid-rows",
             _ => "server-error",
         };
         let retry_after = match &self {
@@ -193,6 +199,7 @@ impl IntoResponse for Error {
         let errors = match self {
             Error::Invalid(problems) => problems.iter().map(|p| serde_json::json!(p)).collect(),
             Error::InvalidForm(problems) => problems.iter().map(|p| serde_json::json!(p)).collect(),
+            Error::InvalidRows(problems) => problems,
             _ => Vec::new(),
         };
         let body = ProblemDetails {

@@ -352,8 +352,8 @@ fn retention(data: &std::path::Path, compact: bool) -> anyhow::Result<()> {
     let runs = collector::service::retention::run(&store, collector::model::now_ms())?;
     for run in &runs {
         println!(
-            "{}: erased {} text answers received before {} ms ({} days)",
-            run.form, run.erased, run.before_ms, run.days
+            "{}: erased {} text answers and the personal answers of {} responses received before {} ms ({} days)",
+            run.form, run.erased, run.personal, run.before_ms, run.days
         );
     }
     if runs.is_empty() {

@@ -51,6 +51,10 @@ pub struct Strings {
     /// For conditional questions on the page without JavaScript;
     /// `{question}` and `{answer}` are replaced.
     pub only_if: &'static str,
+    /// A victim's invitation link that has already been answered.
+    pub already_answered: &'static str,
+    /// An invitation link that expired or was altered.
+    pub link_expired: &'static str,
 }
 
 const EN: Strings = Strings {
@@ -89,6 +93,8 @@ const EN: Strings = Strings {
     invalid: "Check this answer",
     no_answer: "No answer",
     only_if: "Only if your answer to ‘{question}’ was ‘{answer}’",
+    already_answered: "You have already answered this survey. Thank you: nothing more was stored.",
+    link_expired: "This survey link has expired or is not valid, so nothing was stored.",
 };
 
 const PL: Strings = Strings {
@@ -127,6 +133,8 @@ const PL: Strings = Strings {
     invalid: "Sprawdź tę odpowiedź",
     no_answer: "Brak odpowiedzi",
     only_if: "Tylko jeśli Twoja odpowiedź na pytanie ‘{question}’ to ‘{answer}’",
+    already_answered: "Ta ankieta została już wypełniona. Dziękujemy: nic więcej nie zapisano.",
+    link_expired: "Ten link do ankiety wygasł lub jest nieprawidłowy, więc nic nie zapisano.",
 };
 
 const ES: Strings = Strings {
@@ -165,6 +173,9 @@ const ES: Strings = Strings {
     invalid: "Revise esta respuesta",
     no_answer: "Sin respuesta",
     only_if: "Solo si su respuesta a ‘{question}’ fue ‘{answer}’",
+    already_answered: "Ya ha respondido a esta encuesta. Gracias: no se ha guardado nada más.",
+    link_expired:
+        "Este enlace a la encuesta ha caducado o no es válido, así que no se ha guardado nada.",
 };
 
 const BN: Strings = Strings {
@@ -203,6 +214,8 @@ const BN: Strings = Strings {
     invalid: "এই উত্তরটি আবার দেখুন",
     no_answer: "কোনো উত্তর নেই",
     only_if: "শুধু যদি ‘{question}’ প্রশ্নের উত্তর ‘{answer}’ হয়",
+    already_answered: "আপনি ইতিমধ্যে এই জরিপের উত্তর দিয়েছেন। ধন্যবাদ: আর কিছু সংরক্ষণ করা হয়নি।",
+    link_expired: "এই জরিপের লিংকটির মেয়াদ শেষ হয়েছে বা এটি বৈধ নয়, তাই কিছু সংরক্ষণ করা হয়নি।",
 };
 
 const AR: Strings = Strings {
@@ -241,6 +254,8 @@ const AR: Strings = Strings {
     invalid: "تحقق من هذه الإجابة",
     no_answer: "لا توجد إجابة",
     only_if: "فقط إذا كانت إجابتك عن ‘{question}’ هي ‘{answer}’",
+    already_answered: "لقد أجبت على هذا الاستبيان بالفعل. شكرًا لك: لم يُحفظ أي شيء آخر.",
+    link_expired: "انتهت صلاحية رابط الاستبيان هذا أو أنه غير صالح، لذلك لم يُحفظ أي شيء.",
 };
 
 /// Every language the widget's words come in.

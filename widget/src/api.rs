@@ -16,6 +16,17 @@ pub enum Posted {
     Offline,
     /// The collector answered with an error that trying again may fix.
     Failed,
+    /// The invitation link cannot take an answer: nothing was stored.
+    Closed(Closed),
+}
+
+/// Why an invitation link took no answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closed {
+    /// Another response answered it.
+    Answered,
+    /// It expired, or was altered.
+    Expired,
 }
 
 /// A request that reached no server (no network, blocked) is `Err`.
@@ -69,7 +80,15 @@ pub async fn post(origin: &str, form: &str, body: &str) -> Posted {
 
 /// What an answer to a POST means for the person's answers.
 pub fn classify(status: u16, body: Option<&str>) -> Posted {
+    let kind = || {
+        body.and_then(crate::json::parse)
+            .and_then(|doc| doc.get("type")?.as_str().map(str::to_owned))
+    };
     match status {
+        409 if kind().as_deref() == Some("/problems/invitation-used") => {
+            Posted::Closed(Closed::Answered)
+        }
+        410 => Posted::Closed(Closed::Expired),
         200..=299 | 409 => Posted::Stored,
         400 | 422 => {
             let errors = body
@@ -95,6 +114,9 @@ mod tests {
     fn classifies_answers() {
         assert_eq!(classify(201, Some(r#"{"id":"x"}"#)), Posted::Stored);
         assert_eq!(classify(200, None), Posted::Stored);
+        let used = r#"{"type":"/problems/invitation-used","status":409}"#;
+        assert_eq!(classify(409, Some(used)), Posted::Closed(Closed::Answered));
+        assert_eq!(classify(410, None), Posted::Closed(Closed::Expired));
         assert_eq!(classify(503, None), Posted::Failed);
         let body = r#"{"type":"about:blank","title":"Invalid","status":422,"detail":"d",
             "errors":[{"field":"safe","code":"required","message":"Select"}]}"#;

@@ -41,6 +41,8 @@ pub enum Status {
     SavedOffline,
     /// The collector failed; the person can try again.
     Failed,
+    /// The invitation link took no answer (already answered, expired).
+    Closed(crate::api::Closed),
 }
 
 /// An error shown against a field and in the error summary.
@@ -112,6 +114,7 @@ pub enum Msg {
     Sent,
     SavedOffline,
     Failed,
+    Closed(crate::api::Closed),
 }
 
 impl Flow {
@@ -257,6 +260,7 @@ impl Flow {
             Msg::Sent => self.status = Status::Sent,
             Msg::SavedOffline => self.status = Status::SavedOffline,
             Msg::Failed => self.status = Status::Failed,
+            Msg::Closed(c) => self.status = Status::Closed(c),
         }
     }
 

@@ -108,7 +108,7 @@ pub async fn flush(origin: &str) -> Vec<String> {
     for p in load().into_iter().filter(|p| p.origin == origin) {
         match api::post(&p.origin, &p.form, &p.body).await {
             Posted::Stored => done.push(p.id.clone()),
-            Posted::Rejected(_) => {
+            Posted::Rejected(_) | Posted::Closed(_) => {
                 let mut q = load();
                 q.retain(|x| x.id != p.id);
                 save(&q);

@@ -55,8 +55,6 @@ impl Staff {
 /// A request made with a live analyst or admin token: sees every team.
 #[derive(Debug, Clone, Copy)]
 pub struct Analyst {
-    /// The token's role.
-    pub role: Role,
     /// The token's stored hash.
     pub hash: [u8; 32],
 }
@@ -111,10 +109,10 @@ impl FromRequestParts<AppState> for Analyst {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
         match Staff::from_request_parts(parts, state).await? {
             Staff {
-                role: role @ (Role::Analyst | Role::Admin),
+                role: Role::Analyst | Role::Admin,
                 hash,
                 ..
-            } => Ok(Analyst { role, hash }),
+            } => Ok(Analyst { hash }),
             Staff { .. } => Err(Error::Forbidden(
                 "this needs an analyst or admin token; a supervisor sees their teams' results and cases".into(),
             )),

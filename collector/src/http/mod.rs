@@ -17,10 +17,12 @@ mod aggregates;
 mod agreement;
 mod auth;
 mod backup;
+mod cases;
 mod client_ip;
 mod cors;
 mod forms;
 mod hosted;
+mod invitations;
 mod json;
 mod limit;
 pub mod openapi;
@@ -55,6 +57,24 @@ pub struct AppState {
     pub indexes: Arc<crate::index::Indexes>,
     /// Counters for operators (`/metrics`).
     pub metrics: Arc<crate::metrics::Metrics>,
+}
+
+/// Where people and staff reach this collector: the configured
+/// `public_url`, else the scheme-less `Host` the request came to (over
+/// plain HTTP: a deployment behind TLS sets `public_url`).
+pub(crate) fn public_base(config: &Config, headers: &axum::http::HeaderMap) -> String {
+    if let Some(u) = &config.public_url {
+        return u.clone();
+    }
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .map_or_else(|| config.addr.to_string(), str::to_owned);
+    format!("http://{host}")
 }
 
 /// Brotli or gzip, as the client accepts, for what is read: the form a
@@ -100,6 +120,21 @@ pub fn app(state: AppState) -> Router {
             get(agreement::agreement).layer(compressed()),
         )
         .route("/api/v1/responses/{id}/codes", put(text::set_codes))
+        .route("/api/v1/cases", get(cases::list))
+        .route("/api/v1/cases/report", get(cases::report))
+        .route("/api/v1/cases/{id}", get(cases::get).patch(cases::update))
+        .route(
+            "/api/v1/forms/{form}/invitations",
+            post(invitations::upload),
+        )
+        .route(
+            "/api/v1/forms/{form}/invitations/summary",
+            get(invitations::summary),
+        )
+        .route(
+            "/api/v1/forms/{form}/invitations/{id}/qr",
+            get(invitations::qr),
+        )
         .route(
             "/api/v1/tokens",
             post(auth::create_token).get(auth::list_tokens),

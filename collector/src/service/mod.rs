@@ -5,11 +5,12 @@
 //!
 //! ```text
 //! http / CLI ──► service::{ingest, import, publish, export, coding, tokens, retention,
-//!                  invitations}
+//!                  invitations, cases}
 //!                   ├──► store (durable)
 //!                   └──► index (in memory)
 //! ```
 
+pub mod cases;
 pub mod coding;
 pub mod export;
 pub mod import;

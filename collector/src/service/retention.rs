@@ -8,6 +8,7 @@
 //! ```text
 //! schedule (at start, every retention_interval_secs) / `collector retention`
 //!   ─► run(store, now) ─► per form: text questions of every version, now − days
+//!   ─► Store::erase_personal_before (personal answers removed, synced)
 //!   ─► Store::erase_text ─► answer becomes ERASED_TEXT (flushed, synced)
 //! ```
 //!
@@ -39,6 +40,10 @@ pub struct Erased {
     pub before_ms: u64,
     /// Text answers erased by this run (0 for those erased before).
     pub erased: usize,
+    /// Responses whose personal answers (call-back contact, crime
+    /// reference) this run erased: those of cases still open when the
+    /// period ended (a case that closed erased its own already).
+    pub personal: usize,
 }
 
 /// Erases, for every form with a retention period, the free text of the
@@ -73,11 +78,13 @@ pub fn run_form(store: &dyn Store, form: &str, now_ms: u64) -> Result<Option<Era
     questions.dedup();
     let before_ms = now_ms.saturating_sub(u64::from(days) * DAY_MS);
     let erased = store.erase_text(form, before_ms, &questions)?;
+    let personal = store.erase_personal_before(form, before_ms)?;
     Ok(Some(Erased {
         form: form.to_owned(),
         days,
         before_ms,
         erased,
+        personal,
     }))
 }
 
@@ -135,11 +142,12 @@ fn once(store: &Weak<dyn Store>, stopping: &AtomicBool) -> bool {
             return false;
         };
         match run_form(store.as_ref(), &id, now) {
-            Ok(Some(e)) if e.erased > 0 => tracing::info!(
+            Ok(Some(e)) if e.erased > 0 || e.personal > 0 => tracing::info!(
                 form = %e.form,
                 erased = e.erased,
+                personal = e.personal,
                 days = e.days,
-                "retention: free text erased"
+                "retention: free text and personal answers erased"
             ),
             Ok(_) => {}
             Err(e) => tracing::error!(form = %id, error = %e, "retention run failed"),

@@ -3,7 +3,7 @@
 
 pub mod question;
 
-use crate::api::{self, Posted};
+use crate::api::{self, Closed, Posted};
 use crate::i18n;
 use crate::model::{At, Context, FieldError, Flow, Msg, Status};
 use crate::offline::{self, Pending};
@@ -258,7 +258,10 @@ pub fn FormView(props: &FormViewProps) -> Html {
         let r = step_ref.clone();
         let status = flow.0.status.clone();
         use_effect_with((flow.0.moves, status), move |(moves, status)| {
-            let finished = matches!(status, Status::Sent | Status::SavedOffline);
+            let finished = matches!(
+                status,
+                Status::Sent | Status::SavedOffline | Status::Closed(_)
+            );
             if *moves > 0 || finished {
                 if let Some(el) = r.cast::<web_sys::HtmlElement>() {
                     let _ = el.focus();
@@ -315,6 +318,7 @@ pub fn FormView(props: &FormViewProps) -> Html {
                         }
                     }
                     Posted::Failed => Msg::Failed,
+                    Posted::Closed(c) => Msg::Closed(c),
                 };
                 d.dispatch(msg);
             });
@@ -329,6 +333,8 @@ pub fn FormView(props: &FormViewProps) -> Html {
         Status::Sent => s.thank_you,
         Status::SavedOffline => s.saved_offline,
         Status::Failed => s.send_failed,
+        Status::Closed(Closed::Answered) => s.already_answered,
+        Status::Closed(Closed::Expired) => s.link_expired,
         Status::Editing => "",
     };
 
@@ -337,6 +343,14 @@ pub fn FormView(props: &FormViewProps) -> Html {
             <div class="panel">
                 <h2 tabindex="-1" ref={step_ref.clone()}>{s.thank_you}</h2>
                 <p>{f.form.thank_you.as_ref().map_or_else(|| s.thank_you_body.to_owned(), t)}</p>
+            </div>
+        },
+        Status::Closed(c) => html! {
+            <div class="notice">
+                <h2 tabindex="-1" ref={step_ref.clone()}>
+                    {if c == Closed::Answered { s.thank_you } else { s.there_is_a_problem }}
+                </h2>
+                <p>{live}</p>
             </div>
         },
         Status::SavedOffline => html! {

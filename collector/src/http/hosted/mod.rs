@@ -53,6 +53,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::security_headers::{own_pages, PagePolicy};
+use crate::service::invitations::{self, Lookup};
 use bot::{now_secs, RenderKey};
 use lang::choose_lang;
 use post::{to_submission, Fields};
@@ -100,6 +101,9 @@ pub struct PageQuery {
     /// Language wanted.
     #[serde(default)]
     pub lang: Option<String>,
+    /// A victim's invitation key.
+    #[serde(default)]
+    pub i: Option<String>,
 }
 
 async fn page(
@@ -111,6 +115,25 @@ async fn page(
 ) -> Result<Response> {
     let (published, lang) = form_and_lang(&state, &form_id, &q, &headers)?;
     let form = &published.form;
+    let invitation = match q.i.as_deref().filter(|i| !i.is_empty()) {
+        None => None,
+        Some(key) => {
+            let store = state.store.clone();
+            let (form_id, key) = (form.id.clone(), key.to_owned());
+            let found = tokio::task::spawn_blocking(move || {
+                invitations::open(store.as_ref(), &form_id, &key).map(|l| (l, key))
+            })
+            .await
+            .map_err(|e| Error::Io(std::io::Error::other(e)))??;
+            match found {
+                (Lookup::Open(_), key) => Some(key),
+                (Lookup::Answered, _) => return Ok(notice(form, &lang, Error::InvitationUsed)),
+                (Lookup::Expired | Lookup::Unknown, _) => {
+                    return Ok(notice(form, &lang, Error::Gone(String::new())))
+                }
+            }
+        }
+    };
     let submission_id = new_submission_id()?;
     let mut fields = Fields {
         token: key.sign(&form.id, &submission_id, now_secs()),
@@ -121,7 +144,7 @@ async fn page(
             .filter(|c| survey::is_channel(c))
             .unwrap_or_else(|| "link".into()),
         lang: lang.clone(),
-        invitation: None,
+        invitation,
         answers: BTreeMap::new(),
     };
     // The place from the QR code answers the location question up front.
@@ -173,8 +196,13 @@ async fn submit(
     let submission = to_submission(form, &fields);
     match survey::validate(form, &submission) {
         Ok(valid) => {
-            store_submission(&state, published.clone(), valid, flag.map(str::to_owned)).await?;
-            Ok(thanks_redirect(&form.id, &lang))
+            match store_submission(&state, published.clone(), valid, flag.map(str::to_owned)).await
+            {
+                Ok(_) => Ok(thanks_redirect(&form.id, &lang)),
+                // A clear page, not a problem+json: a person sent this.
+                Err(e @ (Error::InvitationUsed | Error::Gone(_))) => Ok(notice(form, &lang, e)),
+                Err(e) => Err(e),
+            }
         }
         Err(problems) => {
             let s = i18n::strings(&lang);
@@ -222,6 +250,35 @@ async fn thanks(
         StatusCode::OK,
         page_shell(form, &lang, &t(&form.title), &main, None),
     ))
+}
+
+/// A page that tells the person why their invitation link cannot take an
+/// answer: already answered (409), or expired or altered (410, with the
+/// form without the invitation a click away).
+fn notice(form: &survey::Form, lang: &str, why: Error) -> Response {
+    let s = i18n::strings(lang);
+    let t = |x: &survey::Text| esc(x.get(lang, &form.default_lang));
+    let (status, heading, body) = match why {
+        Error::InvitationUsed => (StatusCode::CONFLICT, s.thank_you, s.already_answered),
+        _ => (StatusCode::GONE, s.there_is_a_problem, s.link_expired),
+    };
+    let mut main = format!(
+        r#"<div class="panel"><h1>{}</h1><p>{}</p>"#,
+        esc(heading),
+        esc(body)
+    );
+    if status == StatusCode::GONE {
+        let _ = std::fmt::Write::write_fmt(
+            &mut main,
+            format_args!(
+                r#"<p><a class="link" href="{}">{}</a></p>"#,
+                esc(&page_url(&form.id, "", &[("lang", lang)])),
+                t(&form.title)
+            ),
+        );
+    }
+    main.push_str("</div>");
+    html_response(status, page_shell(form, lang, &t(&form.title), &main, None))
 }
 
 fn thanks_redirect(form: &str, lang: &str) -> Response {

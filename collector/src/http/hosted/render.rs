@@ -85,6 +85,7 @@ pub(super) fn render_form(
         ("loc", f.location.as_deref().unwrap_or("")),
         ("ch", f.channel.as_str()),
         ("lang", lang),
+        ("i", f.invitation.as_deref().unwrap_or("")),
     ] {
         let _ = write!(
             h,
@@ -127,12 +128,13 @@ pub(super) fn render_form(
         .replace('<', "\\u003c");
     let script = format!(
         r##"<script type="application/json" id="form-definition">{definition}</script>
-<script src="/widget.js" data-form="{}" data-lang="{}" data-location="{}" data-channel="{}" data-target="#widget" data-replace="#page-form" data-definition="#form-definition" data-layout="page" data-submission-id="{}" async></script>"##,
+<script src="/widget.js" data-form="{}" data-lang="{}" data-location="{}" data-channel="{}" data-target="#widget" data-replace="#page-form" data-definition="#form-definition" data-layout="page" data-submission-id="{}" data-invitation="{}" async></script>"##,
         esc(&form.id),
         esc(lang),
         esc(f.location.as_deref().unwrap_or("")),
         esc(&f.channel),
-        esc(&f.submission_id)
+        esc(&f.submission_id),
+        esc(f.invitation.as_deref().unwrap_or(""))
     );
     // With errors, the person is mid-way: keep the server's form and its
     // messages rather than start the widget afresh.
