@@ -42,6 +42,29 @@ fn guarded() -> Vec<(Method, &'static str, Option<Value>, bool)> {
             Some(json!({"role": "analyst"})),
             true,
         ),
+        (Method::GET, "/api/v1/tokens", None, true),
+        (Method::DELETE, "/api/v1/tokens/000000000000", None, true),
+        (
+            Method::POST,
+            "/api/v1/forms/mini/invitations",
+            Some(json!([{"team": "east"}])),
+            true,
+        ),
+        (
+            Method::GET,
+            "/api/v1/forms/mini/invitations/x/qr",
+            None,
+            true,
+        ),
+        (
+            Method::GET,
+            "/api/v1/forms/mini/invitations/summary",
+            None,
+            false,
+        ),
+        (Method::GET, "/api/v1/cases", None, false),
+        (Method::GET, "/api/v1/cases/report", None, false),
+        (Method::GET, "/api/v1/cases/1", None, false),
     ]
 }
 
@@ -62,6 +85,20 @@ async fn every_guarded_route_refuses_who_may_not_use_it() {
     let s = Server::start(config(dir.path())).await;
     let analyst = s.token(Role::Analyst);
     let admin = s.token(Role::Admin);
+    let revoked = s.token(Role::Admin);
+    let hash = collector::service::tokens::hash_token(&revoked);
+    assert!(collector::service::tokens::revoke(
+        s.state.store.as_ref(),
+        &collector::service::tokens::token_id(&hash)
+    )
+    .unwrap());
+    let expired = collector::service::tokens::new_token().unwrap();
+    let mut record = collector::model::TokenRecord::new(Role::Admin);
+    record.expires_ms = Some(collector::model::now_ms() - 1);
+    s.state
+        .store
+        .put_token(collector::service::tokens::hash_token(&expired), &record)
+        .unwrap();
     for (method, path, body, admin_only) in guarded() {
         let send = |auth: Option<String>| {
             let mut req = s.client.request(method.clone(), s.url(path));
@@ -97,6 +134,15 @@ async fn every_guarded_route_refuses_who_may_not_use_it() {
             &what("a token one character off"),
         )
         .await;
+        // A token that was real, but was revoked or has expired.
+        for (token, how) in [(&revoked, "a revoked token"), (&expired, "an expired token")] {
+            problem(
+                send(Some(format!("Bearer {token}"))).await.unwrap(),
+                401,
+                &what(how),
+            )
+            .await;
+        }
         let with_analyst = send(Some(format!("Bearer {analyst}"))).await.unwrap();
         if admin_only {
             problem(with_analyst, 403, &what("an analyst's token")).await;

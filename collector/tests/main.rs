@@ -13,6 +13,7 @@ mod errors;
 mod examples;
 mod limits;
 mod ops;
+mod recovery;
 mod retention;
 mod security_headers;
 mod store_conformance;

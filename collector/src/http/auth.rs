@@ -91,7 +91,7 @@ impl FromRequestParts<AppState> for Staff {
             Some((hash, t)) => Ok(Staff {
                 role: t.role,
                 hash,
-                scope: (t.role == Role::Supervisor).then(|| Scope {
+                scope: (t.role == Role::Supervisor).then_some(Scope {
                     teams: t.teams,
                     places: t.places,
                 }),

@@ -204,7 +204,7 @@ pub enum Lookup {
     /// It works: here is its invitation.
     Open(Invitation),
     /// A response already answered it.
-    Answered,
+    Answered(Invitation),
     /// It expired.
     Expired,
     /// Not a key this deployment made for this form.
@@ -244,7 +244,7 @@ pub fn lookup(store: &dyn Store, form: &str, key: &str) -> Result<Lookup> {
         return Ok(Lookup::Unknown);
     }
     if store.invitation_answer(id)?.is_some() {
-        return Ok(Lookup::Answered);
+        return Ok(Lookup::Answered(inv));
     }
     if now_ms() >= inv.expires_ms {
         return Ok(Lookup::Expired);
@@ -265,7 +265,10 @@ pub fn for_response(store: &dyn Store, form: &str, key: &str) -> Result<Invitati
             }
             Ok(inv)
         }
-        Lookup::Answered => Err(Error::InvitationUsed),
+        // The store tells a retry of the response that answered it (the
+        // same submission id: the same response again) from a second
+        // response (refused), atomically with its write.
+        Lookup::Answered(inv) => Ok(inv),
         Lookup::Expired => Err(Error::Gone(
             "this invitation has expired; nothing was stored".into(),
         )),

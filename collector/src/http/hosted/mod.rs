@@ -127,7 +127,7 @@ async fn page(
             .map_err(|e| Error::Io(std::io::Error::other(e)))??;
             match found {
                 (Lookup::Open(_), key) => Some(key),
-                (Lookup::Answered, _) => return Ok(notice(form, &lang, Error::InvitationUsed)),
+                (Lookup::Answered(_), _) => return Ok(notice(form, &lang, Error::InvitationUsed)),
                 (Lookup::Expired | Lookup::Unknown, _) => {
                     return Ok(notice(form, &lang, Error::Gone(String::new())))
                 }
