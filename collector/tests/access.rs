@@ -135,7 +135,10 @@ async fn every_guarded_route_refuses_who_may_not_use_it() {
         )
         .await;
         // A token that was real, but was revoked or has expired.
-        for (token, how) in [(&revoked, "a revoked token"), (&expired, "an expired token")] {
+        for (token, how) in [
+            (&revoked, "a revoked token"),
+            (&expired, "an expired token"),
+        ] {
             problem(
                 send(Some(format!("Bearer {token}"))).await.unwrap(),
                 401,

@@ -359,6 +359,11 @@ async fn recovery_conformance(store: &dyn Store) {
     assert!(!store.remove_doc(Doc::Hook, "b").unwrap());
     assert_eq!(keys(None), ["a", "c"]);
     assert!(store.docs(Doc::Delivery, None, 10).unwrap().is_empty());
+    let many: Vec<(String, Vec<u8>)> = (0..300)
+        .map(|i| (format!("{i:04}"), vec![i as u8]))
+        .collect();
+    store.put_docs(Doc::Invitation, &many).unwrap();
+    assert_eq!(store.docs(Doc::Invitation, None, 1000).unwrap(), many);
 }
 
 #[tokio::test]

@@ -112,6 +112,7 @@ pub fn issue(
     let now = now_ms();
     let expires_ms = now + u64::from(days) * 86_400_000;
     let mut out = Vec::with_capacity(rows.len());
+    let mut records = Vec::with_capacity(rows.len());
     for row in rows {
         let id = random_id()?;
         let inv = Invitation {
@@ -126,13 +127,14 @@ pub fn issue(
             expires_ms,
             opened_ms: None,
         };
-        store.put_doc(Doc::Invitation, &id, &to_json(&inv)?)?;
+        records.push((id.clone(), to_json(&inv)?));
         out.push(Issued {
             key: key_for(&secret, form, &id),
             id,
             expires_ms,
         });
     }
+    store.put_docs(Doc::Invitation, &records)?;
     Ok(Ok(out))
 }
 

@@ -172,6 +172,15 @@ pub trait Store: Send + Sync + 'static {
     fn docs(&self, kind: Doc, after: Option<&str>, limit: usize) -> Result<Vec<(String, Vec<u8>)>>;
     /// Removes a small record; durable on return; whether it was there.
     fn remove_doc(&self, kind: Doc, key: &str) -> Result<bool>;
+    /// Stores many small records of a kind at once (all or none), with
+    /// one sync: an upload of thousands of invitations. The default puts
+    /// them one by one.
+    fn put_docs(&self, kind: Doc, records: &[(String, Vec<u8>)]) -> Result<()> {
+        for (k, v) in records {
+            self.put_doc(kind, k, v)?;
+        }
+        Ok(())
+    }
     /// The response that answered an invitation, if one has.
     fn invitation_answer(&self, invitation: &str) -> Result<Option<ResponseId>>;
     /// The personal answers kept apart for a response (none once erased).

@@ -308,6 +308,15 @@ impl Store for SledStore {
         Ok(out)
     }
 
+    fn put_docs(&self, kind: Doc, records: &[(String, Vec<u8>)]) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        for (k, v) in records {
+            batch.insert(keys::doc(kind.tag(), k), v.as_slice());
+        }
+        self.docs.apply_batch(batch)?;
+        self.sync_now()
+    }
+
     fn remove_doc(&self, kind: Doc, key: &str) -> Result<bool> {
         let was = self.docs.remove(keys::doc(kind.tag(), key))?.is_some();
         self.sync_now()?;
