@@ -210,10 +210,9 @@ fn main() -> anyhow::Result<()> {
     }
 
     // Over HTTP, one connection, sequential requests.
-    let token = collector::service::tokens::new_token()?;
-    state.store.add_token(
-        collector::service::tokens::hash_token(&token),
-        Role::Analyst,
+    let (token, _) = collector::service::tokens::create(
+        state.store.as_ref(),
+        collector::service::tokens::Spec::role(Role::Analyst),
     )?;
     let rt = tokio::runtime::Runtime::new()?;
     let http_rows = rt.block_on(async {
