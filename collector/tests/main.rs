@@ -16,4 +16,5 @@ mod ops;
 mod retention;
 mod security_headers;
 mod store_conformance;
+mod teams;
 mod text_coding;
