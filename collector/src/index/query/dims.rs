@@ -47,7 +47,9 @@ impl Dim {
                 let period = parse_period(p).unwrap_or(Period::Month);
                 Dim::Period(Buckets::new(period, ix.span))
             }
-            q if q.starts_with(ATTR) => Dim::Attribute(ix.attribute(&q[ATTR.len()..])),
+            q if q.len() > ATTR.len() && q.starts_with(ATTR) => {
+                Dim::Attribute(ix.attribute(&q[ATTR.len()..]))
+            }
             q => match ix.column(q) {
                 Some((i, c)) if matches!(c.kind, ColumnKind::Choice | ColumnKind::Scale { .. } | ColumnKind::Consent) => {
                     Dim::Column(i)
