@@ -189,7 +189,7 @@ fn main() -> anyhow::Result<()> {
     for q in queries {
         let pairs: Vec<(String, String)> =
             form_urlencoded::parse(q.as_bytes()).into_owned().collect();
-        let parsed = collector::http::parse_query(&pairs, &[])?;
+        let parsed = collector::http::parse_query(&pairs, &[], &[])?;
         let mut times = Vec::new();
         let mut cells = 0;
         for _ in 0..20 {

@@ -47,6 +47,15 @@ pub enum Error {
     /// A token without the needed role, or an origin that may not post.
     #[error("{0}")]
     Forbidden(String),
+    /// A supervisor asked for results outside their teams or places; the
+    /// problem names the query parameter at fault.
+    #[error("{message}")]
+    OutOfScope {
+        /// The query parameter (`team`, `location`).
+        field: String,
+        /// What is outside, for a person.
+        message: String,
+    },
     /// Too many submissions, from one client or from all at once; answered
     /// with `Retry-After`.
     #[error("too many submissions; try again in {retry_after} s")]
@@ -98,6 +107,7 @@ impl From<crate::store::Error> for Error {
             S::Corrupt(s) => Error::Corrupt(s),
             S::Unsupported(s) => Error::NotConfigured(s),
             S::Refused(s) => Error::Conflict(s),
+            e @ S::InUse(_) => Error::Conflict(e.to_string()),
             S::InvitationUsed => Error::InvitationUsed,
             e @ S::Storage(_) => Error::Storage(e),
         }
@@ -127,7 +137,7 @@ impl Error {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Error::Forbidden(_) => StatusCode::FORBIDDEN,
+            Error::Forbidden(_) | Error::OutOfScope { .. } => StatusCode::FORBIDDEN,
             Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::TimedOut => StatusCode::REQUEST_TIMEOUT,
             Error::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -156,7 +166,8 @@ pub struct ProblemDetails {
     pub status: u16,
     /// What went wrong this time.
     pub detail: String,
-    /// One entry per field at fault (invalid submissions and forms).
+    /// One entry per field at fault (invalid submissions and forms, a
+    /// supervisor's filter outside their scope).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(value_type = Vec<Object>)]
     pub errors: Vec<serde_json::Value>,
@@ -182,6 +193,7 @@ impl IntoResponse for Error {
             Error::BadRequest(_) => "bad-request",
             Error::Unauthorized(_) => "unauthorized",
             Error::Forbidden(_) => "forbidden",
+            Error::OutOfScope { .. } => "out-of-scope",
             Error::RateLimited { .. } => "rate-limited",
             Error::TimedOut => "timed-out",
             Error::Unavailable => "unavailable",
@@ -200,6 +212,11 @@ impl IntoResponse for Error {
             Error::Invalid(problems) => problems.iter().map(|p| serde_json::json!(p)).collect(),
             Error::InvalidForm(problems) => problems.iter().map(|p| serde_json::json!(p)).collect(),
             Error::InvalidRows(problems) => problems,
+            Error::OutOfScope { field, message } => {
+                vec![
+                    serde_json::json!({"field": field, "code": "out_of_scope", "message": message}),
+                ]
+            }
             _ => Vec::new(),
         };
         let body = ProblemDetails {

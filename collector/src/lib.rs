@@ -77,15 +77,10 @@ pub fn open(config: Config) -> anyhow::Result<AppState> {
 /// has it open (sled locks its file).
 pub fn open_store(data: &std::path::Path) -> anyhow::Result<SledStore> {
     SledStore::open(data).map_err(|e| match e {
-        store::Error::Storage(sled::Error::Io(io))
-            if io.kind() == std::io::ErrorKind::WouldBlock
-                || io.to_string().contains("could not acquire lock") =>
-        {
-            anyhow::anyhow!(
-                "the data folder {} is in use by another collector",
-                data.display()
-            )
-        }
+        store::Error::InUse(_) => anyhow::anyhow!(
+            "the data folder {} is in use by another collector",
+            data.display()
+        ),
         e => anyhow::anyhow!("cannot open the data folder {}: {e}", data.display()),
     })
 }

@@ -1,70 +1,100 @@
-//! Who may read and change what: every analyst and admin route refuses a
-//! missing token, a malformed header, an unknown token, and (for admin
-//! routes) an analyst's token, each with problem+json; a real token gets
-//! past the check. One table, so a route that forgets its extractor fails.
+//! Who may read and change what: every staff route refuses a missing
+//! token, a malformed header and an unknown token, and a role below the
+//! one it needs, each with problem+json; a token of that role gets past
+//! the check. One table, so a route that forgets its extractor fails.
 
 use crate::common::*;
 use collector::model::Role;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-/// Every route behind a token: method, path, body, and whether it needs
-/// an admin.
-fn guarded() -> Vec<(Method, &'static str, Option<Value>, bool)> {
+/// The least a route needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Needs {
+    /// Any staff token: a supervisor's too (it then sees its own teams).
+    Staff,
+    /// An analyst's or an admin's.
+    Analyst,
+    /// An admin's.
+    Admin,
+}
+
+/// Every route behind a token: method, path, body, and the role it needs.
+fn guarded() -> Vec<(Method, &'static str, Option<Value>, Needs)> {
     let code = json!({"question": "comment", "themes": []});
     vec![
-        (Method::GET, "/api/v1/forms", None, false),
-        (Method::GET, "/api/v1/forms/mini/responses", None, false),
-        (Method::GET, "/api/v1/forms/mini/aggregates", None, false),
+        (Method::GET, "/api/v1/forms", None, Needs::Analyst),
+        (
+            Method::GET,
+            "/api/v1/forms/mini/responses",
+            None,
+            Needs::Analyst,
+        ),
+        (
+            Method::GET,
+            "/api/v1/forms/mini/aggregates",
+            None,
+            Needs::Staff,
+        ),
         (
             Method::GET,
             "/api/v1/forms/mini/trends?question=safe",
             None,
-            false,
+            Needs::Staff,
         ),
-        (Method::GET, "/api/v1/forms/mini/text", None, false),
+        (Method::GET, "/api/v1/forms/mini/text", None, Needs::Staff),
         (
             Method::GET,
             "/api/v1/forms/mini/agreement?question=comment",
             None,
-            false,
+            Needs::Analyst,
         ),
         (
             Method::PUT,
             "/api/v1/responses/00000000000000010000000000000001/codes",
             Some(code),
-            false,
+            Needs::Analyst,
         ),
-        (Method::PUT, "/api/v1/forms/mini", Some(json!({})), true),
+        (
+            Method::PUT,
+            "/api/v1/forms/mini",
+            Some(json!({})),
+            Needs::Admin,
+        ),
         (
             Method::POST,
             "/api/v1/tokens",
             Some(json!({"role": "analyst"})),
-            true,
+            Needs::Admin,
         ),
-        (Method::GET, "/api/v1/tokens", None, true),
-        (Method::DELETE, "/api/v1/tokens/000000000000", None, true),
+        (Method::GET, "/api/v1/tokens", None, Needs::Admin),
+        (
+            Method::DELETE,
+            "/api/v1/tokens/000000000000",
+            None,
+            Needs::Admin,
+        ),
         (
             Method::POST,
             "/api/v1/forms/mini/invitations",
             Some(json!([{"team": "east"}])),
-            true,
+            Needs::Admin,
         ),
         (
             Method::GET,
             "/api/v1/forms/mini/invitations/x/qr",
             None,
-            true,
+            Needs::Admin,
         ),
         (
             Method::GET,
             "/api/v1/forms/mini/invitations/summary",
             None,
-            false,
+            Needs::Staff,
         ),
-        (Method::GET, "/api/v1/cases", None, false),
-        (Method::GET, "/api/v1/cases/report", None, false),
-        (Method::GET, "/api/v1/cases/1", None, false),
+        (Method::GET, "/api/v1/cases", None, Needs::Staff),
+        (Method::GET, "/api/v1/cases/report", None, Needs::Staff),
+        (Method::GET, "/api/v1/cases/1", None, Needs::Staff),
     ]
 }
 
@@ -83,6 +113,7 @@ async fn problem(res: reqwest::Response, status: u16, what: &str) {
 async fn every_guarded_route_refuses_who_may_not_use_it() {
     let dir = tempfile::tempdir().unwrap();
     let s = Server::start(config(dir.path())).await;
+    let supervisor = s.supervisor_token(&["East response"], &[]);
     let analyst = s.token(Role::Analyst);
     let admin = s.token(Role::Admin);
     let revoked = s.token(Role::Admin);
@@ -99,7 +130,7 @@ async fn every_guarded_route_refuses_who_may_not_use_it() {
         .store
         .put_token(collector::service::tokens::hash_token(&expired), &record)
         .unwrap();
-    for (method, path, body, admin_only) in guarded() {
+    for (method, path, body, needs) in guarded() {
         let send = |auth: Option<String>| {
             let mut req = s.client.request(method.clone(), s.url(path));
             if let Some(a) = auth {
@@ -146,16 +177,21 @@ async fn every_guarded_route_refuses_who_may_not_use_it() {
             )
             .await;
         }
-        let with_analyst = send(Some(format!("Bearer {analyst}"))).await.unwrap();
-        if admin_only {
-            problem(with_analyst, 403, &what("an analyst's token")).await;
-        } else {
-            assert!(
-                ![401, 403].contains(&with_analyst.status().as_u16()),
-                "{}: {}",
-                what("an analyst's token"),
-                with_analyst.status()
-            );
+        for (token, role, who) in [
+            (&supervisor, Needs::Staff, "a supervisor's token"),
+            (&analyst, Needs::Analyst, "an analyst's token"),
+        ] {
+            let res = send(Some(format!("Bearer {token}"))).await.unwrap();
+            if role < needs {
+                problem(res, 403, &what(who)).await;
+            } else {
+                assert!(
+                    ![401, 403].contains(&res.status().as_u16()),
+                    "{}: {}",
+                    what(who),
+                    res.status()
+                );
+            }
         }
         let with_admin = send(Some(format!("Bearer {admin}"))).await.unwrap();
         assert!(

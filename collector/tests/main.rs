@@ -17,4 +17,5 @@ mod recovery;
 mod retention;
 mod security_headers;
 mod store_conformance;
+mod teams;
 mod text_coding;

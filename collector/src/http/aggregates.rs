@@ -1,13 +1,15 @@
-//! Analyst routes over the answer index: aggregates (JSON or CSV) and trends
-//! with control limits.
+//! Routes over the answer index: aggregates (JSON or CSV) and trends with
+//! control limits, for analysts, admins and (restricted to their teams or
+//! places, see [`super::scope`]) supervisors.
 //!
 //! ```text
-//! URL query ─parse_query─► Query ─► index::query::{aggregate, series} ─► JSON / CSV (+ control chart)
+//! URL query ─parse_query─► Query ─scope::restrict─► index::query::{aggregate, series} ─► JSON / CSV (+ control chart)
 //! ```
 
-use super::auth::Analyst;
+use super::auth::Staff;
 use super::forms::no_form;
 use super::query_params::{pairs, parse_query};
+use super::scope::restrict;
 use super::AppState;
 use crate::error::{Error, Result};
 use crate::index::query::{self, Aggregates};
@@ -39,21 +41,29 @@ pub(super) fn wants_csv(headers: &HeaderMap) -> bool {
         ("channel" = Option<String>, Query, description = "channels, comma-separated"),
         ("version" = Option<String>, Query, description = "form versions, comma-separated"),
         ("where" = Option<String>, Query, description = "question:answer,answer (repeat, or separate with ;)"),
-        ("by" = Option<String>, Query, description = "one or two of location, channel, lang, version, respondent, day, week, month, quarter, year, or a question id"),
+        ("team" = Option<String>, Query, description = TEAM_PARAM),
+        ("category" = Option<String>, Query, description = CATEGORY_PARAM),
+        ("by" = Option<String>, Query, description = "one or two of location, channel, lang, version, respondent, day, week, month, quarter, year, a question id, or a case attribute (team, category, reported_via, reported_on; attr.<name> where a question has the same id)"),
         ("question" = Option<String>, Query, description = "questions to report, comma-separated (default all)"),
         ("share" = Option<String>, Query, description = "`public` suppresses small cells")),
-    responses((status = 200, description = "cells and summaries; CSV with Accept: text/csv"),
-              (status = 400, body = crate::error::ProblemDetails), (status = 401, body = crate::error::ProblemDetails)),
+    responses((status = 200, description = "cells and summaries; CSV with Accept: text/csv. A supervisor's token counts only the responses of its teams or at its places."),
+              (status = 400, body = crate::error::ProblemDetails), (status = 401, body = crate::error::ProblemDetails),
+              (status = 403, body = crate::error::ProblemDetails, description = "a supervisor asked for a team (or place) outside the token's scope; `errors` names the parameter")),
     security(("bearer" = [])))]
 pub async fn aggregates(
-    _: Analyst,
+    staff: Staff,
     State(state): State<AppState>,
     Path(form): Path<String>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response> {
     let published = state.store.form(&form).ok_or_else(|| no_form(&form))?;
-    let q = parse_query(&pairs(raw.as_deref()), &[])?;
+    let mut q = parse_query(
+        &pairs(raw.as_deref()),
+        &[],
+        &state.config.invitation_attributes,
+    )?;
+    restrict(&staff, &mut q)?;
     let ix = state.indexes.index(&form).ok_or_else(|| no_form(&form))?;
     let result = {
         let ix = ix.read().unwrap_or_else(|e| e.into_inner());
@@ -145,6 +155,29 @@ pub struct TrendSignal {
     pub to: String,
 }
 
+/// The `team` filter as the OpenAPI document describes it.
+pub(super) const TEAM_PARAM: &str = "teams, comma-separated: responses whose invitation carried one of them. \
+Every case attribute the deployment configures (category, reported_via, reported_on, …) filters the same way; attr.<name>= names any. \
+A supervisor is refused (403) a team outside the token's scope.";
+
+/// The `category` filter as the OpenAPI document describes it.
+pub(super) const CATEGORY_PARAM: &str =
+    "crime categories, comma-separated (a case attribute, like team)";
+
+/// One group's series of a trend asked with `by`.
+#[derive(Debug, Serialize)]
+pub struct TrendGroup {
+    /// The group's value of the `by` dimension (`_none` for responses
+    /// without one).
+    pub group: String,
+    /// Centre line.
+    pub centre: Option<f64>,
+    /// Points in time order.
+    pub points: Vec<TrendPoint>,
+    /// Exceptions, as for the whole series.
+    pub signals: Vec<TrendSignal>,
+}
+
 /// `GET /api/v1/forms/{form}/trends`.
 #[derive(Debug, Serialize)]
 pub struct Trend {
@@ -163,95 +196,35 @@ pub struct Trend {
     /// Exceptions: a point outside ±2 sd, 7 in a row on one side of the
     /// centre, 7 rises or falls in a row.
     pub signals: Vec<TrendSignal>,
+    /// The dimension of `groups`, when asked with `by`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    /// With `by`: one series per group that has responses.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<TrendGroup>,
 }
 
-/// `GET /api/v1/forms/{form}/trends?question=&answer=&measure=&period=` plus
-/// the aggregate filters.
-#[utoipa::path(get, path = "/api/v1/forms/{form}/trends", tag = "super::analyst",
-    params(("form" = String, Path, description = "form id"),
-        ("question" = String, Query, description = "question id"),
-        ("answer" = Option<String>, Query, description = "answers whose share is tracked, comma-separated"),
-        ("measure" = Option<String>, Query, description = "`proportion` (default with answer) or `mean` (scales)"),
-        ("period" = Option<String>, Query, description = "day, week, month (default), quarter or year")),
-    responses((status = 200, description = "points with control limits and exceptions"),
-              (status = 400, body = crate::error::ProblemDetails)),
-    security(("bearer" = [])))]
-pub async fn trends(
-    _: Analyst,
-    State(state): State<AppState>,
-    Path(form): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> Result<Json<Trend>> {
-    if state.store.form(&form).is_none() {
-        return Err(no_form(&form));
-    }
-    let pairs = pairs(raw.as_deref());
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.clone())
-    };
-    let q = parse_query(&pairs, &["question", "answer", "measure", "period"])?;
-    let question =
-        get("question").ok_or_else(|| Error::BadRequest("name the question to track".into()))?;
-    let answers: Vec<String> = get("answer")
-        .map(|a| {
-            a.split(',')
-                .filter(|s| !s.is_empty())
-                .map(String::from)
-                .collect()
-        })
-        .unwrap_or_default();
-    let measure = get("measure").unwrap_or_else(|| {
-        if answers.is_empty() {
-            "mean".into()
-        } else {
-            "proportion".into()
-        }
-    });
-    let period_name = get("period").unwrap_or_else(|| "month".into());
-    let period: Period = query::parse_period(&period_name).ok_or_else(|| {
-        Error::BadRequest("period must be day, week, month, quarter or year".into())
-    })?;
-    let ix = state.indexes.index(&form).ok_or_else(|| no_form(&form))?;
-    let ix = ix.read().unwrap_or_else(|e| e.into_inner());
-    let (col, c) = ix
-        .column(&question)
-        .ok_or_else(|| Error::BadRequest(format!("this form has no question '{question}'")))?;
-    let (series, chart) = match measure.as_str() {
-        "proportion" => {
-            if answers.is_empty() {
-                return Err(Error::BadRequest("a proportion needs answer=…".into()));
-            }
-            let codes = query::answer_codes(&ix, col, &answers)?;
-            let series = query::series(&ix, &q, period, col, &codes)?;
-            let pairs: Vec<(u64, u64)> = series.iter().map(|p| (p.hits, p.answered)).collect();
-            let chart = ControlChart::proportions(&pairs);
-            (series, chart)
-        }
-        "mean" => {
-            if !c.is_scale() {
-                return Err(Error::BadRequest(format!(
-                    "'{question}' is not a scale; track a proportion with answer=…"
-                )));
-            }
-            let series = query::series(&ix, &q, period, col, &[])?;
-            let means: Vec<f64> = series.iter().map(|p| p.sum / p.answered as f64).collect();
-            let chart = ControlChart::values(&means);
-            (series, chart)
-        }
-        _ => {
-            return Err(Error::BadRequest(
-                "measure must be proportion or mean".into(),
-            ))
-        }
+/// A series with its control chart, as points and signals.
+struct Charted {
+    centre: Option<f64>,
+    points: Vec<TrendPoint>,
+    signals: Vec<TrendSignal>,
+}
+
+/// Charts a series: proportions of `hits` (with Wilson intervals) or means.
+fn chart(series: &[query::PeriodCount], proportion: bool) -> Charted {
+    let chart = if proportion {
+        let pairs: Vec<(u64, u64)> = series.iter().map(|p| (p.hits, p.answered)).collect();
+        ControlChart::proportions(&pairs)
+    } else {
+        let means: Vec<f64> = series.iter().map(|p| p.sum / p.answered as f64).collect();
+        ControlChart::values(&means)
     };
     let points = series
         .iter()
         .enumerate()
         .map(|(i, point)| {
-            let prop = (measure == "proportion")
+            let prop = proportion
                 .then(|| Proportion::new(point.hits, point.answered))
                 .flatten();
             let value = prop.map_or(point.sum / point.answered as f64, |p| p.proportion);
@@ -282,13 +255,130 @@ pub async fn trends(
                 .collect()
         })
         .unwrap_or_default();
+    Charted {
+        centre: chart.as_ref().map(|c| c.centre),
+        points,
+        signals,
+    }
+}
+
+/// `GET /api/v1/forms/{form}/trends?question=&answer=&measure=&period=&by=`
+/// plus the aggregate filters.
+#[utoipa::path(get, path = "/api/v1/forms/{form}/trends", tag = "super::analyst",
+    params(("form" = String, Path, description = "form id"),
+        ("question" = String, Query, description = "question id"),
+        ("answer" = Option<String>, Query, description = "answers whose share is tracked, comma-separated"),
+        ("measure" = Option<String>, Query, description = "`proportion` (default with answer) or `mean` (scales)"),
+        ("period" = Option<String>, Query, description = "day, week, month (default), quarter or year"),
+        ("by" = Option<String>, Query, description = "one dimension that is not a period (location, channel, lang, version, respondent, a question id, or a case attribute such as team or category): adds `by` and `groups`, one series per group"),
+        ("team" = Option<String>, Query, description = TEAM_PARAM),
+        ("category" = Option<String>, Query, description = CATEGORY_PARAM)),
+    responses((status = 200, description = "points with control limits and exceptions (with `by`: also per group). A supervisor's token counts only the responses of its teams or at its places."),
+              (status = 400, body = crate::error::ProblemDetails), (status = 401, body = crate::error::ProblemDetails),
+              (status = 403, body = crate::error::ProblemDetails, description = "a supervisor asked for a team (or place) outside the token's scope; `errors` names the parameter")),
+    security(("bearer" = [])))]
+pub async fn trends(
+    staff: Staff,
+    State(state): State<AppState>,
+    Path(form): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Trend>> {
+    let published = state.store.form(&form).ok_or_else(|| no_form(&form))?;
+    let pairs = pairs(raw.as_deref());
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    };
+    let mut q = parse_query(
+        &pairs,
+        &["question", "answer", "measure", "period"],
+        &state.config.invitation_attributes,
+    )?;
+    restrict(&staff, &mut q)?;
+    if q.by.len() > 1 {
+        return Err(Error::BadRequest(
+            "a trend is grouped by one dimension at most".into(),
+        ));
+    }
+    let question =
+        get("question").ok_or_else(|| Error::BadRequest("name the question to track".into()))?;
+    let answers: Vec<String> = get("answer")
+        .map(|a| {
+            a.split(',')
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default();
+    let measure = get("measure").unwrap_or_else(|| {
+        if answers.is_empty() {
+            "mean".into()
+        } else {
+            "proportion".into()
+        }
+    });
+    let period_name = get("period").unwrap_or_else(|| "month".into());
+    let period: Period = query::parse_period(&period_name).ok_or_else(|| {
+        Error::BadRequest("period must be day, week, month, quarter or year".into())
+    })?;
+    let ix = state.indexes.index(&form).ok_or_else(|| no_form(&form))?;
+    let ix = ix.read().unwrap_or_else(|e| e.into_inner());
+    let (col, c) = ix
+        .column(&question)
+        .ok_or_else(|| Error::BadRequest(format!("this form has no question '{question}'")))?;
+    let proportion = match measure.as_str() {
+        "proportion" if answers.is_empty() => {
+            return Err(Error::BadRequest("a proportion needs answer=…".into()));
+        }
+        "proportion" => true,
+        "mean" if !c.is_scale() => {
+            return Err(Error::BadRequest(format!(
+                "'{question}' is not a scale; track a proportion with answer=…"
+            )));
+        }
+        "mean" => false,
+        _ => {
+            return Err(Error::BadRequest(
+                "measure must be proportion or mean".into(),
+            ))
+        }
+    };
+    let codes = if proportion {
+        query::answer_codes(&ix, col, &answers)?
+    } else {
+        Vec::new()
+    };
+    let whole = chart(&query::series(&ix, &q, period, col, &codes)?, proportion);
+    let by = q.by.first().cloned();
+    let groups = match &by {
+        Some(by) => {
+            let respondent = published.form.respondent_question.as_deref();
+            query::series_by(&ix, &q, period, col, &codes, by, respondent)?
+                .into_iter()
+                .map(|(group, series)| {
+                    let c = chart(&series, proportion);
+                    TrendGroup {
+                        group,
+                        centre: c.centre,
+                        points: c.points,
+                        signals: c.signals,
+                    }
+                })
+                .collect()
+        }
+        None => Vec::new(),
+    };
     Ok(Json(Trend {
         question,
         measure,
         answers,
         period: period_name,
-        centre: chart.as_ref().map(|c| c.centre),
-        points,
-        signals,
+        centre: whole.centre,
+        points: whole.points,
+        signals: whole.signals,
+        by,
+        groups,
     }))
 }

@@ -123,6 +123,7 @@ fn theme_note(a: &Agreement) -> Option<String> {
         ("question" = Option<String>, Query, description = "text questions, comma-separated (default: every text question)")),
     responses((status = 200, body = AgreementReport),
               (status = 400, body = crate::error::ProblemDetails), (status = 401, body = crate::error::ProblemDetails),
+              (status = 403, body = crate::error::ProblemDetails, description = "a supervisor's token: agreement is for analysts and admins"),
               (status = 404, body = crate::error::ProblemDetails)),
     security(("bearer" = [])))]
 pub async fn agreement(

@@ -9,7 +9,9 @@
 //!
 //! Public routes (forms, submissions, widget, hosted pages) need no account
 //! and answer browsers from each form's allowed origins (CORS). Analyst and
-//! admin routes need a bearer token and are not open to browsers elsewhere.
+//! admin routes need a bearer token and are not open to browsers elsewhere;
+//! a supervisor's token reads aggregates, trends and free text of its own
+//! teams or places only ([`scope`]).
 //! Every response carries the security headers of [`security_headers`];
 //! the hosted pages also carry its strict Content-Security-Policy.
 
@@ -29,6 +31,7 @@ pub mod openapi;
 mod ops;
 mod query_params;
 mod responses;
+mod scope;
 pub mod security_headers;
 mod text;
 mod widget_assets;

@@ -1,9 +1,11 @@
 //! The analyst routes' URL query: `from`, `to`, `quarter`, `location`,
-//! `channel`, `lang`, `version`, `where`, `by`, `question`, `share`, read
-//! into an [`index::query::Query`](Query) for the index to run.
+//! `channel`, `lang`, `version`, `where`, `by`, `question`, `share`, and
+//! case attributes (`team=`, `category=`, … as the deployment configures
+//! them, or `attr.<name>=` for any), read into an
+//! [`index::query::Query`](Query) for the index to run.
 
 use crate::error::{Error, Result};
-use crate::index::query::{quarter_bounds, Query};
+use crate::index::query::{quarter_bounds, Query, ATTR};
 
 /// Splits a raw query string into pairs (repeated keys kept).
 pub(super) fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
@@ -14,8 +16,17 @@ pub(super) fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
 
 /// Parses URL query pairs into a [`Query`]; unknown keys are refused so
 /// typos show, except the `extra` ones the route reads itself.
-pub fn parse_query(pairs: &[(String, String)], extra: &[&str]) -> Result<Query> {
-    let mut q = Query::default();
+/// `attributes` are the case attributes the deployment knows: each is a
+/// filter key of its own (`team=East,West`) and a dimension for `by`.
+pub fn parse_query(
+    pairs: &[(String, String)],
+    extra: &[&str],
+    attributes: &[String],
+) -> Result<Query> {
+    let mut q = Query {
+        known_attributes: attributes.to_vec(),
+        ..Query::default()
+    };
     let list = |v: &str| {
         v.split(',')
             .map(str::trim)
@@ -60,6 +71,10 @@ pub fn parse_query(pairs: &[(String, String)], extra: &[&str]) -> Result<Query> 
                 _ => return Err(Error::BadRequest("share must be public or analysts".into())),
             },
             other if extra.contains(&other) => {}
+            other if other.len() > ATTR.len() && other.starts_with(ATTR) => {
+                attribute(&mut q, &other[ATTR.len()..], list(v));
+            }
+            other if attributes.iter().any(|a| a == other) => attribute(&mut q, other, list(v)),
             other => return Err(Error::BadRequest(format!("unknown parameter '{other}'"))),
         }
     }
@@ -67,6 +82,15 @@ pub fn parse_query(pairs: &[(String, String)], extra: &[&str]) -> Result<Query> 
         return Err(Error::BadRequest("group by at most two dimensions".into()));
     }
     Ok(q)
+}
+
+/// Adds values to the filter on a case attribute (one filter per name, so
+/// `team=a&team=b` means either, as `team=a,b` does).
+fn attribute(q: &mut Query, name: &str, values: Vec<String>) {
+    match q.attributes.iter_mut().find(|(n, _)| n == name) {
+        Some((_, v)) => v.extend(values),
+        None => q.attributes.push((name.to_owned(), values)),
+    }
 }
 
 /// `2024-10-01` (start of day, or end of day for `to`) or RFC 3339.

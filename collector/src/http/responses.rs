@@ -145,11 +145,14 @@ pub struct ExportQuery {
 #[utoipa::path(get, path = "/api/v1/forms/{form}/responses",
     params(("form" = String, Path, description = "form id"), ExportQuery),
     responses((status = 200, description = "NDJSON: one response per line; `text_coding` carries the effective codes (an analyst's win), with the automatic ones under `auto` and the analyst's under `manual`. \
+`attributes` carries the case attributes of a response that came through an invitation (`team`, `category`, …). \
 CSV (Accept: text/csv): UTF-8 with a byte-order mark; id, form, version, received_at, location, channel, lang, one column per question of the current form \
-(multiple choice as option ids joined with `;`), then `<q>_sentiment`, `<q>_compound`, `<q>_themes` for each text question. \
+(multiple choice as option ids joined with `;`), then `<q>_sentiment`, `<q>_compound`, `<q>_themes` for each text question, \
+then `attr.<name>` for each case attribute the form's responses carry (those the deployment configures first, in its order). \
 Free text that a spreadsheet would read as a formula starts with an apostrophe. A Link header (rel=\"next\") continues the export.",
                 content((String = "application/x-ndjson"), (String = "text/csv"))),
-              (status = 401, body = crate::error::ProblemDetails)),
+              (status = 401, body = crate::error::ProblemDetails),
+              (status = 403, body = crate::error::ProblemDetails, description = "a supervisor's token: exports are for analysts and admins")),
     security(("bearer" = [])))]
 pub async fn export(
     _: Analyst,
@@ -176,7 +179,24 @@ pub async fn export(
     let rows = state.store.responses(&form_id, after, limit)?;
     let manual = export::manual_codes_for_page(state.store.as_ref(), &form_id, &rows)?;
     let mut res = if wants_csv(&headers) {
-        csv_response(export::export_csv(&published.form, &rows, &manual)?)
+        let seen: Vec<String> = state
+            .indexes
+            .index(&form_id)
+            .map(|ix| {
+                let ix = ix.read().unwrap_or_else(|e| e.into_inner());
+                ix.attribute_names().map(String::from).collect()
+            })
+            .unwrap_or_default();
+        let attributes = export::attribute_columns(
+            &state.config.invitation_attributes,
+            seen.iter().map(String::as_str),
+        );
+        csv_response(export::export_csv(
+            &published.form,
+            &rows,
+            &manual,
+            &attributes,
+        )?)
     } else {
         let mut body = Vec::with_capacity(rows.len() * 256);
         for r in &rows {

@@ -1,6 +1,6 @@
-//! Free text for analysts: the answers with their sentiment and theme codes
-//! (`/text`) and analysts' corrections to those codes (`PUT
-//! /responses/{id}/codes`). How well the automatic codes agree with the
+//! Free text for analysts (and supervisors, of their own teams or places):
+//! the answers with their sentiment and theme codes (`/text`) and analysts'
+//! corrections to those codes (`PUT /responses/{id}/codes`). How well the automatic codes agree with the
 //! analysts' is `agreement.rs`; the export's CSV and code merging live in
 //! [`crate::service::export`].
 //!
@@ -14,10 +14,11 @@
 //! page. A manual code is stored in sled and applied to the index at once,
 //! so aggregates, filters and the agreement report see it immediately.
 
-use super::auth::Analyst;
+use super::auth::{Analyst, Staff};
 use super::forms::no_form;
 use super::json;
 use super::query_params::{pairs, parse_query};
+use super::scope::restrict;
 use super::AppState;
 use crate::error::{Error, Result};
 use crate::index::text::{self, TextHit, TextQuery};
@@ -165,14 +166,17 @@ fn page_params(after: Option<&str>, limit: Option<&str>) -> Result<(Option<Respo
         ("channel" = Option<String>, Query, description = "channels, comma-separated"),
         ("lang" = Option<String>, Query, description = "languages, comma-separated"),
         ("version" = Option<String>, Query, description = "form versions, comma-separated"),
+        ("team" = Option<String>, Query, description = super::aggregates::TEAM_PARAM),
+        ("category" = Option<String>, Query, description = super::aggregates::CATEGORY_PARAM),
         ("after" = Option<String>, Query, description = "id of the last response already read"),
         ("limit" = Option<usize>, Query, description = "responses per page, 1 to 10000 (default 1000); a response may carry several answers")),
-    responses((status = 200, body = [TextAnswer], description = "answers in arrival order; a Link header (rel=\"next\") when there may be more"),
+    responses((status = 200, body = [TextAnswer], description = "answers in arrival order; a Link header (rel=\"next\") when there may be more. A supervisor's token lists only the answers of its teams or at its places."),
               (status = 400, body = crate::error::ProblemDetails), (status = 401, body = crate::error::ProblemDetails),
+              (status = 403, body = crate::error::ProblemDetails, description = "a supervisor asked for a team (or place) outside the token's scope; `errors` names the parameter"),
               (status = 404, body = crate::error::ProblemDetails)),
     security(("bearer" = [])))]
 pub async fn list_text(
-    _: Analyst,
+    staff: Staff,
     State(state): State<AppState>,
     Path(form): Path<String>,
     RawQuery(raw): RawQuery,
@@ -184,10 +188,15 @@ pub async fn list_text(
         .find(|(k, _)| matches!(k.as_str(), "by" | "where" | "share"))
     {
         return Err(Error::BadRequest(format!(
-            "'{k}' does not apply to free text; filter with question, theme, sentiment, from, to, location, channel, lang or version"
+            "'{k}' does not apply to free text; filter with question, theme, sentiment, from, to, location, channel, lang, version or a case attribute such as team"
         )));
     }
-    let q = parse_query(&pairs, &["theme", "sentiment", "after", "limit"])?;
+    let mut q = parse_query(
+        &pairs,
+        &["theme", "sentiment", "after", "limit"],
+        &state.config.invitation_attributes,
+    )?;
+    restrict(&staff, &mut q)?;
     let (after, limit) = page_params(last(&pairs, "after"), last(&pairs, "limit"))?;
     let ix = state.indexes.index(&form).ok_or_else(|| no_form(&form))?;
     let page = {
@@ -340,6 +349,7 @@ fn check_codes(form: &Form, r: &StoredResponse, req: &SetCodes) -> Result<Vec<St
     request_body = SetCodes,
     responses((status = 200, body = TextAnswer, description = "the answer with its new codes"),
               (status = 400, body = crate::error::ProblemDetails), (status = 401, body = crate::error::ProblemDetails),
+              (status = 403, body = crate::error::ProblemDetails, description = "a supervisor's token: coding is for analysts and admins"),
               (status = 404, body = crate::error::ProblemDetails),
               (status = 422, body = crate::error::ProblemDetails, description = "unknown question or theme, or no answer to code")),
     security(("bearer" = [])))]

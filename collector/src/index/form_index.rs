@@ -8,6 +8,10 @@
 //! option ids seen only in older form versions). Multiple-choice answers
 //! and theme codes are bit masks. A community-safety row is about 57 bytes.
 //!
+//! Case attributes (`team`, `category`, … from a victim's invitation) get a
+//! dictionary-coded column each, made when a response first carries that
+//! attribute: a form no invitation went to pays nothing for them.
+//!
 //! That layout is the index's own: the fields here are visible only inside
 //! `index/`, where the queries read them; other floors use the methods.
 
@@ -80,8 +84,30 @@ enum AnswerRef<'a> {
     Consent(bool),
 }
 
+/// One case attribute's column (`team`, `category`, …): the value each
+/// row's invitation carried, coded like places.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attribute {
+    /// Attribute name.
+    pub(super) name: String,
+    /// Values seen.
+    pub(super) dict: Dict,
+    /// One code per row (0 = the row has no such attribute).
+    pub(super) codes: Vec<u16>,
+}
+
 /// Labels of text sentiment codes 1..=3.
 pub const SENTIMENT_LABELS: [Label; 3] = record::LABELS;
+
+/// What a row holds besides the answers.
+struct Meta<'m, A> {
+    version: u32,
+    location: Option<&'m str>,
+    channel: &'m str,
+    lang: &'m str,
+    /// Case attributes, name and value.
+    attributes: A,
+}
 
 /// A response's index record cannot stand in for its JSON: the form now
 /// asks for a choice where the response gave free text, which records
@@ -127,6 +153,8 @@ pub struct FormIndex {
     pub(super) langs: Dict,
     /// One column per question of the current form version.
     pub(super) columns: Vec<Column>,
+    /// One column per case attribute seen, in the order first seen.
+    pub(super) attributes: Vec<Attribute>,
     /// Earliest and latest arrival (ms).
     pub(super) span: Option<(u64, u64)>,
     /// Manual codes by (row, column).
@@ -223,6 +251,7 @@ impl FormIndex {
             channels: Dict::with(["embed", "qr", "link"].map(String::from)),
             langs: Dict::with(form.languages.iter().cloned()),
             columns,
+            attributes: Vec::new(),
             span: None,
             overrides: HashMap::new(),
             by_id,
@@ -250,6 +279,16 @@ impl FormIndex {
         self.columns.iter().enumerate().find(|(_, c)| c.id == id)
     }
 
+    /// The column of a case attribute, if any row carries it.
+    pub fn attribute(&self, name: &str) -> Option<usize> {
+        self.attributes.iter().position(|a| a.name == name)
+    }
+
+    /// Names of the case attributes the rows carry, in the order first seen.
+    pub fn attribute_names(&self) -> impl Iterator<Item = &str> {
+        self.attributes.iter().map(|a| a.name.as_str())
+    }
+
     /// Notes that the rows so far are what the store held: responses
     /// pushed later with [`FormIndex::push_new`] may be among them.
     pub(super) fn mark_built(&mut self) {
@@ -275,10 +314,13 @@ impl FormIndex {
         });
         self.push_row(
             id,
-            r.version,
-            r.location.as_deref(),
-            &r.channel,
-            &r.lang,
+            Meta {
+                version: r.version,
+                location: r.location.as_deref(),
+                channel: &r.channel,
+                lang: &r.lang,
+                attributes: r.attributes.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            },
             |_, q| {
                 r.answers.get(q).map(|a| match a {
                     Answer::Text(s) => AnswerRef::Text(s),
@@ -306,10 +348,13 @@ impl FormIndex {
         let r: stored_json::Row<'_> = serde_json::from_slice(json)?;
         self.push_row(
             id,
-            r.version,
-            r.location.as_deref(),
-            &r.channel,
-            &r.lang,
+            Meta {
+                version: r.version,
+                location: r.location.as_deref(),
+                channel: &r.channel,
+                lang: &r.lang,
+                attributes: r.attributes.iter().map(|(k, v)| (&*k.0, &*v.0)),
+            },
             |_, q| {
                 r.answers.get(q).map(|a| match a {
                     stored_json::Answer::Text(s) => AnswerRef::Text(s),
@@ -373,10 +418,13 @@ impl FormIndex {
         }
         self.push_row(
             id,
-            r.version,
-            r.location,
-            r.channel,
-            r.lang,
+            Meta {
+                version: r.version,
+                location: r.location,
+                channel: r.channel,
+                lang: r.lang,
+                attributes: r.attributes.iter().copied(),
+            },
             |i, _| {
                 answers[i].map(|a| match a {
                     RecordAnswer::Text(s) => AnswerRef::Text(s),
@@ -399,17 +447,45 @@ impl FormIndex {
             .map(|at| self.by_id[at])
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn push_row<'a>(
+    fn push_row<'a, 'm>(
         &mut self,
         id: ResponseId,
-        version: u32,
-        location: Option<&str>,
-        channel: &str,
-        lang: &str,
+        meta: Meta<'m, impl Iterator<Item = (&'m str, &'m str)>>,
         answer: impl Fn(usize, &str) -> Option<AnswerRef<'a>>,
         coding: impl Fn(usize, &str) -> Option<(u8, Vec<&'a str>)>,
     ) {
+        let Meta {
+            version,
+            location,
+            channel,
+            lang,
+            attributes,
+        } = meta;
+        let row = self.ms.len();
+        for (name, value) in attributes {
+            let at = match self.attribute(name) {
+                Some(at) => at,
+                None => {
+                    self.attributes.push(Attribute {
+                        name: name.to_owned(),
+                        dict: Dict::default(),
+                        codes: vec![0; row],
+                    });
+                    self.attributes.len() - 1
+                }
+            };
+            let a = &mut self.attributes[at];
+            // A name twice (only a damaged record could say so): the first wins.
+            if a.codes.len() == row {
+                let code = a.dict.code_or_add(value);
+                a.codes.push(code.min(u32::from(u16::MAX)) as u16);
+            }
+        }
+        for a in &mut self.attributes {
+            if a.codes.len() == row {
+                a.codes.push(0);
+            }
+        }
         self.ms.push(id.ms);
         self.seq.push(id.seq);
         self.span = Some(match self.span {
@@ -507,7 +583,7 @@ impl FormIndex {
     /// Bytes held per row by the columns (what the index costs in memory,
     /// not counting dictionaries and spare capacity).
     pub fn bytes_per_row(&self) -> usize {
-        let fixed = 8 + 8 + 2 + 1 + 1 + 2;
+        let fixed = 8 + 8 + 2 + 1 + 1 + 2 + 2 * self.attributes.len();
         fixed
             + self
                 .columns
@@ -526,7 +602,12 @@ impl FormIndex {
             .columns
             .iter()
             .map(|c| c.codes.capacity() + c.masks.capacity() * 4 + c.dict.heap_bytes())
-            .sum();
+            .sum::<usize>()
+            + self
+                .attributes
+                .iter()
+                .map(|a| a.codes.capacity() * 2 + a.dict.heap_bytes())
+                .sum::<usize>();
         self.ms.capacity() * 8
             + self.seq.capacity() * 8
             + self.location.capacity() * 2
@@ -548,6 +629,9 @@ impl FormIndex {
         for c in &mut self.columns {
             c.codes.shrink_to_fit();
             c.masks.shrink_to_fit();
+        }
+        for a in &mut self.attributes {
+            a.codes.shrink_to_fit();
         }
     }
 }

@@ -372,6 +372,15 @@ mod tests {
                     seq: i as u64 + 1,
                 };
                 r.id = Some(rid);
+                // Case attributes on some rows, first seen part way in.
+                if i >= 7 && i % 3 != 0 {
+                    let team = ["East response", "West response", "CID"][i % 3];
+                    r.attributes.insert("team".into(), team.into());
+                }
+                if i % 5 == 1 {
+                    r.attributes
+                        .insert("category".into(), format!("category {}", i % 4));
+                }
                 live.push(&r);
                 read.push_json(rid, &serde_json::to_vec(&r).unwrap())
                     .unwrap();
@@ -390,6 +399,9 @@ mod tests {
             assert_eq!(live.channel, read.channel);
             assert_eq!(live.lang, read.lang);
             assert_eq!(live.version, read.version);
+            assert_eq!(live.attributes, read.attributes);
+            assert_eq!(live.attributes.len(), 2, "{id}: team and category");
+            assert_eq!(live.attributes[0].codes.len(), live.len());
             for (a, b) in live.columns.iter().zip(&read.columns) {
                 assert_eq!(a.codes, b.codes, "{id}: {}", a.id);
                 assert_eq!(a.masks, b.masks, "{id}: {}", a.id);

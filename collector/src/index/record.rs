@@ -12,11 +12,17 @@
 //! and themes. A record starts with a format byte, so a later layout can be
 //! told apart and the record read from the JSON instead.
 //!
+//! Format 3 adds the case attributes an invitation carried (`team`,
+//! `category`, …), written out as name and value strings: they come from
+//! no form, so there is no list to number them by, and a response has a
+//! handful at most. Format 2 records (written before) are still read, as
+//! records without attributes.
+//!
 //! Layout (integers as LEB128 varints; a *name* is 0 then a string, length
 //! then UTF-8, or n + 1 for the n-th id of the list it is drawn from):
 //!
 //! ```text
-//! format(u8 = 2) version
+//! format(u8 = 3) version
 //! location: 0 none, else a name of the form's places
 //! channel, lang: strings
 //! answers: count, then per answer: question (a name of the questions), tag
@@ -25,6 +31,7 @@
 //!   tag 3 number (zigzag)            tag 4 consent false   tag 5 consent true
 //! coding: count, then per text answer: question name, label(u8),
 //!   themes: count, names of the codebook's themes
+//! attributes (format 3 only): count, then per attribute: name, value (strings)
 //! ```
 
 use crate::model::{Label, NewResponse, StoredResponse, TextCoding};
@@ -33,7 +40,10 @@ use std::collections::BTreeMap;
 use survey::{Answer, Form, Kind};
 
 /// The layout written by [`encode`].
-const FORMAT: u8 = 2;
+const FORMAT: u8 = 3;
+
+/// The layout before attributes, still read.
+const FORMAT_2: u8 = 2;
 
 const TEXT: u8 = 0;
 const FREE_TEXT: u8 = 1;
@@ -68,6 +78,7 @@ pub struct Content<'a> {
     lang: &'a str,
     answers: &'a BTreeMap<String, Answer>,
     coding: &'a BTreeMap<String, TextCoding>,
+    attributes: &'a BTreeMap<String, String>,
 }
 
 impl<'a> From<&'a NewResponse> for Content<'a> {
@@ -79,6 +90,7 @@ impl<'a> From<&'a NewResponse> for Content<'a> {
             lang: &r.lang,
             answers: &r.answers,
             coding: &r.coding,
+            attributes: &r.attributes,
         }
     }
 }
@@ -92,6 +104,7 @@ impl<'a> From<&'a StoredResponse> for Content<'a> {
             lang: &r.lang,
             answers: &r.answers,
             coding: &r.coding,
+            attributes: &r.attributes,
         }
     }
 }
@@ -145,6 +158,9 @@ pub struct Record<'a> {
     /// Sentiment label code and theme ids of each coded text answer, by
     /// question id (and position, as for answers).
     pub(super) coding: Vec<(&'a str, Option<usize>, u8, Vec<&'a str>)>,
+    /// Case attributes, name and value, in name order (none in a format 2
+    /// record).
+    pub(super) attributes: Vec<(&'a str, &'a str)>,
 }
 
 /// The ids a record's names are drawn from: those of one form version.
@@ -259,6 +275,11 @@ pub fn encode<'a>(r: impl Into<Content<'a>>, names: Option<&Names<'_>>) -> Vec<u
             write_name(&mut out, t, &names.themes);
         }
     }
+    varint(&mut out, r.attributes.len() as u64);
+    for (name, value) in r.attributes {
+        string(&mut out, name);
+        string(&mut out, value);
+    }
     out
 }
 
@@ -296,10 +317,10 @@ pub fn decode<'a>(
     names: impl FnOnce(u32) -> Option<&'a Names<'a>>,
 ) -> Result<Record<'a>, DecodeError> {
     let mut r = Reader { bytes, at: 0 };
-    match r.byte()? {
-        FORMAT => {}
+    let format = match r.byte()? {
+        f @ (FORMAT | FORMAT_2) => f,
         other => return Err(DecodeError::Format(other)),
-    }
+    };
     let version = u32::try_from(r.varint()?).map_err(|_| DecodeError::Malformed)?;
     let names = names(version).ok_or(DecodeError::NoForm(version));
     let location = match r.varint()? {
@@ -346,6 +367,14 @@ pub fn decode<'a>(
         }
         coding.push((q, at, label, ids));
     }
+    let mut attributes = Vec::new();
+    if format == FORMAT {
+        let n = r.count()?;
+        attributes.reserve(n);
+        for _ in 0..n {
+            attributes.push((r.string()?, r.string()?));
+        }
+    }
     if r.at != bytes.len() {
         return Err(DecodeError::Malformed);
     }
@@ -356,6 +385,7 @@ pub fn decode<'a>(
         lang,
         answers,
         coding,
+        attributes,
     })
 }
 
@@ -494,7 +524,10 @@ mod tests {
             answers,
             coding,
             flag: None,
-            attributes: BTreeMap::new(),
+            attributes: BTreeMap::from([
+                ("team".to_owned(), "East response".to_owned()),
+                ("category".to_owned(), "theft from person".to_owned()),
+            ]),
         }
     }
 
@@ -519,6 +552,7 @@ mod tests {
                 ("safety_comment", Some(17), RecordAnswer::FreeText),
             ],
             coding: vec![("safety_comment", Some(17), 3, vec!["drugs", "old-theme"])],
+            attributes: vec![("category", "theft from person"), ("team", "East response")],
         }
     }
 
@@ -543,9 +577,15 @@ mod tests {
             ..response()
         };
         assert_eq!(encode(&other, Some(&names)), encode(&other, None));
-        // Listed ids are small numbers; free text is never there.
+        // Listed ids are small numbers (attributes are written out in
+        // both); free text is never there.
+        let attributes: usize = response()
+            .attributes
+            .iter()
+            .map(|(k, v)| 2 + k.len() + v.len())
+            .sum();
         assert!(
-            short.len() < long.len() / 2,
+            short.len() - attributes < (long.len() - attributes) / 2,
             "{} against {}",
             short.len(),
             long.len()
@@ -554,6 +594,65 @@ mod tests {
             assert!(!short.windows(text.len()).any(|w| w == text));
         }
         assert!(!long.windows(6).any(|w| w == b"Street"));
+    }
+
+    #[test]
+    fn records_carry_case_attributes_in_format_3() {
+        let form = form();
+        let names = Names::of(&form);
+        let bytes = encode(&response(), Some(&names));
+        assert_eq!(bytes[0], 3);
+        let read = decode(&bytes, |_| Some(&names)).unwrap();
+        assert_eq!(
+            read.attributes,
+            [("category", "theft from person"), ("team", "East response")]
+        );
+        // Without attributes a record is one byte longer than format 2's.
+        let none = StoredResponse {
+            attributes: BTreeMap::new(),
+            ..response()
+        };
+        let bytes = encode(&none, Some(&names));
+        assert_eq!(bytes.last(), Some(&0));
+        assert!(decode(&bytes, |_| Some(&names))
+            .unwrap()
+            .attributes
+            .is_empty());
+    }
+
+    /// A record as format 2 wrote it (before attributes), written out by
+    /// hand so that no later change to the encoder can move it: it must
+    /// still be read, as a record without attributes.
+    #[test]
+    fn format_2_records_still_decode_without_attributes() {
+        let v2: &[u8] = b"\x02\x01\x01\x08moorgate\x02qr\x02en\x03\
+            \x00\x04safe\x03\x08\
+            \x00\x03why\x01\
+            \x00\x05worry\x00\x00\x05a-lot\
+            \x01\x00\x03why\x03\x01\x00\x08lighting";
+        let read = decode(v2, |_| None).unwrap();
+        assert_eq!(
+            read,
+            Record {
+                version: 1,
+                location: Some("moorgate"),
+                channel: "qr",
+                lang: "en",
+                answers: vec![
+                    ("safe", None, RecordAnswer::Number(4)),
+                    ("why", None, RecordAnswer::FreeText),
+                    ("worry", None, RecordAnswer::Text("a-lot")),
+                ],
+                coding: vec![("why", None, 3, vec!["lighting"])],
+                attributes: vec![],
+            }
+        );
+        // The same bytes under format 3 lack the attribute count.
+        let mut v3 = v2.to_vec();
+        v3[0] = 3;
+        assert_eq!(decode(&v3, |_| None), Err(DecodeError::Malformed));
+        v3.push(0);
+        assert_eq!(decode(&v3, |_| None).unwrap(), read);
     }
 
     #[test]

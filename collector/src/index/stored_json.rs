@@ -26,6 +26,8 @@ pub struct Row<'a> {
     pub answers: BTreeMap<Str<'a>, Answer<'a>>,
     #[serde(default, borrow)]
     pub coding: BTreeMap<Str<'a>, Coding<'a>>,
+    #[serde(default, borrow)]
+    pub attributes: BTreeMap<Str<'a>, Str<'a>>,
 }
 
 #[derive(Deserialize)]

@@ -34,7 +34,35 @@ pub fn export_row(r: &StoredResponse) -> serde_json::Value {
     if !r.coding.is_empty() {
         row["text_coding"] = serde_json::json!(r.coding);
     }
+    if !r.attributes.is_empty() {
+        row["attributes"] = serde_json::json!(r.attributes);
+    }
     row
+}
+
+/// The case attributes the CSV export has a column for: those the form's
+/// responses carry (`seen`), the ones the deployment configures first, in
+/// its order, then any other by name. A form no invitation went to gets
+/// no such column; every page of an export has the same columns while no
+/// new attribute arrives.
+pub fn attribute_columns<'a>(
+    configured: &[String],
+    seen: impl IntoIterator<Item = &'a str>,
+) -> Vec<String> {
+    let mut seen: Vec<&str> = seen.into_iter().collect();
+    seen.sort_unstable();
+    seen.dedup();
+    let mut out: Vec<String> = configured
+        .iter()
+        .filter(|c| seen.contains(&c.as_str()))
+        .cloned()
+        .collect();
+    out.extend(
+        seen.into_iter()
+            .filter(|s| !configured.iter().any(|c| c == s))
+            .map(String::from),
+    );
+    out
 }
 
 /// The manual codes of the responses on an export page.
@@ -108,11 +136,13 @@ fn defuse(text: &str) -> String {
 /// version, received_at, location, channel, lang`, one column per question
 /// of the current form (multiple choice as option ids joined with `;`), and
 /// for each text question `<q>_sentiment`, `<q>_compound`, `<q>_themes`
-/// (manual codes win).
+/// (manual codes win), and last `attr.<name>` for each case attribute of
+/// `attributes` (see [`attribute_columns`]).
 pub fn export_csv(
     form: &Form,
     rows: &[StoredResponse],
     manual: &HashMap<ResponseId, BTreeMap<String, ManualCode>>,
+    attributes: &[String],
 ) -> Result<Vec<u8>> {
     let io = |e: csv::Error| Error::Io(std::io::Error::other(e));
     let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
@@ -141,6 +171,7 @@ pub fn export_csv(
             format!("{q}_themes"),
         ]);
     }
+    header.extend(attributes.iter().map(|a| format!("attr.{a}")));
     w.write_record(&header).map_err(io)?;
     for r in rows {
         let mut rec: Vec<String> = vec![
@@ -177,6 +208,13 @@ pub fn export_csv(
                 None => rec.extend([String::new(), String::new(), String::new()]),
             }
         }
+        // Attributes come from an admin's upload, not the public, but
+        // are defused all the same: a spreadsheet must not run them.
+        rec.extend(
+            attributes
+                .iter()
+                .map(|a| r.attributes.get(a).map(|v| defuse(v)).unwrap_or_default()),
+        );
         w.write_record(&rec).map_err(io)?;
     }
     w.into_inner()

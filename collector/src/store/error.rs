@@ -27,6 +27,9 @@ pub enum Error {
     /// that is not a collector store.
     #[error("{0}")]
     Refused(String),
+    /// Another collector has the data folder open (sled locks its file).
+    #[error("{} is in use by a running collector; stop it first", .0.display())]
+    InUse(std::path::PathBuf),
     /// Another response already answered this invitation.
     #[error("this invitation has already been answered")]
     InvitationUsed,

@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! Config ──collector::open──► AppState ──Server::serve──► http://127.0.0.1:PORT ◄── reqwest
-//!                                          └── token(role), export_all(form), stop()
+//!                                          └── token(role), supervisor_token(teams, places), export_all(form), stop()
 //! ```
 //!
 //! [`MemStore`] is a second `Store`, in memory, for the store conformance
@@ -138,6 +138,21 @@ impl Server {
         collector::service::tokens::create(
             self.state.store.as_ref(),
             collector::service::tokens::Spec::role(role),
+        )
+        .unwrap()
+        .0
+    }
+
+    /// A new supervisor token that covers `teams` and `places`.
+    pub fn supervisor_token(&self, teams: &[&str], places: &[&str]) -> String {
+        let owned = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+        collector::service::tokens::create(
+            self.state.store.as_ref(),
+            collector::service::tokens::Spec {
+                teams: owned(teams),
+                places: owned(places),
+                ..collector::service::tokens::Spec::role(Role::Supervisor)
+            },
         )
         .unwrap()
         .0

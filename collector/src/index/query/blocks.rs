@@ -46,6 +46,18 @@ pub(super) fn select(
     if let Some(v) = &filter.versions {
         drop_where(&mut sel, &ix.version[r.clone()], |c| v.contains(&c));
     }
+    for (at, ok) in &filter.attributes {
+        drop_where(&mut sel, &ix.attributes[*at].codes[r.clone()], |c| {
+            ok[c as usize]
+        });
+    }
+    if let Some(scope) = &filter.scope {
+        for (i, s) in sel.iter_mut().enumerate() {
+            if !scope.pass(ix, r.start + i) {
+                *s = OUT;
+            }
+        }
+    }
     for w in &filter.wheres {
         let c = &ix.columns[w.col];
         match (c.codes.is_empty(), c.masks.is_empty() || w.mask == 0) {
@@ -90,6 +102,13 @@ pub(super) fn select(
             Dim::Column(i) => fold(&mut sel, &ix.columns[*i].codes[r.clone()], card, |c| {
                 c as usize
             }),
+            Dim::Attribute(Some(at)) => {
+                fold(&mut sel, &ix.attributes[*at].codes[r.clone()], card, |c| {
+                    c as usize
+                })
+            }
+            // One group: every row's code is 0.
+            Dim::Attribute(None) => {}
         }
     }
     // Sized once: growing by doubling would copy megabytes per query.
@@ -111,6 +130,8 @@ pub(super) enum Col<'a> {
     U8(&'a [u8]),
     U16(&'a [u16]),
     Period(&'a [u64], &'a Buckets),
+    /// Every row has code 0.
+    Zero,
 }
 
 /// Rows that [`count_blocks`] takes at a time: a block's pass flags and
@@ -134,6 +155,9 @@ pub(super) enum BlockFilter<'a> {
     Time(&'a [u64]),
     U8(&'a [u8], Box<[u8; 256]>),
     U16(&'a [u16], Box<[u8; 65536]>),
+    /// Passes when either column's code passes (a supervisor's teams or
+    /// places).
+    EitherU16(&'a [u16], Box<[u8; 65536]>, &'a [u16], Box<[u8; 65536]>),
     Mask(&'a [u32], u32),
     CodeOrMask(&'a [u8], Box<[u8; 256]>, &'a [u32], u32),
     Nothing,
@@ -198,6 +222,24 @@ pub(super) fn count_blocks(
             table(|i| v.iter().any(|&x| usize::from(x) == i)),
         ));
     }
+    for (at, ok) in &filter.attributes {
+        filters.push(BlockFilter::U16(
+            &ix.attributes[*at].codes[r.clone()],
+            table(from_table(ok)),
+        ));
+    }
+    if let Some(scope) = &filter.scope {
+        let places = (&ix.location[r.clone()], table(from_table(&scope.places)));
+        filters.push(match &scope.teams {
+            Some((at, ok)) => BlockFilter::EitherU16(
+                &ix.attributes[*at].codes[r.clone()],
+                table(from_table(ok)),
+                places.0,
+                places.1,
+            ),
+            None => BlockFilter::U16(places.0, places.1),
+        });
+    }
     for w in &filter.wheres {
         let c = &ix.columns[w.col];
         let codes = (!c.codes.is_empty()).then(|| &c.codes[r.clone()]);
@@ -222,6 +264,8 @@ pub(super) fn count_blocks(
                 Dim::Version => Col::U16(&ix.version[r.clone()]),
                 Dim::Period(b) => Col::Period(&ix.ms[r.clone()], b),
                 Dim::Column(i) => Col::U8(&ix.columns[*i].codes[r.clone()]),
+                Dim::Attribute(Some(at)) => Col::U16(&ix.attributes[*at].codes[r.clone()]),
+                Dim::Attribute(None) => Col::Zero,
             };
             (col, card as u32)
         })
@@ -289,6 +333,12 @@ pub(super) fn count_blocks(
                         *p &= ok[usize::from(c)];
                     }
                 }
+                BlockFilter::EitherU16(a, a_ok, b, b_ok) => {
+                    for ((p, &x), &y) in pass.iter_mut().zip(&a[rows.clone()]).zip(&b[rows.clone()])
+                    {
+                        *p &= a_ok[usize::from(x)] | b_ok[usize::from(y)];
+                    }
+                }
                 BlockFilter::Mask(col, mask) => {
                     for (p, &m) in pass.iter_mut().zip(&col[rows.clone()]) {
                         *p &= u8::from(m & mask != 0);
@@ -325,6 +375,7 @@ pub(super) fn count_blocks(
                         *g = *g * card + (b.of(t) as u32).min(top);
                     }
                 }
+                Col::Zero => cell.iter_mut().for_each(|g| *g *= card),
             }
         }
         // `(groups + 1) * stride` is at most a few times the 50M cell limit

@@ -1,7 +1,8 @@
 //! Row filters (`from`, `to`, `location`, `channel`, `lang`, `version`,
-//! `where`), compiled against an index into tables of the codes that pass.
+//! `where`, case attributes such as `team`, and a supervisor's scope),
+//! compiled against an index into tables of the codes that pass.
 
-use super::Query;
+use super::{Query, TEAM};
 use crate::error::{Error, Result};
 use crate::index::form_index::{ColumnKind, FormIndex, SENTIMENT_LABELS};
 
@@ -21,6 +22,43 @@ pub(crate) struct Filter {
     pub(super) langs: Option<Vec<bool>>,
     pub(super) versions: Option<Vec<u16>>,
     pub(super) wheres: Vec<Where>,
+    /// Per case attribute filtered: its column and the codes that pass.
+    pub(super) attributes: Vec<(usize, Vec<bool>)>,
+    /// A supervisor's scope.
+    pub(super) scope: Option<ScopeFilter>,
+}
+
+/// A supervisor's scope compiled: a row passes when its team or its place
+/// is one of theirs.
+pub(super) struct ScopeFilter {
+    /// The `team` attribute's column and the codes of their teams; none
+    /// when no row carries a team.
+    pub(super) teams: Option<(usize, Vec<bool>)>,
+    /// Codes of their places.
+    pub(super) places: Vec<bool>,
+}
+
+impl ScopeFilter {
+    #[inline]
+    pub(super) fn pass(&self, ix: &FormIndex, row: usize) -> bool {
+        self.places[usize::from(ix.location[row])]
+            || self
+                .teams
+                .as_ref()
+                .is_some_and(|(at, ok)| ok[usize::from(ix.attributes[*at].codes[row])])
+    }
+}
+
+/// Codes of the `values` a dictionary knows; values it does not know are
+/// left out (a scope may name a team that has no response yet).
+fn known(dict: &crate::index::dict::Dict, values: &[String]) -> Vec<bool> {
+    let mut ok = vec![false; dict.len() + 1];
+    for v in values {
+        if let Some(c) = dict.code(v) {
+            ok[c as usize] = true;
+        }
+    }
+    ok
 }
 
 pub(super) fn allowed(
@@ -82,6 +120,24 @@ impl Filter {
             }
             wheres.push(w);
         }
+        let mut attributes = Vec::new();
+        for (name, values) in &q.attributes {
+            let Some(first) = values.first() else {
+                continue;
+            };
+            let at = ix.attribute(name).ok_or_else(|| {
+                Error::BadRequest(format!("no {name} '{first}' in this form's responses"))
+            })?;
+            if let Some(ok) = allowed(&ix.attributes[at].dict, values, name)? {
+                attributes.push((at, ok));
+            }
+        }
+        let scope = q.scope.as_ref().map(|s| ScopeFilter {
+            teams: ix
+                .attribute(TEAM)
+                .map(|at| (at, known(&ix.attributes[at].dict, &s.teams))),
+            places: known(&ix.locations, &s.places),
+        });
         Ok(Filter {
             from: q.from_ms.unwrap_or(0),
             to: q.to_ms.unwrap_or(u64::MAX),
@@ -90,6 +146,8 @@ impl Filter {
             langs: allowed(&ix.langs, &q.langs, "language")?,
             versions: (!q.versions.is_empty()).then(|| q.versions.clone()),
             wheres,
+            attributes,
+            scope,
         })
     }
 
@@ -119,6 +177,16 @@ impl Filter {
             if !v.contains(&ix.version[row]) {
                 return false;
             }
+        }
+        if !self
+            .attributes
+            .iter()
+            .all(|(at, ok)| ok[usize::from(ix.attributes[*at].codes[row])])
+        {
+            return false;
+        }
+        if self.scope.as_ref().is_some_and(|s| !s.pass(ix, row)) {
+            return false;
         }
         self.wheres.iter().all(|w| {
             let c = &ix.columns[w.col];

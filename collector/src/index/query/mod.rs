@@ -18,8 +18,23 @@ mod trends;
 
 pub use aggregate::{aggregate, Aggregates, Cell, Summary};
 pub use calendar::{parse_period, quarter_bounds, quarter_label};
+pub use dims::ATTR;
 pub(crate) use filter::Filter;
-pub use trends::{answer_codes, series, PeriodCount};
+pub use trends::{answer_codes, series, series_by, PeriodCount};
+
+/// The case attribute a supervisor's teams are matched against.
+pub const TEAM: &str = "team";
+
+/// A forced filter: only rows whose `team` attribute is one of `teams`, or
+/// whose place is one of `places`. Applied in the index with the other
+/// filters, so what is outside never reaches a count, a group or a page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RowScope {
+    /// Team names.
+    pub teams: Vec<String>,
+    /// Place ids.
+    pub places: Vec<String>,
+}
 
 /// A parsed query.
 #[derive(Debug, Clone, Default)]
@@ -38,6 +53,15 @@ pub struct Query {
     pub versions: Vec<u16>,
     /// `question:answer,answer` filters, all of which must hold.
     pub wheres: Vec<(String, Vec<String>)>,
+    /// Case attribute filters (`team=a,b`): name and the values allowed;
+    /// all must hold.
+    pub attributes: Vec<(String, Vec<String>)>,
+    /// Case attributes the deployment knows (`team`, `category`, …): one
+    /// may name them in `by` before any response carries them.
+    pub known_attributes: Vec<String>,
+    /// Rows a supervisor may see, whatever else the query asks; none for
+    /// analysts and admins.
+    pub scope: Option<RowScope>,
     /// Grouping dimensions (at most two).
     pub by: Vec<String>,
     /// Questions to report (empty: all).
@@ -77,6 +101,15 @@ mod tests {
                 ms: g.received_ms,
                 seq: seq as u64 + 1,
             });
+            // Case attributes on most rows, as invitations would carry.
+            if seq % 4 != 0 {
+                let team = ["East response", "West response", "CID", "Roads"][seq % 7 % 4];
+                r.attributes.insert(TEAM.into(), team.into());
+            }
+            if seq % 3 != 0 {
+                r.attributes
+                    .insert("category".into(), format!("category {}", seq % 5));
+            }
             ix.push(&r);
         }
         ix
@@ -122,7 +155,7 @@ mod tests {
             let filter = Filter::compile(&ix, &q).unwrap();
             let dims: Vec<Dim> =
                 q.by.iter()
-                    .map(|b| Dim::resolve(&ix, b, None).unwrap())
+                    .map(|b| Dim::resolve(&ix, b, None, &q.known_attributes).unwrap())
                     .collect();
             let cards: Vec<usize> = dims.iter().map(|d| d.cardinality(&ix)).collect();
             let groups = cards.iter().product::<usize>().max(1);
@@ -206,6 +239,23 @@ mod tests {
         if rng.below(6) == 0 {
             q.versions = rng.some(&[1, 2], 2);
         }
+        for a in &ix.attributes {
+            if rng.below(5) == 0 {
+                q.attributes
+                    .push((a.name.clone(), rng.some(&names(&a.dict), 2)));
+            }
+        }
+        if rng.below(4) == 0 {
+            // Some of them unknown to the index, as a new team would be.
+            let mut teams = names(&ix.attributes[ix.attribute(TEAM).unwrap()].dict);
+            teams.push("No such team".into());
+            let mut places = names(&ix.locations);
+            places.push("no-such-place".into());
+            q.scope = Some(RowScope {
+                teams: rng.some(&teams, 2),
+                places: rng.some(&places, 3),
+            });
+        }
         for _ in 0..rng.below(3) {
             let c = &ix.columns[rng.below(ix.columns.len())];
             let mut answers = names(&c.dict);
@@ -217,8 +267,10 @@ mod tests {
             }
             q.wheres.push((c.id.clone(), rng.some(&answers, 3)));
         }
+        q.known_attributes = vec!["reported_via".into()];
         let mut dims: Vec<String> = ["location", "channel", "lang", "version"]
             .into_iter()
+            .chain([TEAM, "attr.category", "reported_via"])
             .chain(["day", "week", "month", "quarter", "year"])
             .map(String::from)
             .collect();
@@ -248,7 +300,7 @@ mod tests {
             let filter = Filter::compile(&ix, &q).unwrap();
             let dims: Vec<Dim> =
                 q.by.iter()
-                    .map(|b| Dim::resolve(&ix, b, None).unwrap())
+                    .map(|b| Dim::resolve(&ix, b, None, &q.known_attributes).unwrap())
                     .collect();
             let cards: Vec<usize> = dims.iter().map(|d| d.cardinality(&ix)).collect();
             let groups = cards.iter().product::<usize>().max(1);
@@ -298,5 +350,131 @@ mod tests {
             "{few_cells} small and {many_cells} large"
         );
         assert!(selecting > 200, "{selecting} queries selected rows");
+    }
+
+    /// A supervisor's scope is a filter like any other: rows of their
+    /// teams or at their places, and nothing else, reach the counts, the
+    /// groups and the trends; teams that have no rows yet are no error.
+    #[test]
+    fn a_scope_keeps_the_rows_of_its_teams_or_places_only() {
+        let ix = index(2000);
+        let team = ix.attribute(TEAM).unwrap();
+        let team_of = |row: usize| {
+            ix.attributes[team]
+                .dict
+                .name(u32::from(ix.attributes[team].codes[row]))
+        };
+        let place_of = |row: usize| ix.locations.name(u32::from(ix.location[row]));
+        let place = place_of(1).unwrap().to_owned();
+        let scope = RowScope {
+            teams: vec!["CID".into(), "A team with no cases yet".into()],
+            places: vec![place.clone()],
+        };
+        let inside = |row: usize| team_of(row) == Some("CID") || place_of(row) == Some(&*place);
+        let expected = (0..ix.len()).filter(|&r| inside(r)).count() as u64;
+        assert!(
+            expected > 100 && expected < ix.len() as u64 / 2,
+            "{expected}"
+        );
+        let q = Query {
+            by: vec![TEAM.into()],
+            questions: vec!["worry".into()],
+            scope: Some(scope.clone()),
+            ..Query::default()
+        };
+        let a = aggregate(&ix, &q, None, 10).unwrap();
+        assert_eq!(a.n, Some(expected));
+        // Grouped by team: CID's rows, and other teams' (or none) only
+        // where they are at the place.
+        let mut by_team: std::collections::BTreeMap<String, u64> = Default::default();
+        for r in (0..ix.len()).filter(|&r| inside(r)) {
+            *by_team
+                .entry(team_of(r).unwrap_or("_none").to_owned())
+                .or_default() += 1;
+        }
+        let got: std::collections::BTreeMap<String, u64> = a
+            .summaries
+            .iter()
+            .map(|s| (s.group[0].clone(), s.n.unwrap()))
+            .collect();
+        assert_eq!(got, by_team);
+        // Only teams: CID alone.
+        let q = Query {
+            by: vec![TEAM.into()],
+            questions: vec!["worry".into()],
+            scope: Some(RowScope {
+                teams: vec!["CID".into()],
+                places: vec![],
+            }),
+            ..Query::default()
+        };
+        let a = aggregate(&ix, &q, None, 10).unwrap();
+        let groups: Vec<&str> = a.summaries.iter().map(|s| s.group[0].as_str()).collect();
+        assert_eq!(groups, ["CID"]);
+        // A team filter inside the scope narrows it further.
+        let q = Query {
+            attributes: vec![(TEAM.into(), vec!["East response".into()])],
+            scope: Some(scope),
+            ..Query::default()
+        };
+        let east_at_place = (0..ix.len())
+            .filter(|&r| team_of(r) == Some("East response") && place_of(r) == Some(&*place))
+            .count() as u64;
+        assert_eq!(aggregate(&ix, &q, None, 10).unwrap().n, Some(east_at_place));
+        // A trend grouped by team has one series per team in scope.
+        let (col, _) = ix.column("feel_safe_dark").unwrap();
+        let q = Query {
+            scope: Some(RowScope {
+                teams: vec!["CID".into(), "Roads".into()],
+                places: vec![],
+            }),
+            ..Query::default()
+        };
+        let groups = series_by(
+            &ix,
+            &q,
+            analysis::stats::Period::Quarter,
+            col,
+            &[],
+            TEAM,
+            None,
+        )
+        .unwrap();
+        let names: Vec<&str> = groups.iter().map(|(g, _)| g.as_str()).collect();
+        assert_eq!(names, ["CID", "Roads"]);
+        let whole: u64 = series(&ix, &q, analysis::stats::Period::Quarter, col, &[])
+            .unwrap()
+            .iter()
+            .map(|p| p.answered)
+            .sum();
+        let parts: u64 = groups.iter().flat_map(|(_, s)| s).map(|p| p.answered).sum();
+        assert_eq!(whole, parts);
+    }
+
+    /// Unknown values of a case attribute are refused like unknown places;
+    /// an attribute the deployment knows but no row carries groups every
+    /// row as `_none`.
+    #[test]
+    fn attribute_filters_and_groups() {
+        let ix = index(300);
+        let q = Query {
+            attributes: vec![("category".into(), vec!["no such category".into()])],
+            ..Query::default()
+        };
+        assert!(aggregate(&ix, &q, None, 10).is_err());
+        let q = Query {
+            by: vec!["reported_via".into()],
+            questions: vec!["worry".into()],
+            ..Query::default()
+        };
+        assert!(aggregate(&ix, &q, None, 10).is_err(), "not known");
+        let q = Query {
+            known_attributes: vec!["reported_via".into()],
+            ..q
+        };
+        let a = aggregate(&ix, &q, None, 10).unwrap();
+        let groups: Vec<&str> = a.summaries.iter().map(|s| s.group[0].as_str()).collect();
+        assert_eq!(groups, ["_none"]);
+        assert_eq!(a.n, Some(300));
     }
 }

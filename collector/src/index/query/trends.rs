@@ -1,7 +1,10 @@
 //! Trend series: per time period, how many of those who answered a
-//! question gave one of the chosen answers (or the sum, for a mean).
+//! question gave one of the chosen answers (or the sum, for a mean); for
+//! the whole of the filtered rows, or one series per group of a `by`
+//! dimension (a team, a place …).
 
 use super::calendar::Buckets;
+use super::dims::Dim;
 use super::filter::Filter;
 use super::Query;
 use crate::error::{Error, Result};
@@ -31,14 +34,56 @@ pub fn series(
     answers: &[bool],
 ) -> Result<Vec<PeriodCount>> {
     let filter = Filter::compile(ix, q)?;
+    Ok(count(ix, &filter, period, col, answers, None)
+        .pop()
+        .unwrap_or_default())
+}
+
+/// [`series`] per group of the dimension `by` (not a period): each group
+/// that has rows, with its label, in the dimension's order.
+#[allow(clippy::too_many_arguments)]
+pub fn series_by(
+    ix: &FormIndex,
+    q: &Query,
+    period: Period,
+    col: usize,
+    answers: &[bool],
+    by: &str,
+    respondent: Option<&str>,
+) -> Result<Vec<(String, Vec<PeriodCount>)>> {
+    let filter = Filter::compile(ix, q)?;
+    let dim = Dim::resolve(ix, by, respondent, &q.known_attributes)?;
+    if let Dim::Period(_) = dim {
+        return Err(Error::BadRequest(format!(
+            "a trend runs over periods already; group it by something other than '{by}'"
+        )));
+    }
+    Ok(count(ix, &filter, period, col, answers, Some(&dim))
+        .into_iter()
+        .enumerate()
+        .filter(|(_, s)| !s.is_empty())
+        .map(|(code, s)| (dim.label(ix, code), s))
+        .collect())
+}
+
+/// The series of each group of `dim` (one series without it).
+fn count(
+    ix: &FormIndex,
+    filter: &Filter,
+    period: Period,
+    col: usize,
+    answers: &[bool],
+    dim: Option<&Dim>,
+) -> Vec<Vec<PeriodCount>> {
     if ix.span.is_none() {
-        return Ok(Vec::new());
+        return Vec::new();
     }
     let buckets = Buckets::new(period, ix.span);
     let len = buckets.len();
-    let mut hit = vec![0u64; len];
-    let mut base = vec![0u64; len];
-    let mut sum = vec![0f64; len];
+    let groups = dim.map_or(1, |d| d.cardinality(ix));
+    let mut hit = vec![0u64; len * groups];
+    let mut base = vec![0u64; len * groups];
+    let mut sum = vec![0f64; len * groups];
     let c = &ix.columns[col];
     let min = if let ColumnKind::Scale { min, .. } = c.kind {
         min
@@ -55,7 +100,8 @@ pub fn series(
         if !answered {
             continue;
         }
-        let i = buckets.of(ix.ms[row]);
+        let group = dim.map_or(0, |d| d.code(ix, row).min(groups - 1));
+        let i = group * len + buckets.of(ix.ms[row]);
         base[i] += 1;
         let yes = match c.kind {
             ColumnKind::Multi => (0..32).any(|bit| {
@@ -66,15 +112,19 @@ pub fn series(
         hit[i] += u64::from(yes);
         sum[i] += (min + code as i64 - 1) as f64;
     }
-    Ok((0..len)
-        .filter(|&i| base[i] > 0)
-        .map(|i| PeriodCount {
-            period: buckets.label(i),
-            hits: hit[i],
-            answered: base[i],
-            sum: sum[i],
+    (0..groups)
+        .map(|g| {
+            (g * len..(g + 1) * len)
+                .filter(|&i| base[i] > 0)
+                .map(|i| PeriodCount {
+                    period: buckets.label(i - g * len),
+                    hits: hit[i],
+                    answered: base[i],
+                    sum: sum[i],
+                })
+                .collect()
         })
-        .collect())
+        .collect()
 }
 
 /// Resolves answer ids of a column into a code mask for [`series`].

@@ -159,15 +159,7 @@ pub fn restore(data: &Path, src: &Path, force: bool) -> Result<Restored> {
 
 /// Opens sled in `path`, saying so when another collector has it open.
 fn open_sled(path: &Path) -> Result<sled::Db> {
-    sled::Config::new().path(path).open().map_err(|e| match e {
-        sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock => {
-            Error::Refused(format!(
-                "{} is in use by a running collector; stop it first",
-                path.display()
-            ))
-        }
-        e => Error::Storage(e),
-    })
+    super::open_db(path)
 }
 
 /// Whether `path` is a collector store this collector reads.

@@ -86,7 +86,7 @@ impl SledStore {
     pub fn compact_into(&self, path: &Path) -> Result<()> {
         self.sync_now()?;
         std::fs::create_dir_all(path)?;
-        let copy = sled::Config::new().path(path).open()?;
+        let copy = super::open_db(path)?;
         copy.import(self.db.export());
         copy.flush()?;
         std::fs::File::open(path.join("db"))?.sync_all()?;

@@ -81,11 +81,31 @@ pub struct SledStore {
     backfill: Option<std::thread::JoinHandle<()>>,
 }
 
+/// Opens sled in `path`. sled locks its file while a database is open; a
+/// store closed a moment ago in this process may still have sled's
+/// background jobs finishing (they hold the database until they end), so
+/// a lock held elsewhere is tried again for up to 3 s before it is
+/// reported as a collector still running.
+pub(super) fn open_db(path: &Path) -> Result<sled::Db> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    loop {
+        match sled::Config::new().path(path).open() {
+            Err(sled::Error::Io(io)) if io.to_string().contains("could not acquire lock") => {
+                if std::time::Instant::now() >= deadline {
+                    return Err(Error::InUse(path.to_path_buf()));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            r => return Ok(r?),
+        }
+    }
+}
+
 impl SledStore {
     /// Opens (or creates) the store in `path`.
     pub fn open(path: &Path) -> Result<Self> {
         std::fs::create_dir_all(path)?;
-        let db = sled::Config::new().path(path).open()?;
+        let db = open_db(path)?;
         let meta = db.open_tree("meta")?;
         match meta.get(keys::SCHEMA)? {
             None => {

@@ -14,7 +14,7 @@ impl SledStore {
     /// that replay took.
     pub fn refresh_snapshot(path: &Path) -> Result<std::time::Duration> {
         let started = std::time::Instant::now();
-        let db = sled::Config::new().path(path).open()?;
+        let db = super::open_db(path)?;
         drop(db);
         Ok(started.elapsed())
     }
