@@ -81,6 +81,15 @@ pub enum Error {
     /// An invitation that is unknown, altered or expired.
     #[error("{0}")]
     Gone(String),
+    /// A request that parses but cannot be done as asked: one field at
+    /// fault (a webhook URL to a private address).
+    #[error("{field}: {message}")]
+    Unprocessable {
+        /// The field at fault.
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 /// The store's errors as the edge answers them: the same kinds as the
@@ -120,7 +129,9 @@ impl Error {
             Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
-            Error::Invalid(_) | Error::InvalidForm(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::Invalid(_) | Error::InvalidForm(_) | Error::Unprocessable { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -184,6 +195,7 @@ impl IntoResponse for Error {
             Error::Conflict(_) => "conflict",
             Error::InvitationUsed => "invitation-used",
             Error::Gone(_) => "gone",
+            Error::Unprocessable { .. } => "invalid-request",
             _ => "server-error",
         };
         let retry_after = match &self {
@@ -193,6 +205,9 @@ impl IntoResponse for Error {
         let errors = match self {
             Error::Invalid(problems) => problems.iter().map(|p| serde_json::json!(p)).collect(),
             Error::InvalidForm(problems) => problems.iter().map(|p| serde_json::json!(p)).collect(),
+            Error::Unprocessable { field, message } => {
+                vec![serde_json::json!({"field": field, "message": message})]
+            }
             _ => Vec::new(),
         };
         let body = ProblemDetails {

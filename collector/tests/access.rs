@@ -42,6 +42,27 @@ fn guarded() -> Vec<(Method, &'static str, Option<Value>, bool)> {
             Some(json!({"role": "analyst"})),
             true,
         ),
+        (
+            Method::POST,
+            "/api/v1/hooks",
+            Some(json!({"url": "http://127.0.0.1:9/"})),
+            true,
+        ),
+        (Method::GET, "/api/v1/hooks", None, true),
+        (Method::DELETE, "/api/v1/hooks/0123456789abcdef", None, true),
+        (
+            Method::GET,
+            "/api/v1/hooks/0123456789abcdef/deliveries",
+            None,
+            true,
+        ),
+        (Method::GET, "/api/v1/deliveries?state=dead", None, true),
+        (
+            Method::POST,
+            "/api/v1/deliveries/00000000000000000001-0123456789abcdef/replay",
+            None,
+            true,
+        ),
     ]
 }
 

@@ -11,6 +11,7 @@ mod csv_export;
 mod durability;
 mod errors;
 mod examples;
+mod hooks;
 mod limits;
 mod ops;
 mod retention;

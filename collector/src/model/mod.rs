@@ -10,6 +10,7 @@
 
 mod alert;
 mod coding;
+mod hook;
 mod id;
 mod response;
 mod role;
@@ -17,6 +18,7 @@ mod role;
 pub use alert::{Alert, SAFEGUARDING};
 pub use analysis::Label;
 pub use coding::ManualCode;
+pub use hook::{Attempt, Delivery, DeliveryState, Event, Hook, HISTORY};
 pub use id::ResponseId;
 pub use response::{FormSummary, NewResponse, StoredResponse, TextCoding, ERASED_TEXT};
 pub use role::{Role, TokenRecord};

@@ -5,11 +5,12 @@
 //!
 //! ```text
 //! http / CLI ──► service::{ingest, import, publish, export, coding, tokens, retention,
-//!                  invitations}
+//!                  invitations, alerts, webhooks}
 //!                   ├──► store (durable)
 //!                   └──► index (in memory)
 //! ```
 
+pub mod alerts;
 pub mod coding;
 pub mod export;
 pub mod import;
@@ -18,3 +19,4 @@ pub mod invitations;
 pub mod publish;
 pub mod retention;
 pub mod tokens;
+pub mod webhooks;
