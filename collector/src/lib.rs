@@ -165,6 +165,10 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        // Small writes go out at once: an event on the live alert feed
+        // would otherwise wait for the client's delayed ACK (Nagle's
+        // algorithm), about 40 ms.
+        let _ = stream.set_nodelay(true);
         let service = router.clone().map_request(
             move |mut req: axum::http::Request<hyper::body::Incoming>| {
                 req.extensions_mut()

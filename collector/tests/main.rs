@@ -2,6 +2,7 @@
 //! real router over a real socket on 127.0.0.1.
 
 mod access;
+mod alert_stream;
 mod analytics;
 mod api;
 mod backup;

@@ -15,6 +15,7 @@
 
 mod aggregates;
 mod agreement;
+mod alerts;
 mod auth;
 mod backup;
 mod client_ip;
@@ -110,6 +111,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/api/v1/tokens/{id}", delete(auth::revoke_token))
         .route("/api/v1/backup", post(backup::backup))
+        .route("/api/v1/alerts/stream", get(alerts::stream))
         .route("/api/v1/hooks", post(hooks::create).get(hooks::list))
         .route("/api/v1/hooks/{id}", delete(hooks::delete))
         .route("/api/v1/hooks/{id}/deliveries", get(hooks::hook_deliveries))

@@ -12,14 +12,14 @@ use utoipa::{Modify, OpenApi};
           super::responses::submit, super::responses::export, super::auth::create_token, super::auth::list_tokens, super::auth::revoke_token, super::backup::backup,
           super::aggregates::aggregates, super::aggregates::trends,
           super::text::list_text, super::text::set_codes, super::agreement::agreement,
-          super::hooks::create, super::hooks::list, super::hooks::delete,
+          super::alerts::stream, super::hooks::create, super::hooks::list, super::hooks::delete,
           super::hooks::hook_deliveries, super::hooks::deliveries, super::hooks::replay),
     components(schemas(crate::error::ProblemDetails, super::responses::Accepted, super::forms::FormSummary,
                        super::auth::NewToken, super::auth::CreatedToken, super::auth::TokenInfo, super::backup::BackupMade,
                        super::text::TextAnswer, super::text::TextSentiment, super::text::ManualView,
                        super::text::SetCodes, super::agreement::AgreementReport, super::agreement::QuestionAgreement,
                        super::agreement::ThemeAgreement, super::agreement::SentimentAgreement,
-                       super::hooks::NewHookBody, super::hooks::CreatedHook,
+                       super::alerts::AlertEvent, super::hooks::NewHookBody, super::hooks::CreatedHook,
                        super::hooks::HookInfo, super::hooks::DeliveryInfo, super::hooks::AttemptInfo)),
     modifiers(&Bearer, &ProblemJson)
 )]
