@@ -1,6 +1,6 @@
 //! The shared types: what a response is before and after it is stored,
-//! an analyst's codes, the sentiment label, a token's role and a form's
-//! summary. Every floor above speaks them; this module knows no side (no
+//! an analyst's codes, the sentiment label, a token's role, a form's
+//! summary, alerts, and webhooks with their deliveries. Every floor above speaks them; this module knows no side (no
 //! HTTP, no sled, no OpenAPI, no command line).
 //!
 //! ```text
