@@ -63,6 +63,13 @@ pub struct Config {
     /// (refused by default: a hook must not reach into the force's own
     /// network). Tests turn it on for their own receiver.
     pub allow_private_webhooks: bool,
+    /// The wait after a webhook delivery's first failed attempt, in ms;
+    /// each later wait is five times the one before (with ±20 % jitter).
+    pub webhook_retry_base_ms: u64,
+    /// Attempts before a webhook delivery becomes a dead letter.
+    pub webhook_attempts: u32,
+    /// Longest a webhook attempt may take, connecting included, in ms.
+    pub webhook_timeout_ms: u64,
     /// Case attributes an invitation may carry (never a name, a phone
     /// number or a crime reference).
     pub invitation_attributes: Vec<String>,
@@ -103,6 +110,13 @@ impl Default for Config {
             retention_interval_secs: 3600,
             public_url: None,
             allow_private_webhooks: false,
+            // 5 s, 25 s, 2 min, 10 min, 52 min, 4 h 20, 21 h 42: eight
+            // attempts over about 27 hours (Standard Webhooks suggests a
+            // schedule over a day or more).
+            webhook_retry_base_ms: 5_000,
+            webhook_attempts: 8,
+            // The specification's advice: 15 to 30 s.
+            webhook_timeout_ms: 15_000,
             invitation_attributes: crate::service::invitations::DEFAULT_ATTRIBUTES
                 .map(String::from)
                 .to_vec(),
@@ -130,6 +144,9 @@ const KEYS: &[&str] = &[
     "retention_interval_secs",
     "public_url",
     "allow_private_webhooks",
+    "webhook_retry_base_ms",
+    "webhook_attempts",
+    "webhook_timeout_ms",
     "invitation_attributes",
 ];
 
@@ -191,6 +208,21 @@ impl Config {
             return Err(ConfigError::Invalid(format!(
                 "retention_interval_secs must be at most {MAX_RETENTION_INTERVAL_SECS} (one day), or 0 for off"
             )));
+        }
+        if !(1..=3_600_000).contains(&self.webhook_retry_base_ms) {
+            return Err(ConfigError::Invalid(
+                "webhook_retry_base_ms must be from 1 to 3600000 (an hour)".into(),
+            ));
+        }
+        if !(1..=20).contains(&self.webhook_attempts) {
+            return Err(ConfigError::Invalid(
+                "webhook_attempts must be from 1 to 20".into(),
+            ));
+        }
+        if !(100..=120_000).contains(&self.webhook_timeout_ms) {
+            return Err(ConfigError::Invalid(
+                "webhook_timeout_ms must be from 100 to 120000".into(),
+            ));
         }
         if let Some(u) = &self.public_url {
             if !(u.starts_with("http://") || u.starts_with("https://")) || u.ends_with('/') {
@@ -292,6 +324,22 @@ mod tests {
         };
         assert!(c.validate().is_err());
         assert!(Config::from_toml_str("trusted_proxies = [\"10.0.0.0/33\"]").is_err());
+        for c in [
+            Config {
+                webhook_attempts: 0,
+                ..Config::default()
+            },
+            Config {
+                webhook_retry_base_ms: 0,
+                ..Config::default()
+            },
+            Config {
+                webhook_timeout_ms: 10,
+                ..Config::default()
+            },
+        ] {
+            assert!(c.validate().is_err(), "{c:?}");
+        }
     }
 
     #[test]

@@ -93,6 +93,15 @@ pub enum Error {
     /// Uploaded rows with problems: one `{field, message}` each.
     #[error("the rows have {} problem(s); nothing was stored", .0.len())]
     InvalidRows(Vec<serde_json::Value>),
+    /// A request that parses but cannot be done as asked: one field at
+    /// fault (a webhook URL to a private address).
+    #[error("{field}: {message}")]
+    Unprocessable {
+        /// The field at fault.
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 /// The store's errors as the edge answers them: the same kinds as the
@@ -133,9 +142,10 @@ impl Error {
             Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
-            Error::Invalid(_) | Error::InvalidForm(_) | Error::InvalidRows(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            Error::Invalid(_)
+            | Error::InvalidForm(_)
+            | Error::InvalidRows(_)
+            | Error::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Error::Forbidden(_) | Error::OutOfScope { .. } => StatusCode::FORBIDDEN,
             Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -202,6 +212,7 @@ impl IntoResponse for Error {
             Error::InvitationUsed => "invitation-used",
             Error::Gone(_) => "gone",
             Error::InvalidRows(_) => "invalid-rows",
+            Error::Unprocessable { .. } => "invalid-request",
             _ => "server-error",
         };
         let retry_after = match &self {
@@ -216,6 +227,9 @@ impl IntoResponse for Error {
                 vec![
                     serde_json::json!({"field": field, "code": "out_of_scope", "message": message}),
                 ]
+            }
+            Error::Unprocessable { field, message } => {
+                vec![serde_json::json!({"field": field, "message": message})]
             }
             _ => Vec::new(),
         };

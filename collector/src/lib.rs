@@ -9,7 +9,8 @@
 //! ```text
 //! edge     http/ (extractors, handlers, problem+json, OpenAPI), main.rs (CLI)
 //!            │ parsed input
-//! service  service/ (ingest, import, publish, export, coding, tokens, retention)
+//! service  service/ (ingest, import, publish, export, coding, tokens, retention,
+//!                   alerts, webhooks: the delivery worker)
 //!            │ &dyn Store, &Indexes
 //! storage  store/ (sled, keys, group commit)   index/ (answer indexes, queries, records)
 //!            │
@@ -70,6 +71,7 @@ pub fn open(config: Config) -> anyhow::Result<AppState> {
         config: Arc::new(config),
         indexes: Arc::new(indexes),
         metrics: Arc::new(metrics::Metrics::new()),
+        feed: Arc::new(service::alerts::Feed::default()),
     })
 }
 
@@ -118,6 +120,32 @@ pub async fn serve(
             },
         ))),
     };
+    // The webhook worker, likewise: it stops with the server, and holds
+    // the store weakly.
+    let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
+    let base_url = match &state.config.public_url {
+        Some(u) => u.clone(),
+        None => format!("http://{}", listener.local_addr()?),
+    };
+    let worker = tokio::spawn(service::webhooks::worker::run(
+        Arc::downgrade(&state.store),
+        state.feed.clone(),
+        state.metrics.clone(),
+        service::webhooks::worker::Settings {
+            policy: service::webhooks::retry::Policy {
+                base: std::time::Duration::from_millis(state.config.webhook_retry_base_ms),
+                attempts: state.config.webhook_attempts,
+            },
+            timeout: std::time::Duration::from_millis(state.config.webhook_timeout_ms),
+            allow_private: state.config.allow_private_webhooks,
+            base_url,
+        },
+        async move {
+            let _ = worker_stopped.await;
+        },
+    ));
+    let feed = state.feed.clone();
+    feed.open();
     let router = app(state);
     let connections = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
@@ -132,6 +160,10 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        // Small writes go out at once: an event on the live alert feed
+        // would otherwise wait for the client's delayed ACK (Nagle's
+        // algorithm), about 40 ms.
+        let _ = stream.set_nodelay(true);
         let service = router.clone().map_request(
             move |mut req: axum::http::Request<hyper::body::Incoming>| {
                 req.extensions_mut()
@@ -151,10 +183,15 @@ pub async fn serve(
         });
     }
     drop(listener);
+    // Live alert streams never end by themselves: end them, so that the
+    // connections carrying them can close.
+    feed.close();
     let _ = stop_retention.send(());
+    let _ = stop_worker.send(());
     if let Some(retention) = retention {
         let _ = retention.await;
     }
+    let _ = worker.await;
     connections.shutdown().await;
     Ok(())
 }

@@ -45,7 +45,7 @@ enum LogFormat {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the forms, the widget and the API.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage analyst and admin tokens (with the server stopped).
     Token {
         #[command(subcommand)]
@@ -160,6 +160,16 @@ struct ServeArgs {
     /// Let webhooks target loopback and private addresses (tests) [default: refused].
     #[arg(long, env = "COLLECTOR_ALLOW_PRIVATE_WEBHOOKS")]
     allow_private_webhooks: bool,
+    /// Wait after a webhook delivery's first failed attempt, in ms; each
+    /// later wait is five times longer [default: 5000].
+    #[arg(long, env = "COLLECTOR_WEBHOOK_RETRY_BASE_MS")]
+    webhook_retry_base_ms: Option<u64>,
+    /// Attempts before a webhook delivery is a dead letter [default: 8].
+    #[arg(long, env = "COLLECTOR_WEBHOOK_ATTEMPTS")]
+    webhook_attempts: Option<u32>,
+    /// Longest one webhook attempt may take, in ms [default: 15000].
+    #[arg(long, env = "COLLECTOR_WEBHOOK_TIMEOUT_MS")]
+    webhook_timeout_ms: Option<u64>,
 }
 
 fn on_off(s: &str) -> Result<bool, String> {
@@ -231,7 +241,7 @@ fn main() -> anyhow::Result<()> {
         LogFormat::Json => logs.json().init(),
     }
     match cli.command {
-        Command::Serve(args) => serve(args),
+        Command::Serve(args) => serve(*args),
         Command::Token {
             command:
                 TokenCommand::Create {
@@ -422,6 +432,15 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     if args.allow_private_webhooks {
         config.allow_private_webhooks = true;
+    }
+    if let Some(v) = args.webhook_retry_base_ms {
+        config.webhook_retry_base_ms = v;
+    }
+    if let Some(v) = args.webhook_attempts {
+        config.webhook_attempts = v;
+    }
+    if let Some(v) = args.webhook_timeout_ms {
+        config.webhook_timeout_ms = v;
     }
 
     let rt = tokio::runtime::Runtime::new()?;

@@ -7,6 +7,7 @@
 //! ```text
 //! http middleware ─► request(route, method, status, seconds), rejected(reason)
 //! service::ingest ─► submitted(outcome), durable(seconds)
+//! webhook worker  ─► delivery(outcome)
 //! GET /metrics    ─► encode(index sizes) ─► text/plain; version=0.0.4
 //! ```
 
@@ -60,6 +61,7 @@ pub struct Metrics {
     rejections: Family<ReasonLabels, Counter>,
     durable_seconds: Histogram,
     index_rows: Family<FormLabels, Gauge>,
+    deliveries: Family<OutcomeLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -111,6 +113,12 @@ impl Metrics {
             "Responses in each form's answer index",
             index_rows.clone(),
         );
+        let deliveries = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "webhook_deliveries",
+            "Webhook delivery attempts by outcome: delivered, retried (failed, tried again later) or dead (refused for good, or out of attempts)",
+            deliveries.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -119,6 +127,7 @@ impl Metrics {
             rejections,
             durable_seconds,
             index_rows,
+            deliveries,
         }
     }
 
@@ -149,6 +158,13 @@ impl Metrics {
     pub fn rejected(&self, reason: &'static str) {
         self.rejections
             .get_or_create(&ReasonLabels { reason })
+            .inc();
+    }
+
+    /// A webhook delivery attempt: `delivered`, `retried` or `dead`.
+    pub fn delivery(&self, outcome: &'static str) {
+        self.deliveries
+            .get_or_create(&OutcomeLabels { outcome })
             .inc();
     }
 
@@ -183,6 +199,8 @@ mod tests {
         m.submitted("created");
         m.rejected("invalid");
         m.durable(0.0004);
+        m.delivery("retried");
+        m.delivery("delivered");
         let text = m.encode([("street-feedback".to_owned(), 7)]);
         assert!(text.contains(
             r#"collector_http_requests_total{route="/api/v1/forms/{form}/responses",method="POST",status="201"} 2"#
@@ -190,6 +208,7 @@ mod tests {
         assert!(text.contains(r#"collector_submissions_total{outcome="created"} 1"#));
         assert!(text.contains(r#"collector_submission_rejections_total{reason="invalid"} 1"#));
         assert!(text.contains("collector_submission_durable_seconds_count 1"));
+        assert!(text.contains(r#"collector_webhook_deliveries_total{outcome="delivered"} 1"#));
         assert!(text.contains(r#"collector_index_rows{form="street-feedback"} 7"#));
         assert!(text.ends_with("# EOF\n"));
     }

@@ -95,6 +95,38 @@ fn guarded() -> Vec<(Method, &'static str, Option<Value>, Needs)> {
         (Method::GET, "/api/v1/cases", None, Needs::Staff),
         (Method::GET, "/api/v1/cases/report", None, Needs::Staff),
         (Method::GET, "/api/v1/cases/1", None, Needs::Staff),
+        (Method::GET, "/api/v1/alerts/stream", None, Needs::Staff),
+        (
+            Method::POST,
+            "/api/v1/hooks",
+            Some(json!({"url": "http://127.0.0.1:9/"})),
+            Needs::Admin,
+        ),
+        (Method::GET, "/api/v1/hooks", None, Needs::Admin),
+        (
+            Method::DELETE,
+            "/api/v1/hooks/0123456789abcdef",
+            None,
+            Needs::Admin,
+        ),
+        (
+            Method::GET,
+            "/api/v1/hooks/0123456789abcdef/deliveries",
+            None,
+            Needs::Admin,
+        ),
+        (
+            Method::GET,
+            "/api/v1/deliveries?state=dead",
+            None,
+            Needs::Admin,
+        ),
+        (
+            Method::POST,
+            "/api/v1/deliveries/00000000000000000001-0123456789abcdef/replay",
+            None,
+            Needs::Admin,
+        ),
     ]
 }
 
@@ -200,6 +232,47 @@ async fn every_guarded_route_refuses_who_may_not_use_it() {
             what("an admin's token"),
             with_admin.status()
         );
+    }
+    s.stop().await;
+}
+
+/// A supervisor's token opens the live alert feed (which shows it only
+/// its teams' alerts) but none of the webhook routes.
+#[tokio::test]
+async fn a_supervisor_may_watch_alerts_but_not_manage_hooks() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(config(dir.path())).await;
+    let mut spec = collector::service::tokens::Spec::role(Role::Supervisor);
+    spec.teams = vec!["east".into()];
+    let (supervisor, _) = collector::service::tokens::create(s.state.store.as_ref(), spec).unwrap();
+    let res = s
+        .client
+        .get(s.url("/api/v1/alerts/stream"))
+        .bearer_auth(&supervisor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    drop(res);
+    for (method, path) in guarded()
+        .into_iter()
+        .filter(|(_, p, _, _)| p.contains("/hooks") || p.contains("/deliveries"))
+        .map(|(m, p, _, _)| (m, p))
+    {
+        let res = s
+            .client
+            .request(method.clone(), s.url(path))
+            .bearer_auth(&supervisor)
+            .json(&json!({"url": "https://192.0.2.10/"}))
+            .send()
+            .await
+            .unwrap();
+        problem(
+            res,
+            403,
+            &format!("{method} {path} with a supervisor's token"),
+        )
+        .await;
     }
     s.stop().await;
 }

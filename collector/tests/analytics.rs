@@ -736,6 +736,7 @@ async fn crafted_trend(hits: &[u64]) -> Value {
         config: std::sync::Arc::new(example_config(dir.path())),
         indexes: std::sync::Arc::new(analysis),
         metrics: Default::default(),
+        feed: Default::default(),
     };
     let mut server = Server::serve(state).await;
     let token = server.token(Role::Analyst);

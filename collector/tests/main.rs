@@ -2,6 +2,7 @@
 //! real router over a real socket on 127.0.0.1.
 
 mod access;
+mod alert_stream;
 mod analytics;
 mod api;
 mod backup;
@@ -11,6 +12,7 @@ mod csv_export;
 mod durability;
 mod errors;
 mod examples;
+mod hooks;
 mod limits;
 mod ops;
 mod recovery;

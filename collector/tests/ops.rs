@@ -22,6 +22,7 @@ async fn over_memory(dir: &std::path::Path) -> (Server, Arc<MemStore>) {
         config: Arc::new(config(dir)),
         indexes: Arc::new(indexes),
         metrics: Default::default(),
+        feed: Default::default(),
     };
     (Server::serve(state).await, store)
 }

@@ -65,6 +65,7 @@ async fn conformance(store: &dyn Store) -> String {
     );
 
     // Submissions: ids grow, retries are stored once, alerts go with them.
+    assert_eq!(store.last_alert_seq().unwrap(), 0, "no alert yet");
     let f = &form.form;
     let a = submit(
         store,
@@ -136,6 +137,8 @@ async fn conformance(store: &dyn Store) -> String {
     assert_eq!(alerts[0].seq, a.id.seq);
     assert_eq!(store.alerts_after(0, 10).unwrap(), alerts);
     assert_eq!(store.alert(a.id.seq).unwrap().as_ref(), alerts.first());
+    // The latest alert, not the latest response (b raised none).
+    assert_eq!(store.last_alert_seq().unwrap(), a.id.seq);
 
     let forms = store.forms().unwrap();
     assert_eq!(forms.len(), 1);
@@ -301,6 +304,7 @@ async fn recovery_conformance(store: &dyn Store) {
     assert_eq!(store.alert(a.id.seq).unwrap().as_ref(), Some(mine));
     assert!(store.alerts_after(a.id.seq - 1, 10).unwrap().contains(mine));
     assert!(store.alerts_after(a.id.seq, 10).unwrap().is_empty());
+    assert_eq!(store.last_alert_seq().unwrap(), a.id.seq);
     // The stored response holds its attributes, not its personal answers.
     let stored = store.response("mini", a.id).unwrap().unwrap();
     assert_eq!(stored.attributes["team"], "east");

@@ -17,12 +17,14 @@
 
 mod aggregates;
 mod agreement;
+mod alerts;
 mod auth;
 mod backup;
 mod cases;
 mod client_ip;
 mod cors;
 mod forms;
+mod hooks;
 mod hosted;
 mod invitations;
 mod json;
@@ -60,6 +62,9 @@ pub struct AppState {
     pub indexes: Arc<crate::index::Indexes>,
     /// Counters for operators (`/metrics`).
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Where raised alerts are announced: the live streams and the
+    /// webhook worker.
+    pub feed: Arc<crate::service::alerts::Feed>,
 }
 
 /// Where people and staff reach this collector: the configured
@@ -144,6 +149,12 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/api/v1/tokens/{id}", delete(auth::revoke_token))
         .route("/api/v1/backup", post(backup::backup))
+        .route("/api/v1/alerts/stream", get(alerts::stream))
+        .route("/api/v1/hooks", post(hooks::create).get(hooks::list))
+        .route("/api/v1/hooks/{id}", delete(hooks::delete))
+        .route("/api/v1/hooks/{id}/deliveries", get(hooks::hook_deliveries))
+        .route("/api/v1/deliveries", get(hooks::deliveries))
+        .route("/api/v1/deliveries/{id}/replay", post(hooks::replay))
         .merge(hosted::routes(&limits))
         .merge(widget_assets::routes(&state.config.dist))
         .fallback(|| async { Error::NotFound("no such route".into()) })

@@ -7,19 +7,23 @@ use utoipa::{Modify, OpenApi};
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Community feedback collector", version = "1",
-         description = "Forms, submissions and analyst exports. Errors are application/problem+json."),
+         description = "Forms, submissions, analyst exports, the live alert feed and alert webhooks (Standard Webhooks). Errors are application/problem+json."),
     paths(super::forms::get_form, super::forms::list_forms, super::forms::publish_form,
           super::responses::submit, super::responses::export, super::auth::create_token, super::auth::list_tokens, super::auth::revoke_token, super::backup::backup,
           super::aggregates::aggregates, super::aggregates::trends,
           super::text::list_text, super::text::set_codes, super::agreement::agreement,
           super::invitations::upload, super::invitations::summary, super::invitations::qr,
-          super::cases::list, super::cases::report, super::cases::get, super::cases::update),
+          super::cases::list, super::cases::report, super::cases::get, super::cases::update,
+          super::alerts::stream, super::hooks::create, super::hooks::list, super::hooks::delete,
+          super::hooks::hook_deliveries, super::hooks::deliveries, super::hooks::replay),
     components(schemas(crate::error::ProblemDetails, super::responses::Accepted, super::forms::FormSummary,
                        super::auth::NewToken, super::auth::CreatedToken, super::auth::TokenInfo, super::invitations::IssuedInvitation, super::invitations::RateRow, super::cases::CaseView, super::cases::ChangeView,
                        super::cases::CaseChange, super::cases::CaseReport, super::backup::BackupMade,
                        super::text::TextAnswer, super::text::TextSentiment, super::text::ManualView,
                        super::text::SetCodes, super::agreement::AgreementReport, super::agreement::QuestionAgreement,
-                       super::agreement::ThemeAgreement, super::agreement::SentimentAgreement)),
+                       super::agreement::ThemeAgreement, super::agreement::SentimentAgreement,
+                       super::alerts::AlertEvent, super::hooks::NewHookBody, super::hooks::CreatedHook,
+                       super::hooks::HookInfo, super::hooks::DeliveryInfo, super::hooks::AttemptInfo)),
     modifiers(&Bearer, &ProblemJson)
 )]
 struct ApiDoc;

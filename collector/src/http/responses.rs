@@ -14,7 +14,7 @@ use super::limit::Limits;
 use super::AppState;
 use crate::error::{Error, Result};
 use crate::model::ResponseId;
-use crate::service::{export, ingest};
+use crate::service::{alerts, export, ingest};
 use crate::store::{Published, Submitted};
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -99,20 +99,22 @@ pub async fn submit(
 /// Stores a valid submission through [`ingest::record`] in a task of its
 /// own, so that a request cut off while it waits for the group commit (the
 /// request timeout, a client gone) cannot leave a committed response out
-/// of the answer index: the write and its indexing finish either way.
+/// of the answer index, or its alert unannounced: the write, its indexing
+/// and the announcement finish either way.
 pub(super) async fn store_submission(
     state: &AppState,
     published: Arc<Published>,
     valid: survey::Valid,
     flag: Option<String>,
 ) -> Result<Submitted> {
-    let (store, indexes, metrics) = (
+    let (store, indexes, metrics, feed) = (
         state.store.clone(),
         state.indexes.clone(),
         state.metrics.clone(),
+        state.feed.clone(),
     );
     tokio::spawn(async move {
-        ingest::record(
+        let submitted = ingest::record(
             store.as_ref(),
             &indexes,
             &metrics,
@@ -120,7 +122,13 @@ pub(super) async fn store_submission(
             valid,
             flag,
         )
-        .await
+        .await?;
+        // Its alert, if it raised one, goes to the live feeds and the
+        // webhook worker now rather than at their next poll.
+        if submitted.created {
+            alerts::announce(store.as_ref(), &feed, submitted.id.seq);
+        }
+        Ok::<_, Error>(submitted)
     })
     .await
     .map_err(|e| Error::Io(std::io::Error::other(format!("the write task failed: {e}"))))?

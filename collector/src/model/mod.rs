@@ -1,6 +1,6 @@
 //! The shared types: what a response is before and after it is stored,
-//! an analyst's codes, the sentiment label, a token's role and a form's
-//! summary. Every floor above speaks them; this module knows no side (no
+//! an analyst's codes, the sentiment label, a token's role, a form's
+//! summary, alerts, and webhooks with their deliveries. Every floor above speaks them; this module knows no side (no
 //! HTTP, no sled, no OpenAPI, no command line).
 //!
 //! ```text
@@ -10,6 +10,7 @@
 
 mod alert;
 mod coding;
+mod hook;
 mod id;
 mod response;
 mod role;
@@ -17,6 +18,7 @@ mod role;
 pub use alert::{Alert, SAFEGUARDING};
 pub use analysis::Label;
 pub use coding::ManualCode;
+pub use hook::{Attempt, Delivery, DeliveryState, Event, Hook, HISTORY};
 pub use id::ResponseId;
 pub use response::{FormSummary, NewResponse, StoredResponse, TextCoding, ERASED_TEXT};
 pub use role::{Role, TokenRecord};

@@ -1,15 +1,17 @@
 //! The use cases, one module each: what the HTTP handlers and the CLI call
 //! once they have parsed their input. A service takes the store
 //! (`&dyn Store`) and the index registry ([`Indexes`](crate::index::Indexes))
-//! and knows nothing of HTTP.
+//! and knows nothing of serving HTTP (the webhook worker is an HTTP
+//! client, through reqwest, and nothing more).
 //!
 //! ```text
 //! http / CLI ──► service::{ingest, import, publish, export, coding, tokens, retention,
-//!                  invitations, cases}
+//!                  invitations, cases, alerts, webhooks}
 //!                   ├──► store (durable)
 //!                   └──► index (in memory)
 //! ```
 
+pub mod alerts;
 pub mod cases;
 pub mod coding;
 pub mod export;
@@ -19,3 +21,4 @@ pub mod invitations;
 pub mod publish;
 pub mod retention;
 pub mod tokens;
+pub mod webhooks;

@@ -163,6 +163,18 @@ pub trait Store: Send + Sync + 'static {
     fn alerts_after(&self, after: u64, limit: usize) -> Result<Vec<Alert>>;
     /// One durable alert by its sequence number.
     fn alert(&self, seq: u64) -> Result<Option<Alert>>;
+    /// The sequence number of the latest durable alert (0 for none): where
+    /// a live feed that asks for no earlier alerts starts. Every alert with
+    /// a lower number is durable already (they are written in order).
+    fn last_alert_seq(&self) -> Result<u64> {
+        let mut last = 0;
+        loop {
+            match self.alerts_after(last, 10_000)?.last() {
+                Some(a) => last = a.seq,
+                None => return Ok(last),
+            }
+        }
+    }
     /// Stores a small record; durable on return.
     fn put_doc(&self, kind: Doc, key: &str, value: &[u8]) -> Result<()>;
     /// A small record.

@@ -274,6 +274,22 @@ impl Store for SledStore {
             .transpose()
     }
 
+    fn last_alert_seq(&self) -> Result<u64> {
+        let durable = self.durable_seq()?;
+        // Alerts are keyed by sequence number, big-endian: the last key at
+        // or below the durable mark is the latest durable alert.
+        let end = keys::alert(durable.saturating_add(1));
+        match self
+            .responses
+            .range(keys::ALERTS.to_vec()..end)
+            .keys()
+            .next_back()
+        {
+            Some(k) => Ok(keys::alert_seq(&k?).unwrap_or(0)),
+            None => Ok(0),
+        }
+    }
+
     fn put_doc(&self, kind: Doc, key: &str, value: &[u8]) -> Result<()> {
         self.docs.insert(keys::doc(kind.tag(), key), value)?;
         self.sync_now()
