@@ -7,6 +7,7 @@
 //! - `show_if`: skip logic, including chains.
 //! - `check`: `check_form` catching broken form definitions.
 //! - `read`: reading a form from JSON, and the path of each fault.
+//! - `safeguarding`: the safeguarding section read, checked and matched.
 //! - `props`: property tests that validation never panics and only blames
 //!   fields that exist.
 
@@ -14,6 +15,7 @@ mod check;
 mod examples;
 mod props;
 mod read;
+mod safeguarding;
 mod show_if;
 mod util;
 mod wire;
