@@ -296,32 +296,40 @@ pub fn check_form(form: &Form) -> Result<(), Vec<FormProblem>> {
                 "give the phrase lists a version of 1–64 characters".into(),
             );
         }
-        if sg.phrases.is_empty() {
+        if sg.lists.is_empty() {
             err(
                 "safeguarding.phrases".into(),
                 "list phrases for at least one category".into(),
             );
         }
-        for (category, langs) in &sg.phrases {
+        for category in crate::Category::ALL {
+            let lists: Vec<_> = sg.lists.iter().filter(|l| l.category == category).collect();
+            if lists.is_empty() {
+                continue;
+            }
             let at = format!("safeguarding.phrases.{}", category.as_str());
             for lang in &form.languages {
-                if langs.get(lang).is_none_or(Vec::is_empty) {
+                if !lists
+                    .iter()
+                    .any(|l| l.lang == *lang && !l.phrases.is_empty())
+                {
                     err(
                         at.clone(),
                         format!("no phrases in '{lang}', one of the form's languages"),
                     );
                 }
             }
-            for (lang, phrases) in langs {
-                if !form.languages.contains(lang) {
+            for l in lists {
+                let at = format!("{at}.{}", l.lang);
+                if !form.languages.contains(&l.lang) {
                     err(
-                        format!("{at}.{lang}"),
-                        format!("'{lang}' is not one of the form's languages"),
+                        at.clone(),
+                        format!("'{}' is not one of the form's languages", l.lang),
                     );
                 }
-                for (i, p) in phrases.iter().enumerate() {
+                for (i, p) in l.phrases.iter().enumerate() {
                     if let Some(fault) = crate::safeguard::phrase_fault(p) {
-                        err(format!("{at}.{lang}[{i}]"), fault.into());
+                        err(format!("{at}[{i}]"), fault.into());
                     }
                 }
             }

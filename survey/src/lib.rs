@@ -32,7 +32,7 @@ pub use form::{
     ShowIf, Theme,
 };
 pub use read::ReadError;
-pub use safeguard::{normalise, Category, Contact, Matched, Safeguarding};
+pub use safeguard::{normalise, Category, Contact, Matched, PhraseList, Safeguarding};
 pub use submission::{Answer, Atom, Submission};
 pub use text::Text;
 pub use validate::{

@@ -12,11 +12,10 @@ use crate::form::{
     AlertCondition, AlertRule, ChoiceOption, Codebook, Form, Kind, Place, Question, ScaleLabel,
     ShowIf, Theme,
 };
-use crate::safeguard::{Category, Contact, Safeguarding};
+use crate::safeguard::{Category, Contact, PhraseList, Safeguarding};
 use crate::submission::Atom;
 use crate::text::Text;
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
 use std::fmt;
 
 /// What is wrong with a form's JSON, and where (`questions[3].options`).
@@ -412,7 +411,7 @@ impl Safeguarding {
         f.only(&["version", "phrases", "contacts"])?;
         Ok(Safeguarding {
             version: f.need("version", string)?,
-            phrases: f.need("phrases", phrase_lists)?,
+            lists: f.need("phrases", phrase_lists)?,
             contacts: f
                 .may("contacts", |v| list(v, Contact::from_value))?
                 .unwrap_or_default(),
@@ -420,12 +419,12 @@ impl Safeguarding {
     }
 }
 
-/// `{category: {lang: [phrase]}}`, inserted one by one (see [`Text::from_value`]).
-fn phrase_lists(v: &Value) -> R<BTreeMap<Category, BTreeMap<String, Vec<String>>>> {
+/// `{category: {lang: [phrase]}}` as one list per category and language.
+fn phrase_lists(v: &Value) -> R<Vec<PhraseList>> {
     let Value::Object(categories) = v else {
         return bad("expected an object of category → language → phrases");
     };
-    let mut out = BTreeMap::new();
+    let mut out = Vec::new();
     for (name, langs) in categories {
         let Some(category) = Category::from_name(name) else {
             return within(
@@ -436,11 +435,13 @@ fn phrase_lists(v: &Value) -> R<BTreeMap<Category, BTreeMap<String, Vec<String>>
         let Value::Object(langs) = langs else {
             return within(name, bad("expected an object of language → phrases"));
         };
-        let mut per_lang = BTreeMap::new();
         for (lang, phrases) in langs {
-            per_lang.insert(lang.clone(), within(name, within(lang, strings(phrases)))?);
+            out.push(PhraseList {
+                category,
+                lang: lang.clone(),
+                phrases: within(name, within(lang, strings(phrases)))?,
+            });
         }
-        out.insert(category, per_lang);
     }
     Ok(out)
 }

@@ -20,7 +20,9 @@
 //! punctuation and symbols to spaces. A phrase matches a run of whole
 //! words. A `*` at the start or end of a phrase's word stands for any
 //! beginning or ending (`stab*`, `*قتل`), for languages that inflect or
-//! attach words. There is no negation: "I don't want to kill myself" still
+//! attach words; `|` gives a word's alternatives (`husband|partner|ex
+//! hit*|beat*` is one phrase for "husband hits", "ex beat", …). There is
+//! no negation: "I don't want to kill myself" still
 //! matches, because a person who writes it may well need the numbers.
 //! Figurative uses ("the wait is killing me", "threatened with a fine")
 //! are kept out by the lists, which name what a person in danger writes
@@ -29,8 +31,8 @@
 
 use crate::form::{Form, Kind};
 use crate::text::Text;
-use serde::Serialize;
-use std::collections::BTreeMap;
+use serde::ser::{SerializeMap, SerializeStruct};
+use serde::{Serialize, Serializer};
 
 /// What a phrase list is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -72,15 +74,67 @@ impl Category {
 }
 
 /// A form's safeguarding section.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+///
+/// On the wire: `{"version", "phrases": {category: {lang: [phrase]}},
+/// "contacts"}`. Held as a flat list of [`PhraseList`]s rather than nested
+/// maps: the widget carries this type, and nested maps of new key and
+/// value types would cost its download several KB of map code.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Safeguarding {
     /// Version of the phrase lists, so a match can be traced to the lists
     /// in force (a deployment's own lists bring their own).
     pub version: String,
-    /// Category → language → phrases.
-    pub phrases: BTreeMap<Category, BTreeMap<String, Vec<String>>>,
+    /// One list per category and language, grouped by category.
+    pub lists: Vec<PhraseList>,
     /// The numbers to show, in order.
     pub contacts: Vec<Contact>,
+}
+
+/// The phrases of one category in one language.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhraseList {
+    /// What the phrases are about.
+    pub category: Category,
+    /// Their language.
+    pub lang: String,
+    /// The phrases.
+    pub phrases: Vec<String>,
+}
+
+impl Serialize for Safeguarding {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Safeguarding", 3)?;
+        st.serialize_field("version", &self.version)?;
+        st.serialize_field("phrases", &ByCategory(&self.lists))?;
+        st.serialize_field("contacts", &self.contacts)?;
+        st.end()
+    }
+}
+
+/// `{category: {lang: [phrase]}}` from lists grouped by category.
+struct ByCategory<'a>(&'a [PhraseList]);
+
+/// `{lang: [phrase]}` for one category.
+struct ByLang<'a>(&'a [PhraseList]);
+
+impl Serialize for ByCategory<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        for group in self.0.chunk_by(|a, b| a.category == b.category) {
+            map.serialize_entry(&group[0].category, &ByLang(group))?;
+        }
+        map.end()
+    }
+}
+
+impl Serialize for ByLang<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for l in self.0 {
+            map.serialize_entry(&l.lang, &l.phrases)?;
+        }
+        map.end()
+    }
 }
 
 /// A number to call, shown when free text matches.
@@ -150,9 +204,9 @@ impl Safeguarding {
         let text = normalise(text);
         let words = words(&text);
         let mut matched = Matched::NONE;
-        for (category, langs) in &self.phrases {
-            if langs.values().flatten().any(|p| occurs(&words, p)) {
-                matched = matched.with(*category);
+        for list in &self.lists {
+            if !matched.contains(list.category) && list.phrases.iter().any(|p| occurs(&words, p)) {
+                matched = matched.with(list.category);
             }
         }
         matched
@@ -187,18 +241,30 @@ fn occurs(words: &[&str], phrase: &str) -> bool {
             .any(|run| run.iter().zip(&pattern).all(|(w, p)| word_is(w, p)))
 }
 
-/// Whether `word` matches one word of a phrase, with its `*`s.
+/// Whether `word` matches one word of a phrase: any of its `|`
+/// alternatives, each with its `*`s.
+///
+/// On bytes: `*` and `|` are ASCII, and a UTF-8 word that starts, ends or
+/// contains another matches it on char boundaries. This keeps `str`'s
+/// pattern searchers out of the widget's download.
 fn word_is(word: &str, pattern: &str) -> bool {
-    match (pattern.strip_prefix('*'), pattern.strip_suffix('*')) {
-        (Some(_), Some(_)) if pattern.len() > 2 => word.contains(&pattern[1..pattern.len() - 1]),
-        (Some(end), None) => word.ends_with(end),
-        (None, Some(start)) => word.starts_with(start),
-        _ => word == pattern,
-    }
+    let word = word.as_bytes();
+    pattern.as_bytes().split(|b| *b == b'|').any(|alt| {
+        match (alt.strip_prefix(b"*"), alt.strip_suffix(b"*")) {
+            (Some(rest), Some(_)) => match rest.strip_suffix(b"*") {
+                Some(inner) if !inner.is_empty() => word.windows(inner.len()).any(|w| w == inner),
+                _ => false,
+            },
+            (Some(end), None) => word.ends_with(end),
+            (None, Some(start)) => word.starts_with(start),
+            (None, None) => word == alt,
+        }
+    })
 }
 
+/// The words of normalised text (which has no whitespace but single spaces).
 fn words(normalised: &str) -> Vec<&str> {
-    normalised.split(' ').filter(|w| !w.is_empty()).collect()
+    normalised.split_ascii_whitespace().collect()
 }
 
 /// Text as the matcher reads it: lower case, accents and short vowels
@@ -209,38 +275,48 @@ pub fn normalise(text: &str) -> String {
     fold(text, false)
 }
 
-/// A phrase's fault, if it has one: no words, or a `*` that is not at the
-/// start or end of a word of at least three letters.
+/// A phrase's fault, if it has one: no words, an empty alternative, or a
+/// `*` that is not at the start or end of a word of three letters or more.
 pub(crate) fn phrase_fault(phrase: &str) -> Option<&'static str> {
     let folded = fold(phrase, true);
     let words = words(&folded);
     if words.is_empty() {
         return Some("the phrase has no words");
     }
-    let bad_star = words.iter().any(|w| {
+    let alternatives = || words.iter().flat_map(|w| w.split('|'));
+    if alternatives().any(str::is_empty) {
+        return Some("a | goes between two alternatives of a word");
+    }
+    let bad_star = alternatives().any(|w| {
         let inner = w.trim_matches('*');
         inner.contains('*') || (inner.len() < w.len() && inner.chars().count() < 3)
     });
     bad_star.then_some("a * goes only at the start or end of a word of three letters or more")
 }
 
-fn fold(text: &str, keep_star: bool) -> String {
+/// Text (or, with `pattern`, a phrase, keeping its `*` and `|`) as the
+/// matcher reads it.
+fn fold(text: &str, pattern: bool) -> String {
     let mut out = String::with_capacity(text.len());
+    // A space is written only before the next word: never two, and none
+    // at either end.
+    let mut gap = false;
     for c in text.chars() {
-        let c = match (c, fold_char(c)) {
-            ('*', _) if keep_star => Some('*'),
-            (_, Fold::Keep(c)) => Some(c),
-            (_, Fold::Space) => None,
-            (_, Fold::Drop) => continue,
+        let folded = match c {
+            '*' | '|' if pattern => Fold::Keep(c),
+            c => fold_char(c),
         };
-        match c {
-            Some(c) => out.push(c),
-            None if !out.is_empty() && !out.ends_with(' ') => out.push(' '),
-            None => {}
+        match folded {
+            Fold::Keep(c) => {
+                if gap && !out.is_empty() {
+                    out.push(' ');
+                }
+                gap = false;
+                out.push(c);
+            }
+            Fold::Space => gap = true,
+            Fold::Drop => {}
         }
-    }
-    if out.ends_with(' ') {
-        out.pop();
     }
     out
 }
@@ -313,17 +389,18 @@ fn fold_char(c: char) -> Fold {
 mod tests {
     use super::*;
 
+    fn list(category: Category, lang: &str, phrases: &[&str]) -> PhraseList {
+        PhraseList {
+            category,
+            lang: lang.to_owned(),
+            phrases: phrases.iter().map(|p| p.to_string()).collect(),
+        }
+    }
+
     fn lists(category: Category, lang: &str, phrases: &[&str]) -> Safeguarding {
-        let mut per_lang = BTreeMap::new();
-        per_lang.insert(
-            lang.to_owned(),
-            phrases.iter().map(|p| p.to_string()).collect(),
-        );
-        let mut phrases = BTreeMap::new();
-        phrases.insert(category, per_lang);
         Safeguarding {
             version: "test".into(),
-            phrases,
+            lists: vec![list(category, lang, phrases)],
             contacts: Vec::new(),
         }
     }
@@ -374,6 +451,31 @@ mod tests {
     }
 
     #[test]
+    fn a_bar_gives_a_words_alternatives() {
+        let sg = lists(
+            Category::DomesticAbuse,
+            "en",
+            &["husband|ex|partner hit*|beat* me"],
+        );
+        for text in [
+            "my husband hit me",
+            "my ex partner beats me",
+            "ex hitting me",
+        ] {
+            assert!(!sg.check(text).is_empty(), "{text}");
+        }
+        assert!(sg.check("my husband hugs me").is_empty());
+        assert!(sg.check("my husband hit the car").is_empty());
+        assert!(phrase_fault("husband||ex hit*").is_some());
+        assert!(phrase_fault("husband| hit*").is_some());
+        assert!(
+            phrase_fault("husband|ex hi*|beat*").is_some(),
+            "a * on a short alternative"
+        );
+        assert!(phrase_fault("husband|ex hit*|beat*").is_none());
+    }
+
+    #[test]
     fn negation_still_shows_help() {
         let sg = lists(Category::SelfHarm, "en", &["kill myself"]);
         assert!(!sg.check("I don't want to kill myself but").is_empty());
@@ -382,10 +484,8 @@ mod tests {
     #[test]
     fn every_language_is_tried_and_categories_add_up() {
         let mut sg = lists(Category::SelfHarm, "pl", &["zabiję się"]);
-        sg.phrases.insert(
-            Category::Threat,
-            [("en".to_string(), vec!["going to kill me".to_string()])].into(),
-        );
+        sg.lists
+            .push(list(Category::Threat, "en", &["going to kill me"]));
         let m = sg.check("zabije sie. He is going to kill me");
         assert_eq!(
             m.categories().collect::<Vec<_>>(),

@@ -404,18 +404,18 @@ fn every_form_with_free_text_ships_safeguarding_phrases_and_numbers() {
             .as_ref()
             .unwrap_or_else(|| panic!("{name} has free text but no safeguarding section"));
         for category in survey::Category::ALL {
-            let langs = sg
-                .phrases
-                .get(&category)
-                .unwrap_or_else(|| panic!("{name}: no {} phrases", category.as_str()));
+            let lists: Vec<_> = sg.lists.iter().filter(|l| l.category == category).collect();
             for lang in &form.languages {
                 assert!(
-                    langs.get(lang).is_some_and(|l| l.len() >= 10),
+                    lists
+                        .iter()
+                        .any(|l| l.lang == *lang && l.phrases.len() >= 10),
                     "{name}: few {} phrases in {lang}",
                     category.as_str()
                 );
             }
-            english.push((name, category, langs["en"].clone()));
+            let en = lists.iter().find(|l| l.lang == "en").expect("English");
+            english.push((name, category, en.phrases.clone()));
         }
         let numbers: Vec<String> = sg.contacts.iter().map(|c| c.tel()).collect();
         for n in ["999", "101", "08081689111", "116123"] {
