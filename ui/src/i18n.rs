@@ -51,6 +51,11 @@ pub struct Strings {
     /// For conditional questions on the page without JavaScript;
     /// `{question}` and `{answer}` are replaced.
     pub only_if: &'static str,
+    /// Heading of the support numbers shown when free text reads as
+    /// someone in danger (a form's `safeguarding`).
+    pub help_title: &'static str,
+    /// The line under it, before the numbers.
+    pub help_intro: &'static str,
 }
 
 const EN: Strings = Strings {
@@ -89,6 +94,8 @@ const EN: Strings = Strings {
     invalid: "Check this answer",
     no_answer: "No answer",
     only_if: "Only if your answer to ‘{question}’ was ‘{answer}’",
+    help_title: "If you need help now",
+    help_intro: "Answers to this form are not read straight away. If you or someone else is in danger or needs support, call one of these numbers.",
 };
 
 const PL: Strings = Strings {
@@ -127,6 +134,8 @@ const PL: Strings = Strings {
     invalid: "Sprawdź tę odpowiedź",
     no_answer: "Brak odpowiedzi",
     only_if: "Tylko jeśli Twoja odpowiedź na pytanie ‘{question}’ to ‘{answer}’",
+    help_title: "Jeśli potrzebujesz pomocy teraz",
+    help_intro: "Odpowiedzi na tę ankietę nie są czytane od razu. Jeśli Tobie lub komuś innemu grozi niebezpieczeństwo albo potrzebujesz wsparcia, zadzwoń pod jeden z tych numerów.",
 };
 
 const ES: Strings = Strings {
@@ -165,6 +174,8 @@ const ES: Strings = Strings {
     invalid: "Revise esta respuesta",
     no_answer: "Sin respuesta",
     only_if: "Solo si su respuesta a ‘{question}’ fue ‘{answer}’",
+    help_title: "Si necesita ayuda ahora",
+    help_intro: "Las respuestas a este formulario no se leen de inmediato. Si usted u otra persona está en peligro o necesita apoyo, llame a uno de estos números.",
 };
 
 const BN: Strings = Strings {
@@ -203,6 +214,8 @@ const BN: Strings = Strings {
     invalid: "এই উত্তরটি আবার দেখুন",
     no_answer: "কোনো উত্তর নেই",
     only_if: "শুধু যদি ‘{question}’ প্রশ্নের উত্তর ‘{answer}’ হয়",
+    help_title: "এখনই সাহায্য দরকার হলে",
+    help_intro: "এই ফর্মের উত্তর সঙ্গে সঙ্গে পড়া হয় না। আপনি বা অন্য কেউ বিপদে থাকলে বা সহায়তার দরকার হলে এই নম্বরগুলোর একটিতে কল করুন।",
 };
 
 const AR: Strings = Strings {
@@ -241,6 +254,8 @@ const AR: Strings = Strings {
     invalid: "تحقق من هذه الإجابة",
     no_answer: "لا توجد إجابة",
     only_if: "فقط إذا كانت إجابتك عن ‘{question}’ هي ‘{answer}’",
+    help_title: "إذا كنت بحاجة إلى مساعدة الآن",
+    help_intro: "لا تُقرأ الإجابات على هذا النموذج فورًا. إذا كنت أنت أو شخص آخر في خطر أو بحاجة إلى دعم، فاتصل بأحد هذه الأرقام.",
 };
 
 /// Every language the widget's words come in.
@@ -473,6 +488,8 @@ mod tests {
                 s.there_is_a_problem,
                 s.saved_offline,
                 s.thank_you,
+                s.help_title,
+                s.help_intro,
             ] {
                 assert!(!t.trim().is_empty(), "{}", s.lang);
             }
