@@ -14,6 +14,7 @@ mod examples;
 mod limits;
 mod ops;
 mod retention;
+mod safeguarding;
 mod security_headers;
 mod store_conformance;
 mod text_coding;

@@ -19,6 +19,16 @@ pub use id::ResponseId;
 pub use response::{FormSummary, NewResponse, StoredResponse, TextCoding, ERASED_TEXT};
 pub use role::Role;
 
+/// The start of every safeguarding alert's rule id: `safeguarding:<category>`
+/// (`safeguarding:self_harm`), raised for free text that matches a form's
+/// safeguarding phrases whatever alert rules the form has.
+pub const SAFEGUARDING_RULE_PREFIX: &str = "safeguarding:";
+
+/// The alert rule id raised for a safeguarding `category`.
+pub fn safeguarding_rule(category: survey::Category) -> String {
+    [SAFEGUARDING_RULE_PREFIX, category.as_str()].concat()
+}
+
 /// Milliseconds since the Unix epoch, now.
 pub fn now_ms() -> u64 {
     std::time::SystemTime::now()

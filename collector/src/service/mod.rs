@@ -4,7 +4,8 @@
 //! and knows nothing of HTTP.
 //!
 //! ```text
-//! http / CLI ──► service::{ingest, import, publish, export, coding, tokens, retention}
+//! http / CLI ──► service::{ingest, import, publish, export, coding, tokens, retention,
+//!                 safeguarding}
 //!                   ├──► store (durable)
 //!                   └──► index (in memory)
 //! ```
@@ -15,4 +16,5 @@ pub mod import;
 pub mod ingest;
 pub mod publish;
 pub mod retention;
+pub mod safeguarding;
 pub mod tokens;
