@@ -21,8 +21,9 @@
 //! words. A `*` at the start or end of a phrase's word stands for any
 //! beginning or ending (`stab*`, `*قتل`), for languages that inflect or
 //! attach words; `|` gives a word's alternatives (`husband|partner|ex
-//! hit*|beat*` is one phrase for "husband hits", "ex beat", …). There is
-//! no negation: "I don't want to kill myself" still
+//! hit*|beat*` is one phrase for "husband hits", "ex beat", …); `&` joins
+//! phrases that must all occur, anywhere in the text (`now & knife|gun`).
+//! There is no negation: "I don't want to kill myself" still
 //! matches, because a person who writes it may well need the numbers.
 //! Figurative uses ("the wait is killing me", "threatened with a fine")
 //! are kept out by the lists, which name what a person in danger writes
@@ -231,14 +232,18 @@ impl Form {
     }
 }
 
-/// Whether the phrase occurs in `words` as a run of whole words.
+/// Whether the phrase occurs in `words`: each of its parts (split at
+/// `&`) as a run of whole words somewhere.
 fn occurs(words: &[&str], phrase: &str) -> bool {
     let phrase = fold(phrase, true);
     let pattern = self::words(&phrase);
     !pattern.is_empty()
-        && words
-            .windows(pattern.len())
-            .any(|run| run.iter().zip(&pattern).all(|(w, p)| word_is(w, p)))
+        && pattern.split(|w| *w == "&").all(|part| {
+            !part.is_empty()
+                && words
+                    .windows(part.len())
+                    .any(|run| run.iter().zip(part).all(|(w, p)| word_is(w, p)))
+        })
 }
 
 /// Whether `word` matches one word of a phrase: any of its `|`
@@ -283,6 +288,11 @@ pub(crate) fn phrase_fault(phrase: &str) -> Option<&'static str> {
     if words.is_empty() {
         return Some("the phrase has no words");
     }
+    if words.iter().any(|w| w.contains('&') && *w != "&")
+        || words.split(|w| *w == "&").any(<[&str]>::is_empty)
+    {
+        return Some("a & goes between two phrases");
+    }
     let alternatives = || words.iter().flat_map(|w| w.split('|'));
     if alternatives().any(str::is_empty) {
         return Some("a | goes between two alternatives of a word");
@@ -294,7 +304,7 @@ pub(crate) fn phrase_fault(phrase: &str) -> Option<&'static str> {
     bad_star.then_some("a * goes only at the start or end of a word of three letters or more")
 }
 
-/// Text (or, with `pattern`, a phrase, keeping its `*` and `|`) as the
+/// Text (or, with `pattern`, a phrase, keeping its `*`, `|` and `&`) as the
 /// matcher reads it.
 fn fold(text: &str, pattern: bool) -> String {
     let mut out = String::with_capacity(text.len());
@@ -303,7 +313,7 @@ fn fold(text: &str, pattern: bool) -> String {
     let mut gap = false;
     for c in text.chars() {
         let folded = match c {
-            '*' | '|' if pattern => Fold::Keep(c),
+            '*' | '|' | '&' if pattern => Fold::Keep(c),
             c => fold_char(c),
         };
         match folded {
@@ -473,6 +483,25 @@ mod tests {
             "a * on a short alternative"
         );
         assert!(phrase_fault("husband|ex hit*|beat*").is_none());
+    }
+
+    #[test]
+    fn an_ampersand_needs_every_part_anywhere() {
+        let sg = lists(
+            Category::CrimeInProgress,
+            "en",
+            &["now|currently & knife|machete"],
+        );
+        assert!(!sg
+            .check("a man with a machete on the corner right now")
+            .is_empty());
+        assert!(!sg.check("currently someone waving a knife").is_empty());
+        assert!(sg.check("a man had a knife here last year").is_empty());
+        assert!(sg.check("fine now").is_empty());
+        assert!(phrase_fault("now &").is_some());
+        assert!(phrase_fault("& knife").is_some());
+        assert!(phrase_fault("now && knife").is_some());
+        assert!(phrase_fault("now & knife").is_none());
     }
 
     #[test]
