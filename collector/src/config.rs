@@ -47,6 +47,10 @@ pub struct Config {
     pub domain_lexicon: bool,
     /// A deployment's own lexicon additions (`phrase<TAB>valence` lines).
     pub lexicon: Option<PathBuf>,
+    /// A deployment's own safeguarding phrase lists: a JSON file of form
+    /// id → `{"version", "phrases", "contacts"?}` that replaces those
+    /// forms' lists (and numbers, if given) when the collector starts.
+    pub safeguarding_phrases: Option<PathBuf>,
     /// Folder that `POST /api/v1/backup` writes its copies into; without
     /// it the route answers 503.
     pub backup_dir: Option<PathBuf>,
@@ -106,6 +110,7 @@ impl Default for Config {
             min_cell: 10,
             domain_lexicon: true,
             lexicon: None,
+            safeguarding_phrases: None,
             backup_dir: None,
             retention_interval_secs: 3600,
             public_url: None,
@@ -140,6 +145,7 @@ const KEYS: &[&str] = &[
     "min_cell",
     "domain_lexicon",
     "lexicon",
+    "safeguarding_phrases",
     "backup_dir",
     "retention_interval_secs",
     "public_url",

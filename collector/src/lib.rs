@@ -37,11 +37,16 @@ pub use service::publish::publish_folder;
 
 /// Opens the store in `config.data` and publishes the forms found in
 /// `config.forms` (a changed file becomes a new version; an unchanged one
-/// is left as it is).
+/// is left as it is), with the deployment's own safeguarding phrase lists
+/// (`config.safeguarding_phrases`) put in first.
 pub fn open(config: Config) -> anyhow::Result<AppState> {
     config.validate()?;
     let mut store = open_store(&config.data)?;
-    publish_folder(&store, &config.forms)?;
+    let overrides = match &config.safeguarding_phrases {
+        Some(path) => service::safeguarding::Overrides::load(path)?,
+        None => service::safeguarding::Overrides::default(),
+    };
+    service::publish::publish_folder_with(&store, &config.forms, &overrides)?;
     let scorer = match (&config.lexicon, config.domain_lexicon) {
         (_, false) => analysis::Scorer::plain(),
         (None, true) => analysis::Scorer::new(),

@@ -17,6 +17,7 @@ mod limits;
 mod ops;
 mod recovery;
 mod retention;
+mod safeguarding;
 mod security_headers;
 mod store_conformance;
 mod teams;

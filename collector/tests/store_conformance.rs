@@ -363,6 +363,24 @@ async fn recovery_conformance(store: &dyn Store) {
     assert!(!store.remove_doc(Doc::Hook, "b").unwrap());
     assert_eq!(keys(None), ["a", "c"]);
     assert!(store.docs(Doc::Delivery, None, 10).unwrap().is_empty());
+    // A response a bot check doubted raises its safeguarding alert (a
+    // person in danger mistaken for a bot still reaches someone), and no
+    // other.
+    let mut doubted = response(f, 1);
+    doubted.flag = Some("too-fast".into());
+    let c = submit(
+        store,
+        f,
+        doubted,
+        &uuid(103),
+        vec!["x".into(), "safeguarding:self_harm".into()],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        store.alert(c.id.seq).unwrap().unwrap().rules,
+        ["safeguarding:self_harm"]
+    );
     let many: Vec<(String, Vec<u8>)> = (0..300)
         .map(|i| (format!("{i:04}"), vec![i as u8]))
         .collect();

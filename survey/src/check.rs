@@ -289,6 +289,75 @@ pub fn check_form(form: &Form) -> Result<(), Vec<FormProblem>> {
         }
     }
 
+    if let Some(sg) = &form.safeguarding {
+        if sg.version.trim().is_empty() || sg.version.len() > 64 {
+            err(
+                "safeguarding.version".into(),
+                "give the phrase lists a version of 1–64 characters".into(),
+            );
+        }
+        if sg.lists.is_empty() {
+            err(
+                "safeguarding.phrases".into(),
+                "list phrases for at least one category".into(),
+            );
+        }
+        for category in crate::Category::ALL {
+            let lists: Vec<_> = sg.lists.iter().filter(|l| l.category == category).collect();
+            if lists.is_empty() {
+                continue;
+            }
+            let at = format!("safeguarding.phrases.{}", category.as_str());
+            for lang in &form.languages {
+                if !lists
+                    .iter()
+                    .any(|l| l.lang == *lang && !l.phrases.is_empty())
+                {
+                    err(
+                        at.clone(),
+                        format!("no phrases in '{lang}', one of the form's languages"),
+                    );
+                }
+            }
+            for l in lists {
+                let at = format!("{at}.{}", l.lang);
+                if !form.languages.contains(&l.lang) {
+                    err(
+                        at.clone(),
+                        format!("'{}' is not one of the form's languages", l.lang),
+                    );
+                }
+                for (i, p) in l.phrases.iter().enumerate() {
+                    if let Some(fault) = crate::safeguard::phrase_fault(p) {
+                        err(format!("{at}[{i}]"), fault.into());
+                    }
+                }
+            }
+        }
+        if sg.contacts.is_empty() {
+            err(
+                "safeguarding.contacts".into(),
+                "list at least one number to show (999, …)".into(),
+            );
+        }
+        for (i, c) in sg.contacts.iter().enumerate() {
+            let at = format!("safeguarding.contacts[{i}]");
+            if !is_phone_number(&c.number) {
+                err(
+                    format!("{at}.number"),
+                    format!(
+                        "'{}' is not a phone number: digits and spaces, perhaps a leading +",
+                        c.number
+                    ),
+                );
+            }
+            texts.push((format!("{at}.label"), &c.label));
+            if let Some(h) = &c.hint {
+                texts.push((format!("{at}.hint"), h));
+            }
+        }
+    }
+
     for (path, t) in texts {
         if t.is_blank() {
             err(path, "the text is empty".into());
@@ -318,6 +387,15 @@ fn atom_fits(form: &Form, q: &crate::Question, atom: &Atom) -> bool {
         (Kind::Consent {}, Atom::Bool(_)) => true,
         _ => false,
     }
+}
+
+/// `999`, `116 123`, `+44 800 …`: what a `tel:` link can dial.
+fn is_phone_number(n: &str) -> bool {
+    let digits = n.strip_prefix('+').unwrap_or(n);
+    let count = digits.bytes().filter(u8::is_ascii_digit).count();
+    (3..=15).contains(&count)
+        && digits.starts_with(|c: char| c.is_ascii_digit())
+        && digits.bytes().all(|b| b.is_ascii_digit() || b == b' ')
 }
 
 /// `https://host` or `http://host:port` as a browser sends it in `Origin`:

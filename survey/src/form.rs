@@ -1,5 +1,6 @@
 //! The form definition: what is asked, of whom, in which languages.
 
+use crate::safeguard::Safeguarding;
 use crate::submission::Atom;
 use crate::text::Text;
 use serde::Serialize;
@@ -46,6 +47,10 @@ pub struct Form {
     /// Conditions that raise an alert as soon as a response is stored.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub alerts: Vec<AlertRule>,
+    /// Phrases in free text that show support numbers at once and raise a
+    /// safeguarding alert.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub safeguarding: Option<Safeguarding>,
 }
 
 /// A place a response can be about.

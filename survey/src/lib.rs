@@ -3,7 +3,8 @@
 //! A [`Form`] is a versioned JSON document: questions of a few kinds, skip
 //! logic (`show_if`), every user-facing string plain or per language, the
 //! partner origins allowed to embed it, and optionally a codebook and alert
-//! rules for the collector's analysis. A [`Submission`] is what a person
+//! rules for the collector's analysis, and safeguarding phrases with the
+//! support numbers to show when free text matches them. A [`Submission`] is what a person
 //! sends; [`validate`] checks it against one form version and returns every
 //! problem at once, each naming the field at fault.
 //!
@@ -20,6 +21,7 @@
 mod check;
 mod form;
 mod read;
+mod safeguard;
 mod submission;
 mod text;
 mod validate;
@@ -30,6 +32,7 @@ pub use form::{
     ShowIf, Theme,
 };
 pub use read::ReadError;
+pub use safeguard::{normalise, Category, Contact, Matched, PhraseList, Safeguarding};
 pub use submission::{Answer, Atom, Submission};
 pub use text::Text;
 pub use validate::{

@@ -12,6 +12,7 @@ use crate::form::{
     AlertCondition, AlertRule, ChoiceOption, Codebook, Form, Kind, Place, Question, ScaleLabel,
     ShowIf, Theme,
 };
+use crate::safeguard::{Category, Contact, PhraseList, Safeguarding};
 use crate::submission::Atom;
 use crate::text::Text;
 use serde_json::{Map, Value};
@@ -205,6 +206,7 @@ impl Form {
             "questions",
             "codebook",
             "alerts",
+            "safeguarding",
         ])?;
         #[cfg(feature = "analysis")]
         let (codebook, alerts) = (
@@ -235,6 +237,7 @@ impl Form {
             questions: f.need("questions", |v| list(v, Question::from_value))?,
             codebook,
             alerts,
+            safeguarding: f.nullable("safeguarding", Safeguarding::from_value)?,
         })
     }
 }
@@ -400,6 +403,63 @@ impl AlertRule {
     }
 }
 
+impl Safeguarding {
+    /// Reads `{"version", "phrases": {category: {lang: [phrase]}}, "contacts"?}`.
+    /// Contacts may be left out here (a deployment's own phrase lists keep
+    /// the form's numbers); publishing a form checks it has some.
+    pub fn from_value(v: &Value) -> Result<Safeguarding, ReadError> {
+        let f = Fields::of(v)?;
+        f.only(&["version", "phrases", "contacts"])?;
+        Ok(Safeguarding {
+            version: f.need("version", string)?,
+            lists: f.need("phrases", phrase_lists)?,
+            contacts: f
+                .may("contacts", |v| list(v, Contact::from_value))?
+                .unwrap_or_default(),
+        })
+    }
+}
+
+/// `{category: {lang: [phrase]}}` as one list per category and language.
+fn phrase_lists(v: &Value) -> R<Vec<PhraseList>> {
+    let Value::Object(categories) = v else {
+        return bad("expected an object of category → language → phrases");
+    };
+    let mut out = Vec::new();
+    for (name, langs) in categories {
+        let Some(category) = Category::from_name(name) else {
+            return within(
+                name,
+                bad("unknown category; expected crime_in_progress, threat, domestic_abuse or self_harm"),
+            );
+        };
+        let Value::Object(langs) = langs else {
+            return within(name, bad("expected an object of language → phrases"));
+        };
+        for (lang, phrases) in langs {
+            out.push(PhraseList {
+                category,
+                lang: lang.clone(),
+                phrases: within(name, within(lang, strings(phrases)))?,
+            });
+        }
+    }
+    Ok(out)
+}
+
+impl Contact {
+    /// Reads `{"label", "number", "hint"?}`.
+    pub fn from_value(v: &Value) -> Result<Contact, ReadError> {
+        let f = Fields::of(v)?;
+        f.only(&["label", "number", "hint"])?;
+        Ok(Contact {
+            label: f.need("label", Text::from_value)?,
+            number: f.need("number", string)?,
+            hint: f.nullable("hint", Text::from_value)?,
+        })
+    }
+}
+
 /// Serde reads each model type through its reader above, so a form read
 /// by `serde_json::from_str` follows exactly the same rules.
 macro_rules! deserialize_through_value {
@@ -423,6 +483,8 @@ deserialize_through_value!(
     Codebook,
     Theme,
     AlertRule,
+    Safeguarding,
+    Contact,
     Text,
     Atom
 );

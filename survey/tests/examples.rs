@@ -382,3 +382,51 @@ fn partner_page_embeds_a_real_form_at_a_real_place() {
     let form = example(&attr("data-form"));
     assert!(form.place(&attr("data-location")).is_some());
 }
+
+/// Every form with free text ships safeguarding phrases in each of its
+/// languages and the numbers the force gives (999, 101, Victim Support,
+/// Samaritans); the English lists are the same in every form, so the
+/// figures measured on one hold for all.
+#[test]
+fn every_form_with_free_text_ships_safeguarding_phrases_and_numbers() {
+    let mut english = Vec::new();
+    for name in FORMS {
+        let form = example(name);
+        if !form
+            .questions
+            .iter()
+            .any(|q| matches!(q.kind, Kind::Text { .. }))
+        {
+            continue;
+        }
+        let sg = form
+            .safeguarding
+            .as_ref()
+            .unwrap_or_else(|| panic!("{name} has free text but no safeguarding section"));
+        for category in survey::Category::ALL {
+            let lists: Vec<_> = sg.lists.iter().filter(|l| l.category == category).collect();
+            for lang in &form.languages {
+                assert!(
+                    lists
+                        .iter()
+                        .any(|l| l.lang == *lang && l.phrases.len() >= 10),
+                    "{name}: few {} phrases in {lang}",
+                    category.as_str()
+                );
+            }
+            let en = lists.iter().find(|l| l.lang == "en").expect("English");
+            english.push((name, category, en.phrases.clone()));
+        }
+        let numbers: Vec<String> = sg.contacts.iter().map(|c| c.tel()).collect();
+        for n in ["999", "101", "08081689111", "116123"] {
+            assert!(numbers.iter().any(|x| x == n), "{name}: no {n}");
+        }
+    }
+    for (name, category, list) in &english {
+        let (_, _, first) = english
+            .iter()
+            .find(|(_, c, _)| c == category)
+            .expect("a first form");
+        assert_eq!(list, first, "{name}: English {} differs", category.as_str());
+    }
+}

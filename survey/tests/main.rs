@@ -7,6 +7,9 @@
 //! - `show_if`: skip logic, including chains.
 //! - `check`: `check_form` catching broken form definitions.
 //! - `read`: reading a form from JSON, and the path of each fault.
+//! - `safeguarding`: the safeguarding section read, checked and matched.
+//! - `safeguarding_eval`: the shipped phrase lists on the labelled sets,
+//!   held to the false-positive and miss figures the README states.
 //! - `props`: property tests that validation never panics and only blames
 //!   fields that exist.
 
@@ -14,6 +17,8 @@ mod check;
 mod examples;
 mod props;
 mod read;
+mod safeguarding;
+mod safeguarding_eval;
 mod show_if;
 mod util;
 mod wire;

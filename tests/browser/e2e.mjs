@@ -398,6 +398,121 @@ const scenarios = {
     return { ok: true };
   },
 
+  // Safeguarding with JavaScript: on the hosted page the widget, sending
+  // free text that reads as self-harm, shows the support numbers at once,
+  // while the collector has not answered (its answer is held back), with
+  // the focus on them; they stay above the thank-you. Then the Arabic
+  // widget on the partner page does the same, right to left.
+  async safeguarding_widget(browser) {
+    const { page, errors } = await newPage(browser, { width: 360 });
+    let release, asked = 0;
+    const held = new Promise((r) => (release = r));
+    await page.route("**/api/v1/forms/street-feedback/responses", async (r) => { asked += 1; await held; await r.continue(); });
+    await page.goto(`${params.collector}/f/street-feedback?loc=bank&ch=qr&lang=en`);
+    const w = widget(page, "street-feedback");
+    await w.locator(".cfw").waitFor();
+    await until("the widget to take over", async () => !(await page.locator("#page-form").isVisible()));
+    await w.locator('input[name="f-feel_safe_now"][value="1"]').check();
+    await w.locator("#f-comment").fill("Honestly I want to end my life, nobody helps");
+    if (await w.locator(".help").count()) fail("the numbers showed while typing");
+    await w.locator("button[type=submit]").click();
+    const help = w.locator(".help");
+    await help.waitFor();
+    // The collector has not answered: no thank-you yet, still sending.
+    if (await w.locator(".panel").count()) fail("a thank-you before the collector answered");
+    const button = await w.locator("button[type=submit]").innerText();
+    if (!/Sending/.test(button)) fail(`the button says '${button}', not sending`);
+    if ((await help.getAttribute("role")) !== "region" || (await help.getAttribute("aria-labelledby")) !== "help-title") {
+      fail("the panel is not a region named by its heading");
+    }
+    if (!(await activeIs(w.locator("#help-title")))) fail("the numbers did not take the focus");
+    const tels = await w.locator(".help a.tel").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
+    for (const t of ["tel:999", "tel:101", "tel:08081689111", "tel:116123"]) {
+      if (!tels.includes(t)) fail(`no ${t} link: ${tels}`);
+    }
+    log("numbers shown before the collector answered; requests held:", asked);
+    release();
+    await w.locator(".panel h2").waitFor();
+    const [h, t] = [await help.boundingBox(), await w.locator(".panel").boundingBox()];
+    if (!(h.y + h.height <= t.y)) fail(`the numbers (${h.y}+${h.height}) are not above the thank-you (${t.y})`);
+    if (!(await activeIs(w.locator("#help-title")))) fail("the thank-you took the focus from the numbers");
+    const violations = await axe(page, "hosted widget with the numbers");
+    if (violations.length) fail(`accessibility: ${JSON.stringify(violations)}`);
+    if (errors.length) fail(`page errors: ${errors.join(" | ")}`);
+
+    // The Arabic widget on the partner page.
+    const p2 = await newPage(browser, { width: 1280 });
+    await p2.page.goto(params.partner);
+    const w2 = widget(p2.page, "street-feedback");
+    await w2.scrollIntoViewIfNeeded();
+    await w2.locator(".cfw").waitFor();
+    await w2.locator('input[name="f-feel_safe_now"][value="3"]').check();
+    await w2.locator("#f-comment").fill("أفكر في الانتحار كل يوم");
+    await w2.locator("button[type=submit]").click();
+    await w2.locator(".help").waitFor();
+    const title = await w2.locator("#help-title").innerText();
+    if (title !== "إذا كنت بحاجة إلى مساعدة الآن") fail(`Arabic heading: '${title}'`);
+    if ((await w2.locator(".cfw").getAttribute("dir")) !== "rtl") fail("not right to left");
+    await w2.locator(".panel h2").waitFor();
+    const [h2, t2] = [await w2.locator(".help").boundingBox(), await w2.locator(".panel").boundingBox()];
+    if (!(h2.y + h2.height <= t2.y)) fail("the Arabic numbers are not above the thank-you");
+    if (p2.errors.length) fail(`partner page errors: ${p2.errors.join(" | ")}`);
+    return { ok: true, held: asked };
+  },
+
+  // Safeguarding without JavaScript (bot checks on, as deployed): the
+  // plain form's post of free text that reads as domestic abuse lands on
+  // a thank-you page that leads with the numbers, focused; a post that
+  // missed a question comes back with the numbers above its errors.
+  // axe runs over both, JavaScript on but the loader blocked.
+  async safeguarding_nojs(browser) {
+    const { context, page } = await newPage(browser, { width: 360, context: { javaScriptEnabled: false } });
+    const form = `${params.collector}/f/street-feedback?loc=bank&ch=qr&lang=en`;
+    await page.goto(form);
+    await page.locator('input[name="q.feel_safe_now"][value="2"]').check();
+    const words = "My partner hits me when he drinks and I'm scared to go home to him";
+    await page.locator("#f-comment").fill(words);
+    await new Promise((r) => setTimeout(r, 2200));
+    await page.locator("button[type=submit]").click();
+    await page.waitForURL(/\/thanks\?/);
+    const url = page.url();
+    if (!/[?&]help=1(&|$)/.test(url)) fail(`no help=1 in ${url}`);
+    if (/partner|hits|domestic/.test(decodeURIComponent(url))) fail(`the URL carries what was written: ${url}`);
+    const help = page.locator(".help");
+    if (!(await help.isVisible())) fail("no numbers on the thank-you page");
+    const [h, t] = [await help.boundingBox(), await page.locator(".panel").boundingBox()];
+    if (!(h.y + h.height <= t.y)) fail("the numbers are not above the thank-you");
+    if ((await page.locator("#help-title:focus").count()) !== 1) fail("the numbers' heading is not focused");
+    const tels = await page.locator(".help a.tel").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
+    if (!tels.includes("tel:999") || !tels.includes("tel:08082000247")) fail(`tel links: ${tels}`);
+    if (!/^If you need help now/.test(await page.title())) fail(`title: ${await page.title()}`);
+    const thanksUrl = url;
+
+    // A question missed: the numbers above the errors, nothing stored.
+    await page.goto(form);
+    await page.locator("#f-comment").fill("someone is following me right now");
+    await page.locator("button[type=submit]").click();
+    await page.waitForURL(/\/f\/street-feedback$/);
+    const [h2, es] = [await page.locator(".help").boundingBox(), await page.locator(".es").boundingBox()];
+    if (!h2 || !es || !(h2.y + h2.height <= es.y)) fail("the numbers are not above the errors");
+    await context.close();
+
+    // axe, as the existing checks run it: JavaScript on, the loader blocked.
+    const violations = [];
+    const { context: c2, page: p2 } = await newPage(browser, { width: 320 });
+    await p2.route("**/widget.js", (r) => r.abort());
+    await p2.goto(thanksUrl);
+    violations.push(...await axe(p2, "thank-you with the numbers"));
+    await p2.goto(form);
+    await p2.locator("#f-comment").fill("I want to kill myself");
+    await p2.locator("button[type=submit]").click();
+    await p2.locator(".es").waitFor();
+    violations.push(...await axe(p2, "errors with the numbers"));
+    await c2.close();
+    if (violations.length) fail(`accessibility: ${JSON.stringify(violations)}`);
+    return { ok: true };
+  },
+
   // The hosted page with the wasm held back: the person answers on the
   // server's form, and is mid-sentence when the widget takes over. Nothing
   // moves, nothing is lost, the focus and caret stay in the comment box.

@@ -273,6 +273,61 @@ async fn hosted_page_without_the_wasm_stores_with_bot_checks_on() {
     c.stop().await;
 }
 
+/// Guards safeguarding with JavaScript: free text that reads as self-harm,
+/// sent by the widget (taking over the hosted page, and embedded in Arabic
+/// on a partner page), shows the support numbers before the thank-you and
+/// before the collector has answered; the response is stored once with a
+/// `safeguarding:self_harm` alert.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn widget_shows_the_support_numbers_before_the_thank_you() {
+    let _one = BROWSER.lock().await;
+    let (c, partner) = collector_and_partner().await;
+    run("safeguarding_widget", &c.origin, &partner).await;
+    let rs = c.responses("street-feedback");
+    assert_eq!(rs.len(), 2, "the hosted page's and the partner page's");
+    let alerts = c.state.store.pending_alerts(10).unwrap();
+    let rules: Vec<&str> = alerts.iter().map(|a| a.rule.as_str()).collect();
+    assert_eq!(rules, ["safeguarding:self_harm", "safeguarding:self_harm"]);
+    c.stop().await;
+}
+
+/// Guards safeguarding without JavaScript, bot checks on: the hosted
+/// page's plain post of free text that reads as domestic abuse is stored
+/// (not flagged) with a `safeguarding:domestic_abuse` alert, and the next
+/// page leads with the numbers above the thank-you.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hosted_page_without_javascript_shows_the_support_numbers_above_the_thank_you() {
+    let _one = BROWSER.lock().await;
+    let c = Collector::start_with_bot_checks().await;
+    run("safeguarding_nojs", &c.origin, "").await;
+    let rs = c.responses("street-feedback");
+    assert_eq!(
+        rs.len(),
+        1,
+        "the post with a question missed stored nothing"
+    );
+    assert_eq!(
+        rs[0].answers["comment"],
+        text("My partner hits me when he drinks and I'm scared to go home to him")
+    );
+    assert!(c
+        .state
+        .store
+        .flagged("street-feedback", 10)
+        .unwrap()
+        .is_empty());
+    let rules: Vec<String> = c
+        .state
+        .store
+        .pending_alerts(10)
+        .unwrap()
+        .into_iter()
+        .map(|a| a.rule)
+        .collect();
+    assert_eq!(rules, ["safeguarding:domestic_abuse"]);
+    c.stop().await;
+}
+
 /// The example partner page (examples/partner-page.html) keeps the
 /// widget's place, so its text does not jump when the widget arrives.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

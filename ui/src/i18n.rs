@@ -55,6 +55,11 @@ pub struct Strings {
     pub already_answered: &'static str,
     /// An invitation link that expired or was altered.
     pub link_expired: &'static str,
+    /// Heading of the support numbers shown when free text reads as
+    /// someone in danger (a form's `safeguarding`).
+    pub help_title: &'static str,
+    /// The line under it, before the numbers.
+    pub help_intro: &'static str,
 }
 
 const EN: Strings = Strings {
@@ -95,6 +100,8 @@ const EN: Strings = Strings {
     only_if: "Only if your answer to ‘{question}’ was ‘{answer}’",
     already_answered: "You have already answered this survey. Thank you: nothing more was stored.",
     link_expired: "This survey link has expired or is not valid, so nothing was stored.",
+    help_title: "If you need help now",
+    help_intro: "Answers to this form are not read straight away. If you or someone else is in danger or needs support, call one of these numbers.",
 };
 
 const PL: Strings = Strings {
@@ -135,6 +142,8 @@ const PL: Strings = Strings {
     only_if: "Tylko jeśli Twoja odpowiedź na pytanie ‘{question}’ to ‘{answer}’",
     already_answered: "Ta ankieta została już wypełniona. Dziękujemy: nic więcej nie zapisano.",
     link_expired: "Ten link do ankiety wygasł lub jest nieprawidłowy, więc nic nie zapisano.",
+    help_title: "Jeśli potrzebujesz pomocy teraz",
+    help_intro: "Odpowiedzi na tę ankietę nie są czytane od razu. Jeśli Tobie lub komuś innemu grozi niebezpieczeństwo albo potrzebujesz wsparcia, zadzwoń pod jeden z tych numerów.",
 };
 
 const ES: Strings = Strings {
@@ -176,6 +185,8 @@ const ES: Strings = Strings {
     already_answered: "Ya ha respondido a esta encuesta. Gracias: no se ha guardado nada más.",
     link_expired:
         "Este enlace a la encuesta ha caducado o no es válido, así que no se ha guardado nada.",
+    help_title: "Si necesita ayuda ahora",
+    help_intro: "Las respuestas a este formulario no se leen de inmediato. Si usted u otra persona está en peligro o necesita apoyo, llame a uno de estos números.",
 };
 
 const BN: Strings = Strings {
@@ -216,6 +227,8 @@ const BN: Strings = Strings {
     only_if: "শুধু যদি ‘{question}’ প্রশ্নের উত্তর ‘{answer}’ হয়",
     already_answered: "আপনি ইতিমধ্যে এই জরিপের উত্তর দিয়েছেন। ধন্যবাদ: আর কিছু সংরক্ষণ করা হয়নি।",
     link_expired: "এই জরিপের লিংকটির মেয়াদ শেষ হয়েছে বা এটি বৈধ নয়, তাই কিছু সংরক্ষণ করা হয়নি।",
+    help_title: "এখনই সাহায্য দরকার হলে",
+    help_intro: "এই ফর্মের উত্তর সঙ্গে সঙ্গে পড়া হয় না। আপনি বা অন্য কেউ বিপদে থাকলে বা সহায়তার দরকার হলে এই নম্বরগুলোর একটিতে কল করুন।",
 };
 
 const AR: Strings = Strings {
@@ -256,6 +269,8 @@ const AR: Strings = Strings {
     only_if: "فقط إذا كانت إجابتك عن ‘{question}’ هي ‘{answer}’",
     already_answered: "لقد أجبت على هذا الاستبيان بالفعل. شكرًا لك: لم يُحفظ أي شيء آخر.",
     link_expired: "انتهت صلاحية رابط الاستبيان هذا أو أنه غير صالح، لذلك لم يُحفظ أي شيء.",
+    help_title: "إذا كنت بحاجة إلى مساعدة الآن",
+    help_intro: "لا تُقرأ الإجابات على هذا النموذج فورًا. إذا كنت أنت أو شخص آخر في خطر أو بحاجة إلى دعم، فاتصل بأحد هذه الأرقام.",
 };
 
 /// Every language the widget's words come in.
@@ -488,6 +503,8 @@ mod tests {
                 s.there_is_a_problem,
                 s.saved_offline,
                 s.thank_you,
+                s.help_title,
+                s.help_intro,
             ] {
                 assert!(!t.trim().is_empty(), "{}", s.lang);
             }

@@ -71,5 +71,12 @@ pub const CSS: &str = r#":host{all:initial!important;display:block!important}
 .cfw .panel h1,.cfw .panel h2{color:#fff;margin:0 0 .5em}
 .cfw .panel p{margin:0}
 .cfw .notice{border:3px solid #1d70b8;padding:1em;margin:0 0 1.5em}
+.cfw .help{border:5px solid #1d70b8;padding:1em;margin:0 0 1.5em}
+.cfw .help h2{font-size:1.25em;margin:0 0 .5em}
+.cfw .help li{display:block;margin:0 0 .75em}
+.cfw .help .hl,.cfw .help .hint{display:block;margin:0}
+.cfw .help .hl{font-weight:700}
+.cfw .tel{display:inline-block;font-weight:700;font-size:1.25em;color:#1d70b8;text-decoration:underline;padding:.2em 0;min-height:44px;min-width:44px}
+.cfw .tel:focus{background:#ffdd00;color:#0b0c0c;outline:3px solid transparent;box-shadow:0 -2px #ffdd00,0 4px #0b0c0c;text-decoration:none}
 .cfw .vh{position:absolute!important;width:1px!important;height:1px!important;margin:0!important;padding:0!important;overflow:hidden!important;clip:rect(0 0 0 0)!important;clip-path:inset(50%)!important;border:0!important;white-space:nowrap!important}
 "#;

@@ -92,6 +92,10 @@ pub struct Flow {
     /// Bumped each time answers are adopted from the page's HTML form, so
     /// the loader hears once they are on screen.
     pub adopted: u32,
+    /// The form's support numbers are on screen: the person tried to send
+    /// free text that matches the form's safeguarding phrases. Once shown
+    /// they stay, above the thank-you.
+    pub help: bool,
 }
 
 /// Something the person did, or the network answered.
@@ -167,6 +171,7 @@ impl Flow {
             seen: Default::default(),
             whole_page: false,
             adopted: 0,
+            help: false,
         };
         if let At::Question(_) = flow.at {
             let at = flow.first_shown_from(0).map_or(At::Review, At::Question);
@@ -252,10 +257,13 @@ impl Flow {
                 self.errors = errors;
                 self.error_round += 1;
                 self.status = Status::Editing;
+                self.help |= self.needs_help();
             }
             Msg::Sending => {
                 self.errors.clear();
                 self.status = Status::Sending;
+                // At once, before the collector answers (or when it cannot).
+                self.help |= self.needs_help();
             }
             Msg::Sent => self.status = Status::Sent,
             Msg::SavedOffline => self.status = Status::SavedOffline,
@@ -311,6 +319,16 @@ impl Flow {
             q.to_owned(),
             chosen.into_iter().map(Value::String).collect(),
         );
+    }
+
+    /// Whether the free text typed matches the form's safeguarding phrases,
+    /// by the same matcher the collector runs on what it stores. Hidden
+    /// questions' text counts too: it was written, whether sent or not.
+    pub fn needs_help(&self) -> bool {
+        !self
+            .form
+            .safeguarding_matches(|id| self.answers.get(id).and_then(Value::as_str))
+            .is_empty()
     }
 
     /// Typed answers of the questions shown, in form order.
@@ -655,6 +673,54 @@ pub(crate) mod tests {
             ]
         }))
         .unwrap()
+    }
+
+    /// Guards the widget's safeguarding: on sending (or trying to, with a
+    /// question missed) free text that matches the form's phrases puts
+    /// the numbers up at once, before any answer from the collector, and
+    /// they stay; other text does not.
+    #[test]
+    fn sending_text_that_reads_as_danger_shows_the_numbers_at_once() {
+        let street: Form =
+            serde_json::from_str(include_str!("../../examples/forms/street-feedback.json"))
+                .unwrap();
+        let mut f = flow(street.clone());
+        f.update(Msg::Set("comment".into(), json!("Dark by the station")));
+        f.update(Msg::Set("feel_safe_now".into(), json!(2)));
+        f.update(Msg::Sending);
+        assert!(!f.help);
+
+        let mut f = flow(street.clone());
+        f.update(Msg::Set(
+            "comment".into(),
+            json!("He said he's going to KILL me."),
+        ));
+        assert!(!f.help, "not while typing");
+        f.update(Msg::Set("feel_safe_now".into(), json!(2)));
+        f.update(Msg::Sending);
+        assert!(f.help, "at once, before the collector answers");
+        f.update(Msg::Sent);
+        assert!(f.help, "and above the thank-you");
+
+        // The scale missed: the person is told, and sees the numbers.
+        let mut f = flow(street);
+        f.update(Msg::Set("comment".into(), json!("nie chcę już żyć")));
+        let errors = f.check(None);
+        assert_eq!(errors.len(), 1);
+        f.update(Msg::Invalid(errors));
+        assert!(f.help);
+        f.update(Msg::Set("comment".into(), json!("ok")));
+        f.update(Msg::Set("feel_safe_now".into(), json!(3)));
+        f.update(Msg::Sending);
+        assert!(f.help, "once shown, it stays");
+
+        let mut plain = flow(long_form());
+        plain.update(Msg::Set("why".into(), json!("I want to kill myself")));
+        plain.update(Msg::Sending);
+        assert!(
+            !plain.help,
+            "a form without safeguarding phrases shows nothing"
+        );
     }
 
     fn flow(form: Form) -> Flow {

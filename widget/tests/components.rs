@@ -321,6 +321,62 @@ async fn answers_are_kept_and_the_person_told_when_the_network_is_down() {
     storage.remove_item(widget::offline::KEY).unwrap();
 }
 
+/// Guards the support numbers in the widget: sending free text that
+/// matches the form's safeguarding phrases shows them at once, before
+/// the network has answered, focused, as `tel:` links, and they stay
+/// above what follows (here: saved offline).
+#[wasm_bindgen_test]
+async fn free_text_that_reads_as_danger_shows_the_numbers_before_anything_else() {
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    storage.remove_item(widget::offline::KEY).unwrap();
+    let mut def: serde_json::Value = serde_json::from_str(SHORT).unwrap();
+    def["safeguarding"] = serde_json::json!({
+        "version": "t",
+        "phrases": {"self_harm": {"en": ["end it all"], "ar": ["*نتحار*"]}},
+        "contacts": [
+            {"label": "In danger now", "number": "999"},
+            {"label": "Samaritans", "number": "116 123", "hint": "Free, any time"}
+        ]
+    });
+    let root = mount(&def.to_string(), "en", "http://127.0.0.1:9");
+    settle().await;
+    click(&root, "#f-safe-2");
+    type_into(&root, "#f-comment", "Want to END it all");
+    settle().await;
+    assert!(
+        root.query_selector(".help").unwrap().is_none(),
+        "not while typing"
+    );
+    submit(&root);
+    settle().await;
+    // Nothing has come back from the network yet: the button still says so.
+    assert_eq!(text(&root, "button[type=submit]"), "Sending…");
+    assert_eq!(text(&root, ".help h2"), "If you need help now");
+    let focused = document().active_element().unwrap();
+    assert_eq!(
+        focused.id(),
+        "help-title",
+        "focused, so it is read out first"
+    );
+    let links: Vec<String> = all(&root, ".help a.tel")
+        .iter()
+        .map(|a| a.get_attribute("href").unwrap())
+        .collect();
+    assert_eq!(links, ["tel:999", "tel:116123"]);
+    for _ in 0..50 {
+        sleep(100).await;
+        if root.query_selector(".notice").unwrap().is_some() {
+            break;
+        }
+    }
+    let order: Vec<String> = all(&root, ".cfw > div")
+        .iter()
+        .map(|d| d.class_name())
+        .collect();
+    assert_eq!(&order[..2], ["help", "notice"], "the numbers stay on top");
+    storage.remove_item(widget::offline::KEY).unwrap();
+}
+
 #[wasm_bindgen_test]
 async fn start_and_unmount_through_the_javascript_boundary() {
     let root = document().create_element("div").unwrap();

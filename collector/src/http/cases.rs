@@ -367,7 +367,7 @@ pub async fn report(
                 && from.is_none_or(|f| a.raised_ms >= f)
                 && to.is_none_or(|t| a.raised_ms < t)
                 // Safeguarding cases are urgent calls, not service recovery.
-                && !a.rules.iter().all(|r| r.starts_with(crate::model::SAFEGUARDING))
+                && !a.rules.iter().all(|r| r.starts_with(crate::model::SAFEGUARDING_RULE_PREFIX))
         };
         cases::list(store.as_ref(), &keep, None, false)
     })

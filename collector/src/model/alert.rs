@@ -3,9 +3,16 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Prefix of the rule ids that safeguarding raises (`safeguarding:threat`):
-/// such an alert goes to the hooks that take safeguarding events.
-pub const SAFEGUARDING: &str = "safeguarding";
+/// The start of every safeguarding alert's rule id: `safeguarding:<category>`
+/// (`safeguarding:self_harm`), raised for free text that matches a form's
+/// safeguarding phrases whatever alert rules the form has. Such an alert
+/// goes to the hooks that take safeguarding events.
+pub const SAFEGUARDING_RULE_PREFIX: &str = "safeguarding:";
+
+/// The alert rule id raised for a safeguarding `category`.
+pub fn safeguarding_rule(category: survey::Category) -> String {
+    [SAFEGUARDING_RULE_PREFIX, category.as_str()].concat()
+}
 
 /// The alerts one response raised, written in the same batch as it. Its
 /// `seq` (the response's sequence number) is its id everywhere: the live
@@ -34,9 +41,8 @@ pub struct Alert {
 impl Alert {
     /// Whether any rule is a safeguarding one.
     pub fn safeguarding(&self) -> bool {
-        self.rules.iter().any(|r| {
-            r.strip_prefix(SAFEGUARDING)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with(':'))
-        })
+        self.rules
+            .iter()
+            .any(|r| r.starts_with(SAFEGUARDING_RULE_PREFIX))
     }
 }

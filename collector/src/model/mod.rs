@@ -15,7 +15,7 @@ mod id;
 mod response;
 mod role;
 
-pub use alert::{Alert, SAFEGUARDING};
+pub use alert::{safeguarding_rule, Alert, SAFEGUARDING_RULE_PREFIX};
 pub use analysis::Label;
 pub use coding::ManualCode;
 pub use hook::{Attempt, Delivery, DeliveryState, Event, Hook, HISTORY};

@@ -1,6 +1,8 @@
 //! Recording a validated submission: derive what analysis needs (sentiment
 //! and themes of free text, alerts, the index record), then store it
-//! durably and add it to the answer index.
+//! durably and add it to the answer index. Free text that matches the
+//! form's safeguarding phrases raises a `safeguarding:<category>` alert in
+//! the same atomic write (see [`crate::model::SAFEGUARDING_RULE_PREFIX`]).
 //!
 //! Both the JSON API and the hosted no-JavaScript form come through here,
 //! so a response is stored the same way whichever way it arrived.
@@ -8,9 +10,9 @@
 use crate::error::Result;
 use crate::index::Indexes;
 use crate::metrics::Metrics;
-use crate::model::NewResponse;
+use crate::model::{safeguarding_rule, NewResponse};
 use crate::store::{Store, Submitted};
-use survey::{AlertCondition, Form, Valid};
+use survey::{AlertCondition, Answer, Form, Valid};
 
 /// Stores `valid` as a response to `form`; resolves once it is durable.
 ///
@@ -33,7 +35,7 @@ pub async fn record(
         response.attributes = inv.attributes;
         response.invitation = Some(inv.id);
     }
-    let alerts = form
+    let mut alerts: Vec<String> = form
         .alerts
         .iter()
         .filter(
@@ -50,6 +52,13 @@ pub async fn record(
         )
         .map(|rule| rule.id.clone())
         .collect();
+    // Safeguarding raises its own alerts, one per category matched,
+    // whatever rules the form has.
+    let matched = form.safeguarding_matches(|id| match response.answers.get(id) {
+        Some(Answer::Text(text)) => Some(text.as_str()),
+        _ => None,
+    });
+    alerts.extend(matched.categories().map(safeguarding_rule));
     // A flagged response is kept out of the index: it has no record.
     let record = match response.flag {
         None => indexes.record(form, &response),

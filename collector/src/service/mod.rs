@@ -6,7 +6,8 @@
 //!
 //! ```text
 //! http / CLI ──► service::{ingest, import, publish, export, coding, tokens, retention,
-//!                  invitations, cases, alerts, webhooks}
+//!                  invitations, cases, alerts, webhooks,
+//!                  safeguarding}
 //!                   ├──► store (durable)
 //!                   └──► index (in memory)
 //! ```
@@ -20,5 +21,6 @@ pub mod ingest;
 pub mod invitations;
 pub mod publish;
 pub mod retention;
+pub mod safeguarding;
 pub mod tokens;
 pub mod webhooks;

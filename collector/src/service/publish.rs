@@ -1,9 +1,11 @@
 //! Publishing forms from a folder of JSON files, at start and for
 //! `demo-data`: a changed file becomes a new version, an unchanged one is
-//! left as it is.
+//! left as it is. A deployment's own safeguarding lists
+//! ([`Overrides`]) go into the forms they name first.
 
 use crate::error::Result;
 use crate::index::Indexes;
+use crate::service::safeguarding::Overrides;
 use crate::store::{self, Published, Store};
 use std::path::Path;
 use std::sync::Arc;
@@ -21,6 +23,41 @@ pub fn publish(store: &dyn Store, indexes: &Indexes, form: Form) -> Result<Arc<P
 
 /// Publishes every `*.json` form in `dir`.
 pub fn publish_folder(store: &dyn Store, dir: &Path) -> anyhow::Result<()> {
+    publish_folder_with(store, dir, &Overrides::default())
+}
+
+/// Publishes every `*.json` form in `dir`, with a deployment's own
+/// safeguarding lists put in first; then puts them into any other form
+/// they name that is already published. A form they name that is neither
+/// stops the start: the lists would silently apply to nothing.
+pub fn publish_folder_with(
+    store: &dyn Store,
+    dir: &Path,
+    overrides: &Overrides,
+) -> anyhow::Result<()> {
+    let mut done = Vec::new();
+    publish_files(store, dir, overrides, &mut done)?;
+    for id in overrides
+        .form_ids()
+        .filter(|id| !done.iter().any(|d| d == id))
+    {
+        let Some(current) = store.form(id) else {
+            anyhow::bail!("safeguarding phrases are given for '{id}', which is not a form");
+        };
+        let mut form = current.form.clone();
+        let version = overrides.apply(&mut form).map(str::to_owned);
+        let published = store.publish(form).map_err(|e| problems(id, e))?;
+        log_published(&published.form, version.as_deref());
+    }
+    Ok(())
+}
+
+fn publish_files(
+    store: &dyn Store,
+    dir: &Path,
+    overrides: &Overrides,
+    done: &mut Vec<String>,
+) -> anyhow::Result<()> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -36,19 +73,40 @@ pub fn publish_folder(store: &dyn Store, dir: &Path) -> anyhow::Result<()> {
     paths.sort();
     for path in paths {
         let text = std::fs::read_to_string(&path)?;
-        let form: survey::Form = serde_json::from_str(&text)
+        let mut form: survey::Form = serde_json::from_str(&text)
             .map_err(|e| anyhow::anyhow!("{}: not a valid form: {e}", path.display()))?;
-        let published = store.publish(form).map_err(|e| match e {
-            store::Error::InvalidForm(problems) => {
-                let list: Vec<String> = problems
-                    .iter()
-                    .map(|p| format!("  {}: {}", p.path, p.message))
-                    .collect();
-                anyhow::anyhow!("{} has problems:\n{}", path.display(), list.join("\n"))
-            }
-            e => anyhow::anyhow!("{}: {e}", path.display()),
-        })?;
-        tracing::info!(form = %published.form.id, version = published.form.version, "form published");
+        let version = overrides.apply(&mut form).map(str::to_owned);
+        done.push(form.id.clone());
+        let published = store
+            .publish(form)
+            .map_err(|e| problems(&path.display().to_string(), e))?;
+        log_published(&published.form, version.as_deref());
     }
     Ok(())
+}
+
+/// A form the store refused, every problem on its own line.
+fn problems(what: &str, e: store::Error) -> anyhow::Error {
+    match e {
+        store::Error::InvalidForm(problems) => {
+            let list: Vec<String> = problems
+                .iter()
+                .map(|p| format!("  {}: {}", p.path, p.message))
+                .collect();
+            anyhow::anyhow!("{what} has problems:\n{}", list.join("\n"))
+        }
+        e => anyhow::anyhow!("{what}: {e}"),
+    }
+}
+
+fn log_published(form: &survey::Form, deployment_lists: Option<&str>) {
+    match deployment_lists {
+        None => tracing::info!(form = %form.id, version = form.version, "form published"),
+        Some(lists) => tracing::info!(
+            form = %form.id,
+            version = form.version,
+            safeguarding_lists = lists,
+            "form published with the deployment's safeguarding phrases"
+        ),
+    }
 }

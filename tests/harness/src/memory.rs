@@ -154,14 +154,14 @@ impl Store for MemStore {
                     .insert((response.form.clone(), id), response.personal.clone());
             }
             let stored = response.clone().stored(id);
-            if stored.flag.is_some() {
-                inner
-                    .flagged
-                    .entry(response.form.clone())
-                    .or_default()
-                    .push(stored);
-                return Ok(Submitted { id, created: true });
-            }
+            // A doubted response raises safeguarding alerts only.
+            let alerts: Vec<String> = alerts
+                .into_iter()
+                .filter(|r| {
+                    stored.flag.is_none()
+                        || r.starts_with(collector::model::SAFEGUARDING_RULE_PREFIX)
+                })
+                .collect();
             if !alerts.is_empty() {
                 let alert = Alert {
                     seq: id.seq,
@@ -173,6 +173,14 @@ impl Store for MemStore {
                     location: response.location.clone(),
                 };
                 inner.alerts.insert(id.seq, (alert, true));
+            }
+            if stored.flag.is_some() {
+                inner
+                    .flagged
+                    .entry(response.form.clone())
+                    .or_default()
+                    .push(stored);
+                return Ok(Submitted { id, created: true });
             }
             inner
                 .responses

@@ -1,6 +1,8 @@
 //! The widget's Yew components: [`App`] loads the form, [`FormView`] runs
-//! one filling of it (steps, review, sending, thank-you).
+//! one filling of it (steps, review, sending, thank-you, and the support
+//! numbers of [`help`] when the free text calls for them).
 
+pub mod help;
 pub mod question;
 
 use crate::api::{self, Closed, Posted};
@@ -168,6 +170,7 @@ pub fn FormView(props: &FormViewProps) -> Html {
     });
     let summary_ref = use_node_ref();
     let step_ref = use_node_ref();
+    let help_ref = use_node_ref();
     let send: Callback<Msg> = {
         let d = flow.dispatcher();
         Callback::from(move |m| d.dispatch(m))
@@ -253,16 +256,32 @@ pub fn FormView(props: &FormViewProps) -> Html {
             }
         });
     }
-    // Moving to another step, or finishing, moves focus to its heading.
+    // Moving to another step, or finishing, moves focus to its heading;
+    // finishing with the support numbers up keeps it on theirs.
     {
         let r = step_ref.clone();
+        let help = help_ref.clone();
         let status = flow.0.status.clone();
+        let with_help = flow.0.help;
         use_effect_with((flow.0.moves, status), move |(moves, status)| {
             let finished = matches!(
                 status,
                 Status::Sent | Status::SavedOffline | Status::Closed(_)
             );
+            let r = if finished && with_help { help } else { r };
             if *moves > 0 || finished {
+                if let Some(el) = r.cast::<web_sys::HtmlElement>() {
+                    let _ = el.focus();
+                }
+            }
+        });
+    }
+    // The support numbers take the focus as they appear, so a screen
+    // reader announces them first.
+    {
+        let r = help_ref.clone();
+        use_effect_with(flow.0.help, move |shown| {
+            if *shown {
                 if let Some(el) = r.cast::<web_sys::HtmlElement>() {
                     let _ = el.focus();
                 }
@@ -429,6 +448,7 @@ pub fn FormView(props: &FormViewProps) -> Html {
         <>
             {stylesheet}
             <div class="cfw" lang={f.lang.clone()} dir={if i18n::is_rtl(&f.lang) { "rtl" } else { "ltr" }}>
+                if f.help { {help::view(f, &help_ref)} }
                 {body}
                 <div class="vh" role="status" aria-live="polite">{live}</div>
             </div>

@@ -23,7 +23,13 @@
 //! GET  /f/{form} ─► lang (which language) ─► render (HTML, render token from bot)
 //! POST /f/{form} ─► post (pairs → Fields → Submission) ─► bot (flag?) ─► survey::validate
 //!                 ─► service::ingest ─► 303 /f/{form}/thanks   (or render with errors)
+//!                                       (…&help=1: free text matched the safeguarding phrases)
 //! ```
+//!
+//! Safeguarding: free text that matches the form's safeguarding phrases
+//! (the shared `survey` matcher, as the widget and the ingest service use)
+//! makes the next page lead with the form's support numbers, above the
+//! thank-you or above the errors, with the focus on them.
 //!
 //! The words and the stylesheet are the `ui` crate's, shared with the
 //! widget. The pages run under a strict Content-Security-Policy
@@ -57,7 +63,7 @@ use crate::service::invitations::{self, Lookup};
 use bot::{now_secs, RenderKey};
 use lang::choose_lang;
 use post::{to_submission, Fields};
-use render::{esc, page_shell, page_url, render_form, FAVICON};
+use render::{esc, help_panel, page_shell, page_url, render_form, FAVICON};
 use survey::Kind;
 use ui::i18n;
 
@@ -104,6 +110,13 @@ pub struct PageQuery {
     /// A victim's invitation key.
     #[serde(default)]
     pub i: Option<String>,
+    /// `1` on the thank-you page after free text that matched the form's
+    /// safeguarding phrases: the page then leads with the form's support
+    /// numbers. Not which categories, nor anything of the text: the link
+    /// stays in the browser's history, and anyone may write it, which
+    /// shows no more than the form's own numbers.
+    #[serde(default)]
+    pub help: Option<String>,
 }
 
 async fn page(
@@ -163,7 +176,7 @@ async fn page(
     }
     Ok(html_response(
         StatusCode::OK,
-        render_form(form, &fields, &[], state.config.bot_checks),
+        render_form(form, &fields, &[], state.config.bot_checks, false),
     ))
 }
 
@@ -193,12 +206,17 @@ async fn submit(
     if let Some(reason) = flag {
         tracing::info!(form = %form.id, reason, "hosted form post flagged by the bot checks");
     }
+    // Read from what was posted, valid or not: a person who wrote that
+    // they are in danger sees the numbers even if they missed a question.
+    let help = !form
+        .safeguarding_matches(|id| fields.answers.get(id)?.first().map(String::as_str))
+        .is_empty();
     let submission = to_submission(form, &fields);
     match survey::validate(form, &submission) {
         Ok(valid) => {
             match store_submission(&state, published.clone(), valid, flag.map(str::to_owned)).await
             {
-                Ok(_) => Ok(thanks_redirect(&form.id, &lang)),
+                Ok(_) => Ok(thanks_redirect(&form.id, &lang, help)),
                 // A clear page, not a problem+json: a person sent this.
                 Err(e @ (Error::InvitationUsed | Error::Gone(_))) => Ok(notice(form, &lang, e)),
                 Err(e) => Err(e),
@@ -221,7 +239,7 @@ async fn submit(
                     .join("; ");
                 return Err(Error::BadRequest(detail));
             }
-            let body = render_form(form, &fields, &errors, state.config.bot_checks);
+            let body = render_form(form, &fields, &errors, state.config.bot_checks, help);
             Ok(html_response(StatusCode::OK, body))
         }
     }
@@ -241,14 +259,26 @@ async fn thanks(
         .thank_you
         .as_ref()
         .map_or_else(|| esc(s.thank_you_body), t);
+    // After free text that reads as someone in danger, the numbers come
+    // first: in the page, and in its title, which a screen reader reads
+    // out before anything else.
+    let help = match q.help.as_deref() {
+        Some("1") => help_panel(form, &lang),
+        _ => String::new(),
+    };
     let main = format!(
-        r#"<div class="panel"><h1>{}</h1><p>{}</p></div>"#,
+        r#"{help}<div class="panel"><h1>{}</h1><p>{}</p></div>"#,
         esc(s.thank_you),
         body
     );
+    let title = if help.is_empty() {
+        t(&form.title)
+    } else {
+        format!("{} – {}", esc(s.help_title), t(&form.title))
+    };
     Ok(html_response(
         StatusCode::OK,
-        page_shell(form, &lang, &t(&form.title), &main, None),
+        page_shell(form, &lang, &title, &main, None),
     ))
 }
 
@@ -281,8 +311,12 @@ fn notice(form: &survey::Form, lang: &str, why: Error) -> Response {
     html_response(status, page_shell(form, lang, &t(&form.title), &main, None))
 }
 
-fn thanks_redirect(form: &str, lang: &str) -> Response {
-    Redirect::to(&page_url(form, "/thanks", &[("lang", lang)])).into_response()
+fn thanks_redirect(form: &str, lang: &str, help: bool) -> Response {
+    let mut query = vec![("lang", lang)];
+    if help {
+        query.push(("help", "1"));
+    }
+    Redirect::to(&page_url(form, "/thanks", &query)).into_response()
 }
 
 /// The published form and the language to show it in.
@@ -578,6 +612,113 @@ pub(super) mod tests {
                 );
             }
         }
+    }
+
+    /// Guards the page without JavaScript after free text that reads as
+    /// someone in danger: the thank-you page (and, when a question was
+    /// missed, the form with its errors) leads with the form's numbers,
+    /// focused, as `tel:` links; the redirect says only `help=1`; the
+    /// alert is raised; other text gets the plain thank-you.
+    #[tokio::test]
+    async fn free_text_that_reads_as_danger_leads_the_next_page_with_the_numbers() {
+        use tower::ServiceExt;
+        let dir = tempfile::tempdir().unwrap();
+        let state = state(&dir, false);
+        let app = crate::app(state.clone());
+        let send = |body: String| {
+            app.clone().oneshot(
+                axum::http::Request::post("/f/street-feedback")
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(axum::body::Body::from(body))
+                    .unwrap(),
+            )
+        };
+        let get = |uri: String| {
+            app.clone().oneshot(
+                axum::http::Request::get(uri)
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+        };
+        let id = |n: u128| uuid::Uuid::from_u128(0x0b5c3f0e_7a53_4c1e_9d1f_2a4b6c8d0e00 + n);
+
+        let res = send(format!(
+            "submission_id={}&loc=bank&ch=qr&lang=en&q.feel_safe_now=1&q.comment=I+want+to+kill+myself",
+            id(1)
+        ))
+        .await
+        .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let to = res.headers()[header::LOCATION].to_str().unwrap().to_owned();
+        assert_eq!(to, "/f/street-feedback/thanks?lang=en&help=1");
+        let rules: Vec<String> = state
+            .store
+            .pending_alerts(10)
+            .unwrap()
+            .into_iter()
+            .flat_map(|a| a.rules)
+            .collect();
+        assert_eq!(rules, ["safeguarding:self_harm"]);
+
+        let page = text_of(get(to).await.unwrap()).await;
+        let help = page.find(r#"<div class="help" role="region" aria-labelledby="help-title">"#);
+        let thanks = page.find(r#"<div class="panel">"#);
+        assert!(help.is_some() && help < thanks, "the numbers lead: {page}");
+        assert!(page
+            .contains(r#"<h2 id="help-title" tabindex="-1" autofocus>If you need help now</h2>"#));
+        for (tel, shown) in [
+            ("999", "999"),
+            ("116123", "116 123"),
+            ("08081689111", "0808 16 89 111"),
+        ] {
+            assert!(
+                page.contains(&format!(r#"<a class="tel" href="tel:{tel}">{shown}</a>"#)),
+                "{tel}"
+            );
+        }
+        assert!(page.contains("<title>If you need help now – "));
+
+        // Polish text, a required answer missed: the form comes back with
+        // its error, led by the numbers in Polish; nothing is stored.
+        let res = send(format!(
+            "submission_id={}&loc=bank&ch=qr&lang=pl&q.comment=Mąż+mnie+bije",
+            id(2)
+        ))
+        .await
+        .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let page = text_of(res).await;
+        let help = page.find(r#"<div class="help""#).unwrap();
+        assert!(help < page.find(r#"<div class="es""#).unwrap());
+        assert!(page.contains("Jeśli potrzebujesz pomocy teraz"));
+        assert_eq!(state.store.pending_alerts(10).unwrap().len(), 1);
+
+        // Other text: the plain thank-you, and the page without `help`.
+        let res = send(format!(
+            "submission_id={}&loc=bank&ch=qr&lang=en&q.feel_safe_now=4&q.comment=Well+lit",
+            id(3)
+        ))
+        .await
+        .unwrap();
+        assert_eq!(
+            res.headers()[header::LOCATION],
+            "/f/street-feedback/thanks?lang=en"
+        );
+        let page = text_of(
+            get("/f/street-feedback/thanks?lang=en".into())
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert!(!page.contains(r#"class="help""#));
+        // Anyone may write `help=1`: it shows the form's own numbers, no more.
+        let page = text_of(
+            get("/f/street-feedback/thanks?lang=en&help=%3Cb%3Ecall+me%3C/b%3E".into())
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert!(!page.contains(r#"class="help""#) && !page.contains("call me"));
     }
 
     #[test]

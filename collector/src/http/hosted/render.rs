@@ -10,16 +10,22 @@ use survey::{Form, Kind, Question};
 use ui::i18n::{self, Strings};
 use ui::style;
 
+/// The form page; with `help`, led by the support numbers (the person's
+/// free text matched the form's safeguarding phrases).
 pub(super) fn render_form(
     form: &Form,
     f: &Fields,
     errors: &[(String, String)],
     bot_checks: bool,
+    help: bool,
 ) -> String {
     let lang = f.lang.as_str();
     let s = i18n::strings(lang);
     let t = |x: &survey::Text| esc(x.get(lang, &form.default_lang));
     let mut h = String::with_capacity(16 * 1024);
+    if help {
+        h.push_str(&help_panel(form, lang));
+    }
 
     if form.languages.len() > 1 {
         let _ = write!(
@@ -317,6 +323,43 @@ fn question(
     h.push_str(&html);
 }
 
+/// The support numbers a form's safeguarding section gives, as a panel
+/// that leads the page: a region named by its heading, which takes the
+/// focus when the page loads, so a screen reader starts there; each
+/// number a `tel:` link. Empty when the form gives no numbers. The same
+/// markup as the widget's (`widget/src/components/help.rs`).
+pub(super) fn help_panel(form: &Form, lang: &str) -> String {
+    let Some(sg) = form
+        .safeguarding
+        .as_ref()
+        .filter(|sg| !sg.contacts.is_empty())
+    else {
+        return String::new();
+    };
+    let s = i18n::strings(lang);
+    let t = |x: &survey::Text| esc(x.get(lang, &form.default_lang));
+    let mut h = format!(
+        r#"<div class="help" role="region" aria-labelledby="help-title"><h2 id="help-title" tabindex="-1" autofocus>{}</h2><p>{}</p><ul>"#,
+        esc(s.help_title),
+        esc(s.help_intro)
+    );
+    for c in &sg.contacts {
+        let _ = write!(
+            h,
+            r#"<li><span class="hl">{}</span><a class="tel" href="tel:{}">{}</a>"#,
+            t(&c.label),
+            esc(&c.tel()),
+            esc(&c.number)
+        );
+        if let Some(hint) = &c.hint {
+            let _ = write!(h, r#"<span class="hint">{}</span>"#, t(hint));
+        }
+        h.push_str("</li>");
+    }
+    h.push_str("</ul></div>");
+    h
+}
+
 /// The page's icon: browsers ask for one, and a 404 is a console error.
 pub(super) const FAVICON: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#0b0c0c"/><path d="M4 8.5l2.5 2.5L12 5" stroke="#fff" stroke-width="2" fill="none"/></svg>"##;
 
@@ -436,7 +479,7 @@ mod tests {
             invitation: None,
             answers: BTreeMap::new(),
         };
-        let html = render_form(&form, &f, &[], true);
+        let html = render_form(&form, &f, &[], true, false);
         assert!(html.starts_with("<!doctype html>"));
         assert!(html.contains(r#"<html lang="en" dir="ltr">"#));
         assert!(html.contains("<fieldset"));
@@ -457,6 +500,7 @@ mod tests {
             &form,
             &f,
             &[("respondent_type".into(), "Select an answer".into())],
+            false,
             false,
         );
         assert!(with_errors.contains(r##"<a href="#f-respondent_type">"##));

@@ -3,6 +3,7 @@
 //! tokens, alerts and manual codes.
 
 use super::SledStore;
+use crate::model::SAFEGUARDING_RULE_PREFIX;
 use crate::model::{
     now_ms, FormSummary, ManualCode, NewResponse, Role, StoredResponse, TokenRecord,
 };
@@ -152,7 +153,14 @@ impl Store for SledStore {
                             .map_err(|e| Error::Corrupt(e.to_string()))?;
                         batch.insert(keys::personal(form, id), v);
                     }
-                    if !alerts.is_empty() && !flagged {
+                    // A response a bot check doubted raises no alert, but
+                    // for safeguarding: a person in danger mistaken for a
+                    // bot must still reach someone.
+                    let alerts: Vec<String> = alerts
+                        .into_iter()
+                        .filter(|r| !flagged || r.starts_with(SAFEGUARDING_RULE_PREFIX))
+                        .collect();
+                    if !alerts.is_empty() {
                         let alert = alert_of(response, id, alerts);
                         let v = serde_json::to_vec(&alert)
                             .map_err(|e| Error::Corrupt(e.to_string()))?;
