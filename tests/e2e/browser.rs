@@ -286,7 +286,10 @@ async fn widget_shows_the_support_numbers_before_the_thank_you() {
     let rs = c.responses("street-feedback");
     assert_eq!(rs.len(), 2, "the hosted page's and the partner page's");
     let alerts = c.state.store.pending_alerts(10).unwrap();
-    let rules: Vec<&str> = alerts.iter().map(|a| a.rule.as_str()).collect();
+    let rules: Vec<&str> = alerts
+        .iter()
+        .flat_map(|a| a.rules.iter().map(String::as_str))
+        .collect();
     assert_eq!(rules, ["safeguarding:self_harm", "safeguarding:self_harm"]);
     c.stop().await;
 }
@@ -322,7 +325,7 @@ async fn hosted_page_without_javascript_shows_the_support_numbers_above_the_than
         .pending_alerts(10)
         .unwrap()
         .into_iter()
-        .map(|a| a.rule)
+        .flat_map(|a| a.rules)
         .collect();
     assert_eq!(rules, ["safeguarding:domestic_abuse"]);
     c.stop().await;
