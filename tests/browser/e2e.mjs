@@ -460,6 +460,44 @@ const scenarios = {
     return { ok: true, held: asked };
   },
 
+  // A victim's invitation link, answered with the widget: the response
+  // is stored with the invitation (so with its team); a second tab opened
+  // on the same link before the first answered is told plainly that the
+  // survey was already answered, never thanked; opening the link again
+  // shows the same.
+  async invitation_widget(browser) {
+    const open = async () => {
+      const p = await newPage(browser, { width: 360 });
+      await p.page.goto(`${params.collector}${params.link}`);
+      const w = widget(p.page, "victim-satisfaction");
+      await w.locator(".cfw").waitFor();
+      await until("the widget to take over", async () => !(await p.page.locator("#page-form").isVisible()));
+      return { ...p, w };
+    };
+    const a = await open();
+    const b = await open();
+    await a.w.locator('input[name="f-overall_service"][value="5"]').check();
+    await a.w.locator("button[type=submit]").click();
+    await a.w.locator(".panel h2").waitFor();
+    log("first tab thanked:", await a.w.locator(".panel h2").innerText());
+    await b.w.locator('input[name="f-overall_service"][value="1"]').check();
+    await b.w.locator("button[type=submit]").click();
+    await b.w.locator(".notice h2").waitFor();
+    const said = await b.w.locator(".notice").innerText();
+    if (!/already answered/.test(said)) fail(`the second tab says '${said}'`);
+    if (await b.w.locator(".panel").count()) fail("the second tab was thanked for an answer not kept");
+    if (!(await activeIs(b.w.locator(".notice h2")))) fail("the notice did not take the focus");
+    const violations = await axe(b.page, "already answered");
+    if (violations.length) fail(`accessibility: ${JSON.stringify(violations)}`);
+    const again = await newPage(browser, { width: 360 });
+    const res = await again.page.goto(`${params.collector}${params.link}`);
+    if (res.status() !== 409) fail(`the link again: ${res.status()}`);
+    const body = await again.page.locator("main").innerText();
+    if (!/already answered/.test(body)) fail(`the link again says '${body}'`);
+    for (const p of [a, b, again]) if (p.errors.length) fail(`page errors: ${p.errors.join(" | ")}`);
+    return { ok: true };
+  },
+
   // Safeguarding without JavaScript (bot checks on, as deployed): the
   // plain form's post of free text that reads as domestic abuse lands on
   // a thank-you page that leads with the numbers, focused; a post that

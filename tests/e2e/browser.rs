@@ -52,6 +52,15 @@ fn partner_page(collector: &str) -> String {
 
 /// Runs one scenario of the browser script; panics with its output if it fails.
 async fn run(scenario: &'static str, collector: &str, partner: &str) -> String {
+    run_with(
+        scenario,
+        serde_json::json!({ "collector": collector, "partner": partner }),
+    )
+    .await
+}
+
+/// [`run`] with the scenario's parameters as given.
+async fn run_with(scenario: &'static str, params: serde_json::Value) -> String {
     let root = workspace();
     let tools = root.join("tests/browser");
     assert!(
@@ -63,7 +72,7 @@ async fn run(scenario: &'static str, collector: &str, partner: &str) -> String {
         root.join("dist/widget.js").is_file() && root.join("dist/manifest.json").is_file(),
         "the widget is not built: run scripts/build-widget.sh"
     );
-    let params = serde_json::json!({ "collector": collector, "partner": partner }).to_string();
+    let params = params.to_string();
     let out = tokio::task::spawn_blocking(move || {
         Command::new("node")
             .arg(tools.join("e2e.mjs"))
@@ -429,5 +438,42 @@ async fn partner_page_with_the_documented_csp_runs_the_widget_without_a_violatio
     );
     serve_page_with_csp_on(listener, csp_partner_page(&c.origin), csp);
     run("csp_partner", &c.origin, &partner).await;
+    c.stop().await;
+}
+
+/// Guards a victim's invitation answered with the widget: the response is
+/// stored once, with the invitation's team; a second tab on the same link
+/// is told it was already answered (not thanked), and so is the link
+/// opened again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invitation_answered_with_the_widget_is_stored_once_with_its_team() {
+    let _one = BROWSER.lock().await;
+    let c = Collector::start(vec![]).await;
+    let store = c.state.store.clone();
+    let row = std::collections::BTreeMap::from([
+        ("team".to_owned(), "east".to_owned()),
+        ("category".to_owned(), "burglary".to_owned()),
+    ]);
+    let allowed = c.state.config.invitation_attributes.clone();
+    let issued = collector::service::invitations::issue(
+        store.as_ref(),
+        "victim-satisfaction",
+        &[row],
+        &allowed,
+        28,
+    )
+    .unwrap()
+    .unwrap();
+    let link = format!("/f/victim-satisfaction?i={}", issued[0].key);
+    run_with(
+        "invitation_widget",
+        serde_json::json!({ "collector": c.origin, "link": link }),
+    )
+    .await;
+    let rs = c.responses("victim-satisfaction");
+    assert_eq!(rs.len(), 1, "stored once");
+    assert_eq!(rs[0].answers["overall_service"], Answer::Number(5));
+    assert_eq!(rs[0].attributes["team"], "east");
+    assert_eq!(rs[0].channel, "link");
     c.stop().await;
 }
