@@ -123,17 +123,6 @@ impl From<crate::store::Error> for Error {
     }
 }
 
-/// A token that could not be made: the request's fault, or the store's.
-impl From<crate::service::tokens::CreateError> for Error {
-    fn from(e: crate::service::tokens::CreateError) -> Error {
-        use crate::service::tokens::CreateError as C;
-        match e {
-            C::Store(e) => e.into(),
-            e => Error::BadRequest(e.to_string()),
-        }
-    }
-}
-
 impl Error {
     /// The HTTP status for this error.
     pub fn status(&self) -> StatusCode {

@@ -381,6 +381,7 @@ async fn recovery_conformance(store: &dyn Store) {
         store.alert(c.id.seq).unwrap().unwrap().rules,
         ["safeguarding:self_harm"]
     );
+    store.take_alert(c.id.seq).unwrap();
     let many: Vec<(String, Vec<u8>)> = (0..300)
         .map(|i| (format!("{i:04}"), vec![i as u8]))
         .collect();

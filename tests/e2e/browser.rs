@@ -294,7 +294,7 @@ async fn widget_shows_the_support_numbers_before_the_thank_you() {
     run("safeguarding_widget", &c.origin, &partner).await;
     let rs = c.responses("street-feedback");
     assert_eq!(rs.len(), 2, "the hosted page's and the partner page's");
-    let alerts = c.state.store.pending_alerts(10).unwrap();
+    let alerts = c.state.store.alerts_after(0, 100).unwrap();
     let rules: Vec<&str> = alerts
         .iter()
         .flat_map(|a| a.rules.iter().map(String::as_str))
@@ -331,7 +331,7 @@ async fn hosted_page_without_javascript_shows_the_support_numbers_above_the_than
     let rules: Vec<String> = c
         .state
         .store
-        .pending_alerts(10)
+        .alerts_after(0, 100)
         .unwrap()
         .into_iter()
         .flat_map(|a| a.rules)

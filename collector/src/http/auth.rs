@@ -262,3 +262,14 @@ pub fn parse_time(t: &str) -> Option<u64> {
     let t = time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()?;
     u64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok()
 }
+
+/// A token that could not be made: the request's fault, or the store's.
+impl From<crate::service::tokens::CreateError> for Error {
+    fn from(e: crate::service::tokens::CreateError) -> Error {
+        use crate::service::tokens::CreateError as C;
+        match e {
+            C::Store(e) => e.into(),
+            e => Error::BadRequest(e.to_string()),
+        }
+    }
+}
