@@ -109,11 +109,13 @@ curl -sf -H "authorization: Bearer $sgt" "$base/api/v1/cases/report?form=victim-
 
 show "7. East's response rate and satisfied share this week"
 curl -sf -H "authorization: Bearer $sgt" "$base/api/v1/forms/victim-satisfaction/invitations/summary?by=team" |
-  json 'print("\n".join(f"{r[\"group\"]}: sent {r[\"sent\"]}, opened {r[\"opened\"]}, answered {r[\"answered\"]} ({r[\"response_rate\"]:.0%})" for r in d))'
+  json 'print("\n".join("{group}: sent {sent}, opened {opened}, answered {answered}".format(**r) + " ({:.0%})".format(r["response_rate"]) for r in d))'
 curl -sf -H "authorization: Bearer $sgt" \
   "$base/api/v1/forms/victim-satisfaction/aggregates?question=overall_service&by=team,week" >"$work/agg.json"
 python3 - "$work/agg.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
-print(json.dumps(d, indent=1)[:1500])
+for s in d["summaries"]:
+    shown = {k: v for k, v in s.items() if k in ("group", "question", "n", "mean", "satisfied", "satisfied_share", "satisfied_ci_low", "satisfied_ci_high")}
+    print(json.dumps(shown))
 PY
