@@ -56,4 +56,21 @@ if [ ! -x tests/browser/node_modules/.bin/wasm-opt ] || [ ! -d tests/browser/nod
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+# schemathesis (PyPI, pinned) fuzzes the HTTP API from its OpenAPI
+# document (scripts/schemathesis.sh), from a virtualenv of its own.
+st_venv=${CARGO_TARGET_DIR:-target}/schemathesis-venv
+if ! "$st_venv/bin/schemathesis" --version 2>/dev/null | grep -q 'version 4.32.5$'; then
+  if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+    log "installing python3 and python3-venv from Debian"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq python3 python3-venv >/dev/null
+  fi
+  log "installing schemathesis 4.32.5 from PyPI"
+  rm -rf "$st_venv"
+  mkdir -p "$(dirname "$st_venv")"
+  python3 -m venv "$st_venv"
+  "$st_venv/bin/pip" install -q --disable-pip-version-check schemathesis==4.32.5
+fi
+
 log "toolchain ready"

@@ -48,6 +48,9 @@ fi
 step "native tests (survey, analysis, collector, end to end)"
 cargo test --workspace --exclude widget 2>&1 | tee -a "$results"
 
+step "the HTTP API fuzzed from its OpenAPI document (schemathesis)"
+scripts/schemathesis.sh
+
 step "widget logic tests (native)"
 cargo test -p widget --lib 2>&1 | tee -a "$results"
 # The shared crate as the widget builds it: without the analysis fields.

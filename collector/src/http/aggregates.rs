@@ -46,7 +46,7 @@ pub(super) fn wants_csv(headers: &HeaderMap) -> bool {
         ("by" = Option<String>, Query, description = "one or two of location, channel, lang, version, respondent, day, week, month, quarter, year, a question id, or a case attribute (team, category, reported_via, reported_on; attr.<name> where a question has the same id)"),
         ("question" = Option<String>, Query, description = "questions to report, comma-separated (default all)"),
         ("share" = Option<String>, Query, description = "`public` suppresses small cells")),
-    responses((status = 200, description = "cells and summaries; CSV with Accept: text/csv. A supervisor's token counts only the responses of its teams or at its places."),
+    responses((status = 404, body = crate::error::ProblemDetails, description = "no such form"), (status = 200, description = "cells and summaries; CSV with Accept: text/csv. A supervisor's token counts only the responses of its teams or at its places."),
               (status = 400, body = crate::error::ProblemDetails), (status = 401, body = crate::error::ProblemDetails),
               (status = 403, body = crate::error::ProblemDetails, description = "a supervisor asked for a team (or place) outside the token's scope; `errors` names the parameter")),
     security(("bearer" = [])))]
@@ -273,7 +273,7 @@ fn chart(series: &[query::PeriodCount], proportion: bool) -> Charted {
         ("by" = Option<String>, Query, description = "one dimension that is not a period (location, channel, lang, version, respondent, a question id, or a case attribute such as team or category): adds `by` and `groups`, one series per group"),
         ("team" = Option<String>, Query, description = TEAM_PARAM),
         ("category" = Option<String>, Query, description = CATEGORY_PARAM)),
-    responses((status = 200, description = "points with control limits and exceptions (with `by`: also per group). A supervisor's token counts only the responses of its teams or at its places."),
+    responses((status = 404, body = crate::error::ProblemDetails, description = "no such form"), (status = 200, description = "points with control limits and exceptions (with `by`: also per group). A supervisor's token counts only the responses of its teams or at its places."),
               (status = 400, body = crate::error::ProblemDetails), (status = 401, body = crate::error::ProblemDetails),
               (status = 403, body = crate::error::ProblemDetails, description = "a supervisor asked for a team (or place) outside the token's scope; `errors` names the parameter")),
     security(("bearer" = [])))]

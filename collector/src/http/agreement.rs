@@ -121,7 +121,7 @@ fn theme_note(a: &Agreement) -> Option<String> {
 #[utoipa::path(get, path = "/api/v1/forms/{form}/agreement", tag = "super::text",
     params(("form" = String, Path, description = "form id"),
         ("question" = Option<String>, Query, description = "text questions, comma-separated (default: every text question)")),
-    responses((status = 200, body = AgreementReport),
+    responses((status = 404, body = crate::error::ProblemDetails, description = "no such form"), (status = 200, body = AgreementReport),
               (status = 400, body = crate::error::ProblemDetails), (status = 401, body = crate::error::ProblemDetails),
               (status = 403, body = crate::error::ProblemDetails, description = "a supervisor's token: agreement is for analysts and admins"),
               (status = 404, body = crate::error::ProblemDetails)),

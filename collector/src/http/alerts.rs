@@ -14,12 +14,13 @@
 //! order, and a stream that lags behind the broadcast loses nothing.
 
 use super::auth::{Scope, Staff};
+use super::json::AppQuery;
 use super::AppState;
 use crate::error::{Error, Result};
 use crate::model::{now_ms, Alert, Event};
 use crate::service::webhooks::payload::case_url;
 use crate::store::Store;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::sse::{self, KeepAlive, Sse};
 use axum::response::IntoResponse;
@@ -75,6 +76,7 @@ impl AlertEvent {
 pub struct StreamQuery {
     /// Start after this alert (as `Last-Event-ID` does; the header wins).
     /// Without either, only alerts raised from now on are sent.
+    #[param(pattern = "^[0-9]{1,19}$")]
     pub after: Option<String>,
 }
 
@@ -85,7 +87,7 @@ pub struct StreamQuery {
 /// in order, then the live part, with no gap and no repeat.
 #[utoipa::path(get, path = "/api/v1/alerts/stream",
     params(StreamQuery,
-           ("Last-Event-ID" = Option<String>, Header, description = "Resume after this alert's sequence number")),
+           ("Last-Event-ID" = Option<String>, Header, pattern = "^[0-9]{1,19}$", description = "Resume after this alert's sequence number")),
     responses((status = 200, body = AlertEvent, content_type = "text/event-stream",
                description = "An endless stream of `alert` events; a supervisor sees only their teams' and places' alerts"),
               (status = 400, body = crate::error::ProblemDetails), (status = 401, body = crate::error::ProblemDetails)),
@@ -93,7 +95,7 @@ pub struct StreamQuery {
 pub async fn stream(
     staff: Staff,
     State(state): State<AppState>,
-    Query(q): Query<StreamQuery>,
+    AppQuery(q): AppQuery<StreamQuery>,
     headers: HeaderMap,
 ) -> Result<impl IntoResponse> {
     let resume = match headers.get("last-event-id") {

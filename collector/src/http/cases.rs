@@ -9,11 +9,12 @@
 
 use super::auth::{parse_time, Staff};
 use super::json::AppJson;
+use super::json::AppQuery;
 use super::AppState;
 use crate::error::{Error, Result};
 use crate::model::{rfc3339, Alert, Role};
 use crate::service::cases::{self, Case, State};
-use axum::extract::{Path, Query, State as AxumState};
+use axum::extract::{Path, State as AxumState};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -147,6 +148,7 @@ fn sees_personal(staff: &Staff, alert: &Alert) -> bool {
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 pub struct ListQuery {
     /// `open` (default: any not resolved or closed), `all`, or one state.
+    #[param(pattern = "^(open|all|new|acknowledged|contacted|resolved|closed)$")]
     pub state: Option<String>,
     /// Only this team's cases.
     pub team: Option<String>,
@@ -161,7 +163,7 @@ pub struct ListQuery {
 pub async fn list(
     staff: Staff,
     AxumState(state): AxumState<AppState>,
-    Query(q): Query<ListQuery>,
+    AppQuery(q): AppQuery<ListQuery>,
 ) -> Result<Json<Vec<CaseView>>> {
     let (want, open_only) = match q.state.as_deref().unwrap_or("open") {
         "open" => (None, true),
@@ -226,7 +228,8 @@ pub async fn get(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CaseChange {
-    /// `acknowledged`, `contacted`, `resolved` or `closed`.
+    /// `acknowledged`, `contacted`, `resolved` or `closed` (with a reason).
+    #[schema(pattern = "^(acknowledged|contacted|resolved|closed)$")]
     pub state: String,
     /// A note.
     #[serde(default)]
@@ -314,8 +317,10 @@ pub struct ReportQuery {
     /// Only this team's cases.
     pub team: Option<String>,
     /// Cases raised from this time on (RFC 3339).
+    #[param(format = DateTime)]
     pub from: Option<String>,
     /// Cases raised before this time (RFC 3339).
+    #[param(format = DateTime)]
     pub to: Option<String>,
 }
 
@@ -346,7 +351,7 @@ pub struct CaseReport {
 pub async fn report(
     staff: Staff,
     AxumState(state): AxumState<AppState>,
-    Query(q): Query<ReportQuery>,
+    AppQuery(q): AppQuery<ReportQuery>,
 ) -> Result<Json<CaseReport>> {
     let time = |name: &str, v: &Option<String>| -> Result<Option<u64>> {
         v.as_deref()

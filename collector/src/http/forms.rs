@@ -97,7 +97,7 @@ pub async fn list_forms(
 #[utoipa::path(put, path = "/api/v1/forms/{form}",
     params(("form" = String, Path, description = "form id")),
     request_body(content = Object, content_type = "application/json", description = "the form definition"),
-    responses((status = 200, description = "the published form, with its version"),
+    responses((status = 401, body = crate::error::ProblemDetails), (status = 400, body = crate::error::ProblemDetails, description = "not JSON"), (status = 200, description = "the published form, with its version"),
               (status = 422, body = crate::error::ProblemDetails),
               (status = 403, body = crate::error::ProblemDetails)),
     security(("bearer" = [])))]

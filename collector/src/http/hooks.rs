@@ -14,11 +14,12 @@
 
 use super::auth::Admin;
 use super::json::AppJson;
+use super::json::AppQuery;
 use super::AppState;
 use crate::error::{Error, Result};
 use crate::model::{rfc3339, Delivery, DeliveryState, Hook};
 use crate::service::webhooks::{self, Filter, NewHook};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -189,12 +190,14 @@ impl DeliveryInfo {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct DeliveryQuery {
     /// Only deliveries in this state: `pending`, `delivered` or `dead`.
+    #[param(pattern = "^(pending|delivered|dead)$")]
     pub state: Option<String>,
     /// Only this hook's (on `/api/v1/deliveries`; a deleted hook's too).
     pub hook: Option<String>,
     /// Id of the last delivery already read.
     pub after: Option<String>,
     /// Deliveries per page, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<usize>,
 }
 
@@ -273,7 +276,7 @@ pub async fn hook_deliveries(
     _: Admin,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Query(q): Query<DeliveryQuery>,
+    AppQuery(q): AppQuery<DeliveryQuery>,
 ) -> Result<Response> {
     if webhooks::hook(state.store.as_ref(), &id)?.is_none() {
         return Err(Error::NotFound(format!("no hook with id '{id}'")));
@@ -292,7 +295,7 @@ pub async fn hook_deliveries(
 pub async fn deliveries(
     _: Admin,
     State(state): State<AppState>,
-    Query(q): Query<DeliveryQuery>,
+    AppQuery(q): AppQuery<DeliveryQuery>,
 ) -> Result<Response> {
     let hook = q.hook.clone();
     list_deliveries(&state, hook, q, "/api/v1/deliveries")

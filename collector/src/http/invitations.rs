@@ -3,12 +3,13 @@
 //! or week ([`crate::service::invitations`] does the work).
 
 use super::auth::{Admin, Staff};
+use super::json::AppQuery;
 use super::AppState;
 use crate::error::{Error, Result};
 use crate::model::rfc3339;
 use crate::service::invitations::{self, By};
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -19,6 +20,7 @@ use std::collections::BTreeMap;
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct UploadQuery {
     /// Days each link works, 1 to 365 (default 28).
+    #[param(minimum = 1, maximum = 365)]
     pub expires_days: Option<u32>,
 }
 
@@ -48,7 +50,7 @@ pub async fn upload(
     _: Admin,
     State(state): State<AppState>,
     Path(form): Path<String>,
-    Query(q): Query<UploadQuery>,
+    AppQuery(q): AppQuery<UploadQuery>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Vec<IssuedInvitation>>)> {
@@ -157,6 +159,7 @@ fn rows_from_csv(body: &[u8]) -> Result<Vec<BTreeMap<String, String>>> {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct SummaryQuery {
     /// `team` (default), `category` or `week` (ISO week sent).
+    #[param(pattern = "^(team|category|week)$")]
     pub by: Option<String>,
 }
 
@@ -185,7 +188,7 @@ pub async fn summary(
     staff: Staff,
     State(state): State<AppState>,
     Path(form): Path<String>,
-    Query(q): Query<SummaryQuery>,
+    AppQuery(q): AppQuery<SummaryQuery>,
 ) -> Result<Json<Vec<RateRow>>> {
     if state.store.form(&form).is_none() {
         return Err(Error::NotFound(format!("no form '{form}'")));

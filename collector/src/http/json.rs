@@ -54,3 +54,27 @@ pub fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
     }
     false
 }
+
+/// A query string parsed into `T`; one that does not parse (a count that
+/// is not a number, an unknown value) is a [`Error::BadRequest`] in
+/// problem+json like every other error, not axum's plain-text rejection.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AppQuery<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for AppQuery<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or("");
+        serde_urlencoded::from_str(query)
+            .map(AppQuery)
+            .map_err(|e| Error::BadRequest(format!("the query string: {e}")))
+    }
+}

@@ -96,7 +96,7 @@ fn compressed() -> tower_http::compression::CompressionLayer {
 pub fn app(state: AppState) -> Router {
     let limits = limit::Limits::new(&state.config);
     let router = Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::ready))
         .route("/metrics", get(ops::metrics))
         .route("/api/v1/openapi.json", get(openapi::serve))

@@ -8,7 +8,9 @@ use utoipa::{Modify, OpenApi};
 #[openapi(
     info(title = "Community feedback collector", version = "1",
          description = "Forms, submissions, analyst exports, the live alert feed and alert webhooks (Standard Webhooks). Errors are application/problem+json."),
-    paths(super::forms::get_form, super::forms::list_forms, super::forms::publish_form,
+    paths(super::ops::healthz, super::ops::ready, super::ops::metrics, widget_js,
+          super::hosted::page, super::hosted::submit, super::hosted::thanks,
+          super::forms::get_form, super::forms::list_forms, super::forms::publish_form,
           super::responses::submit, super::responses::export, super::auth::create_token, super::auth::list_tokens, super::auth::revoke_token, super::backup::backup,
           super::aggregates::aggregates, super::aggregates::trends,
           super::text::list_text, super::text::set_codes, super::agreement::agreement,
@@ -27,6 +29,15 @@ use utoipa::{Modify, OpenApi};
     modifiers(&Bearer, &ProblemJson)
 )]
 struct ApiDoc;
+
+/// `GET /widget.js`, served from the built widget's folder (a file
+/// service, so documented here).
+#[utoipa::path(get, path = "/widget.js", tag = "widget",
+    responses((status = 200, description = "the loader: one `<script>` tag on a partner page; cached 5 minutes; brotli or gzip as accepted",
+               content_type = "text/javascript", body = String),
+              (status = 404, description = "the widget is not built")))]
+#[allow(dead_code)]
+fn widget_js() {}
 
 struct Bearer;
 

@@ -10,10 +10,21 @@ use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+/// `GET /healthz`: the process is alive (it says nothing of the store; see
+/// `/readyz`).
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "`ok`", content_type = "text/plain", body = String)))]
+pub(super) async fn healthz() -> &'static str {
+    "ok"
+}
+
 /// 200 while submissions can be stored; 503 problem+json once the store
 /// refuses writes (after a failed commit), so a load balancer sends phones
 /// elsewhere. The indexes are built before the server listens, so a
 /// listening collector has them.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses((status = 200, description = "`ready`", content_type = "text/plain", body = String),
+              (status = 503, body = crate::error::ProblemDetails, description = "the store refuses writes")))]
 pub(super) async fn ready(State(state): State<AppState>) -> Result<&'static str> {
     if state.store.accepts_writes() {
         Ok("ready")
@@ -23,6 +34,9 @@ pub(super) async fn ready(State(state): State<AppState>) -> Result<&'static str>
 }
 
 /// The Prometheus text exposition.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "requests by route and status, submissions, rejections by reason, commit latency, index sizes, alert deliveries",
+               content_type = "application/openmetrics-text", body = String)))]
 pub(super) async fn metrics(State(state): State<AppState>) -> Response {
     let sizes = state.store.form_ids().into_iter().filter_map(|id| {
         let rows = state

@@ -10,13 +10,14 @@ use super::auth::Analyst;
 use super::cors::origin_allowed;
 use super::forms::no_form;
 use super::json;
+use super::json::AppQuery;
 use super::limit::Limits;
 use super::AppState;
 use crate::error::{Error, Result};
 use crate::model::ResponseId;
 use crate::service::{alerts, export, ingest};
 use crate::store::{Published, Submitted};
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{post, MethodRouter};
@@ -143,8 +144,10 @@ pub fn submit_route(limits: &Limits) -> MethodRouter<AppState> {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ExportQuery {
     /// Id of the last row already read.
+    #[param(pattern = "^[0-9a-f]{32}$")]
     pub after: Option<String>,
     /// Rows per page, 1 to 10000 (default 1000).
+    #[param(minimum = 1, maximum = 10000)]
     pub limit: Option<usize>,
 }
 
@@ -152,7 +155,7 @@ pub struct ExportQuery {
 /// text/csv`; oldest first, cursor-paged.
 #[utoipa::path(get, path = "/api/v1/forms/{form}/responses",
     params(("form" = String, Path, description = "form id"), ExportQuery),
-    responses((status = 200, description = "NDJSON: one response per line; `text_coding` carries the effective codes (an analyst's win), with the automatic ones under `auto` and the analyst's under `manual`. \
+    responses((status = 404, body = crate::error::ProblemDetails, description = "no such form"), (status = 200, description = "NDJSON: one response per line; `text_coding` carries the effective codes (an analyst's win), with the automatic ones under `auto` and the analyst's under `manual`. \
 `attributes` carries the case attributes of a response that came through an invitation (`team`, `category`, …). \
 CSV (Accept: text/csv): UTF-8 with a byte-order mark; id, form, version, received_at, location, channel, lang, one column per question of the current form \
 (multiple choice as option ids joined with `;`), then `<q>_sentiment`, `<q>_compound`, `<q>_themes` for each text question, \
@@ -166,7 +169,7 @@ pub async fn export(
     _: Analyst,
     State(state): State<AppState>,
     Path(form_id): Path<String>,
-    Query(q): Query<ExportQuery>,
+    AppQuery(q): AppQuery<ExportQuery>,
     headers: HeaderMap,
 ) -> Result<Response> {
     let published = state

@@ -170,7 +170,7 @@ fn page_params(after: Option<&str>, limit: Option<&str>) -> Result<(Option<Respo
         ("category" = Option<String>, Query, description = super::aggregates::CATEGORY_PARAM),
         ("after" = Option<String>, Query, description = "id of the last response already read"),
         ("limit" = Option<usize>, Query, description = "responses per page, 1 to 10000 (default 1000); a response may carry several answers")),
-    responses((status = 200, body = [TextAnswer], description = "answers in arrival order; a Link header (rel=\"next\") when there may be more. A supervisor's token lists only the answers of its teams or at its places."),
+    responses((status = 404, body = crate::error::ProblemDetails, description = "no such form"), (status = 200, body = [TextAnswer], description = "answers in arrival order; a Link header (rel=\"next\") when there may be more. A supervisor's token lists only the answers of its teams or at its places."),
               (status = 400, body = crate::error::ProblemDetails), (status = 401, body = crate::error::ProblemDetails),
               (status = 403, body = crate::error::ProblemDetails, description = "a supervisor asked for a team (or place) outside the token's scope; `errors` names the parameter"),
               (status = 404, body = crate::error::ProblemDetails)),

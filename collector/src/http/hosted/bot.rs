@@ -15,7 +15,7 @@ const TOKEN_LIFE_SECONDS: u64 = 24 * 60 * 60;
 /// The key render tokens are signed with, made at start. A page rendered
 /// before a restart no longer verifies, so its post is kept flagged
 /// (`render-token`), not lost.
-pub(super) struct RenderKey([u8; 32]);
+pub(in crate::http) struct RenderKey([u8; 32]);
 
 impl RenderKey {
     /// A key no one can use: every token then fails, and every post is

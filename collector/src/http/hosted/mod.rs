@@ -96,7 +96,7 @@ fn policy() -> PagePolicy {
 }
 
 /// Query of the hosted page: where the QR code was, how the person came.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 pub struct PageQuery {
     /// Place id.
     #[serde(default)]
@@ -119,7 +119,15 @@ pub struct PageQuery {
     pub help: Option<String>,
 }
 
-async fn page(
+/// The hosted page: the form as plain HTML that works without JavaScript,
+/// which the widget then takes over.
+#[utoipa::path(get, path = "/f/{form}", tag = "hosted pages",
+    params(("form" = String, Path, description = "form id"), PageQuery),
+    responses((status = 200, description = "the form page", content_type = "text/html", body = String),
+              (status = 404, body = crate::error::ProblemDetails),
+              (status = 409, description = "the invitation `i` was already answered: a page saying so", content_type = "text/html", body = String),
+              (status = 410, description = "the invitation `i` expired or is not valid: a page saying so", content_type = "text/html", body = String)))]
+pub(in crate::http) async fn page(
     State(state): State<AppState>,
     Extension(key): Extension<Arc<RenderKey>>,
     Path(form_id): Path<String>,
@@ -180,7 +188,21 @@ async fn page(
     ))
 }
 
-async fn submit(
+/// The hosted form's plain post: stored, then a redirect to the thank-you
+/// page; with a question at fault, the form again with its errors.
+#[utoipa::path(post, path = "/f/{form}", tag = "hosted pages",
+    params(("form" = String, Path, description = "form id")),
+    request_body(content = Object, content_type = "application/x-www-form-urlencoded",
+                 description = "submission_id, token, loc, ch, lang, i, and q.<question id> per answer"),
+    responses((status = 303, description = "stored; to the thank-you page"),
+              (status = 200, description = "the form again, with its errors", content_type = "text/html", body = String),
+              (status = 400, body = crate::error::ProblemDetails, description = "a tampered id, place or channel"),
+              (status = 404, body = crate::error::ProblemDetails),
+              (status = 409, description = "the invitation was already answered: a page saying so", content_type = "text/html", body = String),
+              (status = 410, description = "the invitation expired or is not valid: a page saying so", content_type = "text/html", body = String),
+              (status = 413, body = crate::error::ProblemDetails), (status = 415, body = crate::error::ProblemDetails),
+              (status = 429, body = crate::error::ProblemDetails)))]
+pub(in crate::http) async fn submit(
     State(state): State<AppState>,
     Extension(key): Extension<Arc<RenderKey>>,
     Path(form_id): Path<String>,
@@ -189,7 +211,13 @@ async fn submit(
     let pairs = match posted {
         Ok(axum::Form(pairs)) => pairs,
         Err(e) if super::json::timed_out(&e) => return Err(Error::TimedOut),
-        Err(e) => return Ok(e.into_response()),
+        // problem+json like every other refusal, with axum's reason.
+        Err(FormRejection::InvalidFormContentType(_)) => {
+            return Err(Error::UnsupportedMediaType(
+                "application/x-www-form-urlencoded (the form's own post)",
+            ))
+        }
+        Err(e) => return Err(Error::BadRequest(e.body_text())),
     };
     let published = state
         .store
@@ -245,7 +273,12 @@ async fn submit(
     }
 }
 
-async fn thanks(
+/// The thank-you page (leading with the support numbers after `help=1`).
+#[utoipa::path(get, path = "/f/{form}/thanks", tag = "hosted pages",
+    params(("form" = String, Path, description = "form id"), PageQuery),
+    responses((status = 200, description = "the thank-you page", content_type = "text/html", body = String),
+              (status = 404, body = crate::error::ProblemDetails)))]
+pub(in crate::http) async fn thanks(
     State(state): State<AppState>,
     Path(form_id): Path<String>,
     Query(q): Query<PageQuery>,
