@@ -141,3 +141,18 @@ pub fn create_token(data: &std::path::Path) -> String {
         .unwrap()
         .to_owned()
 }
+
+/// Every file under `dir`, in any depth: what a search of the raw bytes
+/// on disk reads.
+pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}

@@ -596,19 +596,6 @@ async fn a_case_is_worked_to_a_close_by_its_own_team_and_its_call_back_details_t
     }
 }
 
-fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(files_under(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
-
 #[tokio::test]
 async fn closing_a_case_needs_a_reason_and_erases_its_call_back_details_and_retention_erases_those_of_open_cases(
 ) {

@@ -448,20 +448,6 @@ async fn memory_store_conforms() {
     conformance(&harness::MemStore::new()).await;
 }
 
-/// Every file under `dir`, however deep.
-fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(files_under(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
-
 /// Refreshing sled's snapshot after a load (as `demo-data` does) keeps
 /// every response, and the store opens and takes writes as before.
 #[tokio::test]
