@@ -438,17 +438,29 @@ async fn a_case_is_worked_to_a_close_by_its_own_team_and_its_call_back_details_t
     assert!(everything_read[1].contains("Nobody called me back"));
 
     // The alert opened a case: east's supervisor sees it, west's does not.
+    // A satisfied victim's answer raises no alert, so opens no case.
+    let satisfied = json!({
+        "submission_id": uuid(2),
+        "answers": {"overall_service": 1, "treatment": 2,
+                    "experience_comment": "The officer was kind and kept me informed"}
+    });
+    assert_eq!(s.submit(FORM, &satisfied).await.status(), 201);
     let (_, list) = get_json(&s, &east, "/api/v1/cases").await;
     let list = list.as_array().unwrap().clone();
     assert_eq!(list.len(), 1);
     let case = &list[0];
     assert_eq!(case["state"], "new");
     assert_eq!(case["team"], "east");
-    assert!(case["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|r| r == "dissatisfied-overall-service"));
+    // The form's rules as they matched: two dissatisfied scores (any_of
+    // 4 or 5) and the comment's sentiment under -0.5 (sentiment_below).
+    assert_eq!(
+        case["rules"],
+        json!([
+            "dissatisfied-treatment",
+            "dissatisfied-overall-service",
+            "very-negative-comment"
+        ])
+    );
     assert!(
         case.get("personal").is_none(),
         "the list shows no call-back details"
@@ -580,8 +592,8 @@ async fn a_case_is_worked_to_a_close_by_its_own_team_and_its_call_back_details_t
     assert_eq!(store.personal(FORM, response).unwrap(), None);
     assert_eq!(
         store.responses(FORM, None, 10).unwrap().len(),
-        1,
-        "the response itself stays"
+        2,
+        "the responses themselves stay"
     );
     drop(store);
     for file in files_under(dir.path()) {
