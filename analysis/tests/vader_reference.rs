@@ -2,7 +2,8 @@
 //!
 //! The data is not in the repository: `scripts/fetch-vader-ground-truth.sh`
 //! downloads it (pinned version, SHA-256 checked) and scores it with the
-//! real Python package. Without it these tests print why and skip.
+//! real Python package. Without it these tests print why and skip, except
+//! where `CI` or `VADER_DATA_DIR` is set: there they fail.
 
 mod support;
 
@@ -13,6 +14,14 @@ use support::ground_truth as gt;
 fn data() -> Option<std::path::PathBuf> {
     match gt::data_dir() {
         Ok(dir) => Some(dir),
+        // Where the data was asked for (CI fetches it and sets both), a
+        // missing download is a failure, not a skip: a green run must mean
+        // the parity was checked.
+        Err(why)
+            if std::env::var_os("CI").is_some() || std::env::var_os("VADER_DATA_DIR").is_some() =>
+        {
+            panic!("no VADER reference data, though CI or VADER_DATA_DIR asks for it: {why}")
+        }
         Err(why) => {
             // Straight to stderr: the test harness captures eprintln!, and
             // a skip should be seen without --nocapture.
