@@ -98,16 +98,29 @@ pub fn serve_args(data: &Path) -> Vec<std::ffi::OsString> {
 
 /// Reads a child collector's log until it says where it listens; the rest
 /// of the log is drained in the background.
+/// A collector that has not said so within 60 s is killed and the test
+/// fails, rather than hanging the run.
 pub fn listening_address(child: &mut std::process::Child) -> String {
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines.next().expect("the collector exited early").unwrap();
-        if let Some(i) = line.find("listening on http://") {
-            break line[i + "listening on http://".len()..].trim().to_owned();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stderr).lines();
+        for line in lines.by_ref() {
+            let Ok(line) = line else { break };
+            if let Some(i) = line.find("listening on http://") {
+                let _ = tx.send(line[i + "listening on http://".len()..].trim().to_owned());
+                break;
+            }
         }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    addr
+        for _ in lines {}
+    });
+    match rx.recv_timeout(std::time::Duration::from_secs(60)) {
+        Ok(addr) => addr,
+        Err(e) => {
+            let _ = child.kill();
+            panic!("the collector did not say where it listens ({e}): it exited early or hangs");
+        }
+    }
 }
 
 /// Starts the real binary on a free port with `data`; its address.
