@@ -9,7 +9,7 @@ use collector::index::Indexes;
 use collector::model::{Role, StoredResponse};
 use collector::service::import;
 use collector::store::{SledStore, Store};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::OnceLock;
@@ -1121,5 +1121,91 @@ async fn responses_stored_during_a_rebuild_are_counted_once() {
         agg["n"], stored as u64,
         "the index holds each stored response once"
     );
+    s.stop().await;
+}
+
+/// Guards `include=flagged`: a response a bot check doubted is counted in
+/// no aggregate or trend until an analyst asks for it, and then exactly
+/// once; a supervisor may not ask.
+#[tokio::test]
+async fn flagged_responses_count_only_when_an_analyst_asks() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(dir.path());
+    c.bot_checks = true;
+    let s = Server::start(c).await;
+    let analyst = s.token(Role::Analyst);
+    // Through the JSON API: counted.
+    let res = s
+        .submit(
+            "mini",
+            &json!({"submission_id": uuid(1), "answers": {"who": "resident", "safe": 2}}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    // A plain post of the hosted form with no render token: kept, flagged.
+    let res = s
+        .client
+        .post(s.url("/f/mini"))
+        .form(&[
+            ("submission_id", uuid(2).as_str()),
+            ("q.who", "resident"),
+            ("q.safe", "5"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.status().is_redirection() || res.status().is_success(),
+        "{}",
+        res.status()
+    );
+    assert_eq!(s.state.store.flagged("mini", 10).unwrap().len(), 1);
+    let get = |q: &'static str, token: String| {
+        let s = &s;
+        async move {
+            let res = s
+                .client
+                .get(s.url(&format!("/api/v1/forms/mini/{q}")))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, plain) = get("aggregates?question=safe", analyst.clone()).await;
+    assert_eq!(status, 200);
+    assert_eq!(plain["n"], 1, "the flagged response is left out");
+    let (status, with) = get("aggregates?question=safe&include=flagged", analyst.clone()).await;
+    assert_eq!(status, 200);
+    assert_eq!(with["n"], 2, "and counted, once, when asked for");
+    let five = |a: &Value| {
+        a["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["question"] == "safe" && c["answer"] == "5")
+            .map(|c| c["count"].clone())
+    };
+    assert_eq!(five(&plain), Some(json!(0)));
+    assert_eq!(five(&with), Some(json!(1)));
+    let (_, trend) = get(
+        "trends?question=safe&measure=mean&include=flagged",
+        analyst.clone(),
+    )
+    .await;
+    let n: u64 = trend["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["n"].as_u64().unwrap())
+        .sum();
+    assert_eq!(n, 2);
+    // The live index is untouched by the question.
+    let (_, again) = get("aggregates?question=safe", analyst.clone()).await;
+    assert_eq!(again["n"], 1);
+    assert_eq!(get("aggregates?include=everything", analyst).await.0, 400);
+    let supervisor = s.supervisor_token(&["east"], &[]);
+    assert_eq!(get("aggregates?include=flagged", supervisor).await.0, 403);
     s.stop().await;
 }

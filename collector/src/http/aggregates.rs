@@ -12,6 +12,7 @@ use super::query_params::{pairs, parse_query};
 use super::scope::restrict;
 use super::AppState;
 use crate::error::{Error, Result};
+use crate::index::form_index::FormIndex;
 use crate::index::query::{self, Aggregates};
 use analysis::stats::Period;
 use analysis::{ControlChart, Proportion};
@@ -34,6 +35,7 @@ pub(super) fn wants_csv(headers: &HeaderMap) -> bool {
 // partners' generated clients group operations by it.
 #[utoipa::path(get, path = "/api/v1/forms/{form}/aggregates", tag = "super::analyst",
     params(("form" = String, Path, description = "form id"),
+        ("include" = Option<String>, Query, pattern = "^flagged$", description = "`flagged`: count the responses a bot check doubted too (analysts and admins)"),
         ("from" = Option<String>, Query, description = "first day (2024-10-01) or RFC 3339 time"),
         ("to" = Option<String>, Query, description = "last day, inclusive, or RFC 3339 time (exclusive)"),
         ("quarter" = Option<String>, Query, description = "a financial-year quarter, `2024/25 Q3`, instead of from/to"),
@@ -58,17 +60,22 @@ pub async fn aggregates(
     headers: HeaderMap,
 ) -> Result<Response> {
     let published = state.store.form(&form).ok_or_else(|| no_form(&form))?;
-    let mut q = parse_query(
-        &pairs(raw.as_deref()),
-        &[],
-        &state.config.invitation_attributes,
-    )?;
+    let pairs = pairs(raw.as_deref());
+    let mut q = parse_query(&pairs, &["include"], &state.config.invitation_attributes)?;
     restrict(&staff, &mut q)?;
-    let ix = state.indexes.index(&form).ok_or_else(|| no_form(&form))?;
+    let flagged = include_flagged(&staff, &pairs)?;
+    let live = state.indexes.index(&form).ok_or_else(|| no_form(&form))?;
+    let (guard, copy);
+    let ix: &FormIndex = if flagged {
+        copy = flagged_copy(&state, &form)?;
+        &copy
+    } else {
+        guard = live.read().unwrap_or_else(|e| e.into_inner());
+        &guard
+    };
     let result = {
-        let ix = ix.read().unwrap_or_else(|e| e.into_inner());
         query::aggregate(
-            &ix,
+            ix,
             &q,
             published.form.respondent_question.as_deref(),
             state.config.min_cell,
@@ -79,6 +86,37 @@ pub async fn aggregates(
     } else {
         Ok(Json(result).into_response())
     }
+}
+
+/// Whether the query asks for the responses a bot check doubted too
+/// (`include=flagged`): analysts and admins only, since a supervisor's
+/// view is of their own teams' real answers.
+fn include_flagged(staff: &Staff, pairs: &[(String, String)]) -> Result<bool> {
+    let mut flagged = false;
+    for (_, v) in pairs.iter().filter(|(k, _)| k == "include") {
+        match v.as_str() {
+            "flagged" => flagged = true,
+            other => {
+                return Err(Error::BadRequest(format!(
+                    "include: '{other}' is not 'flagged' (the responses a bot check doubted)"
+                )))
+            }
+        }
+    }
+    if flagged && staff.scope.is_some() {
+        return Err(Error::Forbidden(
+            "include=flagged is for analysts and admins".into(),
+        ));
+    }
+    Ok(flagged)
+}
+
+/// The form's index with its flagged responses, for one query.
+fn flagged_copy(state: &AppState, form: &str) -> Result<FormIndex> {
+    state
+        .indexes
+        .with_flagged(state.store.as_ref(), form)?
+        .ok_or_else(|| no_form(form))
 }
 
 pub(super) fn csv_response(body: Vec<u8>) -> Response {
@@ -266,6 +304,7 @@ fn chart(series: &[query::PeriodCount], proportion: bool) -> Charted {
 /// plus the aggregate filters.
 #[utoipa::path(get, path = "/api/v1/forms/{form}/trends", tag = "super::analyst",
     params(("form" = String, Path, description = "form id"),
+        ("include" = Option<String>, Query, pattern = "^flagged$", description = "`flagged`: count the responses a bot check doubted too (analysts and admins)"),
         ("question" = String, Query, description = "question id"),
         ("answer" = Option<String>, Query, description = "answers whose share is tracked, comma-separated"),
         ("measure" = Option<String>, Query, description = "`proportion` (default with answer) or `mean` (scales)"),
@@ -293,10 +332,11 @@ pub async fn trends(
     };
     let mut q = parse_query(
         &pairs,
-        &["question", "answer", "measure", "period"],
+        &["question", "answer", "measure", "period", "include"],
         &state.config.invitation_attributes,
     )?;
     restrict(&staff, &mut q)?;
+    let flagged = include_flagged(&staff, &pairs)?;
     if q.by.len() > 1 {
         return Err(Error::BadRequest(
             "a trend is grouped by one dimension at most".into(),
@@ -323,8 +363,15 @@ pub async fn trends(
     let period: Period = query::parse_period(&period_name).ok_or_else(|| {
         Error::BadRequest("period must be day, week, month, quarter or year".into())
     })?;
-    let ix = state.indexes.index(&form).ok_or_else(|| no_form(&form))?;
-    let ix = ix.read().unwrap_or_else(|e| e.into_inner());
+    let live = state.indexes.index(&form).ok_or_else(|| no_form(&form))?;
+    let (guard, copy);
+    let ix: &FormIndex = if flagged {
+        copy = flagged_copy(&state, &form)?;
+        &copy
+    } else {
+        guard = live.read().unwrap_or_else(|e| e.into_inner());
+        &guard
+    };
     let (col, c) = ix
         .column(&question)
         .ok_or_else(|| Error::BadRequest(format!("this form has no question '{question}'")))?;
@@ -346,16 +393,16 @@ pub async fn trends(
         }
     };
     let codes = if proportion {
-        query::answer_codes(&ix, col, &answers)?
+        query::answer_codes(ix, col, &answers)?
     } else {
         Vec::new()
     };
-    let whole = chart(&query::series(&ix, &q, period, col, &codes)?, proportion);
+    let whole = chart(&query::series(ix, &q, period, col, &codes)?, proportion);
     let by = q.by.first().cloned();
     let groups = match &by {
         Some(by) => {
             let respondent = published.form.respondent_question.as_deref();
-            query::series_by(&ix, &q, period, col, &codes, by, respondent)?
+            query::series_by(ix, &q, period, col, &codes, by, respondent)?
                 .into_iter()
                 .map(|(group, series)| {
                     let c = chart(&series, proportion);

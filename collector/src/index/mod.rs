@@ -230,6 +230,22 @@ impl Indexes {
         drop(journal);
     }
 
+    /// A copy of `form`'s index with the responses a bot check doubted
+    /// added (from their stored JSON): what an analyst's `include=flagged`
+    /// reads. Made for the one query, so it clones the index; flagged
+    /// responses are few and the question is rare. `None` for an unknown
+    /// form.
+    pub fn with_flagged(&self, store: &dyn Store, form: &str) -> Result<Option<FormIndex>> {
+        let Some(ix) = self.index(form) else {
+            return Ok(None);
+        };
+        let mut copy = ix.read().unwrap_or_else(|e| e.into_inner()).clone();
+        for r in store.flagged(form, usize::MAX)? {
+            copy.push(&r);
+        }
+        Ok(Some(copy))
+    }
+
     /// Puts an analyst's code for one answer into its form's index.
     pub fn set_code(&self, form: &str, id: ResponseId, question: &str, code: &ManualCode) {
         let mut journal = self.journal_lock();
