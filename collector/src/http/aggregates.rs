@@ -63,19 +63,11 @@ pub async fn aggregates(
     let pairs = pairs(raw.as_deref());
     let mut q = parse_query(&pairs, &["include"], &state.config.invitation_attributes)?;
     restrict(&staff, &mut q)?;
-    let flagged = include_flagged(&staff, &pairs)?;
-    let live = state.indexes.index(&form).ok_or_else(|| no_form(&form))?;
-    let (guard, copy);
-    let ix: &FormIndex = if flagged {
-        copy = flagged_copy(&state, &form)?;
-        &copy
-    } else {
-        guard = live.read().unwrap_or_else(|e| e.into_inner());
-        &guard
-    };
+    let rows = rows(&state, &staff, &form, &pairs)?;
+    let ix = rows.read();
     let result = {
         query::aggregate(
-            ix,
+            &ix,
             &q,
             published.form.respondent_question.as_deref(),
             state.config.min_cell,
@@ -111,12 +103,51 @@ fn include_flagged(staff: &Staff, pairs: &[(String, String)]) -> Result<bool> {
     Ok(flagged)
 }
 
-/// The form's index with its flagged responses, for one query.
-fn flagged_copy(state: &AppState, form: &str) -> Result<FormIndex> {
-    state
-        .indexes
-        .with_flagged(state.store.as_ref(), form)?
-        .ok_or_else(|| no_form(form))
+/// The rows a query reads: the form's live index, or with
+/// `include=flagged` a copy with the doubted responses added.
+enum Rows {
+    Live(std::sync::Arc<std::sync::RwLock<FormIndex>>),
+    WithFlagged(Box<FormIndex>),
+}
+
+/// [`Rows`] while read.
+enum ReadRows<'a> {
+    Live(std::sync::RwLockReadGuard<'a, FormIndex>),
+    WithFlagged(&'a FormIndex),
+}
+
+impl Rows {
+    fn read(&self) -> ReadRows<'_> {
+        match self {
+            Rows::Live(ix) => ReadRows::Live(ix.read().unwrap_or_else(|e| e.into_inner())),
+            Rows::WithFlagged(ix) => ReadRows::WithFlagged(ix),
+        }
+    }
+}
+
+impl std::ops::Deref for ReadRows<'_> {
+    type Target = FormIndex;
+    fn deref(&self) -> &FormIndex {
+        match self {
+            ReadRows::Live(g) => g,
+            ReadRows::WithFlagged(ix) => ix,
+        }
+    }
+}
+
+/// The rows `form`'s query reads, as its `include` asks.
+fn rows(state: &AppState, staff: &Staff, form: &str, pairs: &[(String, String)]) -> Result<Rows> {
+    if include_flagged(staff, pairs)? {
+        let copy = state
+            .indexes
+            .with_flagged(state.store.as_ref(), form)?
+            .ok_or_else(|| no_form(form))?;
+        Ok(Rows::WithFlagged(Box::new(copy)))
+    } else {
+        Ok(Rows::Live(
+            state.indexes.index(form).ok_or_else(|| no_form(form))?,
+        ))
+    }
 }
 
 pub(super) fn csv_response(body: Vec<u8>) -> Response {
@@ -336,7 +367,7 @@ pub async fn trends(
         &state.config.invitation_attributes,
     )?;
     restrict(&staff, &mut q)?;
-    let flagged = include_flagged(&staff, &pairs)?;
+    let rows = rows(&state, &staff, &form, &pairs)?;
     if q.by.len() > 1 {
         return Err(Error::BadRequest(
             "a trend is grouped by one dimension at most".into(),
@@ -363,15 +394,7 @@ pub async fn trends(
     let period: Period = query::parse_period(&period_name).ok_or_else(|| {
         Error::BadRequest("period must be day, week, month, quarter or year".into())
     })?;
-    let live = state.indexes.index(&form).ok_or_else(|| no_form(&form))?;
-    let (guard, copy);
-    let ix: &FormIndex = if flagged {
-        copy = flagged_copy(&state, &form)?;
-        &copy
-    } else {
-        guard = live.read().unwrap_or_else(|e| e.into_inner());
-        &guard
-    };
+    let ix = rows.read();
     let (col, c) = ix
         .column(&question)
         .ok_or_else(|| Error::BadRequest(format!("this form has no question '{question}'")))?;
@@ -393,16 +416,16 @@ pub async fn trends(
         }
     };
     let codes = if proportion {
-        query::answer_codes(ix, col, &answers)?
+        query::answer_codes(&ix, col, &answers)?
     } else {
         Vec::new()
     };
-    let whole = chart(&query::series(ix, &q, period, col, &codes)?, proportion);
+    let whole = chart(&query::series(&ix, &q, period, col, &codes)?, proportion);
     let by = q.by.first().cloned();
     let groups = match &by {
         Some(by) => {
             let respondent = published.form.respondent_question.as_deref();
-            query::series_by(ix, &q, period, col, &codes, by, respondent)?
+            query::series_by(&ix, &q, period, col, &codes, by, respondent)?
                 .into_iter()
                 .map(|(group, series)| {
                     let c = chart(&series, proportion);

@@ -88,10 +88,7 @@ fn hours(from: u64, to: Option<u64>) -> Option<f64> {
 
 fn view(case: Case, personal: Option<BTreeMap<String, survey::Answer>>) -> CaseView {
     let raised = case.alert.raised_ms;
-    let in_time = match (case.contacted_ms(), cases::deadline(raised, 2)) {
-        (Some(at), Some(by)) => at < by,
-        _ => false,
-    };
+    let in_time = case.contacted_in_2_working_days();
     CaseView {
         id: case.alert.seq,
         state: state_name(case.state()),

@@ -39,6 +39,23 @@ pub struct Alert {
 }
 
 impl Alert {
+    /// The alert `response`, stored as `id`, raised with `rules`.
+    pub fn raised_by(
+        response: &super::NewResponse,
+        id: super::ResponseId,
+        rules: Vec<String>,
+    ) -> Alert {
+        Alert {
+            seq: id.seq,
+            form: response.form.clone(),
+            response: id.to_string(),
+            rules,
+            raised_ms: id.ms,
+            team: response.attributes.get("team").cloned(),
+            location: response.location.clone(),
+        }
+    }
+
     /// Whether any rule is a safeguarding one.
     pub fn safeguarding(&self) -> bool {
         self.rules

@@ -106,6 +106,15 @@ impl Case {
             .map(|c| c.at_ms)
     }
 
+    /// Whether it was called back by the end of the 2nd working day after
+    /// the day it was raised (false while it has not been).
+    pub fn contacted_in_2_working_days(&self) -> bool {
+        match (self.contacted_ms(), deadline(self.alert.raised_ms, 2)) {
+            (Some(at), Some(by)) => at < by,
+            _ => false,
+        }
+    }
+
     /// When it ended (resolved or closed), ms since the epoch.
     pub fn ended_ms(&self) -> Option<u64> {
         self.history
@@ -351,12 +360,7 @@ pub fn report(cases: &[Case]) -> Report {
     let n = cases.len() as u64;
     let in_time = cases
         .iter()
-        .filter(
-            |c| match (c.contacted_ms(), deadline(c.alert.raised_ms, 2)) {
-                (Some(at), Some(by)) => at < by,
-                _ => false,
-            },
-        )
+        .filter(|c| c.contacted_in_2_working_days())
         .count() as u64;
     let hours = |f: &dyn Fn(&Case) -> Option<u64>| {
         let mut h: Vec<f64> = cases

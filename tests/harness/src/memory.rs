@@ -163,15 +163,7 @@ impl Store for MemStore {
                 })
                 .collect();
             if !alerts.is_empty() {
-                let alert = Alert {
-                    seq: id.seq,
-                    form: response.form.clone(),
-                    response: id.to_string(),
-                    rules: alerts,
-                    raised_ms: id.ms,
-                    team: response.attributes.get("team").cloned(),
-                    location: response.location.clone(),
-                };
+                let alert = Alert::raised_by(response, id, alerts);
                 inner.alerts.insert(id.seq, (alert, true));
             }
             if stored.flag.is_some() {

@@ -161,7 +161,7 @@ impl Store for SledStore {
                         .filter(|r| !flagged || r.starts_with(SAFEGUARDING_RULE_PREFIX))
                         .collect();
                     if !alerts.is_empty() {
-                        let alert = alert_of(response, id, alerts);
+                        let alert = Alert::raised_by(response, id, alerts);
                         let v = serde_json::to_vec(&alert)
                             .map_err(|e| Error::Corrupt(e.to_string()))?;
                         batch.insert(keys::alert(id.seq), v);
@@ -517,19 +517,6 @@ impl SledStore {
             out.push(r);
         }
         Ok(out)
-    }
-}
-
-/// The one alert a response raised, with the rules it matched.
-pub(super) fn alert_of(response: &NewResponse, id: ResponseId, rules: Vec<String>) -> Alert {
-    Alert {
-        seq: id.seq,
-        form: response.form.clone(),
-        response: id.to_string(),
-        rules,
-        raised_ms: id.ms,
-        team: response.attributes.get("team").cloned(),
-        location: response.location.clone(),
     }
 }
 
