@@ -51,6 +51,11 @@ pub struct Config {
     /// id → `{"version", "phrases", "contacts"?}` that replaces those
     /// forms' lists (and numbers, if given) when the collector starts.
     pub safeguarding_phrases: Option<PathBuf>,
+    /// The register of places (sectors, clusters, wards, sites) as JSON;
+    /// none: `places.json` beside the forms folder, if there is one. It
+    /// is loaded when it changed since the last start; admins' edits
+    /// (`PUT /api/v1/places`) are kept until it does.
+    pub places: Option<PathBuf>,
     /// Folder that `POST /api/v1/backup` writes its copies into; without
     /// it the route answers 503.
     pub backup_dir: Option<PathBuf>,
@@ -111,6 +116,7 @@ impl Default for Config {
             domain_lexicon: true,
             lexicon: None,
             safeguarding_phrases: None,
+            places: None,
             backup_dir: None,
             retention_interval_secs: 3600,
             public_url: None,
@@ -146,6 +152,7 @@ const KEYS: &[&str] = &[
     "domain_lexicon",
     "lexicon",
     "safeguarding_phrases",
+    "places",
     "backup_dir",
     "retention_interval_secs",
     "public_url",

@@ -46,7 +46,9 @@ pub fn open(config: Config) -> anyhow::Result<AppState> {
         Some(path) => service::safeguarding::Overrides::load(path)?,
         None => service::safeguarding::Overrides::default(),
     };
-    service::publish::publish_folder_with(&store, &config.forms, &overrides)?;
+    let register_file = service::places::file_for(config.places.as_deref(), &config.forms);
+    let register = service::places::load(&store, register_file.as_deref())?;
+    service::publish::publish_folder_with(&store, &config.forms, &overrides, &register)?;
     let scorer = match (&config.lexicon, config.domain_lexicon) {
         (_, false) => analysis::Scorer::plain(),
         (None, true) => analysis::Scorer::new(),
@@ -77,6 +79,7 @@ pub fn open(config: Config) -> anyhow::Result<AppState> {
         indexes: Arc::new(indexes),
         metrics: Arc::new(metrics::Metrics::new()),
         feed: Arc::new(service::alerts::Feed::default()),
+        places: Arc::new(service::places::Places::new(register)),
     })
 }
 

@@ -731,12 +731,14 @@ async fn crafted_trend(hits: &[u64]) -> Value {
     // sled's release of its lock), with the index rebuilt as at start.
     let analysis = analysis();
     analysis.rebuild(&store, &form).unwrap();
+    let register = collector::service::places::load(&store, None).unwrap();
     let state = collector::AppState {
         store: std::sync::Arc::new(store),
         config: std::sync::Arc::new(example_config(dir.path())),
         indexes: std::sync::Arc::new(analysis),
         metrics: Default::default(),
         feed: Default::default(),
+        places: std::sync::Arc::new(collector::service::places::Places::new(register)),
     };
     let mut server = Server::serve(state).await;
     let token = server.token(Role::Analyst);

@@ -23,6 +23,7 @@ async fn over_memory(dir: &std::path::Path) -> (Server, Arc<MemStore>) {
         indexes: Arc::new(indexes),
         metrics: Default::default(),
         feed: Default::default(),
+        places: Default::default(),
     };
     (Server::serve(state).await, store)
 }

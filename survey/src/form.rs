@@ -33,6 +33,11 @@ pub struct Form {
     /// Places a response may be about (QR code locations, wards).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub places: Vec<Place>,
+    /// The places come from the deployment's register of places, at this
+    /// level, rather than a list in the form: the collector fills
+    /// `places` from the register when it publishes the form.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub place_register: Option<PlaceLevel>,
     /// The question whose answer is the respondent type, for analysis.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub respondent_question: Option<String>,
@@ -52,6 +57,20 @@ pub struct Form {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub safeguarding: Option<Safeguarding>,
 }
+
+/// The level of the register of places a form's picker offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PlaceLevel {
+    /// Named sites (a station entrance, a junction): where QR codes hang.
+    Site,
+    /// Wards.
+    Ward,
+}
+
+/// What a response's place is when the tag it came with names no place
+/// the deployment knows: it is stored under this id, never refused.
+pub const UNKNOWN_PLACE: &str = "unknown";
 
 /// A place a response can be about.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -9,8 +9,8 @@
 //! out of the widget's download.
 
 use crate::form::{
-    AlertCondition, AlertRule, ChoiceOption, Codebook, Form, Kind, Place, Question, ScaleLabel,
-    ShowIf, Theme,
+    AlertCondition, AlertRule, ChoiceOption, Codebook, Form, Kind, Place, PlaceLevel, Question,
+    ScaleLabel, ShowIf, Theme,
 };
 use crate::safeguard::{Category, Contact, PhraseList, Safeguarding};
 use crate::submission::Atom;
@@ -201,6 +201,7 @@ impl Form {
             "not_for_reporting",
             "thank_you",
             "places",
+            "place_register",
             "respondent_question",
             "retention_days",
             "questions",
@@ -232,6 +233,11 @@ impl Form {
             places: f
                 .may("places", |v| list(v, Place::from_value))?
                 .unwrap_or_default(),
+            place_register: f.nullable("place_register", |v| match v.as_str() {
+                Some("site") => Ok(PlaceLevel::Site),
+                Some("ward") => Ok(PlaceLevel::Ward),
+                _ => bad("must be \"site\" or \"ward\""),
+            })?,
             respondent_question: f.nullable("respondent_question", string)?,
             retention_days: f.nullable("retention_days", count)?,
             questions: f.need("questions", |v| list(v, Question::from_value))?,

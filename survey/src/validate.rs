@@ -452,13 +452,16 @@ fn clip(s: &str) -> &str {
     }
 }
 
-/// Whether `loc` may be a response's place: one of the form's places, or
-/// any short lower-case id when the form lists none.
+/// Whether `loc` may be a response's place: one of the form's places (or
+/// [`crate::UNKNOWN_PLACE`]), or any short lower-case id when the form
+/// lists none or takes its places from the deployment's register (which
+/// only the collector knows: it puts a tag the register lacks under
+/// [`crate::UNKNOWN_PLACE`] before it validates).
 pub fn is_known_place(form: &Form, loc: &str) -> bool {
-    if form.places.is_empty() {
+    if form.places.is_empty() || form.place_register.is_some() {
         is_slug(loc, 64)
     } else {
-        form.place(loc).is_some()
+        loc == crate::form::UNKNOWN_PLACE || form.place(loc).is_some()
     }
 }
 

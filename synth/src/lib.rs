@@ -129,6 +129,10 @@ pub struct UnknownForm(pub String);
 pub struct Generator {
     kind: Kind,
     form: Form,
+    /// Where responses come from: site id, its name, and the answer a
+    /// location question takes there (the site itself, or its ward when
+    /// the form asks for wards).
+    sites: Vec<(String, String, String)>,
     rng: Rng,
     options: Options,
     next: usize,
@@ -146,8 +150,29 @@ impl Generator {
             "street-feedback" => Kind::StreetFeedback,
             other => return Err(UnknownForm(other.to_owned())),
         };
+        let sites = match form.place_register {
+            None => form
+                .places
+                .iter()
+                .map(|p| {
+                    let name = p.name.get("en", &form.default_lang).to_owned();
+                    (p.id.clone(), name, p.id.clone())
+                })
+                .collect(),
+            Some(level) => example_sites()
+                .into_iter()
+                .map(|(id, name, ward)| {
+                    let answer = match level {
+                        survey::PlaceLevel::Site => id.clone(),
+                        survey::PlaceLevel::Ward => ward,
+                    };
+                    (id, name, answer)
+                })
+                .collect(),
+        };
         Ok(Generator {
             kind,
+            sites,
             form: form.clone(),
             rng: Rng::new(options.seed ^ fnv(form.id.as_bytes())),
             options,
@@ -182,11 +207,36 @@ impl Generator {
     }
 
     fn place_name(&self, id: &str) -> String {
-        self.form.place(id).map_or_else(
-            || id.replace('-', " "),
-            |p| p.name.get("en", &self.form.default_lang).to_owned(),
-        )
+        self.sites
+            .iter()
+            .find(|s| s.0 == id)
+            .map_or_else(|| id.replace('-', " "), |s| s.1.clone())
     }
+}
+
+/// The example register of places (`examples/places.json`): each site's
+/// id, English name and ward. Sites taken down are left out: new
+/// responses do not come from them.
+pub fn example_sites() -> Vec<(String, String, String)> {
+    let register: Value =
+        serde_json::from_str(include_str!("../../examples/places.json")).unwrap_or(Value::Null);
+    register["sites"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|s| s["removed"].is_null())
+        .filter_map(|s| {
+            let name = match &s["name"] {
+                Value::String(n) => n.clone(),
+                n => n["en"].as_str()?.to_owned(),
+            };
+            Some((
+                s["id"].as_str()?.to_owned(),
+                name,
+                s["ward"].as_str()?.to_owned(),
+            ))
+        })
+        .collect()
 }
 
 impl Iterator for Generator {
@@ -333,10 +383,9 @@ fn community_safety(g: &mut Generator, submission_id: String, ms: u64) -> Submis
     let mut answers = BTreeMap::new();
     let respondent = *rng.weighted(RESPONDENTS);
     let places: Vec<(&str, f64)> = g
-        .form
-        .places
+        .sites
         .iter()
-        .map(|p| (p.id.as_str(), place_weight(respondent, &p.id)))
+        .map(|p| (p.0.as_str(), place_weight(respondent, &p.0)))
         .collect();
     let place = rng.weighted(&places).to_string();
     let signal = respondent == "worker"
@@ -346,11 +395,16 @@ fn community_safety(g: &mut Generator, submission_id: String, ms: u64) -> Submis
     answers.insert("respondent_type".into(), json!(respondent));
     // Most say which area they mean; it is usually where the form was found.
     if rng.chance(0.8) {
-        let area = if rng.chance(0.9) {
+        let site = if rng.chance(0.9) {
             place.clone()
         } else {
             rng.weighted(&places).to_string()
         };
+        let area = g
+            .sites
+            .iter()
+            .find(|s| s.0 == site)
+            .map_or_else(|| site.clone(), |s| s.2.clone());
         answers.insert("area".into(), json!(area));
     }
 
@@ -884,13 +938,12 @@ const VICTIM_NEGATIVE: &[&str] = &[
 fn street_feedback(g: &mut Generator, submission_id: String) -> Submission {
     let rng = &mut g.rng;
     let places: Vec<(&str, f64)> = g
-        .form
-        .places
+        .sites
         .iter()
         .map(|p| {
             (
-                p.id.as_str(),
-                place_weight("worker", &p.id) + place_weight("visitor", &p.id),
+                p.0.as_str(),
+                place_weight("worker", &p.0) + place_weight("visitor", &p.0),
             )
         })
         .collect();

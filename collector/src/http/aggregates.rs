@@ -62,6 +62,7 @@ pub async fn aggregates(
     let published = state.store.form(&form).ok_or_else(|| no_form(&form))?;
     let pairs = pairs(raw.as_deref());
     let mut q = parse_query(&pairs, &["include"], &state.config.invitation_attributes)?;
+    q.register = state.places.get();
     restrict(&staff, &mut q)?;
     let rows = rows(&state, &staff, &form, &pairs)?;
     let ix = rows.read();
@@ -366,6 +367,7 @@ pub async fn trends(
         &["question", "answer", "measure", "period", "include"],
         &state.config.invitation_attributes,
     )?;
+    q.register = state.places.get();
     restrict(&staff, &mut q)?;
     let rows = rows(&state, &staff, &form, &pairs)?;
     if q.by.len() > 1 {

@@ -105,7 +105,7 @@ pub async fn publish_form(
     _: Admin,
     State(state): State<AppState>,
     Path(form_id): Path<String>,
-    AppJson(form): AppJson<survey::Form>,
+    AppJson(mut form): AppJson<survey::Form>,
 ) -> Result<Response> {
     if form.id != form_id {
         return Err(Error::BadRequest(format!(
@@ -113,6 +113,7 @@ pub async fn publish_form(
             form.id
         )));
     }
+    crate::service::places::resolve(&mut form, &state.places.get());
     // Publishing syncs to disk and the rebuild reads every response: both
     // stay off the async runtime.
     let published = tokio::task::spawn_blocking(move || {

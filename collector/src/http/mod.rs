@@ -31,6 +31,7 @@ mod json;
 mod limit;
 pub mod openapi;
 mod ops;
+mod places;
 mod query_params;
 mod responses;
 mod scope;
@@ -65,6 +66,8 @@ pub struct AppState {
     /// Where raised alerts are announced: the live streams and the
     /// webhook worker.
     pub feed: Arc<crate::service::alerts::Feed>,
+    /// The register of places in use.
+    pub places: Arc<crate::service::places::Places>,
 }
 
 /// Where people and staff reach this collector: the configured
@@ -149,6 +152,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/api/v1/tokens/{id}", delete(auth::revoke_token))
         .route("/api/v1/backup", post(backup::backup))
+        .route("/api/v1/places", get(places::get).put(places::put))
         .route("/api/v1/alerts/stream", get(alerts::stream))
         .route("/api/v1/hooks", post(hooks::create).get(hooks::list))
         .route("/api/v1/hooks/{id}", delete(hooks::delete))

@@ -1,5 +1,5 @@
 //! The analyst routes' URL query: `from`, `to`, `quarter`, `location`,
-//! `channel`, `lang`, `version`, `where`, `by`, `question`, `share`, and
+//! `site`, `ward`, `cluster`, `sector` (the register's levels), `channel`, `lang`, `version`, `where`, `by`, `question`, `share`, and
 //! case attributes (`team=`, `category=`, … as the deployment configures
 //! them, or `attr.<name>=` for any), read into an
 //! [`index::query::Query`](Query) for the index to run.
@@ -44,6 +44,13 @@ pub fn parse_query(
                 q.to_ms = Some(b);
             }
             "location" => q.locations.extend(list(v)),
+            l @ ("site" | "ward" | "cluster" | "sector") => {
+                let level = crate::model::Level::parse(l).unwrap_or(crate::model::Level::Site);
+                match q.levels.iter_mut().find(|(x, _)| *x == level) {
+                    Some((_, ids)) => ids.extend(list(v)),
+                    None => q.levels.push((level, list(v))),
+                }
+            }
             "channel" => q.channels.extend(list(v)),
             "lang" => q.langs.extend(list(v)),
             "version" => {

@@ -14,6 +14,7 @@ use super::json::AppQuery;
 use super::limit::Limits;
 use super::AppState;
 use crate::error::{Error, Result};
+use crate::model::Level;
 use crate::model::ResponseId;
 use crate::service::{alerts, export, ingest};
 use crate::store::{Published, Submitted};
@@ -80,7 +81,8 @@ pub async fn submit(
             Error::TooLarge(limit)
         }
     })?;
-    let value: serde_json::Value = json::parse(&bytes)?;
+    let mut value: serde_json::Value = json::parse(&bytes)?;
+    crate::service::tags::submission(&state.places.get(), &published.form, &mut value);
     let valid = survey::validate_json(&published.form, &value).map_err(Error::Invalid)?;
     let submitted = store_submission(&state, published, valid, None).await?;
     let status = if submitted.created {
@@ -149,6 +151,43 @@ pub struct ExportQuery {
     /// Rows per page, 1 to 10000 (default 1000).
     #[param(minimum = 1, maximum = 10000)]
     pub limit: Option<usize>,
+    /// Only responses at these sites (comma-separated ids of the register).
+    pub site: Option<String>,
+    /// Only responses in these wards.
+    pub ward: Option<String>,
+    /// Only responses in these clusters.
+    pub cluster: Option<String>,
+    /// Only responses in these sectors.
+    pub sector: Option<String>,
+}
+
+impl ExportQuery {
+    /// The register filters asked for, each checked against `register`.
+    fn levels(&self, register: &crate::model::Register) -> Result<Vec<(Level, Vec<String>)>> {
+        let mut out = Vec::new();
+        for (level, v) in [
+            (Level::Site, &self.site),
+            (Level::Ward, &self.ward),
+            (Level::Cluster, &self.cluster),
+            (Level::Sector, &self.sector),
+        ] {
+            let Some(v) = v else { continue };
+            let ids: Vec<String> = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect();
+            if let Some(id) = ids.iter().find(|id| !register.has(level, id)) {
+                return Err(Error::BadRequest(format!(
+                    "no {} '{id}' in the register of places",
+                    level.name()
+                )));
+            }
+            out.push((level, ids));
+        }
+        Ok(out)
+    }
 }
 
 /// `GET /api/v1/forms/{form}/responses`: NDJSON, or CSV with `Accept:
@@ -187,7 +226,18 @@ pub async fn export(
     if !(1..=10_000).contains(&limit) {
         return Err(Error::BadRequest("limit must be from 1 to 10000".into()));
     }
-    let rows = state.store.responses(&form_id, after, limit)?;
+    let register = state.places.get();
+    let levels = q.levels(&register)?;
+    let scanned = state.store.responses(&form_id, after, limit)?;
+    // The page is the `limit` responses after `after`, less those outside
+    // the places asked for: a filtered page may be short, or empty, and
+    // still have a next one.
+    let last_scanned = scanned.last().and_then(|r| r.id);
+    let full = scanned.len() == limit;
+    let rows: Vec<_> = scanned
+        .into_iter()
+        .filter(|r| export::in_places(&register, &levels, r))
+        .collect();
     let manual = export::manual_codes_for_page(state.store.as_ref(), &form_id, &rows)?;
     let mut res = if wants_csv(&headers) {
         let seen: Vec<String> = state
@@ -207,22 +257,25 @@ pub async fn export(
             &rows,
             &manual,
             &attributes,
+            &register,
         )?)
     } else {
         let mut body = Vec::with_capacity(rows.len() * 256);
         for r in &rows {
-            let mut row = export::export_row(r);
+            let mut row = export::export_row(r, &register);
             export::with_manual_codes(&mut row, r.id.and_then(|id| manual.get(&id)));
             serde_json::to_writer(&mut body, &row).map_err(|e| Error::Corrupt(e.to_string()))?;
             body.push(b'\n');
         }
         ([(header::CONTENT_TYPE, "application/x-ndjson")], body).into_response()
     };
-    if rows.len() == limit {
-        if let Some(last) = rows.last().and_then(|r| r.id) {
-            let link = format!(
-                "</api/v1/forms/{form_id}/responses?after={last}&limit={limit}>; rel=\"next\""
-            );
+    if full {
+        if let Some(last) = last_scanned {
+            let mut link = format!("/api/v1/forms/{form_id}/responses?after={last}&limit={limit}");
+            for (level, ids) in &levels {
+                link.push_str(&format!("&{}={}", level.name(), ids.join(",")));
+            }
+            let link = format!("<{link}>; rel=\"next\"");
             if let Ok(v) = HeaderValue::from_str(&link) {
                 res.headers_mut().insert(header::LINK, v);
             }

@@ -41,7 +41,18 @@ pub(super) fn restrict(staff: &Staff, q: &mut Query) -> Result<()> {
         }
     }
     if scope.teams.is_empty() {
-        if let Some(place) = q.locations.iter().find(|p| !scope.places.contains(p)) {
+        // A place is theirs when it is one of their places or lies in one
+        // (a site in their ward).
+        let theirs = |p: &String| {
+            scope.places.contains(p)
+                || q.register.lineage(p).is_some_and(|l| {
+                    crate::model::Level::ALL
+                        .iter()
+                        .filter_map(|&level| l.at(level))
+                        .any(|at| scope.places.iter().any(|s| s == at))
+                })
+        };
+        if let Some(place) = q.locations.iter().find(|p| !theirs(p)) {
             return Err(Error::OutOfScope {
                 field: "location".into(),
                 message: format!(

@@ -196,6 +196,7 @@ pub async fn list_text(
         &["theme", "sentiment", "after", "limit"],
         &state.config.invitation_attributes,
     )?;
+    q.register = state.places.get();
     restrict(&staff, &mut q)?;
     let (after, limit) = page_params(last(&pairs, "after"), last(&pairs, "limit"))?;
     let ix = state.indexes.index(&form).ok_or_else(|| no_form(&form))?;

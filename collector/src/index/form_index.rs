@@ -161,6 +161,9 @@ pub struct FormIndex {
     pub(super) overrides: HashMap<(u32, u16), Override>,
     /// Column positions in question id order, to find a column by id.
     by_id: Vec<usize>,
+    /// The first location question's column: its answer is the row's
+    /// place when the response came with no place tag.
+    place_column: Option<usize>,
     /// The highest sequence number the last rebuild found in the store:
     /// a response at or below it may be indexed already.
     built_upto: BuiltUpto,
@@ -239,6 +242,10 @@ impl FormIndex {
             .collect::<Vec<Column>>();
         let mut by_id: Vec<usize> = (0..columns.len()).collect();
         by_id.sort_by(|&a, &b| columns[a].id.cmp(&columns[b].id));
+        let place_column = form
+            .questions
+            .iter()
+            .position(|q| matches!(q.kind, Kind::Location {}));
         FormIndex {
             form: form.id.clone(),
             ms: Vec::new(),
@@ -255,6 +262,7 @@ impl FormIndex {
             span: None,
             overrides: HashMap::new(),
             by_id,
+            place_column,
             built_upto: BuiltUpto::default(),
         }
     }
@@ -492,8 +500,19 @@ impl FormIndex {
             None => (id.ms, id.ms),
             Some((a, b)) => (a.min(id.ms), b.max(id.ms)),
         });
-        let loc = location.map_or(0, |l| self.locations.code_or_add(l));
-        self.location.push(loc as u16);
+        // The place tag, else the answer to the location question.
+        let answered = match (location, self.place_column) {
+            (None, Some(i)) => match answer(i, &self.columns[i].id) {
+                Some(AnswerRef::Text(s)) if !s.is_empty() => Some(s),
+                _ => None,
+            },
+            _ => None,
+        };
+        let loc = match location.or(answered) {
+            Some(l) => self.locations.code_or_add(l),
+            None => 0,
+        };
+        self.location.push(loc.min(u32::from(u16::MAX)) as u16);
         let ch = self.channels.code_or_add(channel);
         self.channel.push(ch.min(255) as u8);
         let lang = self.langs.code_or_add(lang);

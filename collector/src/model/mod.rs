@@ -12,6 +12,7 @@ mod alert;
 mod coding;
 mod hook;
 mod id;
+mod place;
 mod response;
 mod role;
 
@@ -20,6 +21,7 @@ pub use analysis::Label;
 pub use coding::ManualCode;
 pub use hook::{Attempt, Delivery, DeliveryState, Event, Hook, HISTORY};
 pub use id::ResponseId;
+pub use place::{Level, Lineage, Register, RegisterProblem, Site};
 pub use response::{FormSummary, NewResponse, StoredResponse, TextCoding, ERASED_TEXT};
 pub use role::{Role, TokenRecord};
 

@@ -8,13 +8,34 @@
 
 use super::coding::manual_codes_of;
 use crate::error::{Error, Result};
-use crate::model::{rfc3339, ManualCode, ResponseId, StoredResponse};
+use crate::model::{rfc3339, Level, ManualCode, Register, ResponseId, StoredResponse};
 use crate::store::Store;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use survey::{Answer, Form, Kind};
 
-/// A response as an export row: `{id, form, version, received_at, …}`.
-pub fn export_row(r: &StoredResponse) -> serde_json::Value {
+/// The register levels a response's place lies in, as export columns:
+/// site, ward, cluster, sector (empty where it has none; all empty for
+/// no place or one the register does not know).
+pub fn place_columns(register: &Register, r: &StoredResponse) -> [Option<String>; 4] {
+    let lineage = r.location.as_deref().and_then(|l| register.lineage(l));
+    Level::ALL.map(|level| lineage.and_then(|l| l.at(level)).map(str::to_owned))
+}
+
+/// Whether a response's place passes the register filters `levels`
+/// (`ward=…`, `sector=…`): all must hold.
+pub fn in_places(register: &Register, levels: &[(Level, Vec<String>)], r: &StoredResponse) -> bool {
+    let lineage = r.location.as_deref().and_then(|l| register.lineage(l));
+    levels.iter().all(|(level, ids)| {
+        lineage
+            .and_then(|l| l.at(*level))
+            .is_some_and(|at| ids.iter().any(|id| id == at))
+    })
+}
+
+/// A response as an export row: `{id, form, version, received_at, …}`,
+/// with `place` naming the site, ward, cluster and sector its place lies
+/// in when the register knows it.
+pub fn export_row(r: &StoredResponse, register: &Register) -> serde_json::Value {
     let received_at = rfc3339(r.received_ms);
     let answers: serde_json::Map<String, serde_json::Value> = r
         .answers
@@ -31,6 +52,11 @@ pub fn export_row(r: &StoredResponse) -> serde_json::Value {
         "lang": r.lang,
         "answers": answers,
     });
+    let [site, ward, cluster, sector] = place_columns(register, r);
+    if ward.is_some() {
+        row["place"] =
+            serde_json::json!({"site": site, "ward": ward, "cluster": cluster, "sector": sector});
+    }
     if !r.coding.is_empty() {
         row["text_coding"] = serde_json::json!(r.coding);
     }
@@ -133,7 +159,8 @@ fn defuse(text: &str) -> String {
 }
 
 /// The CSV export of one page: a UTF-8 byte-order mark, then `id, form,
-/// version, received_at, location, channel, lang`, one column per question
+/// version, received_at, location, site, ward, cluster, sector, channel,
+/// lang`, one column per question
 /// of the current form (multiple choice as option ids joined with `;`), and
 /// for each text question `<q>_sentiment`, `<q>_compound`, `<q>_themes`
 /// (manual codes win), and last `attr.<name>` for each case attribute of
@@ -143,6 +170,7 @@ pub fn export_csv(
     rows: &[StoredResponse],
     manual: &HashMap<ResponseId, BTreeMap<String, ManualCode>>,
     attributes: &[String],
+    register: &Register,
 ) -> Result<Vec<u8>> {
     let io = |e: csv::Error| Error::Io(std::io::Error::other(e));
     let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
@@ -158,6 +186,10 @@ pub fn export_csv(
         "version",
         "received_at",
         "location",
+        "site",
+        "ward",
+        "cluster",
+        "sector",
         "channel",
         "lang",
     ]
@@ -180,9 +212,9 @@ pub fn export_csv(
             r.version.to_string(),
             rfc3339(r.received_ms).unwrap_or_default(),
             r.location.clone().unwrap_or_default(),
-            r.channel.clone(),
-            r.lang.clone(),
         ];
+        rec.extend(place_columns(register, r).map(Option::unwrap_or_default));
+        rec.extend([r.channel.clone(), r.lang.clone()]);
         for q in &form.questions {
             let cell = r.answers.get(&q.id).map(csv_cell).unwrap_or_default();
             rec.push(if matches!(q.kind, Kind::Text { .. }) {

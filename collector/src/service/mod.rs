@@ -7,7 +7,7 @@
 //! ```text
 //! http / CLI ──► service::{ingest, import, publish, export, coding, tokens, retention,
 //!                  invitations, cases, alerts, webhooks,
-//!                  safeguarding}
+//!                  safeguarding, places}
 //!                   ├──► store (durable)
 //!                   └──► index (in memory)
 //! ```
@@ -19,8 +19,10 @@ pub mod export;
 pub mod import;
 pub mod ingest;
 pub mod invitations;
+pub mod places;
 pub mod publish;
 pub mod retention;
 pub mod safeguarding;
+pub mod tags;
 pub mod tokens;
 pub mod webhooks;

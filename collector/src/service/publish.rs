@@ -5,11 +5,39 @@
 
 use crate::error::Result;
 use crate::index::Indexes;
+use crate::model::Register;
 use crate::service::safeguarding::Overrides;
 use crate::store::{self, Published, Store};
 use std::path::Path;
 use std::sync::Arc;
 use survey::Form;
+
+/// Publishes the forms that take their places from the register anew
+/// with `register`'s places: those whose places changed become a new
+/// version, the others are left as they are.
+pub fn republish_register_forms(
+    store: &dyn Store,
+    indexes: &Indexes,
+    register: &Register,
+) -> Result<Vec<Arc<Published>>> {
+    let mut out = Vec::new();
+    for id in store.form_ids() {
+        let Some(current) = store.form(&id) else {
+            continue;
+        };
+        if current.form.place_register.is_none() {
+            continue;
+        }
+        let mut form = current.form.clone();
+        super::places::resolve(&mut form, register);
+        if form.places != current.form.places {
+            let published = publish(store, indexes, form)?;
+            log_published(&published.form, None);
+            out.push(published);
+        }
+    }
+    Ok(out)
+}
 
 /// Publishes `form` as a new version (unless it equals the current one)
 /// and lays its answer index out anew: a new version may add questions or
@@ -21,9 +49,11 @@ pub fn publish(store: &dyn Store, indexes: &Indexes, form: Form) -> Result<Arc<P
     Ok(published)
 }
 
-/// Publishes every `*.json` form in `dir`.
+/// Publishes every `*.json` form in `dir`, with the register of places
+/// the store holds (else the one beside `dir`, loaded into the store).
 pub fn publish_folder(store: &dyn Store, dir: &Path) -> anyhow::Result<()> {
-    publish_folder_with(store, dir, &Overrides::default())
+    let register = super::places::load(store, super::places::file_for(None, dir).as_deref())?;
+    publish_folder_with(store, dir, &Overrides::default(), &register)
 }
 
 /// Publishes every `*.json` form in `dir`, with a deployment's own
@@ -34,9 +64,10 @@ pub fn publish_folder_with(
     store: &dyn Store,
     dir: &Path,
     overrides: &Overrides,
+    register: &Register,
 ) -> anyhow::Result<()> {
     let mut done = Vec::new();
-    publish_files(store, dir, overrides, &mut done)?;
+    publish_files(store, dir, overrides, register, &mut done)?;
     for id in overrides
         .form_ids()
         .filter(|id| !done.iter().any(|d| d == id))
@@ -46,6 +77,7 @@ pub fn publish_folder_with(
         };
         let mut form = current.form.clone();
         let version = overrides.apply(&mut form).map(str::to_owned);
+        super::places::resolve(&mut form, register);
         let published = store.publish(form).map_err(|e| problems(id, e))?;
         log_published(&published.form, version.as_deref());
     }
@@ -56,6 +88,7 @@ fn publish_files(
     store: &dyn Store,
     dir: &Path,
     overrides: &Overrides,
+    register: &Register,
     done: &mut Vec<String>,
 ) -> anyhow::Result<()> {
     let entries = match std::fs::read_dir(dir) {
@@ -76,6 +109,7 @@ fn publish_files(
         let mut form: survey::Form = serde_json::from_str(&text)
             .map_err(|e| anyhow::anyhow!("{}: not a valid form: {e}", path.display()))?;
         let version = overrides.apply(&mut form).map(str::to_owned);
+        super::places::resolve(&mut form, register);
         done.push(form.id.clone());
         let published = store
             .publish(form)

@@ -69,6 +69,8 @@ pub enum Doc {
     Case,
     /// A deployment's own keys (the invitation signing key), by name.
     Secret,
+    /// The register of places (one record, `register`).
+    Places,
 }
 
 impl Doc {
@@ -80,6 +82,7 @@ impl Doc {
             Doc::Invitation => b'n',
             Doc::Case => b'k',
             Doc::Secret => b's',
+            Doc::Places => b'p',
         }
     }
 }

@@ -60,6 +60,7 @@ use std::sync::Arc;
 
 use super::security_headers::{own_pages, PagePolicy};
 use crate::service::invitations::{self, Lookup};
+use crate::service::tags;
 use bot::{now_secs, RenderKey};
 use lang::choose_lang;
 use post::{to_submission, Fields};
@@ -136,6 +137,7 @@ pub(in crate::http) async fn page(
 ) -> Result<Response> {
     let (published, lang) = form_and_lang(&state, &form_id, &q, &headers)?;
     let form = &published.form;
+    let register = state.places.get();
     let invitation = match q.i.as_deref().filter(|i| !i.is_empty()) {
         None => None,
         Some(key) => {
@@ -159,27 +161,32 @@ pub(in crate::http) async fn page(
     let mut fields = Fields {
         token: key.sign(&form.id, &submission_id, now_secs()),
         submission_id,
-        location: q.loc.filter(|l| survey::is_known_place(form, l)),
-        channel: q
-            .ch
-            .filter(|c| survey::is_channel(c))
-            .unwrap_or_else(|| "link".into()),
+        location: tags::place(&register, form, q.loc),
+        channel: q.ch.map_or_else(|| "link".into(), |c| tags::channel(&c)),
         lang: lang.clone(),
         invitation,
         answers: BTreeMap::new(),
     };
-    // The place from the QR code answers the location question up front.
-    if let Some(loc) = &fields.location {
+    // The place from the QR code answers the location question up front:
+    // itself when the form lists it, else its ward when the form lists
+    // wards (a QR code at a station answers "which area" with the ward
+    // the station is in).
+    let answer = fields.location.as_deref().and_then(|loc| {
         if form.place(loc).is_some() {
-            for question in form
-                .questions
-                .iter()
-                .filter(|q| matches!(q.kind, Kind::Location {}))
-            {
-                fields
-                    .answers
-                    .insert(question.id.clone(), vec![loc.clone()]);
-            }
+            return Some(loc.to_owned());
+        }
+        let ward = register.lineage(loc)?.ward;
+        form.place(ward).map(|p| p.id.clone())
+    });
+    if let Some(answer) = answer {
+        for question in form
+            .questions
+            .iter()
+            .filter(|q| matches!(q.kind, Kind::Location {}))
+        {
+            fields
+                .answers
+                .insert(question.id.clone(), vec![answer.clone()]);
         }
     }
     Ok(html_response(
@@ -224,7 +231,7 @@ pub(in crate::http) async fn submit(
         .form(&form_id)
         .ok_or_else(|| not_found(&form_id))?;
     let form = &published.form;
-    let (fields, honeypot) = Fields::from_post(form, pairs);
+    let (fields, honeypot) = Fields::from_post(form, &state.places.get(), pairs);
     let lang = fields.lang.clone();
     let flag = state
         .config

@@ -68,9 +68,14 @@ pub(super) fn to_submission(form: &Form, f: &Fields) -> survey::Submission {
 
 impl Fields {
     /// What a plain form post holds, and whether its honeypot was filled.
-    /// A place or channel the shared rules would refuse is left out rather
-    /// than shown to the person as an error they cannot fix.
-    pub(super) fn from_post(form: &Form, pairs: Vec<(String, String)>) -> (Fields, bool) {
+    /// A place or channel the shared rules would refuse is kept in a safe
+    /// shape (see [`crate::service::tags`]) rather than shown to the
+    /// person as an error they cannot fix.
+    pub(super) fn from_post(
+        form: &Form,
+        register: &crate::model::Register,
+        pairs: Vec<(String, String)>,
+    ) -> (Fields, bool) {
         let mut fields = Fields {
             submission_id: String::new(),
             location: None,
@@ -84,8 +89,8 @@ impl Fields {
         for (k, v) in pairs {
             match k.as_str() {
                 "submission_id" => fields.submission_id = v,
-                "loc" if survey::is_known_place(form, &v) => fields.location = Some(v),
-                "ch" if survey::is_channel(&v) => fields.channel = v,
+                "loc" => fields.location = crate::service::tags::place(register, form, Some(v)),
+                "ch" => fields.channel = crate::service::tags::channel(&v),
                 "i" if !v.is_empty() => fields.invitation = Some(v),
                 "lang" => fields.lang = form.pick_lang(&v).to_owned(),
                 "token" => fields.token = v,

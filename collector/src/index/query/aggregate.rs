@@ -101,7 +101,7 @@ pub fn aggregate(
     let filter = Filter::compile(ix, q)?;
     let dims: Vec<Dim> =
         q.by.iter()
-            .map(|b| Dim::resolve(ix, b, respondent, &q.known_attributes))
+            .map(|b| Dim::resolve(ix, b, respondent, &q.known_attributes, &q.register))
             .collect::<Result<_>>()?;
     let by_cols: Vec<usize> = dims
         .iter()

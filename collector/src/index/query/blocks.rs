@@ -95,6 +95,9 @@ pub(super) fn select(
     for (d, &card) in dims.iter().zip(cards) {
         match d {
             Dim::Location => fold(&mut sel, &ix.location[r.clone()], card, |c| c as usize),
+            Dim::Place { map, .. } => fold(&mut sel, &ix.location[r.clone()], card, |c| {
+                map[usize::from(c)] as usize
+            }),
             Dim::Channel => fold(&mut sel, &ix.channel[r.clone()], card, |c| c as usize),
             Dim::Lang => fold(&mut sel, &ix.lang[r.clone()], card, |c| c as usize),
             Dim::Version => fold(&mut sel, &ix.version[r.clone()], card, |c| c as usize),
@@ -129,6 +132,8 @@ pub(super) fn select(
 pub(super) enum Col<'a> {
     U8(&'a [u8]),
     U16(&'a [u16]),
+    /// Codes read through a table (a place's group at a register level).
+    Mapped(&'a [u16], &'a [u32]),
     Period(&'a [u64], &'a Buckets),
     /// Every row has code 0.
     Zero,
@@ -259,6 +264,7 @@ pub(super) fn count_blocks(
         .map(|(d, &card)| {
             let col = match d {
                 Dim::Location => Col::U16(&ix.location[r.clone()]),
+                Dim::Place { map, .. } => Col::Mapped(&ix.location[r.clone()], map),
                 Dim::Channel => Col::U8(&ix.channel[r.clone()]),
                 Dim::Lang => Col::U8(&ix.lang[r.clone()]),
                 Dim::Version => Col::U16(&ix.version[r.clone()]),
@@ -368,6 +374,11 @@ pub(super) fn count_blocks(
                 Col::U16(col) => {
                     for (g, &c) in cell.iter_mut().zip(&col[rows.clone()]) {
                         *g = *g * card + u32::from(c).min(top);
+                    }
+                }
+                Col::Mapped(col, map) => {
+                    for (g, &c) in cell.iter_mut().zip(&col[rows.clone()]) {
+                        *g = *g * card + map[usize::from(c)].min(top);
                     }
                 }
                 Col::Period(ms, b) => {

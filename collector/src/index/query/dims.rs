@@ -6,6 +6,7 @@
 use super::calendar::{parse_period, Buckets};
 use crate::error::{Error, Result};
 use crate::index::form_index::{ColumnKind, FormIndex};
+use crate::model::{Level, Register};
 use analysis::stats::Period;
 
 /// How a case attribute is named where a question could have its name.
@@ -14,6 +15,13 @@ pub const ATTR: &str = "attr.";
 /// A grouping dimension resolved against an index.
 pub(super) enum Dim {
     Location,
+    /// A level of the register: per place code, its group (0: no place,
+    /// then the level's ids, then `unknown` for a place the register
+    /// lacks); and the groups' names.
+    Place {
+        map: Vec<u32>,
+        names: Vec<String>,
+    },
     Channel,
     Lang,
     Version,
@@ -32,6 +40,7 @@ impl Dim {
         name: &str,
         respondent: Option<&str>,
         known: &[String],
+        register: &Register,
     ) -> Result<Dim> {
         let name = if name == "respondent" {
             respondent.unwrap_or(name)
@@ -40,6 +49,24 @@ impl Dim {
         };
         Ok(match name {
             "location" => Dim::Location,
+            l if Level::parse(l).is_some() => {
+                let level = Level::parse(l).unwrap_or(Level::Site);
+                let mut names: Vec<String> = vec!["_none".to_owned()];
+                names.extend(register.ids(level).into_iter().map(str::to_owned));
+                let unknown = names.len() as u32;
+                names.push(survey::UNKNOWN_PLACE.to_owned());
+                let map = (0..=ix.locations.len() as u32)
+                    .map(|code| match ix.locations.name(code) {
+                        None => 0,
+                        Some(place) => register
+                            .lineage(place)
+                            .and_then(|l| l.at(level))
+                            .and_then(|id| names.iter().position(|n| n == id))
+                            .map_or(unknown, |i| i as u32),
+                    })
+                    .collect();
+                Dim::Place { map, names }
+            }
             "channel" => Dim::Channel,
             "lang" => Dim::Lang,
             "version" => Dim::Version,
@@ -64,7 +91,7 @@ impl Dim {
                 }
                 None => {
                     return Err(Error::BadRequest(format!(
-                        "cannot group by '{q}': use location, channel, lang, version, respondent, day, week, month, quarter, year, a question id or a case attribute (team, category, …)"
+                        "cannot group by '{q}': use location, site, ward, cluster, sector, channel, lang, version, respondent, day, week, month, quarter, year, a question id or a case attribute (team, category, …)"
                     )))
                 }
             },
@@ -74,6 +101,7 @@ impl Dim {
     pub(super) fn cardinality(&self, ix: &FormIndex) -> usize {
         match self {
             Dim::Location => ix.locations.len() + 1,
+            Dim::Place { names, .. } => names.len(),
             Dim::Channel => ix.channels.len() + 1,
             Dim::Lang => ix.langs.len() + 1,
             Dim::Version => ix.version.iter().copied().max().unwrap_or(0) as usize + 1,
@@ -88,6 +116,7 @@ impl Dim {
     pub(super) fn code(&self, ix: &FormIndex, row: usize) -> usize {
         match self {
             Dim::Location => usize::from(ix.location[row]),
+            Dim::Place { map, .. } => map[usize::from(ix.location[row])] as usize,
             Dim::Channel => usize::from(ix.channel[row]),
             Dim::Lang => usize::from(ix.lang[row]),
             Dim::Version => usize::from(ix.version[row]),
@@ -101,6 +130,7 @@ impl Dim {
     pub(super) fn label(&self, ix: &FormIndex, code: usize) -> String {
         let name = match self {
             Dim::Location => ix.locations.name(code as u32),
+            Dim::Place { names, .. } => names.get(code).map(String::as_str),
             Dim::Channel => ix.channels.name(code as u32),
             Dim::Lang => ix.langs.name(code as u32),
             Dim::Version => return code.to_string(),

@@ -49,6 +49,25 @@ impl ScopeFilter {
     }
 }
 
+/// Codes of the places that are one of `places` or lie in one (a site in
+/// a ward, cluster or sector a supervisor's token names).
+fn within(ix: &FormIndex, register: &crate::model::Register, places: &[String]) -> Vec<bool> {
+    let named = |id: &str| places.iter().any(|p| p == id);
+    (0..=ix.locations.len() as u32)
+        .map(|code| {
+            ix.locations.name(code).is_some_and(|place| {
+                named(place)
+                    || register.lineage(place).is_some_and(|l| {
+                        crate::model::Level::ALL
+                            .iter()
+                            .filter_map(|&level| l.at(level))
+                            .any(named)
+                    })
+            })
+        })
+        .collect()
+}
+
 /// Codes of the `values` a dictionary knows; values it does not know are
 /// left out (a scope may name a team that has no response yet).
 fn known(dict: &crate::index::dict::Dict, values: &[String]) -> Vec<bool> {
@@ -136,12 +155,35 @@ impl Filter {
             teams: ix
                 .attribute(TEAM)
                 .map(|at| (at, known(&ix.attributes[at].dict, &s.teams))),
-            places: known(&ix.locations, &s.places),
+            places: within(ix, &q.register, &s.places),
         });
+        let mut locations = allowed(&ix.locations, &q.locations, "location")?;
+        for (level, ids) in &q.levels {
+            if let Some(id) = ids.iter().find(|id| !q.register.has(*level, id)) {
+                return Err(Error::BadRequest(format!(
+                    "no {} '{id}' in the register of places",
+                    level.name()
+                )));
+            }
+            let ok: Vec<bool> = (0..=ix.locations.len() as u32)
+                .map(|code| {
+                    ix.locations.name(code).is_some_and(|place| {
+                        q.register
+                            .lineage(place)
+                            .and_then(|l| l.at(*level))
+                            .is_some_and(|at| ids.iter().any(|id| id == at))
+                    })
+                })
+                .collect();
+            locations = Some(match locations {
+                None => ok,
+                Some(before) => before.iter().zip(&ok).map(|(a, b)| *a && *b).collect(),
+            });
+        }
         Ok(Filter {
             from: q.from_ms.unwrap_or(0),
             to: q.to_ms.unwrap_or(u64::MAX),
-            locations: allowed(&ix.locations, &q.locations, "location")?,
+            locations,
             channels: allowed(&ix.channels, &q.channels, "channel")?,
             langs: allowed(&ix.langs, &q.langs, "language")?,
             versions: (!q.versions.is_empty()).then(|| q.versions.clone()),

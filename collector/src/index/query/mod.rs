@@ -45,6 +45,13 @@ pub struct Query {
     pub to_ms: Option<u64>,
     /// Place ids allowed (empty: all).
     pub locations: Vec<String>,
+    /// Filters on the register's levels (`ward=bishopsgate,tower`,
+    /// `sector=east`): a row passes when its place lies in one of the
+    /// ids at that level; all must hold.
+    pub levels: Vec<(crate::model::Level, Vec<String>)>,
+    /// The register of places that `levels`, `by=site|ward|cluster|sector`
+    /// and a supervisor's places are read against.
+    pub register: std::sync::Arc<crate::model::Register>,
     /// Channels allowed (empty: all).
     pub channels: Vec<String>,
     /// Languages allowed (empty: all).
@@ -155,7 +162,7 @@ mod tests {
             let filter = Filter::compile(&ix, &q).unwrap();
             let dims: Vec<Dim> =
                 q.by.iter()
-                    .map(|b| Dim::resolve(&ix, b, None, &q.known_attributes).unwrap())
+                    .map(|b| Dim::resolve(&ix, b, None, &q.known_attributes, &q.register).unwrap())
                     .collect();
             let cards: Vec<usize> = dims.iter().map(|d| d.cardinality(&ix)).collect();
             let groups = cards.iter().product::<usize>().max(1);
@@ -300,7 +307,7 @@ mod tests {
             let filter = Filter::compile(&ix, &q).unwrap();
             let dims: Vec<Dim> =
                 q.by.iter()
-                    .map(|b| Dim::resolve(&ix, b, None, &q.known_attributes).unwrap())
+                    .map(|b| Dim::resolve(&ix, b, None, &q.known_attributes, &q.register).unwrap())
                     .collect();
             let cards: Vec<usize> = dims.iter().map(|d| d.cardinality(&ix)).collect();
             let groups = cards.iter().product::<usize>().max(1);

@@ -52,7 +52,7 @@ pub fn series_by(
     respondent: Option<&str>,
 ) -> Result<Vec<(String, Vec<PeriodCount>)>> {
     let filter = Filter::compile(ix, q)?;
-    let dim = Dim::resolve(ix, by, respondent, &q.known_attributes)?;
+    let dim = Dim::resolve(ix, by, respondent, &q.known_attributes, &q.register)?;
     if let Dim::Period(_) = dim {
         return Err(Error::BadRequest(format!(
             "a trend runs over periods already; group it by something other than '{by}'"
