@@ -94,6 +94,10 @@ async fn csv_export_round_trips_any_text_and_carries_manual_codes() {
             "version",
             "received_at",
             "location",
+            "site",
+            "ward",
+            "cluster",
+            "sector",
             "channel",
             "lang",
             "feel_safe_now",
@@ -112,24 +116,34 @@ async fn csv_export_round_trips_any_text_and_carries_manual_codes() {
         assert_eq!(row[2], "1");
         assert_eq!(row[3], ndjson[i]["received_at"].as_str().unwrap());
         assert_eq!(row[4], "liverpool-street");
-        assert_eq!(row[5], "qr");
-        assert_eq!(row[6], ndjson[i]["lang"].as_str().unwrap());
-        assert_eq!(row[7], ndjson[i]["answers"]["feel_safe_now"].to_string());
+        // Where the place lies in the register.
+        assert_eq!(
+            row[5..9],
+            [
+                "liverpool-street",
+                "bishopsgate",
+                "liverpool-street",
+                "east"
+            ]
+        );
+        assert_eq!(row[9], "qr");
+        assert_eq!(row[10], ndjson[i]["lang"].as_str().unwrap());
+        assert_eq!(row[11], ndjson[i]["answers"]["feel_safe_now"].to_string());
     }
     // Text survives exactly: Polish and Arabic letters, quotes, commas, line breaks.
-    assert_eq!(rows[0][8], POLISH);
-    assert_eq!(rows[1][8], ARABIC);
-    assert_eq!(rows[2][8], TRICKY);
+    assert_eq!(rows[0][12], POLISH);
+    assert_eq!(rows[1][12], ARABIC);
+    assert_eq!(rows[2][12], TRICKY);
     assert!(std::str::from_utf8(&body).unwrap().contains("oświetlenia"));
     // A comment a spreadsheet would run as a formula is defused.
-    assert_eq!(rows[3][8], format!("'{FORMULA}"));
+    assert_eq!(rows[3][12], format!("'{FORMULA}"));
     // No comment: the text columns are empty.
-    assert_eq!(&rows[4][8..], ["", "", "", ""]);
+    assert_eq!(&rows[4][12..], ["", "", "", ""]);
     // Automatic codes as stored, manual ones where an analyst coded.
     for (i, row) in rows.iter().enumerate().take(4) {
         let coding = &ndjson[i]["text_coding"]["comment"];
-        assert_eq!(row[9], coding["label"].as_str().unwrap());
-        let compound: f64 = row[10].parse().unwrap();
+        assert_eq!(row[13], coding["label"].as_str().unwrap());
+        let compound: f64 = row[14].parse().unwrap();
         assert!((compound - coding["compound"].as_f64().unwrap()).abs() < 1e-4);
         let themes: Vec<&str> = coding["themes"]
             .as_array()
@@ -137,10 +151,10 @@ async fn csv_export_round_trips_any_text_and_carries_manual_codes() {
             .iter()
             .map(|t| t.as_str().unwrap())
             .collect();
-        assert_eq!(row[11], themes.join(";"));
+        assert_eq!(row[15], themes.join(";"));
     }
-    assert_eq!(rows[2][9], "negative");
-    assert_eq!(rows[2][11], "phone-bag-theft;lighting-environment");
+    assert_eq!(rows[2][13], "negative");
+    assert_eq!(rows[2][15], "phone-bag-theft;lighting-environment");
     assert_eq!(
         ndjson[2]["text_coding"]["comment"]["manual"]["sentiment"],
         "negative"
@@ -195,6 +209,10 @@ async fn csv_export_has_a_column_per_question_and_joins_choices() {
         "version",
         "received_at",
         "location",
+        "site",
+        "ward",
+        "cluster",
+        "sector",
         "channel",
         "lang",
     ]

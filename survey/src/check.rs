@@ -358,6 +358,36 @@ pub fn check_form(form: &Form) -> Result<(), Vec<FormProblem>> {
         }
     }
 
+    if let Some(set) = &form.one_question {
+        if set.questions.len() < 2 {
+            err(
+                "one_question.questions".into(),
+                "a rotation needs at least two questions".into(),
+            );
+        }
+        for (i, id) in set.questions.iter().enumerate() {
+            let at = format!("one_question.questions[{i}]");
+            match form.question(id) {
+                None => err(at, format!("no question '{id}' in this form")),
+                Some(q) if !matches!(q.kind, Kind::SingleChoice { .. } | Kind::Scale { .. }) => {
+                    err(at, format!("'{id}' cannot be answered with one tap: use a single-choice or scale question"));
+                }
+                Some(q) if q.show_if.is_some() => {
+                    err(
+                        at,
+                        format!(
+                            "'{id}' depends on another answer, so it cannot be asked on its own"
+                        ),
+                    );
+                }
+                Some(_) if set.questions[..i].contains(id) => {
+                    err(at, format!("'{id}' is listed twice"));
+                }
+                Some(_) => {}
+            }
+        }
+    }
+
     for (path, t) in texts {
         if t.is_blank() {
             err(path, "the text is empty".into());

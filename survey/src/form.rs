@@ -56,6 +56,38 @@ pub struct Form {
     /// safeguarding alert.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub safeguarding: Option<Safeguarding>,
+    /// "One question a scan": the hosted page shows one question of this
+    /// set, answered with one tap, and many scans build the picture.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub one_question: Option<OneQuestion>,
+}
+
+/// The set a "one question a scan" page draws from, and how.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OneQuestion {
+    /// Ids of single-choice or scale questions, in the order a rotation
+    /// takes them.
+    pub questions: Vec<String>,
+    /// How each scan's question is chosen.
+    pub draw: Draw,
+}
+
+/// How a "one question a scan" page chooses its question; neither needs
+/// a cookie or anything else that follows the person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Draw {
+    /// In turn: each page shown takes the next question of the set.
+    Rotate,
+    /// At random, evenly.
+    Random,
+}
+
+impl OneQuestion {
+    /// Whether `id` is one of the set.
+    pub fn has(&self, id: &str) -> bool {
+        self.questions.iter().any(|q| q == id)
+    }
 }
 
 /// The level of the register of places a form's picker offers.

@@ -9,8 +9,8 @@
 //! out of the widget's download.
 
 use crate::form::{
-    AlertCondition, AlertRule, ChoiceOption, Codebook, Form, Kind, Place, PlaceLevel, Question,
-    ScaleLabel, ShowIf, Theme,
+    AlertCondition, AlertRule, ChoiceOption, Codebook, Draw, Form, Kind, OneQuestion, Place,
+    PlaceLevel, Question, ScaleLabel, ShowIf, Theme,
 };
 use crate::safeguard::{Category, Contact, PhraseList, Safeguarding};
 use crate::submission::Atom;
@@ -208,6 +208,7 @@ impl Form {
             "codebook",
             "alerts",
             "safeguarding",
+            "one_question",
         ])?;
         #[cfg(feature = "analysis")]
         let (codebook, alerts) = (
@@ -244,6 +245,7 @@ impl Form {
             codebook,
             alerts,
             safeguarding: f.nullable("safeguarding", Safeguarding::from_value)?,
+            one_question: f.nullable("one_question", OneQuestion::from_value)?,
         })
     }
 }
@@ -345,6 +347,25 @@ impl ScaleLabel {
         Ok(ScaleLabel {
             value: f.need("value", int)?,
             text: f.need("text", Text::from_value)?,
+        })
+    }
+}
+
+impl OneQuestion {
+    /// Reads `{"questions", "draw"}` (`draw`: `rotate`, the default, or
+    /// `random`).
+    pub fn from_value(v: &Value) -> Result<OneQuestion, ReadError> {
+        let f = Fields::of(v)?;
+        f.only(&["questions", "draw"])?;
+        Ok(OneQuestion {
+            questions: f.need("questions", strings)?,
+            draw: f
+                .may("draw", |v| match v.as_str() {
+                    Some("rotate") => Ok(Draw::Rotate),
+                    Some("random") => Ok(Draw::Random),
+                    _ => bad("must be \"rotate\" or \"random\""),
+                })?
+                .unwrap_or(Draw::Rotate),
         })
     }
 }

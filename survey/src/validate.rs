@@ -146,13 +146,23 @@ fn check<const W: bool>(form: &Form, sub: &Submission) -> Result<Valid, Vec<Prob
         }
     }
 
+    // A "one question a scan" set asks one of its questions at a time:
+    // one answered, the others were not asked.
+    let set_answered = form.one_question.as_ref().is_some_and(|set| {
+        set.questions
+            .iter()
+            .any(|id| sub.answers.get(id).is_some_and(|v| !v.is_null()))
+    });
+    let required = |q: &crate::Question| {
+        q.required && !(set_answered && form.one_question.as_ref().is_some_and(|s| s.has(&q.id)))
+    };
     // Answers are typed in form order, so `show_if` sees earlier answers.
     let mut answers = BTreeMap::new();
     for q in &form.questions {
         let raw = sub.answers.get(&q.id).filter(|v| !v.is_null());
         let shown = form.is_shown(q, &answers);
         match (raw, shown) {
-            (None, true) if q.required => {
+            (None, true) if required(q) => {
                 problems.push(problem(
                     &q.id,
                     ProblemKind::Required,

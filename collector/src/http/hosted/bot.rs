@@ -8,7 +8,10 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 /// Seconds a person needs at least to fill in a form; faster is a bot.
-const MIN_FILL_SECONDS: u64 = 2;
+pub(super) const MIN_FILL_SECONDS: u64 = 2;
+/// Seconds a person needs at least to read one question and tap an
+/// answer (a "one question a scan" page).
+pub(super) const MIN_TAP_SECONDS: u64 = 1;
 /// How long a rendered page's token stays good.
 const TOKEN_LIFE_SECONDS: u64 = 24 * 60 * 60;
 
@@ -58,6 +61,7 @@ impl RenderKey {
         f: &Fields,
         honeypot: bool,
         now: u64,
+        min_secs: u64,
     ) -> Option<&'static str> {
         if honeypot {
             return Some("honeypot");
@@ -73,7 +77,7 @@ impl RenderKey {
         match rendered {
             None => Some("render-token"),
             Some(t) if t > now || now - t > TOKEN_LIFE_SECONDS => Some("render-token"),
-            Some(t) if now - t < MIN_FILL_SECONDS => Some("too-fast"),
+            Some(t) if now - t < min_secs => Some("too-fast"),
             Some(_) => None,
         }
     }

@@ -39,6 +39,7 @@
 
 mod bot;
 mod lang;
+mod one;
 mod post;
 mod render;
 
@@ -82,6 +83,7 @@ pub fn routes(limits: &Limits) -> Router<AppState> {
         .route("/f/{form}/thanks", get(thanks))
         .route("/favicon.svg", get(favicon))
         .layer(Extension(Arc::new(key)))
+        .layer(Extension(Arc::new(one::Rotation::default())))
         // The page is a few KB once compressed instead of ~24 KB: it is the
         // first thing a phone on mobile data downloads after the QR scan.
         .layer(tower_http::compression::CompressionLayer::new());
@@ -118,6 +120,10 @@ pub struct PageQuery {
     /// shows no more than the form's own numbers.
     #[serde(default)]
     pub help: Option<String>,
+    /// On a form with a "one question a scan" set: the question of the
+    /// set to ask (else the form's draw chooses).
+    #[serde(default)]
+    pub q: Option<String>,
 }
 
 /// The hosted page: the form as plain HTML that works without JavaScript,
@@ -131,6 +137,7 @@ pub struct PageQuery {
 pub(in crate::http) async fn page(
     State(state): State<AppState>,
     Extension(key): Extension<Arc<RenderKey>>,
+    Extension(rotation): Extension<Arc<one::Rotation>>,
     Path(form_id): Path<String>,
     Query(q): Query<PageQuery>,
     headers: HeaderMap,
@@ -189,6 +196,13 @@ pub(in crate::http) async fn page(
                 .insert(question.id.clone(), vec![answer.clone()]);
         }
     }
+    // A "one question a scan" form asks one question of its set.
+    if let Some(question) = rotation.draw(form, q.q.as_deref()) {
+        return Ok(html_response(
+            StatusCode::OK,
+            one::render_one(form, question, &fields, state.config.bot_checks, None),
+        ));
+    }
     Ok(html_response(
         StatusCode::OK,
         render_form(form, &fields, &[], state.config.bot_checks, false),
@@ -236,7 +250,15 @@ pub(in crate::http) async fn submit(
     let flag = state
         .config
         .bot_checks
-        .then(|| key.doubt(&form.id, &fields, honeypot, now_secs()))
+        .then(|| {
+            // One tap takes a person less time than a whole form.
+            let min_secs = if form.one_question.is_some() {
+                bot::MIN_TAP_SECONDS
+            } else {
+                bot::MIN_FILL_SECONDS
+            };
+            key.doubt(&form.id, &fields, honeypot, now_secs(), min_secs)
+        })
         .flatten();
     if let Some(reason) = flag {
         tracing::info!(form = %form.id, reason, "hosted form post flagged by the bot checks");
@@ -263,6 +285,20 @@ pub(in crate::http) async fn submit(
             for q in &form.questions {
                 if let Some(p) = problems.iter().find(|p| p.field == q.id) {
                     errors.push((q.id.clone(), i18n::message(q, p.code, s)));
+                }
+            }
+            // A one-tap page again, with what was wrong.
+            if let (Some(set), Some((id, message))) = (&form.one_question, errors.first()) {
+                let question = form.question(id).filter(|q| set.has(&q.id));
+                if let Some(question) = question {
+                    let body = one::render_one(
+                        form,
+                        question,
+                        &fields,
+                        state.config.bot_checks,
+                        Some(message),
+                    );
+                    return Ok(html_response(StatusCode::OK, body));
                 }
             }
             if errors.is_empty() {

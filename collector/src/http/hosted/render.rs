@@ -27,33 +27,7 @@ pub(super) fn render_form(
         h.push_str(&help_panel(form, lang));
     }
 
-    if form.languages.len() > 1 {
-        let _ = write!(
-            h,
-            r#"<nav aria-label="{}"><ul class="langs">"#,
-            esc(s.language)
-        );
-        for l in &form.languages {
-            let name = esc(i18n::lang_name(l));
-            if *l == f.lang {
-                let _ = write!(
-                    h,
-                    r#"<li><span class="cur" aria-current="true">{name}</span></li>"#
-                );
-            } else {
-                let mut query = vec![("lang", l.as_str()), ("ch", f.channel.as_str())];
-                query.extend(f.location.as_deref().map(|loc| ("loc", loc)));
-                let href = page_url(&form.id, "", &query);
-                let _ = write!(
-                    h,
-                    r#"<li><a class="link" href="{}" lang="{l}" hreflang="{l}">{name}</a></li>"#,
-                    esc(&href),
-                    l = esc(l)
-                );
-            }
-        }
-        h.push_str("</ul></nav>");
-    }
+    lang_nav(&mut h, form, f, &[]);
     let _ = write!(h, "<h1>{}</h1>", t(&form.title));
     if let Some(intro) = &form.intro {
         let _ = write!(h, "<p>{}</p>", t(intro));
@@ -86,28 +60,7 @@ pub(super) fn render_form(
         r#"<form method="post" action="/f/{}" novalidate>"#,
         esc(&form.id)
     );
-    for (name, value) in [
-        ("submission_id", f.submission_id.as_str()),
-        ("loc", f.location.as_deref().unwrap_or("")),
-        ("ch", f.channel.as_str()),
-        ("lang", lang),
-        ("i", f.invitation.as_deref().unwrap_or("")),
-    ] {
-        let _ = write!(
-            h,
-            r#"<input type="hidden" name="{name}" value="{}">"#,
-            esc(value)
-        );
-    }
-    if bot_checks {
-        let _ = write!(
-            h,
-            r#"<input type="hidden" name="token" value="{}">"#,
-            esc(&f.token)
-        );
-        // Hidden from people and screen readers; bots fill it in.
-        h.push_str(r#"<div class="vh" aria-hidden="true"><label for="website">Website</label><input type="text" id="website" name="website" tabindex="-1" autocomplete="off"></div>"#);
-    }
+    hidden_fields(&mut h, f, lang, bot_checks);
     for q in &form.questions {
         let error = errors
             .iter()
@@ -151,6 +104,66 @@ pub(super) fn render_form(
         format!("{} {}", esc(s.error_prefix), t(&form.title))
     };
     page_shell(form, lang, &title, &h, script.as_deref())
+}
+
+/// The language switch: a link per language of the form, keeping the
+/// place, the channel and `extra` query pairs.
+pub(super) fn lang_nav(h: &mut String, form: &Form, f: &Fields, extra: &[(&str, &str)]) {
+    let s = i18n::strings(&f.lang);
+    if form.languages.len() > 1 {
+        let _ = write!(
+            h,
+            r#"<nav aria-label="{}"><ul class="langs">"#,
+            esc(s.language)
+        );
+        for l in &form.languages {
+            let name = esc(i18n::lang_name(l));
+            if *l == f.lang {
+                let _ = write!(
+                    h,
+                    r#"<li><span class="cur" aria-current="true">{name}</span></li>"#
+                );
+            } else {
+                let mut query = vec![("lang", l.as_str()), ("ch", f.channel.as_str())];
+                query.extend_from_slice(extra);
+                query.extend(f.location.as_deref().map(|loc| ("loc", loc)));
+                let href = page_url(&form.id, "", &query);
+                let _ = write!(
+                    h,
+                    r#"<li><a class="link" href="{}" lang="{l}" hreflang="{l}">{name}</a></li>"#,
+                    esc(&href),
+                    l = esc(l)
+                );
+            }
+        }
+        h.push_str("</ul></nav>");
+    }
+}
+
+/// The hidden fields every post of the page carries, and the bot checks'.
+pub(super) fn hidden_fields(h: &mut String, f: &Fields, lang: &str, bot_checks: bool) {
+    for (name, value) in [
+        ("submission_id", f.submission_id.as_str()),
+        ("loc", f.location.as_deref().unwrap_or("")),
+        ("ch", f.channel.as_str()),
+        ("lang", lang),
+        ("i", f.invitation.as_deref().unwrap_or("")),
+    ] {
+        let _ = write!(
+            h,
+            r#"<input type="hidden" name="{name}" value="{}">"#,
+            esc(value)
+        );
+    }
+    if bot_checks {
+        let _ = write!(
+            h,
+            r#"<input type="hidden" name="token" value="{}">"#,
+            esc(&f.token)
+        );
+        // Hidden from people and screen readers; bots fill it in.
+        h.push_str(r#"<div class="vh" aria-hidden="true"><label for="website">Website</label><input type="text" id="website" name="website" tabindex="-1" autocomplete="off"></div>"#);
+    }
 }
 
 fn question(
@@ -415,7 +428,8 @@ pub(super) fn page_style() -> String {
 
 const PAGE_CSS: &str = "html{-webkit-text-size-adjust:100%}body{margin:0;background:#fff;color:#0b0c0c}\
 .top{background:#0b0c0c;color:#fff;font-family:Helvetica,Arial,sans-serif;font-weight:700;padding:.75em 1em}.top p{margin:0}\
-.page{display:block;max-width:40em;margin:0 auto;padding:0 1em 2em}\n";
+.page{display:block;max-width:40em;margin:0 auto;padding:0 1em 2em}\
+.taps{display:grid;gap:.6em;margin:0 0 1.25em}.taps .btn{width:100%;min-height:3em;margin:0;font-size:1.1em;text-align:center}\n";
 
 /// Escapes text for HTML element content and quoted attributes.
 pub(super) fn esc(s: &str) -> String {
