@@ -84,7 +84,7 @@ pub(super) fn render_one(
         esc(&form.id)
     );
     hidden_fields(&mut h, f, lang, bot_checks);
-    let hint = q.hint.as_ref().map(|x| t(x));
+    let hint = q.hint.as_ref().map(&t);
     let hint_id = format!("f-{}-hint", q.id);
     let described = hint.as_ref().map_or(String::new(), |_| {
         format!(r#" aria-describedby="{hint_id}""#)
