@@ -176,7 +176,9 @@ pub fn check_form(form: &Form) -> Result<(), Vec<FormProblem>> {
                 }
             }
             Kind::Location {} => {
-                if form.places.is_empty() {
+                // A form that takes its places from the register gets them
+                // when the collector publishes it.
+                if form.places.is_empty() && form.place_register.is_none() {
                     err(
                         format!("{at}.kind"),
                         "a location question needs the form to list places".into(),

@@ -9,9 +9,11 @@
 //! out of the widget's download.
 
 use crate::form::{
-    AlertCondition, AlertRule, ChoiceOption, Codebook, Draw, Form, Kind, OneQuestion, Place,
-    PlaceLevel, Question, ScaleLabel, ShowIf, Theme,
+    AlertCondition, AlertRule, ChoiceOption, Codebook, Form, Kind, Place, Question, ScaleLabel,
+    ShowIf, Theme,
 };
+#[cfg(feature = "analysis")]
+use crate::form::{Draw, OneQuestion, PlaceLevel};
 use crate::safeguard::{Category, Contact, PhraseList, Safeguarding};
 use crate::submission::Atom;
 use crate::text::Text;
@@ -220,6 +222,20 @@ impl Form {
         // unread rather than carry their reader.
         #[cfg(not(feature = "analysis"))]
         let (codebook, alerts) = (None, Vec::new());
+        // Only the collector fills a form's places from the register.
+        #[cfg(feature = "analysis")]
+        let place_register = f.nullable("place_register", |v| match v.as_str() {
+            Some("site") => Ok(PlaceLevel::Site),
+            Some("ward") => Ok(PlaceLevel::Ward),
+            _ => bad("must be \"site\" or \"ward\""),
+        })?;
+        #[cfg(not(feature = "analysis"))]
+        let place_register = None;
+        // Only the hosted page asks one question a scan.
+        #[cfg(feature = "analysis")]
+        let one_question = f.nullable("one_question", OneQuestion::from_value)?;
+        #[cfg(not(feature = "analysis"))]
+        let one_question = None;
         Ok(Form {
             id: f.need("id", string)?,
             version: f.may("version", count)?.unwrap_or(1),
@@ -234,18 +250,14 @@ impl Form {
             places: f
                 .may("places", |v| list(v, Place::from_value))?
                 .unwrap_or_default(),
-            place_register: f.nullable("place_register", |v| match v.as_str() {
-                Some("site") => Ok(PlaceLevel::Site),
-                Some("ward") => Ok(PlaceLevel::Ward),
-                _ => bad("must be \"site\" or \"ward\""),
-            })?,
+            place_register,
             respondent_question: f.nullable("respondent_question", string)?,
             retention_days: f.nullable("retention_days", count)?,
             questions: f.need("questions", |v| list(v, Question::from_value))?,
             codebook,
             alerts,
             safeguarding: f.nullable("safeguarding", Safeguarding::from_value)?,
-            one_question: f.nullable("one_question", OneQuestion::from_value)?,
+            one_question,
         })
     }
 }
@@ -351,6 +363,7 @@ impl ScaleLabel {
     }
 }
 
+#[cfg(feature = "analysis")]
 impl OneQuestion {
     /// Reads `{"questions", "draw"}` (`draw`: `rotate`, the default, or
     /// `random`).

@@ -111,7 +111,7 @@ fn check<const W: bool>(form: &Form, sub: &Submission) -> Result<Valid, Vec<Prob
             problems.push(problem(
                 "location",
                 ProblemKind::Invalid,
-                words::<W>(|| format!("location '{}' is not one of this form's places", clip(loc))),
+                words::<W>(|| format!("location '{}' is not a place id (1–64 lower-case letters, digits, '-' or '_')", clip(loc))),
             ));
         }
     }
@@ -148,14 +148,21 @@ fn check<const W: bool>(form: &Form, sub: &Submission) -> Result<Valid, Vec<Prob
 
     // A "one question a scan" set asks one of its questions at a time:
     // one answered, the others were not asked.
-    let set_answered = form.one_question.as_ref().is_some_and(|set| {
-        set.questions
-            .iter()
-            .any(|id| sub.answers.get(id).is_some_and(|v| !v.is_null()))
-    });
-    let required = |q: &crate::Question| {
-        q.required && !(set_answered && form.one_question.as_ref().is_some_and(|s| s.has(&q.id)))
+    // (The widget never reads the set: it shows a form whole.)
+    #[cfg(feature = "analysis")]
+    let required = {
+        let set_answered = form.one_question.as_ref().is_some_and(|set| {
+            set.questions
+                .iter()
+                .any(|id| sub.answers.get(id).is_some_and(|v| !v.is_null()))
+        });
+        move |q: &crate::Question| {
+            q.required
+                && !(set_answered && form.one_question.as_ref().is_some_and(|s| s.has(&q.id)))
+        }
     };
+    #[cfg(not(feature = "analysis"))]
+    let required = |q: &crate::Question| q.required;
     // Answers are typed in form order, so `show_if` sees earlier answers.
     let mut answers = BTreeMap::new();
     for q in &form.questions {
@@ -462,17 +469,13 @@ fn clip(s: &str) -> &str {
     }
 }
 
-/// Whether `loc` may be a response's place: one of the form's places (or
-/// [`crate::UNKNOWN_PLACE`]), or any short lower-case id when the form
-/// lists none or takes its places from the deployment's register (which
-/// only the collector knows: it puts a tag the register lacks under
-/// [`crate::UNKNOWN_PLACE`] before it validates).
-pub fn is_known_place(form: &Form, loc: &str) -> bool {
-    if form.places.is_empty() || form.place_register.is_some() {
-        is_slug(loc, 64)
-    } else {
-        loc == crate::form::UNKNOWN_PLACE || form.place(loc).is_some()
-    }
+/// Whether `loc` may be a response's place tag: a short lower-case id.
+/// Which places exist is the collector's to say (the form's list, or the
+/// deployment's register): it keeps a tag it does not know as
+/// [`crate::UNKNOWN_PLACE`] before it validates, so a person's answer is
+/// never refused for the tag on the link they followed.
+pub fn is_known_place(_form: &Form, loc: &str) -> bool {
+    is_slug(loc, 64)
 }
 
 /// Whether `ch` names a channel (`embed`, `qr`, `link`, …): a short

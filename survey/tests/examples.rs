@@ -149,16 +149,17 @@ fn community_safety_asks_what_the_city_survey_asks() {
         form.question("area").unwrap().kind,
         Kind::Location {}
     ));
+    // The area is a ward of the register (the City's 25).
+    assert_eq!(form.places.len(), 25);
     for p in [
-        "liverpool-street",
-        "bank",
+        "bishopsgate",
+        "walbrook",
         "aldgate",
-        "barbican",
-        "fleet-street",
-        "smithfield",
-        "tower-hill",
+        "cripplegate",
+        "farringdon-without",
+        "tower",
     ] {
-        assert!(form.place(p).is_some(), "place {p}");
+        assert!(form.place(p).is_some(), "ward {p}");
     }
     // The analysts' example query is `where=feel_safe_day:4,5`.
     for id in ["feel_safe_day", "feel_safe_dark"] {
@@ -356,15 +357,20 @@ fn street_feedback_is_one_tap_in_five_languages() {
 }
 
 #[test]
-fn forms_share_one_list_of_places() {
-    let cs = example("community-safety");
+fn forms_take_their_places_from_one_register() {
+    // A QR code's place means the same in every form: none lists its own.
+    for name in FORMS {
+        let text = form_source(name);
+        let raw: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert!(
+            raw.get("places").is_none(),
+            "{name} lists places of its own"
+        );
+    }
     let sf = example("street-feedback");
-    let ids = |f: &Form| f.places.iter().map(|p| p.id.clone()).collect::<Vec<_>>();
-    assert_eq!(
-        ids(&cs),
-        ids(&sf),
-        "a QR code's place means the same in both forms"
-    );
+    let sp = example("street-pulse");
+    assert_eq!(sf.places, sp.places);
+    assert!(sf.place("liverpool-street").is_some());
 }
 
 #[test]
@@ -380,7 +386,21 @@ fn partner_page_embeds_a_real_form_at_a_real_place() {
     };
     assert!(html.contains("src=\"http://127.0.0.1:8080/widget.js\""));
     let form = example(&attr("data-form"));
-    assert!(form.place(&attr("data-location")).is_some());
+    assert!(form.id == "community-safety");
+    // The QR place is a site of the register, whose ward the form's
+    // picker lists.
+    let register: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(workspace().join("examples/places.json")).unwrap(),
+    )
+    .unwrap();
+    let loc = attr("data-location");
+    let site = register["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == loc.as_str())
+        .unwrap_or_else(|| panic!("no site {loc}"));
+    assert!(form.place(site["ward"].as_str().unwrap()).is_some());
 }
 
 /// Every form with free text ships safeguarding phrases in each of its

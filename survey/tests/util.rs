@@ -4,7 +4,12 @@ use std::path::{Path, PathBuf};
 use survey::{Form, Kind, Problem, ProblemKind, Text};
 
 /// The forms shipped in `examples/forms`.
-pub const FORMS: [&str; 3] = ["community-safety", "victim-satisfaction", "street-feedback"];
+pub const FORMS: [&str; 4] = [
+    "community-safety",
+    "victim-satisfaction",
+    "street-feedback",
+    "street-pulse",
+];
 
 /// Top-level fields of a submission body, which problems may name.
 pub const TOP_LEVEL: [&str; 6] = [
@@ -32,9 +37,30 @@ pub fn form_source(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// An example form, parsed.
+/// An example form, parsed, with its places filled from the example
+/// register (`examples/places.json`) when it takes them from there, as
+/// the collector does when it publishes the form.
 pub fn example(name: &str) -> Form {
-    serde_json::from_str(&form_source(name)).unwrap_or_else(|e| panic!("{name}.json: {e}"))
+    let mut form: Form =
+        serde_json::from_str(&form_source(name)).unwrap_or_else(|e| panic!("{name}.json: {e}"));
+    if let Some(level) = form.place_register {
+        let text = std::fs::read_to_string(workspace().join("examples/places.json")).unwrap();
+        let register: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let list = match level {
+            survey::PlaceLevel::Site => "sites",
+            survey::PlaceLevel::Ward => "wards",
+        };
+        form.places = register[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| survey::Place {
+                id: p["id"].as_str().unwrap().to_owned(),
+                name: survey::Text::from_value(&p["name"]).unwrap(),
+            })
+            .collect();
+    }
+    form
 }
 
 /// Every fixture in `fixtures/<dir>`, by file name, in name order.

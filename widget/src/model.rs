@@ -130,8 +130,9 @@ impl Flow {
         submission_id: String,
     ) -> Self {
         let lang = form.pick_lang(wanted_lang).to_owned();
-        // A place the form does not know (a typo in the page) would make the
-        // collector refuse answers the person cannot fix: leave it out.
+        // A malformed place (not a short lower-case id) is left out; a
+        // well-formed one the form does not list goes as it is, and the
+        // collector keeps it, as `unknown` if the register lacks it too.
         if context
             .location
             .as_deref()
@@ -883,7 +884,18 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn a_place_the_form_lacks_is_dropped() {
+    fn a_malformed_place_is_dropped_and_a_well_formed_one_kept() {
+        let f = Flow::new(
+            Rc::new(long_form()),
+            "en",
+            Context {
+                location: Some("Narnia Gate".into()),
+                channel: "embed".into(),
+                invitation: None,
+            },
+            "0b5c3f0e-7a53-4c1e-9d1f-2a4b6c8d0e1f".into(),
+        );
+        assert_eq!(f.submission().location, None);
         let f = Flow::new(
             Rc::new(long_form()),
             "en",
@@ -894,7 +906,8 @@ pub(crate) mod tests {
             },
             "0b5c3f0e-7a53-4c1e-9d1f-2a4b6c8d0e1f".into(),
         );
-        assert_eq!(f.submission().location, None);
+        // The collector keeps it (as unknown, if no register has it).
+        assert_eq!(f.submission().location.as_deref(), Some("narnia"));
         assert!(!f.answers.contains_key("where"));
     }
 

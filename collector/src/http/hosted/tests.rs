@@ -344,11 +344,11 @@ async fn free_text_that_reads_as_danger_leads_the_next_page_with_the_numbers() {
 }
 
 #[test]
-fn unknown_places_and_odd_channels_are_ignored() {
+fn malformed_places_and_odd_channels_are_not_tags() {
     let form = form();
     let known_place = survey::is_known_place;
     let is_channel = survey::is_channel;
-    assert!(known_place(&form, "bank"));
-    assert!(!known_place(&form, "narnia"));
+    assert!(known_place(&form, "bank") && known_place(&form, "narnia"));
+    assert!(!known_place(&form, "Narnia Gate") && !known_place(&form, ""));
     assert!(is_channel("qr") && !is_channel("QR code") && !is_channel(""));
 }
