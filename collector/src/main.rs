@@ -122,6 +122,10 @@ struct ServeArgs {
     /// Folder of form JSON files to publish [default: examples/forms].
     #[arg(long, env = "COLLECTOR_FORMS")]
     forms: Option<PathBuf>,
+    /// The register of places as JSON [default: places.json beside the
+    /// forms folder].
+    #[arg(long, env = "COLLECTOR_PLACES")]
+    places: Option<PathBuf>,
     /// Folder of the built widget [default: dist].
     #[arg(long, env = "COLLECTOR_DIST")]
     dist: Option<PathBuf>,
@@ -396,6 +400,9 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     if let Some(v) = args.forms {
         config.forms = v;
+    }
+    if let Some(v) = args.places {
+        config.places = Some(v);
     }
     if let Some(v) = args.dist {
         config.dist = v;
