@@ -15,6 +15,7 @@ mod examples;
 mod hooks;
 mod limits;
 mod ops;
+mod posters;
 mod recovery;
 mod retention;
 mod safeguarding;

@@ -418,7 +418,7 @@ const PAGE_CSS: &str = "html{-webkit-text-size-adjust:100%}body{margin:0;backgro
 .page{display:block;max-width:40em;margin:0 auto;padding:0 1em 2em}\n";
 
 /// Escapes text for HTML element content and quoted attributes.
-pub(super) fn esc(s: &str) -> String {
+pub(in crate::http) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -444,7 +444,7 @@ pub(super) fn url_part(s: &str) -> String {
 }
 
 /// `/f/{form}{rest}?query`: a link to the hosted page.
-pub(super) fn page_url(form: &str, rest: &str, query: &[(&str, &str)]) -> String {
+pub(in crate::http) fn page_url(form: &str, rest: &str, query: &[(&str, &str)]) -> String {
     let query = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(query)
         .finish();
