@@ -34,6 +34,8 @@ command -v brotli >/dev/null || missing+=(brotli)
 command -v gzip >/dev/null || missing+=(gzip)
 # The durability test traces the collector's syncs with strace.
 command -v strace >/dev/null || missing+=(strace)
+# The poster tests read the QR codes back with an independent decoder.
+command -v zbarimg >/dev/null || missing+=(zbar-tools)
 node_major=$(node --version 2>/dev/null | sed 's/^v\([0-9]*\).*/\1/' || true)
 if [ -z "$node_major" ] || [ "$node_major" -lt 20 ]; then
   missing+=(nodejs npm)

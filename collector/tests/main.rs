@@ -16,6 +16,7 @@ mod hooks;
 mod limits;
 mod ops;
 mod places;
+mod posters;
 mod recovery;
 mod retention;
 mod safeguarding;

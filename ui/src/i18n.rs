@@ -276,6 +276,56 @@ const AR: Strings = Strings {
 /// Every language the widget's words come in.
 pub const ALL: [&Strings; 5] = [&EN, &PL, &ES, &BN, &AR];
 
+/// The words a printed poster puts around its QR code, in one language.
+/// Kept apart from [`Strings`]: only the collector prints posters, so the
+/// widget a phone downloads does not carry them.
+#[derive(Debug, PartialEq, Eq)]
+pub struct PosterStrings {
+    /// Language code these strings are in.
+    pub lang: &'static str,
+    /// Under the QR code.
+    pub scan: &'static str,
+    /// Before the short address, for those who cannot scan.
+    pub or_type: &'static str,
+}
+
+/// The poster's words in every language the widget's words come in, in
+/// the order of [`ALL`].
+pub const POSTER: [PosterStrings; 5] = [
+    PosterStrings {
+        lang: "en",
+        scan: "Scan with your phone camera",
+        or_type: "or type this address",
+    },
+    PosterStrings {
+        lang: "pl",
+        scan: "Zeskanuj aparatem w telefonie",
+        or_type: "lub wpisz ten adres",
+    },
+    PosterStrings {
+        lang: "es",
+        scan: "Escanee con la cámara de su teléfono",
+        or_type: "o escriba esta dirección",
+    },
+    PosterStrings {
+        lang: "bn",
+        scan: "আপনার ফোনের ক্যামেরা দিয়ে স্ক্যান করুন",
+        or_type: "অথবা এই ঠিকানাটি লিখুন",
+    },
+    PosterStrings {
+        lang: "ar",
+        scan: "امسح الرمز بكاميرا هاتفك",
+        or_type: "أو اكتب هذا العنوان",
+    },
+];
+
+/// The poster's words for `lang` (`pl-PL` finds `pl`); none for a
+/// language they do not come in, so a poster does not print English twice.
+pub fn poster_strings(lang: &str) -> Option<&'static PosterStrings> {
+    let base = lang.split(['-', '_']).next().unwrap_or(lang);
+    POSTER.iter().find(|s| s.lang.eq_ignore_ascii_case(base))
+}
+
 /// The widget's words for `lang` (`pl-PL` finds `pl`), English otherwise.
 pub fn strings(lang: &str) -> &'static Strings {
     let base = lang.split(['-', '_']).next().unwrap_or(lang);
@@ -518,6 +568,19 @@ mod tests {
             assert!(s.select_up_to.contains("{n}"));
             assert!(s.only_if.contains("{question}") && s.only_if.contains("{answer}"));
         }
+    }
+
+    #[test]
+    fn the_poster_has_its_words_in_every_language() {
+        assert_eq!(POSTER.len(), ALL.len());
+        for (p, s) in POSTER.iter().zip(ALL) {
+            assert_eq!(p.lang, s.lang);
+            assert!(!p.scan.trim().is_empty(), "{}", p.lang);
+            assert!(!p.or_type.trim().is_empty(), "{}", p.lang);
+            assert_eq!(poster_strings(s.lang), Some(p));
+        }
+        assert_eq!(poster_strings("pl-PL").map(|p| p.lang), Some("pl"));
+        assert_eq!(poster_strings("fr"), None);
     }
 
     #[test]

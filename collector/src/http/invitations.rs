@@ -257,12 +257,6 @@ pub async fn qr(
         "{}/f/{form}?i={key}",
         super::public_base(&state.config, &headers)
     );
-    let code = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
-        .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?;
-    let svg = code
-        .render::<qrcode::render::svg::Color<'_>>()
-        .min_dimensions(240, 240)
-        .quiet_zone(true)
-        .build();
+    let svg = super::qr::svg(&super::qr::encode(&url, qrcode::EcLevel::M)?, 240);
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }

@@ -7,7 +7,8 @@
 //!                                                   └──► JSON, CSV, HTML or problem+json
 //! ```
 //!
-//! Public routes (forms, submissions, widget, hosted pages) need no account
+//! Public routes (forms, submissions, widget, hosted pages and the short
+//! addresses printed on street posters, [`posters`]) need no account
 //! and answer browsers from each form's allowed origins (CORS). Analyst and
 //! admin routes need a bearer token and are not open to browsers elsewhere;
 //! a supervisor's token reads aggregates, trends and free text of its own
@@ -32,6 +33,8 @@ mod limit;
 pub mod openapi;
 mod ops;
 mod places;
+mod posters;
+mod qr;
 mod query_params;
 mod responses;
 mod scope;
@@ -159,6 +162,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/hooks/{id}/deliveries", get(hooks::hook_deliveries))
         .route("/api/v1/deliveries", get(hooks::deliveries))
         .route("/api/v1/deliveries/{id}/replay", post(hooks::replay))
+        .merge(posters::routes())
         .merge(hosted::routes(&limits))
         .merge(widget_assets::routes(&state.config.dist))
         .fallback(|| async { Error::NotFound("no such route".into()) })

@@ -65,7 +65,8 @@ use crate::service::tags;
 use bot::{now_secs, RenderKey};
 use lang::choose_lang;
 use post::{to_submission, Fields};
-use render::{esc, help_panel, page_shell, page_url, render_form, FAVICON};
+pub(in crate::http) use render::{esc, page_url};
+use render::{help_panel, page_shell, render_form, FAVICON};
 use survey::Kind;
 use ui::i18n;
 

@@ -432,7 +432,7 @@ const PAGE_CSS: &str = "html{-webkit-text-size-adjust:100%}body{margin:0;backgro
 .taps{display:grid;gap:.6em;margin:0 0 1.25em}.taps .btn{width:100%;min-height:3em;margin:0;font-size:1.1em;text-align:center}\n";
 
 /// Escapes text for HTML element content and quoted attributes.
-pub(super) fn esc(s: &str) -> String {
+pub(in crate::http) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -458,7 +458,7 @@ pub(super) fn url_part(s: &str) -> String {
 }
 
 /// `/f/{form}{rest}?query`: a link to the hosted page.
-pub(super) fn page_url(form: &str, rest: &str, query: &[(&str, &str)]) -> String {
+pub(in crate::http) fn page_url(form: &str, rest: &str, query: &[(&str, &str)]) -> String {
     let query = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(query)
         .finish();
