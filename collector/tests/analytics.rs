@@ -1065,9 +1065,13 @@ async fn free_text_left_out_of_records_is_read_from_json_when_a_choice_needs_it(
         .find(|q| q["id"] == "safety_comment")
         .unwrap();
     *question = serde_json::json!({
-        "id": "safety_comment", "kind": "single_choice", "text": "Safe?",
+        "id": "safety_comment", "kind": "single_choice",
+        "text": {"en": "Safe?", "pl": "Bezpiecznie?", "es": "¿Seguro?", "bn": "নিরাপদ?", "ar": "آمن؟"},
         "required": false,
-        "options": [{"id": "yes", "text": "Yes"}, {"id": "no", "text": "No"}]
+        "options": [
+            {"id": "yes", "text": {"en": "Yes", "pl": "Tak", "es": "Sí", "bn": "হ্যাঁ", "ar": "نعم"}},
+            {"id": "no", "text": {"en": "No", "pl": "Nie", "es": "No", "bn": "না", "ar": "لا"}}
+        ]
     });
     form["codebook"]["questions"] = serde_json::json!(["priorities_other"]);
     let form: Form = serde_json::from_value(form).unwrap();
@@ -1109,7 +1113,7 @@ async fn responses_stored_during_a_rebuild_are_counted_once() {
     }
     for v in 0..8 {
         let mut next = form.clone();
-        next["title"] = Value::String(format!("Version {v}"));
+        next["title"]["en"] = Value::String(format!("Version {v}"));
         assert_eq!(s.put_form(&admin, &next).await.status(), 200);
     }
     for w in writers {

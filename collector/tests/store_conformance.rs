@@ -52,7 +52,7 @@ async fn conformance(store: &dyn Store) -> String {
     assert_eq!(form.form.version, 1);
     assert_eq!(store.publish(mini()).unwrap().form.version, 1);
     let mut changed = mini();
-    changed.title = "Changed".into();
+    changed.title = serde_json::from_str(r#"{"en": "Changed", "pl": "Zmieniona"}"#).unwrap();
     let form = store.publish(changed).unwrap();
     assert_eq!(form.form.version, 2);
     assert_eq!(store.form("mini").unwrap().form.version, 2);

@@ -53,16 +53,19 @@ pub fn check_form(form: &Form) -> Result<(), Vec<FormProblem>> {
         }
     }
 
-    let mut texts: Vec<(String, &Text)> = vec![
-        ("title".into(), &form.title),
-        ("privacy_notice".into(), &form.privacy_notice),
-        ("not_for_reporting".into(), &form.not_for_reporting),
+    // Every user-facing text, where it is, and whether it may be one plain
+    // string in a form of several languages: only a place's name may, as
+    // a proper name reads the same in each (`Bank`, `Aldgate`).
+    let mut texts: Vec<(String, &Text, bool)> = vec![
+        ("title".into(), &form.title, false),
+        ("privacy_notice".into(), &form.privacy_notice, false),
+        ("not_for_reporting".into(), &form.not_for_reporting, false),
     ];
     if let Some(t) = &form.intro {
-        texts.push(("intro".into(), t));
+        texts.push(("intro".into(), t, false));
     }
     if let Some(t) = &form.thank_you {
-        texts.push(("thank_you".into(), t));
+        texts.push(("thank_you".into(), t, false));
     }
 
     let mut place_ids = BTreeSet::new();
@@ -79,7 +82,7 @@ pub fn check_form(form: &Form) -> Result<(), Vec<FormProblem>> {
                 format!("place '{}' is listed twice", p.id),
             );
         }
-        texts.push((format!("places[{i}].name"), &p.name));
+        texts.push((format!("places[{i}].name"), &p.name, true));
     }
 
     let mut seen: Vec<&str> = Vec::new();
@@ -97,9 +100,9 @@ pub fn check_form(form: &Form) -> Result<(), Vec<FormProblem>> {
                 format!("question id '{}' is used twice", q.id),
             );
         }
-        texts.push((format!("{at}.text"), &q.text));
+        texts.push((format!("{at}.text"), &q.text, false));
         if let Some(h) = &q.hint {
-            texts.push((format!("{at}.hint"), h));
+            texts.push((format!("{at}.hint"), h, false));
         }
         match &q.kind {
             Kind::SingleChoice { options } | Kind::MultipleChoice { options, .. } => {
@@ -123,7 +126,7 @@ pub fn check_form(form: &Form) -> Result<(), Vec<FormProblem>> {
                             format!("option '{}' is listed twice", o.id),
                         );
                     }
-                    texts.push((format!("{at}.options[{j}].text"), &o.text));
+                    texts.push((format!("{at}.options[{j}].text"), &o.text, false));
                 }
                 if let Kind::MultipleChoice {
                     max_choices: Some(m),
@@ -158,7 +161,7 @@ pub fn check_form(form: &Form) -> Result<(), Vec<FormProblem>> {
                             format!("value {} is outside the scale", l.value),
                         );
                     }
-                    texts.push((format!("{at}.labels[{j}].text"), &l.text));
+                    texts.push((format!("{at}.labels[{j}].text"), &l.text, false));
                 }
                 if satisfied.iter().any(|v| v < min || v > max) {
                     err(
@@ -353,9 +356,9 @@ pub fn check_form(form: &Form) -> Result<(), Vec<FormProblem>> {
                     ),
                 );
             }
-            texts.push((format!("{at}.label"), &c.label));
+            texts.push((format!("{at}.label"), &c.label, false));
             if let Some(h) = &c.hint {
-                texts.push((format!("{at}.hint"), h));
+                texts.push((format!("{at}.hint"), h, false));
             }
         }
     }
@@ -390,14 +393,9 @@ pub fn check_form(form: &Form) -> Result<(), Vec<FormProblem>> {
         }
     }
 
-    for (path, t) in texts {
-        if t.is_blank() {
-            err(path, "the text is empty".into());
-        } else if !t.has(&form.default_lang) {
-            err(
-                path,
-                format!("no text in the default language '{}'", form.default_lang),
-            );
+    for (path, t, plain_ok) in texts {
+        if let Some(fault) = text_fault(form, t, plain_ok) {
+            err(path, fault);
         }
     }
 
@@ -406,6 +404,49 @@ pub fn check_form(form: &Form) -> Result<(), Vec<FormProblem>> {
     } else {
         Err(out)
     }
+}
+
+/// What is wrong with one user-facing text, if anything.
+///
+/// A form in one language may give any text as a plain string. A form in
+/// several must give each text as a map with a non-blank text in every
+/// language it declares (and in its default language): a plain string
+/// there is almost always the English left untranslated, which a person
+/// who picked Bengali would be shown without a word of warning. Place
+/// names (`plain_ok`) may stay plain in any form.
+fn text_fault(form: &Form, t: &Text, plain_ok: bool) -> Option<String> {
+    if t.is_blank() {
+        return Some("the text is empty".into());
+    }
+    if form.languages.len() <= 1 {
+        return (!t.has(&form.default_lang))
+            .then(|| format!("no text in the default language '{}'", form.default_lang));
+    }
+    let wanted = std::iter::once(&form.default_lang)
+        .filter(|d| !form.languages.contains(d))
+        .chain(&form.languages);
+    match t {
+        Text::Plain(_) if plain_ok => None,
+        Text::Plain(_) => Some(format!(
+            "a plain string, not a text per language: no text in {}",
+            quoted(wanted)
+        )),
+        Text::Localized(map) => {
+            let missing: Vec<&String> = wanted
+                .filter(|l| map.get(*l).is_none_or(|s| s.trim().is_empty()))
+                .collect();
+            (!missing.is_empty()).then(|| format!("no text in {}", quoted(missing)))
+        }
+    }
+}
+
+/// `'bn', 'ar'`.
+fn quoted<'a>(langs: impl IntoIterator<Item = &'a String>) -> String {
+    langs
+        .into_iter()
+        .map(|l| format!("'{l}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Whether `atom` is a possible answer to `q`.
@@ -468,4 +509,102 @@ fn is_origin(o: &str) -> bool {
     let port_ok =
         port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
     host_ok && port_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    /// A correct form in `languages`, every text given in each of them,
+    /// its one place name plain.
+    fn form(languages: &[&str]) -> Value {
+        let each = |s: &str| -> Value {
+            languages
+                .iter()
+                .map(|l| (l.to_string(), json!(format!("{s} ({l})"))))
+                .collect::<serde_json::Map<_, _>>()
+                .into()
+        };
+        json!({
+            "id": "f", "default_lang": "en", "languages": languages,
+            "title": each("Title"), "privacy_notice": each("Privacy"),
+            "not_for_reporting": each("Not for reporting crime"),
+            "places": [{"id": "bank", "name": "Bank"}],
+            "questions": [
+                {"id": "who", "kind": "single_choice", "text": each("Who?"),
+                 "options": [{"id": "a", "text": each("A")}, {"id": "b", "text": each("B")}]},
+                {"id": "where", "kind": "location", "text": each("Where?")}
+            ]
+        })
+    }
+
+    fn problems(v: Value) -> Vec<(String, String)> {
+        let form: Form = serde_json::from_value(v).expect("the form parses");
+        match check_form(&form) {
+            Ok(()) => Vec::new(),
+            Err(ps) => ps.into_iter().map(|p| (p.path, p.message)).collect(),
+        }
+    }
+
+    #[test]
+    fn a_form_with_every_text_in_every_language_passes() {
+        assert_eq!(problems(form(&["en", "pl", "es", "bn", "ar"])), []);
+    }
+
+    #[test]
+    fn a_text_missing_languages_is_named_with_the_languages() {
+        let mut v = form(&["en", "pl", "es", "bn", "ar"]);
+        v["questions"][0]["options"][1]["text"] = json!({"en": "B", "pl": "B", "es": "B"});
+        assert_eq!(
+            problems(v),
+            [(
+                "questions[0].options[1].text".to_owned(),
+                "no text in 'bn', 'ar'".to_owned()
+            )]
+        );
+        // A blank translation is no translation.
+        let mut v = form(&["en", "pl"]);
+        v["questions"][0]["text"]["pl"] = json!("  ");
+        assert_eq!(
+            problems(v),
+            [("questions[0].text".to_owned(), "no text in 'pl'".to_owned())]
+        );
+    }
+
+    #[test]
+    fn a_plain_string_in_a_form_of_several_languages_is_refused() {
+        let mut v = form(&["en", "pl", "es", "bn", "ar"]);
+        v["questions"][1]["text"] = json!("Where?");
+        assert_eq!(
+            problems(v),
+            [(
+                "questions[1].text".to_owned(),
+                "a plain string, not a text per language: no text in 'en', 'pl', 'es', 'bn', 'ar'"
+                    .to_owned()
+            )]
+        );
+    }
+
+    #[test]
+    fn a_form_in_one_language_may_use_plain_strings() {
+        let mut v = form(&["en"]);
+        for path in ["title", "privacy_notice", "not_for_reporting"] {
+            v[path] = json!("Plain");
+        }
+        v["questions"][0]["options"][0]["text"] = json!("A");
+        assert_eq!(problems(v), []);
+    }
+
+    #[test]
+    fn a_place_name_may_be_plain_but_a_translated_one_is_complete() {
+        // `form` gives the place a plain name; it passes above. A name
+        // given per language must then be given in each.
+        let mut v = form(&["en", "pl", "ar"]);
+        v["places"][0]["name"] = json!({"en": "Bank", "pl": "Bank"});
+        assert_eq!(
+            problems(v),
+            [("places[0].name".to_owned(), "no text in 'ar'".to_owned())]
+        );
+    }
 }

@@ -5,7 +5,9 @@ use crate::util::example;
 use serde_json::{json, Value};
 use survey::{check_form, Form};
 
-/// A small, correct two-language form to break in one place at a time.
+/// A small, correct two-language form to break in one place at a time:
+/// every text in English and Polish but the place names, which may stay
+/// plain.
 pub fn base() -> Value {
     json!({
         "id": "base",
@@ -14,22 +16,28 @@ pub fn base() -> Value {
         "default_lang": "en",
         "languages": ["en", "pl"],
         "allowed_origins": ["https://partner.example", "http://127.0.0.1:8080"],
-        "privacy_notice": "Privacy",
-        "not_for_reporting": "Not for reporting crime",
+        "privacy_notice": {"en": "Privacy", "pl": "Prywatność"},
+        "not_for_reporting": {"en": "Not for reporting crime", "pl": "Nie do zgłaszania przestępstw"},
         "places": [{"id": "bank", "name": "Bank"}, {"id": "aldgate", "name": "Aldgate"}],
         "respondent_question": "who",
         "questions": [
             {"id": "who", "kind": "single_choice", "text": {"en": "Who?", "pl": "Kto?"},
-             "options": [{"id": "resident", "text": "Resident"}, {"id": "worker", "text": "Worker"}]},
-            {"id": "safe", "kind": "scale", "text": "Safe?", "min": 1, "max": 5,
-             "labels": [{"value": 1, "text": "Very unsafe"}, {"value": 5, "text": "Very safe"}],
+             "options": [{"id": "resident", "text": {"en": "Resident", "pl": "Mieszkaniec"}},
+                         {"id": "worker", "text": {"en": "Worker", "pl": "Pracownik"}}]},
+            {"id": "safe", "kind": "scale", "text": {"en": "Safe?", "pl": "Bezpiecznie?"},
+             "min": 1, "max": 5,
+             "labels": [{"value": 1, "text": {"en": "Very unsafe", "pl": "Bardzo niebezpiecznie"}},
+                        {"value": 5, "text": {"en": "Very safe", "pl": "Bardzo bezpiecznie"}}],
              "satisfied": [4, 5]},
-            {"id": "where", "kind": "location", "text": "Where?",
+            {"id": "where", "kind": "location", "text": {"en": "Where?", "pl": "Gdzie?"},
              "show_if": {"question": "who", "any_of": ["worker"]}},
-            {"id": "pick", "kind": "multiple_choice", "text": "Pick", "max_choices": 2,
-             "options": [{"id": "a", "text": "A"}, {"id": "b", "text": "B"},
-                         {"id": "none", "text": "None", "exclusive": true}]},
-            {"id": "comment", "kind": "text", "text": "Comment", "max_length": 500}
+            {"id": "pick", "kind": "multiple_choice", "text": {"en": "Pick", "pl": "Wybierz"},
+             "max_choices": 2,
+             "options": [{"id": "a", "text": {"en": "A", "pl": "A"}},
+                         {"id": "b", "text": {"en": "B", "pl": "B"}},
+                         {"id": "none", "text": {"en": "None", "pl": "Żadne"}, "exclusive": true}]},
+            {"id": "comment", "kind": "text", "text": {"en": "Comment", "pl": "Komentarz"},
+             "max_length": 500}
         ],
         "codebook": {"questions": ["comment"],
                      "themes": [{"id": "lighting", "label": "Lighting", "phrases": ["dark", "street lights"]}]},
@@ -38,6 +46,31 @@ pub fn base() -> Value {
             {"id": "angry", "question": "comment", "sentiment_below": -0.5}
         ]
     })
+}
+
+/// Every text of the base form, in the order `check_form` names them: all
+/// but the place names, which are plain.
+const TEXTS: [&str; 15] = [
+    "title",
+    "privacy_notice",
+    "not_for_reporting",
+    "questions[0].text",
+    "questions[0].options[0].text",
+    "questions[0].options[1].text",
+    "questions[1].text",
+    "questions[1].labels[0].text",
+    "questions[1].labels[1].text",
+    "questions[2].text",
+    "questions[3].text",
+    "questions[3].options[0].text",
+    "questions[3].options[1].text",
+    "questions[3].options[2].text",
+    "questions[4].text",
+];
+
+/// `first`, then every text of the base form.
+fn and_every_text(first: &[&str]) -> Vec<String> {
+    first.iter().chain(&TEXTS).map(|s| s.to_string()).collect()
 }
 
 /// The paths `check_form` blames after `edit` is applied to the base form.
@@ -161,15 +194,37 @@ fn every_text_needs_the_default_language() {
     // The list lacks Welsh, and so does every localized text.
     assert_eq!(
         blamed(|v| v["default_lang"] = json!("cy")),
-        ["languages", "title", "questions[0].text"]
+        and_every_text(&["languages"])
     );
+    // `english` passes for a language code (no `languages[1]`), and then
+    // every text lacks it; `p l` does not.
     assert_eq!(
         blamed(|v| v["languages"] = json!(["en", "english"])),
-        Vec::<String>::new()
+        and_every_text(&[])
     );
     assert_eq!(
         blamed(|v| v["languages"] = json!(["en", "p l"])),
-        ["languages[1]"]
+        and_every_text(&["languages[1]"])
+    );
+}
+
+#[test]
+fn a_form_of_several_languages_has_every_text_in_each() {
+    // A plain string is refused: it is almost always the English left
+    // untranslated.
+    assert_eq!(
+        blamed(|v| v["questions"][3]["options"][2]["text"] = json!("None")),
+        ["questions[3].options[2].text"]
+    );
+    assert_eq!(
+        blamed(|v| v["questions"][0]["hint"] = json!({"en": "Hint"})),
+        ["questions[0].hint"]
+    );
+    // A third language must then be in every text, the place names
+    // (plain, the same in every language) aside.
+    assert_eq!(
+        blamed(|v| v["languages"] = json!(["en", "pl", "ar"])),
+        and_every_text(&[])
     );
 }
 
@@ -217,7 +272,8 @@ fn origins_must_be_what_a_browser_sends() {
 #[test]
 fn question_kinds_must_make_sense() {
     assert_eq!(
-        blamed(|v| v["questions"][0]["options"] = json!([{"id": "worker", "text": "Worker"}])),
+        blamed(|v| v["questions"][0]["options"] =
+            json!([{"id": "worker", "text": {"en": "Worker", "pl": "Pracownik"}}])),
         ["questions[0].options"]
     );
     assert_eq!(

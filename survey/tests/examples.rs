@@ -50,6 +50,41 @@ fn every_example_parses_and_passes_check_form() {
     }
 }
 
+/// Every file in `examples/forms`, not only those in `FORMS`: the
+/// collector publishes the whole folder, so a form added there is held to
+/// `check_form` too, and so to having every text in each language it
+/// declares.
+#[test]
+fn every_shipped_form_has_every_string_in_every_language_it_declares() {
+    let dir = workspace().join("examples/forms");
+    let mut checked = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.expect("a readable folder").path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let form: Form = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        if let Err(problems) = check_form(&form) {
+            let lines: Vec<String> = problems
+                .iter()
+                .map(|p| format!("  {}: {}", p.path, p.message))
+                .collect();
+            panic!(
+                "{name} ({}):\n{}",
+                form.languages.join(", "),
+                lines.join("\n")
+            );
+        }
+        checked.push(name);
+    }
+    checked.sort();
+    let mut named: Vec<String> = FORMS.iter().map(|n| format!("{n}.json")).collect();
+    named.sort();
+    assert_eq!(checked, named, "FORMS names every shipped form");
+}
+
 #[test]
 fn every_example_round_trips_through_serde_json() {
     for name in FORMS {

@@ -14,7 +14,7 @@ fn section() -> Value {
         },
         "contacts": [
             {"label": {"en": "If you are in danger now", "pl": "Jeśli grozi Ci niebezpieczeństwo"}, "number": "999"},
-            {"label": "Samaritans", "number": "116 123", "hint": {"en": "Free, any time", "pl": "Bezpłatnie"}}
+            {"label": {"en": "Samaritans", "pl": "Samaritans"}, "number": "116 123", "hint": {"en": "Free, any time", "pl": "Bezpłatnie"}}
         ]
     })
 }

@@ -84,8 +84,11 @@ mod tests {
 
     #[test]
     fn replaces_the_lists_and_keeps_the_numbers_unless_given() {
+        // A list in each of the form's five languages, as its checks ask.
         let o = Overrides::parse(
-            r#"{"community-safety": {"version": "clp-7", "phrases": {"threat": {"en": ["menaced me"]}}}}"#,
+            r#"{"community-safety": {"version": "clp-7", "phrases": {"threat": {
+                "en": ["menaced me"], "pl": ["grozi* mi"], "es": ["me amenaz*"],
+                "bn": ["হুমকি দিয়েছে"], "ar": ["هددني"]}}}}"#,
         )
         .unwrap();
         let mut f = form();

@@ -49,12 +49,18 @@ async fn posted_form_is_validated_then_stored_once_through_the_shared_path() {
     let app = crate::app(state.clone());
 
     let id = "0b5c3f0e-7a53-4c1e-9d1f-2a4b6c8d0e1f";
+    // A language the form does not offer: the error summary in English.
+    let res = post(&app, format!("submission_id={id}&loc=bank&ch=qr&lang=de")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(text_of(res).await.contains("There is a problem"));
+    // One it offers: the summary and the questions in that language.
     let res = post(&app, format!("submission_id={id}&loc=bank&ch=qr&lang=pl")).await;
     assert_eq!(res.status(), StatusCode::OK);
     let page = text_of(res).await;
     assert!(
-        page.contains("There is a problem"),
-        "the error summary, in English: the form offers no Polish"
+        page.contains("Wystąpił problem")
+            && page.contains("Które z poniższych najlepiej Cię opisuje?"),
+        "the error summary and the questions, in Polish"
     );
     assert!(page.contains(r##"<a href="#f-respondent_type">"##));
     assert!(
