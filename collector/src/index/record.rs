@@ -479,11 +479,18 @@ impl<'a> Reader<'a> {
 mod tests {
     use super::*;
 
+    /// The example form as published: its places from the register.
     fn form() -> Form {
-        serde_json::from_str(include_str!(
+        let mut form = serde_json::from_str(include_str!(
             "../../../examples/forms/community-safety.json"
         ))
-        .unwrap()
+        .unwrap();
+        let register = crate::model::Register::from_json(include_bytes!(
+            "../../../examples/places.json"
+        ))
+        .unwrap();
+        crate::service::places::resolve(&mut form, &register);
+        form
     }
 
     /// A response to `form()`, with ids it lists and some it does not (as
