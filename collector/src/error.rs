@@ -41,6 +41,14 @@ pub enum Error {
     /// A malformed query parameter or path part.
     #[error("{0}")]
     BadRequest(String),
+    /// A query parameter that is wrong, named in the problem's `errors`.
+    #[error("{field}: {message}")]
+    BadParameter {
+        /// The query parameter (`by`, `ward`).
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
     /// No or an unknown bearer token.
     #[error("{0}")]
     Unauthorized(&'static str),
@@ -127,7 +135,9 @@ impl Error {
     /// The HTTP status for this error.
     pub fn status(&self) -> StatusCode {
         match self {
-            Error::MalformedJson(_) | Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::MalformedJson(_) | Error::BadRequest(_) | Error::BadParameter { .. } => {
+                StatusCode::BAD_REQUEST
+            }
             Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
@@ -189,7 +199,7 @@ impl IntoResponse for Error {
             Error::NotFound(_) => "not-found",
             Error::Invalid(_) => "invalid-answers",
             Error::InvalidForm(_) => "invalid-form",
-            Error::BadRequest(_) => "bad-request",
+            Error::BadRequest(_) | Error::BadParameter { .. } => "bad-request",
             Error::Unauthorized(_) => "unauthorized",
             Error::Forbidden(_) => "forbidden",
             Error::OutOfScope { .. } => "out-of-scope",
@@ -217,7 +227,7 @@ impl IntoResponse for Error {
                     serde_json::json!({"field": field, "code": "out_of_scope", "message": message}),
                 ]
             }
-            Error::Unprocessable { field, message } => {
+            Error::Unprocessable { field, message } | Error::BadParameter { field, message } => {
                 vec![serde_json::json!({"field": field, "message": message})]
             }
             _ => Vec::new(),

@@ -10,7 +10,7 @@
 //! edge     http/ (extractors, handlers, problem+json, OpenAPI), main.rs (CLI)
 //!            │ parsed input
 //! service  service/ (ingest, import, publish, export, coding, tokens, retention,
-//!                   alerts, webhooks: the delivery worker)
+//!                   alerts, webhooks: the delivery worker, funnel: its counts)
 //!            │ &dyn Store, &Indexes
 //! storage  store/ (sled, keys, group commit)   index/ (answer indexes, queries, records)
 //!            │
@@ -80,6 +80,7 @@ pub fn open(config: Config) -> anyhow::Result<AppState> {
         metrics: Arc::new(metrics::Metrics::new()),
         feed: Arc::new(service::alerts::Feed::default()),
         places: Arc::new(service::places::Places::new(register)),
+        tally: Arc::default(),
     })
 }
 
@@ -96,7 +97,7 @@ pub fn open_store(data: &std::path::Path) -> anyhow::Result<SledStore> {
 }
 
 /// Serves the app on `listener` until `shutdown` resolves, then finishes
-/// the requests in flight.
+/// the requests in flight and stores the funnel's last counts.
 ///
 /// This is `axum::serve` with one thing more: a client must send its
 /// request headers within `request_timeout_secs` of starting them, or its
@@ -152,6 +153,22 @@ pub async fn serve(
             let _ = worker_stopped.await;
         },
     ));
+    // The funnel's counts go to the store every second, and once more
+    // below when every request is done: a stop loses none of them.
+    let (stop_tally, tally_stopped) = tokio::sync::oneshot::channel::<()>();
+    let (tally, metrics, store) = (
+        state.tally.clone(),
+        state.metrics.clone(),
+        Arc::downgrade(&state.store),
+    );
+    let flusher = tokio::spawn(service::funnel::run(
+        store.clone(),
+        tally.clone(),
+        metrics.clone(),
+        async move {
+            let _ = tally_stopped.await;
+        },
+    ));
     let feed = state.feed.clone();
     feed.open();
     let router = app(state);
@@ -201,6 +218,13 @@ pub async fn serve(
     }
     let _ = worker.await;
     connections.shutdown().await;
+    let _ = stop_tally.send(());
+    let _ = flusher.await;
+    if let Some(store) = store.upgrade() {
+        if let Err(e) = tally.flush(store.as_ref(), &metrics) {
+            tracing::error!(error = %e, "the funnel's last counts could not be stored");
+        }
+    }
     Ok(())
 }
 

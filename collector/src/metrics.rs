@@ -8,6 +8,7 @@
 //! http middleware ─► request(route, method, status, seconds), rejected(reason)
 //! service::ingest ─► submitted(outcome), durable(seconds)
 //! webhook worker  ─► delivery(outcome)
+//! funnel tally    ─► funnel_event(step), funnel_dropped(n)
 //! GET /metrics    ─► encode(index sizes) ─► text/plain; version=0.0.4
 //! ```
 
@@ -42,6 +43,11 @@ struct ReasonLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StepLabels {
+    step: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct FormLabels {
     form: String,
 }
@@ -62,6 +68,8 @@ pub struct Metrics {
     durable_seconds: Histogram,
     index_rows: Family<FormLabels, Gauge>,
     deliveries: Family<OutcomeLabels, Counter>,
+    funnel_events: Family<StepLabels, Counter>,
+    funnel_dropped: Counter,
 }
 
 impl Default for Metrics {
@@ -119,6 +127,18 @@ impl Metrics {
             "Webhook delivery attempts by outcome: delivered, retried (failed, tried again later) or dead (refused for good, or out of attempts)",
             deliveries.clone(),
         );
+        let funnel_events = Family::<StepLabels, Counter>::default();
+        registry.register(
+            "funnel_events",
+            "Funnel events counted, by step: view, start, leave, complete",
+            funnel_events.clone(),
+        );
+        let funnel_dropped = Counter::default();
+        registry.register(
+            "funnel_events_dropped",
+            "Funnel events not counted: more distinct keys in one flush interval than the cap, or a store that failed",
+            funnel_dropped.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -128,6 +148,8 @@ impl Metrics {
             durable_seconds,
             index_rows,
             deliveries,
+            funnel_events,
+            funnel_dropped,
         }
     }
 
@@ -166,6 +188,18 @@ impl Metrics {
         self.deliveries
             .get_or_create(&OutcomeLabels { outcome })
             .inc();
+    }
+
+    /// A funnel event counted: `view`, `start`, `leave` or `complete`.
+    pub fn funnel_event(&self, step: &'static str) {
+        self.funnel_events.get_or_create(&StepLabels { step }).inc();
+    }
+
+    /// Funnel events not counted (over the cap on distinct keys).
+    pub fn funnel_dropped(&self, n: u64) {
+        if n > 0 {
+            self.funnel_dropped.inc_by(n);
+        }
     }
 
     /// How long a submission waited to be durable.

@@ -43,6 +43,15 @@ fn guarded() -> Vec<(Method, &'static str, Option<Value>, Needs)> {
             Needs::Staff,
         ),
         (Method::GET, "/api/v1/forms/mini/text", None, Needs::Staff),
+        // The table's supervisor covers teams only, and the funnel's counts
+        // carry no team: refused like a role below. A supervisor with
+        // places reads those places' funnel (tests/funnel.rs).
+        (
+            Method::GET,
+            "/api/v1/forms/mini/funnel",
+            None,
+            Needs::Analyst,
+        ),
         (
             Method::GET,
             "/api/v1/forms/mini/agreement?question=comment",

@@ -739,6 +739,7 @@ async fn crafted_trend(hits: &[u64]) -> Value {
         metrics: Default::default(),
         feed: Default::default(),
         places: std::sync::Arc::new(collector::service::places::Places::new(register)),
+        tally: Default::default(),
     };
     let mut server = Server::serve(state).await;
     let token = server.token(Role::Analyst);

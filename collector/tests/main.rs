@@ -12,6 +12,7 @@ mod csv_export;
 mod durability;
 mod errors;
 mod examples;
+mod funnel;
 mod hooks;
 mod limits;
 mod ops;

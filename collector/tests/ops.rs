@@ -24,6 +24,7 @@ async fn over_memory(dir: &std::path::Path) -> (Server, Arc<MemStore>) {
         metrics: Default::default(),
         feed: Default::default(),
         places: Default::default(),
+        tally: Default::default(),
     };
     (Server::serve(state).await, store)
 }

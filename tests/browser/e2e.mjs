@@ -398,6 +398,47 @@ const scenarios = {
     return { ok: true };
   },
 
+  // The funnel, leaving: the hosted page counts its own view (the widget
+  // sends none), the first answer sends a start, and leaving the page a
+  // leave naming the question answered, by sendBeacon.
+  async funnel_leave(browser) {
+    const { page, errors } = await newPage(browser, { width: 360 });
+    const beacons = [];
+    page.on("request", (r) => {
+      if (r.url().endsWith("/api/v1/events")) beacons.push(`${r.headers()["content-type"]} ${r.postData()}`);
+    });
+    await page.goto(`${params.collector}/f/street-feedback?loc=bank&ch=qr&lang=en`);
+    const w = widget(page, "street-feedback");
+    await w.locator(".cfw").waitFor();
+    await until("the widget to take over", async () => !(await page.locator("#page-form").isVisible()));
+    await w.locator('input[name="f-feel_safe_now"][value="2"]').check();
+    await until("the start", async () => beacons.some((b) => b.includes('"event":"start"')));
+    if (errors.length) fail(`page errors: ${errors.join(" | ")}`);
+    await page.goto("about:blank");
+    // The leave goes as the page goes: give it a moment before the
+    // browser closes.
+    await page.waitForTimeout(500);
+    log("beacons seen:", beacons.join(" | "));
+    return { ok: true, beacons };
+  },
+
+  // The funnel, answering: a start, then the answers sent; leaving the
+  // thank-you sends no leave (the collector counts the completion).
+  async funnel_complete(browser) {
+    const { page, errors } = await newPage(browser, { width: 360 });
+    await page.goto(`${params.collector}/f/street-feedback?loc=bank&ch=qr&lang=en`);
+    const w = widget(page, "street-feedback");
+    await w.locator(".cfw").waitFor();
+    await until("the widget to take over", async () => !(await page.locator("#page-form").isVisible()));
+    await w.locator('input[name="f-feel_safe_now"][value="4"]').check();
+    await w.locator("button[type=submit]").click();
+    await w.locator(".panel h2").waitFor();
+    if (errors.length) fail(`page errors: ${errors.join(" | ")}`);
+    await page.goto("about:blank");
+    await page.waitForTimeout(500);
+    return { ok: true };
+  },
+
   // Safeguarding with JavaScript: on the hosted page the widget, sending
   // free text that reads as self-harm, shows the support numbers at once,
   // while the collector has not answered (its answer is held back), with

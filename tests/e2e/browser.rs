@@ -441,6 +441,64 @@ async fn partner_page_with_the_documented_csp_runs_the_widget_without_a_violatio
     c.stop().await;
 }
 
+/// The funnel's figures of `form` now (stored and not yet flushed).
+fn funnel(c: &Collector, form: &str) -> collector::service::funnel::Figures {
+    let store = c.state.store.as_ref();
+    let counts = c.state.tally.counts(store, form).expect("counts");
+    let published = store.form(form).expect("the form");
+    let q = collector::service::funnel::FunnelQuery::default();
+    collector::service::funnel::funnel(&published.form, &c.state.places.get(), &counts, &q).overall
+}
+
+/// Waits up to 5 s for `form`'s funnel to show `leaves` leaves (a beacon
+/// sent as a page goes may arrive a moment after the page has gone).
+async fn funnel_with_leaves(
+    c: &Collector,
+    form: &str,
+    leaves: u64,
+) -> collector::service::funnel::Figures {
+    for _ in 0..50 {
+        let f = funnel(c, form);
+        if f.leaves >= leaves {
+            return f;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    funnel(c, form)
+}
+
+/// Guards the funnel in a real browser: the hosted page counts one view
+/// (its own: the widget taking it over sends none), the first answer one
+/// start, and leaving the page one leave at the question answered; a page
+/// answered and sent gives a completion and no leave.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_funnel_counts_a_view_a_start_and_a_leave_at_the_question_answered() {
+    let _one = BROWSER.lock().await;
+    let c = Collector::start(vec![]).await;
+    run("funnel_leave", &c.origin, "").await;
+    let f = funnel_with_leaves(&c, "street-feedback", 1).await;
+    assert_eq!(
+        (f.views, f.starts, f.leaves, f.completions),
+        (1, 1, 1, 0),
+        "{f:?}"
+    );
+    assert_eq!(f.stopped_at.len(), 1);
+    assert_eq!(f.stopped_at[0].question, "feel_safe_now");
+    assert_eq!(f.stopped_at[0].count, 1);
+
+    run("funnel_complete", &c.origin, "").await;
+    // Time for a leave, were one (wrongly) sent.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let f = funnel(&c, "street-feedback");
+    assert_eq!(
+        (f.views, f.starts, f.leaves, f.completions),
+        (2, 2, 1, 1),
+        "{f:?}"
+    );
+    assert_eq!(c.responses("street-feedback").len(), 1);
+    c.stop().await;
+}
+
 /// Guards a victim's invitation answered with the widget: the response is
 /// stored once, with the invitation's team; a second tab on the same link
 /// is told it was already answered (not thanked), and so is the link

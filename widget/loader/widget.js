@@ -8,9 +8,11 @@
  * the widget shows), definition (a CSS selector of a JSON script element
  * holding the form, so it need not be fetched), layout ("page": every
  * question on one page, as the hosted page's HTML form has them),
- * submission-id (that form's). With `replace`, the widget is rendered out
- * of sight and then, in one go, takes the answers, focus, caret and scroll
- * position from the page's form and shows in its place: nothing moves and
+ * submission-id (that form's), view-counted ("1" when the page counted its
+ * own view, as the hosted page does: the widget's is not sent). With
+ * `replace`, the widget is rendered out of sight and then, in one go, takes
+ * the answers, focus, caret and scroll position from the page's form and
+ * shows in its place: nothing moves and
  * nothing the person did is lost. The widget lives in a shadow root, so the page's CSS
  * and the widget's never meet. The wasm is fetched only when the widget is
  * about to scroll into view. scripts/build-widget.sh fills in the asset
@@ -89,6 +91,35 @@
     })();
   }
 
+  // The funnel (counts only, nothing that says who). At each render the
+  // widget hands over its state: the form, version and tags, the
+  // furthest question answered (`last_question`), and `done` once the
+  // answers are sent or kept to send. A view (unless the page counted
+  // its own, as the hosted page does) and a start (at the first answer)
+  // go once each; a leave naming the furthest question goes when the
+  // page is hidden or left after a start and before the answers are
+  // done, once. The collector reads only the fields an event has.
+  // sendBeacon outlives the page and never waits; whether it worked is
+  // nothing to the person answering.
+  var counted = {}, leave;
+  function count(kind, e) {
+    if (e && !counted[kind]) {
+      counted[kind] = e.event = kind;
+      try { navigator.sendBeacon(origin + "/api/v1/events", JSON.stringify(e)); } catch (x) {}
+    }
+  }
+  function funnel(state) {
+    var e = JSON.parse(state);
+    if (!d.viewCounted) count("view", e);
+    if (e.last_question) count("start", e);
+    leave = !e.done && e.last_question && e;
+  }
+  // Leaving fires both; `visibilitychange` also fires on the way back,
+  // when a leave that was due is counted already.
+  function hidden() { count("leave", leave); }
+  addEventListener("pagehide", hidden);
+  addEventListener("visibilitychange", hidden);
+
   function show() {
     module().then(function (m) {
       if (sent) return;
@@ -101,6 +132,7 @@
         layout: d.layout || "",
         submission_id: d.submissionId || "",
         invitation: d.invitation || "",
+        onfunnel: funnel,
         // The hosted page carries the form definition: no need to fetch it.
         definition: (d.definition && (document.querySelector(d.definition) || {}).textContent) || "",
         onready: takeOver,

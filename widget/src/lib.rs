@@ -51,6 +51,13 @@ fn get(options: &JsValue, key: &str) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
+fn function(options: &JsValue, key: &str) -> Option<js_sys::Function> {
+    Reflect::get(options, &JsValue::from_str(key))
+        .ok()?
+        .dyn_into()
+        .ok()
+}
+
 /// Shows form `options.form` from collector `options.origin` inside `root`.
 ///
 /// Options (a plain object): `form` and `origin` (required), `lang`,
@@ -60,7 +67,8 @@ fn get(options: &JsValue, key: &str) -> Option<String> {
 /// to skip fetching it), `layout` (`page`: every question on one page, as
 /// the hosted page's HTML form has them), `submission_id` (that form's),
 /// `invitation` (the key of the victim's invitation link the page was
-/// opened with).
+/// opened with), `onfunnel` (a function taking the funnel's state as JSON
+/// at every render: the loader counts views, starts and leaves from it).
 #[wasm_bindgen]
 pub fn start(root: web_sys::Element, options: JsValue) -> Result<Handle, JsError> {
     let form = get(&options, "form").ok_or_else(|| JsError::new("options.form is required"))?;
@@ -79,20 +87,18 @@ pub fn start(root: web_sys::Element, options: JsValue) -> Result<Handle, JsError
         }
         None => None,
     };
-    let on_ready = Reflect::get(&options, &JsValue::from_str("onready"))
-        .ok()
-        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
     let options = Options {
         origin: origin.trim_end_matches('/').to_owned(),
         form,
         lang,
         location: get(&options, "location"),
         channel: get(&options, "channel").unwrap_or_else(|| "embed".into()),
-        on_ready,
+        on_ready: function(&options, "onready"),
         definition,
         whole_page: get(&options, "layout").as_deref() == Some("page"),
         submission_id: get(&options, "submission_id"),
         invitation: get(&options, "invitation"),
+        on_funnel: function(&options, "onfunnel"),
     };
     let props = AppProps {
         options: Rc::new(options),

@@ -273,6 +273,42 @@ impl Flow {
         }
     }
 
+    /// The furthest question (in form order) the person has answered,
+    /// if any: a location question does not count, as the page may have
+    /// answered it from its QR code.
+    pub fn furthest(&self) -> Option<&Question> {
+        self.form.questions.iter().rev().find(|q| {
+            !matches!(q.kind, Kind::Location {})
+                && self.answers.get(&q.id).is_some_and(|v| !is_empty(v))
+        })
+    }
+
+    /// The funnel's state, for the page's loader to count from
+    /// (`widget/loader/widget.js`): the form, its version, the page's
+    /// tags, the furthest question answered, and `done` once the answers
+    /// are sent, on their way or kept to send later. Nothing that says
+    /// who.
+    pub fn funnel(&self) -> Value {
+        let mut m = serde_json::Map::new();
+        let mut put = |k: &str, v: Value| {
+            m.insert(k.into(), v);
+        };
+        put("form", self.form.id.clone().into());
+        put("version", self.form.version.into());
+        put("channel", self.context.channel.clone().into());
+        put("lang", self.lang.clone().into());
+        if let Some(l) = &self.context.location {
+            put("location", l.clone().into());
+        }
+        if let Some(q) = self.furthest() {
+            put("last_question", q.id.clone().into());
+        }
+        if !matches!(self.status, Status::Editing | Status::Failed) {
+            put("done", true.into());
+        }
+        Value::Object(m)
+    }
+
     fn go(&mut self, at: At) {
         if let At::Question(i) = at {
             if !self.seen.contains(&i) {
@@ -635,15 +671,19 @@ pub fn problem_kind(code: &str) -> ProblemKind {
 pub fn uuid_v4(mut b: [u8; 16]) -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    // Digit by digit rather than with `format!("{x:02x}")` and slices of
+    // the result: that took hex formatting and slicing into the download
+    // for this one use.
+    let mut s = String::new();
+    for (i, x) in b.into_iter().enumerate() {
+        if let 4 | 6 | 8 | 10 = i {
+            s.push('-');
+        }
+        for n in [x >> 4, x & 15] {
+            s.push(char::from(b"0123456789abcdef"[usize::from(n)]));
+        }
+    }
+    s
 }
 
 #[cfg(test)]
@@ -948,5 +988,46 @@ pub(crate) mod tests {
         assert_eq!(u, "ffffffff-ffff-4fff-bfff-ffffffffffff");
         let u = uuid_v4([0; 16]);
         assert_eq!(u, "00000000-0000-4000-8000-000000000000");
+    }
+
+    /// Guards the funnel's state: nothing answered until the person
+    /// answers (the page's place does not count); the furthest question
+    /// is in form order, not the last touched; `done` once the answers
+    /// are on their way; nothing in it says who.
+    #[test]
+    fn the_funnel_names_the_furthest_question_and_nothing_personal() {
+        let mut f = flow(long_form());
+        let funnel = |f: &Flow| f.funnel();
+        assert_eq!(f.answers["where"], json!("bank"), "the page's place");
+        assert_eq!(
+            funnel(&f),
+            json!({"form": "t", "version": 1, "channel": "embed", "lang": "en",
+                   "location": "bank"}),
+            "is not the person's answer"
+        );
+        f.update(Msg::Set("safe".into(), json!(2)));
+        f.update(Msg::Toggle("prio".into(), "asb".into()));
+        f.update(Msg::Set("who".into(), json!("worker")));
+        assert_eq!(funnel(&f)["last_question"], "prio");
+        assert_eq!(funnel(&f).get("done"), None);
+        f.update(Msg::Sending);
+        assert_eq!(funnel(&f)["done"], true, "on its way");
+        f.update(Msg::Failed);
+        assert_eq!(funnel(&f).get("done"), None, "not sent after all");
+        f.update(Msg::Sent);
+        assert_eq!(funnel(&f)["done"], true);
+        assert!(!f.funnel().to_string().contains(&f.submission_id));
+
+        let mut adopted = flow(long_form()).whole_page();
+        adopted.update(Msg::Adopt(raw_from_posted(
+            &adopted.form,
+            &json!({"where": ["bank"], "why": [""]}),
+        )));
+        assert_eq!(funnel(&adopted).get("last_question"), None);
+        adopted.update(Msg::Adopt(raw_from_posted(
+            &adopted.form,
+            &json!({"where": ["bank"], "safe": ["3"]}),
+        )));
+        assert_eq!(funnel(&adopted)["last_question"], "safe");
     }
 }

@@ -403,6 +403,54 @@ async fn start_and_unmount_through_the_javascript_boundary() {
     assert!(missing.is_err(), "a form id is required");
 }
 
+/// Guards the funnel's hand-over to the loader: at each render the
+/// widget gives `onfunnel` its state as JSON; the furthest question
+/// appears with the person's first answer, and nothing in it says who.
+#[wasm_bindgen_test]
+async fn each_render_hands_the_loader_the_funnel_state() {
+    let root = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&root).unwrap();
+    let seen = js_sys::Array::new();
+    let opts = js_sys::Object::new();
+    for (k, v) in [
+        ("form", "street"),
+        ("origin", "http://127.0.0.1:9"),
+        ("lang", "en"),
+        ("location", "bank"),
+        ("channel", "qr"),
+        ("definition", SHORT),
+    ] {
+        js_sys::Reflect::set(&opts, &k.into(), &v.into()).unwrap();
+    }
+    let push = js_sys::Function::new_with_args("s", "this.push(s)").bind0(&seen);
+    js_sys::Reflect::set(&opts, &"onfunnel".into(), &push).unwrap();
+    let mut handle = widget::start(root.clone(), opts.into()).unwrap();
+    settle().await;
+    let last = || -> serde_json::Value {
+        let s = seen.get(seen.length() - 1).as_string().unwrap();
+        serde_json::from_str(&s).unwrap()
+    };
+    assert!(seen.length() > 0, "the first render hands over its state");
+    assert_eq!(
+        last(),
+        serde_json::json!({"form": "street", "version": 1, "channel": "qr", "lang": "en",
+                           "location": "bank"})
+    );
+    type_into(&root, "#f-comment", "Dark");
+    settle().await;
+    click(&root, "#f-safe-3");
+    settle().await;
+    assert_eq!(
+        last()["last_question"],
+        "comment",
+        "the furthest in form order"
+    );
+    assert_eq!(last().get("done"), None);
+    let all: Vec<String> = seen.iter().filter_map(|v| v.as_string()).collect();
+    assert!(all.iter().all(|s| !s.contains("Dark")), "no answer in it");
+    handle.unmount();
+}
+
 /// The browser's `JSON.parse` and `JSON.stringify` stand in for serde_json
 /// in the widget: the real forms read the same either way, and what the
 /// widget writes reads back unchanged, awkward characters included.

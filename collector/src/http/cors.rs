@@ -1,6 +1,7 @@
 //! CORS: a browser may call a form's public routes from that form's allowed
 //! origins, from origins the deployment allows for every form, and from the
-//! collector's own pages. Everything else gets no CORS headers, and a POST
+//! collector's own pages; the funnel's events route (whose form is in the
+//! body) from any form's. Everything else gets no CORS headers, and a POST
 //! carrying another origin is refused outright (see `origin_allowed`).
 
 use super::AppState;
@@ -13,6 +14,15 @@ pub fn layer(state: AppState) -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::predicate(
             move |origin: &HeaderValue, parts: &Parts| {
+                if parts.uri.path() == EVENTS {
+                    // The form is in the body: any form's origin may ask;
+                    // the route refuses an event of another form (403).
+                    return state
+                        .store
+                        .form_ids()
+                        .iter()
+                        .any(|form| origin_allowed(&state, form, origin, parts));
+                }
                 form_in_path(parts.uri.path())
                     .is_some_and(|form| origin_allowed(&state, form, origin, parts))
             },
@@ -21,6 +31,9 @@ pub fn layer(state: AppState) -> CorsLayer {
         .allow_headers([header::CONTENT_TYPE])
         .max_age(Duration::from_secs(86_400))
 }
+
+/// The funnel's public events route.
+const EVENTS: &str = "/api/v1/events";
 
 /// The form id in `/api/v1/forms/{form}` and `/api/v1/forms/{form}/responses`.
 fn form_in_path(path: &str) -> Option<&str> {

@@ -12,7 +12,9 @@
 //! and answer browsers from each form's allowed origins (CORS). Analyst and
 //! admin routes need a bearer token and are not open to browsers elsewhere;
 //! a supervisor's token reads aggregates, trends and free text of its own
-//! teams or places only ([`scope`]).
+//! teams or places only ([`scope`]). Widgets and hosted pages report
+//! views, starts and leaves to `POST /api/v1/events` ([`events`]); the
+//! funnel of a form reads them back ([`funnel`]).
 //! Every response carries the security headers of [`security_headers`];
 //! the hosted pages also carry its strict Content-Security-Policy.
 
@@ -24,7 +26,9 @@ mod backup;
 mod cases;
 mod client_ip;
 mod cors;
+mod events;
 mod forms;
+mod funnel;
 mod hooks;
 mod hosted;
 mod invitations;
@@ -71,6 +75,8 @@ pub struct AppState {
     pub feed: Arc<crate::service::alerts::Feed>,
     /// The register of places in use.
     pub places: Arc<crate::service::places::Places>,
+    /// The funnel's counts not yet flushed to the store.
+    pub tally: Arc<crate::service::funnel::Tally>,
 }
 
 /// Where people and staff reach this collector: the configured
@@ -101,6 +107,8 @@ fn compressed() -> tower_http::compression::CompressionLayer {
 /// The whole application as a router.
 pub fn app(state: AppState) -> Router {
     let limits = limit::Limits::new(&state.config);
+    // The funnel's events draw on budgets of their own, as strict.
+    let event_limits = limit::Limits::new(&state.config);
     let router = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::ready))
@@ -121,6 +129,11 @@ pub fn app(state: AppState) -> Router {
             "/api/v1/forms/{form}/aggregates",
             get(aggregates::aggregates).layer(compressed()),
         )
+        .route(
+            "/api/v1/forms/{form}/funnel",
+            get(funnel::funnel).layer(compressed()),
+        )
+        .route("/api/v1/events", events::route(&event_limits))
         .route(
             "/api/v1/forms/{form}/trends",
             get(aggregates::trends).layer(compressed()),

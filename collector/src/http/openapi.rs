@@ -7,12 +7,12 @@ use utoipa::{Modify, OpenApi};
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Community feedback collector", version = "1",
-         description = "Forms, submissions, analyst exports, the live alert feed and alert webhooks (Standard Webhooks). Errors are application/problem+json."),
+         description = "Forms, submissions, analyst exports, response rates and drop-off (the funnel), the live alert feed and alert webhooks (Standard Webhooks). Errors are application/problem+json."),
     paths(super::ops::healthz, super::ops::ready, super::ops::metrics, widget_js,
           super::hosted::page, super::hosted::submit, super::hosted::thanks,
           super::forms::get_form, super::forms::list_forms, super::forms::publish_form,
           super::responses::submit, super::responses::export, super::auth::create_token, super::auth::list_tokens, super::auth::revoke_token, super::backup::backup,
-          super::aggregates::aggregates, super::aggregates::trends,
+          super::aggregates::aggregates, super::aggregates::trends, super::funnel::funnel, super::events::record,
           super::text::list_text, super::text::set_codes, super::agreement::agreement,
           super::invitations::upload, super::invitations::summary, super::invitations::qr,
           super::cases::list, super::cases::report, super::cases::get, super::cases::update,
@@ -27,7 +27,8 @@ use utoipa::{Modify, OpenApi};
                        super::text::SetCodes, super::agreement::AgreementReport, super::agreement::QuestionAgreement,
                        super::agreement::ThemeAgreement, super::agreement::SentimentAgreement,
                        super::alerts::AlertEvent, super::hooks::NewHookBody, super::hooks::CreatedHook,
-                       super::hooks::HookInfo, super::hooks::DeliveryInfo, super::hooks::AttemptInfo)),
+                       super::hooks::HookInfo, super::hooks::DeliveryInfo, super::hooks::AttemptInfo,
+                       super::funnel::FunnelView, super::funnel::GroupView, super::funnel::FiguresView, super::funnel::StopView)),
     modifiers(&Bearer, &ProblemJson)
 )]
 struct ApiDoc;

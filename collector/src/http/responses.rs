@@ -110,17 +110,19 @@ pub(super) async fn store_submission(
     valid: survey::Valid,
     flag: Option<String>,
 ) -> Result<Submitted> {
-    let (store, indexes, metrics, feed) = (
+    let (store, indexes, metrics, feed, tally) = (
         state.store.clone(),
         state.indexes.clone(),
         state.metrics.clone(),
         state.feed.clone(),
+        state.tally.clone(),
     );
     tokio::spawn(async move {
         let submitted = ingest::record(
             store.as_ref(),
             &indexes,
             &metrics,
+            &tally,
             &published.form,
             valid,
             flag,

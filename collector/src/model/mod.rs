@@ -1,6 +1,7 @@
 //! The shared types: what a response is before and after it is stored,
 //! an analyst's codes, the sentiment label, a token's role, a form's
-//! summary, alerts, and webhooks with their deliveries. Every floor above speaks them; this module knows no side (no
+//! summary, alerts, webhooks with their deliveries, and the funnel's
+//! counts. Every floor above speaks them; this module knows no side (no
 //! HTTP, no sled, no OpenAPI, no command line).
 //!
 //! ```text
@@ -10,6 +11,7 @@
 
 mod alert;
 mod coding;
+mod funnel;
 mod hook;
 mod id;
 mod place;
@@ -19,6 +21,7 @@ mod role;
 pub use alert::{safeguarding_rule, Alert, SAFEGUARDING_RULE_PREFIX};
 pub use analysis::Label;
 pub use coding::ManualCode;
+pub use funnel::{day_of, CountKey, Step};
 pub use hook::{Attempt, Delivery, DeliveryState, Event, Hook, HISTORY};
 pub use id::ResponseId;
 pub use place::{Level, Lineage, Register, RegisterProblem, Site};

@@ -7,6 +7,7 @@
 //! Both the JSON API and the hosted no-JavaScript form come through here,
 //! so a response is stored the same way whichever way it arrived.
 
+use super::funnel::Tally;
 use crate::error::Result;
 use crate::index::Indexes;
 use crate::metrics::Metrics;
@@ -16,6 +17,10 @@ use survey::{AlertCondition, Answer, Form, Valid};
 
 /// Stores `valid` as a response to `form`; resolves once it is durable.
 ///
+/// A response stored for the first time, and not flagged, is the funnel's
+/// completion: counted in `tally` here, so completions are exactly the
+/// responses kept and no browser can send one in.
+///
 /// `flag` names the bot check it failed, if any: such a response is kept
 /// aside (durable, counted once, in no aggregate and raising no alert)
 /// rather than dropped, so a person mistaken for a bot is never thanked
@@ -24,6 +29,7 @@ pub async fn record(
     store: &dyn Store,
     indexes: &Indexes,
     metrics: &Metrics,
+    tally: &Tally,
     form: &Form,
     valid: Valid,
     flag: Option<String>,
@@ -75,7 +81,12 @@ pub async fn record(
         (true, None) => "created",
     });
     if submitted.created && response.flag.is_none() {
+        let completion = super::funnel::completion(form, &response, submitted.id.ms);
         indexes.append(&response.stored(submitted.id));
+        if let Some(start) = super::funnel::implied_start(form, &completion) {
+            tally.add(start, metrics);
+        }
+        tally.add(completion, metrics);
     }
     Ok(submitted)
 }

@@ -7,7 +7,7 @@
 //! ```text
 //! http / CLI ──► service::{ingest, import, publish, export, coding, tokens, retention,
 //!                  invitations, cases, alerts, webhooks,
-//!                  safeguarding, places}
+//!                  safeguarding, places, funnel}
 //!                   ├──► store (durable)
 //!                   └──► index (in memory)
 //! ```
@@ -16,6 +16,7 @@ pub mod alerts;
 pub mod cases;
 pub mod coding;
 pub mod export;
+pub mod funnel;
 pub mod import;
 pub mod ingest;
 pub mod invitations;

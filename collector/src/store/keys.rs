@@ -22,6 +22,7 @@
 //! | `responses` | `m 0 recorded`                        | last ms(u64) seq(u64)    |
 //! | `responses` | `m 0 unrecorded`                      | last ms(u64) seq(u64)    |
 //! | `codes`     | `c 0 form 0 ms(u64) seq(u64)`         | manual codes JSON        |
+//! | `counts`    | `form 0 day 0 version(u32) location 0 channel 0 lang 0 step 0 last_question` | count (u64) |
 //!
 //! A response, its index record, its idempotency record, its alerts and the
 //! `last` marker live in one tree so that one batch writes them atomically.
@@ -32,11 +33,17 @@
 //! records, so when the two differ some response has none (a store written
 //! before records existed, or by an older collector). `unrecorded` is set
 //! then, and cleared once every response has its record.
+//!
+//! The funnel's counts (views, starts, leaves, completions) have a tree of
+//! their own, written a batch a second: nothing in them says who, and they
+//! never share a batch with a response. Their text parts are normalised
+//! tags (see [`crate::model::CountKey`]) and never hold `0x00`.
 
 /// Version of this layout; stored under `meta/schema` on first open.
 pub const SCHEMA_VERSION: u32 = 1;
 
 pub use crate::model::ResponseId;
+use crate::model::{CountKey, Step};
 
 fn tagged(tag: u8, parts: &[&[u8]]) -> Vec<u8> {
     let mut k = Vec::with_capacity(2 + parts.iter().map(|p| p.len() + 1).sum::<usize>());
@@ -208,6 +215,70 @@ pub const RECORDED: &[u8] = b"m\0recorded";
 /// holds may lack its index record.
 pub const UNRECORDED: &[u8] = b"m\0unrecorded";
 
+/// `form 0 day 0 version location 0 channel 0 lang 0 step 0 last_question`
+/// in the `counts` tree; `None` when a part holds `0x00` (no normalised
+/// tag does) or the day is not `YYYY-MM-DD`.
+pub fn count(k: &CountKey) -> Option<Vec<u8>> {
+    let parts = [
+        k.form.as_str(),
+        k.location.as_str(),
+        k.channel.as_str(),
+        k.lang.as_str(),
+        k.last_question.as_str(),
+    ];
+    if parts.iter().any(|p| p.contains('\0')) || k.day.len() != 10 || k.day.contains('\0') {
+        return None;
+    }
+    let mut out = count_prefix(&k.form);
+    out.extend_from_slice(k.day.as_bytes());
+    out.push(0);
+    out.extend_from_slice(&k.version.to_be_bytes());
+    for p in [
+        k.location.as_str(),
+        k.channel.as_str(),
+        k.lang.as_str(),
+        k.step.name(),
+    ] {
+        out.extend_from_slice(p.as_bytes());
+        out.push(0);
+    }
+    out.extend_from_slice(k.last_question.as_bytes());
+    Some(out)
+}
+
+/// Prefix of every count of one form: `form 0`.
+pub fn count_prefix(form: &str) -> Vec<u8> {
+    let mut k = form.as_bytes().to_vec();
+    k.push(0);
+    k
+}
+
+/// The [`CountKey`] a `counts` key encodes.
+pub fn parse_count(key: &[u8]) -> Option<CountKey> {
+    let at = key.iter().position(|b| *b == 0)?;
+    let (form, rest) = (&key[..at], &key[at + 1..]);
+    let day = rest.get(..10)?;
+    if rest.get(10) != Some(&0) {
+        return None;
+    }
+    let version = u32::from_be_bytes(rest.get(11..15)?.try_into().ok()?);
+    let text = |b: &[u8]| String::from_utf8(b.to_vec()).ok();
+    let mut parts = rest.get(15..)?.splitn(5, |b| *b == 0);
+    let mut next = || parts.next().and_then(text);
+    let (location, channel, lang, step, last_question) =
+        (next()?, next()?, next()?, next()?, next()?);
+    Some(CountKey {
+        form: text(form)?,
+        version,
+        day: text(day)?,
+        location,
+        channel,
+        lang,
+        step: Step::parse(&step)?,
+        last_question,
+    })
+}
+
 /// `schema` in the meta tree.
 pub const SCHEMA: &[u8] = b"schema";
 
@@ -248,6 +319,27 @@ mod tests {
         // "a" must not be a prefix match for "ab".
         assert!(!form("ab", 1).starts_with(&form_prefix("a")));
         assert!(!response("ab", ResponseId { ms: 1, seq: 1 }).starts_with(&response_prefix("a")));
+    }
+
+    #[test]
+    fn count_keys_round_trip_and_keep_to_their_form() {
+        let k = CountKey {
+            form: "street-feedback".into(),
+            version: 256,
+            day: "2025-06-01".into(),
+            location: String::new(),
+            channel: "qr".into(),
+            lang: "pl".into(),
+            step: Step::Leave,
+            last_question: "comment".into(),
+        };
+        let bytes = count(&k).unwrap();
+        assert_eq!(parse_count(&bytes), Some(k.clone()));
+        assert!(bytes.starts_with(&count_prefix("street-feedback")));
+        assert!(!bytes.starts_with(&count_prefix("street")));
+        let mut bad = k;
+        bad.channel = "a\0b".into();
+        assert_eq!(count(&bad), None);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! ```text
 //! service ──submit(NewResponse, record bytes)──► Store ──► sled (one batch, group commit)
 //! index   ◄──scan_records / scan_raw / manual_codes── Store
+//! funnel  ──add_counts (a batch a second)──► Store ──counts(form)──► funnel query
 //! ```
 
 mod error;
@@ -17,7 +18,7 @@ pub use keys::ResponseId;
 pub use sled::{restore, EncodeRecord, EncodeRecords, Restored, SledStore};
 
 pub use crate::model::Alert;
-use crate::model::{FormSummary, ManualCode, NewResponse, StoredResponse, TokenRecord};
+use crate::model::{CountKey, FormSummary, ManualCode, NewResponse, StoredResponse, TokenRecord};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -225,6 +226,12 @@ pub trait Store: Send + Sync + 'static {
     /// most for one; durable (flushed and synced) before it returns.
     /// Idempotent: returns how many answers it erased, none the second time.
     fn erase_text(&self, form: &str, before_ms: u64, questions: &[String]) -> Result<usize>;
+    /// Adds `counts` to the funnel's stored counts (a key not yet stored
+    /// starts at 0), all or none; durable on return.
+    fn add_counts(&self, counts: &[(CountKey, u64)]) -> Result<()>;
+    /// Every stored funnel count of `form`, one per key, in no promised
+    /// order.
+    fn counts(&self, form: &str) -> Result<Vec<(CountKey, u64)>>;
     /// Calls `f` with every durable response to a form as its stored JSON,
     /// oldest first: how indexes are rebuilt at start without building a
     /// [`StoredResponse`] (and its many small allocations) per row. The

@@ -6,7 +6,7 @@
 //! visible) as soon as it returns.
 
 use collector::model::{
-    now_ms, FormSummary, ManualCode, NewResponse, ResponseId, StoredResponse, TokenRecord,
+    now_ms, CountKey, FormSummary, ManualCode, NewResponse, ResponseId, StoredResponse, TokenRecord,
 };
 use collector::store::{Alert, BoxFuture, Doc, Error, Published, Result, Store, Submitted};
 use std::collections::{BTreeMap, HashMap};
@@ -42,6 +42,8 @@ struct Inner {
     used: HashMap<String, ResponseId>,
     personal: BTreeMap<(String, ResponseId), BTreeMap<String, Answer>>,
     codes: BTreeMap<(String, ResponseId), BTreeMap<String, ManualCode>>,
+    /// The funnel's counts.
+    counts: BTreeMap<CountKey, u64>,
 }
 
 impl MemStore {
@@ -387,5 +389,27 @@ impl Store for MemStore {
             }
         }
         Ok(())
+    }
+
+    fn add_counts(&self, counts: &[(CountKey, u64)]) -> Result<()> {
+        if self.refusing.load(std::sync::atomic::Ordering::Acquire) {
+            return Err(Error::Unavailable);
+        }
+        let mut inner = self.lock();
+        for (k, n) in counts {
+            let sum = inner.counts.entry(k.clone()).or_default();
+            *sum = sum.saturating_add(*n);
+        }
+        Ok(())
+    }
+
+    fn counts(&self, form: &str) -> Result<Vec<(CountKey, u64)>> {
+        Ok(self
+            .lock()
+            .counts
+            .iter()
+            .filter(|(k, _)| k.form == form)
+            .map(|(k, n)| (k.clone(), *n))
+            .collect())
     }
 }

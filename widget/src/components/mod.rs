@@ -40,6 +40,9 @@ pub struct Options {
     pub submission_id: Option<String>,
     /// The invitation key the hosted page was opened with.
     pub invitation: Option<String>,
+    /// Takes the funnel's state as JSON at every render
+    /// ([`Flow::funnel`]): the loader counts from it.
+    pub on_funnel: Option<js_sys::Function>,
     /// A form definition given up front, so no request is made for it
     /// (the hosted page embeds it; tests use it too).
     pub definition: Option<Rc<Form>>,
@@ -343,6 +346,13 @@ pub fn FormView(props: &FormViewProps) -> Html {
             });
         })
     };
+
+    // The funnel's state, at every render, for the page's loader to
+    // count views, starts and leaves from (see `Flow::funnel`).
+    if let Some(f) = &opts.on_funnel {
+        let state = crate::json::stringify(&flow.0.funnel());
+        let _ = f.call1(&wasm_bindgen::JsValue::NULL, &state.into());
+    }
 
     let f = &flow.0;
     let s = f.strings();

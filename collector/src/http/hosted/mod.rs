@@ -26,6 +26,10 @@
 //!                                       (…&help=1: free text matched the safeguarding phrases)
 //! ```
 //!
+//! Each page rendered is a `view` of the form in its funnel
+//! ([`crate::service::funnel`]), counted here so that people without
+//! JavaScript count; the widget taking the page over does not count it again.
+//!
 //! Safeguarding: free text that matches the form's safeguarding phrases
 //! (the shared `survey` matcher, as the widget and the ingest service use)
 //! makes the next page lead with the form's support numbers, above the
@@ -51,7 +55,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Extension, Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -61,7 +65,7 @@ use std::sync::Arc;
 
 use super::security_headers::{own_pages, PagePolicy};
 use crate::service::invitations::{self, Lookup};
-use crate::service::tags;
+use crate::service::{funnel, tags};
 use bot::{now_secs, RenderKey};
 use lang::choose_lang;
 use post::{to_submission, Fields};
@@ -141,6 +145,7 @@ pub(in crate::http) async fn page(
     Extension(rotation): Extension<Arc<one::Rotation>>,
     Path(form_id): Path<String>,
     Query(q): Query<PageQuery>,
+    method: Method,
     headers: HeaderMap,
 ) -> Result<Response> {
     let (published, lang) = form_and_lang(&state, &form_id, &q, &headers)?;
@@ -196,6 +201,21 @@ pub(in crate::http) async fn page(
                 .answers
                 .insert(question.id.clone(), vec![answer.clone()]);
         }
+    }
+    // The page is a view of the form, counted here so that people without
+    // JavaScript count too; the widget taking it over is told not to
+    // count it again (`data-view-counted`). A HEAD shows no one anything.
+    if method == Method::GET {
+        state.tally.add(
+            funnel::view(
+                form,
+                fields.location.as_deref(),
+                &fields.channel,
+                &lang,
+                crate::model::now_ms(),
+            ),
+            &state.metrics,
+        );
     }
     // A "one question a scan" form asks one question of its set.
     if let Some(question) = rotation.draw(form, q.q.as_deref()) {

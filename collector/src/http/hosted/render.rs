@@ -87,7 +87,7 @@ pub(super) fn render_form(
         .replace('<', "\\u003c");
     let script = format!(
         r##"<script type="application/json" id="form-definition">{definition}</script>
-<script src="/widget.js" data-form="{}" data-lang="{}" data-location="{}" data-channel="{}" data-target="#widget" data-replace="#page-form" data-definition="#form-definition" data-layout="page" data-submission-id="{}" data-invitation="{}" async></script>"##,
+<script src="/widget.js" data-form="{}" data-lang="{}" data-location="{}" data-channel="{}" data-target="#widget" data-replace="#page-form" data-definition="#form-definition" data-layout="page" data-submission-id="{}" data-invitation="{}" data-view-counted="1" async></script>"##,
         esc(&form.id),
         esc(lang),
         esc(f.location.as_deref().unwrap_or("")),

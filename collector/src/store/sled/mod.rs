@@ -23,11 +23,13 @@
 //! bulk.rs      bulk import and the backfill of missing index records
 //! snapshot.rs  refreshing sled's snapshot after a bulk load
 //! store.rs     the Store trait over the trees
+//! counts.rs    the funnel's counts, added a batch at a time
 //! ```
 
 mod backup;
 mod bulk;
 mod commit;
+mod counts;
 mod erase;
 mod snapshot;
 mod store;
@@ -67,6 +69,10 @@ pub struct SledStore {
     codes: sled::Tree,
     /// Small records by kind: hooks, deliveries, invitations, cases.
     docs: sled::Tree,
+    /// The funnel's counts.
+    counts: sled::Tree,
+    /// Serialises adding to the counts (a read, then a batch).
+    counts_writer: Mutex<()>,
     /// Current version of every form, ready to serve.
     current: RwLock<HashMap<String, Arc<Published>>>,
     /// Serialises id allocation and the batch write, so keys are inserted
@@ -125,6 +131,7 @@ impl SledStore {
         let tokens = db.open_tree("tokens")?;
         let codes = db.open_tree("codes")?;
         let docs = db.open_tree("docs")?;
+        let counts = db.open_tree("counts")?;
         migrate_outbox(&responses)?;
 
         let last = match responses.get(keys::LAST)? {
@@ -186,6 +193,8 @@ impl SledStore {
             tokens,
             codes,
             docs,
+            counts,
+            counts_writer: Mutex::new(()),
             current: RwLock::new(current),
             writer: Mutex::new(last),
             commit,

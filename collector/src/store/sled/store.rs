@@ -1,11 +1,11 @@
 //! The [`Store`] trait over sled's trees: forms, submissions (one batch,
 //! then the group commit), reads up to the durable sequence number,
-//! tokens, alerts and manual codes.
+//! tokens, alerts, manual codes and the funnel's counts.
 
 use super::SledStore;
 use crate::model::SAFEGUARDING_RULE_PREFIX;
 use crate::model::{
-    now_ms, FormSummary, ManualCode, NewResponse, Role, StoredResponse, TokenRecord,
+    now_ms, CountKey, FormSummary, ManualCode, NewResponse, Role, StoredResponse, TokenRecord,
 };
 use crate::store::keys::{self, ResponseId};
 use crate::store::{Alert, BoxFuture, Doc, Error, Published, Result, Store, Submitted};
@@ -468,6 +468,14 @@ impl Store for SledStore {
             }
         }
         Ok(())
+    }
+
+    fn add_counts(&self, counts: &[(CountKey, u64)]) -> Result<()> {
+        self.add_counts_now(counts)
+    }
+
+    fn counts(&self, form: &str) -> Result<Vec<(CountKey, u64)>> {
+        self.counts_of(form)
     }
 
     fn erase_text(&self, form: &str, before_ms: u64, questions: &[String]) -> Result<usize> {
