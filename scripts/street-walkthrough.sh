@@ -41,12 +41,16 @@ pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))
 box = re.search(rb"/MediaBox\s*\[([^\]]*)\]", pdf).group(1).decode().split()
 print(f"poster.pdf: {pages} page, MediaBox {' '.join(box)} (A4 is 595 x 842 pt)")
 PY
-grep -o 'class="typed"[^<]*<[^>]*>[^<]*' "$work/poster.html" | sed 's/<[^>]*>//g; s/class="typed"[^>]*>//' | head -n1 |
-  sed 's/^/typed address on the poster: /' || true
+python3 - "$work/poster.html" <<'PY'
+import re, sys
+html = open(sys.argv[1], encoding="utf-8").read()
+typed = re.search(r'<p class="url[^"]*"[^>]*>(.*?)</p>', html, re.S)
+print("typed address on the poster:", re.sub(r"<[^>]+>", "", typed.group(1)) if typed else "?")
+PY
 
 show "2. Its QR code, read back by an independent decoder (zbarimg)"
 curl -sf "${auth[@]}" "$base/api/v1/forms/street-feedback/qr?loc=liverpool-street&format=png" >"$work/qr.png"
-url=$(zbarimg --raw -q "$work/qr.png")
+url=$(zbarimg --raw -q "$work/qr.png" 2>/dev/null)
 echo "decoded: $url"
 
 show "3. Answered from that address: with JavaScript (the widget takes over), then without"
@@ -71,13 +75,13 @@ curl -sf "${auth[@]}" "$base/api/v1/forms/street-feedback/funnel?by=ward" | pyth
 import json, sys
 d = json.load(sys.stdin)
 def line(name, f):
-    ci = f.get('completion_ci')
-    ci = f' (95% CI {ci[0]:.2f} to {ci[1]:.2f})' if ci else ''
+    lo, hi = f.get('completion_ci_low'), f.get('completion_ci_high')
+    ci = f' (95% CI {lo:.2f} to {hi:.2f})' if lo is not None else ''
     rate = f.get('completion_rate')
     rate = f'{rate:.2f}' if rate is not None else '-'
     stops = ', '.join(f\"{s['question']} {s['count']}\" for s in f['stopped_at']) or 'none'
     print(f\"{name}: views {f['views']}, starts {f['starts']}, completions {f['completions']}, completion rate {rate}{ci}; stopped at: {stops}\")
 line('overall', d['overall'])
 for g in d['groups']:
-    line('ward ' + g['group'], g['figures'])
+    line('ward ' + g['group'], g)
 "

@@ -39,7 +39,7 @@ try {
       const w = await widgetReady(page);
       await w.locator('input[name="f-feel_safe_now"][value="4"]').check();
       await w.locator("#f-comment").fill("Well lit and busy in the evening.");
-      await w.getByRole("button", { name: /send/i }).click();
+      await w.getByRole("button", { name: /send|submit/i }).first().click();
       await w.getByText(/thank you/i).first().waitFor({ timeout: 30_000 });
       console.log("with JavaScript: the widget said thank you");
       await context.close();

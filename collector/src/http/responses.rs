@@ -84,7 +84,7 @@ pub async fn submit(
     let mut value: serde_json::Value = json::parse(&bytes)?;
     crate::service::tags::submission(&state.places.get(), &published.form, &mut value);
     let valid = survey::validate_json(&published.form, &value).map_err(Error::Invalid)?;
-    let submitted = store_submission(&state, published, valid, None).await?;
+    let submitted = store_submission(&state, published, valid, None, ingest::Via::Api).await?;
     let status = if submitted.created {
         StatusCode::CREATED
     } else {
@@ -109,6 +109,7 @@ pub(super) async fn store_submission(
     published: Arc<Published>,
     valid: survey::Valid,
     flag: Option<String>,
+    via: ingest::Via,
 ) -> Result<Submitted> {
     let (store, indexes, metrics, feed, tally) = (
         state.store.clone(),
@@ -126,6 +127,7 @@ pub(super) async fn store_submission(
             &published.form,
             valid,
             flag,
+            via,
         )
         .await?;
         // Its alert, if it raised one, goes to the live feeds and the

@@ -485,10 +485,9 @@ mod tests {
             "../../../examples/forms/community-safety.json"
         ))
         .unwrap();
-        let register = crate::model::Register::from_json(include_bytes!(
-            "../../../examples/places.json"
-        ))
-        .unwrap();
+        let register =
+            crate::model::Register::from_json(include_bytes!("../../../examples/places.json"))
+                .unwrap();
         crate::service::places::resolve(&mut form, &register);
         form
     }

@@ -15,6 +15,17 @@ use crate::model::{safeguarding_rule, NewResponse};
 use crate::store::{Store, Submitted};
 use survey::{AlertCondition, Answer, Form, Valid};
 
+/// How a submission came: from a script that reports its own start to the
+/// funnel (the widget, any API client), or as a page's own form post,
+/// where no script ran and the answer itself is the start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// The JSON API.
+    Api,
+    /// The hosted page's plain form post.
+    PagePost,
+}
+
 /// Stores `valid` as a response to `form`; resolves once it is durable.
 ///
 /// A response stored for the first time, and not flagged, is the funnel's
@@ -33,6 +44,7 @@ pub async fn record(
     form: &Form,
     valid: Valid,
     flag: Option<String>,
+    via: Via,
 ) -> Result<Submitted> {
     let submission_id = valid.submission_id.clone();
     let mut response = new_response(indexes, form, valid, flag);
@@ -83,8 +95,8 @@ pub async fn record(
     if submitted.created && response.flag.is_none() {
         let completion = super::funnel::completion(form, &response, submitted.id.ms);
         indexes.append(&response.stored(submitted.id));
-        if let Some(start) = super::funnel::implied_start(form, &completion) {
-            tally.add(start, metrics);
+        if via == Via::PagePost {
+            tally.add(super::funnel::implied_start(&completion), metrics);
         }
         tally.add(completion, metrics);
     }

@@ -292,7 +292,14 @@ pub(in crate::http) async fn submit(
     let submission = to_submission(form, &fields);
     match survey::validate(form, &submission) {
         Ok(valid) => {
-            match store_submission(&state, published.clone(), valid, flag.map(str::to_owned)).await
+            match store_submission(
+                &state,
+                published.clone(),
+                valid,
+                flag.map(str::to_owned),
+                crate::service::ingest::Via::PagePost,
+            )
+            .await
             {
                 Ok(_) => Ok(thanks_redirect(&form.id, &lang, help)),
                 // A clear page, not a problem+json: a person sent this.

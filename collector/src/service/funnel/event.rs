@@ -166,13 +166,13 @@ pub fn completion(form: &Form, response: &NewResponse, received_ms: u64) -> Coun
 }
 
 /// The start a stored response implies where no script could say it
-/// started: a "one question a scan" page has no script, and its one tap
-/// is the start and the end.
-pub fn implied_start(form: &Form, completion: &CountKey) -> Option<CountKey> {
-    form.one_question.as_ref().map(|_| CountKey {
+/// started: a page's own form post (JavaScript off, or a "one question a
+/// scan" page, which has no script: its one tap is the start and the end).
+pub fn implied_start(completion: &CountKey) -> CountKey {
+    CountKey {
         step: Step::Start,
         ..completion.clone()
-    })
+    }
 }
 
 #[cfg(test)]
