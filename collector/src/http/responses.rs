@@ -126,8 +126,7 @@ pub(super) async fn store_submission(
             &tally,
             &published.form,
             valid,
-            flag,
-            via,
+            ingest::Arrival { via, flag },
         )
         .await?;
         // Its alert, if it raised one, goes to the live feeds and the

@@ -26,6 +26,16 @@ pub enum Via {
     PagePost,
 }
 
+/// How a submission arrived: by which way, and the bot check it failed,
+/// if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arrival {
+    /// From a script or as a page's own post.
+    pub via: Via,
+    /// The bot check it failed (see [`record`]).
+    pub flag: Option<String>,
+}
+
 /// Stores `valid` as a response to `form`; resolves once it is durable.
 ///
 /// A response stored for the first time, and not flagged, is the funnel's
@@ -43,9 +53,9 @@ pub async fn record(
     tally: &Tally,
     form: &Form,
     valid: Valid,
-    flag: Option<String>,
-    via: Via,
+    arrival: Arrival,
 ) -> Result<Submitted> {
+    let Arrival { via, flag } = arrival;
     let submission_id = valid.submission_id.clone();
     let mut response = new_response(indexes, form, valid, flag);
     if let Some(key) = response.invitation.take() {
