@@ -183,8 +183,8 @@ mod tests {
 
     fn form(questions: serde_json::Value) -> Form {
         Form::from_value(&json!({
-            "id": "f", "title": "T", "default_lang": "en", "languages": ["en", "pl"],
-            "privacy_notice": "P", "not_for_reporting": "N",
+            "id": "f", "title": {"en": "T", "pl": "T"}, "default_lang": "en", "languages": ["en", "pl"],
+            "privacy_notice": {"en": "P", "pl": "P"}, "not_for_reporting": {"en": "N", "pl": "N"},
             "places": [{"id": "bank", "name": "Bank"}],
             "questions": questions
         }))
@@ -205,7 +205,7 @@ mod tests {
     fn an_event_is_checked_against_the_version_it_names() {
         let dir = tempfile::tempdir().unwrap();
         let store = SledStore::open(dir.path()).unwrap();
-        let scale = |id: &str| json!({"id": id, "kind": "scale", "text": "Q", "min": 1, "max": 5});
+        let scale = |id: &str| json!({"id": id, "kind": "scale", "text": {"en": "Q", "pl": "P"}, "min": 1, "max": 5});
         store
             .publish(form(json!([scale("a"), scale("b")])))
             .unwrap();
