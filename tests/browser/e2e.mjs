@@ -301,7 +301,7 @@ const scenarios = {
     }
     if (seen.includes("priorities_other")) fail("priorities_other was asked though 'other' was not chosen");
     const review = await w.locator("dl").innerText();
-    if (!/I live in the City/.test(review) || !/Bank/.test(review)) fail(`review misses answers: ${review}`);
+    if (!/I live in the City/.test(review) || !/Walbrook/.test(review)) fail(`review misses answers: ${review}`);
     await w.locator("button[type=submit]").click();
     await w.locator(".panel h2").waitFor();
     const status = await w.locator("[role=status]").last().innerText();
