@@ -447,3 +447,115 @@ async fn the_hosted_form_keeps_an_unknown_place_and_an_odd_channel() {
     assert_eq!(rows[0]["channel"], "poster-week");
     s.stop().await;
 }
+
+/// "One question a scan": the hosted page asks the set's questions in
+/// turn, one a page, with no cookie; each answer is stored alone, and the
+/// aggregates give each question its own base (those who were asked it).
+#[tokio::test]
+async fn one_question_a_scan_rotates_and_each_question_has_its_own_base() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(server_config(dir.path())).await;
+    let analyst = s.token(Role::Analyst);
+    let page = |n: usize| {
+        let url = s.url("/f/street-pulse?loc=bank&ch=qr&lang=en");
+        let client = s.client.clone();
+        async move {
+            let res = client.get(url).send().await.unwrap();
+            assert_eq!(res.status(), 200, "page {n}");
+            assert!(res.headers().get("set-cookie").is_none(), "no cookie");
+            res.text().await.unwrap()
+        }
+    };
+    let asked = |html: &str| -> String {
+        html.split(r#"name="q."#)
+            .nth(1)
+            .expect("an answer button")
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let mut seen = Vec::new();
+    for n in 0..8 {
+        let html = page(n).await;
+        assert_eq!(
+            html.matches(r#"<fieldset"#).count(),
+            1,
+            "one question a page"
+        );
+        seen.push(asked(&html));
+    }
+    assert_eq!(
+        seen,
+        [
+            "feel_safe_now",
+            "feel_safe_dark_here",
+            "police_visible",
+            "well_lit",
+            "feel_safe_now",
+            "feel_safe_dark_here",
+            "police_visible",
+            "well_lit"
+        ],
+        "in turn"
+    );
+    // Answers as many scans give them: each alone.
+    let answers = [
+        json!({"feel_safe_now": 4}),
+        json!({"feel_safe_now": 2}),
+        json!({"feel_safe_now": 5}),
+        json!({"feel_safe_dark_here": 1}),
+        json!({"police_visible": "rarely"}),
+        json!({"police_visible": "never"}),
+        json!({"well_lit": "no"}),
+    ];
+    for (n, a) in answers.iter().enumerate() {
+        let res = s
+            .submit(
+                "street-pulse",
+                &json!({"submission_id": uuid(n as u128 + 1), "answers": a, "location": "bank", "channel": "qr"}),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "{a}: {}", res.text().await.unwrap());
+    }
+    // Nothing answered is still refused: the set's required question.
+    let res = s
+        .submit(
+            "street-pulse",
+            &json!({"submission_id": uuid(99), "answers": {}, "location": "bank"}),
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let (status, body) = get_json(&s, "/api/v1/forms/street-pulse/aggregates", &analyst).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["n"], 7);
+    let base = |q: &str| {
+        body["summaries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["question"] == q)
+            .map(|s| {
+                (
+                    s["answered"].as_u64().unwrap(),
+                    s["skipped"].as_u64().unwrap(),
+                )
+            })
+            .unwrap()
+    };
+    assert_eq!(base("feel_safe_now"), (3, 4));
+    assert_eq!(base("feel_safe_dark_here"), (1, 6));
+    assert_eq!(base("police_visible"), (2, 5));
+    assert_eq!(base("well_lit"), (1, 6));
+    // Each proportion is of those asked: 2 of the 3 who were asked feel safe.
+    let satisfied = body["summaries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["question"] == "feel_safe_now")
+        .unwrap()["satisfied"]
+        .clone();
+    assert_eq!(satisfied["count"], 2, "{satisfied}");
+    assert_eq!(satisfied["n"], 3, "{satisfied}");
+    s.stop().await;
+}
