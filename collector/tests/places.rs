@@ -16,18 +16,6 @@ fn server_config(dir: &std::path::Path) -> collector::config::Config {
     c
 }
 
-async fn get_json(s: &Server, path: &str, token: &str) -> (u16, Value) {
-    let res = s
-        .client
-        .get(s.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
 /// Group name → responses in it, from an aggregates answer grouped by
 /// one dimension (the first question's summaries).
 fn counts(body: &Value) -> std::collections::BTreeMap<String, u64> {
@@ -67,7 +55,7 @@ async fn responses_group_and_filter_by_site_ward_cluster_and_sector() {
     let analyst = s.token(Role::Analyst);
 
     // The shipped register.
-    let (status, reg) = get_json(&s, "/api/v1/places", &analyst).await;
+    let (status, reg) = s.get_json("/api/v1/places", &analyst).await;
     assert_eq!(status, 200);
     assert_eq!(reg["sectors"].as_array().unwrap().len(), 2);
     assert_eq!(reg["clusters"].as_array().unwrap().len(), 6);
@@ -137,7 +125,7 @@ async fn responses_group_and_filter_by_site_ward_cluster_and_sector() {
     let agg = |by: &str| {
         format!("/api/v1/forms/street-feedback/aggregates?by={by}&question=feel_safe_now")
     };
-    let (status, body) = get_json(&s, &agg("ward"), &analyst).await;
+    let (status, body) = s.get_json(&agg("ward"), &analyst).await;
     assert_eq!(status, 200, "{body}");
     let wards = counts(&body);
     assert_eq!(wards["bishopsgate"], 3);
@@ -146,22 +134,22 @@ async fn responses_group_and_filter_by_site_ward_cluster_and_sector() {
     assert_eq!(wards["farringdon-without"], 1);
     assert_eq!(wards["cripplegate"], 1);
     assert_eq!(wards["unknown"], 3);
-    let (_, body) = get_json(&s, &agg("cluster"), &analyst).await;
+    let (_, body) = s.get_json(&agg("cluster"), &analyst).await;
     let clusters = counts(&body);
     assert_eq!(clusters["liverpool-street"], 3);
     assert_eq!(clusters["monument"], 1);
     assert_eq!(clusters["barbican"], 1);
-    let (_, body) = get_json(&s, &agg("sector"), &analyst).await;
+    let (_, body) = s.get_json(&agg("sector"), &analyst).await;
     let sectors = counts(&body);
     assert_eq!(
         (sectors["east"], sectors["west"], sectors["unknown"]),
         (4, 3, 3)
     );
-    let (_, body) = get_json(&s, &agg("site"), &analyst).await;
+    let (_, body) = s.get_json(&agg("site"), &analyst).await;
     let sites = counts(&body);
     assert_eq!((sites["liverpool-street"], sites["bishopsgate"]), (2, 1));
     // The odd channel was kept, folded into a word.
-    let (_, body) = get_json(&s, &agg("channel"), &analyst).await;
+    let (_, body) = s.get_json(&agg("channel"), &analyst).await;
     assert_eq!(counts(&body)["twitter-ads"], 1);
 
     // Filters at each level, and two levels at once (both must hold).
@@ -177,14 +165,12 @@ async fn responses_group_and_filter_by_site_ward_cluster_and_sector() {
         ("sector=west&ward=tower", 0),
         ("location=unknown", 3),
     ] {
-        let (status, body) = get_json(&s, &format!("{total}&{filter}"), &analyst).await;
+        let (status, body) = s.get_json(&format!("{total}&{filter}"), &analyst).await;
         assert_eq!(status, 200, "{filter}: {body}");
         assert_eq!(n_of(&body), want, "{filter}");
     }
     // A trend filtered by ward counts the same rows.
-    let (status, body) = get_json(
-        &s,
-        "/api/v1/forms/street-feedback/trends?question=feel_safe_now&period=month&ward=bishopsgate",
+    let (status, body) = s.get_json("/api/v1/forms/street-feedback/trends?question=feel_safe_now&period=month&ward=bishopsgate",
         &analyst,
     )
     .await;
@@ -197,7 +183,7 @@ async fn responses_group_and_filter_by_site_ward_cluster_and_sector() {
         .sum();
     assert_eq!(trend_n, 3);
     // A level id the register lacks is a 400 naming it.
-    let (status, body) = get_json(&s, &format!("{total}&ward=narnia"), &analyst).await;
+    let (status, body) = s.get_json(&format!("{total}&ward=narnia"), &analyst).await;
     assert_eq!(status, 400);
     assert!(
         body["detail"].as_str().unwrap().contains("ward 'narnia'"),
@@ -242,12 +228,12 @@ async fn responses_group_and_filter_by_site_ward_cluster_and_sector() {
     assert!(first.iter().all(|r| r["place"]["sector"] == "west"));
     let next = next.expect("a next page");
     assert!(next.contains("sector=west"), "{next}");
-    let (status, _) = get_json(
-        &s,
-        "/api/v1/forms/street-feedback/responses?ward=narnia",
-        &analyst,
-    )
-    .await;
+    let (status, _) = s
+        .get_json(
+            "/api/v1/forms/street-feedback/responses?ward=narnia",
+            &analyst,
+        )
+        .await;
     assert_eq!(status, 400);
     s.stop().await;
 }
@@ -293,12 +279,12 @@ async fn a_ward_picker_comes_from_the_register_and_a_site_tag_answers_it() {
         )
         .await;
     assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
-    let (status, body) = get_json(
-        &s,
-        "/api/v1/forms/community-safety/aggregates?by=cluster&question=respondent_type",
-        &analyst,
-    )
-    .await;
+    let (status, body) = s
+        .get_json(
+            "/api/v1/forms/community-safety/aggregates?by=cluster&question=respondent_type",
+            &analyst,
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(counts(&body)["monument"], 1);
     s.stop().await;
@@ -310,7 +296,7 @@ async fn an_admin_edits_the_register_and_the_edit_outlives_a_restart() {
     let s = Server::start(server_config(dir.path())).await;
     let admin = s.token(Role::Admin);
     let analyst = s.token(Role::Analyst);
-    let (_, mut reg) = get_json(&s, "/api/v1/places", &analyst).await;
+    let (_, mut reg) = s.get_json("/api/v1/places", &analyst).await;
     let res = s
         .submit(
             "street-feedback",
@@ -379,7 +365,7 @@ async fn an_admin_edits_the_register_and_the_edit_outlives_a_restart() {
         .await;
     assert_eq!(res.status(), 201);
     let by_ward = "/api/v1/forms/street-feedback/aggregates?by=ward&question=feel_safe_now";
-    let (_, body) = get_json(&s, by_ward, &analyst).await;
+    let (_, body) = s.get_json(by_ward, &analyst).await;
     let wards = counts(&body);
     assert_eq!((wards["cheap"], wards["portsoken"]), (1, 1), "{wards:?}");
     assert!(!wards.contains_key("walbrook") || wards["walbrook"] == 0);
@@ -388,9 +374,9 @@ async fn an_admin_edits_the_register_and_the_edit_outlives_a_restart() {
     s.stop().await;
     let s = Server::start(server_config(dir.path())).await;
     let analyst = s.token(Role::Analyst);
-    let (_, after) = get_json(&s, "/api/v1/places", &analyst).await;
+    let (_, after) = s.get_json("/api/v1/places", &analyst).await;
     assert_eq!(after, reg);
-    let (_, body) = get_json(&s, by_ward, &analyst).await;
+    let (_, body) = s.get_json(by_ward, &analyst).await;
     assert_eq!(counts(&body)["cheap"], 1);
     s.stop().await;
 }
@@ -526,7 +512,9 @@ async fn one_question_a_scan_rotates_and_each_question_has_its_own_base() {
         )
         .await;
     assert_eq!(res.status(), 422);
-    let (status, body) = get_json(&s, "/api/v1/forms/street-pulse/aggregates", &analyst).await;
+    let (status, body) = s
+        .get_json("/api/v1/forms/street-pulse/aggregates", &analyst)
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["n"], 7);
     let base = |q: &str| {

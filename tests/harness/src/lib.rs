@@ -121,6 +121,20 @@ impl Server {
             .unwrap()
     }
 
+    /// `GET path` with `token`: the status and the body read as JSON
+    /// (null when it is not JSON).
+    pub async fn get_json(&self, path: &str, token: &str) -> (u16, Value) {
+        let res = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
     /// `PUT /api/v1/forms/{form}` with `token`: publishes `form`.
     pub async fn put_form(&self, token: &str, form: &Value) -> reqwest::Response {
         let id = form["id"].as_str().expect("a form has an id");
