@@ -1211,8 +1211,118 @@ async fn flagged_responses_count_only_when_an_analyst_asks() {
     // The live index is untouched by the question.
     let (_, again) = get("aggregates?question=safe", analyst.clone()).await;
     assert_eq!(again["n"], 1);
-    assert_eq!(get("aggregates?include=everything", analyst).await.0, 400);
+    assert_eq!(
+        get("aggregates?include=everything", analyst.clone())
+            .await
+            .0,
+        400
+    );
     let supervisor = s.supervisor_token(&["east"], &[]);
-    assert_eq!(get("aggregates?include=flagged", supervisor).await.0, 403);
+    assert_eq!(
+        get("aggregates?include=flagged", supervisor.clone())
+            .await
+            .0,
+        403
+    );
+
+    // Free text and the export show what the bot check held back too,
+    // each answer with its flag, only when asked.
+    let res = s
+        .client
+        .post(s.url("/f/mini"))
+        .form(&[
+            ("submission_id", uuid(3).as_str()),
+            ("q.who", "resident"),
+            ("q.safe", "1"),
+            ("q.why_unsafe", "Dark alley, station"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.url().path().ends_with("/thanks"), "{}", res.url());
+    let (status, text) = get("text?question=why_unsafe", analyst.clone()).await;
+    assert_eq!(status, 200);
+    assert_eq!(text, json!([]), "held back: not listed");
+    let (status, text) = get("text?question=why_unsafe&include=flagged", analyst.clone()).await;
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(text.as_array().unwrap().len(), 1, "{text}");
+    assert_eq!(text[0]["text"], "Dark alley, station");
+    assert_eq!(text[0]["flag"], "render-token");
+    assert_eq!(
+        get("text?include=flagged", supervisor).await.0,
+        403,
+        "a supervisor reads their teams' real answers"
+    );
+    let export = |q: &'static str| {
+        let s = &s;
+        let analyst = analyst.clone();
+        async move {
+            let res = s
+                .client
+                .get(s.url(&format!("/api/v1/forms/mini/responses{q}")))
+                .bearer_auth(analyst)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200, "{q}");
+            let link = res
+                .headers()
+                .get("link")
+                .map(|l| l.to_str().unwrap().to_owned());
+            let rows: Vec<Value> = res
+                .text()
+                .await
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect();
+            (rows, link)
+        }
+    };
+    let (rows, _) = export("").await;
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].get("flag").is_none());
+    let (rows, _) = export("?include=flagged").await;
+    let flags: Vec<&Value> = rows.iter().map(|r| &r["flag"]).collect();
+    assert_eq!(
+        flags,
+        [&Value::Null, &json!("render-token"), &json!("render-token")],
+        "in arrival order, each once"
+    );
+    // Paged: two pages of two and one, the cursor keeping include.
+    let (first, link) = export("?include=flagged&limit=2").await;
+    assert_eq!(first.len(), 2);
+    let link = link.expect("a next page");
+    assert!(link.contains("include=flagged"), "{link}");
+    let after = first[1]["id"].as_str().unwrap().to_owned();
+    let rest = s
+        .client
+        .get(s.url(&format!(
+            "/api/v1/forms/mini/responses?include=flagged&limit=2&after={after}"
+        )))
+        .bearer_auth(&analyst)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(rest.lines().count(), 1);
+    let res = s
+        .client
+        .get(s.url("/api/v1/forms/mini/responses?include=flagged"))
+        .bearer_auth(&analyst)
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    let csv = res.text().await.unwrap();
+    let header = csv.lines().next().unwrap();
+    assert!(header.ends_with(",flag"), "{header}");
+    assert_eq!(
+        csv.lines().filter(|l| l.ends_with(",render-token")).count(),
+        2
+    );
+    assert_eq!(get("responses?include=all", analyst).await.0, 400);
     s.stop().await;
 }

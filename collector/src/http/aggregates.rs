@@ -9,10 +9,10 @@
 use super::auth::Staff;
 use super::forms::no_form;
 use super::query_params::{pairs, parse_query};
+use super::rows::rows;
 use super::scope::restrict;
 use super::AppState;
 use crate::error::{Error, Result};
-use crate::index::form_index::FormIndex;
 use crate::index::query::{self, Aggregates};
 use analysis::stats::Period;
 use analysis::{ControlChart, Proportion};
@@ -78,76 +78,6 @@ pub async fn aggregates(
         Ok(csv_response(aggregates_csv(&result)?))
     } else {
         Ok(Json(result).into_response())
-    }
-}
-
-/// Whether the query asks for the responses a bot check doubted too
-/// (`include=flagged`): analysts and admins only, since a supervisor's
-/// view is of their own teams' real answers.
-fn include_flagged(staff: &Staff, pairs: &[(String, String)]) -> Result<bool> {
-    let mut flagged = false;
-    for (_, v) in pairs.iter().filter(|(k, _)| k == "include") {
-        match v.as_str() {
-            "flagged" => flagged = true,
-            other => {
-                return Err(Error::BadRequest(format!(
-                    "include: '{other}' is not 'flagged' (the responses a bot check doubted)"
-                )))
-            }
-        }
-    }
-    if flagged && staff.scope.is_some() {
-        return Err(Error::Forbidden(
-            "include=flagged is for analysts and admins".into(),
-        ));
-    }
-    Ok(flagged)
-}
-
-/// The rows a query reads: the form's live index, or with
-/// `include=flagged` a copy with the doubted responses added.
-enum Rows {
-    Live(std::sync::Arc<std::sync::RwLock<FormIndex>>),
-    WithFlagged(Box<FormIndex>),
-}
-
-/// [`Rows`] while read.
-enum ReadRows<'a> {
-    Live(std::sync::RwLockReadGuard<'a, FormIndex>),
-    WithFlagged(&'a FormIndex),
-}
-
-impl Rows {
-    fn read(&self) -> ReadRows<'_> {
-        match self {
-            Rows::Live(ix) => ReadRows::Live(ix.read().unwrap_or_else(|e| e.into_inner())),
-            Rows::WithFlagged(ix) => ReadRows::WithFlagged(ix),
-        }
-    }
-}
-
-impl std::ops::Deref for ReadRows<'_> {
-    type Target = FormIndex;
-    fn deref(&self) -> &FormIndex {
-        match self {
-            ReadRows::Live(g) => g,
-            ReadRows::WithFlagged(ix) => ix,
-        }
-    }
-}
-
-/// The rows `form`'s query reads, as its `include` asks.
-fn rows(state: &AppState, staff: &Staff, form: &str, pairs: &[(String, String)]) -> Result<Rows> {
-    if include_flagged(staff, pairs)? {
-        let copy = state
-            .indexes
-            .with_flagged(state.store.as_ref(), form)?
-            .ok_or_else(|| no_form(form))?;
-        Ok(Rows::WithFlagged(Box::new(copy)))
-    } else {
-        Ok(Rows::Live(
-            state.indexes.index(form).ok_or_else(|| no_form(form))?,
-        ))
     }
 }
 

@@ -41,6 +41,7 @@ mod posters;
 mod qr;
 mod query_params;
 mod responses;
+mod rows;
 mod scope;
 pub mod security_headers;
 mod text;

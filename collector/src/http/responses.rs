@@ -162,6 +162,10 @@ pub struct ExportQuery {
     pub cluster: Option<String>,
     /// Only responses in these sectors.
     pub sector: Option<String>,
+    /// `flagged`: the responses a bot check doubted too, in arrival order
+    /// among the others, each with its `flag`.
+    #[param(pattern = "^flagged$")]
+    pub include: Option<String>,
 }
 
 impl ExportQuery {
@@ -231,7 +235,22 @@ pub async fn export(
     }
     let register = state.places.get();
     let levels = q.levels(&register)?;
-    let scanned = state.store.responses(&form_id, after, limit)?;
+    let flagged = match q.include.as_deref() {
+        None => false,
+        Some("flagged") => true,
+        Some(other) => {
+            return Err(Error::BadRequest(format!(
+                "include: '{other}' is not 'flagged' (the responses a bot check doubted)"
+            )))
+        }
+    };
+    let mut scanned = state.store.responses(&form_id, after, limit)?;
+    if flagged {
+        // The next `limit` of both, in arrival order.
+        scanned.extend(state.store.flagged_after(&form_id, after, limit)?);
+        scanned.sort_by_key(|r| r.id);
+        scanned.truncate(limit);
+    }
     // The page is the `limit` responses after `after`, less those outside
     // the places asked for: a filtered page may be short, or empty, and
     // still have a next one.
@@ -261,6 +280,7 @@ pub async fn export(
             &manual,
             &attributes,
             &register,
+            flagged,
         )?)
     } else {
         let mut body = Vec::with_capacity(rows.len() * 256);
@@ -277,6 +297,9 @@ pub async fn export(
             let mut link = format!("/api/v1/forms/{form_id}/responses?after={last}&limit={limit}");
             for (level, ids) in &levels {
                 link.push_str(&format!("&{}={}", level.name(), ids.join(",")));
+            }
+            if flagged {
+                link.push_str("&include=flagged");
             }
             let link = format!("<{link}>; rel=\"next\"");
             if let Ok(v) = HeaderValue::from_str(&link) {

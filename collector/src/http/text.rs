@@ -80,6 +80,10 @@ pub struct TextAnswer {
     pub themes: Vec<String>,
     /// The analyst's codes, or null when the answer has only automatic ones.
     pub manual: Option<ManualView>,
+    /// The bot check the response failed (`too-fast`, `honeypot`,
+    /// `render-token`); only with `include=flagged`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flag: Option<String>,
 }
 
 fn text_answer(
@@ -109,6 +113,7 @@ fn text_answer(
         },
         themes,
         manual: manual.map(ManualView::from),
+        flag: r.flag.clone(),
     })
 }
 
@@ -169,7 +174,8 @@ fn page_params(after: Option<&str>, limit: Option<&str>) -> Result<(Option<Respo
         ("team" = Option<String>, Query, description = super::aggregates::TEAM_PARAM),
         ("category" = Option<String>, Query, description = super::aggregates::CATEGORY_PARAM),
         ("after" = Option<String>, Query, description = "id of the last response already read"),
-        ("limit" = Option<usize>, Query, description = "responses per page, 1 to 10000 (default 1000); a response may carry several answers")),
+        ("limit" = Option<usize>, Query, description = "responses per page, 1 to 10000 (default 1000); a response may carry several answers"),
+        ("include" = Option<String>, Query, pattern = "^flagged$", description = "`flagged`: list the answers of responses a bot check doubted too, each with its `flag` (analysts and admins)")),
     responses((status = 404, body = crate::error::ProblemDetails, description = "no such form"), (status = 200, body = [TextAnswer], description = "answers in arrival order; a Link header (rel=\"next\") when there may be more. A supervisor's token lists only the answers of its teams or at its places."),
               (status = 400, body = crate::error::ProblemDetails), (status = 401, body = crate::error::ProblemDetails),
               (status = 403, body = crate::error::ProblemDetails, description = "a supervisor asked for a team (or place) outside the token's scope; `errors` names the parameter"),
@@ -193,15 +199,16 @@ pub async fn list_text(
     }
     let mut q = parse_query(
         &pairs,
-        &["theme", "sentiment", "after", "limit"],
+        &["theme", "sentiment", "after", "limit", "include"],
         &state.config.invitation_attributes,
     )?;
     q.register = state.places.get();
     restrict(&staff, &mut q)?;
     let (after, limit) = page_params(last(&pairs, "after"), last(&pairs, "limit"))?;
-    let ix = state.indexes.index(&form).ok_or_else(|| no_form(&form))?;
+    let flagged = super::rows::include_flagged(&staff, &pairs)?;
+    let rows = super::rows::rows(&state, &staff, &form, &pairs)?;
     let page = {
-        let ix = ix.read().unwrap_or_else(|e| e.into_inner());
+        let ix = rows.read();
         text::find(
             &ix,
             &TextQuery {
@@ -217,7 +224,12 @@ pub async fn list_text(
     let manual = manual_codes_of(state.store.as_ref(), &form, &coded)?;
     let mut out = Vec::with_capacity(page.len());
     for TextHit { id, questions, .. } in &page {
-        let Some(r) = state.store.response(&form, *id)? else {
+        let r = match state.store.response(&form, *id)? {
+            Some(r) => Some(r),
+            None if flagged => state.store.flagged_response(&form, *id)?,
+            None => None,
+        };
+        let Some(r) = r else {
             continue;
         };
         for question in questions {

@@ -60,6 +60,9 @@ pub fn export_row(r: &StoredResponse, register: &Register) -> serde_json::Value 
     if !r.coding.is_empty() {
         row["text_coding"] = serde_json::json!(r.coding);
     }
+    if let Some(flag) = &r.flag {
+        row["flag"] = serde_json::json!(flag);
+    }
     if !r.attributes.is_empty() {
         row["attributes"] = serde_json::json!(r.attributes);
     }
@@ -163,14 +166,16 @@ fn defuse(text: &str) -> String {
 /// lang`, one column per question
 /// of the current form (multiple choice as option ids joined with `;`), and
 /// for each text question `<q>_sentiment`, `<q>_compound`, `<q>_themes`
-/// (manual codes win), and last `attr.<name>` for each case attribute of
-/// `attributes` (see [`attribute_columns`]).
+/// (manual codes win), then `attr.<name>` for each case attribute of
+/// `attributes` (see [`attribute_columns`]), and last, `with_flag`, the bot
+/// check each flagged response failed.
 pub fn export_csv(
     form: &Form,
     rows: &[StoredResponse],
     manual: &HashMap<ResponseId, BTreeMap<String, ManualCode>>,
     attributes: &[String],
     register: &Register,
+    with_flag: bool,
 ) -> Result<Vec<u8>> {
     let io = |e: csv::Error| Error::Io(std::io::Error::other(e));
     let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
@@ -204,6 +209,9 @@ pub fn export_csv(
         ]);
     }
     header.extend(attributes.iter().map(|a| format!("attr.{a}")));
+    if with_flag {
+        header.push("flag".into());
+    }
     w.write_record(&header).map_err(io)?;
     for r in rows {
         let mut rec: Vec<String> = vec![
@@ -247,6 +255,9 @@ pub fn export_csv(
                 .iter()
                 .map(|a| r.attributes.get(a).map(|v| defuse(v)).unwrap_or_default()),
         );
+        if with_flag {
+            rec.push(r.flag.clone().unwrap_or_default());
+        }
         w.write_record(&rec).map_err(io)?;
     }
     w.into_inner()

@@ -143,6 +143,28 @@ pub trait Store: Send + Sync + 'static {
     /// Durable flagged responses to a form (those a bot check doubted),
     /// oldest first, at most `limit`.
     fn flagged(&self, form: &str, limit: usize) -> Result<Vec<StoredResponse>>;
+    /// Durable flagged responses after `after`, oldest first, at most
+    /// `limit`: the export's page of them.
+    fn flagged_after(
+        &self,
+        form: &str,
+        after: Option<ResponseId>,
+        limit: usize,
+    ) -> Result<Vec<StoredResponse>> {
+        Ok(self
+            .flagged(form, usize::MAX)?
+            .into_iter()
+            .filter(|r| after.is_none_or(|a| r.id.is_some_and(|id| id > a)))
+            .take(limit)
+            .collect())
+    }
+    /// One durable flagged response.
+    fn flagged_response(&self, form: &str, id: ResponseId) -> Result<Option<StoredResponse>> {
+        Ok(self
+            .flagged(form, usize::MAX)?
+            .into_iter()
+            .find(|r| r.id == Some(id)))
+    }
     /// Durable responses to a form after `after`, oldest first, at most `limit`.
     fn responses(
         &self,

@@ -213,6 +213,41 @@ impl Store for SledStore {
         self.durable_page(form, &prefix, prefix.clone(), limit)
     }
 
+    fn flagged_after(
+        &self,
+        form: &str,
+        after: Option<ResponseId>,
+        limit: usize,
+    ) -> Result<Vec<StoredResponse>> {
+        let prefix = keys::flagged_prefix(form);
+        let start = match after {
+            // The next key after `after`: append a byte.
+            Some(id) => {
+                let mut k = keys::flagged(form, id);
+                k.push(0);
+                k
+            }
+            None => prefix.clone(),
+        };
+        self.durable_page(form, &prefix, start, limit)
+    }
+
+    fn flagged_response(&self, form: &str, id: ResponseId) -> Result<Option<StoredResponse>> {
+        if id.seq > self.durable_seq()? {
+            return Ok(None);
+        }
+        match self.responses.get(keys::flagged(form, id))? {
+            Some(v) => {
+                let mut r: StoredResponse =
+                    serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?;
+                r.id = Some(id);
+                r.form = form.to_owned();
+                Ok(Some(r))
+            }
+            None => Ok(None),
+        }
+    }
+
     fn put_token(&self, hash: [u8; 32], token: &TokenRecord) -> Result<()> {
         self.tokens.insert(hash, json(token)?)?;
         self.sync_now()
