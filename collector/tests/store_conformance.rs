@@ -175,6 +175,24 @@ async fn conformance(store: &dyn Store) -> String {
     assert_eq!(flagged.len(), 1);
     assert_eq!(flagged[0].id, Some(c.id));
     assert_eq!(flagged[0].flag.as_deref(), Some("too-fast"));
+    // Read by id and by cursor, as /text and the export read them.
+    let by_id = store.flagged_response("mini", c.id).unwrap().unwrap();
+    assert_eq!(
+        (by_id.id, by_id.flag.as_deref()),
+        (Some(c.id), Some("too-fast"))
+    );
+    let first = store.responses("mini", None, 1).unwrap()[0].id;
+    assert!(store
+        .flagged_response("mini", first.unwrap())
+        .unwrap()
+        .is_none());
+    assert_eq!(store.flagged_after("mini", None, 10).unwrap().len(), 1);
+    assert_eq!(store.flagged_after("mini", first, 10).unwrap().len(), 1);
+    assert!(store
+        .flagged_after("mini", Some(c.id), 10)
+        .unwrap()
+        .is_empty());
+    assert!(store.flagged_after("mini", None, 0).unwrap().is_empty());
     assert_eq!(store.responses("mini", None, 100).unwrap().len(), 2);
     assert_eq!(store.pending_alerts(10).unwrap().len(), 1);
     assert_eq!(store.forms().unwrap()[0].responses, 2);
