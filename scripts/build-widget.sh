@@ -26,7 +26,7 @@ if [ ! -x "$wasm_opt" ] || [ ! -x "$terser" ]; then
   log "installing the pinned npm tools (binaryen, terser, playwright-core, axe-core)"
   (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error)
 fi
-for tool in wasm-bindgen brotli gzip; do
+for tool in wasm-bindgen brotli gzip openssl; do
   command -v "$tool" >/dev/null || { log "missing $tool: run scripts/setup.sh"; exit 1; }
 done
 
@@ -58,10 +58,20 @@ rm -rf "$out/assets" "$out/widget.js" "$out/widget.js.br" "$out/widget.js.gz" "$
 mkdir -p "$out/assets"
 cp "$work/widget.js" "$out/assets/$glue"
 cp "$work/widget.opt.wasm" "$out/assets/$wasm"
-sed -e "s/__GLUE__/$glue/" -e "s/__WASM__/$wasm/" widget/loader/widget.js > "$work/loader.js"
+# Subresource Integrity: the loader checks the glue and the wasm against
+# these; the pinned copy of the loader is checked by the page's snippet.
+sri() { printf 'sha256-%s' "$(openssl dgst -sha256 -binary "$1" | base64 -w0)"; }
+glue_sri=$(sri "$out/assets/$glue")
+wasm_sri=$(sri "$out/assets/$wasm")
+sed -e "s/__GLUE__/$glue/" -e "s/__WASM__/$wasm/" \
+  -e "s|__GLUE_SRI__|$glue_sri|" -e "s|__WASM_SRI__|$wasm_sri|" widget/loader/widget.js > "$work/loader.js"
 "$terser" "$work/loader.js" --compress passes=2 --mangle --comments false -o "$out/widget.js"
+loader_hash=$(sha256sum "$out/widget.js" | cut -c1-16)
+pinned=loader-$loader_hash.js
+cp "$out/widget.js" "$out/assets/$pinned"
+loader_sri=$(sri "$out/assets/$pinned")
 
-for f in "$out/widget.js" "$out/assets/$glue" "$out/assets/$wasm"; do
+for f in "$out/widget.js" "$out/assets/$glue" "$out/assets/$wasm" "$out/assets/$pinned"; do
   brotli -q 11 -f -k -o "$f.br" "$f"
   gzip -9 -n -f -k "$f"
 done
@@ -70,6 +80,10 @@ size() { wc -c < "$1" | tr -d ' '; }
 cat > "$out/manifest.json" <<JSON
 {
   "loader": "widget.js",
+  "pinned_loader": "assets/$pinned",
+  "pinned_loader_integrity": "$loader_sri",
+  "glue_integrity": "$glue_sri",
+  "wasm_integrity": "$wasm_sri",
   "glue": "assets/$glue",
   "wasm": "assets/$wasm",
   "brotli_bytes": {

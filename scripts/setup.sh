@@ -32,6 +32,8 @@ fi
 missing=()
 command -v brotli >/dev/null || missing+=(brotli)
 command -v gzip >/dev/null || missing+=(gzip)
+# The widget build writes Subresource Integrity hashes with openssl.
+command -v openssl >/dev/null || missing+=(openssl)
 # The durability test traces the collector's syncs with strace.
 command -v strace >/dev/null || missing+=(strace)
 # The poster tests read the QR codes back with an independent decoder.

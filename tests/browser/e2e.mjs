@@ -928,6 +928,54 @@ scenarios.one_tap = async (browser) => {
   return { ok: true, checks: runs };
 };
 
+
+// Subresource Integrity. A glue or wasm altered on its way is refused by
+// the loader and the hosted page's own form stays and is sent; a partner
+// page that embeds the pinned loader with its hash runs the widget, and
+// refuses a loader that was altered.
+scenarios.sri = async (browser) => {
+  const tamper = (page, pattern) => page.route(pattern, async (route) => {
+    const res = await route.fetch();
+    const body = Buffer.from(await res.body());
+    body[body.length - 2] ^= 0x01;
+    await route.fulfill({ response: res, body });
+  });
+  for (const [what, pattern] of [["wasm", "**/assets/widget-*.wasm"], ["glue", "**/assets/widget-*.js"]]) {
+    const { context, page, errors } = await newPage(browser, { width: 390 });
+    const failed = [];
+    page.on("console", (m) => { if (/feedback widget failed to load/.test(m.text())) failed.push(m.text()); });
+    await tamper(page, pattern);
+    await page.goto(`${params.collector}/f/street-feedback?loc=bank&ch=qr&lang=en`);
+    await until(`the loader to refuse the altered ${what}`, async () => failed.length > 0);
+    if (!(await page.locator("#page-form").isVisible())) fail(`the page's form went with the altered ${what}`);
+    log(`altered ${what}: refused (${errors.filter((e) => /integrity|digest/i.test(e)).length} integrity error(s) reported)`);
+    if (what === "wasm") {
+      await page.locator('input[name="q.feel_safe_now"][value="4"]').check();
+      await page.locator("form button[type=submit]").click();
+      await page.waitForURL(/\/thanks/);
+    }
+    await context.close();
+  }
+  // The pinned loader with its hash.
+  {
+    const { context, page } = await newPage(browser);
+    await page.goto(params.partner);
+    await widget(page, "community-safety").locator(".prog").waitFor();
+    log("pinned loader with its integrity: the widget runs");
+    await context.close();
+  }
+  {
+    const { context, page } = await newPage(browser);
+    await tamper(page, "**/assets/loader-*.js");
+    await page.goto(params.partner);
+    await page.waitForTimeout(1500);
+    if (await page.locator("[data-feedback-form]").count()) fail("an altered loader ran");
+    log("altered pinned loader: not run");
+    await context.close();
+  }
+  return { ok: true };
+};
+
 const browser = await launch();
 let code = 0;
 try {

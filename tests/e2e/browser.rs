@@ -560,3 +560,41 @@ async fn one_question_a_scan_is_answered_by_keyboard_and_without_javascript() {
     assert_eq!(b.answers["well_lit"], text("no"));
     c.stop().await;
 }
+
+/// A partner page that embeds the loader pinned to this build, with the
+/// Subresource Integrity hash the build wrote (`dist/manifest.json`).
+fn pinned_partner_page(collector: &str) -> String {
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(workspace().join("dist/manifest.json")).expect("a built widget"),
+    )
+    .expect("manifest JSON");
+    let (src, integrity) = (
+        manifest["pinned_loader"].as_str().expect("pinned_loader"),
+        manifest["pinned_loader_integrity"]
+            .as_str()
+            .expect("its integrity"),
+    );
+    format!(
+        r#"<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Eventcity</title></head>
+<body><main><h1>Eventcity</h1>
+<script src="{collector}/{src}" integrity="{integrity}" crossorigin="anonymous" data-form="community-safety" async></script>
+</main></body>
+</html>
+"#
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn altered_widget_files_are_refused_and_the_page_form_still_sends() {
+    let _one = BROWSER.lock().await;
+    let (listener, partner) = reserve().await;
+    let c = Collector::start(vec![partner.clone()]).await;
+    serve_page_on(listener, pinned_partner_page(&c.origin));
+    run("sri", &c.origin, &partner).await;
+    let rs = c.responses("street-feedback");
+    assert_eq!(rs.len(), 1, "the page's own form was sent");
+    assert_eq!(rs[0].answers["feel_safe_now"], Answer::Number(4));
+    c.stop().await;
+}

@@ -2,6 +2,11 @@
  *
  * <script src="https://COLLECTOR/widget.js" data-form="community-safety" async></script>
  *
+ * or, pinned to one build and checked (the snippet with its hash is in
+ * https://COLLECTOR/widget-manifest.json: pinned_loader, pinned_loader_integrity):
+ * <script src="https://COLLECTOR/assets/loader-HASH.js" integrity="sha256-…"
+ *   crossorigin="anonymous" data-form="community-safety" async></script>
+ *
  * Options (data-*): form (required), lang, location, channel (default
  * "embed"), target (a CSS selector to render into instead of right after
  * the tag), replace (a CSS selector of server-rendered content to hide once
@@ -43,10 +48,23 @@
   // One module instance per page, however many widgets it has: two
   // concurrent inits would each make their own wasm memory.
   var key = "__feedbackWidget:" + GLUE;
+  // Each is checked against the hash the build wrote here (Subresource
+  // Integrity): a glue or wasm altered on its way, or on the server, is
+  // refused, and any form the page has of its own stays in use. The glue
+  // is preloaded with its hash, and the import takes that checked copy.
   function module() {
     if (!window[key]) {
-      window[key] = import(GLUE).then(function (m) {
-        return m.default({ module_or_path: WASM }).then(function () { return m; });
+      window[key] = new Promise(function (ok, no) {
+        var l = document.createElement("link");
+        l.rel = "modulepreload";
+        l.crossOrigin = "anonymous";
+        l.integrity = "__GLUE_SRI__";
+        l.onload = ok;
+        l.onerror = no;
+        l.href = GLUE;
+        document.head.appendChild(l);
+      }).then(function () { return import(GLUE); }).then(function (m) {
+        return m.default({ module_or_path: fetch(WASM, { integrity: "__WASM_SRI__" }) }).then(function () { return m; });
       });
     }
     return window[key];

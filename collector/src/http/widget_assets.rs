@@ -4,8 +4,11 @@
 //! - `GET /widget.js`, the loader partner pages embed: its name never
 //!   changes, so it is cached briefly and picks up a new build within
 //!   minutes;
-//! - `GET /assets/*`, the content-hashed JS glue and wasm the loader names:
-//!   cached for a year as immutable.
+//! - `GET /assets/*`, the content-hashed JS glue and wasm the loader names,
+//!   and a copy of the loader pinned to its build (`loader-<hash>.js`, for
+//!   a snippet with an `integrity` hash): cached for a year as immutable;
+//! - `GET /widget-manifest.json`, the build's file names and their
+//!   Subresource Integrity hashes, cached like the loader.
 //!
 //! Both may be loaded from any page (`Access-Control-Allow-Origin: *`, they
 //! carry no data) and come precompressed: brotli or gzip as the browser
@@ -26,6 +29,10 @@ pub fn routes<S: Clone + Send + Sync + 'static>(dist: &Path) -> Router<S> {
             ServeFile::new(dist.join("widget.js"))
                 .precompressed_br()
                 .precompressed_gzip(),
+        )
+        .route_service(
+            "/widget-manifest.json",
+            ServeFile::new(dist.join("manifest.json")),
         )
         .layer(map_response(loader_headers));
     let assets = Router::new()
