@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
 #[openapi(
     info(title = "Community feedback collector", version = "1",
          description = "Forms, submissions, analyst exports, response rates and drop-off (the funnel), the live alert feed and alert webhooks (Standard Webhooks). Errors are application/problem+json."),
-    paths(super::ops::healthz, super::ops::ready, super::ops::metrics, widget_js,
+    paths(super::ops::healthz, super::ops::ready, super::ops::metrics, widget_js, widget_manifest,
           super::hosted::page, super::hosted::submit, super::hosted::thanks,
           super::forms::get_form, super::forms::list_forms, super::forms::publish_form,
           super::responses::submit, super::responses::export, super::auth::create_token, super::auth::list_tokens, super::auth::revoke_token, super::backup::backup,
@@ -41,6 +41,15 @@ struct ApiDoc;
               (status = 404, description = "the widget is not built")))]
 #[allow(dead_code)]
 fn widget_js() {}
+
+/// `GET /widget-manifest.json`, the widget build's file names and their
+/// Subresource Integrity hashes (a file service, so documented here).
+#[utoipa::path(get, path = "/widget-manifest.json", tag = "widget",
+    responses((status = 200, description = "`loader`, `pinned_loader` (the loader pinned to this build, under /assets/, cached for a year), `pinned_loader_integrity`, `glue`, `glue_integrity`, `wasm`, `wasm_integrity` (`sha256-…`), `brotli_bytes`; cached 5 minutes",
+               content_type = "application/json", body = Object),
+              (status = 404, description = "the widget is not built")))]
+#[allow(dead_code)]
+fn widget_manifest() {}
 
 struct Bearer;
 

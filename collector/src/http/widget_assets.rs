@@ -87,6 +87,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("assets")).unwrap();
         std::fs::write(dir.path().join("widget.js"), "/* loader */").unwrap();
+        std::fs::write(
+            dir.path().join("manifest.json"),
+            r#"{"pinned_loader": "x"}"#,
+        )
+        .unwrap();
         std::fs::write(dir.path().join("widget.js.br"), "br-loader").unwrap();
         std::fs::write(dir.path().join("assets/widget-abc.wasm"), b"\0asm").unwrap();
         std::fs::write(dir.path().join("assets/widget-abc.wasm.br"), "br-wasm").unwrap();
@@ -132,8 +137,14 @@ mod tests {
             .to_str()
             .unwrap()
             .contains("javascript"));
-        let res = get(app, "/assets/widget-old.wasm", "br").await;
+        let res = get(app.clone(), "/assets/widget-old.wasm", "br").await;
         assert_eq!(res.status(), StatusCode::NOT_FOUND);
         assert_eq!(res.headers()[header::CACHE_CONTROL], "no-store");
+        // The manifest names the pinned loader and the hashes: cached as
+        // briefly as the loader, which it follows.
+        let res = get(app, "/widget-manifest.json", "identity").await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers()[header::CACHE_CONTROL], "public, max-age=300");
+        assert_eq!(res.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
     }
 }
