@@ -148,6 +148,7 @@ async fn responses_group_and_filter_by_site_ward_cluster_and_sector() {
     let (_, body) = s.get_json(&agg("site"), &analyst).await;
     let sites = counts(&body);
     assert_eq!((sites["liverpool-street"], sites["bishopsgate"]), (2, 1));
+    assert_eq!(sites["unknown"], 3);
     // The odd channel was kept, folded into a word.
     let (_, body) = s.get_json(&agg("channel"), &analyst).await;
     assert_eq!(counts(&body)["twitter-ads"], 1);
@@ -287,6 +288,16 @@ async fn a_ward_picker_comes_from_the_register_and_a_site_tag_answers_it() {
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(counts(&body)["monument"], 1);
+    // A ward names no site: by site it has none, and is not unknown.
+    let (_, body) = s
+        .get_json(
+            "/api/v1/forms/community-safety/aggregates?by=site&question=respondent_type",
+            &analyst,
+        )
+        .await;
+    let sites = counts(&body);
+    assert_eq!(sites["_none"], 1, "{sites:?}");
+    assert!(sites.get("unknown").is_none_or(|&n| n == 0), "{sites:?}");
     s.stop().await;
 }
 

@@ -55,14 +55,17 @@ impl Dim {
                 names.extend(register.ids(level).into_iter().map(str::to_owned));
                 let unknown = names.len() as u32;
                 names.push(survey::UNKNOWN_PLACE.to_owned());
+                // A place the register lacks is `unknown`; one it has that
+                // names nothing at this level (a ward, grouped by site) is
+                // `_none`, as a response with no place is.
                 let map = (0..=ix.locations.len() as u32)
-                    .map(|code| match ix.locations.name(code) {
+                    .map(|code| match ix.locations.name(code).map(|p| register.lineage(p)) {
                         None => 0,
-                        Some(place) => register
-                            .lineage(place)
-                            .and_then(|l| l.at(level))
+                        Some(None) => unknown,
+                        Some(Some(l)) => l
+                            .at(level)
                             .and_then(|id| names.iter().position(|n| n == id))
-                            .map_or(unknown, |i| i as u32),
+                            .map_or(0, |i| i as u32),
                     })
                     .collect();
                 Dim::Place { map, names }
