@@ -58,6 +58,26 @@ fn guarded() -> Vec<(Method, &'static str, Option<Value>, Needs)> {
             None,
             Needs::Analyst,
         ),
+        (Method::GET, "/api/v1/places", None, Needs::Analyst),
+        // Past the check, a register with problems: nothing changes.
+        (
+            Method::PUT,
+            "/api/v1/places",
+            Some(json!({"wards": [{"id": "w", "name": "W", "cluster": "none"}]})),
+            Needs::Admin,
+        ),
+        (
+            Method::GET,
+            "/api/v1/forms/mini/qr?loc=bank",
+            None,
+            Needs::Analyst,
+        ),
+        (
+            Method::GET,
+            "/api/v1/forms/mini/poster?loc=bank",
+            None,
+            Needs::Analyst,
+        ),
         (
             Method::PUT,
             "/api/v1/responses/00000000000000010000000000000001/codes",
