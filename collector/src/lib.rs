@@ -81,6 +81,7 @@ pub fn open(config: Config) -> anyhow::Result<AppState> {
         feed: Arc::new(service::alerts::Feed::default()),
         places: Arc::new(service::places::Places::new(register)),
         tally: Arc::default(),
+        proofs: Arc::default(),
     })
 }
 

@@ -740,6 +740,7 @@ async fn crafted_trend(hits: &[u64]) -> Value {
         feed: Default::default(),
         places: std::sync::Arc::new(collector::service::places::Places::new(register)),
         tally: Default::default(),
+        proofs: Default::default(),
     };
     let mut server = Server::serve(state).await;
     let token = server.token(Role::Analyst);
@@ -1141,13 +1142,26 @@ async fn flagged_responses_count_only_when_an_analyst_asks() {
     c.bot_checks = true;
     let s = Server::start(c).await;
     let analyst = s.token(Role::Analyst);
-    // Through the JSON API: counted.
-    let res = s
-        .submit(
+    // Through the JSON API, with a proof of work for a challenge issued
+    // three seconds ago: counted.
+    let challenge = s
+        .state
+        .proofs
+        .challenge(
+            s.state.store.as_ref(),
             "mini",
-            &json!({"submission_id": uuid(1), "answers": {"who": "resident", "safe": 2}}),
+            collector::model::now_ms() - 3_000,
         )
-        .await;
+        .unwrap();
+    let proof = collector::service::proof::solve(&challenge).unwrap();
+    let res = s
+        .client
+        .post(s.url("/api/v1/forms/mini/responses"))
+        .header("x-altcha", proof)
+        .json(&json!({"submission_id": uuid(1), "answers": {"who": "resident", "safe": 2}}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 201);
     // A plain post of the hosted form with no render token: kept, flagged.
     let res = s

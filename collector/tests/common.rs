@@ -78,7 +78,8 @@ pub fn valid_submission(n: u128) -> Value {
 }
 
 /// The arguments of `collector serve` on a free port over `data` with
-/// the fixture forms and the limits off.
+/// the fixture forms, and the limits and the bot checks off: these
+/// clients post answers as fast as they can, with no proof of work.
 pub fn serve_args(data: &Path) -> Vec<std::ffi::OsString> {
     let mut args: Vec<std::ffi::OsString> = [
         "serve",
@@ -88,6 +89,8 @@ pub fn serve_args(data: &Path) -> Vec<std::ffi::OsString> {
         "0",
         "--global-rate-limit",
         "0",
+        "--bot-checks",
+        "off",
         "--data",
     ]
     .map(Into::into)

@@ -18,6 +18,7 @@ mod limits;
 mod ops;
 mod places;
 mod posters;
+mod proof;
 mod recovery;
 mod retention;
 mod safeguarding;

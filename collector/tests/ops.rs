@@ -25,6 +25,7 @@ async fn over_memory(dir: &std::path::Path) -> (Server, Arc<MemStore>) {
         feed: Default::default(),
         places: Default::default(),
         tally: Default::default(),
+        proofs: Default::default(),
     };
     (Server::serve(state).await, store)
 }

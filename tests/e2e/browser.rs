@@ -598,3 +598,17 @@ async fn altered_widget_files_are_refused_and_the_page_form_still_sends() {
     assert_eq!(rs[0].answers["feel_safe_now"], Answer::Number(4));
     c.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_widget_sends_a_proof_of_work_and_its_answers_count_with_the_bot_checks_on() {
+    let _one = BROWSER.lock().await;
+    let c = Collector::start_with_bot_checks().await;
+    let out = run("proof", &c.origin, "").await;
+    assert!(out.contains("proof of work found"), "{out}");
+    let flagged = c.state.store.flagged("street-feedback", 10).unwrap();
+    assert!(flagged.is_empty(), "taken for a bot: {flagged:?}");
+    let rs = c.responses("street-feedback");
+    assert_eq!(rs.len(), 1, "counted once");
+    assert_eq!(rs[0].answers["feel_safe_now"], Answer::Number(4));
+    c.stop().await;
+}

@@ -138,7 +138,34 @@
   addEventListener("pagehide", hidden);
   addEventListener("visibilitychange", hidden);
 
+  // Proof of work (the ALTCHA protocol): the number whose SHA-256 after
+  // the challenge's salt is the challenge, found in the background while
+  // the person answers and handed to the widget, which sends it with the
+  // answers. Without it (an old browser, a plain-HTTP page) the answers
+  // are still kept, set aside for an analyst to look at.
+  var proofKey = "__feedbackProof:" + origin + "/" + d.form, proving;
+  function prove() {
+    var enc = new TextEncoder();
+    return proving = proving || fetch(origin + "/api/v1/forms/" + d.form + "/challenge").then(function (r) { return r.json(); }).then(function (c) {
+      function batch(n) {
+        var tries = [];
+        for (var i = n; i < n + 256 && i <= c.maxnumber; i++) tries.push(crypto.subtle.digest("SHA-256", enc.encode(c.salt + i)).then(function (i, h) {
+          var x = "";
+          new Uint8Array(h).forEach(function (b) { x += (b < 16 ? "0" : "") + b.toString(16); });
+          return x === c.challenge ? i : -1;
+        }.bind(null, i)));
+        return Promise.all(tries).then(function (found) {
+          found = Math.max.apply(null, found);
+          if (found >= 0) window[proofKey] = btoa(JSON.stringify({ algorithm: c.algorithm, challenge: c.challenge, number: found, salt: c.salt, signature: c.signature }));
+          else if (n + 256 <= c.maxnumber) return batch(n + 256);
+        });
+      }
+      return batch(0);
+    }).catch(function () {});
+  }
+
   function show() {
+    prove();
     module().then(function (m) {
       if (sent) return;
       host.widget = m.start(mount, {
@@ -167,7 +194,10 @@
   try { waiting = !!localStorage.getItem("community-feedback-outbox-v1"); } catch (e) {}
   // A page whose own form the widget replaces (the hosted page) wants it
   // now, wherever it sits.
-  if (waiting || d.replace || !("IntersectionObserver" in window)) return show();
+  // Answers kept offline go with a proof: found first (a fraction of a
+  // second), then the widget starts and sends them.
+  if (waiting) return prove().then(show);
+  if (d.replace || !("IntersectionObserver" in window)) return show();
   var seen = new IntersectionObserver(function (entries) {
     for (var i = 0; i < entries.length; i++) {
       if (entries[i].isIntersecting) {

@@ -33,7 +33,11 @@ pub enum Closed {
 ///
 /// Plain `fetch` through web-sys: the widget needs two calls, not an HTTP
 /// library.
-async fn fetch(url: &str, json_body: Option<&str>) -> Result<(u16, Option<String>), ()> {
+async fn fetch(
+    url: &str,
+    json_body: Option<&str>,
+    proof: Option<String>,
+) -> Result<(u16, Option<String>), ()> {
     let init = web_sys::RequestInit::new();
     if let Some(body) = json_body {
         init.set_method("POST");
@@ -42,6 +46,9 @@ async fn fetch(url: &str, json_body: Option<&str>) -> Result<(u16, Option<String
         headers
             .set("Content-Type", "application/json")
             .map_err(|_| ())?;
+        if let Some(p) = proof {
+            headers.set("X-Altcha", &p).map_err(|_| ())?;
+        }
         init.set_headers(&headers);
     }
     let window = web_sys::window().ok_or(())?;
@@ -59,7 +66,7 @@ async fn fetch(url: &str, json_body: Option<&str>) -> Result<(u16, Option<String
 
 /// `GET {origin}/api/v1/forms/{form}`.
 pub async fn load_form(origin: &str, form: &str) -> Result<Form, ()> {
-    let (status, body) = fetch(&format!("{origin}/api/v1/forms/{form}"), None).await?;
+    let (status, body) = fetch(&format!("{origin}/api/v1/forms/{form}"), None, None).await?;
     match (status, body) {
         (200, Some(body)) => crate::json::parse(&body)
             .and_then(|v| Form::from_value(&v).ok())
@@ -71,7 +78,12 @@ pub async fn load_form(origin: &str, form: &str) -> Result<Form, ()> {
 /// `POST {origin}/api/v1/forms/{form}/responses` with a submission as JSON.
 pub async fn post(origin: &str, form: &str, body: &str) -> Posted {
     let url = format!("{origin}/api/v1/forms/{form}/responses");
-    match fetch(&url, Some(body)).await {
+    // The loader's proof of work for this form, once it has found it.
+    let key = format!("__feedbackProof:{origin}/{form}");
+    let proof = web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w, &JsValue::from_str(&key)).ok())
+        .and_then(|v| v.as_string());
+    match fetch(&url, Some(body), proof).await {
         Ok((status, text)) => classify(status, text.as_deref()),
         // fetch only rejects when no answer came back at all.
         Err(()) => Posted::Offline,

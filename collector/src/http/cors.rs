@@ -28,19 +28,25 @@ pub fn layer(state: AppState) -> CorsLayer {
             },
         ))
         .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::CONTENT_TYPE])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::HeaderName::from_static(PROOF_HEADER),
+        ])
         .max_age(Duration::from_secs(86_400))
 }
+
+/// The header the widget's proof of work comes in.
+pub const PROOF_HEADER: &str = "x-altcha";
 
 /// The funnel's public events route.
 const EVENTS: &str = "/api/v1/events";
 
-/// The form id in `/api/v1/forms/{form}` and `/api/v1/forms/{form}/responses`.
+/// The form id in `/api/v1/forms/{form}`, `…/responses` and `…/challenge`.
 fn form_in_path(path: &str) -> Option<&str> {
     let rest = path.strip_prefix("/api/v1/forms/")?;
     match rest.split_once('/') {
         None => Some(rest),
-        Some((form, "responses")) => Some(form),
+        Some((form, "responses" | "challenge")) => Some(form),
         Some(_) => None,
     }
 }

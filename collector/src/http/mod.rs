@@ -78,6 +78,8 @@ pub struct AppState {
     pub places: Arc<crate::service::places::Places>,
     /// The funnel's counts not yet flushed to the store.
     pub tally: Arc<crate::service::funnel::Tally>,
+    /// Proof-of-work challenges issued and proofs taken.
+    pub proofs: Arc<crate::service::proof::Proofs>,
 }
 
 /// Where people and staff reach this collector: the configured
@@ -170,6 +172,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/tokens/{id}", delete(auth::revoke_token))
         .route("/api/v1/backup", post(backup::backup))
         .route("/api/v1/places", get(places::get).put(places::put))
+        .route("/api/v1/forms/{form}/challenge", get(responses::challenge))
         .route("/api/v1/alerts/stream", get(alerts::stream))
         .route("/api/v1/hooks", post(hooks::create).get(hooks::list))
         .route("/api/v1/hooks/{id}", delete(hooks::delete))

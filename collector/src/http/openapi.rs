@@ -11,7 +11,7 @@ use utoipa::{Modify, OpenApi};
     paths(super::ops::healthz, super::ops::ready, super::ops::metrics, widget_js, widget_manifest,
           super::hosted::page, super::hosted::submit, super::hosted::thanks,
           super::forms::get_form, super::forms::list_forms, super::forms::publish_form,
-          super::responses::submit, super::responses::export, super::auth::create_token, super::auth::list_tokens, super::auth::revoke_token, super::backup::backup,
+          super::responses::submit, super::responses::challenge, super::responses::export, super::auth::create_token, super::auth::list_tokens, super::auth::revoke_token, super::backup::backup,
           super::aggregates::aggregates, super::aggregates::trends, super::funnel::funnel, super::events::record,
           super::text::list_text, super::text::set_codes, super::agreement::agreement,
           super::invitations::upload, super::invitations::summary, super::invitations::qr,

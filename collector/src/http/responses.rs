@@ -37,7 +37,8 @@ pub struct Accepted {
 /// submission; `201 {id}` once it is on disk, `200 {id}` (same id) for a
 /// retry of a submission already stored.
 #[utoipa::path(post, path = "/api/v1/forms/{form}/responses",
-    params(("form" = String, Path, description = "form id")),
+    params(("form" = String, Path, description = "form id"),
+           ("x-altcha" = Option<String>, Header, description = "the proof of work for a challenge from `GET …/challenge` (base64 of the solved challenge's JSON); with the bot checks on, a submission without a good one, or sent sooner than 2 s after its challenge, is stored flagged (`proof-of-work`, `proof-reused`, `too-fast`) and counted only with `include=flagged`")),
     request_body(content = Object, content_type = "application/json",
         description = "{submission_id, answers, location?, channel?, lang?}"),
     responses((status = 201, body = Accepted, description = "stored durably"),
@@ -81,10 +82,33 @@ pub async fn submit(
             Error::TooLarge(limit)
         }
     })?;
+    // The proof of work, checked before the body is read for answers: a
+    // submission without a good one is stored flagged, never refused.
+    let flag = if state.config.bot_checks {
+        let proof = parts
+            .headers
+            .get(super::cors::PROOF_HEADER)
+            .and_then(|v| v.to_str().ok());
+        let (store, proofs, form) = (state.store.clone(), state.proofs.clone(), form_id.clone());
+        let proof = proof.map(str::to_owned);
+        tokio::task::spawn_blocking(move || {
+            proofs.check(
+                store.as_ref(),
+                &form,
+                proof.as_deref(),
+                crate::model::now_ms(),
+            )
+        })
+        .await
+        .map_err(|e| Error::Io(std::io::Error::other(e)))??
+        .map(|doubt| doubt.as_str().to_owned())
+    } else {
+        None
+    };
     let mut value: serde_json::Value = json::parse(&bytes)?;
     crate::service::tags::submission(&state.places.get(), &published.form, &mut value);
     let valid = survey::validate_json(&published.form, &value).map_err(Error::Invalid)?;
-    let submitted = store_submission(&state, published, valid, None, ingest::Via::Api).await?;
+    let submitted = store_submission(&state, published, valid, flag, ingest::Via::Api).await?;
     let status = if submitted.created {
         StatusCode::CREATED
     } else {
@@ -97,6 +121,30 @@ pub async fn submit(
         }),
     )
         .into_response())
+}
+
+/// `GET /api/v1/forms/{form}/challenge`: a proof-of-work challenge for
+/// the widget to solve before it sends answers (see
+/// [`crate::service::proof`]).
+#[utoipa::path(get, path = "/api/v1/forms/{form}/challenge", tag = "responses",
+    params(("form" = String, Path, description = "form id")),
+    responses((status = 200, body = Object, description = "`{algorithm: \"SHA-256\", challenge, maxnumber, salt, signature}` (the ALTCHA protocol): find the number n ≤ maxnumber whose SHA-256 of salt followed by n, in hex, is `challenge`; send base64 of `{algorithm, challenge, number, salt, signature}` as the `X-Altcha` header of the submission within four hours. Not cached"),
+              (status = 404, body = crate::error::ProblemDetails, description = "no such form")))]
+pub async fn challenge(
+    State(state): State<AppState>,
+    Path(form_id): Path<String>,
+) -> Result<Response> {
+    if state.store.form(&form_id).is_none() {
+        return Err(no_form(&form_id));
+    }
+    let store = state.store.clone();
+    let proofs = state.proofs.clone();
+    let body = tokio::task::spawn_blocking(move || {
+        proofs.challenge(store.as_ref(), &form_id, crate::model::now_ms())
+    })
+    .await
+    .map_err(|e| Error::Io(std::io::Error::other(e)))??;
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
 }
 
 /// Stores a valid submission through [`ingest::record`] in a task of its

@@ -21,6 +21,7 @@ pub mod import;
 pub mod ingest;
 pub mod invitations;
 pub mod places;
+pub mod proof;
 pub mod publish;
 pub mod retention;
 pub mod safeguarding;

@@ -1,0 +1,328 @@
+//! Proof of work for the JSON API, on the ALTCHA protocol (SHA-256, a
+//! number to find): no CAPTCHA, nothing a person does. The widget asks for
+//! a challenge as it starts, finds the number in the background (a few
+//! thousand hashes: a fraction of a second on a phone) and sends the proof
+//! with its answers in the `X-Altcha` header.
+//!
+//! ```text
+//! GET /api/v1/forms/{form}/challenge ─► challenge(form)      salt = random?form=…&issued=ms&expires=s
+//! POST …/responses + X-Altcha        ─► check(form, header)  signed, solved, this form, unexpired,
+//!                                                            not used before, and old enough
+//! ```
+//!
+//! The challenge is signed with the deployment's key (kept in the store,
+//! so challenges outlive a restart), and its salt carries the form and
+//! when it was issued, so it doubles as a render token the server can
+//! trust: answers sent sooner than a person could have given them are
+//! doubted. A proof is taken once; the spent ones are remembered in memory
+//! until they expire (a restart forgets them: a proof could then be used
+//! twice within its four hours, each time under a new submission id).
+//! A submission that fails is stored flagged with the reason, never lost.
+//!
+//! Written here rather than taken from a crate: `altcha-lib-rs` 0.3 (the
+//! protocol's first version, which this follows: its challenges and
+//! payloads have the same fields) does not build against the `hmac` and
+//! `sha2` releases it resolves to, and the `altcha` crate implements the
+//! second version, whose PBKDF2 rounds make each of the browser's attempts
+//! thousands of times dearer. The protocol is a hash and an HMAC.
+
+use crate::error::{Error, Result};
+use crate::store::{Doc, Store};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// The only algorithm offered.
+const ALGORITHM: &str = "SHA-256";
+
+/// What the widget sends back: the challenge, with the number found.
+#[derive(Debug, Deserialize)]
+struct Payload {
+    algorithm: String,
+    challenge: String,
+    number: u64,
+    salt: String,
+    signature: String,
+}
+
+fn sha256_hex(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+fn mac(key: &[u8]) -> Hmac<Sha256> {
+    Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length")
+}
+
+fn random_below(n: u64) -> Result<u64> {
+    let mut b = [0u8; 8];
+    getrandom::fill(&mut b).map_err(|e| Error::Io(std::io::Error::other(e)))?;
+    Ok(u64::from_le_bytes(b) % n.max(1))
+}
+
+/// The key challenges are signed with, in the store's secrets.
+const SECRET: &str = "proof-key";
+/// The largest number a challenge hides: about this many hashes at most,
+/// half on average.
+pub const MAX_NUMBER: u64 = 20_000;
+/// How long a challenge may be answered: long enough for the longest
+/// form, taken slowly.
+pub const LIFE_SECS: u64 = 4 * 60 * 60;
+/// The least time from a challenge to answers a person could have given.
+pub const MIN_SECS: u64 = 2;
+
+/// Why a proof was not taken: the flag its submission is stored with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Doubt {
+    /// No proof, or one that is not signed, not solved, for another form,
+    /// or expired.
+    Missing,
+    /// A proof already taken.
+    Reused,
+    /// Answers sooner after the challenge than a person could give them.
+    TooFast,
+}
+
+impl Doubt {
+    /// The flag's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Doubt::Missing => "proof-of-work",
+            Doubt::Reused => "proof-reused",
+            Doubt::TooFast => "too-fast",
+        }
+    }
+}
+
+/// Issues challenges and takes proofs.
+#[derive(Debug, Default)]
+pub struct Proofs {
+    /// Spent proofs by signature, with when they expire (s).
+    spent: Mutex<HashMap<String, u64>>,
+}
+
+/// The deployment's key, made on first use.
+fn key(store: &dyn Store) -> Result<Vec<u8>> {
+    if let Some(v) = store.get_doc(Doc::Secret, SECRET)? {
+        return Ok(v);
+    }
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| Error::Io(std::io::Error::other(e)))?;
+    store.put_doc(Doc::Secret, SECRET, &bytes)?;
+    Ok(bytes.to_vec())
+}
+
+impl Proofs {
+    /// A new challenge for `form` at `now_ms`, as JSON: `{algorithm,
+    /// challenge, maxnumber, salt, signature}`.
+    pub fn challenge(
+        &self,
+        store: &dyn Store,
+        form: &str,
+        now_ms: u64,
+    ) -> Result<serde_json::Value> {
+        let key = key(store)?;
+        let mut nonce = [0u8; 12];
+        getrandom::fill(&mut nonce).map_err(|e| Error::Io(std::io::Error::other(e)))?;
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("expires", &(now_ms / 1000 + LIFE_SECS).to_string())
+            .append_pair("form", form)
+            .append_pair("issued", &now_ms.to_string())
+            .finish();
+        let salt = format!("{}?{query}", hex::encode(nonce));
+        let number = random_below(MAX_NUMBER + 1)?;
+        let challenge = sha256_hex(&format!("{salt}{number}"));
+        let mut m = mac(&key);
+        m.update(challenge.as_bytes());
+        let signature = hex::encode(m.finalize().into_bytes());
+        Ok(serde_json::json!({
+            "algorithm": ALGORITHM,
+            "challenge": challenge,
+            "maxnumber": MAX_NUMBER,
+            "salt": salt,
+            "signature": signature,
+        }))
+    }
+
+    /// Takes the proof `header` (base64 of the solved challenge's JSON)
+    /// for `form` at `now_ms`; why not, if it is doubted.
+    pub fn check(
+        &self,
+        store: &dyn Store,
+        form: &str,
+        header: Option<&str>,
+        now_ms: u64,
+    ) -> Result<Option<Doubt>> {
+        let Some(payload) = header.and_then(|h| STANDARD.decode(h.trim()).ok()) else {
+            return Ok(Some(Doubt::Missing));
+        };
+        let Ok(payload) = serde_json::from_slice::<Payload>(&payload) else {
+            return Ok(Some(Doubt::Missing));
+        };
+        let key = key(store)?;
+        let mut m = mac(&key);
+        m.update(payload.challenge.as_bytes());
+        let signed = hex::decode(&payload.signature)
+            .ok()
+            .is_some_and(|sig| m.verify_slice(&sig).is_ok());
+        let solved = payload.algorithm == ALGORITHM
+            && sha256_hex(&format!("{}{}", payload.salt, payload.number)) == payload.challenge;
+        if !signed || !solved {
+            return Ok(Some(Doubt::Missing));
+        }
+        // The salt is signed (the challenge hashes it): its parameters are
+        // the server's own.
+        let params: HashMap<String, String> = payload
+            .salt
+            .split_once('?')
+            .map(|(_, q)| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+            .unwrap_or_default();
+        if params.get("form").map(String::as_str) != Some(form) {
+            return Ok(Some(Doubt::Missing));
+        }
+        let issued: u64 = params
+            .get("issued")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let expires: u64 = params
+            .get("expires")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let now = now_ms / 1000;
+        if expires <= now {
+            return Ok(Some(Doubt::Missing));
+        }
+        {
+            let mut spent = self
+                .spent
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            spent.retain(|_, expires| *expires > now);
+            if spent
+                .insert(payload.signature.clone(), issued / 1000 + LIFE_SECS + 1)
+                .is_some()
+            {
+                return Ok(Some(Doubt::Reused));
+            }
+        }
+        if now_ms.saturating_sub(issued) < MIN_SECS * 1000 {
+            return Ok(Some(Doubt::TooFast));
+        }
+        Ok(None)
+    }
+}
+
+/// Solves a challenge as the widget does: the number whose SHA-256 after
+/// the salt is the challenge, sent as base64 of the payload's JSON. For
+/// tests and non-browser clients.
+pub fn solve(challenge: &serde_json::Value) -> Option<String> {
+    let (hash, salt) = (
+        challenge["challenge"].as_str()?,
+        challenge["salt"].as_str()?,
+    );
+    let max = challenge["maxnumber"].as_u64()?;
+    let number = (0..=max).find(|n| sha256_hex(&format!("{salt}{n}")) == hash)?;
+    let payload = serde_json::json!({
+        "algorithm": challenge["algorithm"],
+        "challenge": hash,
+        "number": number,
+        "salt": salt,
+        "signature": challenge["signature"],
+    });
+    Some(STANDARD.encode(payload.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::SledStore;
+
+    #[test]
+    fn a_solved_challenge_is_taken_once_and_only_for_its_form_and_in_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        let proofs = Proofs::default();
+        let t0 = 1_800_000_000_000;
+        let c = proofs.challenge(&store, "street-feedback", t0).unwrap();
+        let proof = solve(&c).unwrap();
+        let at = |ms| t0 + ms;
+        // Too soon for a person.
+        let early = proofs.challenge(&store, "street-feedback", t0).unwrap();
+        let early = solve(&early).unwrap();
+        assert_eq!(
+            proofs
+                .check(&store, "street-feedback", Some(&early), at(500))
+                .unwrap(),
+            Some(Doubt::TooFast)
+        );
+        // Another form's, none, or garbage.
+        assert_eq!(
+            proofs
+                .check(&store, "community-safety", Some(&proof), at(5_000))
+                .unwrap(),
+            Some(Doubt::Missing)
+        );
+        assert_eq!(
+            proofs
+                .check(&store, "street-feedback", None, at(5_000))
+                .unwrap(),
+            Some(Doubt::Missing)
+        );
+        assert_eq!(
+            proofs
+                .check(&store, "street-feedback", Some("not base64!"), at(5_000))
+                .unwrap(),
+            Some(Doubt::Missing)
+        );
+        // An altered number.
+        let mut forged: serde_json::Value =
+            serde_json::from_slice(&STANDARD.decode(&proof).unwrap()).unwrap();
+        forged["number"] = serde_json::json!(forged["number"].as_u64().unwrap() + 1);
+        let forged = STANDARD.encode(forged.to_string());
+        assert_eq!(
+            proofs
+                .check(&store, "street-feedback", Some(&forged), at(5_000))
+                .unwrap(),
+            Some(Doubt::Missing)
+        );
+        // Expired.
+        assert_eq!(
+            proofs
+                .check(
+                    &store,
+                    "street-feedback",
+                    Some(&proof),
+                    at((LIFE_SECS + 1) * 1000)
+                )
+                .unwrap(),
+            Some(Doubt::Missing)
+        );
+        // Taken, then refused as reused.
+        assert_eq!(
+            proofs
+                .check(&store, "street-feedback", Some(&proof), at(5_000))
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            proofs
+                .check(&store, "street-feedback", Some(&proof), at(6_000))
+                .unwrap(),
+            Some(Doubt::Reused)
+        );
+        // The key outlives the process: a new `Proofs` over the same store
+        // takes a challenge the old one issued.
+        let c2 = proofs.challenge(&store, "street-feedback", t0).unwrap();
+        let p2 = solve(&c2).unwrap();
+        assert_eq!(
+            Proofs::default()
+                .check(&store, "street-feedback", Some(&p2), at(3_000))
+                .unwrap(),
+            None
+        );
+        assert!(c["maxnumber"].as_u64().unwrap() <= MAX_NUMBER);
+    }
+}

@@ -1,0 +1,111 @@
+//! Proof of work on the JSON API (bot checks on, as deployed): a
+//! submission with a good proof is counted; one without, with a proof
+//! used before, or sooner than a person could answer after its challenge,
+//! is kept flagged with the reason, never refused and never counted twice.
+
+use crate::common::*;
+use collector::service::proof;
+use serde_json::{json, Value};
+
+async fn send(s: &Server, n: u128, proof: Option<&str>) -> u16 {
+    let mut req = s
+        .client
+        .post(s.url("/api/v1/forms/mini/responses"))
+        .json(&json!({"submission_id": uuid(n), "answers": {"who": "resident", "safe": 4}}));
+    if let Some(p) = proof {
+        req = req.header("x-altcha", p);
+    }
+    req.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn the_json_api_takes_a_proof_once_and_keeps_the_rest_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(dir.path());
+    c.bot_checks = true;
+    let s = Server::start(c).await;
+
+    // The challenge, as the widget gets it: never cached.
+    let res = s
+        .client
+        .get(s.url("/api/v1/forms/mini/challenge"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let fresh: Value = res.json().await.unwrap();
+    assert_eq!(fresh["algorithm"], "SHA-256");
+    assert!(fresh["maxnumber"].as_u64().unwrap() <= proof::MAX_NUMBER);
+    let res = s
+        .client
+        .get(s.url("/api/v1/forms/nope/challenge"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+
+    // A challenge a person had time to answer: counted.
+    let old = s
+        .state
+        .proofs
+        .challenge(
+            s.state.store.as_ref(),
+            "mini",
+            collector::model::now_ms() - 3_000,
+        )
+        .unwrap();
+    let good = proof::solve(&old).unwrap();
+    assert_eq!(send(&s, 1, Some(&good)).await, 201);
+    // A retry of the same submission is the same response: 200, once.
+    assert_eq!(send(&s, 1, Some(&good)).await, 200);
+    // The same proof for other answers: kept, flagged.
+    assert_eq!(send(&s, 2, Some(&good)).await, 201);
+    // No proof, or a mangled one: kept, flagged.
+    assert_eq!(send(&s, 3, None).await, 201);
+    assert_eq!(send(&s, 4, Some("bm90IGEgcHJvb2Y=")).await, 201);
+    // Answered the moment the challenge came: kept, flagged.
+    let quick = proof::solve(&fresh).unwrap();
+    assert_eq!(send(&s, 5, Some(&quick)).await, 201);
+
+    let counted: Vec<String> = s
+        .responses("mini")
+        .into_iter()
+        .map(|r| r.id.unwrap().to_string())
+        .collect();
+    assert_eq!(counted.len(), 1, "only the good proof is counted");
+    let mut flags: Vec<String> = s
+        .state
+        .store
+        .flagged("mini", 10)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.flag.unwrap())
+        .collect();
+    flags.sort();
+    assert_eq!(
+        flags,
+        ["proof-of-work", "proof-of-work", "proof-reused", "too-fast"]
+    );
+
+    // A partner page's preflight may send the proof's header.
+    let res = s
+        .client
+        .request(
+            reqwest::Method::OPTIONS,
+            s.url("/api/v1/forms/mini/responses"),
+        )
+        .header("origin", "https://partner.example")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type, x-altcha")
+        .send()
+        .await
+        .unwrap();
+    let allowed = res
+        .headers()
+        .get("access-control-allow-headers")
+        .map(|v| v.to_str().unwrap().to_ascii_lowercase())
+        .unwrap_or_default();
+    assert!(allowed.contains("x-altcha"), "{allowed:?}");
+    s.stop().await;
+}
