@@ -383,7 +383,8 @@ const scenarios = {
   async hosted_js(browser) {
     const { page, errors } = await newPage(browser, { width: 320 });
     const fetched = [];
-    page.on("request", (r) => { if (r.method() === "GET" && /\/api\/v1\/forms\//.test(r.url())) fetched.push(r.url()); });
+    // (Its proof-of-work challenge is fetched, as it must be.)
+    page.on("request", (r) => { if (r.method() === "GET" && /\/api\/v1\/forms\/[^/]+$/.test(r.url().split("?")[0])) fetched.push(r.url()); });
     await page.goto(`${params.collector}/f/street-feedback?loc=bank&ch=qr&lang=pl`);
     const w = widget(page, "street-feedback");
     await w.locator(".cfw").waitFor();
