@@ -173,6 +173,9 @@ fn apply_group(
     // Ids rise with time: the earliest stamped first.
     group.sort_by_key(|p| p.received_ms);
     let mut last = writes.writer.lock().unwrap_or_else(|e| e.into_inner());
+    // Another writer (a bulk import) may have moved `last` on: a
+    // submission sent back as stale is stamped again no earlier than it.
+    commit.last_ms.fetch_max(last.ms, Ordering::AcqRel);
     let before = *last;
     let mut batch = sled::Batch::default();
     let mut ids: HashMap<Vec<u8>, ResponseId> = HashMap::new();
@@ -202,6 +205,22 @@ fn apply_group(
                 ms: p.received_ms,
                 seq: last.seq + 1,
             };
+            let alert = p.alert.map(|mut alert| {
+                alert.seq = id.seq;
+                alert.response = id.to_string();
+                serde_json::to_vec(&alert)
+            });
+            let alert = match alert.transpose() {
+                Ok(alert) => alert,
+                // Cannot happen for these plain fields; the submission is
+                // refused before any of it is in the batch, rather than
+                // stored without its alert.
+                Err(e) => {
+                    let refused = Reply::Done(Err(Error::Corrupt(e.to_string())));
+                    replies.push((p.reply, refused));
+                    continue;
+                }
+            };
             let form = &p.form;
             // A flagged response is kept aside: no index record, no
             // alert but safeguarding's, the same idempotency record.
@@ -219,21 +238,9 @@ fn apply_group(
             if let Some(personal) = p.personal {
                 batch.insert(keys::personal(form, id), personal);
             }
-            if let Some(mut alert) = p.alert {
-                alert.seq = id.seq;
-                alert.response = id.to_string();
-                match serde_json::to_vec(&alert) {
-                    Ok(v) => {
-                        batch.insert(keys::alert(id.seq), v);
-                        batch.insert(keys::outbox(id.seq), &[]);
-                    }
-                    // Cannot happen for these plain fields; refuse the
-                    // one submission rather than lose its alert.
-                    Err(e) => {
-                        replies.push((p.reply, Reply::Done(Err(Error::Corrupt(e.to_string())))));
-                        continue;
-                    }
-                }
+            if let Some(alert) = alert {
+                batch.insert(keys::alert(id.seq), alert);
+                batch.insert(keys::outbox(id.seq), &[]);
             }
             ids.insert(p.idem_key, id);
             *last = id;
@@ -295,5 +302,58 @@ mod tests {
             announced
         });
         assert!(announced, "the staged write was never announced");
+    }
+
+    fn response(invitation: Option<&str>) -> crate::model::NewResponse {
+        crate::model::NewResponse {
+            form: "f".into(),
+            version: 1,
+            location: None,
+            channel: "web".into(),
+            lang: "en".into(),
+            answers: Default::default(),
+            coding: Default::default(),
+            flag: None,
+            attributes: Default::default(),
+            personal: Default::default(),
+            invitation: invitation.map(String::from),
+        }
+    }
+
+    /// Guards the checks a group makes among its own submissions: the same
+    /// submission sent many times at once is stored once, and one
+    /// invitation answers once, however the copies fall into groups.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn copies_in_one_group_are_stored_once() {
+        use crate::store::Store;
+        let dir = tempfile::tempdir().unwrap();
+        let store = std::sync::Arc::new(super::super::SledStore::open(dir.path()).unwrap());
+        let tasks: Vec<_> = (0..64)
+            .map(|n| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let (submission, invitation) = match n % 2 {
+                        0 => ("same".to_owned(), None),
+                        _ => (format!("s{n}"), Some("inv")),
+                    };
+                    let r = response(invitation);
+                    store.submit(&r, Vec::new(), &submission, Vec::new()).await
+                })
+            })
+            .collect();
+        let mut same = Vec::new();
+        let (mut answered, mut refused) = (0, 0);
+        for (n, t) in tasks.into_iter().enumerate() {
+            match (n % 2, t.await.unwrap()) {
+                (0, Ok(s)) => same.push(s),
+                (_, Ok(s)) if s.created => answered += 1,
+                (_, Err(Error::InvitationUsed)) => refused += 1,
+                (_, other) => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(same.iter().filter(|s| s.created).count(), 1);
+        assert!(same.iter().all(|s| s.id == same[0].id));
+        assert_eq!((answered, refused), (1, 31));
+        assert_eq!(store.responses("f", None, 100).unwrap().len(), 2);
     }
 }

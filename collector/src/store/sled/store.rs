@@ -1,5 +1,6 @@
-//! The [`Store`] trait over sled's trees: forms, submissions (one batch,
-//! then the group commit), reads up to the durable sequence number,
+//! The [`Store`] trait over sled's trees: forms, submissions (queued for
+//! the group commit, which writes each group as one batch), reads up to
+//! the durable sequence number,
 //! tokens, alerts, manual codes and the funnel's counts.
 
 use super::commit::{Pending, Reply};
