@@ -32,7 +32,7 @@ pub use form::{
     PlaceLevel, Question, ScaleLabel, ShowIf, Theme, UNKNOWN_PLACE,
 };
 pub use read::ReadError;
-pub use safeguard::{normalise, Category, Contact, Matched, PhraseList, Safeguarding};
+pub use safeguard::{normalise, Category, Contact, Matched, Matcher, PhraseList, Safeguarding};
 pub use submission::{Answer, Atom, Submission};
 pub use text::Text;
 pub use validate::{

@@ -34,6 +34,7 @@ use crate::form::{Form, Kind};
 use crate::text::Text;
 use serde::ser::{SerializeMap, SerializeStruct};
 use serde::{Serialize, Serializer};
+use std::collections::HashMap;
 
 /// What a phrase list is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -214,6 +215,169 @@ impl Safeguarding {
     }
 }
 
+impl Safeguarding {
+    /// The lists made ready to check many texts: each phrase folded and
+    /// split into words once, rather than at every [`Safeguarding::check`].
+    /// What a server checking every submission holds.
+    pub fn matcher(&self) -> Matcher {
+        let phrases: Vec<(Category, Phrase)> = self
+            .lists
+            .iter()
+            .flat_map(|list| {
+                list.phrases
+                    .iter()
+                    .filter_map(|p| Some((list.category, Phrase::new(p)?)))
+            })
+            .collect();
+        let mut by_first: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
+        let mut always = Vec::new();
+        for (i, (_, phrase)) in phrases.iter().enumerate() {
+            let first = &phrase.0[0][0];
+            if first.iter().all(|a| matches!(a, Alt::Is(_))) {
+                for alt in first {
+                    if let Alt::Is(word) = alt {
+                        by_first.entry(word.clone()).or_default().push(i);
+                    }
+                }
+            } else {
+                always.push(i);
+            }
+        }
+        Matcher {
+            phrases,
+            by_first,
+            always,
+        }
+    }
+}
+
+/// [`Safeguarding`]'s lists made ready to check many texts (see
+/// [`Safeguarding::matcher`]); it matches exactly what
+/// [`Safeguarding::check`] does.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    /// Every phrase that can match, with its category.
+    phrases: Vec<(Category, Phrase)>,
+    /// Phrases by the words their first word can be exactly: only those
+    /// whose first word is in a text need trying on it.
+    by_first: HashMap<Vec<u8>, Vec<usize>>,
+    /// Phrases whose first word has a `*`: tried on every text.
+    always: Vec<usize>,
+}
+
+/// A folded phrase: its parts (split at `&`), each a run of words, each
+/// word its alternatives.
+#[derive(Debug, Clone)]
+struct Phrase(Vec<Vec<Vec<Alt>>>);
+
+/// One alternative of a phrase's word, as [`word_is`] reads it.
+#[derive(Debug, Clone)]
+enum Alt {
+    Is(Vec<u8>),
+    StartsWith(Vec<u8>),
+    EndsWith(Vec<u8>),
+    Contains(Vec<u8>),
+    Never,
+}
+
+impl Phrase {
+    /// `None` for a phrase that can match nothing (no words, an empty part),
+    /// so every phrase kept has a first word.
+    fn new(phrase: &str) -> Option<Phrase> {
+        let folded = fold(phrase, true);
+        let pattern = words(&folded);
+        let parts: Vec<Vec<Vec<Alt>>> = pattern
+            .split(|w| *w == "&")
+            .map(|part| part.iter().map(|w| alternatives(w)).collect())
+            .collect();
+        let matchable = !pattern.is_empty() && parts.iter().all(|p: &Vec<_>| !p.is_empty());
+        matchable.then_some(Phrase(parts))
+    }
+
+    /// As [`occurs`].
+    fn occurs(&self, words: &[&str]) -> bool {
+        self.0.iter().all(|part| {
+            words.windows(part.len()).any(|run| {
+                run.iter()
+                    .zip(part)
+                    .all(|(w, alts)| alts.iter().any(|a| a.matches(w.as_bytes())))
+            })
+        })
+    }
+}
+
+/// A phrase's word as its alternatives, each read as [`word_is`] does.
+fn alternatives(pattern: &str) -> Vec<Alt> {
+    pattern
+        .as_bytes()
+        .split(|b| *b == b'|')
+        .map(
+            |alt| match (alt.strip_prefix(b"*"), alt.strip_suffix(b"*")) {
+                (Some(rest), Some(_)) => match rest.strip_suffix(b"*") {
+                    Some(inner) if !inner.is_empty() => Alt::Contains(inner.to_vec()),
+                    _ => Alt::Never,
+                },
+                (Some(end), None) => Alt::EndsWith(end.to_vec()),
+                (None, Some(start)) => Alt::StartsWith(start.to_vec()),
+                (None, None) => Alt::Is(alt.to_vec()),
+            },
+        )
+        .collect()
+}
+
+impl Alt {
+    fn matches(&self, word: &[u8]) -> bool {
+        match self {
+            Alt::Is(a) => word == a.as_slice(),
+            Alt::StartsWith(a) => word.starts_with(a),
+            Alt::EndsWith(a) => word.ends_with(a),
+            Alt::Contains(a) => word.windows(a.len()).any(|w| w == a.as_slice()),
+            Alt::Never => false,
+        }
+    }
+}
+
+impl Matcher {
+    /// The categories whose phrases, in any language, occur in `text`:
+    /// what [`Safeguarding::check`] answers.
+    pub fn check(&self, text: &str) -> Matched {
+        let text = normalise(text);
+        let words = words(&text);
+        let candidates = words
+            .iter()
+            .filter_map(|w| self.by_first.get(w.as_bytes()))
+            .flatten()
+            .chain(&self.always);
+        let mut matched = Matched::NONE;
+        for &i in candidates {
+            let (category, phrase) = &self.phrases[i];
+            if !matched.contains(*category) && phrase.occurs(&words) {
+                matched = matched.with(*category);
+            }
+        }
+        matched
+    }
+
+    /// The categories matched by the answers to `form`'s free-text
+    /// questions, as [`Form::safeguarding_matches`] reads them; `form`
+    /// is the one this matcher was made from.
+    pub fn matches<'a>(&self, form: &Form, text: impl Fn(&str) -> Option<&'a str>) -> Matched {
+        text_answers(form, text).fold(Matched::NONE, |m, t| m | self.check(t))
+    }
+}
+
+/// The answers to `form`'s free-text questions, by `text`: the one rule
+/// for which answers safeguarding reads.
+fn text_answers<'a, 'f>(
+    form: &'f Form,
+    text: impl Fn(&str) -> Option<&'a str> + 'f,
+) -> impl Iterator<Item = &'a str> + 'f {
+    form.questions
+        .iter()
+        .filter(|q| matches!(q.kind, Kind::Text { .. }))
+        .filter_map(move |q| text(&q.id))
+}
+
 impl Form {
     /// The safeguarding categories matched by the answers to the form's
     /// free-text questions; `text` gives a question's answer by id.
@@ -224,26 +388,57 @@ impl Form {
         let Some(sg) = &self.safeguarding else {
             return Matched::NONE;
         };
-        self.questions
-            .iter()
-            .filter(|q| matches!(q.kind, Kind::Text { .. }))
-            .filter_map(|q| text(&q.id))
-            .fold(Matched::NONE, |m, t| m | sg.check(t))
+        text_answers(self, text).fold(Matched::NONE, |m, t| m | sg.check(t))
     }
 }
 
 /// Whether the phrase occurs in `words`: each of its parts (split at
 /// `&`) as a run of whole words somewhere.
+///
+/// Every submission's text is checked against every phrase of every
+/// language, so this allocates nothing for a phrase already written as
+/// the matcher reads it (most are), and folds only the others.
 fn occurs(words: &[&str], phrase: &str) -> bool {
-    let phrase = fold(phrase, true);
-    let pattern = self::words(&phrase);
-    !pattern.is_empty()
-        && pattern.split(|w| *w == "&").all(|part| {
-            !part.is_empty()
-                && words
-                    .windows(part.len())
-                    .any(|run| run.iter().zip(part).all(|(w, p)| word_is(w, p)))
+    let folded;
+    let phrase = if is_folded(phrase) {
+        phrase
+    } else {
+        folded = fold(phrase, true);
+        folded.as_str()
+    };
+    // A folded phrase has single spaces and `&` as a word of its own (see
+    // `phrase_fault`). A part left holding a `&` (one at either end, or
+    // two together) never matches: text folds `&` to a space.
+    !phrase.is_empty()
+        && phrase.split(" & ").all(|part| {
+            let len = part.split(' ').count();
+            words
+                .windows(len)
+                .any(|run| run.iter().zip(part.split(' ')).all(|(w, p)| word_is(w, p)))
         })
+}
+
+/// Whether `fold(phrase, true)` would return `phrase` as it is: single
+/// spaces between words, none at either end, and every other character
+/// one the fold keeps unchanged.
+fn is_folded(phrase: &str) -> bool {
+    // A space first would be one at the start.
+    let mut after_space = true;
+    for c in phrase.chars() {
+        if c == ' ' {
+            if after_space {
+                return false;
+            }
+            after_space = true;
+            continue;
+        }
+        after_space = false;
+        let kept = matches!(c, '*' | '|' | '&') || matches!(fold_char(c), Fold::Keep(k) if k == c);
+        if !kept {
+            return false;
+        }
+    }
+    !after_space || phrase.is_empty()
 }
 
 /// Whether `word` matches one word of a phrase: any of its `|`
@@ -521,6 +716,89 @@ mod tests {
             [Category::Threat, Category::SelfHarm]
         );
         assert_eq!(Matched::NONE.categories().count(), 0);
+    }
+
+    /// Guards the matcher the collector checks submissions with: it
+    /// answers what `check` does, phrase for phrase.
+    #[test]
+    fn the_matcher_answers_what_check_does() {
+        let sg = Safeguarding {
+            version: "t".into(),
+            lists: vec![
+                list(
+                    Category::SelfHarm,
+                    "en",
+                    &["kill myself", "hurt*|cut* me", "end it & tonight"],
+                ),
+                list(
+                    Category::Threat,
+                    "en",
+                    &["*stab*", "STAB", "gun*", "*ened", "*", "& x", "a &"],
+                ),
+                list(Category::Threat, "ar", &["*قتل", "اقتل"]),
+                list(Category::DomesticAbuse, "bn", &["মারে"]),
+            ],
+            contacts: Vec::new(),
+        };
+        let matcher = sg.matcher();
+        for text in [
+            "",
+            "I want to KILL myself.",
+            "kill me",
+            "they cut me badly",
+            "hurting me",
+            "I will end it, tonight",
+            "tonight I end it",
+            "end tonight",
+            "he stabbed",
+            "stab",
+            "a STAB wound",
+            "guns",
+            "threatened",
+            "ened",
+            "x",
+            "a",
+            "سيقتل",
+            "اقتل",
+            "সে মারে",
+            "nothing here at all",
+        ] {
+            assert_eq!(matcher.check(text), sg.check(text), "{text:?}");
+        }
+    }
+
+    /// Guards the fast path of `occurs`: a phrase taken as already folded
+    /// is exactly what folding it gives.
+    #[test]
+    fn a_phrase_taken_as_folded_is_its_own_fold() {
+        for p in [
+            "",
+            " ",
+            "kill",
+            "kill myself",
+            "kill  myself",
+            " kill",
+            "kill ",
+            "Kill",
+            "stab*",
+            "husband hit*|beat*",
+            "a & b",
+            "a&b",
+            "can't",
+            "café",
+            "قتل",
+            "*قتل",
+            "মারে",
+            "i want to die",
+            "x\u{200b}y",
+            "hit, me",
+        ] {
+            if is_folded(p) {
+                assert_eq!(fold(p, true), p, "{p:?}");
+            }
+        }
+        assert!(is_folded("husband hit*|beat* & knife"));
+        assert!(!is_folded("Kill myself"));
     }
 
     #[test]

@@ -172,7 +172,7 @@ pub(super) async fn store_submission(
             &indexes,
             &metrics,
             &tally,
-            &published.form,
+            &published,
             valid,
             ingest::Arrival { via, flag },
         )

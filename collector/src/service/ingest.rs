@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::index::Indexes;
 use crate::metrics::Metrics;
 use crate::model::{safeguarding_rule, NewResponse};
-use crate::store::{Store, Submitted};
+use crate::store::{Published, Store, Submitted};
 use survey::{AlertCondition, Answer, Form, Valid};
 
 /// How a submission came: from a script that reports its own start to the
@@ -36,7 +36,8 @@ pub struct Arrival {
     pub flag: Option<String>,
 }
 
-/// Stores `valid` as a response to `form`; resolves once it is durable.
+/// Stores `valid` as a response to the `published` form; resolves once it
+/// is durable.
 ///
 /// A response stored for the first time, and not flagged, is the funnel's
 /// completion: counted in `tally` here, so completions are exactly the
@@ -51,10 +52,11 @@ pub async fn record(
     indexes: &Indexes,
     metrics: &Metrics,
     tally: &Tally,
-    form: &Form,
+    published: &Published,
     valid: Valid,
     arrival: Arrival,
 ) -> Result<Submitted> {
+    let form = &published.form;
     let Arrival { via, flag } = arrival;
     let submission_id = valid.submission_id.clone();
     let mut response = new_response(indexes, form, valid, flag);
@@ -82,10 +84,14 @@ pub async fn record(
         .collect();
     // Safeguarding raises its own alerts, one per category matched,
     // whatever rules the form has.
-    let matched = form.safeguarding_matches(|id| match response.answers.get(id) {
+    let text = |id: &str| match response.answers.get(id) {
         Some(Answer::Text(text)) => Some(text.as_str()),
         _ => None,
-    });
+    };
+    let matched = match &published.safeguarding {
+        Some(matcher) => matcher.matches(form, text),
+        None => form.safeguarding_matches(text),
+    };
     alerts.extend(matched.categories().map(safeguarding_rule));
     // A flagged response is kept out of the index: it has no record.
     let record = match response.flag {

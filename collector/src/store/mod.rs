@@ -39,14 +39,26 @@ pub struct Published {
     pub json: Vec<u8>,
     /// Strong ETag for conditional GETs.
     pub etag: String,
+    /// Its safeguarding lists made ready to check every submission.
+    pub safeguarding: Option<survey::Matcher>,
 }
 
 impl Published {
-    /// Serialises `form` once for serving.
+    /// Serialises `form` once for serving, and makes its safeguarding
+    /// lists ready.
     pub fn new(form: Form) -> Self {
         let json = serde_json::to_vec(&form).unwrap_or_default();
         let etag = format!("\"{}-v{}-{:016x}\"", form.id, form.version, fnv1a(&json));
-        Published { form, json, etag }
+        let safeguarding = form
+            .safeguarding
+            .as_ref()
+            .map(survey::Safeguarding::matcher);
+        Published {
+            form,
+            json,
+            etag,
+            safeguarding,
+        }
     }
 }
 

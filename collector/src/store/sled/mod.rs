@@ -1,13 +1,15 @@
 //! The sled store, with one commit thread that makes writes durable in groups.
 //!
-//! A submission is one `apply_batch` on the `responses` tree (response, its
-//! index record, idempotency record, alerts and the `last` and `recorded`
-//! markers together, so it is atomic) and then waits for the commit thread.
-//! That thread loops: take the newest staged sequence number, `flush()`
-//! sled, `sync_data()` sled's data file (sled 0.34's flush ends at
-//! `sync_file_range`, which leaves the data in the disk's volatile cache),
-//! then wake every request up to that number. All requests that arrive
-//! during one flush share the next one.
+//! A submission is made ready by its writer (stored JSON, index record,
+//! personal answers) and queued for the commit thread. That thread loops:
+//! take everything queued, give each its id and write them all as one
+//! `apply_batch` on the `responses` tree (each response with its index
+//! record, idempotency record, alert and the `last` and `recorded`
+//! markers, so the group is atomic), `flush()` sled, `sync_data()` sled's
+//! data file (sled 0.34's flush ends at `sync_file_range`, which leaves
+//! the data in the disk's volatile cache), then answer every submission
+//! in the group. All submissions that arrive during one round share the
+//! next one.
 //!
 //! A store written before index records existed (or since by a collector
 //! that does not write them) is noted at open; indexes are rebuilt from the
@@ -38,7 +40,7 @@ use super::keys::{self, ResponseId};
 use super::{Error, Published, Result};
 use crate::model::StoredResponse;
 pub use backup::{restore, Restored};
-use commit::{commit_loop, Commit};
+use commit::{commit_loop, Commit, Writes};
 use std::collections::HashMap;
 use std::fs::File;
 use std::path::Path;
@@ -77,7 +79,7 @@ pub struct SledStore {
     current: RwLock<HashMap<String, Arc<Published>>>,
     /// Serialises id allocation and the batch write, so keys are inserted
     /// in order and an idempotency check cannot race its own insert.
-    writer: Mutex<ResponseId>,
+    writer: Arc<Mutex<ResponseId>>,
     commit: Arc<Commit>,
     data_file: Arc<File>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -170,20 +172,26 @@ impl SledStore {
         let (tx, _) = watch::channel(Ok(last.seq));
         let commit = Arc::new(Commit {
             staged: AtomicU64::new(last.seq),
+            last_ms: AtomicU64::new(last.ms),
             closing: AtomicBool::new(false),
-            lock: Mutex::new(()),
+            lock: Mutex::new(Vec::new()),
             wake: Condvar::new(),
             flushing: Mutex::new(()),
             durable: tx,
         });
+        let writer = Arc::new(Mutex::new(last));
         let thread = {
             let commit = commit.clone();
+            let writes = Writes {
+                responses: responses.clone(),
+                writer: writer.clone(),
+            };
             let db = db.clone();
             let data_file = data_file.clone();
             let durable_at_open = last.seq;
             std::thread::Builder::new()
                 .name("sled-commit".into())
-                .spawn(move || commit_loop(&commit, &db, &data_file, durable_at_open))?
+                .spawn(move || commit_loop(&commit, &db, &data_file, &writes, durable_at_open))?
         };
         Ok(SledStore {
             db,
@@ -196,7 +204,7 @@ impl SledStore {
             counts,
             counts_writer: Mutex::new(()),
             current: RwLock::new(current),
-            writer: Mutex::new(last),
+            writer,
             commit,
             data_file,
             thread: Some(thread),

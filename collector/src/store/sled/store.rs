@@ -1,7 +1,9 @@
-//! The [`Store`] trait over sled's trees: forms, submissions (one batch,
-//! then the group commit), reads up to the durable sequence number,
+//! The [`Store`] trait over sled's trees: forms, submissions (queued for
+//! the group commit, which writes each group as one batch), reads up to
+//! the durable sequence number,
 //! tokens, alerts, manual codes and the funnel's counts.
 
+use super::commit::{Pending, Reply};
 use super::SledStore;
 use crate::model::SAFEGUARDING_RULE_PREFIX;
 use crate::model::{
@@ -108,83 +110,61 @@ impl Store for SledStore {
         alerts: Vec<String>,
     ) -> BoxFuture<'a, Result<Submitted>> {
         Box::pin(async move {
-            let mut rx = self.commit.durable.subscribe();
-            if rx.borrow().is_err() {
+            if self.commit.durable.borrow().is_err() {
                 return Err(Error::Unavailable);
             }
             let form = &response.form;
             let idem_key = keys::idempotency(form, submission_id);
-            let outcome = {
-                let mut last = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-                if let Some(existing) = self.responses.get(&idem_key)? {
-                    let id = ResponseId::from_bytes(&existing)
-                        .ok_or_else(|| Error::Corrupt("idempotency record".into()))?;
-                    Submitted { id, created: false }
-                } else {
-                    let id = ResponseId {
-                        ms: now_ms().max(last.ms),
-                        seq: last.seq + 1,
-                    };
-                    let value = response
-                        .stored_json(id.ms)
-                        .map_err(|e| Error::Corrupt(e.to_string()))?;
-                    let mut batch = sled::Batch::default();
-                    // A flagged response is kept aside: no index record, no
-                    // alert, but the same idempotency record and sequence.
-                    let flagged = response.flag.is_some();
-                    if flagged {
-                        batch.insert(keys::flagged(form, id), value);
-                    } else {
-                        batch.insert(keys::response(form, id), value);
-                        batch.insert(keys::record(form, id), record);
-                    }
-                    batch.insert(idem_key, &id.to_bytes());
-                    batch.insert(keys::LAST, &id.to_bytes());
-                    // Every response (a flagged one is none) has its record.
-                    batch.insert(keys::RECORDED, &id.to_bytes());
-                    if let Some(inv) = &response.invitation {
-                        if self.responses.get(keys::invitation_used(inv))?.is_some() {
-                            return Err(Error::InvitationUsed);
-                        }
-                        batch.insert(keys::invitation_used(inv), &id.to_bytes());
-                    }
-                    if !response.personal.is_empty() {
-                        let v = serde_json::to_vec(&response.personal)
-                            .map_err(|e| Error::Corrupt(e.to_string()))?;
-                        batch.insert(keys::personal(form, id), v);
-                    }
-                    // A response a bot check doubted raises no alert, but
-                    // for safeguarding: a person in danger mistaken for a
-                    // bot must still reach someone.
-                    let alerts: Vec<String> = alerts
-                        .into_iter()
-                        .filter(|r| !flagged || r.starts_with(SAFEGUARDING_RULE_PREFIX))
-                        .collect();
-                    if !alerts.is_empty() {
-                        let alert = Alert::raised_by(response, id, alerts);
-                        let v = serde_json::to_vec(&alert)
-                            .map_err(|e| Error::Corrupt(e.to_string()))?;
-                        batch.insert(keys::alert(id.seq), v);
-                        batch.insert(keys::outbox(id.seq), &[]);
-                    }
-                    self.responses.apply_batch(batch)?;
-                    *last = id;
-                    self.commit.staged.store(id.seq, Ordering::Release);
-                    Submitted { id, created: true }
-                }
+            let flagged = response.flag.is_some();
+            let personal = match response.personal.is_empty() {
+                true => None,
+                false => Some(
+                    serde_json::to_vec(&response.personal)
+                        .map_err(|e| Error::Corrupt(e.to_string()))?,
+                ),
             };
-            {
-                let _g = self.commit.lock.lock().unwrap_or_else(|e| e.into_inner());
-                self.commit.wake.notify_one();
-            }
-            let seq = outcome.id.seq;
-            let state = rx
-                .wait_for(|d| d.map_or(true, |d| d >= seq))
-                .await
-                .map_err(|_| Error::Unavailable)?;
-            match *state {
-                Ok(_) => Ok(outcome),
-                Err(()) => Err(Error::Unavailable),
+            // A response a bot check doubted raises no alert, but for
+            // safeguarding: a person in danger mistaken for a bot must
+            // still reach someone.
+            let alerts: Vec<String> = alerts
+                .into_iter()
+                .filter(|r| !flagged || r.starts_with(SAFEGUARDING_RULE_PREFIX))
+                .collect();
+            loop {
+                // Stamped no earlier than the newest id, as ids must rise;
+                // the commit thread sends it back if one overtook it.
+                let received_ms = now_ms().max(self.commit.last_ms.load(Ordering::Acquire));
+                let value = response
+                    .stored_json(received_ms)
+                    .map_err(|e| Error::Corrupt(e.to_string()))?;
+                let alert = (!alerts.is_empty()).then(|| {
+                    let stamp = ResponseId {
+                        ms: received_ms,
+                        seq: 0,
+                    };
+                    Alert::raised_by(response, stamp, alerts.clone())
+                });
+                let (reply, answer) = tokio::sync::oneshot::channel();
+                self.commit
+                    .enqueue(Pending {
+                        form: form.clone(),
+                        idem_key: idem_key.clone(),
+                        received_ms,
+                        value,
+                        flagged,
+                        record: record.clone(),
+                        invitation: response.invitation.clone(),
+                        personal: personal.clone(),
+                        alert,
+                        reply,
+                    })
+                    .map_err(|()| Error::Unavailable)?;
+                match answer.await {
+                    Ok(Reply::Done(result)) => return result,
+                    Ok(Reply::Stale) => continue,
+                    // The commit thread failed or the store closed.
+                    Err(_) => return Err(Error::Unavailable),
+                }
             }
         })
     }
