@@ -175,17 +175,13 @@ impl Store for SledStore {
         after: Option<ResponseId>,
         limit: usize,
     ) -> Result<Vec<StoredResponse>> {
-        let prefix = keys::response_prefix(form);
-        let start = match after {
-            // The next key after `after`: append a byte.
-            Some(id) => {
-                let mut k = keys::response(form, id);
-                k.push(0);
-                k
-            }
-            None => prefix.clone(),
-        };
-        self.durable_page(form, &prefix, start, limit)
+        self.page_after(
+            form,
+            &keys::response_prefix(form),
+            keys::response,
+            after,
+            limit,
+        )
     }
 
     fn flagged(&self, form: &str, limit: usize) -> Result<Vec<StoredResponse>> {
@@ -199,33 +195,17 @@ impl Store for SledStore {
         after: Option<ResponseId>,
         limit: usize,
     ) -> Result<Vec<StoredResponse>> {
-        let prefix = keys::flagged_prefix(form);
-        let start = match after {
-            // The next key after `after`: append a byte.
-            Some(id) => {
-                let mut k = keys::flagged(form, id);
-                k.push(0);
-                k
-            }
-            None => prefix.clone(),
-        };
-        self.durable_page(form, &prefix, start, limit)
+        self.page_after(
+            form,
+            &keys::flagged_prefix(form),
+            keys::flagged,
+            after,
+            limit,
+        )
     }
 
     fn flagged_response(&self, form: &str, id: ResponseId) -> Result<Option<StoredResponse>> {
-        if id.seq > self.durable_seq()? {
-            return Ok(None);
-        }
-        match self.responses.get(keys::flagged(form, id))? {
-            Some(v) => {
-                let mut r: StoredResponse =
-                    serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?;
-                r.id = Some(id);
-                r.form = form.to_owned();
-                Ok(Some(r))
-            }
-            None => Ok(None),
-        }
+        self.one(form, keys::flagged(form, id), id)
     }
 
     fn put_token(&self, hash: [u8; 32], token: &TokenRecord) -> Result<()> {
@@ -411,19 +391,7 @@ impl Store for SledStore {
     }
 
     fn response(&self, form: &str, id: ResponseId) -> Result<Option<StoredResponse>> {
-        if id.seq > self.durable_seq()? {
-            return Ok(None);
-        }
-        match self.responses.get(keys::response(form, id))? {
-            Some(v) => {
-                let mut r: StoredResponse =
-                    serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?;
-                r.id = Some(id);
-                r.form = form.to_owned();
-                Ok(Some(r))
-            }
-            None => Ok(None),
-        }
+        self.one(form, keys::response(form, id), id)
     }
 
     fn set_manual_code(
@@ -515,6 +483,45 @@ impl SledStore {
     /// Durable responses to `form` stored under `prefix`, from key `start`
     /// on, at most `limit`: what both the responses and the flagged ones
     /// are read with.
+    /// The durable response stored under `key`, with its id `id`.
+    fn one(&self, form: &str, key: Vec<u8>, id: ResponseId) -> Result<Option<StoredResponse>> {
+        if id.seq > self.durable_seq()? {
+            return Ok(None);
+        }
+        match self.responses.get(key)? {
+            Some(v) => {
+                let mut r: StoredResponse =
+                    serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?;
+                r.id = Some(id);
+                r.form = form.to_owned();
+                Ok(Some(r))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// The durable responses under `prefix` after the one `key` names for
+    /// `after` (all from the start when none), at most `limit`.
+    fn page_after(
+        &self,
+        form: &str,
+        prefix: &[u8],
+        key: fn(&str, ResponseId) -> Vec<u8>,
+        after: Option<ResponseId>,
+        limit: usize,
+    ) -> Result<Vec<StoredResponse>> {
+        let start = match after {
+            // The next key after `after`: append a byte.
+            Some(id) => {
+                let mut k = key(form, id);
+                k.push(0);
+                k
+            }
+            None => prefix.to_vec(),
+        };
+        self.durable_page(form, prefix, start, limit)
+    }
+
     fn durable_page(
         &self,
         form: &str,
