@@ -398,6 +398,7 @@ impl Form {
 /// Every submission's text is checked against every phrase of every
 /// language, so this allocates nothing for a phrase already written as
 /// the matcher reads it (most are), and folds only the others.
+#[cfg(feature = "analysis")]
 fn occurs(words: &[&str], phrase: &str) -> bool {
     let folded;
     let phrase = if is_folded(phrase) {
@@ -418,6 +419,23 @@ fn occurs(words: &[&str], phrase: &str) -> bool {
         })
 }
 
+/// [`occurs`] as the widget has it: the phrase folded each time, with
+/// no `str` pattern searcher (they would add to the widget's download),
+/// for the few texts a person writes on one page.
+#[cfg(not(feature = "analysis"))]
+fn occurs(words: &[&str], phrase: &str) -> bool {
+    let phrase = fold(phrase, true);
+    let pattern = self::words(&phrase);
+    !pattern.is_empty()
+        && pattern.split(|w| *w == "&").all(|part| {
+            !part.is_empty()
+                && words
+                    .windows(part.len())
+                    .any(|run| run.iter().zip(part).all(|(w, p)| word_is(w, p)))
+        })
+}
+
+#[cfg(feature = "analysis")]
 /// Whether `fold(phrase, true)` would return `phrase` as it is: single
 /// spaces between words, none at either end, and every other character
 /// one the fold keeps unchanged.
