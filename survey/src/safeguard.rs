@@ -788,6 +788,7 @@ mod tests {
     /// Guards the fast path of `occurs`: a phrase taken as already folded
     /// is exactly what folding it gives.
     #[test]
+    #[cfg(feature = "analysis")]
     fn a_phrase_taken_as_folded_is_its_own_fold() {
         for p in [
             "",
