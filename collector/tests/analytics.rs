@@ -908,9 +908,9 @@ fn open_store(dir: &Path) -> SledStore {
     }
 }
 
-/// Changes the `responses` tree of a closed store with sled itself, as an
-/// older collector (or one from before index records) would have left it.
-fn edit_responses(dir: &Path, edit: impl FnOnce(&sled::Tree)) {
+/// Changes a closed store with sled itself, as an older collector (or one
+/// from before index records) would have left it.
+fn edit_db(dir: &Path, edit: impl FnOnce(&sled::Db)) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     let db = loop {
         match sled::open(dir) {
@@ -921,8 +921,46 @@ fn edit_responses(dir: &Path, edit: impl FnOnce(&sled::Tree)) {
             Err(e) => panic!("{e}"),
         }
     };
-    edit(&db.open_tree("responses").unwrap());
+    edit(&db);
     db.flush().unwrap();
+}
+
+/// Changes the `responses` tree of a closed store with sled itself.
+fn edit_responses(dir: &Path, edit: impl FnOnce(&sled::Tree)) {
+    edit_db(dir, |db| edit(&db.open_tree("responses").unwrap()));
+}
+
+/// Every stored response to the form, read by a store opened for it.
+fn all_responses(dir: &Path) -> Vec<collector::model::StoredResponse> {
+    open_store(dir).responses(FORM, None, usize::MAX).unwrap()
+}
+
+/// Rewrites `responses` of a closed store as JSON under schema 1: the
+/// folder as a collector from before schema 2 (responses kept whole as
+/// JSON) left it.
+fn as_json_era(dir: &Path, responses: &[collector::model::StoredResponse]) {
+    edit_db(dir, |db| {
+        let t = db.open_tree("responses").unwrap();
+        for r in responses {
+            let key = collector::store::keys::response(&r.form, r.id.unwrap());
+            t.insert(key, serde_json::to_vec(r).unwrap()).unwrap();
+        }
+        let meta = db.open_tree("meta").unwrap();
+        meta.insert(b"schema", &1u32.to_be_bytes()).unwrap();
+    });
+}
+
+/// How many responses of a closed store are still kept as JSON.
+fn json_responses(dir: &Path) -> usize {
+    let mut n = 0;
+    edit_responses(dir, |t| {
+        n = t
+            .scan_prefix(b"r\0")
+            .values()
+            .filter(|v| v.as_ref().unwrap().first() == Some(&b'{'))
+            .count();
+    });
+    n
 }
 
 /// The index as parsing every stored response's JSON gives it, manual
@@ -1010,13 +1048,17 @@ async fn stores_without_index_records_are_rebuilt_from_json_then_given_records()
         let form = store.form(FORM).unwrap().form.clone();
         index_from_json(&store, &form)
     };
-    // As a collector from before index records left it.
+    let responses = all_responses(dir.path());
+    // As a collector from before index records left it: every response
+    // JSON, none with a record.
+    as_json_era(dir.path(), &responses);
     edit_responses(dir.path(), |t| {
         for k in t.scan_prefix(b"x").keys() {
             t.remove(k.unwrap()).unwrap();
         }
         t.remove(b"m\0recorded").unwrap();
     });
+    assert_eq!(json_responses(dir.path()), responses.len());
     let mut store = open_store(dir.path());
     assert!(!store.records_complete());
     let form = store.form(FORM).unwrap().form.clone();
@@ -1031,12 +1073,18 @@ async fn stores_without_index_records_are_rebuilt_from_json_then_given_records()
         "rebuilt from the new records"
     );
     drop(store);
+    // Every response is kept as record and rest now, and reads back as it
+    // was, free text and compound scores exactly.
+    assert_eq!(json_responses(dir.path()), 0);
+    assert_eq!(all_responses(dir.path()), responses);
     let store = open_store(dir.path());
     assert!(store.records_complete(), "the records outlive a restart");
     assert_eq!(rebuilt(&store, &form), expected);
     drop(store);
 
-    // An older collector stored one more response: it has no record.
+    // An older collector stored one more response: JSON, with no record.
+    let first = &responses[..1];
+    as_json_era(dir.path(), first);
     edit_responses(dir.path(), |t| {
         let (key, _) = t.scan_prefix(b"x").next().unwrap().unwrap();
         t.remove(key).unwrap();
@@ -1050,6 +1098,9 @@ async fn stores_without_index_records_are_rebuilt_from_json_then_given_records()
         .unwrap();
     assert!(store.wait_for_records());
     assert_eq!(rebuilt(&store, &form), expected);
+    drop(store);
+    assert_eq!(json_responses(dir.path()), 0);
+    assert_eq!(all_responses(dir.path()), responses);
 }
 
 #[tokio::test]

@@ -333,10 +333,7 @@ pub async fn export(
     } else {
         let mut body = Vec::with_capacity(rows.len() * 256);
         for r in &rows {
-            let mut row = export::export_row(r, &register);
-            export::with_manual_codes(&mut row, r.id.and_then(|id| manual.get(&id)));
-            serde_json::to_writer(&mut body, &row).map_err(|e| Error::Corrupt(e.to_string()))?;
-            body.push(b'\n');
+            export::write_row(&mut body, r, &register, r.id.and_then(|id| manual.get(&id)))?;
         }
         ([(header::CONTENT_TYPE, "application/x-ndjson")], body).into_response()
     };

@@ -15,8 +15,10 @@ mod funnel;
 mod hook;
 mod id;
 mod place;
+pub mod record;
 mod response;
 mod role;
+pub mod stored;
 
 pub use alert::{safeguarding_rule, Alert, SAFEGUARDING_RULE_PREFIX};
 pub use analysis::Label;

@@ -9,7 +9,7 @@
 //! | `meta`      | `schema`                              | u32 schema version       |
 //! | `forms`     | `f 0 form 0 version(u32)`             | form JSON                |
 //! | `tokens`    | sha-256 of the token                  | role JSON                |
-//! | `responses` | `r 0 form 0 ms(u64) seq(u64)`         | response JSON            |
+//! | `responses` | `r 0 form 0 ms(u64) seq(u64)`         | the rest of the response beside its record ([`crate::model::stored`]); JSON if stored before schema 2 |
 //! | `responses` | `i 0 form 0 submission_id`            | response id (16 bytes)   |
 //! | `responses` | `a 0 seq(u64)`                        | alert JSON (alert log)   |
 //! | `responses` | `o 0 seq(u64)`                        | empty (outbox: to hand to hooks) |
@@ -21,6 +21,7 @@
 //! | `responses` | `m 0 last`                            | last ms(u64) seq(u64)    |
 //! | `responses` | `m 0 recorded`                        | last ms(u64) seq(u64)    |
 //! | `responses` | `m 0 unrecorded`                      | last ms(u64) seq(u64)    |
+//! | `responses` | `m 0 uncompacted`                     | empty                    |
 //! | `codes`     | `c 0 form 0 ms(u64) seq(u64)`         | manual codes JSON        |
 //! | `counts`    | `form 0 day 0 version(u32) location 0 channel 0 lang 0 step 0 last_question` | count (u64) |
 //!
@@ -40,7 +41,13 @@
 //! tags (see [`crate::model::CountKey`]) and never hold `0x00`.
 
 /// Version of this layout; stored under `meta/schema` on first open.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Schema 2 keeps a response as its record and the rest; a schema 1
+/// folder (responses as JSON) is taken up at open and its responses are
+/// rewritten in the background, `uncompacted` marking the pass as due.
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The layout before responses were kept as record and rest.
+pub const SCHEMA_JSON: u32 = 1;
 
 pub use crate::model::ResponseId;
 use crate::model::{CountKey, Step};
@@ -214,6 +221,10 @@ pub const RECORDED: &[u8] = b"m\0recorded";
 /// `m 0 unrecorded`: present while some response stored before the id it
 /// holds may lack its index record.
 pub const UNRECORDED: &[u8] = b"m\0unrecorded";
+
+/// `m 0 uncompacted`: present while some response may still be kept as
+/// JSON (a folder written before schema 2).
+pub const UNCOMPACTED: &[u8] = b"m\0uncompacted";
 
 /// `form 0 day 0 version location 0 channel 0 lang 0 step 0 last_question`
 /// in the `counts` tree; `None` when a part holds `0x00` (no normalised

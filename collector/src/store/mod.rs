@@ -1,7 +1,8 @@
 //! Storage: the [`Store`] trait the services talk to, and its sled
 //! implementation with group commit. It stores what it is handed (a
-//! response's JSON and its index record as bytes) and knows neither HTTP
-//! nor the answer index.
+//! response, and its index record as bytes) and knows neither HTTP nor
+//! the answer index; the sled store keeps a response as its record and
+//! the rest ([`crate::model::stored`]), not as JSON.
 //!
 //! ```text
 //! service ──submit(NewResponse, record bytes)──► Store ──► sled (one batch, group commit)
@@ -132,8 +133,11 @@ pub trait Store: Send + Sync + 'static {
     fn forms(&self) -> Result<Vec<FormSummary>>;
     /// The ids of every published form.
     fn form_ids(&self) -> Vec<String>;
-    /// Stores a validated submission, with its index `record` (bytes the
-    /// answer index wrote), and resolves once it is durable.
+    /// Stores a validated submission, with its index `record` (the
+    /// response's answers in [`crate::model::record`]'s layout, as the
+    /// answer index wrote them: a store may keep the response as that
+    /// record and the rest, see [`crate::model::stored`]), and resolves
+    /// once it is durable.
     ///
     /// A flagged response (one a bot check doubted) is kept aside, readable
     /// only through [`Store::flagged`]: no record, no alerts, but the same

@@ -8,7 +8,8 @@
 
 use super::commit::Commit;
 use super::{EncodeRecords, SledStore};
-use crate::model::StoredResponse;
+use crate::model::record::Names;
+use crate::model::{stored, StoredResponse};
 use crate::store::keys::{self, ResponseId};
 use crate::store::{Error, Result};
 use std::fs::File;
@@ -54,7 +55,8 @@ impl SledStore {
             };
             floor = id.ms;
             r.received_ms = id.ms;
-            let value = serde_json::to_vec(&r).map_err(|e| Error::Corrupt(e.to_string()))?;
+            // Kept as record and rest, as a submission is.
+            let value = stored::rest(r.received_ms, &r.answers, &r.coding);
             batch.insert(keys::response(&form.id, id), value);
             batch.insert(keys::record(&form.id, id), encode(&form.id, &r));
             batch.insert(
@@ -100,39 +102,47 @@ impl SledStore {
         Ok(count)
     }
 
-    /// Starts writing, on a background thread, the index records missing at
-    /// open (if any, and if not started already). Call it once indexes are
-    /// rebuilt: until it is done they are rebuilt from the JSON, and it
-    /// would only slow that down.
+    /// Starts, on a background thread, the pass that writes the index
+    /// records missing at open and rewrites responses still kept as JSON
+    /// (a folder from before schema 2) as record and rest (if either is
+    /// due, and if not started already). Call it once indexes are
+    /// rebuilt: until records are complete they are rebuilt from the
+    /// JSON, and the pass would only slow that down. Readers read both
+    /// layouts meanwhile.
     pub fn write_missing_records(&mut self, encode: EncodeRecords) -> Result<()> {
-        if self.backfill.is_some() || self.records_complete.load(Ordering::Acquire) {
+        if self.backfill.is_some()
+            || (self.records_complete.load(Ordering::Acquire)
+                && !self.uncompacted.load(Ordering::Acquire))
+        {
             return Ok(());
         }
-        let (commit, db, forms, responses, data_file, complete) = (
-            self.commit.clone(),
-            self.db.clone(),
-            self.forms_tree.clone(),
-            self.responses.clone(),
-            self.data_file.clone(),
-            self.records_complete.clone(),
-        );
+        let pass = Pass {
+            commit: self.commit.clone(),
+            db: self.db.clone(),
+            forms: self.forms_tree.clone(),
+            responses: self.responses.clone(),
+            data_file: self.data_file.clone(),
+            rewriting: self.rewriting.clone(),
+        };
+        let (complete, uncompacted) = (self.records_complete.clone(), self.uncompacted.clone());
         let thread = std::thread::Builder::new()
             .name("sled-records".into())
-            .spawn(
-                move || match backfill_records(&commit, &db, &forms, &responses, &data_file, encode) {
-                    Ok(Some(written)) => {
-                        complete.store(true, Ordering::Release);
-                        tracing::info!(
-                            records = written,
-                            "index records written for responses stored without them"
-                        );
-                    }
-                    Ok(None) => {}
-                    Err(e) => {
-                        tracing::error!(error = %e, "writing index records failed; indexes are rebuilt from JSON");
-                    }
-                },
-            )?;
+            .spawn(move || match pass.run(encode) {
+                Ok(Some(done)) => {
+                    complete.store(true, Ordering::Release);
+                    uncompacted.store(false, Ordering::Release);
+                    tracing::info!(
+                        records = done.records,
+                        compacted = done.compacted,
+                        kept_as_json = done.kept,
+                        "index records written and JSON responses rewritten as record and rest"
+                    );
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::error!(error = %e, "writing index records failed; indexes are rebuilt from JSON");
+                }
+            })?;
         self.backfill = Some(thread);
         Ok(())
     }
@@ -147,60 +157,122 @@ impl SledStore {
     }
 }
 
-/// Writes the index record of every stored response that has none, makes
-/// them durable, then clears the `unrecorded` marker; returns how many were
-/// written, or `None` if the store closed first (the marker stays, and the
-/// next open starts again).
-fn backfill_records(
-    commit: &Commit,
-    db: &sled::Db,
-    forms_tree: &sled::Tree,
-    responses: &sled::Tree,
-    data_file: &File,
-    encode: EncodeRecords,
-) -> Result<Option<usize>> {
-    const BATCH: usize = 1_000;
-    let sync = || -> Result<()> {
-        let _one_at_a_time = commit.flushing.lock().unwrap_or_else(|e| e.into_inner());
-        db.flush()?;
-        data_file.sync_data()?;
-        Ok(())
-    };
-    let mut forms = Vec::new();
-    for item in forms_tree.iter() {
-        let (_, v) = item?;
-        forms.push(serde_json::from_slice::<Form>(&v).map_err(|e| Error::Corrupt(e.to_string()))?);
+/// What the background pass works on.
+struct Pass {
+    commit: std::sync::Arc<Commit>,
+    db: sled::Db,
+    forms: sled::Tree,
+    responses: sled::Tree,
+    data_file: std::sync::Arc<File>,
+    /// Held while a batch is read and rewritten, so an erasure of free
+    /// text never crosses it.
+    rewriting: std::sync::Arc<std::sync::Mutex<()>>,
+}
+
+/// What the pass did.
+struct Done {
+    /// Index records written for responses that had none.
+    records: usize,
+    /// JSON responses rewritten as record and rest.
+    compacted: usize,
+    /// JSON responses left as JSON: record and rest would not give them
+    /// back exactly (an answer naming ids no published version lists).
+    kept: usize,
+}
+
+impl Pass {
+    /// Writes the index record of every stored response that has none and
+    /// rewrites every JSON response as record and rest, makes them
+    /// durable, then clears the `unrecorded` and `uncompacted` markers;
+    /// `None` if the store closed first (the markers stay, and the next
+    /// open starts again).
+    fn run(&self, encode: EncodeRecords) -> Result<Option<Done>> {
+        const BATCH: usize = 1_000;
+        let sync = || -> Result<()> {
+            let _one_at_a_time = self
+                .commit
+                .flushing
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            self.db.flush()?;
+            self.data_file.sync_data()?;
+            Ok(())
+        };
+        let mut forms = Vec::new();
+        for item in self.forms.iter() {
+            let (_, v) = item?;
+            forms.push(
+                serde_json::from_slice::<Form>(&v).map_err(|e| Error::Corrupt(e.to_string()))?,
+            );
+        }
+        let encode = encode(&forms);
+        let names: Vec<(&str, Names<'_>)> = forms
+            .iter()
+            .map(|f| (f.id.as_str(), Names::of(f)))
+            .collect();
+        let mut done = Done {
+            records: 0,
+            compacted: 0,
+            kept: 0,
+        };
+        // Responses stored after the open are record and rest already; a
+        // walk meets them and passes them by.
+        let mut items = self.responses.scan_prefix(keys::RESPONSES);
+        loop {
+            if self.commit.closing.load(Ordering::Acquire) {
+                return Ok(None);
+            }
+            let _rewriting = self.rewriting.lock().unwrap_or_else(|e| e.into_inner());
+            let mut batch = sled::Batch::default();
+            let mut seen = 0;
+            for item in items.by_ref() {
+                let (k, v) = item?;
+                seen += 1;
+                if stored::is_rest(&v) {
+                    if seen == BATCH {
+                        break;
+                    }
+                    continue;
+                }
+                let r: StoredResponse =
+                    serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?;
+                let form = keys::response_form(&k).unwrap_or_default();
+                let version = names
+                    .iter()
+                    .find(|(id, n)| *id == form && n.version() == r.version)
+                    .map(|(_, n)| n);
+                let key = keys::record_of(&k);
+                match version.and_then(|n| stored::split(&r, n)) {
+                    Some((record, rest)) => {
+                        batch.insert(key, record);
+                        batch.insert(k, rest);
+                        done.compacted += 1;
+                    }
+                    None => {
+                        if !self.responses.contains_key(&key)? {
+                            batch.insert(key, encode(form, &r));
+                            done.records += 1;
+                        }
+                        done.kept += 1;
+                    }
+                }
+                if seen == BATCH {
+                    break;
+                }
+            }
+            self.responses.apply_batch(batch)?;
+            if seen < BATCH {
+                break;
+            }
+        }
+        sync()?;
+        let mut markers = sled::Batch::default();
+        markers.remove(keys::UNRECORDED);
+        markers.remove(keys::UNCOMPACTED);
+        self.responses.apply_batch(markers)?;
+        sync()?;
+        Ok(Some(done))
     }
-    let encode = encode(&forms);
-    let mut batch = sled::Batch::default();
-    let (mut written, mut in_batch) = (0, 0);
-    // Responses stored after the open have records already; new keys the
-    // walk may meet are skipped like any other that has one.
-    for item in responses.scan_prefix(keys::RESPONSES) {
-        if commit.closing.load(Ordering::Acquire) {
-            return Ok(None);
-        }
-        let (k, v) = item?;
-        let key = keys::record_of(&k);
-        if responses.contains_key(&key)? {
-            continue;
-        }
-        let r: StoredResponse =
-            serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?;
-        let form = keys::response_form(&k).unwrap_or_default();
-        batch.insert(key, encode(form, &r));
-        written += 1;
-        in_batch += 1;
-        if in_batch == BATCH {
-            responses.apply_batch(std::mem::take(&mut batch))?;
-            in_batch = 0;
-        }
-    }
-    responses.apply_batch(batch)?;
-    sync()?;
-    responses.remove(keys::UNRECORDED)?;
-    sync()?;
-    Ok(Some(written))
 }
 
 /// A version-4-shaped UUID for an imported response, derived from its id

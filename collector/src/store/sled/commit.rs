@@ -337,7 +337,8 @@ mod tests {
                         _ => (format!("s{n}"), Some("inv")),
                     };
                     let r = response(invitation);
-                    store.submit(&r, Vec::new(), &submission, Vec::new()).await
+                    let record = crate::model::record::encode(&r, None);
+                    store.submit(&r, record, &submission, Vec::new()).await
                 })
             })
             .collect();

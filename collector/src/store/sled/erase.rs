@@ -4,7 +4,7 @@
 //! flushed and synced once.
 //!
 //! ```text
-//! r|q 0 form 0 [0, before_ms) ─► StoredResponse::erase_text ─► batches of 500 ─► flush + sync
+//! r|q 0 form 0 [0, before_ms) ─► StoredResponse::erase_text ─► rest (and record) or JSON ─► batches of 500 ─► flush + sync
 //! ```
 //!
 //! sled is log-structured: a rewritten value goes to a new place in its
@@ -12,7 +12,7 @@
 //! segment. See [`SledStore::compact_into`] for what really removes them.
 
 use super::SledStore;
-use crate::model::{ResponseId, StoredResponse};
+use crate::model::{record, stored, ResponseId, StoredResponse};
 use crate::store::keys;
 use crate::store::{Error, Result};
 use std::path::Path;
@@ -43,6 +43,9 @@ impl SledStore {
             (keys::response_prefix(form), keys::response(form, end)),
             (keys::flagged_prefix(form), keys::flagged(form, end)),
         ];
+        let _rewriting = self.rewriting.lock().unwrap_or_else(|e| e.into_inner());
+        let versions = self.versions(form);
+        let names = versions.names();
         let mut erased = 0;
         let mut written = false;
         for (start, stop) in ranges {
@@ -50,15 +53,30 @@ impl SledStore {
             let mut in_batch = 0;
             for item in self.responses.range(start..stop) {
                 let (k, v) = item?;
-                let mut r: StoredResponse =
-                    serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?;
+                let compact = stored::is_rest(&v);
+                let mut r: StoredResponse = if compact {
+                    let id = keys::response_id(&k)
+                        .ok_or_else(|| Error::Corrupt("response key".into()))?;
+                    self.read_value(form, id, &k, &v, &names)?
+                } else {
+                    serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?
+                };
                 let n = r.erase_text(questions);
                 if n == 0 {
                     continue;
                 }
                 erased += n;
-                let value = serde_json::to_vec(&r).map_err(|e| Error::Corrupt(e.to_string()))?;
-                batch.insert(k, value);
+                if compact {
+                    // Erased text the record held (an uncoded answer)
+                    // changes it too.
+                    let at = names.iter().find(|n| n.version() == r.version);
+                    batch.insert(keys::record_of(&k), record::encode(&r, at));
+                    batch.insert(k, stored::rest(r.received_ms, &r.answers, &r.coding));
+                } else {
+                    let value =
+                        serde_json::to_vec(&r).map_err(|e| Error::Corrupt(e.to_string()))?;
+                    batch.insert(k, value);
+                }
                 in_batch += 1;
                 if in_batch == BATCH {
                     self.responses.apply_batch(std::mem::take(&mut batch))?;

@@ -22,7 +22,9 @@
 //! backup.rs    consistent copies while serving, and restore
 //! mod.rs       open, close, the writer lock and durable sequence
 //! commit.rs    the group-commit thread
-//! bulk.rs      bulk import and the backfill of missing index records
+//! bulk.rs      bulk import, and the pass that writes missing index records
+//!              and rewrites JSON responses as record and rest
+//! value.rs     reading a response from its record and rest (or its JSON)
 //! snapshot.rs  refreshing sled's snapshot after a bulk load
 //! store.rs     the Store trait over the trees
 //! counts.rs    the funnel's counts, added a batch at a time
@@ -35,6 +37,7 @@ mod counts;
 mod erase;
 mod snapshot;
 mod store;
+mod value;
 
 use super::keys::{self, ResponseId};
 use super::{Error, Published, Result};
@@ -77,6 +80,14 @@ pub struct SledStore {
     counts_writer: Mutex<()>,
     /// Current version of every form, ready to serve.
     current: RwLock<HashMap<String, Arc<Published>>>,
+    /// Every version of every form, oldest first: what records are read with.
+    versions: RwLock<HashMap<String, Vec<Arc<Form>>>>,
+    /// Whether some response may still be kept as JSON (the compaction
+    /// pass is due).
+    uncompacted: Arc<AtomicBool>,
+    /// Held by whatever rewrites stored responses (erasing free text, the
+    /// compaction pass), so two rewrites never cross.
+    rewriting: Arc<Mutex<()>>,
     /// Serialises id allocation and the batch write, so keys are inserted
     /// in order and an idempotency check cannot race its own insert.
     writer: Arc<Mutex<ResponseId>>,
@@ -115,11 +126,10 @@ impl SledStore {
         std::fs::create_dir_all(path)?;
         let db = open_db(path)?;
         let meta = db.open_tree("meta")?;
-        match meta.get(keys::SCHEMA)? {
-            None => {
-                meta.insert(keys::SCHEMA, &keys::SCHEMA_VERSION.to_be_bytes())?;
-            }
-            Some(v) if v.as_ref() == keys::SCHEMA_VERSION.to_be_bytes() => {}
+        let json_era = match meta.get(keys::SCHEMA)? {
+            None => false,
+            Some(v) if v.as_ref() == keys::SCHEMA_VERSION.to_be_bytes() => false,
+            Some(v) if v.as_ref() == keys::SCHEMA_JSON.to_be_bytes() => true,
             Some(v) => {
                 return Err(Error::Corrupt(format!(
                     "data folder has schema {:?}, this collector reads {}",
@@ -127,7 +137,7 @@ impl SledStore {
                     keys::SCHEMA_VERSION
                 )))
             }
-        }
+        };
         let forms_tree = db.open_tree("forms")?;
         let responses = db.open_tree("responses")?;
         let tokens = db.open_tree("tokens")?;
@@ -135,6 +145,14 @@ impl SledStore {
         let docs = db.open_tree("docs")?;
         let counts = db.open_tree("counts")?;
         migrate_outbox(&responses)?;
+        if json_era {
+            // The pass that rewrites JSON responses is noted before the
+            // schema says 2, so it is never forgotten; from now on only
+            // this layout's collectors open the folder.
+            responses.insert(keys::UNCOMPACTED, &[])?;
+            db.flush()?;
+        }
+        meta.insert(keys::SCHEMA, &keys::SCHEMA_VERSION.to_be_bytes())?;
 
         let last = match responses.get(keys::LAST)? {
             Some(v) => {
@@ -144,12 +162,17 @@ impl SledStore {
         };
 
         let mut current = HashMap::new();
+        let mut versions: HashMap<String, Vec<Arc<Form>>> = HashMap::new();
         for item in forms_tree.iter() {
             let (k, v) = item?;
             let (id, _) = keys::parse_form(&k).ok_or_else(|| Error::Corrupt("form key".into()))?;
             let form: Form =
                 serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?;
             // Keys sort by version, so the last one seen is the current one.
+            versions
+                .entry(id.clone())
+                .or_default()
+                .push(Arc::new(form.clone()));
             current.insert(id, Arc::new(Published::new(form)));
         }
 
@@ -169,6 +192,7 @@ impl SledStore {
         }
         let records_complete =
             Arc::new(AtomicBool::new(responses.get(keys::UNRECORDED)?.is_none()));
+        let uncompacted = Arc::new(AtomicBool::new(responses.contains_key(keys::UNCOMPACTED)?));
         let (tx, _) = watch::channel(Ok(last.seq));
         let commit = Arc::new(Commit {
             staged: AtomicU64::new(last.seq),
@@ -204,6 +228,9 @@ impl SledStore {
             counts,
             counts_writer: Mutex::new(()),
             current: RwLock::new(current),
+            versions: RwLock::new(versions),
+            uncompacted,
+            rewriting: Arc::new(Mutex::new(())),
             writer,
             commit,
             data_file,

@@ -5,10 +5,10 @@
 
 use super::commit::{Pending, Reply};
 use super::SledStore;
-use crate::model::SAFEGUARDING_RULE_PREFIX;
 use crate::model::{
     now_ms, CountKey, FormSummary, ManualCode, NewResponse, Role, StoredResponse, TokenRecord,
 };
+use crate::model::{stored, SAFEGUARDING_RULE_PREFIX};
 use crate::store::keys::{self, ResponseId};
 use crate::store::{Alert, BoxFuture, Doc, Error, Published, Result, Store, Submitted};
 use std::collections::BTreeMap;
@@ -44,6 +44,12 @@ impl Store for SledStore {
         self.forms_tree
             .insert(keys::form(&form.id, form.version), json)?;
         self.sync_now()?;
+        self.versions
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(form.id.clone())
+            .or_default()
+            .push(Arc::new(form.clone()));
         let published = Arc::new(Published::new(form));
         current.insert(published.form.id.clone(), published.clone());
         Ok(published)
@@ -134,9 +140,15 @@ impl Store for SledStore {
                 // Stamped no earlier than the newest id, as ids must rise;
                 // the commit thread sends it back if one overtook it.
                 let received_ms = now_ms().max(self.commit.last_ms.load(Ordering::Acquire));
-                let value = response
-                    .stored_json(received_ms)
-                    .map_err(|e| Error::Corrupt(e.to_string()))?;
+                // A response is kept as its record and the rest
+                // (`model::stored`); a flagged one has no record, and is
+                // kept whole as JSON.
+                let value = match flagged {
+                    false => stored::rest(received_ms, &response.answers, &response.coding),
+                    true => response
+                        .stored_json(received_ms)
+                        .map_err(|e| Error::Corrupt(e.to_string()))?,
+                };
                 let alert = (!alerts.is_empty()).then(|| {
                     let stamp = ResponseId {
                         ms: received_ms,
@@ -414,10 +426,23 @@ impl Store for SledStore {
 
     fn scan_raw(&self, form: &str, f: &mut dyn FnMut(ResponseId, &[u8])) -> Result<()> {
         let durable = self.durable_seq()?;
+        let versions = self.versions(form);
+        let names = versions.names();
         for item in self.responses.scan_prefix(keys::response_prefix(form)) {
             let (k, v) = item?;
             let id = keys::response_id(&k).ok_or_else(|| Error::Corrupt("response key".into()))?;
-            if id.seq <= durable {
+            if id.seq > durable {
+                continue;
+            }
+            if stored::is_rest(&v) {
+                // Kept as record and rest: its JSON, as the readers of
+                // JSON expect.
+                let r = self.read_value(form, id, &k, &v, &names)?;
+                f(
+                    id,
+                    &serde_json::to_vec(&r).map_err(|e| Error::Corrupt(e.to_string()))?,
+                );
+            } else {
                 f(id, &v);
             }
         }
@@ -488,13 +513,11 @@ impl SledStore {
         if id.seq > self.durable_seq()? {
             return Ok(None);
         }
-        match self.responses.get(key)? {
+        match self.responses.get(&key)? {
             Some(v) => {
-                let mut r: StoredResponse =
-                    serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?;
-                r.id = Some(id);
-                r.form = form.to_owned();
-                Ok(Some(r))
+                let versions = self.versions(form);
+                let names = versions.names();
+                Ok(Some(self.read_value(form, id, &key, &v, &names)?))
             }
             None => Ok(None),
         }
@@ -530,6 +553,8 @@ impl SledStore {
         limit: usize,
     ) -> Result<Vec<StoredResponse>> {
         let durable = self.durable_seq()?;
+        let versions = self.versions(form);
+        let names = versions.names();
         let mut out = Vec::new();
         for item in self.responses.range(start..) {
             let (k, v) = item?;
@@ -540,11 +565,7 @@ impl SledStore {
             if id.seq > durable {
                 continue;
             }
-            let mut r: StoredResponse =
-                serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?;
-            r.id = Some(id);
-            r.form = form.to_owned();
-            out.push(r);
+            out.push(self.read_value(form, id, &k, &v, &names)?);
         }
         Ok(out)
     }
