@@ -1,5 +1,6 @@
 //! The conformance suite every `Store` implementation must pass; run here
-//! against sled in a temp dir and against the in-memory `MemStore`.
+//! against sled in a temp dir, the in-memory `MemStore` and the SQLite
+//! `SqliteStore` (also in a temp dir).
 
 use crate::common::*;
 use collector::index::record;
@@ -7,7 +8,9 @@ use collector::model::{
     CountKey, Label, ManualCode, NewResponse, Role, Step, TextCoding, ERASED_TEXT,
 };
 use collector::store::{SledStore, Store};
+use harness::SqliteStore;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use survey::{Answer, Form};
 
 fn mini() -> Form {
@@ -561,4 +564,249 @@ async fn a_refreshed_snapshot_keeps_everything() {
         .await
         .unwrap();
     assert!(more.created && more.id > before.last().unwrap().id.unwrap());
+}
+
+/// Many submissions at once, as a busy form sees them: each stored exactly
+/// once, ids unique and in arrival order; copies of one submission sent in
+/// the same burst stored once, under one id; one invitation answered once
+/// however many answer it at the same moment.
+async fn concurrent_conformance(store: Arc<dyn Store>) {
+    let form = Arc::new(store.publish(mini()).unwrap().form.clone());
+    let tasks: Vec<_> = (0..300u128)
+        .map(|n| {
+            let (store, form) = (store.clone(), form.clone());
+            tokio::spawn(async move {
+                let mut r = response(&form, 1 + (n % 5) as i64);
+                let submission = match n % 6 {
+                    // A retry of the same submission, within the burst.
+                    0 => uuid(1_000_000),
+                    // Different submissions through one invitation.
+                    1 => {
+                        r.invitation = Some("shared".into());
+                        uuid(n)
+                    }
+                    _ => uuid(n),
+                };
+                (
+                    n,
+                    submit(store.as_ref(), &form, r, &submission, vec![]).await,
+                )
+            })
+        })
+        .collect();
+    let mut same = Vec::new();
+    let (mut answered, mut refused) = (Vec::new(), 0);
+    let mut created = Vec::new();
+    for t in tasks {
+        let (n, result) = t.await.unwrap();
+        match (n % 6, result) {
+            (0, Ok(s)) => same.push(s),
+            (1, Ok(s)) if s.created => {
+                answered.push(s.id);
+                created.push(s.id);
+            }
+            (1, Err(collector::store::Error::InvitationUsed)) => refused += 1,
+            (_, Ok(s)) if s.created => created.push(s.id),
+            (_, other) => panic!("submission {n}: unexpected {other:?}"),
+        }
+    }
+    assert_eq!(same.len(), 50);
+    assert_eq!(
+        same.iter().filter(|s| s.created).count(),
+        1,
+        "one copy stored"
+    );
+    assert!(
+        same.iter().all(|s| s.id == same[0].id),
+        "every copy hears its id"
+    );
+    created.push(same[0].id);
+    assert_eq!(
+        (answered.len(), refused),
+        (1, 49),
+        "one answer per invitation"
+    );
+    assert_eq!(
+        store.invitation_answer("shared").unwrap(),
+        Some(answered[0])
+    );
+
+    let stored = store.responses("mini", None, 1000).unwrap();
+    // 200 different submissions, one of the 50 copies, one invitation's.
+    assert_eq!(stored.len(), 202);
+    let ids: Vec<_> = stored.iter().map(|r| r.id.unwrap()).collect();
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "ids rise, no two alike"
+    );
+    assert!(
+        stored.iter().all(|r| r.received_ms == r.id.unwrap().ms),
+        "each response's time is its id's"
+    );
+    created.sort();
+    assert_eq!(created, ids, "every id answered is the one stored");
+    let mut records = 0;
+    store
+        .scan_records("mini", &mut |_, _| records += 1)
+        .unwrap();
+    assert_eq!(records, 202);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sled_store_stores_concurrent_submissions_once() {
+    let dir = tempfile::tempdir().unwrap();
+    concurrent_conformance(Arc::new(SledStore::open(dir.path()).unwrap())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_store_stores_concurrent_submissions_once() {
+    concurrent_conformance(Arc::new(harness::MemStore::new())).await;
+}
+
+/// Also guards the group commit itself: the burst shares commits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_store_stores_concurrent_submissions_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    concurrent_conformance(store.clone()).await;
+    let stats = store.commit_stats();
+    assert!(stats.submissions >= 300, "{stats:?}");
+    assert!(
+        stats.groups < stats.submissions,
+        "submissions share commits: {stats:?}"
+    );
+}
+
+#[tokio::test]
+async fn sqlite_store_conforms() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let token = conformance(&store).await;
+    let before = store.responses("mini", None, 100).unwrap();
+    let flagged = store.flagged("mini", 100).unwrap();
+    let codes = store.manual_codes("mini").unwrap();
+    drop(store);
+    // Only the token's hash is on disk.
+    let files: Vec<(std::path::PathBuf, Vec<u8>)> = files_under(dir.path())
+        .into_iter()
+        .map(|f| {
+            let bytes = std::fs::read(&f).unwrap();
+            (f, bytes)
+        })
+        .collect();
+    let holds = |bytes: &[u8], needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    assert!(
+        files.iter().any(|(_, b)| holds(b, b"Mini survey")),
+        "the search sees what SQLite stored (the form's title)"
+    );
+    for (file, bytes) in &files {
+        assert!(
+            !holds(bytes, token.as_bytes()),
+            "the raw token is in {}",
+            file.display()
+        );
+    }
+    // Reopened: everything read back as it was, forms at their versions,
+    // and new ids after the old ones.
+    let store = SqliteStore::open(dir.path()).unwrap();
+    assert_eq!(store.responses("mini", None, 100).unwrap(), before);
+    assert_eq!(store.flagged("mini", 100).unwrap(), flagged);
+    assert_eq!(store.manual_codes("mini").unwrap(), codes);
+    assert_eq!(store.form("mini").unwrap().form.version, 2);
+    assert_eq!(store.form_versions("mini").unwrap().len(), 2);
+    let form = store.form("mini").unwrap().form.clone();
+    let more = submit(&store, &form, response(&form, 3), &uuid(999), vec![])
+        .await
+        .unwrap();
+    assert!(more.created && more.id > flagged.last().unwrap().id.unwrap());
+    let again = submit(&store, &form, response(&form, 3), &uuid(1), vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.created, again.id),
+        (false, before[0].id.unwrap()),
+        "a retry after the restart is still the first response"
+    );
+}
+
+#[tokio::test]
+async fn sqlite_store_keeps_recovery_records_across_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    recovery_conformance(&store).await;
+    let alerts = store.alerts_after(0, 10).unwrap();
+    drop(store);
+    let store = SqliteStore::open(dir.path()).unwrap();
+    assert_eq!(store.alerts_after(0, 10).unwrap(), alerts);
+    assert!(store.pending_alerts(10).unwrap().is_empty());
+    assert_eq!(
+        store
+            .get_doc(collector::store::Doc::Case, "a")
+            .unwrap()
+            .as_deref(),
+        Some(&b"case"[..])
+    );
+    assert_eq!(
+        store.invitation_answer("inv-1").unwrap().map(|id| id.seq),
+        alerts.first().map(|a| a.seq)
+    );
+}
+
+#[tokio::test]
+async fn sqlite_store_keeps_counts_across_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    counts_conformance(&store);
+    let mut before = store.counts("mini").unwrap();
+    before.sort();
+    drop(store);
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let mut after = store.counts("mini").unwrap();
+    after.sort();
+    assert_eq!(after, before);
+    store
+        .add_counts(&[(count("mini", Step::View, "bank", ""), 1)])
+        .unwrap();
+    let views: u64 = store
+        .counts("mini")
+        .unwrap()
+        .iter()
+        .filter(|(k, _)| k.step == Step::View && k.location == "bank")
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(views, 10, "added to what was stored before the restart");
+}
+
+/// A backup holds every acknowledged response and is itself a data folder;
+/// a folder that is not empty is refused.
+#[tokio::test]
+async fn sqlite_store_backs_up_into_a_data_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("data")).unwrap();
+    let form = store.publish(mini()).unwrap().form.clone();
+    for n in 0..20 {
+        submit(
+            &store,
+            &form,
+            response(&form, 1 + n % 5),
+            &uuid(n as u128),
+            vec![],
+        )
+        .await
+        .unwrap();
+    }
+    let dest = dir.path().join("backup");
+    let info = store.backup(&dest).unwrap();
+    assert_eq!(info.responses, 20);
+    assert!(info.bytes > 0);
+    assert!(matches!(
+        store.backup(&dest),
+        Err(collector::store::Error::Refused(_))
+    ));
+    let copy = SqliteStore::open(&dest).unwrap();
+    assert_eq!(
+        copy.responses("mini", None, 100).unwrap(),
+        store.responses("mini", None, 100).unwrap()
+    );
+    assert_eq!(copy.form("mini").unwrap().form, form);
 }

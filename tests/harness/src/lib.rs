@@ -9,11 +9,14 @@
 //! ```
 //!
 //! [`MemStore`] is a second `Store`, in memory, for the store conformance
-//! suite.
+//! suite; [`SqliteStore`] a third, over SQLite with group commit, for the
+//! same suite and for the submit benchmark's comparison with sled.
 
 mod memory;
+mod sqlite;
 
 pub use memory::MemStore;
+pub use sqlite::{CommitStats, SqliteStore};
 
 use collector::model::Role;
 use collector::{AppState, Config};
