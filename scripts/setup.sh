@@ -38,6 +38,9 @@ command -v openssl >/dev/null || missing+=(openssl)
 command -v strace >/dev/null || missing+=(strace)
 # The poster tests read the QR codes back with an independent decoder.
 command -v zbarimg >/dev/null || missing+=(zbar-tools)
+# The ingest benchmark (collector/examples/bench_submit.rs) loads the
+# server with wrk.
+command -v wrk >/dev/null || missing+=(wrk)
 node_major=$(node --version 2>/dev/null | sed 's/^v\([0-9]*\).*/\1/' || true)
 if [ -z "$node_major" ] || [ "$node_major" -lt 20 ]; then
   missing+=(nodejs npm)
