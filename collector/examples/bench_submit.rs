@@ -100,11 +100,17 @@ async fn main() -> anyhow::Result<()> {
     write_bodies(&bodies)?;
 
     println!("store {store}, {seconds} s per run, wrk over loopback");
-    println!("writers   submissions/s   p50 ms   p99 ms   failed");
+    println!("writers   submissions/s   p50 ms   p99 ms   failed   per sync");
     for writers in counts {
         let run = run(&store, writers, seconds, &script, &bodies).await?;
+        let per_sync = run
+            .commits
+            .filter(|c| c.groups > 0)
+            .map_or("-".to_owned(), |c| {
+                format!("{:.1}", c.submissions as f64 / c.groups as f64)
+            });
         println!(
-            "{writers:>7}   {:>13.0}   {:>6.2}   {:>6.2}   {:>6}",
+            "{writers:>7}   {:>13.0}   {:>6.2}   {:>6.2}   {:>6}   {per_sync:>8}",
             run.per_second, run.p50, run.p99, run.failed
         );
     }
@@ -141,6 +147,9 @@ struct Run {
     p50: f64,
     p99: f64,
     failed: u64,
+    /// Submissions per group commit (one sync each), where the store
+    /// commits in groups.
+    commits: Option<collector::store::CommitStats>,
 }
 
 /// A collector over `store` in a fresh temp dir, and `wrk` with `writers`
@@ -211,6 +220,7 @@ async fn run(
             .output()
     })
     .await??;
+    let commits = state.store.commit_stats();
     let _ = stop.send(());
     server.await??;
     let text = String::from_utf8_lossy(&out.stdout);
@@ -235,5 +245,6 @@ async fn run(
         p50: p50 as f64 / 1000.0,
         p99: p99 as f64 / 1000.0,
         failed,
+        commits,
     })
 }

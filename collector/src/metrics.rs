@@ -67,6 +67,8 @@ pub struct Metrics {
     rejections: Family<ReasonLabels, Counter>,
     durable_seconds: Histogram,
     index_rows: Family<FormLabels, Gauge>,
+    commit_groups: Gauge,
+    commit_submissions: Gauge,
     deliveries: Family<OutcomeLabels, Counter>,
     funnel_events: Family<StepLabels, Counter>,
     funnel_dropped: Counter,
@@ -121,6 +123,18 @@ impl Metrics {
             "Responses in each form's answer index",
             index_rows.clone(),
         );
+        let commit_groups = Gauge::default();
+        registry.register(
+            "store_commit_groups",
+            "Groups the store's group commit has made durable since it opened, one sync each",
+            commit_groups.clone(),
+        );
+        let commit_submissions = Gauge::default();
+        registry.register(
+            "store_commit_submissions",
+            "Submissions answered from those groups: divided by the groups, how many each sync covers",
+            commit_submissions.clone(),
+        );
         let deliveries = Family::<OutcomeLabels, Counter>::default();
         registry.register(
             "webhook_deliveries",
@@ -147,6 +161,8 @@ impl Metrics {
             rejections,
             durable_seconds,
             index_rows,
+            commit_groups,
+            commit_submissions,
             deliveries,
             funnel_events,
             funnel_dropped,
@@ -207,8 +223,19 @@ impl Metrics {
         self.durable_seconds.observe(seconds);
     }
 
-    /// The text exposition, with each form's index size as it is now.
-    pub fn encode(&self, index_rows: impl IntoIterator<Item = (String, usize)>) -> String {
+    /// The text exposition, with each form's index size and the store's
+    /// commit figures as they are now.
+    pub fn encode(
+        &self,
+        index_rows: impl IntoIterator<Item = (String, usize)>,
+        commits: Option<crate::store::CommitStats>,
+    ) -> String {
+        if let Some(c) = commits {
+            self.commit_groups
+                .set(i64::try_from(c.groups).unwrap_or(i64::MAX));
+            self.commit_submissions
+                .set(i64::try_from(c.submissions).unwrap_or(i64::MAX));
+        }
         for (form, rows) in index_rows {
             self.index_rows
                 .get_or_create(&FormLabels { form })
@@ -235,7 +262,11 @@ mod tests {
         m.durable(0.0004);
         m.delivery("retried");
         m.delivery("delivered");
-        let text = m.encode([("street-feedback".to_owned(), 7)]);
+        let commits = crate::store::CommitStats {
+            groups: 3,
+            submissions: 40,
+        };
+        let text = m.encode([("street-feedback".to_owned(), 7)], Some(commits));
         assert!(text.contains(
             r#"collector_http_requests_total{route="/api/v1/forms/{form}/responses",method="POST",status="201"} 2"#
         ), "{text}");
@@ -244,6 +275,8 @@ mod tests {
         assert!(text.contains("collector_submission_durable_seconds_count 1"));
         assert!(text.contains(r#"collector_webhook_deliveries_total{outcome="delivered"} 1"#));
         assert!(text.contains(r#"collector_index_rows{form="street-feedback"} 7"#));
+        assert!(text.contains("collector_store_commit_groups 3"));
+        assert!(text.contains("collector_store_commit_submissions 40"));
         assert!(text.ends_with("# EOF\n"));
     }
 }

@@ -74,6 +74,10 @@ async fn metrics_count_requests_submissions_rejections_and_index_rows() {
         r#"collector_submission_rejections_total{reason="invalid"} 1"#,
         "collector_submission_durable_seconds_count 3",
         r#"collector_index_rows{form="mini"} 2"#,
+        // One after another, each its own group (the retry too: the
+        // commit thread recognises it).
+        "collector_store_commit_groups 3",
+        "collector_store_commit_submissions 3",
     ] {
         assert!(text.contains(line), "missing {line} in\n{text}");
     }

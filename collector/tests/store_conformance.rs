@@ -652,10 +652,18 @@ async fn concurrent_conformance(store: Arc<dyn Store>) {
     assert_eq!(records, 202);
 }
 
+/// Also guards the group commit itself: the burst shares syncs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sled_store_stores_concurrent_submissions_once() {
     let dir = tempfile::tempdir().unwrap();
-    concurrent_conformance(Arc::new(SledStore::open(dir.path()).unwrap())).await;
+    let store = Arc::new(SledStore::open(dir.path()).unwrap());
+    concurrent_conformance(store.clone()).await;
+    let stats = store.commit_stats().expect("sled commits in groups");
+    assert!(stats.submissions >= 300, "{stats:?}");
+    assert!(
+        stats.groups < stats.submissions,
+        "submissions share syncs: {stats:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -52,7 +52,7 @@ pub(super) async fn metrics(State(state): State<AppState>) -> Response {
             header::CONTENT_TYPE,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
-        state.metrics.encode(sizes),
+        state.metrics.encode(sizes, state.store.commit_stats()),
     )
         .into_response()
 }

@@ -109,6 +109,16 @@ pub struct Submitted {
     pub created: bool,
 }
 
+/// How well a store's group commit groups: groups made durable (one sync
+/// each) and the submissions answered from them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CommitStats {
+    /// Groups made durable, one sync each.
+    pub groups: u64,
+    /// Submissions answered from them (retries and refusals included).
+    pub submissions: u64,
+}
+
 /// What [`Store::backup`] wrote.
 #[derive(Debug, Clone)]
 pub struct BackupInfo {
@@ -285,6 +295,11 @@ pub trait Store: Send + Sync + 'static {
     /// name ids in). The default knows only the current one.
     fn form_versions(&self, id: &str) -> Result<Vec<Form>> {
         Ok(self.form(id).map(|p| p.form.clone()).into_iter().collect())
+    }
+    /// How the group commit has grouped since the store opened; `None` for
+    /// a store without one.
+    fn commit_stats(&self) -> Option<CommitStats> {
+        None
     }
     /// Whether a submission would be stored now: false once the store
     /// refuses writes (after a failed commit), which `/readyz` reports.

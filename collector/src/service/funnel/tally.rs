@@ -179,7 +179,7 @@ mod tests {
             .collect();
         pending.sort();
         assert_eq!(pending, [("a".to_owned(), 2), ("b".to_owned(), 1)]);
-        let text = metrics.encode([]);
+        let text = metrics.encode([], None);
         assert!(
             text.contains("collector_funnel_events_dropped_total 2"),
             "{text}"

@@ -1,9 +1,11 @@
-//! The group-commit thread: writes every submission that arrived during
-//! the previous round as one sled batch, then one flush and sync of sled's
-//! data file covers them all, and only then are they answered.
+//! The group commit: every submission that arrived during the previous
+//! round is written as one sled batch and flushed, then one sync of sled's
+//! data file covers it (and any group flushed while the last sync ran),
+//! and only then are they answered. Writing and syncing run on two
+//! threads, so the next group is written while the last one syncs.
 //!
 //! ```text
-//! writers ─ stored JSON, record ─► queue ─► commit_loop ─ ids, one apply_batch ─ flush + sync_data ─► `durable` ─► replies
+//! writers ─ rest, record ─► queue ─► write_loop ─ ids, one apply_batch, flush ─► sync_loop ─ sync_data ─► `durable` ─► replies
 //! ```
 //!
 //! One batch per group, not one per submission: sled 0.34 writes its log
@@ -37,6 +39,9 @@ pub(super) struct Commit {
     pub(super) flushing: Mutex<()>,
     /// Highest durable sequence number; `Err` once a commit failed.
     pub(super) durable: watch::Sender<Result<u64, ()>>,
+    /// Groups made durable, and the submissions answered from them.
+    pub(super) groups: AtomicU64,
+    pub(super) answered: AtomicU64,
 }
 
 /// A submission its writer made ready (stored JSON stamped with
@@ -97,9 +102,16 @@ impl Commit {
     }
 }
 
-/// The group-commit thread: writes what was queued as one batch, flushes
-/// and syncs it with whatever else was staged since the last round, then
-/// answers every submission in the group.
+/// A group written and flushed, waiting for the sync that makes it
+/// durable: the sequence number the flush covered, and its answers.
+type Flushed = (u64, Vec<(oneshot::Sender<Reply>, Reply)>);
+
+/// The group commit, in two threads so that writing the next group
+/// overlaps the sync of the last: this one writes what was queued as one
+/// batch and flushes it (sled's `pwrite` and `sync_file_range`), then hands
+/// it to [`sync_loop`], which syncs the data file (`fdatasync`: the flush
+/// alone leaves the data in the disk's volatile cache) and only then
+/// answers. Groups flushed while a sync runs share the next one.
 ///
 /// `durable` starts at what was on disk when the store opened, not at
 /// `staged` when the thread first runs: a write may be staged before this
@@ -110,13 +122,31 @@ pub(super) fn commit_loop(
     db: &sled::Db,
     data_file: &File,
     writes: &Writes,
-    mut durable: u64,
+    durable: u64,
+) {
+    let (flushed, to_sync) = std::sync::mpsc::channel::<Flushed>();
+    std::thread::scope(|scope| {
+        scope.spawn(move || sync_loop(commit, data_file, &to_sync));
+        write_loop(commit, db, writes, durable, &flushed);
+        // Dropping the sender lets the sync thread answer what is left
+        // and end.
+        drop(flushed);
+    });
+}
+
+/// Writes and flushes each group; see [`commit_loop`].
+fn write_loop(
+    commit: &Commit,
+    db: &sled::Db,
+    writes: &Writes,
+    mut flushed_to: u64,
+    flushed: &std::sync::mpsc::Sender<Flushed>,
 ) {
     loop {
         let group = {
             let mut queue = commit.lock.lock().unwrap_or_else(|e| e.into_inner());
             loop {
-                if !queue.is_empty() || commit.staged.load(Ordering::Acquire) > durable {
+                if !queue.is_empty() || commit.staged.load(Ordering::Acquire) > flushed_to {
                     break std::mem::take(&mut *queue);
                 }
                 if commit.closing.load(Ordering::Acquire) {
@@ -139,22 +169,48 @@ pub(super) fn commit_loop(
         let result = {
             let _one_at_a_time = commit.flushing.lock().unwrap_or_else(|e| e.into_inner());
             db.flush()
-                .map_err(std::io::Error::other)
-                .and_then(|_| data_file.sync_data())
         };
-        match result {
-            Ok(()) => {
-                durable = target;
-                let _ = commit.durable.send_replace(Ok(durable));
-                for (reply, answer) in replies {
-                    let _ = reply.send(answer);
-                }
+        if let Err(e) = result {
+            tracing::error!(error = %e, "flushing a group failed; refusing further writes");
+            commit.fail();
+            return;
+        }
+        flushed_to = target;
+        if flushed.send((target, replies)).is_err() {
+            // The sync thread failed, and refused further writes.
+            return;
+        }
+    }
+}
+
+/// Syncs what [`write_loop`] flushed, then announces it durable and
+/// answers its submissions; see [`commit_loop`].
+fn sync_loop(commit: &Commit, data_file: &File, to_sync: &std::sync::mpsc::Receiver<Flushed>) {
+    while let Ok((mut target, mut replies)) = to_sync.recv() {
+        // Every group flushed before this sync starts is covered by it.
+        while let Ok((t, r)) = to_sync.try_recv() {
+            target = target.max(t);
+            replies.extend(r);
+        }
+        if let Err(e) = data_file.sync_data() {
+            tracing::error!(error = %e, "commit failed; refusing further writes");
+            commit.fail();
+            return;
+        }
+        // Never lower: a bulk import may have announced more already.
+        commit.durable.send_modify(|d| {
+            if let Ok(d) = d {
+                *d = (*d).max(target);
             }
-            Err(e) => {
-                tracing::error!(error = %e, "commit failed; refusing further writes");
-                commit.fail();
-                return;
-            }
+        });
+        if !replies.is_empty() {
+            commit.groups.fetch_add(1, Ordering::Relaxed);
+            commit
+                .answered
+                .fetch_add(replies.len() as u64, Ordering::Relaxed);
+        }
+        for (reply, answer) in replies {
+            let _ = reply.send(answer);
         }
     }
 }
@@ -283,6 +339,8 @@ mod tests {
             wake: Condvar::new(),
             flushing: Mutex::new(()),
             durable: tx,
+            groups: AtomicU64::new(0),
+            answered: AtomicU64::new(0),
         };
         let writes = Writes {
             responses: db.open_tree("responses").unwrap(),

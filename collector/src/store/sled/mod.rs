@@ -202,6 +202,8 @@ impl SledStore {
             wake: Condvar::new(),
             flushing: Mutex::new(()),
             durable: tx,
+            groups: AtomicU64::new(0),
+            answered: AtomicU64::new(0),
         });
         let writer = Arc::new(Mutex::new(last));
         let thread = {

@@ -449,6 +449,13 @@ impl Store for SledStore {
         Ok(())
     }
 
+    fn commit_stats(&self) -> Option<crate::store::CommitStats> {
+        Some(crate::store::CommitStats {
+            groups: self.commit.groups.load(Ordering::Relaxed),
+            submissions: self.commit.answered.load(Ordering::Relaxed),
+        })
+    }
+
     fn accepts_writes(&self) -> bool {
         self.durable_seq().is_ok()
     }

@@ -456,6 +456,14 @@ impl Store for SqliteStore {
         !self.queue.failed.load(Ordering::Acquire)
     }
 
+    fn commit_stats(&self) -> Option<collector::store::CommitStats> {
+        let s = self.queue.stats();
+        Some(collector::store::CommitStats {
+            groups: s.groups,
+            submissions: s.submissions,
+        })
+    }
+
     fn backup(&self, dest: &Path) -> Result<BackupInfo> {
         self.backup_into(dest)
     }
