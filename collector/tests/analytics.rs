@@ -80,20 +80,6 @@ async fn loaded() -> (tempfile::TempDir, Server, String) {
     (dir, s, token)
 }
 
-async fn get_json(s: &Server, token: &str, path: &str) -> Value {
-    let res = s
-        .client
-        .get(s.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    let text = res.text().await.unwrap();
-    assert_eq!(status, 200, "{path}: {text}");
-    serde_json::from_str(&text).unwrap()
-}
-
 /// Every export row, paging with `after`.
 async fn export(s: &Server, token: &str) -> Vec<Value> {
     let mut rows = Vec::new();
@@ -434,7 +420,9 @@ async fn aggregates_match_a_recount_of_the_export() {
     for (i, (spec, extra)) in specs().into_iter().enumerate() {
         // Time filters are given as `extra` (from/to or quarter).
         let qs = query_string(&spec, extra);
-        let api = get_json(&s, &token, &format!("/api/v1/forms/{FORM}/aggregates?{qs}")).await;
+        let api = s
+            .get_ok(&format!("/api/v1/forms/{FORM}/aggregates?{qs}"), &token)
+            .await;
         let truth = recount(&spec, &rows, &form);
         check(&spec, &api, &truth, &format!("query {i} ({qs})"));
     }
@@ -447,7 +435,7 @@ async fn csv_aggregates_match_the_json_cells() {
     for (spec, extra) in specs() {
         let qs = query_string(&spec, extra);
         let path = format!("/api/v1/forms/{FORM}/aggregates?{qs}");
-        let json = get_json(&s, &token, &path).await;
+        let json = s.get_ok(&path, &token).await;
         let res = s
             .client
             .get(s.url(&path))
@@ -528,9 +516,11 @@ async fn public_output_hides_small_cells_and_resists_differencing() {
     let (_dir, s, token) = loaded().await;
     let min = u64::from(s.state.config.min_cell);
     let base = format!("/api/v1/forms/{FORM}/aggregates?question=worry&where=respondent_type:student,business&channel=qr");
-    let public = get_json(&s, &token, &format!("{base}&by=location&share=public")).await;
-    let truth = get_json(&s, &token, &format!("{base}&by=location")).await;
-    let totals = get_json(&s, &token, &format!("{base}&share=public")).await;
+    let public = s
+        .get_ok(&format!("{base}&by=location&share=public"), &token)
+        .await;
+    let truth = s.get_ok(&format!("{base}&by=location"), &token).await;
+    let totals = s.get_ok(&format!("{base}&share=public"), &token).await;
     assert_eq!(public["suppressed_below"], min);
 
     let shown = table(&public, "worry");
@@ -604,11 +594,7 @@ async fn public_output_hides_small_cells_and_resists_differencing() {
         );
     }
     // Means and shares are not published for groups with hidden cells.
-    let dark = get_json(
-        &s,
-        &token,
-        &format!("/api/v1/forms/{FORM}/aggregates?question=feel_safe_dark&where=respondent_type:student&channel=qr&by=location&share=public"),
-    )
+    let dark = s.get_ok(&format!("/api/v1/forms/{FORM}/aggregates?question=feel_safe_dark&where=respondent_type:student&channel=qr&by=location&share=public"), &token)
     .await;
     for sm in dark["summaries"].as_array().unwrap() {
         let group = strings(&sm["group"])[0].clone();
@@ -632,7 +618,7 @@ const WALKTHROUGH_TREND: &str = "/api/v1/forms/community-safety/trends?question=
 #[tokio::test]
 async fn walkthrough_trend_flags_the_autumn_2024_exception() {
     let (_dir, s, token) = loaded().await;
-    let trend = get_json(&s, &token, WALKTHROUGH_TREND).await;
+    let trend = s.get_ok(WALKTHROUGH_TREND, &token).await;
     let points = trend["points"].as_array().unwrap();
     assert_eq!(points.len(), 24, "April 2023 to March 2025");
     let flagged: Vec<&str> = points
@@ -660,11 +646,7 @@ async fn walkthrough_trend_flags_the_autumn_2024_exception() {
     }
     // The same quarter's aggregate: more feel unsafe, and theft and lighting
     // lead the comments.
-    let q3 = get_json(
-        &s,
-        &token,
-        "/api/v1/forms/community-safety/aggregates?quarter=2024/25%20Q3&location=liverpool-street&where=respondent_type:worker&question=feel_safe_dark,safety_comment",
-    )
+    let q3 = s.get_ok("/api/v1/forms/community-safety/aggregates?quarter=2024/25%20Q3&location=liverpool-street&where=respondent_type:worker&question=feel_safe_dark,safety_comment", &token)
     .await;
     let themes: Vec<(String, u64)> = q3["cells"]
         .as_array()
@@ -846,17 +828,22 @@ async fn aggregates_survive_a_restart() {
         .collect();
     let mut before = Vec::new();
     for q in &queries {
-        before.push(get_json(&s, &token, &format!("/api/v1/forms/{FORM}/aggregates?{q}")).await);
+        before.push(
+            s.get_ok(&format!("/api/v1/forms/{FORM}/aggregates?{q}"), &token)
+                .await,
+        );
     }
-    let trend_before = get_json(&s, &token, WALKTHROUGH_TREND).await;
+    let trend_before = s.get_ok(WALKTHROUGH_TREND, &token).await;
     s.stop().await;
 
     let s = Server::start(example_config(dir.path())).await;
     for (q, b) in queries.iter().zip(&before) {
-        let after = get_json(&s, &token, &format!("/api/v1/forms/{FORM}/aggregates?{q}")).await;
+        let after = s
+            .get_ok(&format!("/api/v1/forms/{FORM}/aggregates?{q}"), &token)
+            .await;
         assert_eq!(&after, b, "{q} changed across a restart");
     }
-    assert_eq!(get_json(&s, &token, WALKTHROUGH_TREND).await, trend_before);
+    assert_eq!(s.get_ok(WALKTHROUGH_TREND, &token).await, trend_before);
     assert_eq!(before[0]["n"], (COUNT + 1) as u64);
     s.stop().await;
 }
@@ -1175,7 +1162,9 @@ async fn responses_stored_during_a_rebuild_are_counted_once() {
 
     let stored = s.export_all("mini", &analyst).await.len();
     assert_eq!(stored, 300 + 8 * 60);
-    let agg = get_json(&s, &analyst, "/api/v1/forms/mini/aggregates?question=safe").await;
+    let agg = s
+        .get_ok("/api/v1/forms/mini/aggregates?question=safe", &analyst)
+        .await;
     assert_eq!(
         agg["n"], stored as u64,
         "the index holds each stored response once"

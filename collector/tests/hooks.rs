@@ -274,23 +274,13 @@ pub async fn make_hook(s: &Server, admin: &str, body: Value) -> (String, String)
     (v["id"].as_str().unwrap().to_owned(), secret)
 }
 
-async fn get_json(s: &Server, token: &str, path: &str) -> Value {
-    let res = s
-        .client
-        .get(s.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "{path}");
-    res.json().await.unwrap()
-}
-
 /// Waits (up to 20 s) until the hook's deliveries are all in `state`; them.
 async fn deliveries_in(s: &Server, admin: &str, hook: &str, state: &str) -> Vec<Value> {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let list = get_json(s, admin, &format!("/api/v1/hooks/{hook}/deliveries")).await;
+        let list = s
+            .get_ok(&format!("/api/v1/hooks/{hook}/deliveries"), admin)
+            .await;
         let list = list.as_array().unwrap().clone();
         if !list.is_empty() && list.iter().all(|d| d["state"] == state) {
             return list;
@@ -397,7 +387,7 @@ async fn an_alert_reaches_its_hooks_signed_within_a_second_with_text_only_when_a
     assert_eq!(rx.seen().len(), 2);
 
     // The list shows no secret.
-    let hooks = get_json(&s, &admin, "/api/v1/hooks").await;
+    let hooks = s.get_ok("/api/v1/hooks", &admin).await;
     assert_eq!(hooks.as_array().unwrap().len(), 2);
     assert!(!hooks.to_string().contains("whsec_"), "{hooks}");
     s.stop().await;
@@ -485,7 +475,7 @@ async fn a_4xx_is_not_retried_but_dead_at_once() {
     assert_eq!(list[0]["history"][0]["status"], 410);
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(rx.seen().len(), 1, "a 410 is not tried again");
-    let dead = get_json(&s, &admin, "/api/v1/deliveries?state=dead").await;
+    let dead = s.get_ok("/api/v1/deliveries?state=dead", &admin).await;
     assert_eq!(dead.as_array().unwrap().len(), 1);
     s.stop().await;
 }
@@ -508,12 +498,13 @@ async fn a_dead_letter_after_the_last_attempt_is_listed_and_replayed() {
     assert_eq!(rx.seen().len(), 3);
 
     // Listed as a dead letter, across hooks.
-    let dead = get_json(&s, &admin, "/api/v1/deliveries?state=dead").await;
+    let dead = s.get_ok("/api/v1/deliveries?state=dead", &admin).await;
     let dead = dead.as_array().unwrap();
     assert_eq!(dead.len(), 1);
     let id = dead[0]["id"].as_str().unwrap().to_owned();
     assert_eq!(dead[0]["hook"], hook.as_str());
-    assert!(get_json(&s, &admin, "/api/v1/deliveries?state=pending")
+    assert!(s
+        .get_ok("/api/v1/deliveries?state=pending", &admin)
         .await
         .as_array()
         .unwrap()
@@ -539,7 +530,8 @@ async fn a_dead_letter_after_the_last_attempt_is_listed_and_replayed() {
     assert_eq!(seen[3].replied, 204);
     assert_eq!(seen[3].id(), seen[0].id(), "a replay keeps the webhook-id");
     verify(&secret, &seen[3]);
-    assert!(get_json(&s, &admin, "/api/v1/deliveries?state=dead")
+    assert!(s
+        .get_ok("/api/v1/deliveries?state=dead", &admin)
         .await
         .as_array()
         .unwrap()
@@ -583,7 +575,9 @@ async fn a_delivery_pending_when_the_server_stops_arrives_once_after_a_restart()
     // Wait for a failed attempt or two.
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let list = get_json(&s, &admin, &format!("/api/v1/hooks/{hook}/deliveries")).await;
+        let list = s
+            .get_ok(&format!("/api/v1/hooks/{hook}/deliveries"), &admin)
+            .await;
         if list[0]["attempts"].as_u64().unwrap_or(0) >= 1 {
             assert_eq!(list[0]["state"], "pending");
             assert!(list[0]["history"][0]["error"].is_string(), "{list}");
@@ -643,7 +637,8 @@ async fn hooks_to_private_addresses_are_refused() {
         let body: Value = res.json().await.unwrap();
         assert_eq!(body["errors"][0]["field"], field, "{body}");
     }
-    assert!(get_json(&s, &admin, "/api/v1/hooks")
+    assert!(s
+        .get_ok("/api/v1/hooks", &admin)
         .await
         .as_array()
         .unwrap()
@@ -776,7 +771,9 @@ async fn a_deleted_hook_gets_nothing_more() {
     submit_alert(&s, &answer(2, 5, None)).await;
     let deadline = Instant::now() + Duration::from_secs(10);
     let id = loop {
-        let list = get_json(&s, &admin, &format!("/api/v1/hooks/{hook}/deliveries")).await;
+        let list = s
+            .get_ok(&format!("/api/v1/hooks/{hook}/deliveries"), &admin)
+            .await;
         if list[0]["attempts"].as_u64().unwrap_or(0) >= 1 {
             break list[0]["id"].as_str().unwrap().to_owned();
         }
@@ -793,12 +790,12 @@ async fn a_deleted_hook_gets_nothing_more() {
     assert_eq!(res.status(), 204);
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let dead = get_json(
-            &s,
-            &admin,
-            &format!("/api/v1/deliveries?hook={hook}&state=dead"),
-        )
-        .await;
+        let dead = s
+            .get_ok(
+                &format!("/api/v1/deliveries?hook={hook}&state=dead"),
+                &admin,
+            )
+            .await;
         if let Some(d) = dead.as_array().unwrap().first() {
             let last = d["history"].as_array().unwrap().last().unwrap().clone();
             assert!(

@@ -108,14 +108,6 @@ async fn get(s: &Server, token: &str, path: &str) -> reqwest::Response {
         .unwrap()
 }
 
-async fn get_json(s: &Server, token: &str, path: &str) -> Value {
-    let res = get(s, token, path).await;
-    let status = res.status();
-    let text = res.text().await.unwrap();
-    assert_eq!(status, 200, "{path}: {text}");
-    serde_json::from_str(&text).unwrap()
-}
-
 /// Responses per group of an aggregate, from its summaries of `safe`.
 fn group_sizes(a: &Value) -> BTreeMap<String, u64> {
     a["summaries"]
@@ -152,13 +144,15 @@ async fn answers(s: &Server, token: &str) -> Vec<Value> {
         "category=theft&by=location",
         "by=team&question=why_unsafe",
     ] {
-        out.push(get_json(s, token, &format!("/api/v1/forms/{FORM}/aggregates?{q}")).await);
+        out.push(
+            s.get_ok(&format!("/api/v1/forms/{FORM}/aggregates?{q}"), token)
+                .await,
+        );
     }
     out.push(
-        get_json(
-            s,
-            token,
+        s.get_ok(
             &format!("/api/v1/forms/{FORM}/trends?question=safe&period=week&by=team"),
+            token,
         )
         .await,
     );
@@ -173,21 +167,21 @@ async fn results_grouped_and_filtered_by_case_attributes_are_exact_and_survive_a
     let token = s.token(Role::Analyst);
     let agg = |q: &str| format!("/api/v1/forms/{FORM}/aggregates?{q}");
 
-    let by_team = get_json(&s, &token, &agg("by=team")).await;
+    let by_team = s.get_ok(&agg("by=team"), &token).await;
     assert_eq!(by_team["n"], 25);
     assert_eq!(
         group_sizes(&by_team),
         sizes(&[("East", 12), ("West", 9), ("_none", 4)])
     );
     // The same through attr.<name>, the spelling for a name a question has.
-    let by_attr = get_json(&s, &token, &agg("by=attr.team")).await;
+    let by_attr = s.get_ok(&agg("by=attr.team"), &token).await;
     assert_eq!(by_attr["cells"], by_team["cells"]);
-    let by_category = get_json(&s, &token, &agg("by=category")).await;
+    let by_category = s.get_ok(&agg("by=category"), &token).await;
     assert_eq!(
         group_sizes(&by_category),
         sizes(&[("theft", 16), ("assault", 5), ("_none", 4)])
     );
-    let crossed = get_json(&s, &token, &agg("by=team,category")).await;
+    let crossed = s.get_ok(&agg("by=team,category"), &token).await;
     assert_eq!(
         group_sizes(&crossed),
         sizes(&[
@@ -217,24 +211,24 @@ async fn results_grouped_and_filtered_by_case_attributes_are_exact_and_survive_a
         ("attr.team=West", 9),
         ("team=", 25),
     ] {
-        let a = get_json(&s, &token, &agg(q)).await;
+        let a = s.get_ok(&agg(q), &token).await;
         assert_eq!(a["n"], n, "{q}");
     }
     let res = get(&s, &token, &agg("team=North")).await;
     assert_eq!(res.status(), 400);
     // A case attribute the deployment knows but no response carries yet
     // groups every response as _none; an unknown name is refused.
-    let a = get_json(&s, &token, &agg("by=reported_on")).await;
+    let a = s.get_ok(&agg("by=reported_on"), &token).await;
     assert_eq!(group_sizes(&a), sizes(&[("_none", 25)]));
     assert_eq!(get(&s, &token, &agg("by=shoe_size")).await.status(), 400);
 
     // Trends: one series per team, adding up to the whole.
-    let trend = get_json(
-        &s,
-        &token,
-        &format!("/api/v1/forms/{FORM}/trends?question=safe&period=year&by=team"),
-    )
-    .await;
+    let trend = s
+        .get_ok(
+            &format!("/api/v1/forms/{FORM}/trends?question=safe&period=year&by=team"),
+            &token,
+        )
+        .await;
     assert_eq!(trend["by"], "team");
     let groups: Vec<(&str, u64)> = trend["groups"]
         .as_array()
@@ -332,7 +326,7 @@ async fn exports_carry_the_case_attributes() {
 
 /// The free text a token lists, in arrival order.
 async fn free_text(s: &Server, token: &str, query: &str) -> Vec<String> {
-    get_json(s, token, &format!("/api/v1/forms/{FORM}/text?{query}"))
+    s.get_ok(&format!("/api/v1/forms/{FORM}/text?{query}"), token)
         .await
         .as_array()
         .unwrap()
@@ -360,28 +354,28 @@ async fn a_supervisor_sees_only_their_teams_results_and_free_text() {
     let admin = s.token(Role::Admin);
     let agg = |q: &str| format!("/api/v1/forms/{FORM}/aggregates?{q}");
 
-    let mine = get_json(&s, &east, &agg("by=team")).await;
+    let mine = s.get_ok(&agg("by=team"), &east).await;
     assert_eq!(mine["n"], 12);
     assert_eq!(group_sizes(&mine), sizes(&[("East", 12)]));
-    let crossed = get_json(&s, &east, &agg("by=category,location")).await;
+    let crossed = s.get_ok(&agg("by=category,location"), &east).await;
     assert_eq!(
         group_sizes(&crossed),
         sizes(&[("theft/bank", 7), ("assault/bank", 5)])
     );
-    assert_eq!(get_json(&s, &east, &agg("team=East")).await["n"], 12);
-    assert_eq!(get_json(&s, &east, &agg("category=theft")).await["n"], 7);
+    assert_eq!(s.get_ok(&agg("team=East"), &east).await["n"], 12);
+    assert_eq!(s.get_ok(&agg("category=theft"), &east).await["n"], 7);
     // Another team's place narrows East's rows, it does not widen them.
-    assert_eq!(get_json(&s, &east, &agg("location=aldgate")).await["n"], 0);
+    assert_eq!(s.get_ok(&agg("location=aldgate"), &east).await["n"], 0);
     out_of_scope(get(&s, &east, &agg("team=West")).await, "team").await;
     out_of_scope(get(&s, &east, &agg("team=East,West")).await, "team").await;
     out_of_scope(get(&s, &east, &agg("attr.team=West")).await, "team").await;
 
-    let trend = get_json(
-        &s,
-        &east,
-        &format!("/api/v1/forms/{FORM}/trends?question=safe&period=year&by=team"),
-    )
-    .await;
+    let trend = s
+        .get_ok(
+            &format!("/api/v1/forms/{FORM}/trends?question=safe&period=year&by=team"),
+            &east,
+        )
+        .await;
     assert_eq!(trend["points"][0]["n"], 12);
     let groups: Vec<&str> = trend["groups"]
         .as_array()
@@ -408,7 +402,8 @@ async fn a_supervisor_sees_only_their_teams_results_and_free_text() {
     assert_eq!(free_text(&s, &east, "").await, east_text);
     // Paged, it stays inside the scope.
     let first: Vec<Value> = serde_json::from_value(
-        get_json(&s, &east, &format!("/api/v1/forms/{FORM}/text?limit=2")).await,
+        s.get_ok(&format!("/api/v1/forms/{FORM}/text?limit=2"), &east)
+            .await,
     )
     .unwrap();
     let after = first[1]["id"].as_str().unwrap();
@@ -453,12 +448,12 @@ async fn a_supervisor_sees_only_their_teams_results_and_free_text() {
 
     // Analysts and admins see every team, as before.
     for token in [&analyst, &admin] {
-        let all = get_json(&s, token, &agg("by=team")).await;
+        let all = s.get_ok(&agg("by=team"), token).await;
         assert_eq!(
             group_sizes(&all),
             sizes(&[("East", 12), ("West", 9), ("_none", 4)])
         );
-        assert_eq!(get_json(&s, token, &agg("team=West")).await["n"], 9);
+        assert_eq!(s.get_ok(&agg("team=West"), token).await["n"], 9);
         assert_eq!(free_text(&s, token, "").await.len(), 10);
     }
     s.stop().await;
@@ -472,11 +467,11 @@ async fn a_supervisor_of_places_sees_every_response_at_them() {
     let agg = |q: &str| format!("/api/v1/forms/{FORM}/aggregates?{q}");
     // Aldgate: West's cases and the responses with no invitation there.
     let aldgate = s.supervisor_token(&[], &["aldgate"]);
-    let a = get_json(&s, &aldgate, &agg("by=team")).await;
+    let a = s.get_ok(&agg("by=team"), &aldgate).await;
     assert_eq!(group_sizes(&a), sizes(&[("West", 9), ("_none", 3)]));
     // A team filter narrows what is at their places: any team may be named.
-    assert_eq!(get_json(&s, &aldgate, &agg("team=West")).await["n"], 9);
-    assert_eq!(get_json(&s, &aldgate, &agg("team=East")).await["n"], 0);
+    assert_eq!(s.get_ok(&agg("team=West"), &aldgate).await["n"], 9);
+    assert_eq!(s.get_ok(&agg("team=East"), &aldgate).await["n"], 0);
     out_of_scope(get(&s, &aldgate, &agg("location=bank")).await, "location").await;
     assert_eq!(
         free_text(&s, &aldgate, "").await,
@@ -490,14 +485,14 @@ async fn a_supervisor_of_places_sees_every_response_at_them() {
     );
     // Teams and places together: either will do.
     let both = s.supervisor_token(&["East"], &["aldgate"]);
-    let a = get_json(&s, &both, &agg("by=team")).await;
+    let a = s.get_ok(&agg("by=team"), &both).await;
     assert_eq!(
         group_sizes(&a),
         sizes(&[("East", 12), ("West", 9), ("_none", 3)])
     );
     // A team with no response yet is no error: nothing of theirs to count.
     let new_team = s.supervisor_token(&["North"], &[]);
-    let a = get_json(&s, &new_team, &agg("by=team")).await;
+    let a = s.get_ok(&agg("by=team"), &new_team).await;
     assert_eq!(a["n"], 0);
     assert!(free_text(&s, &new_team, "").await.is_empty());
     s.stop().await;

@@ -44,12 +44,6 @@ pub async fn get(s: &Server, path: &str, token: Option<&str>) -> reqwest::Respon
     req.send().await.unwrap()
 }
 
-pub async fn get_json(s: &Server, path: &str, token: &str) -> Value {
-    let res = get(s, path, Some(token)).await;
-    assert_eq!(res.status(), 200, "{path}");
-    res.json().await.unwrap()
-}
-
 async fn put_codes(s: &Server, id: &str, body: Value, token: Option<&str>) -> reqwest::Response {
     let mut req = s
         .client
@@ -132,7 +126,7 @@ async fn text_lists_filters_and_pages_free_text() {
     let silent = safety(&s, 99, None, "moorgate").await;
 
     let base = "/api/v1/forms/community-safety/text";
-    let all = get_json(&s, base, &token).await;
+    let all = s.get_ok(base, &token).await;
     let all = all.as_array().unwrap();
     assert_eq!(ids(all), rid.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(!ids(all).contains(&silent.as_str()));
@@ -159,26 +153,32 @@ async fn text_lists_filters_and_pages_free_text() {
         ]
     );
 
-    let drugs = get_json(&s, &format!("{base}?theme=drugs"), &token).await;
+    let drugs = s.get_ok(&format!("{base}?theme=drugs"), &token).await;
     assert_eq!(
         ids(drugs.as_array().unwrap()),
         vec![&rid[0][..], &rid[4][..], &rid[5][..]]
     );
-    let either = get_json(&s, &format!("{base}?theme=drugs,visible-policing"), &token).await;
+    let either = s
+        .get_ok(&format!("{base}?theme=drugs,visible-policing"), &token)
+        .await;
     assert_eq!(either.as_array().unwrap().len(), 4);
-    let at = get_json(&s, &format!("{base}?location=barbican&theme=drugs"), &token).await;
+    let at = s
+        .get_ok(&format!("{base}?location=barbican&theme=drugs"), &token)
+        .await;
     assert_eq!(ids(at.as_array().unwrap()), vec![&rid[5][..]]);
     // Sentiment filters partition the answers.
     let mut by_label = 0;
     for label in ["positive", "neutral", "negative"] {
-        let v = get_json(&s, &format!("{base}?sentiment={label}"), &token).await;
+        let v = s.get_ok(&format!("{base}?sentiment={label}"), &token).await;
         for item in v.as_array().unwrap() {
             assert_eq!(item["sentiment"]["label"], label);
         }
         by_label += v.as_array().unwrap().len();
     }
     assert_eq!(by_label, COMMENTS.len());
-    let none = get_json(&s, &format!("{base}?from=2001-01-01&to=2001-12-31"), &token).await;
+    let none = s
+        .get_ok(&format!("{base}?from=2001-01-01&to=2001-12-31"), &token)
+        .await;
     assert_eq!(none, json!([]));
 
     // Pages of two, then of four with a filter: the cursor keeps the filter.
@@ -193,7 +193,7 @@ async fn text_lists_filters_and_pages_free_text() {
     .await;
     assert_eq!(ids(&paged), ids(drugs.as_array().unwrap()));
     assert_eq!(pages, 2);
-    let after = get_json(&s, &format!("{base}?after={}", rid[3]), &token).await;
+    let after = s.get_ok(&format!("{base}?after={}", rid[3]), &token).await;
     assert_eq!(
         ids(after.as_array().unwrap()),
         vec![&rid[4][..], &rid[5][..]]
@@ -339,7 +339,9 @@ async fn codes_are_checked_before_they_are_stored() {
     assert_eq!(res.status(), 400, "unknown fields are refused");
 
     // Nothing was stored by any of that.
-    let agreement = get_json(&s, "/api/v1/forms/community-safety/agreement", &token).await;
+    let agreement = s
+        .get_ok("/api/v1/forms/community-safety/agreement", &token)
+        .await;
     assert!(agreement["questions"]
         .as_array()
         .unwrap()
@@ -358,10 +360,10 @@ async fn manual_codes_win_everywhere_and_agreement_counts_them() {
         rid.push(safety(&s, i as u128 + 1, Some(c), "moorgate").await);
     }
     let base = "/api/v1/forms/community-safety";
-    let before = get_json(&s, &format!("{base}/text"), &token).await;
+    let before = s.get_ok(&format!("{base}/text"), &token).await;
     let auto_label = |i: usize| before[i]["sentiment"]["label"].as_str().unwrap().to_owned();
     let agg_path = format!("{base}/aggregates?question=safety_comment");
-    let agg = get_json(&s, &agg_path, &token).await;
+    let agg = s.get_ok(&agg_path, &token).await;
     assert_eq!(cell(&agg, "safety_comment", "theme:cycle-enabled-crime"), 1);
     assert_eq!(cell(&agg, "safety_comment", "theme:drugs"), 3);
     assert_eq!(cell(&agg, "safety_comment", "theme:visible-policing"), 1);
@@ -403,7 +405,7 @@ async fn manual_codes_win_everywhere_and_agreement_counts_them() {
     assert_eq!(item["themes"], json!(["visible-policing", "drugs"]));
 
     // Aggregates: the moped theme is gone, and the first answer is negative.
-    let agg = get_json(&s, &agg_path, &token).await;
+    let agg = s.get_ok(&agg_path, &token).await;
     assert_eq!(cell(&agg, "safety_comment", "theme:cycle-enabled-crime"), 0);
     assert_eq!(cell(&agg, "safety_comment", "theme:drugs"), 3);
     assert_eq!(
@@ -417,21 +419,20 @@ async fn manual_codes_win_everywhere_and_agreement_counts_them() {
     );
 
     // The /text filter follows the manual codes.
-    let drugs = get_json(&s, &format!("{base}/text?theme=drugs"), &token).await;
+    let drugs = s.get_ok(&format!("{base}/text?theme=drugs"), &token).await;
     assert_eq!(
         ids(drugs.as_array().unwrap()),
         vec![&rid[0][..], &rid[1][..], &rid[5][..]]
     );
-    let moped = get_json(
-        &s,
-        &format!("{base}/text?theme=cycle-enabled-crime"),
-        &token,
-    )
-    .await;
+    let moped = s
+        .get_ok(&format!("{base}/text?theme=cycle-enabled-crime"), &token)
+        .await;
     assert_eq!(moped, json!([]));
-    let negative = get_json(&s, &format!("{base}/text?sentiment=negative"), &token).await;
+    let negative = s
+        .get_ok(&format!("{base}/text?sentiment=negative"), &token)
+        .await;
     assert!(ids(negative.as_array().unwrap()).contains(&rid[0].as_str()));
-    let all = get_json(&s, &format!("{base}/text"), &token).await;
+    let all = s.get_ok(&format!("{base}/text"), &token).await;
     assert_eq!(all[0]["sentiment"]["label"], "negative");
     assert_eq!(all[0]["manual"]["sentiment"], "negative");
     assert_eq!(all[1]["manual"]["sentiment"], Value::Null);
@@ -462,12 +463,9 @@ async fn manual_codes_win_everywhere_and_agreement_counts_them() {
     //   cycle-enabled:    (n,n) (n,n) (y,n) (n,n) (n,n) → 0, 1, 0, 4:
     //     observed 0.8, chance 0.2·0 + 0.8·1 = 0.8, kappa 0.
     //   vawg:             never found: kappa undefined.
-    let report = get_json(
-        &s,
-        &format!("{base}/agreement?question=safety_comment"),
-        &token,
-    )
-    .await;
+    let report = s
+        .get_ok(&format!("{base}/agreement?question=safety_comment"), &token)
+        .await;
     assert_eq!(report["form"], "community-safety");
     let q = &report["questions"][0];
     assert_eq!(report["questions"].as_array().unwrap().len(), 1);
@@ -523,7 +521,7 @@ async fn manual_codes_win_everywhere_and_agreement_counts_them() {
     assert_eq!(sent["table"][row][2], 1);
 
     // Every text question when none is named.
-    let all_q = get_json(&s, &format!("{base}/agreement"), &token).await;
+    let all_q = s.get_ok(&format!("{base}/agreement"), &token).await;
     let names: Vec<&str> = all_q["questions"]
         .as_array()
         .unwrap()
@@ -543,14 +541,11 @@ async fn manual_codes_win_everywhere_and_agreement_counts_them() {
     // Manual codes survive a restart: the index is rebuilt with them.
     s.stop().await;
     let s = examples_server(dir.path()).await;
-    let again = get_json(
-        &s,
-        &format!("{base}/agreement?question=safety_comment"),
-        &token,
-    )
-    .await;
+    let again = s
+        .get_ok(&format!("{base}/agreement?question=safety_comment"), &token)
+        .await;
     assert_eq!(again, report);
-    let agg2 = get_json(&s, &agg_path, &token).await;
+    let agg2 = s.get_ok(&agg_path, &token).await;
     assert_eq!(agg2["cells"], agg["cells"]);
     s.stop().await;
 }

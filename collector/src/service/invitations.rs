@@ -108,7 +108,7 @@ pub fn issue(
     if !problems.is_empty() {
         return Ok(Err(problems));
     }
-    let secret = secret(store)?;
+    let secret = super::secrets::named(store, SECRET)?;
     let now = now_ms();
     let expires_ms = now + u64::from(days) * 86_400_000;
     let mut out = Vec::with_capacity(rows.len());
@@ -181,7 +181,7 @@ fn parse_date(s: &str) -> Option<time::Date> {
 
 /// The link key of invitation `id` to `form`.
 pub fn key(store: &dyn Store, form: &str, id: &str) -> Result<String> {
-    Ok(key_for(&secret(store)?, form, id))
+    Ok(key_for(&super::secrets::named(store, SECRET)?, form, id))
 }
 
 fn key_for(secret: &[u8], form: &str, id: &str) -> String {
@@ -233,7 +233,7 @@ pub fn lookup(store: &dyn Store, form: &str, key: &str) -> Result<Lookup> {
     };
     // No key yet means no invitation was ever made: nothing to check, and
     // nothing to write for a link someone made up.
-    let Some(secret) = store.get_doc(Doc::Secret, SECRET)? else {
+    let Some(secret) = super::secrets::existing(store, SECRET)? else {
         return Ok(Lookup::Unknown);
     };
     let expected = URL_SAFE_NO_PAD.encode(&sign(&secret, form, id)[..16]);
@@ -361,16 +361,6 @@ pub fn iso_week(ms: u64) -> Option<String> {
 }
 
 /// The deployment's invitation key, made on first use.
-fn secret(store: &dyn Store) -> Result<Vec<u8>> {
-    if let Some(v) = store.get_doc(Doc::Secret, SECRET)? {
-        return Ok(v);
-    }
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| Error::Io(std::io::Error::other(e)))?;
-    store.put_doc(Doc::Secret, SECRET, &bytes)?;
-    Ok(bytes.to_vec())
-}
-
 fn random_id() -> Result<String> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|e| Error::Io(std::io::Error::other(e)))?;

@@ -7,7 +7,7 @@
 //! ```text
 //! http / CLI ──► service::{ingest, import, publish, export, coding, tokens, retention,
 //!                  invitations, cases, alerts, webhooks,
-//!                  safeguarding, places, funnel}
+//!                  safeguarding, places, funnel, proof, secrets}
 //!                   ├──► store (durable)
 //!                   └──► index (in memory)
 //! ```
@@ -25,6 +25,7 @@ pub mod proof;
 pub mod publish;
 pub mod retention;
 pub mod safeguarding;
+pub mod secrets;
 pub mod tags;
 pub mod tokens;
 pub mod webhooks;

@@ -27,7 +27,7 @@
 //! thousands of times dearer. The protocol is a hash and an HMAC.
 
 use crate::error::{Error, Result};
-use crate::store::{Doc, Store};
+use crate::store::Store;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
@@ -105,16 +105,6 @@ pub struct Proofs {
 }
 
 /// The deployment's key, made on first use.
-fn key(store: &dyn Store) -> Result<Vec<u8>> {
-    if let Some(v) = store.get_doc(Doc::Secret, SECRET)? {
-        return Ok(v);
-    }
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| Error::Io(std::io::Error::other(e)))?;
-    store.put_doc(Doc::Secret, SECRET, &bytes)?;
-    Ok(bytes.to_vec())
-}
-
 impl Proofs {
     /// A new challenge for `form` at `now_ms`, as JSON: `{algorithm,
     /// challenge, maxnumber, salt, signature}`.
@@ -124,7 +114,7 @@ impl Proofs {
         form: &str,
         now_ms: u64,
     ) -> Result<serde_json::Value> {
-        let key = key(store)?;
+        let key = super::secrets::named(store, SECRET)?;
         let mut nonce = [0u8; 12];
         getrandom::fill(&mut nonce).map_err(|e| Error::Io(std::io::Error::other(e)))?;
         let query = form_urlencoded::Serializer::new(String::new())
@@ -162,7 +152,7 @@ impl Proofs {
         let Ok(payload) = serde_json::from_slice::<Payload>(&payload) else {
             return Ok(Some(Doubt::Missing));
         };
-        let key = key(store)?;
+        let key = super::secrets::named(store, SECRET)?;
         let mut m = mac(&key);
         m.update(payload.challenge.as_bytes());
         let signed = hex::decode(&payload.signature)

@@ -124,6 +124,21 @@ impl Server {
             .unwrap()
     }
 
+    /// `GET path` with `token`, which must answer 200: the body as JSON.
+    pub async fn get_ok(&self, path: &str, token: &str) -> Value {
+        let res = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        assert_eq!(status, 200, "{path}: {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
     /// `GET path` with `token`: the status and the body read as JSON
     /// (null when it is not JSON).
     pub async fn get_json(&self, path: &str, token: &str) -> (u16, Value) {
