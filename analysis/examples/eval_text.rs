@@ -1,0 +1,202 @@
+//! How well free-text coding agrees with people, on the frozen evaluation
+//! set (`analysis/eval/comments.tsv`, see its README): sentiment from plain
+//! VADER and from VADER with the policing layer, and themes from each
+//! form's codebook, against the hand labels.
+//!
+//! ```text
+//! cargo run --release -p analysis --example eval_text -- [--split test|dev|all]
+//! ```
+//!
+//! Report figures on `test` (the default): it was never used to tune.
+//! Sentiment: accuracy and macro-F1 over positive / neutral / negative,
+//! accuracy over the comments people labelled positive or negative with
+//! the label read as the compound's sign (positive at ≥ 0), and Cohen's
+//! kappa (three classes) against the labels. Themes: per theme precision,
+//! recall, F1 and kappa over the comments to forms whose codebook has it,
+//! then micro-averaged.
+
+use analysis::{Agreement, Coder, Label, Scorer};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// One labelled comment.
+struct Comment {
+    split: String,
+    form: String,
+    sentiment: Label,
+    themes: Vec<String>,
+    text: String,
+}
+
+fn load(path: &Path) -> Vec<Comment> {
+    let text = std::fs::read_to_string(path).expect("the evaluation set");
+    text.lines()
+        .skip(1)
+        .map(|line| {
+            let f: Vec<&str> = line.split('\t').collect();
+            assert_eq!(f.len(), 9, "{line}");
+            Comment {
+                split: f[1].to_owned(),
+                form: f[2].to_owned(),
+                sentiment: Label::parse(f[4]).expect("a sentiment label"),
+                themes: f[7]
+                    .split(';')
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                text: f[8].to_owned(),
+            }
+        })
+        .collect()
+}
+
+const LABELS: [Label; 3] = [Label::Positive, Label::Neutral, Label::Negative];
+
+/// Accuracy, macro-F1, two-class accuracy and kappa of `predict` against
+/// the labels.
+fn sentiment(comments: &[&Comment], predict: impl Fn(&str) -> f64) -> [f64; 4] {
+    let mut confusion = [[0u64; 3]; 3];
+    let (mut two_right, mut two_n) = (0u64, 0u64);
+    for c in comments {
+        let compound = predict(&c.text);
+        let gold = LABELS.iter().position(|l| *l == c.sentiment).unwrap_or(1);
+        let got = LABELS
+            .iter()
+            .position(|l| *l == Label::of(compound))
+            .unwrap_or(1);
+        confusion[gold][got] += 1;
+        if c.sentiment != Label::Neutral {
+            two_n += 1;
+            let positive = compound >= 0.0;
+            two_right += u64::from(positive == (c.sentiment == Label::Positive));
+        }
+    }
+    let n: u64 = confusion.iter().flatten().sum();
+    let right: u64 = (0..3).map(|i| confusion[i][i]).sum();
+    let f1 = |k: usize| {
+        let tp = confusion[k][k] as f64;
+        let predicted: u64 = (0..3).map(|g| confusion[g][k]).sum();
+        let actual: u64 = confusion[k].iter().sum();
+        if predicted + actual == 0 {
+            return 0.0;
+        }
+        2.0 * tp / (predicted + actual) as f64
+    };
+    let observed = right as f64 / n as f64;
+    let expected: f64 = (0..3)
+        .map(|k| {
+            let predicted: u64 = (0..3).map(|g| confusion[g][k]).sum();
+            let actual: u64 = confusion[k].iter().sum();
+            predicted as f64 * actual as f64
+        })
+        .sum::<f64>()
+        / (n as f64 * n as f64);
+    [
+        observed,
+        (0..3).map(f1).sum::<f64>() / 3.0,
+        two_right as f64 / two_n as f64,
+        (observed - expected) / (1.0 - expected),
+    ]
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let split = args
+        .iter()
+        .position(|a| a == "--split")
+        .and_then(|i| args.get(i + 1))
+        .map_or("test", String::as_str)
+        .to_owned();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let all = load(&root.join("analysis/eval/comments.tsv"));
+    let comments: Vec<&Comment> = all
+        .iter()
+        .filter(|c| split == "all" || c.split == split)
+        .collect();
+    println!("split {split}: {} comments\n", comments.len());
+
+    let (plain, layered) = (Scorer::plain(), Scorer::new());
+    println!(
+        "{:<46} accuracy   macro-F1   pos/neg acc   kappa",
+        "sentiment"
+    );
+    let groups: [(&str, Option<&str>); 4] = [
+        ("all", None),
+        ("community-safety", Some("community-safety")),
+        ("victim-satisfaction", Some("victim-satisfaction")),
+        ("street-feedback", Some("street-feedback")),
+    ];
+    for (name, form) in groups {
+        let these: Vec<&Comment> = comments
+            .iter()
+            .copied()
+            .filter(|c| form.is_none_or(|f| c.form == f))
+            .collect();
+        for (scorer, label) in [(&plain, "plain VADER"), (&layered, "policing layer")] {
+            let [acc, f1, two, kappa] = sentiment(&these, |t| scorer.score(t).compound);
+            println!(
+                "{:<46} {acc:>8.3}   {f1:>8.3}   {two:>11.3}   {kappa:>5.3}",
+                format!("{name} ({}), {label}", these.len())
+            );
+        }
+    }
+
+    println!("\nthemes (codebook phrases)       n  gold  coded  precision  recall     F1   kappa");
+    let mut coders = BTreeMap::new();
+    for form in ["community-safety", "victim-satisfaction", "street-feedback"] {
+        let json = std::fs::read_to_string(root.join(format!("examples/forms/{form}.json")))
+            .expect("the example form");
+        let form_json: survey::Form = serde_json::from_str(&json).expect("a form");
+        let codebook = form_json.codebook.expect("the form has a codebook");
+        let ids: Vec<String> = codebook.themes.iter().map(|t| t.id.clone()).collect();
+        coders.insert(form, (Coder::new(&codebook), ids));
+    }
+    let coded: Vec<Vec<String>> = comments
+        .iter()
+        .map(|c| coders[c.form.as_str()].0.code(&c.text))
+        .collect();
+    let mut themes: Vec<&str> = coders
+        .values()
+        .flat_map(|(_, ids)| ids.iter().map(String::as_str))
+        .collect();
+    themes.sort_unstable();
+    themes.dedup();
+    let (mut tp, mut fp, mut fne) = (0u64, 0u64, 0u64);
+    for theme in themes {
+        let pairs: Vec<(bool, bool)> = comments
+            .iter()
+            .zip(&coded)
+            .filter(|(c, _)| coders[c.form.as_str()].1.iter().any(|t| t == theme))
+            .map(|(c, got)| {
+                (
+                    got.iter().any(|t| t == theme),
+                    c.themes.iter().any(|t| t == theme),
+                )
+            })
+            .collect();
+        let a = Agreement::from_pairs(pairs.iter().copied());
+        tp += a.both_yes;
+        fp += a.auto_only;
+        fne += a.manual_only;
+        let precision = a.both_yes as f64 / (a.both_yes + a.auto_only).max(1) as f64;
+        let recall = a.both_yes as f64 / (a.both_yes + a.manual_only).max(1) as f64;
+        let f1 = if precision + recall > 0.0 {
+            2.0 * precision * recall / (precision + recall)
+        } else {
+            0.0
+        };
+        println!(
+            "{theme:<27} {:>5} {:>5} {:>6} {precision:>10.3} {recall:>7.3} {f1:>6.3} {:>7}",
+            pairs.len(),
+            a.both_yes + a.manual_only,
+            a.both_yes + a.auto_only,
+            a.kappa.map_or("-".to_owned(), |k| format!("{k:.3}"))
+        );
+    }
+    let precision = tp as f64 / (tp + fp).max(1) as f64;
+    let recall = tp as f64 / (tp + fne).max(1) as f64;
+    println!(
+        "micro-average                                   {precision:>10.3} {recall:>7.3} {:>6.3}",
+        2.0 * precision * recall / (precision + recall)
+    );
+}
