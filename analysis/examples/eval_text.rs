@@ -4,8 +4,11 @@
 //! form's codebook, against the hand labels.
 //!
 //! ```text
-//! cargo run --release -p analysis --example eval_text -- [--split test|dev|all]
+//! cargo run --release -p analysis --example eval_text -- [--split test|dev|all] [--misses]
 //! ```
+//!
+//! `--misses` also lists every comment whose themes or sentiment the
+//! codebooks or the layer got wrong: read it on `dev`, never on `test`.
 //!
 //! Report figures on `test` (the default): it was never used to tune.
 //! Sentiment: accuracy and macro-F1 over positive / neutral / negative,
@@ -15,7 +18,7 @@
 //! recall, F1 and kappa over the comments to forms whose codebook has it,
 //! then micro-averaged.
 
-use analysis::{Agreement, Coder, Label, Scorer};
+use analysis::{Agreement, Coder, Featurizer, Label, Scorer, ThemeModel, Training};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -141,7 +144,6 @@ fn main() {
         }
     }
 
-    println!("\nthemes (codebook phrases)       n  gold  coded  precision  recall     F1   kappa");
     let mut coders = BTreeMap::new();
     for form in ["community-safety", "victim-satisfaction", "street-feedback"] {
         let json = std::fs::read_to_string(root.join(format!("examples/forms/{form}.json")))
@@ -151,22 +153,124 @@ fn main() {
         let ids: Vec<String> = codebook.themes.iter().map(|t| t.id.clone()).collect();
         coders.insert(form, (Coder::new(&codebook), ids));
     }
-    let coded: Vec<Vec<String>> = comments
+    let mut themes: Vec<String> = coders.values().flat_map(|(_, ids)| ids.clone()).collect();
+    themes.sort_unstable();
+    themes.dedup();
+    let of_form = |c: &Comment, theme: &str| coders[c.form.as_str()].1.iter().any(|t| t == theme);
+
+    let codebook: Vec<Vec<String>> = comments
         .iter()
         .map(|c| coders[c.form.as_str()].0.code(&c.text))
         .collect();
-    let mut themes: Vec<&str> = coders
-        .values()
-        .flat_map(|(_, ids)| ids.iter().map(String::as_str))
+    // The learned model is trained on the development part only. On `dev`
+    // itself each comment is coded by a model trained on the other four
+    // fifths (5-fold), so the figures are not the training fit.
+    let featurizer = Featurizer::new();
+    let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<f32>().ok());
+    let d = Training::default();
+    // Overrides for exploring on `dev` (EVAL_EPOCHS, EVAL_RATE, EVAL_L2,
+    // EVAL_THRESHOLD); the defaults are what ships.
+    let training = Training {
+        epochs: env("EVAL_EPOCHS").map_or(d.epochs, |v| v as u32),
+        rate: env("EVAL_RATE").unwrap_or(d.rate),
+        l2: env("EVAL_L2").unwrap_or(d.l2),
+        threshold: env("EVAL_THRESHOLD").unwrap_or(d.threshold),
+    };
+    let dev: Vec<&Comment> = all.iter().filter(|c| c.split == "dev").collect();
+    let train = |on: &[&Comment]| {
+        ThemeModel::train(
+            "eval",
+            &themes,
+            on.iter().map(|c| (c.text.as_str(), c.themes.as_slice())),
+            &featurizer,
+            training,
+        )
+    };
+    let learned: Vec<Vec<String>> = if split == "test" {
+        let model = train(&dev);
+        comments
+            .iter()
+            .map(|c| {
+                let mut got = model.code(&featurizer.features(&c.text));
+                got.retain(|t| of_form(c, t));
+                got
+            })
+            .collect()
+    } else {
+        let mut out = vec![Vec::new(); comments.len()];
+        for fold in 0..5 {
+            let rest: Vec<&Comment> = comments
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i % 5 != fold)
+                .map(|(_, c)| *c)
+                .collect();
+            let model = train(&rest);
+            for (i, c) in comments.iter().enumerate().filter(|(i, _)| i % 5 == fold) {
+                let mut got = model.code(&featurizer.features(&c.text));
+                got.retain(|t| of_form(c, t));
+                out[i] = got;
+            }
+        }
+        out
+    };
+    let union: Vec<Vec<String>> = codebook
+        .iter()
+        .zip(&learned)
+        .map(|(a, b)| {
+            let mut u = a.clone();
+            u.extend(b.iter().filter(|t| !a.contains(t)).cloned());
+            u
+        })
         .collect();
-    themes.sort_unstable();
-    themes.dedup();
+    if args.iter().any(|a| a == "--misses") {
+        // What the codebook and the layer get wrong, to read on `dev`.
+        for (c, got) in comments.iter().zip(&codebook) {
+            let missed: Vec<&String> = c.themes.iter().filter(|t| !got.contains(t)).collect();
+            let extra: Vec<&String> = got.iter().filter(|t| !c.themes.contains(t)).collect();
+            if !missed.is_empty() || !extra.is_empty() {
+                println!("THEME missed {missed:?} extra {extra:?}: {}", c.text);
+            }
+        }
+        for c in &comments {
+            let got = layered.score(&c.text);
+            if got.label != c.sentiment {
+                println!(
+                    "SENTIMENT {} as {} ({:.3}): {}",
+                    c.sentiment.as_str(),
+                    got.label.as_str(),
+                    got.compound,
+                    c.text
+                );
+            }
+        }
+    }
+    for (name, coded) in [
+        ("codebook phrases", &codebook),
+        ("learned model (trained on dev)", &learned),
+        ("codebook or learned", &union),
+    ] {
+        theme_table(name, &comments, coded, &themes, &of_form);
+    }
+}
+
+/// Per-theme precision, recall, F1 and kappa of `coded` against the
+/// labels, over the comments to forms whose codebook has the theme; then
+/// micro-averaged.
+fn theme_table(
+    name: &str,
+    comments: &[&Comment],
+    coded: &[Vec<String>],
+    themes: &[String],
+    of_form: &dyn Fn(&Comment, &str) -> bool,
+) {
+    println!("\nthemes: {name:<30}   n  gold  coded  precision  recall     F1   kappa");
     let (mut tp, mut fp, mut fne) = (0u64, 0u64, 0u64);
     for theme in themes {
         let pairs: Vec<(bool, bool)> = comments
             .iter()
-            .zip(&coded)
-            .filter(|(c, _)| coders[c.form.as_str()].1.iter().any(|t| t == theme))
+            .zip(coded)
+            .filter(|(c, _)| of_form(c, theme))
             .map(|(c, got)| {
                 (
                     got.iter().any(|t| t == theme),
@@ -186,7 +290,7 @@ fn main() {
             0.0
         };
         println!(
-            "{theme:<27} {:>5} {:>5} {:>6} {precision:>10.3} {recall:>7.3} {f1:>6.3} {:>7}",
+            "  {theme:<36} {:>5} {:>5} {:>6} {precision:>10.3} {recall:>7.3} {f1:>6.3} {:>7}",
             pairs.len(),
             a.both_yes + a.manual_only,
             a.both_yes + a.auto_only,
@@ -196,7 +300,8 @@ fn main() {
     let precision = tp as f64 / (tp + fp).max(1) as f64;
     let recall = tp as f64 / (tp + fne).max(1) as f64;
     println!(
-        "micro-average                                   {precision:>10.3} {recall:>7.3} {:>6.3}",
+        "  {:<36}                    {precision:>10.3} {recall:>7.3} {:>6.3}",
+        "micro-average",
         2.0 * precision * recall / (precision + recall)
     );
 }

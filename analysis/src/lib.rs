@@ -27,12 +27,14 @@
 mod text;
 
 pub mod agreement;
+pub mod learn;
 pub mod sentiment;
 pub mod stats;
 pub mod suppress;
 pub mod themes;
 
 pub use agreement::Agreement;
+pub use learn::{Featurizer, ThemeModel, Training};
 pub use sentiment::{Label, Lexicon, Scorer, Sentiment, DOMAIN_LEXICON_VERSION};
 pub use stats::{
     wilson, ControlChart, FiscalQuarter, MonthlyMean, Period, Proportion, ScaleSummary,

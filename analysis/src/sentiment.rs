@@ -53,7 +53,7 @@ use vader_parity::{SentimentIntensityAnalyzer, SentimentScores};
 
 /// Version of the built-in policing lexicon; bump it on every change to
 /// `domain_lexicon.tsv`.
-pub const DOMAIN_LEXICON_VERSION: u32 = 1;
+pub const DOMAIN_LEXICON_VERSION: u32 = 2;
 
 /// The Python `vaderSentiment` release the base scores match.
 pub const VADER_VERSION: &str = "3.3.2";
@@ -583,7 +583,7 @@ mod tests {
         assert_eq!(lex.version(), format!("domain-{DOMAIN_LEXICON_VERSION}"));
         assert_eq!(lex.get("Fobbed   off"), Some(-2.3));
         assert_eq!(lex.get("anti-social"), Some(-1.8));
-        assert_eq!(Scorer::new().version(), "vader-3.3.2+domain-1");
+        assert_eq!(Scorer::new().version(), "vader-3.3.2+domain-2");
         assert_eq!(Scorer::plain().version(), "vader-3.3.2");
     }
 
@@ -695,7 +695,7 @@ mod tests {
         assert_eq!(extra.len(), 2);
         assert!(extra.version().starts_with("custom-"));
         let s = Scorer::with_extra(&extra);
-        assert!(s.version().starts_with("vader-3.3.2+domain-1+custom-"));
+        assert!(s.version().starts_with("vader-3.3.2+domain-2+custom-"));
         assert_eq!(s.lexicon().unwrap().get("progress"), Some(1.0));
         assert_eq!(s.score("the ring of steel").label, Label::Positive);
         assert_eq!(

@@ -1,0 +1,291 @@
+//! Small learned classifiers for free text: regularised logistic
+//! regression over hashed word stems, stem pairs and character 4-grams,
+//! trained in milliseconds, in pure Rust. One binary model per theme
+//! ([`ThemeModel`]), so a comment can have several themes or none.
+//!
+//! Features are hashed (FNV-1a) into [`DIM`] slots and a model keeps only
+//! the weights training touched, so a model of a few hundred comments is a
+//! few thousand numbers. Training is plain stochastic gradient descent in a
+//! fixed order with L2 regularisation applied to the weights each example
+//! touches: the same examples give the same model, bit for bit.
+//!
+//! ```text
+//! text ─► tokens ─► stems ─► w:stem, b:stem_stem, c:4-grams ─► hashed slots
+//!      ─► per theme: sigmoid(bias + Σ weights) ≥ threshold ─► themes
+//! ```
+
+use crate::text::tokens;
+use rust_stemmers::{Algorithm, Stemmer};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+/// Feature slots (2^18): hashing collisions are rare at this size for
+/// the vocabulary of a few thousand comments.
+pub const DIM: u32 = 1 << 18;
+
+/// How training runs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Training {
+    /// Passes over the examples.
+    pub epochs: u32,
+    /// Step size.
+    pub rate: f32,
+    /// L2 penalty on the weights.
+    pub l2: f32,
+    /// Probability at or above which a theme is given.
+    pub threshold: f32,
+}
+
+impl Default for Training {
+    fn default() -> Training {
+        Training {
+            epochs: 30,
+            rate: 0.3,
+            l2: 1e-4,
+            threshold: 0.35,
+        }
+    }
+}
+
+/// Cuts texts into hashed feature slots.
+pub struct Featurizer {
+    stemmer: Stemmer,
+}
+
+impl std::fmt::Debug for Featurizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Featurizer")
+    }
+}
+
+impl Default for Featurizer {
+    fn default() -> Featurizer {
+        Featurizer::new()
+    }
+}
+
+impl Featurizer {
+    /// The English (Porter2) stemmer's featurizer.
+    pub fn new() -> Featurizer {
+        Featurizer {
+            stemmer: Stemmer::create(Algorithm::English),
+        }
+    }
+
+    /// The distinct feature slots of `text`, sorted.
+    pub fn features(&self, text: &str) -> Vec<u32> {
+        let words = tokens(text);
+        let stems: Vec<String> = words
+            .iter()
+            .map(|w| self.stemmer.stem(w).into_owned())
+            .collect();
+        let mut out = Vec::with_capacity(stems.len() * 6);
+        for (i, s) in stems.iter().enumerate() {
+            out.push(slot(b"w", s.as_bytes()));
+            if let Some(next) = stems.get(i + 1) {
+                out.push(slot2(b"b", s.as_bytes(), next.as_bytes()));
+            }
+        }
+        // Character 4-grams within words, with their edges marked, catch
+        // misspellings and word forms the stemmer does not join.
+        for w in &words {
+            let padded: Vec<char> = std::iter::once('^')
+                .chain(w.chars())
+                .chain(std::iter::once('$'))
+                .collect();
+            for g in padded.windows(4) {
+                let g: String = g.iter().collect();
+                out.push(slot(b"c", g.as_bytes()));
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+fn fnv(parts: &[&[u8]]) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            h = (h ^ 0x1f).wrapping_mul(0x0100_0193);
+        }
+        for b in *p {
+            h = (h ^ u32::from(*b)).wrapping_mul(0x0100_0193);
+        }
+    }
+    h
+}
+
+fn slot(kind: &[u8], s: &[u8]) -> u32 {
+    fnv(&[kind, s]) % DIM
+}
+
+fn slot2(kind: &[u8], a: &[u8], b: &[u8]) -> u32 {
+    fnv(&[kind, a, b]) % DIM
+}
+
+/// One binary logistic-regression model over feature slots.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Binary {
+    /// The intercept.
+    pub bias: f32,
+    /// Weights by slot (only slots training touched).
+    pub weights: BTreeMap<u32, f32>,
+}
+
+impl Binary {
+    /// The probability that an example with `features` is positive.
+    pub fn probability(&self, features: &[u32]) -> f32 {
+        let z = self.bias
+            + features
+                .iter()
+                .filter_map(|f| self.weights.get(f))
+                .sum::<f32>();
+        1.0 / (1.0 + (-z).exp())
+    }
+
+    /// Trains on `(features, positive)` examples, in their order.
+    pub fn train(examples: &[(&[u32], bool)], t: Training) -> Binary {
+        let mut w: HashMap<u32, f32> = HashMap::new();
+        let positives = examples.iter().filter(|(_, y)| *y).count();
+        // Start from the base rate, so a theme seen rarely starts unlikely.
+        let rate = (positives as f32 + 0.5) / (examples.len() as f32 + 1.0);
+        let mut bias = (rate / (1.0 - rate)).ln();
+        for epoch in 0..t.epochs {
+            let step = t.rate / (1.0 + epoch as f32 * 0.1);
+            for (x, y) in examples {
+                let z = bias
+                    + x.iter()
+                        .map(|f| w.get(f).copied().unwrap_or(0.0))
+                        .sum::<f32>();
+                let p = 1.0 / (1.0 + (-z).exp());
+                let g = p - if *y { 1.0 } else { 0.0 };
+                bias -= step * g;
+                for f in x.iter() {
+                    let wf = w.entry(*f).or_insert(0.0);
+                    *wf -= step * (g + t.l2 * *wf);
+                }
+            }
+        }
+        Binary {
+            bias,
+            weights: w.into_iter().filter(|(_, v)| *v != 0.0).collect(),
+        }
+    }
+}
+
+/// A learned theme model: one [`Binary`] per theme of a codebook.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThemeModel {
+    /// The model's version, stored beside the codes it gives, so a figure
+    /// can be traced to the model that made it.
+    pub version: String,
+    /// How it was trained (its threshold is used when it codes).
+    pub training: Training,
+    /// Theme id → its model, in codebook order.
+    pub themes: Vec<(String, Binary)>,
+}
+
+impl ThemeModel {
+    /// Trains a model for `themes` on `(text, its themes)` examples.
+    pub fn train<'a>(
+        version: &str,
+        themes: &[String],
+        examples: impl IntoIterator<Item = (&'a str, &'a [String])>,
+        featurizer: &Featurizer,
+        training: Training,
+    ) -> ThemeModel {
+        let examples: Vec<(Vec<u32>, &[String])> = examples
+            .into_iter()
+            .map(|(text, labels)| (featurizer.features(text), labels))
+            .collect();
+        let models = themes
+            .iter()
+            .map(|theme| {
+                let data: Vec<(&[u32], bool)> = examples
+                    .iter()
+                    .map(|(x, labels)| (x.as_slice(), labels.iter().any(|l| l == theme)))
+                    .collect();
+                (theme.clone(), Binary::train(&data, training))
+            })
+            .collect();
+        ThemeModel {
+            version: version.to_owned(),
+            training,
+            themes: models,
+        }
+    }
+
+    /// Each theme's probability for a text with `features`.
+    pub fn probabilities(&self, features: &[u32]) -> Vec<(&str, f32)> {
+        self.themes
+            .iter()
+            .map(|(id, m)| (id.as_str(), m.probability(features)))
+            .collect()
+    }
+
+    /// The themes the model gives a text with `features`.
+    pub fn code(&self, features: &[u32]) -> Vec<String> {
+        self.probabilities(features)
+            .into_iter()
+            .filter(|(_, p)| *p >= self.training.threshold)
+            .map(|(id, _)| id.to_owned())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A theme said in words no codebook phrase lists is learned from a
+    /// handful of examples, and the same examples give the same model.
+    #[test]
+    fn learns_a_theme_from_examples_deterministically() {
+        let f = Featurizer::new();
+        let texts: Vec<(&str, Vec<String>)> = vec![
+            ("nobody came out after I called", vec!["delays".into()]),
+            ("still waiting for someone to come", vec!["delays".into()]),
+            ("waited all day, no one came", vec!["delays".into()]),
+            ("officer was kind and patient", vec![]),
+            ("lovely area, felt safe", vec![]),
+            ("the lights are broken by the bins", vec![]),
+            ("they took ages to come round", vec!["delays".into()]),
+            ("friendly people on the estate", vec![]),
+        ];
+        let train = |t: Training| {
+            ThemeModel::train(
+                "test-1",
+                &["delays".to_owned()],
+                texts.iter().map(|(s, l)| (*s, l.as_slice())),
+                &f,
+                t,
+            )
+        };
+        let model = train(Training::default());
+        assert_eq!(model, train(Training::default()), "deterministic");
+        assert_eq!(
+            model.code(&f.features("no one came, still waiting")),
+            ["delays"]
+        );
+        assert!(model
+            .code(&f.features("kind and friendly officers"))
+            .is_empty());
+        let json = serde_json::to_string(&model).unwrap();
+        let back: ThemeModel = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            back.code(&f.features("nobody came")),
+            model.code(&f.features("nobody came"))
+        );
+    }
+
+    /// Misspelt words share character 4-grams with the spelling learned.
+    #[test]
+    fn misspellings_share_features() {
+        let f = Featurizer::new();
+        let a = f.features("dealing");
+        let b = f.features("dealin");
+        assert!(a.iter().filter(|x| b.contains(x)).count() >= 3);
+    }
+}
