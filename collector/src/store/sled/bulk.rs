@@ -188,16 +188,7 @@ impl Pass {
     /// open starts again).
     fn run(&self, encode: EncodeRecords) -> Result<Option<Done>> {
         const BATCH: usize = 1_000;
-        let sync = || -> Result<()> {
-            let _one_at_a_time = self
-                .commit
-                .flushing
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            self.db.flush()?;
-            self.data_file.sync_data()?;
-            Ok(())
-        };
+        let sync = || super::sync_outside(&self.commit, &self.db, &self.data_file);
         let mut forms = Vec::new();
         for item in self.forms.iter() {
             let (_, v) = item?;

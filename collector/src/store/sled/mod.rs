@@ -244,19 +244,21 @@ impl SledStore {
 
     /// Flushes and syncs outside the group-commit path (rare writes).
     fn sync_now(&self) -> Result<()> {
-        let _one_at_a_time = self
-            .commit
-            .flushing
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        self.db.flush()?;
-        self.data_file.sync_data()?;
-        Ok(())
+        sync_outside(&self.commit, &self.db, &self.data_file)
     }
 
     fn durable_seq(&self) -> Result<u64> {
         (*self.commit.durable.borrow()).map_err(|()| Error::Unavailable)
     }
+}
+
+/// Flushes sled and syncs its data file outside the group-commit path
+/// (rare writes, background passes), never during another flush.
+fn sync_outside(commit: &Commit, db: &sled::Db, data_file: &File) -> Result<()> {
+    let _one_at_a_time = commit.flushing.lock().unwrap_or_else(|e| e.into_inner());
+    db.flush()?;
+    data_file.sync_data()?;
+    Ok(())
 }
 
 /// Rewrites the outbox of an older layout (one entry per rule, keyed
