@@ -27,6 +27,8 @@ struct Comment {
     split: String,
     form: String,
     sentiment: Label,
+    mixed: bool,
+    actionable: bool,
     themes: Vec<String>,
     text: String,
 }
@@ -42,6 +44,8 @@ fn load(path: &Path) -> Vec<Comment> {
                 split: f[1].to_owned(),
                 form: f[2].to_owned(),
                 sentiment: Label::parse(f[4]).expect("a sentiment label"),
+                mixed: f[5] == "1",
+                actionable: f[6] == "1",
                 themes: f[7]
                     .split(';')
                     .filter(|t| !t.is_empty())
@@ -141,6 +145,45 @@ fn main() {
                 "{:<46} {acc:>8.3}   {f1:>8.3}   {two:>11.3}   {kappa:>5.3}",
                 format!("{name} ({}), {label}", these.len())
             );
+        }
+    }
+
+    println!(
+        "\n{:<46} {:>5} {:>6} {:>10} {:>7} {:>6} {:>7}",
+        "signal", "gold", "found", "precision", "recall", "F1", "kappa"
+    );
+    let signals: [(&str, Box<dyn Fn(&Comment) -> (bool, bool)>); 2] = [
+        (
+            "mixed",
+            Box::new(|c: &Comment| (analysis::signals::mixed(&layered, &c.text), c.mixed)),
+        ),
+        (
+            "actionable",
+            Box::new(|c: &Comment| (analysis::signals::actionable(&c.text), c.actionable)),
+        ),
+    ];
+    for (name, judge) in &signals {
+        let a = Agreement::from_pairs(comments.iter().map(|c| judge(c)));
+        let precision = a.both_yes as f64 / (a.both_yes + a.auto_only).max(1) as f64;
+        let recall = a.both_yes as f64 / (a.both_yes + a.manual_only).max(1) as f64;
+        let f1 = if precision + recall > 0.0 {
+            2.0 * precision * recall / (precision + recall)
+        } else {
+            0.0
+        };
+        println!(
+            "{name:<46} {:>5} {:>6} {precision:>10.3} {recall:>7.3} {f1:>6.3} {:>7}",
+            a.both_yes + a.manual_only,
+            a.both_yes + a.auto_only,
+            a.kappa.map_or("-".to_owned(), |k| format!("{k:.3}"))
+        );
+        if args.iter().any(|a| a == "--misses") {
+            for c in &comments {
+                let (got, want) = judge(c);
+                if got != want {
+                    println!("  {name} {want} as {got}: {}", c.text);
+                }
+            }
         }
     }
 

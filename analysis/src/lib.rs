@@ -29,6 +29,7 @@ mod text;
 pub mod agreement;
 pub mod learn;
 pub mod sentiment;
+pub mod signals;
 pub mod stats;
 pub mod suppress;
 pub mod themes;
