@@ -59,6 +59,9 @@ fn load(path: &Path) -> Vec<Comment> {
 
 const LABELS: [Label; 3] = [Label::Positive, Label::Neutral, Label::Negative];
 
+/// A signal's verdict on a comment, and the label's: `(found, labelled)`.
+type Judge<'a> = Box<dyn Fn(&Comment) -> (bool, bool) + 'a>;
+
 /// Accuracy, macro-F1, two-class accuracy and kappa of `predict` against
 /// the labels.
 fn sentiment(comments: &[&Comment], predict: impl Fn(&str) -> f64) -> [f64; 4] {
@@ -152,7 +155,7 @@ fn main() {
         "\n{:<46} {:>5} {:>6} {:>10} {:>7} {:>6} {:>7}",
         "signal", "gold", "found", "precision", "recall", "F1", "kappa"
     );
-    let signals: [(&str, Box<dyn Fn(&Comment) -> (bool, bool)>); 2] = [
+    let signals: [(&str, Judge); 2] = [
         (
             "mixed",
             Box::new(|c: &Comment| (analysis::signals::mixed(&layered, &c.text), c.mixed)),
