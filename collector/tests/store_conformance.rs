@@ -257,6 +257,8 @@ async fn conformance(store: &dyn Store) -> String {
                 compound: -0.5,
                 label: Label::Negative,
                 themes: vec!["lighting".into()],
+                mixed: false,
+                actionable: true,
             },
         );
         r.flag = flag.map(str::to_owned);

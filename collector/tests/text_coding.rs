@@ -577,3 +577,99 @@ async fn openapi_lists_the_text_routes() {
     );
     s.stop().await;
 }
+
+/// What `/text` and the aggregates' `where` find by the mixed and
+/// actionable flags, given the three responses of the test below.
+async fn check_flags(s: &Server, token: &str, asks: &str, mixed: &str, plain: &str) {
+    let base = "/api/v1/forms/community-safety/text?question=safety_comment";
+    let (items, _) = text_all(s, &format!("{base}&actionable=true"), token).await;
+    assert_eq!(ids(&items), [asks]);
+    assert_eq!(items[0]["actionable"], true);
+    assert_eq!(items[0]["mixed"], false);
+    let (items, _) = text_all(s, &format!("{base}&mixed=true"), token).await;
+    assert_eq!(ids(&items), [mixed]);
+    assert_eq!(items[0]["mixed"], true);
+    let (items, _) = text_all(s, &format!("{base}&actionable=false"), token).await;
+    assert_eq!(ids(&items), [mixed, plain]);
+    let (items, _) = text_all(s, &format!("{base}&actionable=false&mixed=false"), token).await;
+    assert_eq!(ids(&items), [plain]);
+
+    let agg = |w: &str| {
+        format!(
+            "/api/v1/forms/community-safety/aggregates?question=feel_safe_day&where=safety_comment:{w}"
+        )
+    };
+    let one = s.get_ok(&agg("actionable"), token).await;
+    assert_eq!(one["n"], 1, "{one}");
+    let two = s.get_ok(&agg("mixed,actionable"), token).await;
+    assert_eq!(two["n"], 2, "{two}");
+    // Answers to one where are alternatives: actionable or negative.
+    let either = s.get_ok(&agg("actionable,negative"), token).await;
+    let negative = s.get_ok(&agg("negative"), token).await;
+    assert!(either["n"].as_u64() >= negative["n"].as_u64(), "{either}");
+}
+
+/// A comment that asks for something is flagged actionable, one with a
+/// clearly good and a clearly bad part mixed; both filter `/text` and the
+/// aggregates' `where`, ride along in the export, and survive a restart
+/// (the index is then rebuilt from the stored records).
+#[tokio::test]
+async fn mixed_and_actionable_answers_are_flagged_and_filtered() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = examples_server(dir.path()).await;
+    let token = s.token(Role::Analyst);
+    let asks = safety(
+        &s,
+        1,
+        Some("Please could someone ring me back about the dealing on our corner"),
+        "aldgate",
+    )
+    .await;
+    let mixed = safety(
+        &s,
+        2,
+        Some("The officer was lovely and kind, but the investigation was useless"),
+        "aldgate",
+    )
+    .await;
+    let plain = safety(&s, 3, Some("Dealing on the corner every night"), "aldgate").await;
+    safety(&s, 4, None, "aldgate").await;
+    check_flags(&s, &token, &asks, &mixed, &plain).await;
+
+    let bad = get(
+        &s,
+        "/api/v1/forms/community-safety/text?mixed=maybe",
+        Some(&token),
+    )
+    .await;
+    assert_eq!(bad.status(), 400);
+    assert!(bad
+        .text()
+        .await
+        .unwrap()
+        .contains("mixed must be true or false"));
+    let bad = get(
+        &s,
+        "/api/v1/forms/community-safety/aggregates?where=safety_comment:urgent",
+        Some(&token),
+    )
+    .await;
+    assert_eq!(bad.status(), 400);
+
+    let rows = s.export_all("community-safety", &token).await;
+    let coding = |id: &str| {
+        rows.iter()
+            .find(|r| r["id"] == id)
+            .map(|r| r["text_coding"]["safety_comment"].clone())
+            .unwrap()
+    };
+    assert_eq!(coding(&asks)["actionable"], true);
+    assert!(coding(&asks).get("mixed").is_none(), "false is left out");
+    assert_eq!(coding(&mixed)["mixed"], true);
+    assert!(coding(&plain).get("actionable").is_none());
+
+    s.stop().await;
+    let s = examples_server(dir.path()).await;
+    check_flags(&s, &token, &asks, &mixed, &plain).await;
+    s.stop().await;
+}

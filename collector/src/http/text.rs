@@ -80,6 +80,10 @@ pub struct TextAnswer {
     pub themes: Vec<String>,
     /// The analyst's codes, or null when the answer has only automatic ones.
     pub manual: Option<ManualView>,
+    /// It holds a clearly positive part and a clearly negative one.
+    pub mixed: bool,
+    /// It asks for something: a suggestion, or contact or information.
+    pub actionable: bool,
     /// The bot check the response failed (`too-fast`, `honeypot`,
     /// `render-token`); only with `include=flagged`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -113,6 +117,8 @@ fn text_answer(
         },
         themes,
         manual: manual.map(ManualView::from),
+        mixed: auto.mixed,
+        actionable: auto.actionable,
         flag: r.flag.clone(),
     })
 }
@@ -164,6 +170,8 @@ fn page_params(after: Option<&str>, limit: Option<&str>) -> Result<(Option<Respo
         ("question" = Option<String>, Query, description = "text questions, comma-separated (default: every text question)"),
         ("theme" = Option<String>, Query, description = "theme ids, comma-separated: answers with any of them"),
         ("sentiment" = Option<String>, Query, description = "positive, neutral, negative, comma-separated"),
+        ("mixed" = Option<bool>, Query, description = "`true`: only answers with a clearly positive and a clearly negative part; `false`: only the others"),
+        ("actionable" = Option<bool>, Query, description = "`true`: only answers that ask for something (a suggestion, contact, information); `false`: only the others"),
         ("from" = Option<String>, Query, description = "first day (2024-10-01) or RFC 3339 time"),
         ("to" = Option<String>, Query, description = "last day, inclusive, or RFC 3339 time (exclusive)"),
         ("quarter" = Option<String>, Query, description = "a financial-year quarter, `2024/25 Q3`, instead of from/to"),
@@ -194,14 +202,33 @@ pub async fn list_text(
         .find(|(k, _)| matches!(k.as_str(), "by" | "where" | "share"))
     {
         return Err(Error::BadRequest(format!(
-            "'{k}' does not apply to free text; filter with question, theme, sentiment, from, to, location, channel, lang, version or a case attribute such as team"
+            "'{k}' does not apply to free text; filter with question, theme, sentiment, mixed, actionable, from, to, location, channel, lang, version or a case attribute such as team"
         )));
     }
     let mut q = parse_query(
         &pairs,
-        &["theme", "sentiment", "after", "limit", "include"],
+        &[
+            "theme",
+            "sentiment",
+            "mixed",
+            "actionable",
+            "after",
+            "limit",
+            "include",
+        ],
         &state.config.invitation_attributes,
     )?;
+    let flag = |name: &str| -> Result<Option<bool>> {
+        match last(&pairs, name) {
+            None => Ok(None),
+            Some("true") => Ok(Some(true)),
+            Some("false") => Ok(Some(false)),
+            Some(other) => Err(Error::BadRequest(format!(
+                "{name} must be true or false, not '{other}'"
+            ))),
+        }
+    };
+    let (mixed, actionable) = (flag("mixed")?, flag("actionable")?);
     q.register = state.places.get();
     restrict(&staff, &mut q)?;
     let (after, limit) = page_params(last(&pairs, "after"), last(&pairs, "limit"))?;
@@ -215,6 +242,8 @@ pub async fn list_text(
                 rows: &q,
                 themes: &list(&pairs, "theme"),
                 sentiments: &list(&pairs, "sentiment"),
+                mixed,
+                actionable,
                 after,
                 limit,
             },

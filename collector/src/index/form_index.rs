@@ -6,7 +6,8 @@
 //! code per response: 0 for "not answered", else the answer's position in
 //! the column's dictionary plus one (options in form order, then any
 //! option ids seen only in older form versions). Multiple-choice answers
-//! and theme codes are bit masks. A community-safety row is about 57 bytes.
+//! and theme codes are bit masks; a text answer also has a flags byte (mixed,
+//! actionable). A community-safety row is about 59 bytes.
 //!
 //! Case attributes (`team`, `category`, … from a victim's invitation) get a
 //! dictionary-coded column each, made when a response first carries that
@@ -61,6 +62,9 @@ pub struct Column {
     pub(super) codes: Vec<u8>,
     /// One mask per row (multi; themes for coded text).
     pub(super) masks: Vec<u32>,
+    /// One byte per row for text: [`record::MIXED`] and
+    /// [`record::ACTIONABLE`] (empty for other kinds).
+    pub(super) flags: Vec<u8>,
 }
 
 impl Column {
@@ -237,6 +241,7 @@ impl FormIndex {
                     dict,
                     codes: Vec::new(),
                     masks: Vec::new(),
+                    flags: Vec::new(),
                 }
             })
             .collect::<Vec<Column>>();
@@ -343,6 +348,7 @@ impl FormIndex {
                 r.coding.get(q).map(|c| {
                     (
                         record::label_code(c.label),
+                        record::flags_of(c),
                         c.themes.iter().map(String::as_str).collect(),
                     )
                 })
@@ -377,6 +383,8 @@ impl FormIndex {
                 r.coding.get(q).map(|c| {
                     (
                         record::label_code_of(&c.label),
+                        (u8::from(c.mixed) * record::MIXED)
+                            | (u8::from(c.actionable) * record::ACTIONABLE),
                         c.themes.iter().map(|t| &*t.0).collect(),
                     )
                 })
@@ -411,10 +419,10 @@ impl FormIndex {
                 answers[i] = Some(a);
             }
         }
-        let mut coding: Vec<Option<(u8, &[&str])>> = vec![None; self.columns.len()];
-        for (q, at, label, themes) in &r.coding {
+        let mut coding: Vec<Option<(u8, u8, &[&str])>> = vec![None; self.columns.len()];
+        for (q, at, label, flags, themes) in &r.coding {
             if let Some(i) = column(q, *at) {
-                coding[i] = Some((*label, themes));
+                coding[i] = Some((*label, *flags, themes));
             }
         }
         // Only choice columns read a text answer's words.
@@ -442,7 +450,7 @@ impl FormIndex {
                     RecordAnswer::Consent(b) => AnswerRef::Consent(*b),
                 })
             },
-            |i, _| coding[i].map(|(label, themes)| (label, themes.to_vec())),
+            |i, _| coding[i].map(|(label, flags, themes)| (label, flags, themes.to_vec())),
         );
         Ok(())
     }
@@ -460,7 +468,7 @@ impl FormIndex {
         id: ResponseId,
         meta: Meta<'m, impl Iterator<Item = (&'m str, &'m str)>>,
         answer: impl Fn(usize, &str) -> Option<AnswerRef<'a>>,
-        coding: impl Fn(usize, &str) -> Option<(u8, Vec<&'a str>)>,
+        coding: impl Fn(usize, &str) -> Option<(u8, u8, Vec<&'a str>)>,
     ) {
         let Meta {
             version,
@@ -554,10 +562,12 @@ impl FormIndex {
                 ColumnKind::Text { coded } => {
                     let coding = coding(i, &col.id);
                     col.codes
-                        .push(coding.as_ref().map_or(0, |(label, _)| *label));
+                        .push(coding.as_ref().map_or(0, |(label, _, _)| *label));
+                    col.flags
+                        .push(coding.as_ref().map_or(0, |(_, flags, _)| *flags));
                     if *coded {
                         let mut mask = 0u32;
-                        for t in coding.iter().flat_map(|(_, themes)| themes.iter()) {
+                        for t in coding.iter().flat_map(|(_, _, themes)| themes.iter()) {
                             if let Some(c @ 1..=32) = col.dict.code(t) {
                                 mask |= 1 << (c - 1);
                             }
@@ -620,7 +630,12 @@ impl FormIndex {
         let cols: usize = self
             .columns
             .iter()
-            .map(|c| c.codes.capacity() + c.masks.capacity() * 4 + c.dict.heap_bytes())
+            .map(|c| {
+                c.codes.capacity()
+                    + c.masks.capacity() * 4
+                    + c.flags.capacity()
+                    + c.dict.heap_bytes()
+            })
             .sum::<usize>()
             + self
                 .attributes
@@ -648,6 +663,7 @@ impl FormIndex {
         for c in &mut self.columns {
             c.codes.shrink_to_fit();
             c.masks.shrink_to_fit();
+            c.flags.shrink_to_fit();
         }
         for a in &mut self.attributes {
             a.codes.shrink_to_fit();

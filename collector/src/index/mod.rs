@@ -112,6 +112,8 @@ impl Indexes {
                     compound: s.compound,
                     label: s.label,
                     themes,
+                    mixed: analysis::signals::mixed(&self.scorer, text),
+                    actionable: analysis::signals::actionable(text),
                 },
             );
         }
@@ -421,6 +423,7 @@ mod tests {
             for (a, b) in live.columns.iter().zip(&read.columns) {
                 assert_eq!(a.codes, b.codes, "{id}: {}", a.id);
                 assert_eq!(a.masks, b.masks, "{id}: {}", a.id);
+                assert_eq!(a.flags, b.flags, "{id}: {}", a.id);
             }
         }
     }

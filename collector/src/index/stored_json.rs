@@ -36,6 +36,10 @@ pub struct Coding<'a> {
     pub label: Cow<'a, str>,
     #[serde(borrow)]
     pub themes: Vec<Str<'a>>,
+    #[serde(default)]
+    pub mixed: bool,
+    #[serde(default)]
+    pub actionable: bool,
 }
 
 /// A string that borrows when it can.

@@ -12,6 +12,7 @@
 use super::form_index::{ColumnKind, FormIndex, SENTIMENT_LABELS};
 use super::query::{Filter, Query};
 use crate::error::{Error, Result};
+use crate::model::record;
 use crate::model::ResponseId;
 use std::collections::BinaryHeap;
 
@@ -25,6 +26,11 @@ pub struct TextQuery<'a> {
     pub themes: &'a [String],
     /// Sentiment labels allowed (all when empty).
     pub sentiments: &'a [String],
+    /// Only answers that are (`Some(true)`) or are not (`Some(false)`)
+    /// mixed.
+    pub mixed: Option<bool>,
+    /// Only answers that are, or are not, actionable.
+    pub actionable: Option<bool>,
     /// Only responses after this one.
     pub after: Option<ResponseId>,
     /// At most this many responses.
@@ -47,7 +53,11 @@ pub struct TextHit {
 pub fn find(ix: &FormIndex, q: &TextQuery<'_>) -> Result<Vec<TextHit>> {
     let cols = text_columns(ix, &q.rows.questions)?;
     let rows = Filter::compile(ix, q.rows)?;
-    let codes = CodeFilter::compile(ix, &cols, q.themes, q.sentiments)?;
+    let mut codes = CodeFilter::compile(ix, &cols, q.themes, q.sentiments)?;
+    codes.flags = [(record::MIXED, q.mixed), (record::ACTIONABLE, q.actionable)]
+        .into_iter()
+        .filter_map(|(bit, want)| want.map(|w| (bit, w)))
+        .collect();
     let (after, limit) = (q.after, q.limit);
     // The `limit` smallest ids after the cursor: a max-heap of at most
     // `limit` entries, so memory stays bounded however many rows match.
@@ -122,6 +132,9 @@ struct CodeFilter {
     themes: Option<Vec<u32>>,
     /// Sentiment codes 0..=3 allowed.
     labels: Option<[bool; 4]>,
+    /// Flags ([`record::MIXED`], [`record::ACTIONABLE`]) that must be set
+    /// (true) or clear (false).
+    flags: Vec<(u8, bool)>,
 }
 
 impl CodeFilter {
@@ -171,7 +184,11 @@ impl CodeFilter {
             }
             Some(ok)
         };
-        Ok(CodeFilter { themes, labels })
+        Ok(CodeFilter {
+            themes,
+            labels,
+            flags: Vec::new(),
+        })
     }
 
     /// Whether the answer in (`row`, `col`) is listed.
@@ -185,5 +202,9 @@ impl CodeFilter {
                 .themes
                 .as_ref()
                 .is_none_or(|m| m[col] != 0 && c.masks.get(row).is_some_and(|x| x & m[col] != 0))
+            && self
+                .flags
+                .iter()
+                .all(|&(bit, want)| (c.flags.get(row).copied().unwrap_or(0) & bit != 0) == want)
     }
 }

@@ -19,7 +19,8 @@
 //! `category`, …), written out as name and value strings: they come from
 //! no form, so there is no list to number them by, and a response has a
 //! handful at most. Format 2 records (written before) are still read, as
-//! records without attributes.
+//! records without attributes. Format 4 adds a flags byte to each coded
+//! answer (mixed, actionable); format 3 records are read with none set.
 //!
 //! Layout (integers as LEB128 varints; a *name* is 0 then a string, length
 //! then UTF-8, or n + 1 for the n-th id of the list it is drawn from):
@@ -33,6 +34,7 @@
 //!   tag 1 free text, left out        tag 2 choices: count, option names
 //!   tag 3 number (zigzag)            tag 4 consent false   tag 5 consent true
 //! coding: count, then per text answer: question name, label(u8),
+//!   flags (u8, format 4 only: 1 mixed, 2 actionable),
 //!   themes: count, names of the codebook's themes
 //! attributes (format 3 only): count, then per attribute: name, value (strings)
 //! ```
@@ -42,7 +44,10 @@ use std::collections::BTreeMap;
 use survey::{Answer, Form, Kind};
 
 /// The layout written by [`encode`].
-const FORMAT: u8 = 3;
+const FORMAT: u8 = 4;
+
+/// The layout before the mixed and actionable flags, still read.
+const FORMAT_3: u8 = 3;
 
 /// The layout before attributes, still read.
 const FORMAT_2: u8 = 2;
@@ -126,6 +131,11 @@ pub enum RecordAnswer<'a> {
     Consent(bool),
 }
 
+/// A coded text answer as a record holds it: question id, its position in
+/// the form version (when listed), sentiment label code, flags
+/// ([`MIXED`], [`ACTIONABLE`]) and theme ids.
+pub type RecordCoding<'a> = (&'a str, Option<usize>, u8, u8, Vec<&'a str>);
+
 /// A decoded record; strings borrow from the record's bytes or the form.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record<'a> {
@@ -142,7 +152,7 @@ pub struct Record<'a> {
     pub answers: Vec<(&'a str, Option<usize>, RecordAnswer<'a>)>,
     /// Sentiment label code and theme ids of each coded text answer, by
     /// question id (and position, as for answers).
-    pub coding: Vec<(&'a str, Option<usize>, u8, Vec<&'a str>)>,
+    pub coding: Vec<RecordCoding<'a>>,
     /// Case attributes, name and value, in name order (none in a format 2
     /// record).
     pub attributes: Vec<(&'a str, &'a str)>,
@@ -255,6 +265,7 @@ pub fn encode<'a>(r: impl Into<Content<'a>>, names: Option<&Names<'_>>) -> Vec<u
     for (q, c) in r.coding {
         write_name(&mut out, q, &names.questions);
         out.push(label_code(c.label));
+        out.push(flags_of(c));
         varint(&mut out, c.themes.len() as u64);
         for t in &c.themes {
             write_name(&mut out, t, &names.themes);
@@ -267,6 +278,17 @@ pub fn encode<'a>(r: impl Into<Content<'a>>, names: Option<&Names<'_>>) -> Vec<u
     }
     out
 }
+
+/// The flags byte of a coded answer: [`MIXED`] and [`ACTIONABLE`].
+pub fn flags_of(c: &TextCoding) -> u8 {
+    (u8::from(c.mixed) * MIXED) | (u8::from(c.actionable) * ACTIONABLE)
+}
+
+/// The flag of a mixed answer.
+pub const MIXED: u8 = 1;
+
+/// The flag of an actionable answer.
+pub const ACTIONABLE: u8 = 2;
 
 /// Writes `s` as its position in `list`, or written out; the position.
 fn write_name(out: &mut Vec<u8>, s: &str, list: &[&str]) -> Option<usize> {
@@ -303,7 +325,7 @@ pub fn decode<'a>(
 ) -> Result<Record<'a>, DecodeError> {
     let mut r = Reader { bytes, at: 0 };
     let format = match r.byte()? {
-        f @ (FORMAT | FORMAT_2) => f,
+        f @ (FORMAT | FORMAT_3 | FORMAT_2) => f,
         other => return Err(DecodeError::Format(other)),
     };
     let version = u32::try_from(r.varint()?).map_err(|_| DecodeError::Malformed)?;
@@ -345,15 +367,16 @@ pub fn decode<'a>(
     for _ in 0..n {
         let (q, at) = r.name(|| Ok(&names.clone()?.questions))?;
         let label = r.byte()?;
+        let flags = if format == FORMAT { r.byte()? } else { 0 };
         let k = r.count()?;
         let mut ids = Vec::with_capacity(k);
         for _ in 0..k {
             ids.push(r.name(|| Ok(&names.clone()?.themes))?.0);
         }
-        coding.push((q, at, label, ids));
+        coding.push((q, at, label, flags, ids));
     }
     let mut attributes = Vec::new();
-    if format == FORMAT {
+    if format != FORMAT_2 {
         let n = r.count()?;
         attributes.reserve(n);
         for _ in 0..n {
@@ -502,6 +525,8 @@ mod tests {
                 compound: -0.4,
                 label: Label::Negative,
                 themes: vec!["drugs".into(), "old-theme".into()],
+                mixed: false,
+                actionable: true,
             },
         );
         StoredResponse {
@@ -542,7 +567,13 @@ mod tests {
                 ("respondent_type", Some(0), RecordAnswer::Text("worker")),
                 ("safety_comment", Some(17), RecordAnswer::FreeText),
             ],
-            coding: vec![("safety_comment", Some(17), 3, vec!["drugs", "old-theme"])],
+            coding: vec![(
+                "safety_comment",
+                Some(17),
+                3,
+                ACTIONABLE,
+                vec!["drugs", "old-theme"],
+            )],
             attributes: vec![("category", "theft from person"), ("team", "East response")],
         }
     }
@@ -588,11 +619,11 @@ mod tests {
     }
 
     #[test]
-    fn records_carry_case_attributes_in_format_3() {
+    fn records_carry_case_attributes_since_format_3() {
         let form = form();
         let names = Names::of(&form);
         let bytes = encode(&response(), Some(&names));
-        assert_eq!(bytes[0], 3);
+        assert_eq!(bytes[0], FORMAT);
         let read = decode(&bytes, |_| Some(&names)).unwrap();
         assert_eq!(
             read.attributes,
@@ -634,7 +665,7 @@ mod tests {
                     ("why", None, RecordAnswer::FreeText),
                     ("worry", None, RecordAnswer::Text("a-lot")),
                 ],
-                coding: vec![("why", None, 3, vec!["lighting"])],
+                coding: vec![("why", None, 3, 0, vec!["lighting"])],
                 attributes: vec![],
             }
         );
@@ -644,6 +675,18 @@ mod tests {
         assert_eq!(decode(&v3, |_| None), Err(DecodeError::Malformed));
         v3.push(0);
         assert_eq!(decode(&v3, |_| None).unwrap(), read);
+        // Format 4 adds a flags byte after each coded answer's label.
+        let mut v4 = v3.clone();
+        v4[0] = 4;
+        assert_eq!(decode(&v4, |_| None), Err(DecodeError::Malformed));
+        let label = v4.len() - 13;
+        assert_eq!(&v4[label - 4..label + 1], b"\x03why\x03");
+        v4.insert(label + 1, MIXED | ACTIONABLE);
+        let flagged = decode(&v4, |_| None).unwrap();
+        assert_eq!(
+            flagged.coding,
+            vec![("why", None, 3, MIXED | ACTIONABLE, vec!["lighting"])]
+        );
     }
 
     #[test]

@@ -15,6 +15,18 @@ pub struct TextCoding {
     pub label: Label,
     /// Theme ids from the form's codebook.
     pub themes: Vec<String>,
+    /// Whether it holds a clearly positive part and a clearly negative one
+    /// (see `analysis::signals`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub mixed: bool,
+    /// Whether it asks for something: a suggestion, or contact or
+    /// information.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub actionable: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// A validated, coded response on its way to the store: everything but
@@ -196,6 +208,8 @@ mod tests {
                 compound: 0.25,
                 label: Label::Positive,
                 themes: vec!["lighting".into()],
+                mixed: false,
+                actionable: false,
             },
         );
         for (coding, flag) in [

@@ -113,7 +113,7 @@ pub fn join(record: &Record<'_>, rest: &[u8]) -> Result<StoredResponse, DecodeEr
         answers.insert((*q).to_owned(), a);
     }
     let mut coding = BTreeMap::new();
-    for (q, _, label, themes) in &record.coding {
+    for (q, _, label, flags, themes) in &record.coding {
         let label = usize::from(*label)
             .checked_sub(1)
             .and_then(|i| LABELS.get(i))
@@ -125,6 +125,8 @@ pub fn join(record: &Record<'_>, rest: &[u8]) -> Result<StoredResponse, DecodeEr
                 compound: *compound,
                 label: *label,
                 themes: themes.iter().map(|t| (*t).to_owned()).collect(),
+                mixed: flags & record::MIXED != 0,
+                actionable: flags & record::ACTIONABLE != 0,
             },
         );
     }
@@ -210,6 +212,8 @@ mod tests {
                                 compound: -0.1234 * (t.len() % 7) as f64 / 3.0,
                                 label: LABELS[i % 3],
                                 themes: Vec::new(),
+                                mixed: i % 4 == 1,
+                                actionable: i % 6 == 1,
                             },
                         );
                     }
@@ -238,6 +242,8 @@ mod tests {
                 compound: -0.5,
                 label: LABELS[2],
                 themes: vec![],
+                mixed: false,
+                actionable: false,
             },
         );
         let rest = rest(1_700_000_000_000, &answers, &coding);
@@ -247,7 +253,7 @@ mod tests {
             channel: "qr",
             lang: "en",
             answers: vec![("c", None, RecordAnswer::FreeText)],
-            coding: vec![("c", None, 3, vec![])],
+            coding: vec![("c", None, 3, 0, vec![])],
             attributes: vec![],
         };
         let r = join(&record, &rest).unwrap();

@@ -28,6 +28,8 @@ pub fn auto_coding(
             compound: 0.0,
             label: Label::Neutral,
             themes: Vec::new(),
+            mixed: false,
+            actionable: false,
         })
 }
 

@@ -56,13 +56,16 @@ pub fn write_row(
             let manual = codes.and_then(|m| m.get(q));
             let coding = match manual {
                 None => Coding {
+                    actionable: c.actionable,
                     auto: None,
                     compound: c.compound,
                     label: serde_json::json!(c.label),
                     manual: None,
+                    mixed: c.mixed,
                     themes: &c.themes,
                 },
                 Some(m) => Coding {
+                    actionable: c.actionable,
                     auto: Some(Auto {
                         label: c.label,
                         themes: &c.themes,
@@ -73,6 +76,7 @@ pub fn write_row(
                         None => serde_json::json!(c.label),
                     },
                     manual: Some(manual_json(m)),
+                    mixed: c.mixed,
                     themes: &m.themes,
                 },
             };
@@ -133,16 +137,25 @@ struct Place<'a> {
     ward: Option<&'a str>,
 }
 
-/// One text answer's effective codes.
+/// One text answer's effective codes (keys in alphabetical order, as the
+/// rows were written before).
 #[derive(serde::Serialize)]
 struct Coding<'a> {
+    #[serde(skip_serializing_if = "is_false")]
+    actionable: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     auto: Option<Auto<'a>>,
     compound: f64,
     label: serde_json::Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     manual: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "is_false")]
+    mixed: bool,
     themes: &'a [String],
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// The automatic codes an analyst's replaced.
@@ -397,6 +410,8 @@ mod tests {
                 compound: -0.4767,
                 label: Label::Negative,
                 themes: vec!["lighting".into(), "theft".into()],
+                mixed: true,
+                actionable: true,
             },
         );
         coding.insert(
@@ -405,6 +420,8 @@ mod tests {
                 compound: 0.25,
                 label: Label::Positive,
                 themes: vec![],
+                mixed: false,
+                actionable: false,
             },
         );
         let mut answers = BTreeMap::new();

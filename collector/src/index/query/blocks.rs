@@ -60,6 +60,15 @@ pub(super) fn select(
     }
     for w in &filter.wheres {
         let c = &ix.columns[w.col];
+        if w.flags != 0 {
+            // A text flag among the answers asked for: row by row.
+            for (i, s) in sel.iter_mut().enumerate() {
+                if !w.pass_row(c, r.start + i) {
+                    *s = OUT;
+                }
+            }
+            continue;
+        }
         match (c.codes.is_empty(), c.masks.is_empty() || w.mask == 0) {
             (false, true) => {
                 drop_where(&mut sel, &c.codes[r.clone()], |code| w.codes[code as usize])
@@ -165,6 +174,15 @@ pub(super) enum BlockFilter<'a> {
     EitherU16(&'a [u16], Box<[u8; 65536]>, &'a [u16], Box<[u8; 65536]>),
     Mask(&'a [u32], u32),
     CodeOrMask(&'a [u8], Box<[u8; 256]>, &'a [u32], u32),
+    /// A text where that names a flag (`mixed`, `actionable`): code, theme
+    /// mask (when the column has one) or flags.
+    Text(
+        &'a [u8],
+        Box<[u8; 256]>,
+        Option<(&'a [u32], u32)>,
+        &'a [u8],
+        u8,
+    ),
     Nothing,
 }
 
@@ -249,6 +267,16 @@ pub(super) fn count_blocks(
         let c = &ix.columns[w.col];
         let codes = (!c.codes.is_empty()).then(|| &c.codes[r.clone()]);
         let masks = (!c.masks.is_empty() && w.mask != 0).then(|| &c.masks[r.clone()]);
+        if let (Some(codes), false, 1..) = (codes, c.flags.is_empty(), w.flags) {
+            filters.push(BlockFilter::Text(
+                codes,
+                table(from_table(&w.codes)),
+                masks.map(|m| (m, w.mask)),
+                &c.flags[r.clone()],
+                w.flags,
+            ));
+            continue;
+        }
         filters.push(match (codes, masks) {
             (Some(codes), None) => BlockFilter::U8(codes, table(from_table(&w.codes))),
             (None, Some(masks)) => BlockFilter::Mask(masks, w.mask),
@@ -357,6 +385,17 @@ pub(super) fn count_blocks(
                         .zip(&masks[rows.clone()])
                     {
                         *p &= ok[usize::from(c)] | u8::from(m & mask != 0);
+                    }
+                }
+                BlockFilter::Text(codes, ok, masks, flags, bits) => {
+                    for (i, ((p, &c), &f)) in pass
+                        .iter_mut()
+                        .zip(&codes[rows.clone()])
+                        .zip(&flags[rows.clone()])
+                        .enumerate()
+                    {
+                        let by_mask = masks.is_some_and(|(m, mask)| m[rows.start + i] & mask != 0);
+                        *p &= ok[usize::from(c)] | u8::from(by_mask) | u8::from(f & *bits != 0);
                     }
                 }
                 BlockFilter::Nothing => pass.fill(0),

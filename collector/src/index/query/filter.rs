@@ -4,13 +4,27 @@
 
 use super::{Query, TEAM};
 use crate::error::{Error, Result};
-use crate::index::form_index::{ColumnKind, FormIndex, SENTIMENT_LABELS};
+use crate::index::form_index::{Column, ColumnKind, FormIndex, SENTIMENT_LABELS};
+use crate::model::record;
 
 /// A filter on one column: the codes (or mask bits) that pass.
 pub(super) struct Where {
     pub(super) col: usize,
     pub(super) codes: Vec<bool>,
     pub(super) mask: u32,
+    /// Text flags ([`record::MIXED`], [`record::ACTIONABLE`]) any of which
+    /// passes (`where=comment:actionable`).
+    pub(super) flags: u8,
+}
+
+impl Where {
+    /// Whether row `row` of the where's column passes.
+    pub(super) fn pass_row(&self, c: &Column, row: usize) -> bool {
+        let by_code = self.codes[c.codes.get(row).copied().unwrap_or(0) as usize];
+        let by_mask = self.mask != 0 && c.masks.get(row).is_some_and(|m| m & self.mask != 0);
+        let by_flags = self.flags != 0 && c.flags.get(row).is_some_and(|f| f & self.flags != 0);
+        by_code || by_mask || by_flags
+    }
 }
 
 /// The compiled row filter.
@@ -110,15 +124,20 @@ impl Filter {
                 col,
                 codes: vec![false; 256],
                 mask: 0,
+                flags: 0,
             };
             for a in answers {
                 match &c.kind {
                     ColumnKind::Text { .. } => {
                         if let Some(i) = SENTIMENT_LABELS.iter().position(|l| l.as_str() == a) {
                             w.codes[i + 1] = true;
+                        } else if a == "mixed" {
+                            w.flags |= record::MIXED;
+                        } else if a == "actionable" {
+                            w.flags |= record::ACTIONABLE;
                         } else {
                             let t = c.dict.code(a).ok_or_else(|| {
-                                Error::BadRequest(format!("where: '{a}' is neither a sentiment nor a theme of '{question}'"))
+                                Error::BadRequest(format!("where: '{a}' is neither a sentiment, a theme, mixed nor actionable for '{question}'"))
                             })?;
                             w.mask |= 1 << (t - 1);
                         }
@@ -230,12 +249,9 @@ impl Filter {
         if self.scope.as_ref().is_some_and(|s| !s.pass(ix, row)) {
             return false;
         }
-        self.wheres.iter().all(|w| {
-            let c = &ix.columns[w.col];
-            let by_code = w.codes[c.codes.get(row).copied().unwrap_or(0) as usize];
-            let by_mask = w.mask != 0 && c.masks.get(row).is_some_and(|m| m & w.mask != 0);
-            by_code || by_mask
-        })
+        self.wheres
+            .iter()
+            .all(|w| w.pass_row(&ix.columns[w.col], row))
     }
 
     /// The rows that pass, in index order.
