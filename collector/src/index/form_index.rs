@@ -619,7 +619,9 @@ impl FormIndex {
                 .iter()
                 .map(|c| match c.kind {
                     ColumnKind::Multi => 4,
-                    ColumnKind::Text { coded: true } => 5,
+                    // Label, flags and the theme mask.
+                    ColumnKind::Text { coded: true } => 6,
+                    ColumnKind::Text { coded: false } => 2,
                     _ => 1,
                 })
                 .sum::<usize>()
