@@ -81,7 +81,19 @@ fn guarded() -> Vec<(Method, &'static str, Option<Value>, Needs)> {
         (
             Method::PUT,
             "/api/v1/responses/00000000000000010000000000000001/codes",
+            Some(code.clone()),
+            Needs::Analyst,
+        ),
+        (
+            Method::PUT,
+            "/api/v1/responses/00000000000000010000000000000001/check-codes",
             Some(code),
+            Needs::Analyst,
+        ),
+        (
+            Method::GET,
+            "/api/v1/forms/mini/intercoder?question=comment",
+            None,
             Needs::Analyst,
         ),
         (

@@ -673,3 +673,144 @@ async fn mixed_and_actionable_answers_are_flagged_and_filtered() {
     check_flags(&s, &token, &asks, &mixed, &plain).await;
     s.stop().await;
 }
+
+/// A second analyst reads blind, codes the same answers apart from the
+/// first, and `/intercoder` reports their agreement: per theme kappa with
+/// its counts (checked by hand here), kappa on labels, and the sample
+/// needed. The second coder's codes change no aggregate.
+#[tokio::test]
+async fn two_coders_code_blind_and_their_agreement_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = examples_server(dir.path()).await;
+    let (first, second) = (s.token(Role::Analyst), s.token(Role::Analyst));
+    let mut ids = Vec::new();
+    for (n, c) in COMMENTS.iter().take(5).enumerate() {
+        ids.push(safety(&s, 100 + n as u128, Some(c), "aldgate").await);
+    }
+    let code = |themes: &[&str], sentiment: &str| json!({"question": "safety_comment", "themes": themes, "sentiment": sentiment});
+    let firsts = [
+        code(&["drugs"], "negative"),
+        code(&["lighting-environment"], "negative"),
+        code(&["drugs", "lighting-environment"], "positive"),
+        code(&[], "neutral"),
+    ];
+    for (id, body) in ids.iter().zip(firsts) {
+        assert_eq!(put_codes(&s, id, body, Some(&first)).await.status(), 200);
+    }
+    let agg_path = "/api/v1/forms/community-safety/aggregates?question=safety_comment";
+    let before = s.get_ok(agg_path, &first).await;
+
+    // Blind: no analyst's codes on the page.
+    let text = "/api/v1/forms/community-safety/text?question=safety_comment";
+    let (open, _) = text_all(&s, text, &second).await;
+    assert!(open.iter().any(|i| !i["manual"].is_null()));
+    let (blind, _) = text_all(&s, &format!("{text}&blind=true"), &second).await;
+    assert_eq!(blind.len(), open.len());
+    assert!(blind.iter().all(|i| i["manual"].is_null()), "{blind:?}");
+
+    let check = |id: &str, body: Value| {
+        let req = s
+            .client
+            .put(s.url(&format!("/api/v1/responses/{id}/check-codes")))
+            .bearer_auth(&second)
+            .json(&body);
+        async move { req.send().await.unwrap() }
+    };
+    let seconds = [
+        code(&["drugs"], "negative"),
+        code(&["drugs"], "negative"),
+        code(&["drugs", "lighting-environment"], "negative"),
+    ];
+    for (id, body) in ids.iter().zip(seconds) {
+        let res = check(id, body).await;
+        assert_eq!(res.status(), 200);
+    }
+    // Coded by the second only: not compared.
+    assert_eq!(
+        check(&ids[4], code(&["drugs"], "negative")).await.status(),
+        200
+    );
+    assert_eq!(
+        check(&ids[0], code(&["nope"], "negative")).await.status(),
+        422
+    );
+    assert_eq!(
+        check(
+            "00000000000000010000000000000001",
+            code(&["drugs"], "negative")
+        )
+        .await
+        .status(),
+        404
+    );
+    assert_eq!(
+        s.get_ok(agg_path, &first).await,
+        before,
+        "check codes count in no aggregate"
+    );
+
+    let report = s
+        .get_ok(
+            "/api/v1/forms/community-safety/intercoder?question=safety_comment",
+            &first,
+        )
+        .await;
+    assert_eq!(report["n"], 3, "{report}");
+    assert_eq!(report["precision"], 0.1);
+    let theme = |id: &str| {
+        report["themes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["theme"] == id)
+            .unwrap()
+            .clone()
+    };
+    // drugs: first a, c; second a, b, c. po = 2/3 = pe: kappa 0.
+    let drugs = theme("drugs");
+    assert_eq!(
+        [
+            &drugs["both_yes"],
+            &drugs["first_only"],
+            &drugs["second_only"],
+            &drugs["both_no"]
+        ],
+        [2, 0, 1, 0]
+    );
+    assert!(drugs["kappa"].as_f64().unwrap().abs() < 1e-9);
+    assert_eq!(drugs["needed"], 769);
+    // lighting: first b, c; second c. po 2/3, pe 4/9: kappa 0.4.
+    let light = theme("lighting-environment");
+    assert_eq!(
+        [
+            &light["both_yes"],
+            &light["first_only"],
+            &light["second_only"],
+            &light["both_no"]
+        ],
+        [1, 1, 0, 1]
+    );
+    assert!((light["kappa"].as_f64().unwrap() - 0.4).abs() < 1e-9);
+    assert_eq!(light["needed"], 277);
+    // Never given by either: undefined.
+    assert!(theme("vawg")["kappa"].is_null());
+    assert_eq!(report["sentiment"]["n"], 3);
+    assert_eq!(report["sentiment"]["agreed"], 2);
+    assert!(report["sentiment"]["kappa"].as_f64().unwrap().abs() < 1e-9);
+
+    for bad in [
+        "?question=safety_comment&precision=2",
+        "?question=feel_safe_day",
+        "",
+        "?question=safety_comment&by=team",
+    ] {
+        let res = get(
+            &s,
+            &format!("/api/v1/forms/community-safety/intercoder{bad}"),
+            Some(&first),
+        )
+        .await;
+        assert_eq!(res.status(), 400, "{bad}");
+    }
+    s.stop().await;
+}

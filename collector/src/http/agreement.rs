@@ -206,3 +206,62 @@ pub async fn agreement(
         .collect();
     Ok(Json(AgreementReport { form, questions }))
 }
+
+/// `GET /api/v1/forms/{form}/intercoder?question=&precision=`: how well two
+/// analysts agree, over the answers both coded (the first coder's manual
+/// codes against the second coder's check codes): per theme Cohen's kappa
+/// with its counts, kappa on sentiment labels, and the sample both must
+/// code for kappa's 95% interval to be ± `precision` (0.1 by default).
+#[utoipa::path(get, path = "/api/v1/forms/{form}/intercoder", tag = "super::text",
+    params(("form" = String, Path, description = "form id"),
+        ("question" = String, Query, description = "the free-text question compared"),
+        ("precision" = Option<f64>, Query, description = "half-width of kappa's 95% interval to size the sample for, 0.01 to 0.5 (default 0.1)")),
+    responses((status = 200, body = crate::service::intercoder::Report),
+              (status = 400, body = crate::error::ProblemDetails), (status = 401, body = crate::error::ProblemDetails),
+              (status = 403, body = crate::error::ProblemDetails, description = "a supervisor's token: agreement is for analysts and admins"),
+              (status = 404, body = crate::error::ProblemDetails, description = "no such form")),
+    security(("bearer" = [])))]
+pub async fn intercoder(
+    _: Analyst,
+    State(state): State<AppState>,
+    Path(form): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<crate::service::intercoder::Report>> {
+    let published = state.store.form(&form).ok_or_else(|| no_form(&form))?;
+    let pairs = pairs(raw.as_deref());
+    if let Some((k, _)) = pairs
+        .iter()
+        .find(|(k, _)| k != "question" && k != "precision")
+    {
+        return Err(Error::BadRequest(format!("unknown parameter '{k}'")));
+    }
+    let question = list(&pairs, "question");
+    let [question] = question.as_slice() else {
+        return Err(Error::BadRequest(
+            "question must name one free-text question".into(),
+        ));
+    };
+    if !published
+        .form
+        .question(question)
+        .is_some_and(|q| matches!(q.kind, survey::Kind::Text { .. }))
+    {
+        return Err(Error::BadRequest(format!(
+            "'{question}' is not a free-text question of this form"
+        )));
+    }
+    let precision = match list(&pairs, "precision").first() {
+        None => 0.1,
+        Some(p) => p
+            .parse::<f64>()
+            .ok()
+            .filter(|p| (0.01..=0.5).contains(p))
+            .ok_or_else(|| Error::BadRequest("precision must be from 0.01 to 0.5".into()))?,
+    };
+    Ok(Json(crate::service::intercoder::report(
+        state.store.as_ref(),
+        &published.form,
+        question,
+        precision,
+    )?))
+}

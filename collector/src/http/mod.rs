@@ -150,6 +150,14 @@ pub fn app(state: AppState) -> Router {
             get(agreement::agreement).layer(compressed()),
         )
         .route("/api/v1/responses/{id}/codes", put(text::set_codes))
+        .route(
+            "/api/v1/responses/{id}/check-codes",
+            put(text::set_check_codes),
+        )
+        .route(
+            "/api/v1/forms/{form}/intercoder",
+            get(agreement::intercoder),
+        )
         .route("/api/v1/cases", get(cases::list))
         .route("/api/v1/cases/report", get(cases::report))
         .route("/api/v1/cases/{id}", get(cases::get).patch(cases::update))

@@ -172,6 +172,7 @@ fn page_params(after: Option<&str>, limit: Option<&str>) -> Result<(Option<Respo
         ("sentiment" = Option<String>, Query, description = "positive, neutral, negative, comma-separated"),
         ("mixed" = Option<bool>, Query, description = "`true`: only answers with a clearly positive and a clearly negative part; `false`: only the others"),
         ("actionable" = Option<bool>, Query, description = "`true`: only answers that ask for something (a suggestion, contact, information); `false`: only the others"),
+        ("blind" = Option<bool>, Query, description = "`true`: leave out the analysts' codes (`manual` null, themes and label automatic), for a second coder coding blind"),
         ("from" = Option<String>, Query, description = "first day (2024-10-01) or RFC 3339 time"),
         ("to" = Option<String>, Query, description = "last day, inclusive, or RFC 3339 time (exclusive)"),
         ("quarter" = Option<String>, Query, description = "a financial-year quarter, `2024/25 Q3`, instead of from/to"),
@@ -212,6 +213,7 @@ pub async fn list_text(
             "sentiment",
             "mixed",
             "actionable",
+            "blind",
             "after",
             "limit",
             "include",
@@ -229,6 +231,10 @@ pub async fn list_text(
         }
     };
     let (mixed, actionable) = (flag("mixed")?, flag("actionable")?);
+    // A second coder reads blind: no analyst's codes on the page, only the
+    // answer and its automatic codes (filters still read the effective
+    // codes: a blind coder lists by question, place and period).
+    let blind = flag("blind")?.unwrap_or(false);
     q.register = state.places.get();
     restrict(&staff, &mut q)?;
     let (after, limit) = page_params(last(&pairs, "after"), last(&pairs, "limit"))?;
@@ -249,7 +255,11 @@ pub async fn list_text(
             },
         )?
     };
-    let coded: HashSet<ResponseId> = page.iter().filter(|p| p.hand_coded).map(|p| p.id).collect();
+    let coded: HashSet<ResponseId> = page
+        .iter()
+        .filter(|p| p.hand_coded && !blind)
+        .map(|p| p.id)
+        .collect();
     let manual = manual_codes_of(state.store.as_ref(), &form, &coded)?;
     let mut out = Vec::with_capacity(page.len());
     for TextHit { id, questions, .. } in &page {
@@ -426,4 +436,39 @@ pub async fn set_codes(
     let answer = text_answer(&state, &published.form, &r, &req.question, Some(&code))
         .ok_or_else(not_found)?;
     Ok(Json(answer))
+}
+
+/// `PUT /api/v1/responses/{id}/check-codes`: a second analyst codes an
+/// answer blind (reading `/text?blind=true`). Their codes are kept apart
+/// from the first coder's and count in no aggregate: only in
+/// `/intercoder`.
+#[utoipa::path(put, path = "/api/v1/responses/{id}/check-codes",
+    params(("id" = String, Path, description = "response id")),
+    request_body = SetCodes,
+    responses((status = 200, body = ManualView, description = "the second coder's codes as kept"),
+              (status = 400, body = crate::error::ProblemDetails), (status = 401, body = crate::error::ProblemDetails),
+              (status = 403, body = crate::error::ProblemDetails, description = "a supervisor's token: coding is for analysts and admins"),
+              (status = 404, body = crate::error::ProblemDetails),
+              (status = 422, body = crate::error::ProblemDetails, description = "unknown question or theme, or no answer to code")),
+    security(("bearer" = [])))]
+pub async fn set_check_codes(
+    who: Analyst,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<ManualView>> {
+    let not_found = || Error::NotFound(format!("no response '{id}'"));
+    let rid = ResponseId::parse(&id).ok_or_else(not_found)?;
+    let req: SetCodes = json::parse(&body)?;
+    let r = find_response(state.store.as_ref(), rid)?.ok_or_else(not_found)?;
+    let published = state.store.form(&r.form).ok_or_else(|| no_form(&r.form))?;
+    let themes = check_codes(&published.form, &r, &req)?;
+    let code = ManualCode {
+        themes,
+        sentiment: req.sentiment.as_deref().and_then(Label::parse),
+        by: who.fingerprint(),
+        at_ms: now_ms(),
+    };
+    crate::service::intercoder::set(state.store.as_ref(), &r.form, rid, &req.question, &code)?;
+    Ok(Json(ManualView::from(&code)))
 }

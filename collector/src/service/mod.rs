@@ -7,7 +7,7 @@
 //! ```text
 //! http / CLI ──► service::{ingest, import, publish, export, coding, tokens, retention,
 //!                  invitations, cases, alerts, webhooks,
-//!                  safeguarding, places, funnel, proof, secrets}
+//!                  safeguarding, places, funnel, proof, secrets, intercoder}
 //!                   ├──► store (durable)
 //!                   └──► index (in memory)
 //! ```
@@ -19,6 +19,7 @@ pub mod export;
 pub mod funnel;
 pub mod import;
 pub mod ingest;
+pub mod intercoder;
 pub mod invitations;
 pub mod places;
 pub mod proof;

@@ -85,6 +85,9 @@ pub enum Doc {
     Secret,
     /// The register of places (one record, `register`).
     Places,
+    /// A second coder's codes for one answer, by `form/response/question`
+    /// (see `service::intercoder`).
+    CheckCode,
 }
 
 impl Doc {
@@ -97,6 +100,7 @@ impl Doc {
             Doc::Case => b'k',
             Doc::Secret => b's',
             Doc::Places => b'p',
+            Doc::CheckCode => b'c',
         }
     }
 }
