@@ -109,6 +109,18 @@ fn sentiment(comments: &[&Comment], predict: impl Fn(&str) -> f64) -> [f64; 4] {
     ]
 }
 
+/// Precision, recall and F1 of a 2×2 agreement (found vs labelled).
+fn prf(a: &Agreement) -> (f64, f64, f64) {
+    let precision = a.both_yes as f64 / (a.both_yes + a.auto_only).max(1) as f64;
+    let recall = a.both_yes as f64 / (a.both_yes + a.manual_only).max(1) as f64;
+    let f1 = if precision + recall > 0.0 {
+        2.0 * precision * recall / (precision + recall)
+    } else {
+        0.0
+    };
+    (precision, recall, f1)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let split = args
@@ -167,13 +179,7 @@ fn main() {
     ];
     for (name, judge) in &signals {
         let a = Agreement::from_pairs(comments.iter().map(|c| judge(c)));
-        let precision = a.both_yes as f64 / (a.both_yes + a.auto_only).max(1) as f64;
-        let recall = a.both_yes as f64 / (a.both_yes + a.manual_only).max(1) as f64;
-        let f1 = if precision + recall > 0.0 {
-            2.0 * precision * recall / (precision + recall)
-        } else {
-            0.0
-        };
+        let (precision, recall, f1) = prf(&a);
         println!(
             "{name:<46} {:>5} {:>6} {precision:>10.3} {recall:>7.3} {f1:>6.3} {:>7}",
             a.both_yes + a.manual_only,
@@ -328,13 +334,7 @@ fn theme_table(
         tp += a.both_yes;
         fp += a.auto_only;
         fne += a.manual_only;
-        let precision = a.both_yes as f64 / (a.both_yes + a.auto_only).max(1) as f64;
-        let recall = a.both_yes as f64 / (a.both_yes + a.manual_only).max(1) as f64;
-        let f1 = if precision + recall > 0.0 {
-            2.0 * precision * recall / (precision + recall)
-        } else {
-            0.0
-        };
+        let (precision, recall, f1) = prf(&a);
         println!(
             "  {theme:<36} {:>5} {:>5} {:>6} {precision:>10.3} {recall:>7.3} {f1:>6.3} {:>7}",
             pairs.len(),

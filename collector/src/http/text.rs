@@ -412,9 +412,44 @@ pub async fn set_codes(
     body: axum::body::Bytes,
 ) -> Result<Json<TextAnswer>> {
     let not_found = || Error::NotFound(format!("no response '{id}'"));
-    let rid = ResponseId::parse(&id).ok_or_else(not_found)?;
+    let Coded {
+        rid,
+        r,
+        published,
+        question,
+        code,
+    } = coded(&state, &who, &id, &body)?;
+    coding::set(
+        state.store.clone(),
+        &state.indexes,
+        &r.form,
+        rid,
+        &question,
+        &code,
+    )
+    .await?;
+    let answer =
+        text_answer(&state, &published.form, &r, &question, Some(&code)).ok_or_else(not_found)?;
+    Ok(Json(answer))
+}
+
+/// An analyst's codes for one answer, checked: what both coders' routes
+/// store.
+struct Coded {
+    rid: ResponseId,
+    r: StoredResponse,
+    published: std::sync::Arc<crate::store::Published>,
+    question: String,
+    code: ManualCode,
+}
+
+/// Reads and checks a codes body for the response `id` (404 for an
+/// unknown id whatever the body, 422 for codes that do not fit).
+fn coded(state: &AppState, who: &Analyst, id: &str, body: &[u8]) -> Result<Coded> {
+    let not_found = || Error::NotFound(format!("no response '{id}'"));
+    let rid = ResponseId::parse(id).ok_or_else(not_found)?;
     // Read after the id is checked: an unknown id is a 404 whatever the body.
-    let req: SetCodes = json::parse(&body)?;
+    let req: SetCodes = json::parse(body)?;
     let r = find_response(state.store.as_ref(), rid)?.ok_or_else(not_found)?;
     let published = state.store.form(&r.form).ok_or_else(|| no_form(&r.form))?;
     let themes = check_codes(&published.form, &r, &req)?;
@@ -424,18 +459,13 @@ pub async fn set_codes(
         by: who.fingerprint(),
         at_ms: now_ms(),
     };
-    coding::set(
-        state.store.clone(),
-        &state.indexes,
-        &r.form,
+    Ok(Coded {
         rid,
-        &req.question,
-        &code,
-    )
-    .await?;
-    let answer = text_answer(&state, &published.form, &r, &req.question, Some(&code))
-        .ok_or_else(not_found)?;
-    Ok(Json(answer))
+        r,
+        published,
+        question: req.question,
+        code,
+    })
 }
 
 /// `PUT /api/v1/responses/{id}/check-codes`: a second analyst codes an
@@ -457,18 +487,13 @@ pub async fn set_check_codes(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Json<ManualView>> {
-    let not_found = || Error::NotFound(format!("no response '{id}'"));
-    let rid = ResponseId::parse(&id).ok_or_else(not_found)?;
-    let req: SetCodes = json::parse(&body)?;
-    let r = find_response(state.store.as_ref(), rid)?.ok_or_else(not_found)?;
-    let published = state.store.form(&r.form).ok_or_else(|| no_form(&r.form))?;
-    let themes = check_codes(&published.form, &r, &req)?;
-    let code = ManualCode {
-        themes,
-        sentiment: req.sentiment.as_deref().and_then(Label::parse),
-        by: who.fingerprint(),
-        at_ms: now_ms(),
-    };
-    crate::service::intercoder::set(state.store.as_ref(), &r.form, rid, &req.question, &code)?;
+    let Coded {
+        rid,
+        r,
+        question,
+        code,
+        ..
+    } = coded(&state, &who, &id, &body)?;
+    crate::service::intercoder::set(state.store.as_ref(), &r.form, rid, &question, &code)?;
     Ok(Json(ManualView::from(&code)))
 }
