@@ -104,7 +104,9 @@ async fn csv_export_round_trips_any_text_and_carries_manual_codes() {
             "comment",
             "comment_sentiment",
             "comment_compound",
-            "comment_themes"
+            "comment_themes",
+            "comment_mixed",
+            "comment_actionable"
         ]
     );
     assert_eq!(rows.len(), 5);
@@ -138,7 +140,7 @@ async fn csv_export_round_trips_any_text_and_carries_manual_codes() {
     // A comment a spreadsheet would run as a formula is defused.
     assert_eq!(rows[3][12], format!("'{FORMULA}"));
     // No comment: the text columns are empty.
-    assert_eq!(&rows[4][12..], ["", "", "", ""]);
+    assert_eq!(&rows[4][12..], ["", "", "", "", "", ""]);
     // Automatic codes as stored, manual ones where an analyst coded.
     for (i, row) in rows.iter().enumerate().take(4) {
         let coding = &ndjson[i]["text_coding"]["comment"];
@@ -152,6 +154,10 @@ async fn csv_export_round_trips_any_text_and_carries_manual_codes() {
             .map(|t| t.as_str().unwrap())
             .collect();
         assert_eq!(row[15], themes.join(";"));
+        // The flags as the NDJSON row has them (left out there when false).
+        for (at, flag) in [(16, "mixed"), (17, "actionable")] {
+            assert_eq!(row[at], coding[flag].as_bool().unwrap_or(false).to_string());
+        }
     }
     assert_eq!(rows[2][13], "negative");
     assert_eq!(rows[2][15], "phone-bag-theft;lighting-environment");
@@ -220,7 +226,7 @@ async fn csv_export_has_a_column_per_question_and_joins_choices() {
     .to_vec();
     expected.extend(questions.iter().map(|q| q.to_string()));
     for q in ["priorities_other", "safety_comment"] {
-        for suffix in ["sentiment", "compound", "themes"] {
+        for suffix in ["sentiment", "compound", "themes", "mixed", "actionable"] {
             expected.push(format!("{q}_{suffix}"));
         }
     }
@@ -233,6 +239,10 @@ async fn csv_export_has_a_column_per_question_and_joins_choices() {
     assert_eq!(row[col("age")], "");
     assert_eq!(row[col("safety_comment_themes")], "visible-policing;drugs");
     assert_eq!(row[col("priorities_other_themes")], "");
+    for flag in ["safety_comment_mixed", "safety_comment_actionable"] {
+        assert!(["true", "false"].contains(&&*row[col(flag)]), "{flag}");
+    }
+    assert_eq!(row[col("priorities_other_mixed")], "false");
     assert!(!row[col("priorities_other_sentiment")].is_empty());
     s.stop().await;
 }

@@ -252,7 +252,7 @@ impl ExportQuery {
     responses((status = 404, body = crate::error::ProblemDetails, description = "no such form"), (status = 200, description = "NDJSON: one response per line; `text_coding` carries the effective codes (an analyst's win), with the automatic ones under `auto` and the analyst's under `manual`. \
 `attributes` carries the case attributes of a response that came through an invitation (`team`, `category`, …). \
 CSV (Accept: text/csv): UTF-8 with a byte-order mark; id, form, version, received_at, location, channel, lang, one column per question of the current form \
-(multiple choice as option ids joined with `;`), then `<q>_sentiment`, `<q>_compound`, `<q>_themes` for each text question, \
+(multiple choice as option ids joined with `;`), then `<q>_sentiment`, `<q>_compound`, `<q>_themes`, `<q>_mixed`, `<q>_actionable` for each text question, \
 then `attr.<name>` for each case attribute the form's responses carry (those the deployment configures first, in its order). \
 Free text that a spreadsheet would read as a formula starts with an apostrophe. A Link header (rel=\"next\") continues the export.",
                 content((String = "application/x-ndjson"), (String = "text/csv"))),

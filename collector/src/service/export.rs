@@ -237,7 +237,8 @@ fn defuse(text: &str) -> String {
 /// lang`, one column per question
 /// of the current form (multiple choice as option ids joined with `;`), and
 /// for each text question `<q>_sentiment`, `<q>_compound`, `<q>_themes`
-/// (manual codes win), then `attr.<name>` for each case attribute of
+/// (manual codes win), `<q>_mixed` and `<q>_actionable` (`true` or
+/// `false`), then `attr.<name>` for each case attribute of
 /// `attributes` (see [`attribute_columns`]), and last, `with_flag`, the bot
 /// check each flagged response failed.
 pub fn export_csv(
@@ -277,6 +278,8 @@ pub fn export_csv(
             format!("{q}_sentiment"),
             format!("{q}_compound"),
             format!("{q}_themes"),
+            format!("{q}_mixed"),
+            format!("{q}_actionable"),
         ]);
     }
     header.extend(attributes.iter().map(|a| format!("attr.{a}")));
@@ -314,9 +317,11 @@ pub fn export_csv(
                         label.as_str().to_owned(),
                         format!("{:.4}", a.compound),
                         themes.join(";"),
+                        a.mixed.to_string(),
+                        a.actionable.to_string(),
                     ]);
                 }
-                None => rec.extend([String::new(), String::new(), String::new()]),
+                None => rec.extend(std::iter::repeat_n(String::new(), 5)),
             }
         }
         // Attributes come from an admin's upload, not the public, but
