@@ -707,6 +707,15 @@ async fn two_coders_code_blind_and_their_agreement_is_reported() {
     let (blind, _) = text_all(&s, &format!("{text}&blind=true"), &second).await;
     assert_eq!(blind.len(), open.len());
     assert!(blind.iter().all(|i| i["manual"].is_null()), "{blind:?}");
+    // "I never see police around here": automatically visible-policing,
+    // coded lighting-environment by the first coder. A blind filter
+    // finds it by the automatic codes only.
+    let by_theme = format!("{text}&theme=visible-policing");
+    let (seen, _) = text_all(&s, &by_theme, &second).await;
+    assert!(!self::ids(&seen).contains(&ids[1].as_str()), "{seen:?}");
+    let (seen, _) = text_all(&s, &format!("{by_theme}&blind=true"), &second).await;
+    assert!(self::ids(&seen).contains(&ids[1].as_str()), "{seen:?}");
+    assert!(seen.iter().all(|i| themes(i).contains(&"visible-policing")));
 
     let check = |id: &str, body: Value| {
         let req = s

@@ -172,7 +172,7 @@ fn page_params(after: Option<&str>, limit: Option<&str>) -> Result<(Option<Respo
         ("sentiment" = Option<String>, Query, description = "positive, neutral, negative, comma-separated"),
         ("mixed" = Option<bool>, Query, description = "`true`: only answers with a clearly positive and a clearly negative part; `false`: only the others"),
         ("actionable" = Option<bool>, Query, description = "`true`: only answers that ask for something (a suggestion, contact, information); `false`: only the others"),
-        ("blind" = Option<bool>, Query, description = "`true`: leave out the analysts' codes (`manual` null, themes and label automatic), for a second coder coding blind"),
+        ("blind" = Option<bool>, Query, description = "`true`: leave out the analysts' codes (`manual` null, themes and label automatic; `theme` and `sentiment` filter by the automatic codes), for a second coder coding blind"),
         ("from" = Option<String>, Query, description = "first day (2024-10-01) or RFC 3339 time"),
         ("to" = Option<String>, Query, description = "last day, inclusive, or RFC 3339 time (exclusive)"),
         ("quarter" = Option<String>, Query, description = "a financial-year quarter, `2024/25 Q3`, instead of from/to"),
@@ -231,9 +231,8 @@ pub async fn list_text(
         }
     };
     let (mixed, actionable) = (flag("mixed")?, flag("actionable")?);
-    // A second coder reads blind: no analyst's codes on the page, only the
-    // answer and its automatic codes (filters still read the effective
-    // codes: a blind coder lists by question, place and period).
+    // A second coder reads blind: no analyst's codes on the page, and the
+    // theme and sentiment filters read the automatic codes.
     let blind = flag("blind")?.unwrap_or(false);
     q.register = state.places.get();
     restrict(&staff, &mut q)?;
@@ -250,6 +249,7 @@ pub async fn list_text(
                 sentiments: &list(&pairs, "sentiment"),
                 mixed,
                 actionable,
+                blind,
                 after,
                 limit,
             },

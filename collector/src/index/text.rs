@@ -31,6 +31,9 @@ pub struct TextQuery<'a> {
     pub mixed: Option<bool>,
     /// Only answers that are, or are not, actionable.
     pub actionable: Option<bool>,
+    /// Filter by the automatic codes, not an analyst's (a second coder
+    /// coding blind must not find answers by the first coder's codes).
+    pub blind: bool,
     /// Only responses after this one.
     pub after: Option<ResponseId>,
     /// At most this many responses.
@@ -58,6 +61,7 @@ pub fn find(ix: &FormIndex, q: &TextQuery<'_>) -> Result<Vec<TextHit>> {
         .into_iter()
         .filter_map(|(bit, want)| want.map(|w| (bit, w)))
         .collect();
+    codes.blind = q.blind;
     let (after, limit) = (q.after, q.limit);
     // The `limit` smallest ids after the cursor: a max-heap of at most
     // `limit` entries, so memory stays bounded however many rows match.
@@ -135,6 +139,8 @@ struct CodeFilter {
     /// Flags ([`record::MIXED`], [`record::ACTIONABLE`]) that must be set
     /// (true) or clear (false).
     flags: Vec<(u8, bool)>,
+    /// Read the automatic label and themes where an analyst coded.
+    blind: bool,
 }
 
 impl CodeFilter {
@@ -188,20 +194,26 @@ impl CodeFilter {
             themes,
             labels,
             flags: Vec::new(),
+            blind: false,
         })
     }
 
     /// Whether the answer in (`row`, `col`) is listed.
     fn pass(&self, ix: &FormIndex, row: usize, col: usize) -> bool {
         let c = &ix.columns[col];
-        let label = c.codes[row] as usize;
+        let auto = self
+            .blind
+            .then(|| ix.overrides.get(&(row as u32, col as u16)))
+            .flatten();
+        let label = auto.map_or(c.codes[row], |o| o.auto_label) as usize;
+        let mask = auto.map_or_else(|| c.masks.get(row).copied(), |o| Some(o.auto_mask));
         // Code 0: no text answer in this row.
         label != 0
             && self.labels.is_none_or(|ok| ok[label.min(3)])
             && self
                 .themes
                 .as_ref()
-                .is_none_or(|m| m[col] != 0 && c.masks.get(row).is_some_and(|x| x & m[col] != 0))
+                .is_none_or(|m| m[col] != 0 && mask.is_some_and(|x| x & m[col] != 0))
             && self
                 .flags
                 .iter()
