@@ -7,9 +7,10 @@
 //! cargo run --release -p analysis --example bench_coding -- [--rounds 50]
 //! ```
 
-use analysis::{signals, Coder, Scorer};
-use std::collections::BTreeMap;
-use std::path::Path;
+#[path = "support/eval_set.rs"]
+mod eval_set;
+
+use analysis::{signals, Scorer};
 use std::time::{Duration, Instant};
 
 fn main() {
@@ -19,27 +20,11 @@ fn main() {
         .position(|a| a == "--rounds")
         .and_then(|i| args.get(i + 1))
         .map_or(50, |v| v.parse().expect("--rounds is a number"));
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let text = std::fs::read_to_string(root.join("analysis/eval/comments.tsv"))
-        .expect("the evaluation set");
-    let comments: Vec<(String, String)> = text
-        .lines()
-        .skip(1)
-        .map(|l| {
-            let f: Vec<&str> = l.split('\t').collect();
-            (f[2].to_owned(), f[8].to_owned())
-        })
+    let comments: Vec<(String, String)> = eval_set::load()
+        .into_iter()
+        .map(|c| (c.form, c.text))
         .collect();
-    let mut coders = BTreeMap::new();
-    for form in ["community-safety", "victim-satisfaction", "street-feedback"] {
-        let json = std::fs::read_to_string(root.join(format!("examples/forms/{form}.json")))
-            .expect("the example form");
-        let f: survey::Form = serde_json::from_str(&json).expect("a form");
-        coders.insert(
-            form.to_owned(),
-            Coder::new(&f.codebook.expect("a codebook")),
-        );
-    }
+    let coders = eval_set::coders();
     let scorer = Scorer::new();
     let mut times = Vec::with_capacity(rounds * comments.len());
     let mut found = 0usize;
@@ -47,7 +32,7 @@ fn main() {
         for (form, comment) in &comments {
             let t = Instant::now();
             let s = scorer.score(comment);
-            let themes = coders[form].code(comment);
+            let themes = coders[form.as_str()].0.code(comment);
             let mixed = signals::mixed(&scorer, comment);
             let actionable = signals::actionable(comment);
             times.push(t.elapsed());

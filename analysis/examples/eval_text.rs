@@ -18,44 +18,11 @@
 //! recall, F1 and kappa over the comments to forms whose codebook has it,
 //! then micro-averaged.
 
-use analysis::{Agreement, Coder, Featurizer, Label, Scorer, ThemeModel, Training};
-use std::collections::BTreeMap;
-use std::path::Path;
+#[path = "support/eval_set.rs"]
+mod eval_set;
 
-/// One labelled comment.
-struct Comment {
-    split: String,
-    form: String,
-    sentiment: Label,
-    mixed: bool,
-    actionable: bool,
-    themes: Vec<String>,
-    text: String,
-}
-
-fn load(path: &Path) -> Vec<Comment> {
-    let text = std::fs::read_to_string(path).expect("the evaluation set");
-    text.lines()
-        .skip(1)
-        .map(|line| {
-            let f: Vec<&str> = line.split('\t').collect();
-            assert_eq!(f.len(), 9, "{line}");
-            Comment {
-                split: f[1].to_owned(),
-                form: f[2].to_owned(),
-                sentiment: Label::parse(f[4]).expect("a sentiment label"),
-                mixed: f[5] == "1",
-                actionable: f[6] == "1",
-                themes: f[7]
-                    .split(';')
-                    .filter(|t| !t.is_empty())
-                    .map(str::to_owned)
-                    .collect(),
-                text: f[8].to_owned(),
-            }
-        })
-        .collect()
-}
+use analysis::{Agreement, Featurizer, Label, Scorer, ThemeModel, Training};
+use eval_set::Comment;
 
 const LABELS: [Label; 3] = [Label::Positive, Label::Neutral, Label::Negative];
 
@@ -129,8 +96,7 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .map_or("test", String::as_str)
         .to_owned();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let all = load(&root.join("analysis/eval/comments.tsv"));
+    let all = eval_set::load();
     let comments: Vec<&Comment> = all
         .iter()
         .filter(|c| split == "all" || c.split == split)
@@ -196,15 +162,7 @@ fn main() {
         }
     }
 
-    let mut coders = BTreeMap::new();
-    for form in ["community-safety", "victim-satisfaction", "street-feedback"] {
-        let json = std::fs::read_to_string(root.join(format!("examples/forms/{form}.json")))
-            .expect("the example form");
-        let form_json: survey::Form = serde_json::from_str(&json).expect("a form");
-        let codebook = form_json.codebook.expect("the form has a codebook");
-        let ids: Vec<String> = codebook.themes.iter().map(|t| t.id.clone()).collect();
-        coders.insert(form, (Coder::new(&codebook), ids));
-    }
+    let coders = eval_set::coders();
     let mut themes: Vec<String> = coders.values().flat_map(|(_, ids)| ids.clone()).collect();
     themes.sort_unstable();
     themes.dedup();

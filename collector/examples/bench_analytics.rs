@@ -12,15 +12,13 @@
 //! repeated without generating a million responses again.
 
 use collector::index::query;
-use collector::index::Indexes;
 use collector::model::Role;
-use collector::service::import;
-use collector::store::{SledStore, Store};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
-use synth::Options;
 
-const FORM: &str = "community-safety";
+#[path = "support/demo.rs"]
+mod demo;
+use demo::FORM;
 
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
@@ -36,51 +34,6 @@ fn ms(d: Duration) -> f64 {
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i]
-}
-
-fn config(data: &Path) -> collector::Config {
-    collector::Config {
-        addr: "127.0.0.1:0".parse().expect("address"),
-        data: data.to_path_buf(),
-        forms: synth::forms_dir(),
-        rate_limit: 0,
-        global_rate_limit: 0,
-        bot_checks: false,
-        ..collector::Config::default()
-    }
-}
-
-/// Runs `f` until sled stops saying the folder is in use (the import's
-/// store releasing its lock), for up to 10 s.
-fn retry_in_use<T>(mut f: impl FnMut() -> collector::store::Result<T>) -> anyhow::Result<T> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        match f() {
-            Ok(v) => return Ok(v),
-            Err(collector::store::Error::Storage(sled::Error::Io(io)))
-                if Instant::now() < deadline && io.kind() == std::io::ErrorKind::WouldBlock =>
-            {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-}
-
-/// Opens the collector, retrying while sled still releases the folder's
-/// lock after the import's store was dropped.
-fn open_timed(data: &Path) -> anyhow::Result<(collector::AppState, Duration)> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let started = Instant::now();
-        match collector::open(config(data)) {
-            Ok(state) => return Ok((state, started.elapsed())),
-            Err(e) if Instant::now() < deadline && e.to_string().contains("in use") => {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            Err(e) => return Err(e),
-        }
-    }
 }
 
 struct Row {
@@ -100,40 +53,26 @@ fn main() -> anyhow::Result<()> {
 
     // Import (not a target).
     if !reuse {
-        let dir = &data;
-        let store = SledStore::open(dir)?;
-        collector::publish_folder(&store, &synth::forms_dir())?;
-        let form = store.form(FORM).expect("community-safety is published");
-        let analysis = Indexes::new(analysis::Scorer::new());
-        let started = Instant::now();
-        let generated = synth::submissions(
-            &form.form,
-            Options {
-                seed,
-                count,
-                ..Options::default()
-            },
-        )?;
-        let n = import::load(&store, &analysis, &form.form, generated)?;
-        let took = started.elapsed();
+        let done = demo::import(&data, count, seed)?;
         rows.push(Row {
-            what: format!("bulk import of {n} responses (generate, validate, code, write)"),
+            what: format!(
+                "bulk import of {} responses (generate, validate, code, write)",
+                done.count
+            ),
             value: format!(
                 "{:.1} s ({:.0}/s)",
-                took.as_secs_f64(),
-                n as f64 / took.as_secs_f64()
+                done.took.as_secs_f64(),
+                done.count as f64 / done.took.as_secs_f64()
             ),
             target: "-",
             ok: None,
         });
-        drop(store);
         // The first open after a bulk load replays it from sled's log; a
         // server that took a million responses since its last start pays
         // this once more at its next start. Shown, then out of the way.
-        let replay = retry_in_use(|| SledStore::refresh_snapshot(dir))?;
         rows.push(Row {
             what: "first open after the import: sled replays its log (once)".into(),
-            value: format!("{:.2} s", replay.as_secs_f64()),
+            value: format!("{:.2} s", done.replay.as_secs_f64()),
             target: "-",
             ok: None,
         });
@@ -150,7 +89,7 @@ fn main() -> anyhow::Result<()> {
     });
 
     // Start-up: sled open + index rebuild.
-    let (state, startup) = open_timed(&data)?;
+    let (state, startup) = demo::open_timed(&data)?;
     rows.push(Row {
         what: "start-up: collector::open (sled open + index rebuild)".into(),
         value: format!("{:.2} s", startup.as_secs_f64()),

@@ -16,15 +16,13 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use collector::index::Indexes;
 use collector::model::Role;
-use collector::service::import;
-use collector::store::{SledStore, Store};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
-use synth::Options;
+use std::time::Instant;
 
-const FORM: &str = "community-safety";
+#[path = "support/demo.rs"]
+mod demo;
+use demo::FORM;
 
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
@@ -49,30 +47,6 @@ fn disk_bytes(dir: &Path) -> std::io::Result<u64> {
     Ok(total)
 }
 
-/// Opens the collector, retrying while sled still releases the folder's
-/// lock after the import's store was dropped.
-fn open(data: &Path) -> anyhow::Result<collector::AppState> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let config = collector::Config {
-            addr: "127.0.0.1:0".parse()?,
-            data: data.to_path_buf(),
-            forms: synth::forms_dir(),
-            rate_limit: 0,
-            global_rate_limit: 0,
-            bot_checks: false,
-            ..collector::Config::default()
-        };
-        match collector::open(config) {
-            Ok(state) => return Ok(state),
-            Err(e) if Instant::now() < deadline && e.to_string().contains("in use") => {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            Err(e) => return Err(e),
-        }
-    }
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let count: usize = arg("--count").map_or(Ok(200_000), |s| s.parse())?;
@@ -81,39 +55,16 @@ async fn main() -> anyhow::Result<()> {
     let data: PathBuf = arg("--data").map_or_else(|| temp.path().to_path_buf(), PathBuf::from);
 
     if !data.join("db").exists() {
-        let store = SledStore::open(&data)?;
-        collector::publish_folder(&store, &synth::forms_dir())?;
-        let form = store.form(FORM).expect("community-safety is published");
-        let started = Instant::now();
-        let generated = synth::submissions(
-            &form.form,
-            Options {
-                seed,
-                count,
-                ..Options::default()
-            },
-        )?;
-        let n = import::load(
-            &store,
-            &Indexes::new(analysis::Scorer::new()),
-            &form.form,
-            generated,
-        )?;
+        let done = demo::import(&data, count, seed)?;
         println!(
-            "imported {n} responses in {:.1} s",
-            started.elapsed().as_secs_f64()
+            "imported {} responses in {:.1} s (then sled replayed its log once, {:.2} s)",
+            done.count,
+            done.took.as_secs_f64(),
+            done.replay.as_secs_f64()
         );
-        drop(store);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while let Err(e) = SledStore::refresh_snapshot(&data) {
-            if Instant::now() > deadline {
-                return Err(e.into());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
     }
 
-    let state = open(&data)?;
+    let (state, _) = demo::open_timed(&data)?;
     let responses = state
         .store
         .forms()?

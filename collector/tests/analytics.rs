@@ -1308,29 +1308,10 @@ async fn flagged_responses_count_only_when_an_analyst_asks() {
         "a supervisor reads their teams' real answers"
     );
     let export = |q: &'static str| {
-        let s = &s;
-        let analyst = analyst.clone();
+        let (s, analyst) = (&s, analyst.clone());
         async move {
-            let res = s
-                .client
-                .get(s.url(&format!("/api/v1/forms/mini/responses{q}")))
-                .bearer_auth(analyst)
-                .send()
+            s.ndjson_page(&format!("/api/v1/forms/mini/responses{q}"), &analyst)
                 .await
-                .unwrap();
-            assert_eq!(res.status(), 200, "{q}");
-            let link = res
-                .headers()
-                .get("link")
-                .map(|l| l.to_str().unwrap().to_owned());
-            let rows: Vec<Value> = res
-                .text()
-                .await
-                .unwrap()
-                .lines()
-                .map(|l| serde_json::from_str(l).unwrap())
-                .collect();
-            (rows, link)
         }
     };
     let (rows, _) = export("").await;

@@ -383,8 +383,7 @@ impl FormIndex {
                 r.coding.get(q).map(|c| {
                     (
                         record::label_code_of(&c.label),
-                        (u8::from(c.mixed) * record::MIXED)
-                            | (u8::from(c.actionable) * record::ACTIONABLE),
+                        record::flags(c.mixed, c.actionable),
                         c.themes.iter().map(|t| &*t.0).collect(),
                     )
                 })

@@ -281,7 +281,12 @@ pub fn encode<'a>(r: impl Into<Content<'a>>, names: Option<&Names<'_>>) -> Vec<u
 
 /// The flags byte of a coded answer: [`MIXED`] and [`ACTIONABLE`].
 pub fn flags_of(c: &TextCoding) -> u8 {
-    (u8::from(c.mixed) * MIXED) | (u8::from(c.actionable) * ACTIONABLE)
+    flags(c.mixed, c.actionable)
+}
+
+/// The flags byte for these two signals.
+pub fn flags(mixed: bool, actionable: bool) -> u8 {
+    (u8::from(mixed) * MIXED) | (u8::from(actionable) * ACTIONABLE)
 }
 
 /// The flag of a mixed answer.

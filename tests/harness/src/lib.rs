@@ -139,6 +139,31 @@ impl Server {
         serde_json::from_str(&text).unwrap()
     }
 
+    /// `GET path` (an NDJSON export page) with `token`, which must answer
+    /// 200: its rows, and the next page's link (the `Link` header) if any.
+    pub async fn ndjson_page(&self, path: &str, token: &str) -> (Vec<Value>, Option<String>) {
+        let res = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        let link = res
+            .headers()
+            .get("link")
+            .map(|l| l.to_str().unwrap().to_owned());
+        let rows = res
+            .text()
+            .await
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        (rows, link)
+    }
+
     /// `GET path` with `token`: the status and the body read as JSON
     /// (null when it is not JSON).
     pub async fn get_json(&self, path: &str, token: &str) -> (u16, Value) {

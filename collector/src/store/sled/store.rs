@@ -521,11 +521,18 @@ impl SledStore {
             return Ok(None);
         }
         match self.responses.get(&key)? {
-            Some(v) => {
+            // Only a record needs the names of the form's versions.
+            Some(v) if stored::is_rest(&v) => {
                 let versions = self.versions(form);
-                let names = versions.names();
-                Ok(Some(self.read_value(form, id, &key, &v, &names)?))
+                Ok(Some(self.read_value(
+                    form,
+                    id,
+                    &key,
+                    &v,
+                    &versions.names(),
+                )?))
             }
+            Some(v) => Ok(Some(self.read_value(form, id, &key, &v, &[])?)),
             None => Ok(None),
         }
     }

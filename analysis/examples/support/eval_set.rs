@@ -1,0 +1,70 @@
+//! The frozen evaluation set (`analysis/eval/comments.tsv`) and the
+//! example forms' codebooks, as the free-text examples read them.
+//! Included by `eval_text` and `bench_coding` with `#[path]`.
+//!
+//! Each example reads only part of it.
+#![allow(dead_code)]
+
+use analysis::{Coder, Label};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The forms the set's comments answer.
+pub const FORMS: [&str; 3] = ["community-safety", "victim-satisfaction", "street-feedback"];
+
+/// One labelled comment.
+pub struct Comment {
+    pub split: String,
+    pub form: String,
+    pub sentiment: Label,
+    pub mixed: bool,
+    pub actionable: bool,
+    pub themes: Vec<String>,
+    pub text: String,
+}
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Every comment of the set, in order.
+pub fn load() -> Vec<Comment> {
+    let text = std::fs::read_to_string(root().join("analysis/eval/comments.tsv"))
+        .expect("the evaluation set");
+    text.lines()
+        .skip(1)
+        .map(|line| {
+            let f: Vec<&str> = line.split('\t').collect();
+            assert_eq!(f.len(), 9, "{line}");
+            Comment {
+                split: f[1].to_owned(),
+                form: f[2].to_owned(),
+                sentiment: Label::parse(f[4]).expect("a sentiment label"),
+                mixed: f[5] == "1",
+                actionable: f[6] == "1",
+                themes: f[7]
+                    .split(';')
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                text: f[8].to_owned(),
+            }
+        })
+        .collect()
+}
+
+/// Each form's codebook compiled, with its theme ids.
+pub fn coders() -> BTreeMap<&'static str, (Coder, Vec<String>)> {
+    FORMS
+        .iter()
+        .map(|form| {
+            let json = std::fs::read_to_string(root().join(format!("examples/forms/{form}.json")))
+                .expect("the example form");
+            let f: survey::Form = serde_json::from_str(&json).expect("a form");
+            let codebook = f.codebook.expect("the form has a codebook");
+            let ids = codebook.themes.iter().map(|t| t.id.clone()).collect();
+            (*form, (Coder::new(&codebook), ids))
+        })
+        .collect()
+}
