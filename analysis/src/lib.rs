@@ -38,7 +38,7 @@ pub use agreement::Agreement;
 pub use learn::{Featurizer, ThemeModel, Training};
 pub use sentiment::{Label, Lexicon, Scorer, Sentiment, DOMAIN_LEXICON_VERSION};
 pub use stats::{
-    wilson, ControlChart, FiscalQuarter, MonthlyMean, Period, Proportion, ScaleSummary,
+    wilson, Change, ControlChart, FiscalQuarter, MonthlyMean, Period, Proportion, ScaleSummary,
 };
 pub use suppress::{Protected, Table};
 pub use themes::Coder;

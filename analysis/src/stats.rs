@@ -71,6 +71,42 @@ impl Proportion {
     }
 }
 
+/// How a proportion changed from one period to the next, with a two-sided
+/// test of the difference at the 95% level (two proportions, pooled
+/// standard error), as a performance report flags a "significant" change.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    /// `now − before`, as a proportion (0.05 is five points).
+    pub difference: f64,
+    /// The test statistic.
+    pub z: f64,
+    /// Whether `|z|` reaches 1.96.
+    pub significant: bool,
+}
+
+impl Change {
+    /// The change from `before_count` of `before_n` to `count` of `n`;
+    /// none when either period has no answers. Identical shares, or every
+    /// answer the same in both, are no change (z = 0).
+    pub fn between(count: u64, n: u64, before_count: u64, before_n: u64) -> Option<Change> {
+        if n == 0 || before_n == 0 || count > n || before_count > before_n {
+            return None;
+        }
+        let (p1, p2) = (
+            count as f64 / n as f64,
+            before_count as f64 / before_n as f64,
+        );
+        let pooled = (count + before_count) as f64 / (n + before_n) as f64;
+        let se = (pooled * (1.0 - pooled) * (1.0 / n as f64 + 1.0 / before_n as f64)).sqrt();
+        let z = if se > 0.0 { (p1 - p2) / se } else { 0.0 };
+        Some(Change {
+            difference: p1 - p2,
+            z,
+            significant: z.abs() >= Z_95,
+        })
+    }
+}
+
 /// Mean, spread and distribution of answers to a scale question.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScaleSummary {
@@ -541,6 +577,25 @@ fn runs(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_change_is_significant_when_the_two_proportion_test_says_so() {
+        // 60/100 against 45/100: pooled 0.525, se 0.07062, z 2.124.
+        let c = Change::between(60, 100, 45, 100).expect("both periods answered");
+        assert!((c.difference - 0.15).abs() < 1e-12);
+        assert!((c.z - 2.1239).abs() < 1e-3, "z {}", c.z);
+        assert!(c.significant);
+        // 52/100 against 45/100: z 0.99, within chance.
+        let c = Change::between(52, 100, 45, 100).expect("both periods answered");
+        assert!((c.z - 0.9905).abs() < 1e-3, "z {}", c.z);
+        assert!(!c.significant);
+        // A fall is negative and can be significant too.
+        assert!(Change::between(30, 200, 60, 200).is_some_and(|c| c.z < -3.0 && c.significant));
+        // Everyone the same both times: no change, not a division by zero.
+        assert_eq!(Change::between(10, 10, 20, 20).map(|c| c.z), Some(0.0));
+        assert!(Change::between(1, 0, 1, 2).is_none());
+        assert!(Change::between(5, 4, 1, 2).is_none());
+    }
+
     use super::*;
 
     fn close(a: f64, b: f64, tol: f64) -> bool {

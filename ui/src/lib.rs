@@ -9,4 +9,5 @@
 //! ```
 
 pub mod i18n;
+pub mod results;
 pub mod style;

@@ -59,26 +59,35 @@ pub async fn aggregates(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let published = state.store.form(&form).ok_or_else(|| no_form(&form))?;
     let pairs = pairs(raw.as_deref());
-    let mut q = parse_query(&pairs, &["include"], &state.config.invitation_attributes)?;
-    q.register = state.places.get();
-    restrict(&staff, &mut q)?;
-    let rows = rows(&state, &staff, &form, &pairs)?;
-    let ix = rows.read();
-    let result = {
-        query::aggregate(
-            &ix,
-            &q,
-            published.form.respondent_question.as_deref(),
-            state.config.min_cell,
-        )?
-    };
+    let result = aggregate_of(&state, &staff, &form, &pairs)?;
     if wants_csv(&headers) {
         Ok(csv_response(aggregates_csv(&result)?))
     } else {
         Ok(Json(result).into_response())
     }
+}
+
+/// The aggregates `staff` asked for with the query `pairs`: what the route
+/// answers, and what the dashboard draws.
+pub(super) fn aggregate_of(
+    state: &AppState,
+    staff: &Staff,
+    form: &str,
+    pairs: &[(String, String)],
+) -> Result<Aggregates> {
+    let published = state.store.form(form).ok_or_else(|| no_form(form))?;
+    let mut q = parse_query(pairs, &["include"], &state.config.invitation_attributes)?;
+    q.register = state.places.get();
+    restrict(staff, &mut q)?;
+    let rows = rows(state, staff, form, pairs)?;
+    let ix = rows.read();
+    query::aggregate(
+        &ix,
+        &q,
+        published.form.respondent_question.as_deref(),
+        state.config.min_cell,
+    )
 }
 
 pub(super) fn csv_response(body: Vec<u8>) -> Response {

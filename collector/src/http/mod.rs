@@ -18,6 +18,7 @@
 //! Every response carries the security headers of [`security_headers`];
 //! the hosted pages also carry its strict Content-Security-Policy.
 
+mod actions;
 mod aggregates;
 mod agreement;
 mod alerts;
@@ -26,6 +27,7 @@ mod backup;
 mod cases;
 mod client_ip;
 mod cors;
+mod dashboard;
 mod events;
 mod forms;
 mod funnel;
@@ -41,6 +43,7 @@ mod posters;
 mod qr;
 mod query_params;
 mod responses;
+mod results;
 mod rows;
 mod scope;
 pub mod security_headers;
@@ -180,6 +183,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/tokens/{id}", delete(auth::revoke_token))
         .route("/api/v1/backup", post(backup::backup))
         .route("/api/v1/places", get(places::get).put(places::put))
+        .route("/api/v1/actions", post(actions::create).get(actions::list))
+        .route("/api/v1/actions/{id}", delete(actions::remove))
         .route("/api/v1/forms/{form}/challenge", get(responses::challenge))
         .route("/api/v1/alerts/stream", get(alerts::stream))
         .route("/api/v1/hooks", post(hooks::create).get(hooks::list))
@@ -188,6 +193,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/deliveries", get(hooks::deliveries))
         .route("/api/v1/deliveries/{id}/replay", post(hooks::replay))
         .merge(posters::routes())
+        .merge(dashboard::routes())
+        .merge(results::routes())
         .merge(hosted::routes(&limits))
         .merge(widget_assets::routes(&state.config.dist))
         .fallback(|| async { Error::NotFound("no such route".into()) })

@@ -20,6 +20,7 @@ use utoipa::{Modify, OpenApi};
           super::alerts::stream, super::hooks::create, super::hooks::list, super::hooks::delete,
           super::hooks::hook_deliveries, super::hooks::deliveries, super::hooks::replay,
           super::places::get, super::places::put,
+          super::actions::create, super::actions::list, super::actions::remove, super::results::page,
           super::posters::qr_code, super::posters::poster, super::posters::short_link),
     components(schemas(crate::error::ProblemDetails, super::responses::Accepted, super::forms::FormSummary,
                        super::auth::NewToken, super::auth::CreatedToken, super::auth::TokenInfo, super::invitations::IssuedInvitation, super::invitations::RateRow, super::cases::CaseView, super::cases::ChangeView,
@@ -31,7 +32,8 @@ use utoipa::{Modify, OpenApi};
                        crate::service::intercoder::LabelKappa, super::text::ManualView,
                        super::alerts::AlertEvent, super::hooks::NewHookBody, super::hooks::CreatedHook,
                        super::hooks::HookInfo, super::hooks::DeliveryInfo, super::hooks::AttemptInfo,
-                       super::funnel::FunnelView, super::funnel::GroupView, super::funnel::FiguresView, super::funnel::StopView)),
+                       super::funnel::FunnelView, super::funnel::GroupView, super::funnel::FiguresView, super::funnel::StopView,
+                       crate::service::actions::NewAction, crate::service::actions::Action)),
     modifiers(&Bearer, &ProblemJson)
 )]
 struct ApiDoc;

@@ -117,7 +117,7 @@ fn parse_time(s: &str, end: bool) -> Result<u64> {
 }
 
 /// `2024/25 Q3` (or `2024/25Q3`) → [1 Oct 2024, 1 Jan 2025) in ms.
-fn parse_quarter(s: &str) -> Result<(u64, u64)> {
+pub(super) fn parse_quarter(s: &str) -> Result<(u64, u64)> {
     let bad = || Error::BadRequest(format!("quarter '{s}' must look like 2024/25 Q3"));
     let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect();
     let (year, q) = compact

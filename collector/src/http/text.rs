@@ -180,6 +180,7 @@ fn page_params(after: Option<&str>, limit: Option<&str>) -> Result<(Option<Respo
         ("channel" = Option<String>, Query, description = "channels, comma-separated"),
         ("lang" = Option<String>, Query, description = "languages, comma-separated"),
         ("version" = Option<String>, Query, description = "form versions, comma-separated"),
+        ("where" = Option<String>, Query, description = "question:answer,answer (repeat, or separate with ;): only the answers of responses that gave one of them, such as where=respondent_type:worker"),
         ("team" = Option<String>, Query, description = super::aggregates::TEAM_PARAM),
         ("category" = Option<String>, Query, description = super::aggregates::CATEGORY_PARAM),
         ("after" = Option<String>, Query, description = "id of the last response already read"),
@@ -200,10 +201,10 @@ pub async fn list_text(
     let pairs = pairs(raw.as_deref());
     if let Some((k, _)) = pairs
         .iter()
-        .find(|(k, _)| matches!(k.as_str(), "by" | "where" | "share"))
+        .find(|(k, _)| matches!(k.as_str(), "by" | "share"))
     {
         return Err(Error::BadRequest(format!(
-            "'{k}' does not apply to free text; filter with question, theme, sentiment, mixed, actionable, from, to, location, channel, lang, version or a case attribute such as team"
+            "'{k}' does not apply to free text; filter with question, theme, sentiment, mixed, actionable, from, to, location, channel, lang, version, where or a case attribute such as team"
         )));
     }
     let mut q = parse_query(

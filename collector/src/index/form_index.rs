@@ -282,6 +282,26 @@ impl FormIndex {
         self.ms.is_empty()
     }
 
+    /// The arrival times of the first and the last row, ms; none when
+    /// there are no rows.
+    pub fn span(&self) -> Option<(u64, u64)> {
+        self.span
+    }
+
+    /// The channels the rows came through, as named.
+    pub fn channels(&self) -> Vec<String> {
+        (1..=self.channels.len() as u32)
+            .filter_map(|c| self.channels.name(c).map(str::to_owned))
+            .collect()
+    }
+
+    /// The languages the rows were answered in.
+    pub fn langs(&self) -> Vec<String> {
+        (1..=self.langs.len() as u32)
+            .filter_map(|c| self.langs.name(c).map(str::to_owned))
+            .collect()
+    }
+
     /// Number of answers coded by hand.
     pub fn hand_coded(&self) -> usize {
         self.overrides.len()

@@ -26,7 +26,7 @@ pub use coding::ManualCode;
 pub use funnel::{day_of, CountKey, Step};
 pub use hook::{Attempt, Delivery, DeliveryState, Event, Hook, HISTORY};
 pub use id::ResponseId;
-pub use place::{Level, Lineage, Register, RegisterProblem, Site};
+pub use place::{Level, Lineage, Register, RegisterProblem, Site, Ward};
 pub use response::{FormSummary, NewResponse, StoredResponse, TextCoding, ERASED_TEXT};
 pub use role::{Role, TokenRecord};
 

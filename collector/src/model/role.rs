@@ -15,6 +15,17 @@ pub enum Role {
     Admin,
 }
 
+impl Role {
+    /// Its name, as the API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Analyst => "analyst",
+            Role::Supervisor => "supervisor",
+            Role::Admin => "admin",
+        }
+    }
+}
+
 /// A token as stored (under the SHA-256 of the token, which is never kept).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenRecord {

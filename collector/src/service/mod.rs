@@ -7,11 +7,13 @@
 //! ```text
 //! http / CLI ──► service::{ingest, import, publish, export, coding, tokens, retention,
 //!                  invitations, cases, alerts, webhooks,
-//!                  safeguarding, places, funnel, proof, secrets, intercoder}
+//!                  safeguarding, places, funnel, proof, secrets, intercoder,
+//!                  sessions, actions}
 //!                   ├──► store (durable)
 //!                   └──► index (in memory)
 //! ```
 
+pub mod actions;
 pub mod alerts;
 pub mod cases;
 pub mod coding;
@@ -27,6 +29,7 @@ pub mod publish;
 pub mod retention;
 pub mod safeguarding;
 pub mod secrets;
+pub mod sessions;
 pub mod tags;
 pub mod tokens;
 pub mod webhooks;

@@ -88,6 +88,12 @@ pub enum Doc {
     /// A second coder's codes for one answer, by `form/response/question`
     /// (see `service::intercoder`).
     CheckCode,
+    /// A staff member's signed-in dashboard session, by the SHA-256 of its
+    /// cookie (see `service::sessions`).
+    Session,
+    /// A "we did" entry: what the force did about what people raised, by
+    /// its id (see `service::actions`).
+    Action,
 }
 
 impl Doc {
@@ -101,6 +107,8 @@ impl Doc {
             Doc::Secret => b's',
             Doc::Places => b'p',
             Doc::CheckCode => b'c',
+            Doc::Session => b'e',
+            Doc::Action => b'w',
         }
     }
 }

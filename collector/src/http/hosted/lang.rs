@@ -6,7 +6,11 @@ use survey::Form;
 
 /// `?lang=` if the form has it, else the browser's Accept-Language, else
 /// the form's default.
-pub(super) fn choose_lang(form: &Form, wanted: Option<&str>, headers: &HeaderMap) -> String {
+pub(in crate::http) fn choose_lang(
+    form: &Form,
+    wanted: Option<&str>,
+    headers: &HeaderMap,
+) -> String {
     let offered = |l: &str| {
         let base = l.split(['-', '_']).next().unwrap_or(l);
         form.languages.iter().any(|x| x == l || x == base)

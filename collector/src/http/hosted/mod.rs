@@ -67,7 +67,7 @@ use super::security_headers::{own_pages, PagePolicy};
 use crate::service::invitations::{self, Lookup};
 use crate::service::{funnel, tags};
 use bot::{now_secs, RenderKey};
-use lang::choose_lang;
+pub(in crate::http) use lang::choose_lang;
 use post::{to_submission, Fields};
 pub(in crate::http) use render::{esc, page_url};
 use render::{help_panel, page_shell, render_form, FAVICON};
