@@ -9,6 +9,7 @@ mod backup;
 mod common;
 mod crash;
 mod csv_export;
+mod dashboard;
 mod durability;
 mod errors;
 mod examples;

@@ -200,6 +200,40 @@ async fn logs_hold_no_answers_tokens_or_client_addresses() {
         .await
         .unwrap();
     assert_eq!(bad.status(), 401);
+    // Signing in to the dashboard: the token goes in a form body, the
+    // session in a cookie; neither is logged.
+    let no_redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let signed = no_redirect
+        .post(format!("{base}/dashboard/sign-in"))
+        .form(&[
+            ("token", token.as_str()),
+            ("next", "/dashboard/text?form=mini"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), 303);
+    let session = signed.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let page = no_redirect
+        .get(format!("{base}/dashboard/text?form=mini"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.text().await.unwrap().contains(secret),
+        "the answer on the page"
+    );
     child.kill().unwrap();
     child.wait().unwrap();
     while let Ok(chunk) = rx.recv_timeout(std::time::Duration::from_millis(500)) {
@@ -212,6 +246,10 @@ async fn logs_hold_no_answers_tokens_or_client_addresses() {
         ("a word of the answer", "Zebra"),
         ("the token", token.as_str()),
         ("the wrong token", "a-wrong-token-0123456789"),
+        (
+            "the dashboard session",
+            session.trim_start_matches("dashboard_session="),
+        ),
     ] {
         assert!(!log.contains(needle), "{what} is in the log");
     }

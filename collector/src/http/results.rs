@@ -127,26 +127,52 @@ fn html_response(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
 }
 
-/// The quarters shown: the last [`QUARTERS`] whole ones up to the newest
-/// with responses, oldest first, as (label, start ms, end ms).
-fn quarters(last_response_ms: u64, now: u64) -> Vec<(String, u64, u64)> {
+/// The quarters shown: the last [`QUARTERS`] whole ones up to `newest`
+/// (the newest quarter that has ended and has responses), oldest first,
+/// as (label, start ms, end ms).
+fn quarters(newest: &str) -> Vec<(String, u64, u64)> {
     let bounds = |label: &str| super::query_params::parse_quarter(label).ok();
-    let Some((current_start, _)) = bounds(&quarter_label(now)) else {
-        return Vec::new();
-    };
-    let mut t = last_response_ms.min(current_start.saturating_sub(1));
     let mut out = Vec::new();
+    let mut label = newest.to_owned();
     while out.len() < QUARTERS {
-        let label = quarter_label(t);
         let Some((a, b)) = bounds(&label) else { break };
         out.push((label, a, b));
         if a == 0 {
             break;
         }
-        t = a - 1;
+        label = quarter_label(a - 1);
     }
     out.reverse();
     out
+}
+
+/// The newest quarter of `form` that has ended and has responses (city
+/// wide, so every ward's page shows the same quarters): a response today
+/// moves nothing until its quarter is over.
+fn newest_whole_quarter(state: &AppState, form: &Form, now: u64) -> Result<Option<String>> {
+    let Ok((current_start, _)) = super::query_params::parse_quarter(&quarter_label(now)) else {
+        return Ok(None);
+    };
+    let Some(first) = form.questions.first() else {
+        return Ok(None);
+    };
+    let a = aggregate_of(
+        state,
+        &public_staff(),
+        &form.id,
+        &[
+            ("to".into(), rfc3339(current_start).unwrap_or_default()),
+            ("by".into(), "quarter".into()),
+            ("question".into(), first.id.clone()),
+        ],
+    )?;
+    Ok(a.summaries
+        .iter()
+        .filter(|s| s.n.is_some_and(|n| n > 0))
+        .filter_map(|s| s.group.first())
+        .filter_map(|q| Some((super::query_params::parse_quarter(q).ok()?.0, q.clone())))
+        .max()
+        .map(|(_, q)| q))
 }
 
 /// Whether a split of `n` answers into `count` and the rest may be
@@ -185,13 +211,10 @@ struct Section {
 }
 
 fn section(state: &AppState, ward: &str, form: &Form, lang: &str) -> Result<Option<Section>> {
-    let Some(ix) = state.indexes.index(&form.id) else {
+    let Some(newest) = newest_whole_quarter(state, form, now_ms())? else {
         return Ok(None);
     };
-    let Some((_, last)) = ix.read().unwrap_or_else(|e| e.into_inner()).span() else {
-        return Ok(None);
-    };
-    let qs = quarters(last, now_ms());
+    let qs = quarters(&newest);
     let (Some(first), Some(end)) = (qs.first(), qs.last()) else {
         return Ok(None);
     };
@@ -495,24 +518,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_whole_quarters_before_the_current_one_are_shown() {
-        let day = |s: &str| {
-            let d = time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
-                .expect("date");
-            (d.midnight().assume_utc().unix_timestamp() * 1000) as u64
-        };
-        // Responses up to March 2025, seen in December 2026: the four
-        // quarters of 2024/25.
-        let q = quarters(day("2025-03-31"), day("2026-12-01"));
+    fn four_whole_quarters_up_to_the_newest() {
+        let q = quarters("2024/25 Q4");
         let labels: Vec<&str> = q.iter().map(|x| x.0.as_str()).collect();
         assert_eq!(
             labels,
             ["2024/25 Q1", "2024/25 Q2", "2024/25 Q3", "2024/25 Q4"]
         );
-        // Responses today: the running quarter (2026/27 Q3) is left out.
-        let q = quarters(day("2026-12-01"), day("2026-12-01"));
-        assert_eq!(q.last().map(|x| x.0.as_str()), Some("2026/27 Q2"));
-        assert_eq!(q.len(), 4);
+        let q = quarters("2025/26 Q2");
+        let labels: Vec<&str> = q.iter().map(|x| x.0.as_str()).collect();
+        assert_eq!(
+            labels,
+            ["2024/25 Q3", "2024/25 Q4", "2025/26 Q1", "2025/26 Q2"]
+        );
+        assert!(q.windows(2).all(|w| w[0].2 == w[1].1), "back to back");
         assert!(both_sides(10, 20, 10));
         assert!(!both_sides(9, 200, 10), "too few on one side");
         assert!(!both_sides(195, 200, 10), "too few on the other");

@@ -511,12 +511,22 @@ fn error_page(e: Error) -> Response {
         s if s.is_client_error() => "There is a problem with this view",
         _ => "Sorry, there is a problem",
     };
+    let problems: Vec<String> = match &e {
+        Error::Invalid(ps) => ps
+            .iter()
+            .map(|p| format!("{}: {}", p.field, p.message))
+            .collect(),
+        _ => Vec::new(),
+    };
     let mut res = shell(
         title,
         None,
         html! {
             h1 { (title) }
             p { (message) }
+            @if !problems.is_empty() {
+                ul { @for p in &problems { li { (p) } } }
+            }
             p { a href="/dashboard" { "Back to the dashboard" } }
         },
     );

@@ -189,7 +189,7 @@ fn overview_page(ctx: &Ctx) -> Result<Response> {
             Cell::Num(Num::of(change.map(|c| c.difference), Kind::Points).flagged(flag)),
         ]);
     }
-    let tables = [t, responses];
+    let tables = [responses, t];
     if let Some(csv) = ctx.csv(&tables) {
         return Ok(csv);
     }
@@ -207,8 +207,8 @@ fn overview_page(ctx: &Ctx) -> Result<Response> {
                 @if before.is_some() { ", against " (last_name) }
                 ". A change is marked significant when a two-proportion test puts it outside chance at the 95% level. Each measure links to its trend."
             }
-            (tables[1].html(Some(&ctx.csv_link(path, 1))))
             (tables[0].html(Some(&ctx.csv_link(path, 0))))
+            (tables[1].html(Some(&ctx.csv_link(path, 1))))
         },
     ))
 }
