@@ -1007,6 +1007,181 @@ scenarios.proof = async (browser) => {
   return { ok: true };
 };
 
+// The staff dashboard and a ward's public page, as a sergeant and a
+// resident use them: sign in, drill from the city to a site, open a
+// trend and see its flagged months, correct an answer's codes and see the
+// count move, sign out; every figure checked against the API's; axe at
+// 768 and 1280 px on every view; the pages worked by keyboard alone.
+// `params.shots`, when given, is a folder for the README's screenshots.
+scenarios.dashboard = async (browser) => {
+  const base = params.collector;
+  const token = params.token;
+  const violations = [];
+  const { context, page, errors } = await newPage(browser, { width: 1280 });
+  const api = async (path) => {
+    const r = await context.request.get(base + path, { headers: { Authorization: `Bearer ${token}` } });
+    if (!r.ok()) fail(`${path}: ${r.status()}`);
+    return r.json();
+  };
+  const shot = async (name) => {
+    if (params.shots) await page.screenshot({ path: `${params.shots}/${name}.png`, fullPage: false });
+  };
+  const both = async (label) => {
+    for (const width of [768, 1280]) {
+      await page.setViewportSize({ width, height: 900 });
+      violations.push(...await axe(page, `${label} ${width}`));
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+  };
+  const close = (a, b) => Math.abs(a - b) < 1e-9;
+
+  // Signed out: the sign-in page, reached and worked by keyboard.
+  await page.goto(`${base}/dashboard/overview?form=community-safety`);
+  if (!page.url().includes("/dashboard/sign-in")) fail(`not sent to sign in: ${page.url()}`);
+  await both("sign-in");
+  await page.keyboard.press("Tab");
+  if (!(await page.evaluate(() => document.activeElement.classList.contains("skip")))) fail("the first Tab does not reach the skip link");
+  await page.keyboard.press("Tab");
+  if ((await page.evaluate(() => document.activeElement.id)) !== "token") fail("the token field is not next");
+  await page.keyboard.type(token);
+  await page.keyboard.press("Enter");
+  await page.waitForURL(/\/dashboard\/overview/);
+  const cookies = await context.cookies();
+  const session = cookies.find((c) => c.name === "dashboard_session");
+  if (!session || !session.httpOnly || session.sameSite !== "Strict" || !session.secure) fail(`session cookie: ${JSON.stringify(session)}`);
+  if (page.url().includes(token)) fail("the token is in the URL");
+  log("signed in; cookie HttpOnly, Secure, SameSite=Strict");
+
+  // Overview: the headline figures are the API's.
+  const quarter = await page.locator("#f-quarter option[selected]").getAttribute("value");
+  const agg = await api(`/api/v1/forms/community-safety/aggregates?quarter=${encodeURIComponent(quarter)}`);
+  const rows = page.locator("table").nth(1).locator("tbody tr");
+  const n = await rows.count();
+  if (n !== 9) fail(`overview: ${n} measures`);
+  for (let i = 0; i < n; i++) {
+    const row = rows.nth(i);
+    const href = await row.locator("a").first().getAttribute("href");
+    const m = new URL(href, base).searchParams.get("m");
+    const shown = Number(await row.locator("td").nth(0).getAttribute("data-value"));
+    const s = agg.summaries.find((x) => x.question === m && x.group.length === 0);
+    if (!close(shown, s.satisfied.proportion)) fail(`overview ${m}: ${shown} against ${s.satisfied.proportion}`);
+  }
+  log(`overview: ${n} headline figures equal the API's for ${quarter}`);
+  await shot("dashboard-overview");
+  await both("overview");
+
+  // Places: workers' feeling safe after dark, from the city down to a site,
+  // by keyboard.
+  await page.getByRole("link", { name: "Places", exact: true }).focus();
+  await page.keyboard.press("Enter");
+  await page.waitForURL(/\/dashboard\/drill/);
+  await page.selectOption("#f-m", "feel_safe_dark");
+  await page.selectOption("#f-respondent", "worker");
+  await page.selectOption("#f-level", "ward");
+  await page.getByRole("button", { name: "Show" }).focus();
+  await page.keyboard.press("Enter");
+  await page.waitForURL(/respondent=worker/);
+  const url = new URL(page.url());
+  const drill = await api(`/api/v1/forms/community-safety/aggregates?quarter=${encodeURIComponent(url.searchParams.get("quarter"))}&where=respondent_type:worker&by=ward&question=feel_safe_dark`);
+  const wards = page.locator("table").first().locator("tbody tr");
+  const wardCount = await wards.count();
+  for (let i = 0; i < wardCount; i++) {
+    const cell = wards.nth(i).locator("td").first();
+    const v = await cell.getAttribute("data-value");
+    const inParam = new URL(await wards.nth(i).locator("a").first().getAttribute("href"), base).searchParams.get("in");
+    const g = drill.summaries.find((x) => x.group[0] === inParam.replace("ward:", ""));
+    if (v === null ? g.satisfied : !close(Number(v), g.satisfied.proportion)) fail(`ward ${inParam}: ${v}`);
+  }
+  const least = (await wards.first().locator("th").innerText()).trim();
+  log(`places: ${wardCount} wards equal the API's; workers feel least safe after dark in ${least}`);
+  await shot("dashboard-places");
+  await both("places by ward");
+  // Is it an exception? The least safe ward's own trend, for workers.
+  await wards.first().locator("a.minor").focus();
+  await page.keyboard.press("Enter");
+  await page.waitForURL(/\/dashboard\/trend/);
+  const trendUrl = new URL(page.url());
+  if (trendUrl.searchParams.get("ward") === null || trendUrl.searchParams.get("respondent") !== "worker") fail(`the ward's trend lost its filters: ${page.url()}`);
+  const points = await page.locator("table tbody tr").count();
+  const wardFlags = await page.locator("svg path.exception").count();
+  log(`${least}'s trend for workers: ${points} months, ${wardFlags} flagged`);
+  await page.goBack();
+  await page.waitForURL(/\/dashboard\/drill/);
+  // Back up to the city, then down: sector, cluster, ward, site.
+  await page.locator(".crumbs a", { hasText: "City" }).focus();
+  await page.keyboard.press("Enter");
+  await page.waitForURL(/level=sector/);
+  for (const level of ["cluster", "ward", "site"]) {
+    const link = page.locator("table").first().locator("tbody tr a").first();
+    const name = (await link.innerText()).trim();
+    await link.focus();
+    await page.keyboard.press("Enter");
+    await page.waitForURL(new RegExp(`level=${level}`));
+    const crumb = (await page.locator(".crumbs [aria-current]").innerText()).trim();
+    if (crumb !== name) fail(`drilled into ${name}, the crumbs say ${crumb}`);
+    log(`drilled into ${name}: ${level}s`);
+  }
+  const sites = await page.locator("table").first().locator("tbody tr").count();
+  if (sites < 1) fail("no site at the bottom");
+  await both("places by site");
+
+  // The trend, with its flagged months.
+  await page.getByRole("link", { name: "See the trend of this measure" }).click();
+  await page.waitForURL(/\/dashboard\/trend/);
+  const flagged = await page.locator("svg path.exception").count();
+  const rowsFlagged = await page.locator("table tbody tr td .flag").count();
+  if (flagged !== rowsFlagged) fail(`chart marks ${flagged}, table ${rowsFlagged}`);
+  const signals = await page.locator("ul.signals li").count();
+  log(`trend: ${flagged} flagged months, ${signals} exception(s) listed`);
+  if (flagged === 0 && signals === 0) fail("the demonstration data has exceptions; none shown");
+  await shot("dashboard-trend");
+  await both("trend");
+
+  // Free text: correct an answer's codes in place; the count moves.
+  await page.goto(`${base}/dashboard/text?form=community-safety&quarter=${encodeURIComponent(quarter)}&ward=bishopsgate`);
+  const countOf = async (theme) => Number(await page.locator(`table tbody tr:has(a[href*="theme=${theme}"]) td`).first().getAttribute("data-count"));
+  const before = await countOf("road-safety");
+  const answer = page.locator("article.answer", { has: page.locator('input[value="road-safety"]:not([checked])') }).first();
+  const id = await answer.getAttribute("data-id");
+  await answer.locator("summary").focus();
+  await page.keyboard.press("Enter");
+  await answer.locator('input[value="road-safety"]').focus();
+  await page.keyboard.press("Space");
+  await answer.getByRole("button", { name: "Save codes" }).focus();
+  await page.keyboard.press("Enter");
+  await page.waitForURL(new RegExp(`#a-${id}$`));
+  const after = await countOf("road-safety");
+  if (after !== before + 1) fail(`road safety ${before} → ${after}`);
+  log(`recoded ${id}: road safety ${before} → ${after}`);
+  await shot("dashboard-text");
+  await both("free text");
+
+  for (const view of ["breakdown", "crosstab", "funnel", "cases", "actions"]) {
+    await page.goto(`${base}/dashboard/${view}?form=community-safety`);
+    await both(view);
+  }
+
+  // Sign out, by keyboard; the session is gone.
+  await page.getByRole("button", { name: "Sign out" }).focus();
+  await page.keyboard.press("Enter");
+  await page.waitForURL(/signed_out/);
+  await page.goto(`${base}/dashboard/overview`);
+  if (!page.url().includes("/dashboard/sign-in")) fail("still signed in after signing out");
+  log("signed out");
+
+  // A resident's ward page, in English and Arabic, no sign-in.
+  for (const path of ["/results/bishopsgate", "/results/bishopsgate?lang=ar"]) {
+    await page.goto(base + path);
+    if (path === "/results/bishopsgate") await shot("results-bishopsgate");
+    await both(path);
+  }
+  if (errors.length) fail(`page errors: ${errors.join(" | ")}`);
+  await context.close();
+  if (violations.length) fail(`axe violations: ${JSON.stringify(violations, null, 1)}`);
+  log(`axe: 0 violations over ${runs} runs`);
+  return { ok: true, recoded: id };
+};
+
 const browser = await launch();
 let code = 0;
 try {

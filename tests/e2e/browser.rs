@@ -612,3 +612,45 @@ async fn the_widget_sends_a_proof_of_work_and_its_answers_count_with_the_bot_che
     assert_eq!(rs[0].answers["feel_safe_now"], Answer::Number(4));
     c.stop().await;
 }
+
+/// The staff dashboard and a ward's public page in Chromium: sign in by
+/// keyboard, drill from the city to a site, the trend's flagged months,
+/// an answer's codes corrected in place, sign out; every figure checked
+/// against the API's, axe at 768 and 1280 px on every view
+/// (`tests/browser/e2e.mjs`, scenario `dashboard`). With `SCREENSHOTS=dir`
+/// it saves the README's screenshots there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_answers_a_sergeants_question_and_a_resident_reads_their_ward() {
+    let _one = BROWSER.lock().await;
+    let c = Collector::start_with_demo(&["community-safety", "street-feedback"], 6000).await;
+    let token = collector::service::tokens::create(
+        c.state.store.as_ref(),
+        collector::service::tokens::Spec {
+            label: "Sgt Patel, East".into(),
+            ..collector::service::tokens::Spec::role(collector::model::Role::Admin)
+        },
+    )
+    .expect("token")
+    .0;
+    let mut params = serde_json::json!({ "collector": c.origin, "token": token });
+    if let Ok(dir) = std::env::var("SCREENSHOTS") {
+        params["shots"] = serde_json::json!(dir);
+    }
+    let out = run_with("dashboard", params).await;
+    let result: serde_json::Value =
+        serde_json::from_str(out.lines().last().expect("a result")).expect("json");
+    // The correction reached the store, as the analyst's codes.
+    let id = result["recoded"].as_str().expect("an answer recoded");
+    let codes = c
+        .state
+        .store
+        .manual_codes("community-safety")
+        .expect("codes");
+    let coded = codes
+        .iter()
+        .find(|(rid, _)| rid.to_string() == id)
+        .and_then(|(_, by_question)| by_question.get("safety_comment"))
+        .expect("stored");
+    assert!(coded.themes.iter().any(|t| t == "road-safety"), "{coded:?}");
+    c.stop().await;
+}

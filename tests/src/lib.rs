@@ -32,8 +32,39 @@ impl Collector {
         Self::start_with(vec![], true).await
     }
 
+    /// Starts a collector holding `count` generated responses to each of
+    /// `forms` (2023-04 to 2025-03), as `collector demo-data` loads them.
+    pub async fn start_with_demo(forms: &[&str], count: usize) -> Collector {
+        let data = tempfile::tempdir().expect("temp dir");
+        {
+            let store = collector::store::SledStore::open(&data.path().join("db")).expect("open");
+            collector::publish_folder(&store, &harness::example_forms()).expect("publish");
+            let indexes = collector::index::Indexes::new(analysis::Scorer::new());
+            for id in forms {
+                use collector::store::Store as _;
+                let form = store.form(id).expect("an example form");
+                let options = synth::Options {
+                    count,
+                    ..synth::Options::default()
+                };
+                let rows = synth::submissions(&form.form, options).expect("generate");
+                collector::service::import::load(&store, &indexes, &form.form, rows)
+                    .expect("import");
+            }
+        }
+        Self::open(data, vec![], false).await
+    }
+
     async fn start_with(partner_origins: Vec<String>, bot_checks: bool) -> Collector {
         let data = tempfile::tempdir().expect("temp dir");
+        Self::open(data, partner_origins, bot_checks).await
+    }
+
+    async fn open(
+        data: tempfile::TempDir,
+        partner_origins: Vec<String>,
+        bot_checks: bool,
+    ) -> Collector {
         let config = collector::Config {
             data: data.path().join("db"),
             forms: harness::example_forms(),

@@ -401,7 +401,7 @@ fn render(
                     @for s in &sections {
                         section aria-labelledby=(format!("s-{}", s.form_id)) {
                             h2 id=(format!("s-{}", s.form_id)) { (w.you_said) ": " (s.title) }
-                            div.table-wrap {
+                            div.table-wrap tabindex="0" role="region" aria-label=(format!("{}: {}", w.you_said, s.title)) {
                                 table {
                                     thead {
                                         tr {

@@ -658,7 +658,8 @@ header.top{background:#0b0c0c;color:#fff;padding:0 16px}
 header.top nav ul{list-style:none;margin:0;padding:0 0 8px;display:flex;flex-wrap:wrap;gap:4px 18px}
 header.top a{color:#fff}header.top a[aria-current=page]{font-weight:700;text-decoration-thickness:3px}
 header.top a:focus{color:#0b0c0c}
-button.link{background:none;border:0;color:#fff;text-decoration:underline;font:inherit;cursor:pointer;padding:4px}
+button.link{background:none;border:0;box-shadow:none;color:#fff;text-decoration:underline;font:inherit;font-weight:400;cursor:pointer;padding:4px;min-height:0}
+a.minor{font-size:.9rem;margin-inline-start:6px}
 main{padding:16px;max-width:1180px;margin:0 auto}
 h1{font-size:2rem;line-height:1.2;margin:8px 0 16px}h2{font-size:1.5rem;margin:32px 0 12px}
 .lede{font-size:1.15rem;max-width:46em}

@@ -100,6 +100,13 @@ pub(super) enum Cell {
     Text(String),
     /// Words linking to a view (a place to drill into).
     Link(String, String),
+    /// A place: its name, linking one level down when there is one, and a
+    /// link to its trend.
+    Place {
+        name: String,
+        down: Option<String>,
+        trend: String,
+    },
     /// A figure.
     Num(Num),
     /// A 95% interval, shown as `low–high`.
@@ -109,7 +116,7 @@ pub(super) enum Cell {
 impl Cell {
     fn csv(&self) -> Vec<String> {
         match self {
-            Cell::Text(t) | Cell::Link(t, _) => vec![t.clone()],
+            Cell::Text(t) | Cell::Link(t, _) | Cell::Place { name: t, .. } => vec![t.clone()],
             Cell::Num(n) => vec![n.exact()],
             Cell::Interval(Some((a, b))) => vec![format!("{a:.6}"), format!("{b:.6}")],
             Cell::Interval(None) => vec![String::new(), String::new()],
@@ -141,7 +148,9 @@ impl Table {
     /// asking for it).
     pub(super) fn html(&self, csv: Option<&str>) -> Markup {
         html! {
-            div.table-wrap {
+            // A region that can take focus, so a table wider than the
+            // screen scrolls by keyboard too.
+            div.table-wrap tabindex="0" role="region" aria-label=(self.caption) {
                 table {
                     caption { (self.caption) }
                     thead { tr { @for h in &self.head { th scope="col" { (h) } } } }
@@ -199,6 +208,13 @@ fn cell(c: &Cell) -> Markup {
     match c {
         Cell::Text(t) => html! { (t) },
         Cell::Link(t, href) => html! { a href=(href) { (t) } },
+        Cell::Place { name, down, trend } => html! {
+            @match down {
+                Some(href) => a href=(href) { (name) },
+                None => (name),
+            }
+            " " a.minor href=(trend) { "trend" span.visually-hidden { " of " (name) } }
+        },
         Cell::Num(n) => {
             html! { span data-value=[n.value.map(|v| v.to_string())] data-count=[n.count] { (n.shown()) } }
         }

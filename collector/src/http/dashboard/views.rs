@@ -329,20 +329,35 @@ fn drill_page(ctx: &Ctx) -> Result<Response> {
         } else {
             ctx.place_name(g)
         };
-        let first = match below {
-            Some(next) if g != "_none" && g != "unknown" => Cell::Link(
-                name.clone(),
-                ctx.url(
-                    "/dashboard/drill",
-                    &[
-                        ("level", Some(next)),
-                        ("in", Some(&format!("{level}:{g}"))),
-                        ("format", None),
-                        ("table", None),
-                    ],
-                ),
-            ),
-            _ => Cell::Text(name.clone()),
+        let down = match below {
+            Some(next) if g != "_none" && g != "unknown" => Some(ctx.url(
+                "/dashboard/drill",
+                &[
+                    ("level", Some(next)),
+                    ("in", Some(&format!("{level}:{g}"))),
+                    ("format", None),
+                    ("table", None),
+                ],
+            )),
+            _ => None,
+        };
+        // Its trend: the same measure and filters, at this place alone.
+        let trend = ctx.url(
+            "/dashboard/trend",
+            &[
+                (level, Some(g.as_str())),
+                ("quarter", None),
+                ("level", None),
+                ("in", None),
+                ("sort", None),
+                ("format", None),
+                ("table", None),
+            ],
+        );
+        let first = Cell::Place {
+            name: name.clone(),
+            down,
+            trend,
         };
         t.rows.push(vec![
             first,
@@ -415,6 +430,14 @@ fn drill_page(ctx: &Ctx) -> Result<Response> {
                 ),
             ));
         }
+    }
+    // Every level of the whole city (all wards, say) is a view of its own
+    // below the city's.
+    if parent.is_none() && level != "sector" {
+        crumbs.push((
+            format!("All {}s", level_name(level).to_lowercase()),
+            String::new(),
+        ));
     }
     let path = "/dashboard/drill";
     let title = format!("{}: places", ctx.form.form.title.get("en", "en"));
