@@ -530,6 +530,43 @@ async fn every_figure_on_the_overview_places_and_trend_is_the_apis_figure() {
         .next()
         .and_then(|e| value(&e));
     assert!(close(centre.unwrap(), api["centre"].as_f64().unwrap()));
+
+    // The map: each ward's shade carries the API's figure.
+    let (status, page) = get(
+        &s,
+        &cookie,
+        "/dashboard/map?form=community-safety&m=feel_safe_dark&respondent=worker&quarter=2024%2F25+Q4",
+    )
+    .await;
+    assert_eq!(status, 200);
+    let map = Html::parse_document(&page);
+    let by_ward = s
+        .get_ok(
+            &format!("/api/v1/forms/{FORM}/aggregates?quarter=2024%2F25+Q4&where=respondent_type:worker&by=ward&question=feel_safe_dark"),
+            &token,
+        )
+        .await;
+    let shapes: Vec<ElementRef<'_>> = map.select(&sel("svg.map path[data-ward]")).collect();
+    assert_eq!(shapes.len(), 25, "every ward drawn");
+    let mut shaded = 0;
+    for shape in &shapes {
+        let ward = shape.value().attr("data-ward").unwrap();
+        let api = by_ward["summaries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["group"][0] == ward)
+            .and_then(|g| g["satisfied"]["proportion"].as_f64());
+        match (value(shape), api) {
+            (Some(v), Some(a)) => {
+                assert!(close(v, a), "{ward}");
+                shaded += 1;
+            }
+            (None, None) => {}
+            (v, a) => panic!("{ward}: the map says {v:?}, the API {a:?}"),
+        }
+    }
+    assert!(shaded >= 10);
     s.stop().await;
 }
 
@@ -651,10 +688,7 @@ async fn a_supervisor_sees_only_their_places_and_cannot_code() {
     .await;
     assert_eq!(status, 200);
     let doc = Html::parse_document(&page);
-    let wards: Vec<String> = rows(&doc, 0)
-        .iter()
-        .map(|r| head(&r[0]))
-        .collect();
+    let wards: Vec<String> = rows(&doc, 0).iter().map(|r| head(&r[0])).collect();
     assert_eq!(wards, ["Bishopsgate"], "only their ward");
     assert!(page.contains("(supervisor)"));
     // Their overview counts only their ward's responses.
@@ -720,6 +754,7 @@ async fn each_tables_csv_holds_exactly_the_figures_shown() {
         "/dashboard/breakdown?form=community-safety&m=police_fair&by=respondent",
         "/dashboard/crosstab?form=community-safety&question=worry&by=respondent",
         "/dashboard/trend?form=community-safety&m=feel_safe_day&period=quarter",
+        "/dashboard/map?form=community-safety&m=police_fair",
         "/dashboard/overview?form=community-safety&share=public&ward=aldgate",
     ] {
         let (status, page) = get(&s, &cookie, path).await;

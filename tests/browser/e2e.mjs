@@ -1156,8 +1156,13 @@ scenarios.dashboard = async (browser) => {
   await shot("dashboard-text");
   await both("free text");
 
-  for (const view of ["breakdown", "crosstab", "funnel", "cases", "actions"]) {
+  for (const view of ["map", "breakdown", "crosstab", "funnel", "cases", "actions"]) {
     await page.goto(`${base}/dashboard/${view}?form=community-safety`);
+    if (view === "map") {
+      const shaded = await page.locator("svg.map path[data-value]").count();
+      if (shaded < 10) fail(`the map shades ${shaded} wards`);
+      await shot("dashboard-map");
+    }
     await both(view);
   }
 

@@ -51,7 +51,9 @@ const TOP_THEMES: usize = 5;
 /// The route, with its page policy (no script; its one inline stylesheet).
 pub(super) fn routes() -> Router<AppState> {
     own_pages(
-        Router::new().route("/results/{ward}", get(page)),
+        Router::new()
+            .route("/results/{ward}", get(page))
+            .layer(super::compressed()),
         &PagePolicy::new(&[CSS]),
     )
 }

@@ -23,6 +23,7 @@
 //! teams and places, and coding is for analysts and admins.
 
 mod chart;
+mod map;
 mod measure;
 mod sign;
 mod table;
@@ -63,6 +64,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/dashboard/breakdown", get(views::breakdown))
         .route("/dashboard/crosstab", get(views::crosstab))
         .route("/dashboard/trend", get(views::trend))
+        .route("/dashboard/map", get(map::page))
         .route("/dashboard/text", get(text::page))
         .route("/dashboard/codes", post(text::recode))
         .route("/dashboard/funnel", get(work::funnel))
@@ -75,7 +77,8 @@ pub(super) fn routes() -> Router<AppState> {
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
-        ));
+        ))
+        .layer(super::compressed());
     own_pages(router, &PagePolicy::new(&[CSS]))
 }
 
@@ -418,9 +421,10 @@ fn file_name(caption: &str) -> String {
 }
 
 /// The views in the navigation: path and name.
-const VIEWS: [(&str, &str); 9] = [
+const VIEWS: [(&str, &str); 10] = [
     ("/dashboard/overview", "Overview"),
     ("/dashboard/drill", "Places"),
+    ("/dashboard/map", "Map"),
     ("/dashboard/breakdown", "Breakdown"),
     ("/dashboard/crosstab", "Cross-tab"),
     ("/dashboard/trend", "Trends"),
@@ -680,6 +684,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 .pair{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:24px;align-items:start}
 @media (max-width:900px){.pair{grid-template-columns:1fr}}
 svg.chart{width:100%;height:auto;max-width:760px;display:block}
+svg.map text{font-family:Arial,sans-serif}
 ul.legend{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:6px 20px;font-size:.9rem}
 ul.legend li{display:flex;align-items:center;gap:6px}
 .crumbs ol{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:4px}

@@ -60,7 +60,7 @@ fn chosen(ctx: &Ctx) -> Result<Measure> {
 }
 
 /// The measure picker: the headlines, and the measure asked for.
-fn measure_field(ctx: &Ctx, current: &Measure) -> Markup {
+pub(super) fn measure_field(ctx: &Ctx, current: &Measure) -> Markup {
     let mut all = measure::headlines(&ctx.form.form);
     if !all.iter().any(|m| m.key == current.key) {
         all.push(current.clone());
