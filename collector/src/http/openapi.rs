@@ -20,7 +20,7 @@ use utoipa::{Modify, OpenApi};
           super::alerts::stream, super::hooks::create, super::hooks::list, super::hooks::delete,
           super::hooks::hook_deliveries, super::hooks::deliveries, super::hooks::replay,
           super::places::get, super::places::put,
-          super::actions::create, super::actions::list, super::actions::remove, super::results::page,
+          super::actions::create, super::actions::list, super::actions::remove,
           super::posters::qr_code, super::posters::poster, super::posters::short_link),
     components(schemas(crate::error::ProblemDetails, super::responses::Accepted, super::forms::FormSummary,
                        super::auth::NewToken, super::auth::CreatedToken, super::auth::TokenInfo, super::invitations::IssuedInvitation, super::invitations::RateRow, super::cases::CaseView, super::cases::ChangeView,

@@ -32,13 +32,12 @@ use crate::error::Result;
 use crate::index::query::{quarter_label, Aggregates};
 use crate::model::{now_ms, rfc3339, Role};
 use crate::service::actions;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use survey::{Form, Kind};
 
@@ -58,26 +57,22 @@ pub(super) fn routes() -> Router<AppState> {
     )
 }
 
-/// The page's query: only the language.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct ResultsQuery {
-    /// A language of the forms (`en`, `pl`, `es`, `bn`, `ar`); else the
-    /// browser's, else English.
-    pub lang: Option<String>,
-}
-
-/// `GET /results/{ward}?lang=`.
-#[utoipa::path(get, path = "/results/{ward}", tag = "pages",
-    params(("ward" = String, Path, description = "ward id from the register of places"), ResultsQuery),
-    responses((status = 200, content_type = "text/html", body = String, description = "the ward's page; cached 5 minutes, with an ETag"),
-              (status = 304, description = "unchanged since the ETag given in If-None-Match"),
-              (status = 404, content_type = "text/html", body = String, description = "no such ward")))]
+/// `GET /results/{ward}?lang=`: the page; 304 to a browser that has it
+/// (ETag), 404 for a ward the register does not have. A browser page like
+/// the dashboard, so not in the API's OpenAPI document.
 pub async fn page(
     State(state): State<AppState>,
     Path(ward): Path<String>,
-    Query(q): Query<ResultsQuery>,
+    RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
+    // Only `lang` is read; anything else in the query is ignored (so no
+    // parameter can change what is counted).
+    let lang_asked = super::query_params::pairs(raw.as_deref())
+        .into_iter()
+        .rev()
+        .find(|(k, _)| k == "lang")
+        .map(|(_, v)| v);
     let register = state.places.get();
     let Some(w) = register.ward(&ward).cloned() else {
         let mut res = html_response(not_found(&ward).into_string());
@@ -94,7 +89,7 @@ pub async fn page(
     // The language: one the forms speak, as the hosted pages choose it.
     let lang = forms
         .first()
-        .map(|p| choose_lang(&p.form, q.lang.as_deref(), &headers))
+        .map(|p| choose_lang(&p.form, lang_asked.as_deref(), &headers))
         .unwrap_or_else(|| "en".into());
     let body = match render(&state, &ward, &w, &forms, &lang) {
         Ok(m) => m.into_string(),
@@ -400,6 +395,25 @@ fn render(
                     @if !any_shown {
                         p.note { (w.no_results) }
                     }
+                    section aria-labelledby="we-did" {
+                        h2 id="we-did" { (w.we_did) }
+                        @if done.is_empty() {
+                            p { (w.nothing_yet) }
+                        } @else {
+                            ul.actions {
+                                @for a in &done {
+                                    li.action data-themes=(a.themes.join(" ")) {
+                                        p { (a.text.get(lang).or_else(|| a.text.values().next()).cloned().unwrap_or_default()) }
+                                        p.meta {
+                                            (w.done_on) " " time datetime=(a.done_on) { (a.done_on) }
+                                            " · " (w.about) " "
+                                            (a.themes.iter().map(|id| sections.iter().flat_map(|s| s.theme_names.iter()).find(|(x, _)| x == id).map_or(id.clone(), |(_, n)| n.clone())).collect::<Vec<_>>().join(", "))
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
                     @for s in &sections {
                         section aria-labelledby=(format!("s-{}", s.form_id)) {
                             h2 id=(format!("s-{}", s.form_id)) { (w.you_said) ": " (s.title) }
@@ -451,25 +465,6 @@ fn render(
                             p { a.button href=(format!("/f/{}?loc={}&ch=link&lang={lang}", s.form_id, ward_id)) { (w.have_your_say) } }
                         }
                     }
-                    section aria-labelledby="we-did" {
-                        h2 id="we-did" { (w.we_did) }
-                        @if done.is_empty() {
-                            p { (w.nothing_yet) }
-                        } @else {
-                            ul.actions {
-                                @for a in &done {
-                                    li.action data-themes=(a.themes.join(" ")) {
-                                        p { (a.text.get(lang).or_else(|| a.text.values().next()).cloned().unwrap_or_default()) }
-                                        p.meta {
-                                            (w.done_on) " " time datetime=(a.done_on) { (a.done_on) }
-                                            " · " (w.about) " "
-                                            (a.themes.iter().map(|id| sections.iter().flat_map(|s| s.theme_names.iter()).find(|(x, _)| x == id).map_or(id.clone(), |(_, n)| n.clone())).collect::<Vec<_>>().join(", "))
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
                     p.method { (w.method) }
                 }
             }
@@ -505,6 +500,7 @@ a{color:#1d70b8}a:focus{outline:3px solid #ffdd00;background:#ffdd00;color:#0b0c
 table{border-collapse:collapse;margin:0 0 16px}
 th,td{border-bottom:1px solid #b1b4b6;padding:8px 12px 8px 0;text-align:start;vertical-align:top}
 td.num{text-align:end;font-variant-numeric:tabular-nums}
+th[scope=row]{min-width:12em}
 ul.langs{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:8px 16px}
 ul.actions{list-style:none;padding:0}
 li.action{border-inline-start:5px solid #00703c;padding:4px 12px;margin:0 0 16px}
