@@ -391,7 +391,11 @@ async fn every_figure_on_the_overview_places_and_trend_is_the_apis_figure() {
     assert_eq!(status, 200);
     let doc = Html::parse_document(&page);
     let measures = rows(&doc, 1);
-    assert_eq!(measures.len(), 9, "one row per headline measure");
+    assert_eq!(
+        measures.len(),
+        10,
+        "one row per headline measure: nine scales and the form's worry share"
+    );
     let api = |quarter: &str| {
         format!(
             "/api/v1/forms/{FORM}/aggregates?quarter={}&where=respondent_type:worker",
@@ -400,20 +404,37 @@ async fn every_figure_on_the_overview_places_and_trend_is_the_apis_figure() {
     };
     let now = s.get_ok(&api("2024/25 Q4"), &token).await;
     let before = s.get_ok(&api("2024/25 Q3"), &token).await;
-    let satisfied = |a: &Value, q: &str| {
-        a["summaries"]
+    // A scale's measure is the API's "satisfied" summary; a choice share
+    // (`worry:a-lot,a-little`) is its cells' counts over those who answered.
+    let satisfied = |a: &Value, m: &str| -> (f64, u64, u64) {
+        let (q, answers) = m.split_once(':').unwrap_or((m, ""));
+        let summary = a["summaries"]
             .as_array()
             .unwrap()
             .iter()
             .find(|x| x["question"] == q && x["group"].as_array().unwrap().is_empty())
-            .map(|x| {
-                (
-                    x["satisfied"]["proportion"].as_f64().unwrap(),
-                    x["satisfied"]["count"].as_u64().unwrap(),
-                    x["satisfied"]["n"].as_u64().unwrap(),
-                )
-            })
+            .unwrap();
+        if answers.is_empty() {
+            let sat = &summary["satisfied"];
+            return (
+                sat["proportion"].as_f64().unwrap(),
+                sat["count"].as_u64().unwrap(),
+                sat["n"].as_u64().unwrap(),
+            );
+        }
+        let n = summary["answered"].as_u64().unwrap();
+        let count: u64 = a["cells"]
+            .as_array()
             .unwrap()
+            .iter()
+            .filter(|c| {
+                c["question"] == q
+                    && c["group"].as_array().unwrap().is_empty()
+                    && answers.split(',').any(|x| c["answer"] == x)
+            })
+            .map(|c| c["count"].as_u64().unwrap())
+            .sum();
+        (count as f64 / n as f64, count, n)
     };
     let mut significant = 0;
     for row in &measures {

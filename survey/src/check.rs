@@ -229,6 +229,29 @@ pub fn check_form(form: &Form) -> Result<(), Vec<FormProblem>> {
         }
     }
 
+    for (i, h) in form.headlines.iter().enumerate() {
+        let at = format!("headlines[{i}]");
+        match form.question(&h.question).map(|q| &q.kind) {
+            Some(Kind::SingleChoice { options } | Kind::MultipleChoice { options, .. }) => {
+                if h.answers.is_empty() {
+                    err(format!("{at}.answers"), "name at least one answer".into());
+                }
+                for (j, a) in h.answers.iter().enumerate() {
+                    if !options.iter().any(|o| &o.id == a) {
+                        err(
+                            format!("{at}.answers[{j}]"),
+                            format!("'{a}' is not an option of '{}'", h.question),
+                        );
+                    }
+                }
+            }
+            _ => err(
+                format!("{at}.question"),
+                format!("'{}' is not a choice question", h.question),
+            ),
+        }
+    }
+
     if let Some(cb) = &form.codebook {
         for (i, q) in cb.questions.iter().enumerate() {
             if !form

@@ -41,6 +41,10 @@ pub struct Form {
     /// The question whose answer is the respondent type, for analysis.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub respondent_question: Option<String>,
+    /// Headline shares of choice questions that analysis reports beside
+    /// the scales' "satisfied" shares (worried a lot or a little).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub headlines: Vec<Headline>,
     /// Days a response is kept before it is deleted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retention_days: Option<u32>,
@@ -216,6 +220,16 @@ pub struct ShowIf {
     pub question: String,
     /// Answers that make this question show.
     pub any_of: Vec<Atom>,
+}
+
+/// A headline share: of those who answered a choice question, how many
+/// gave one of `answers`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Headline {
+    /// The question (single or multiple choice).
+    pub question: String,
+    /// The option ids counted.
+    pub answers: Vec<String>,
 }
 
 /// Themes used to code free-text answers.

@@ -13,7 +13,7 @@ use crate::form::{
     ShowIf, Theme,
 };
 #[cfg(feature = "analysis")]
-use crate::form::{Draw, OneQuestion, PlaceLevel};
+use crate::form::{Draw, Headline, OneQuestion, PlaceLevel};
 use crate::safeguard::{Category, Contact, PhraseList, Safeguarding};
 use crate::submission::Atom;
 use crate::text::Text;
@@ -205,6 +205,7 @@ impl Form {
             "places",
             "place_register",
             "respondent_question",
+            "headlines",
             "retention_days",
             "questions",
             "codebook",
@@ -222,6 +223,12 @@ impl Form {
         // unread rather than carry their reader.
         #[cfg(not(feature = "analysis"))]
         let (codebook, alerts) = (None, Vec::new());
+        #[cfg(feature = "analysis")]
+        let headlines = f
+            .may("headlines", |v| list(v, Headline::from_value))?
+            .unwrap_or_default();
+        #[cfg(not(feature = "analysis"))]
+        let headlines = Vec::new();
         // Only the collector fills a form's places from the register.
         #[cfg(feature = "analysis")]
         let place_register = f.nullable("place_register", |v| match v.as_str() {
@@ -252,6 +259,7 @@ impl Form {
                 .unwrap_or_default(),
             place_register,
             respondent_question: f.nullable("respondent_question", string)?,
+            headlines,
             retention_days: f.nullable("retention_days", count)?,
             questions: f.need("questions", |v| list(v, Question::from_value))?,
             codebook,
@@ -391,6 +399,19 @@ impl ShowIf {
         Ok(ShowIf {
             question: f.need("question", string)?,
             any_of: f.need("any_of", atoms)?,
+        })
+    }
+}
+
+#[cfg(feature = "analysis")]
+impl Headline {
+    /// Reads `{"question", "answers"}`.
+    pub fn from_value(v: &Value) -> Result<Headline, ReadError> {
+        let f = Fields::of(v)?;
+        f.only(&["question", "answers"])?;
+        Ok(Headline {
+            question: f.need("question", string)?,
+            answers: f.need("answers", strings)?,
         })
     }
 }

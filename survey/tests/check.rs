@@ -315,6 +315,24 @@ fn question_kinds_must_make_sense() {
         ["respondent_question"]
     );
     assert_eq!(blamed(|v| v["version"] = json!(0)), ["version"]);
+    // Headline shares: a choice question and its own options.
+    assert_eq!(
+        blamed(|v| v["headlines"] = json!([{"question": "safe", "answers": ["4"]}])),
+        ["headlines[0].question"]
+    );
+    assert_eq!(
+        blamed(|v| v["headlines"] = json!([{"question": "pick", "answers": ["a", "z"]}])),
+        ["headlines[0].answers[1]"]
+    );
+    assert_eq!(
+        blamed(|v| v["headlines"] = json!([{"question": "who", "answers": []}])),
+        ["headlines[0].answers"]
+    );
+    let mut ok = base();
+    ok["headlines"] = json!([{"question": "who", "answers": ["worker"]}]);
+    let form = Form::from_value(&ok).unwrap();
+    assert!(check_form(&form).is_ok());
+    assert_eq!(form.headlines[0].answers, ["worker"]);
 }
 
 #[test]

@@ -217,14 +217,43 @@ fn section(state: &AppState, ward: &str, form: &Form, lang: &str) -> Result<Opti
     };
     let t = |x: &survey::Text| x.get(lang, &form.default_lang).to_owned();
     let min = u64::from(state.config.min_cell);
-    let headline: Vec<(&survey::Question, &Vec<i64>)> = form
+    // The headline shares: each scale's "satisfied" values, then the
+    // form's own shares of choice questions; (question, answers counted,
+    // their words).
+    let mut headline: Vec<(&survey::Question, Vec<String>, Vec<String>)> = form
         .questions
         .iter()
         .filter_map(|q| match &q.kind {
-            Kind::Scale { satisfied, .. } if !satisfied.is_empty() => Some((q, satisfied)),
+            Kind::Scale {
+                satisfied, labels, ..
+            } if !satisfied.is_empty() => Some((
+                q,
+                satisfied.iter().map(i64::to_string).collect(),
+                satisfied
+                    .iter()
+                    .map(|v| {
+                        labels
+                            .iter()
+                            .find(|l| l.value == *v)
+                            .map_or_else(|| v.to_string(), |l| t(&l.text))
+                    })
+                    .collect(),
+            )),
             _ => None,
         })
         .collect();
+    for h in &form.headlines {
+        if let Some(q) = form.question(&h.question) {
+            if let Kind::SingleChoice { options } | Kind::MultipleChoice { options, .. } = &q.kind {
+                let words = h
+                    .answers
+                    .iter()
+                    .filter_map(|a| options.iter().find(|o| &o.id == a).map(|o| t(&o.text)))
+                    .collect();
+                headline.push((q, h.answers.clone(), words));
+            }
+        }
+    }
     let coded: Vec<String> = form
         .codebook
         .as_ref()
@@ -249,7 +278,8 @@ fn section(state: &AppState, ward: &str, form: &Form, lang: &str) -> Result<Opti
         pairs.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
         aggregate_of(state, &public_staff(), &form.id, &pairs)
     };
-    let questions: Vec<&str> = headline.iter().map(|(q, _)| q.id.as_str()).collect();
+    let mut questions: Vec<&str> = headline.iter().map(|(q, _, _)| q.id.as_str()).collect();
+    questions.dedup();
     let by_quarter = period(&[("by", "quarter".into()), ("question", questions.join(","))])?;
     let people = qs
         .iter()
@@ -265,30 +295,26 @@ fn section(state: &AppState, ward: &str, form: &Form, lang: &str) -> Result<Opti
         .collect();
     let measures = headline
         .iter()
-        .map(|(q, satisfied)| {
-            let labels: Vec<String> = match &q.kind {
-                Kind::Scale { labels, .. } => satisfied
-                    .iter()
-                    .map(|v| {
-                        labels
-                            .iter()
-                            .find(|l| l.value == *v)
-                            .map_or_else(|| v.to_string(), |l| t(&l.text))
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            };
+        .map(|(q, answers, labels)| {
             let words = format!("{} – {}", t(&q.text), labels.join(" / "));
             let shares = qs
                 .iter()
                 .map(|(label, _, _)| {
-                    by_quarter
+                    let group = std::slice::from_ref(label);
+                    let n = by_quarter
                         .summaries
                         .iter()
-                        .find(|s| s.question == q.id && s.group.first() == Some(label))
-                        .and_then(|s| s.satisfied)
-                        .filter(|p| both_sides(p.count, p.n, min))
-                        .map(|p| p.proportion)
+                        .find(|s| s.question == q.id && s.group == group)
+                        .and_then(|s| s.answered)?;
+                    let count: u64 = by_quarter
+                        .cells
+                        .iter()
+                        .filter(|c| {
+                            c.question == q.id && c.group == group && answers.contains(&c.answer)
+                        })
+                        .filter_map(|c| c.count)
+                        .sum();
+                    both_sides(count, n, min).then(|| count as f64 / n as f64)
                 })
                 .collect();
             (words, shares)

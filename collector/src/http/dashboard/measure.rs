@@ -3,7 +3,8 @@
 //! names its "satisfied" values (feel safe: 4 or 5; a victim's
 //! satisfaction: 1 or 2) is a headline measure by itself (`m=feel_safe_dark`,
 //! read from the API's `satisfied` summary); any other share is named with
-//! its answers (`m=worry:a-lot,a-little`), read from the API's cells.
+//! its answers (`m=worry:a-lot,a-little`), read from the API's cells. A
+//! form's `headlines` name the choice shares reported beside the scales.
 
 use crate::error::{Error, Result};
 use crate::index::query::Aggregates;
@@ -42,8 +43,19 @@ fn text(t: &survey::Text) -> String {
     t.get("en", "en").to_owned()
 }
 
-/// The headline measures of a form: every scale with "satisfied" values.
+/// The headline measures of a form: every scale with "satisfied" values,
+/// then the form's own headline shares of choice questions.
 pub(super) fn headlines(form: &Form) -> Vec<Measure> {
+    let mut out = satisfied_scales(form);
+    out.extend(
+        form.headlines
+            .iter()
+            .filter_map(|h| parse(form, &format!("{}:{}", h.question, h.answers.join(","))).ok()),
+    );
+    out
+}
+
+fn satisfied_scales(form: &Form) -> Vec<Measure> {
     form.questions
         .iter()
         .filter_map(|q| match &q.kind {
@@ -79,7 +91,7 @@ pub(super) fn parse(form: &Form, key: &str) -> Result<Measure> {
         field: "m".into(),
         message: m,
     };
-    if let Some(m) = headlines(form).into_iter().find(|m| m.key == key) {
+    if let Some(m) = satisfied_scales(form).into_iter().find(|m| m.key == key) {
         return Ok(m);
     }
     let (qid, answers) = key.split_once(':').ok_or_else(|| {
