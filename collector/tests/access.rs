@@ -144,6 +144,21 @@ fn guarded() -> Vec<(Method, &'static str, Option<Value>, Needs)> {
             Needs::Admin,
         ),
         (Method::GET, "/api/v1/hooks", None, Needs::Admin),
+        (Method::GET, "/api/v1/actions", None, Needs::Staff),
+        (
+            Method::POST,
+            "/api/v1/actions",
+            Some(
+                json!({"form": "mini", "themes": [], "wards": [], "text": {}, "done_on": "2025-01-01"}),
+            ),
+            Needs::Admin,
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/actions/0000000000000-00000000",
+            None,
+            Needs::Admin,
+        ),
         (
             Method::DELETE,
             "/api/v1/hooks/0123456789abcdef",

@@ -842,6 +842,38 @@ async fn each_tables_csv_holds_exactly_the_figures_shown() {
         .filter(|td| td.value().attr("data-value").is_none())
         .count();
     assert!(hidden > 0, "some ward × age cells are small");
+    // A small ward's trend, marked for sharing: months with fewer than 10
+    // on either side are left out of the chart and blank in the table.
+    let (_, page) = get(
+        &s,
+        &cookie,
+        "/dashboard/trend?form=community-safety&m=feel_safe_dark&ward=walbrook&share=public",
+    )
+    .await;
+    let doc = Html::parse_document(&page);
+    let months = rows(&doc, 0);
+    let blank = months.iter().filter(|r| value(&r[1]).is_none()).count();
+    assert!(
+        blank > 0 && blank < months.len(),
+        "{blank} of {} blank",
+        months.len()
+    );
+    for r in &months {
+        if let (Some(c), Some(n)) = (
+            r[4].value()
+                .attr("data-count")
+                .map(|c| c.parse::<u64>().unwrap()),
+            value(&r[5]),
+        ) {
+            assert!(c >= 10 && n as u64 - c >= 10, "{c} of {n} shown");
+        }
+    }
+    let marks = doc.select(&sel("svg [data-period]")).count();
+    assert_eq!(
+        marks,
+        months.len() - blank,
+        "the chart shows what the table shows"
+    );
     for td in doc.select(&sel("td.num[data-count]")) {
         let n: u64 = td.value().attr("data-count").unwrap().parse().unwrap();
         assert!(n == 0 || n >= 10, "a shown count under 10: {n}");
@@ -1176,5 +1208,81 @@ async fn we_did_entries_are_checked_stored_and_shown_on_their_wards_page() {
         .await
         .unwrap();
     assert!(!page.contains("Six new street lights"));
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn every_dashboard_page_and_form_wants_a_live_session() {
+    let (_dir, s) = loaded().await;
+    let token = s.token(Role::Admin);
+    let live = sign_in(&s, &token).await;
+    // A session that ended: signed in, then its token revoked.
+    let other = s.token(Role::Admin);
+    let ended = sign_in(&s, &other).await;
+    let id = collector::service::tokens::token_id(&collector::service::tokens::hash_token(&other));
+    assert!(collector::service::tokens::revoke(s.state.store.as_ref(), &id).unwrap());
+    let pages = [
+        "/dashboard",
+        "/dashboard/overview",
+        "/dashboard/drill",
+        "/dashboard/map",
+        "/dashboard/breakdown",
+        "/dashboard/crosstab",
+        "/dashboard/trend",
+        "/dashboard/text",
+        "/dashboard/funnel",
+        "/dashboard/cases",
+        "/dashboard/actions",
+    ];
+    let forms = [
+        "/dashboard/codes",
+        "/dashboard/cases/1",
+        "/dashboard/actions",
+        "/dashboard/sign-out",
+    ];
+    for cookie in [
+        None,
+        Some("0".repeat(64)),
+        Some("not-hex".to_owned()),
+        Some(ended.clone()),
+    ] {
+        for path in pages {
+            let mut req = client().get(s.url(path));
+            if let Some(c) = &cookie {
+                req = req.header("cookie", format!("dashboard_session={c}"));
+            }
+            let res = req.send().await.unwrap();
+            assert_eq!(res.status(), 303, "GET {path} with {cookie:?}");
+            let to = res.headers()["location"].to_str().unwrap();
+            assert!(to.starts_with("/dashboard/sign-in?next="), "{to}");
+        }
+        for path in forms {
+            let mut req = client().post(s.url(path)).form(&[("csrf", "x")]);
+            if let Some(c) = &cookie {
+                req = req.header("cookie", format!("dashboard_session={c}"));
+            }
+            let res = req.send().await.unwrap();
+            assert_eq!(res.status(), 303, "POST {path} with {cookie:?}");
+            assert_eq!(
+                res.headers()["location"],
+                "/dashboard/sign-in?next=%2Fdashboard"
+            );
+        }
+    }
+    for path in pages {
+        let (status, _) = get(&s, &live, path).await;
+        assert!(
+            status == 200 || status == 303,
+            "GET {path} signed in: {status}"
+        );
+    }
+    assert!(
+        s.state
+            .store
+            .docs(collector::store::Doc::Action, None, 10)
+            .unwrap()
+            .is_empty(),
+        "nothing was written"
+    );
     s.stop().await;
 }

@@ -279,6 +279,7 @@ fn section(state: &AppState, ward: &str, form: &Form, lang: &str) -> Result<Opti
         aggregate_of(state, &public_staff(), &form.id, &pairs)
     };
     let mut questions: Vec<&str> = headline.iter().map(|(q, _, _)| q.id.as_str()).collect();
+    questions.sort_unstable();
     questions.dedup();
     let by_quarter = period(&[("by", "quarter".into()), ("question", questions.join(","))])?;
     let people = qs

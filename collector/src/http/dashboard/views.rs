@@ -118,6 +118,7 @@ fn overview_page(ctx: &Ctx) -> Result<Response> {
     }
     let questions: Vec<&str> = measures.iter().map(|m| m.question.as_str()).collect();
     let mut questions_param = questions.clone();
+    questions_param.sort_unstable();
     questions_param.dedup();
     let qp = questions_param.join(",");
     let extra: Vec<(&str, &str)> = if qp.is_empty() {
@@ -801,9 +802,17 @@ async fn trend_page(ctx: &Ctx) -> Result<Response> {
     )
     .await?
     .0;
+    // Marked for sharing: a period is shown only when both those who gave
+    // the answers counted and those who did not number at least the
+    // threshold (the trends API itself reports every period).
+    let min = u64::from(ctx.state.config.min_cell);
+    let shown = |p: &crate::http::aggregates::TrendPoint| {
+        !ctx.shared() || p.count.is_some_and(|c| c >= min && p.n - c >= min)
+    };
     let points: Vec<Point> = trend
         .points
         .iter()
+        .filter(|p| shown(p))
         .map(|p| Point {
             period: p.period.clone(),
             value: p.value,
@@ -827,6 +836,18 @@ async fn trend_page(ctx: &Ctx) -> Result<Response> {
         ],
     );
     for p in &trend.points {
+        if !shown(p) {
+            t.rows.push(vec![
+                Cell::Text(p.period.clone()),
+                Cell::Num(Num::share(None, None)),
+                Cell::Num(Num::share(None, None)),
+                Cell::Num(Num::share(None, None)),
+                Cell::Num(Num::count(None)),
+                Cell::Num(Num::count(None)),
+                Cell::Text(String::new()),
+            ]);
+            continue;
+        }
         t.rows.push(vec![
             Cell::Text(p.period.clone()),
             Cell::Num(
