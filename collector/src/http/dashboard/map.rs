@@ -7,7 +7,7 @@
 
 use super::measure;
 use super::table::{Cell, Num, Table};
-use super::{error_page, filters_form, Ctx, Signed};
+use super::{filters_form, Ctx, Signed};
 use crate::error::{Error, Result};
 use crate::http::aggregates::aggregate_of;
 use crate::http::AppState;
@@ -86,11 +86,7 @@ pub(super) async fn page(
     signed: Signed,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let ctx = match Ctx::new(state, signed, raw) {
-        Ok(c) => c,
-        Err(e) => return error_page(e),
-    };
-    map_page(&ctx).unwrap_or_else(error_page)
+    super::answer(state, signed, raw, map_page)
 }
 
 fn map_page(ctx: &Ctx) -> Result<Response> {
@@ -146,12 +142,7 @@ fn map_page(ctx: &Ctx) -> Result<Response> {
         &["Ward", "Share", "95% interval", "Answers"],
     );
     let mut sorted = figures.clone();
-    sorted.sort_by(|(ga, a), (gb, b)| {
-        a.share
-            .unwrap_or(f64::MAX)
-            .total_cmp(&b.share.unwrap_or(f64::MAX))
-            .then_with(|| ga.cmp(gb))
-    });
+    measure::lowest_first(&mut sorted);
     for (w, f) in &sorted {
         t.rows.push(vec![
             Cell::Link(

@@ -182,3 +182,41 @@ impl Measure {
         }
     }
 }
+
+/// Sorts places (or groups) lowest share first, those without a figure
+/// last: where people feel least safe, or are least satisfied, on top.
+pub(super) fn lowest_first(rows: &mut [(String, Figure)]) {
+    rows.sort_by(|(ga, a), (gb, b)| {
+        a.share
+            .unwrap_or(f64::MAX)
+            .total_cmp(&b.share.unwrap_or(f64::MAX))
+            .then_with(|| ga.cmp(gb))
+    });
+}
+
+/// A form's codebook themes: (id, name).
+pub(super) struct Themes(pub Vec<(String, String)>);
+
+impl Themes {
+    pub(super) fn of(form: &Form) -> Themes {
+        Themes(
+            form.codebook
+                .as_ref()
+                .map(|c| {
+                    c.themes
+                        .iter()
+                        .map(|t| (t.id.clone(), t.label.clone()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        )
+    }
+
+    /// A theme's name, else its id.
+    pub(super) fn name(&self, id: &str) -> String {
+        self.0
+            .iter()
+            .find(|(t, _)| t == id)
+            .map_or_else(|| id.to_owned(), |(_, n)| n.clone())
+    }
+}

@@ -56,7 +56,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use maud::Markup;
-use page::{enc, error_page, filters_form, query_string, shell, CSS};
+use page::{enc, error_page, filters_form, plain, query_string, select, shell, CSS};
 use std::sync::Arc;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -170,6 +170,20 @@ impl FromRequestParts<AppState> for Signed {
             session: live.session,
             label: live.token.label,
         })
+    }
+}
+
+/// A view's answer: its context from the request, then `view`; an error
+/// of either as a page.
+fn answer(
+    state: AppState,
+    signed: Signed,
+    raw: Option<String>,
+    view: impl FnOnce(&Ctx) -> crate::error::Result<Response>,
+) -> Response {
+    match Ctx::new(state, signed, raw) {
+        Ok(ctx) => view(&ctx).unwrap_or_else(error_page),
+        Err(e) => error_page(e),
     }
 }
 

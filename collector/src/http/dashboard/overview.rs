@@ -5,7 +5,7 @@
 use super::measure;
 use super::table::{Cell, Kind, Num, Table};
 use super::views::{aggregates, period_words, shared_note};
-use super::{error_page, filters_form, Ctx, Signed};
+use super::{filters_form, Ctx, Signed};
 use crate::error::Result;
 use crate::http::AppState;
 use crate::index::query::quarter_label;
@@ -22,11 +22,7 @@ pub(super) async fn overview(
     signed: Signed,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let ctx = match Ctx::new(state, signed, raw) {
-        Ok(c) => c,
-        Err(e) => return error_page(e),
-    };
-    overview_page(&ctx).unwrap_or_else(error_page)
+    super::answer(state, signed, raw, overview_page)
 }
 
 fn previous_quarter(q: &str) -> Result<String> {

@@ -215,6 +215,40 @@ pub(super) fn filters_form(
     }
 }
 
+/// A labelled select named `name` (its id `f-{name}`) of `options`
+/// (value, words) with `selected` chosen; with `any`, a first option of
+/// those words that leaves the filter out.
+pub(super) fn select(
+    name: &str,
+    label: &str,
+    options: &[(String, String)],
+    selected: Option<&str>,
+    any: Option<&str>,
+) -> Markup {
+    let id = format!("f-{name}");
+    html! {
+        div.field {
+            label for=(id) { (label) }
+            select id=(id) name=(name) {
+                @if let Some(words) = any {
+                    option value="" { (words) }
+                }
+                @for (value, words) in options {
+                    option value=(value) selected[selected == Some(value.as_str())] { (words) }
+                }
+            }
+        }
+    }
+}
+
+/// `(value, value)` for options whose words are their values.
+pub(super) fn plain(values: &[&str]) -> Vec<(String, String)> {
+    values
+        .iter()
+        .map(|v| ((*v).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
 /// The financial quarters the form's responses span, newest first.
 fn quarters(ctx: &Ctx) -> Vec<String> {
     let Some(ix) = ctx.state.indexes.index(ctx.id()) else {

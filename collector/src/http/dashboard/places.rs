@@ -6,7 +6,7 @@ use super::chart::{self, Bar};
 use super::measure::Figure;
 use super::table::{Cell, Num, Table};
 use super::views::{aggregates, chosen, measure_field, period_words, shared_note};
-use super::{error_page, filters_form, Ctx, Signed};
+use super::{filters_form, Ctx, Signed};
 use crate::error::{Error, Result};
 use crate::http::AppState;
 use axum::extract::{RawQuery, State};
@@ -36,11 +36,7 @@ pub(super) async fn drill(
     signed: Signed,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let ctx = match Ctx::new(state, signed, raw) {
-        Ok(c) => c,
-        Err(e) => return error_page(e),
-    };
-    drill_page(&ctx).unwrap_or_else(error_page)
+    super::answer(state, signed, raw, drill_page)
 }
 
 fn drill_page(ctx: &Ctx) -> Result<Response> {
@@ -87,13 +83,7 @@ fn drill_page(ctx: &Ctx) -> Result<Response> {
     if ctx.get("sort") == Some("name") {
         rows.sort_by_key(|(g, _)| ctx.place_name(g));
     } else {
-        // Lowest first: where people feel least safe, or are least satisfied.
-        rows.sort_by(|(ga, a), (gb, b)| {
-            a.share
-                .unwrap_or(f64::MAX)
-                .total_cmp(&b.share.unwrap_or(f64::MAX))
-                .then_with(|| ga.cmp(gb))
-        });
+        super::measure::lowest_first(&mut rows);
     }
     let place_words = parent
         .as_ref()

@@ -4,7 +4,7 @@
 //! automatic and the analysts' codes.
 
 use super::table::{Cell, Kind, Num, Table};
-use super::{check_write, error_page, filters_form, local, Ctx, Signed};
+use super::{check_write, error_page, filters_form, local, plain, select, Ctx, Signed};
 use crate::error::{Error, Result};
 use crate::http::aggregates::aggregate_of;
 use crate::http::agreement::agreement;
@@ -57,22 +57,9 @@ async fn text_page(ctx: &Ctx) -> Result<Response> {
             message: format!("'{qid}' is not a free-text question of this form"),
         });
     }
-    let themes: Vec<(String, String)> = form
-        .codebook
-        .as_ref()
-        .map(|c| {
-            c.themes
-                .iter()
-                .map(|t| (t.id.clone(), t.label.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let theme_name = |id: &str| {
-        themes
-            .iter()
-            .find(|(t, _)| t == id)
-            .map_or(id.to_owned(), |(_, n)| n.clone())
-    };
+    let named = super::measure::Themes::of(form);
+    let themes = &named.0;
+    let theme_name = |id: &str| named.name(id);
 
     // The counts of the same filters (without the theme and sentiment
     // picked, so every theme's count shows).
@@ -214,41 +201,10 @@ async fn text_page(ctx: &Ctx) -> Result<Response> {
         html! {
             h1 { (title) }
             (filters_form(ctx, path, html! {
-                div.field {
-                    label for="f-question" { "Question" }
-                    select id="f-question" name="question" {
-                        @for tq in &questions {
-                            option value=(tq.id) selected[tq.id == qid] { (tq.text.get("en", "en")) }
-                        }
-                    }
-                }
-                div.field {
-                    label for="f-theme" { "Theme" }
-                    select id="f-theme" name="theme" {
-                        option value="" { "Any theme" }
-                        @for (id, name) in &themes {
-                            option value=(id) selected[ctx.get("theme") == Some(id.as_str())] { (name) }
-                        }
-                    }
-                }
-                div.field {
-                    label for="f-sentiment" { "Sentiment" }
-                    select id="f-sentiment" name="sentiment" {
-                        option value="" { "Any" }
-                        @for s in ["negative", "neutral", "positive"] {
-                            option value=(s) selected[ctx.get("sentiment") == Some(s)] { (s) }
-                        }
-                    }
-                }
-                div.field {
-                    label for="f-ward" { "Ward" }
-                    select id="f-ward" name="ward" {
-                        option value="" { "Every ward" }
-                        @for w in &ctx.state.places.get().wards {
-                            option value=(w.id) selected[ctx.get("ward") == Some(w.id.as_str())] { (w.name.get("en", "en")) }
-                        }
-                    }
-                }
+                (select("question", "Question", &questions.iter().map(|q| (q.id.clone(), q.text.get("en", "en").to_owned())).collect::<Vec<_>>(), Some(&qid), None))
+                (select("theme", "Theme", themes, ctx.get("theme"), Some("Any theme")))
+                (select("sentiment", "Sentiment", &plain(&["negative", "neutral", "positive"]), ctx.get("sentiment"), Some("Any")))
+                (select("ward", "Ward", &ctx.state.places.get().wards.iter().map(|w| (w.id.clone(), w.name.get("en", "en").to_owned())).collect::<Vec<_>>(), ctx.get("ward"), Some("Every ward")))
             }, &[], false))
             div.pair {
                 div {
@@ -281,7 +237,7 @@ async fn text_page(ctx: &Ctx) -> Result<Response> {
                                         fieldset {
                                             legend { "Themes" }
                                             div.themes {
-                                                @for (tid, name) in &themes {
+                                                @for (tid, name) in themes {
                                                     label {
                                                         input type="checkbox" name="theme" value=(tid) checked[current.contains(&tid.as_str())];
                                                         (name)

@@ -122,11 +122,7 @@ pub(super) async fn breakdown(
     signed: Signed,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let ctx = match Ctx::new(state, signed, raw) {
-        Ok(c) => c,
-        Err(e) => return error_page(e),
-    };
-    breakdown_page(&ctx).unwrap_or_else(error_page)
+    super::answer(state, signed, raw, breakdown_page)
 }
 
 fn breakdown_page(ctx: &Ctx) -> Result<Response> {
@@ -195,16 +191,7 @@ fn breakdown_page(ctx: &Ctx) -> Result<Response> {
 }
 
 fn by_field(dims: &[(String, String)], by: &str) -> Markup {
-    html! {
-        div.field {
-            label for="f-by" { "By" }
-            select id="f-by" name="by" {
-                @for (k, n) in dims {
-                    option value=(k) selected[k == by] { (n) }
-                }
-            }
-        }
-    }
+    super::select("by", "By", dims, Some(by), None)
 }
 
 /// What a group is called: an option's words, a place's name, or itself.
@@ -245,11 +232,7 @@ pub(super) async fn crosstab(
     signed: Signed,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let ctx = match Ctx::new(state, signed, raw) {
-        Ok(c) => c,
-        Err(e) => return error_page(e),
-    };
-    crosstab_page(&ctx).unwrap_or_else(error_page)
+    super::answer(state, signed, raw, crosstab_page)
 }
 
 fn crosstab_page(ctx: &Ctx) -> Result<Response> {
@@ -352,14 +335,7 @@ fn crosstab_page(ctx: &Ctx) -> Result<Response> {
         html! {
             h1 { (title) }
             (filters_form(ctx, path, html! {
-                div.field {
-                    label for="f-question" { "Question" }
-                    select id="f-question" name="question" {
-                        @for c in &choices {
-                            option value=(c.id) selected[c.id == qid] { (c.text.get("en", "en")) }
-                        }
-                    }
-                }
+                (super::select("question", "Question", &choices.iter().map(|c| (c.id.clone(), c.text.get("en", "en").to_owned())).collect::<Vec<_>>(), Some(&qid), None))
                 (by_field(&dims, &by))
             }, &[], false))
             (shared_note(ctx))

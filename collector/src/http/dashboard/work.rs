@@ -357,24 +357,9 @@ fn actions_page(ctx: &Ctx, problems: Option<&[survey::Problem]>) -> Result<Respo
         .into_iter()
         .filter(|a| a.form == ctx.id())
         .collect();
-    let themes: Vec<(String, String)> = ctx
-        .form
-        .form
-        .codebook
-        .as_ref()
-        .map(|c| {
-            c.themes
-                .iter()
-                .map(|t| (t.id.clone(), t.label.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let theme_name = |id: &str| {
-        themes
-            .iter()
-            .find(|(t, _)| t == id)
-            .map_or(id.to_owned(), |(_, n)| n.clone())
-    };
+    let named = super::measure::Themes::of(&ctx.form.form);
+    let themes = &named.0;
+    let theme_name = |id: &str| named.name(id);
     let mut t = Table::new(
         "What we did, newest first",
         &["Done on", "Wards", "Themes", "What was done"],
@@ -434,7 +419,7 @@ fn actions_page(ctx: &Ctx, problems: Option<&[survey::Problem]>) -> Result<Respo
                     fieldset id="themes" {
                         legend { "Themes it answers" }
                         div.themes {
-                            @for (id, name) in &themes {
+                            @for (id, name) in themes {
                                 label { input type="checkbox" name="theme" value=(id); (name) }
                             }
                         }
