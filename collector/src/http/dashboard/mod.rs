@@ -187,6 +187,23 @@ fn answer(
     }
 }
 
+/// [`answer`] for a view that awaits the API's async functions.
+async fn answer_async(
+    state: AppState,
+    signed: Signed,
+    raw: Option<String>,
+    view: impl for<'a> FnOnce(
+        &'a Ctx,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = crate::error::Result<Response>> + Send + 'a>,
+    >,
+) -> Response {
+    match Ctx::new(state, signed, raw) {
+        Ok(ctx) => view(&ctx).await.unwrap_or_else(error_page),
+        Err(e) => error_page(e),
+    }
+}
+
 /// Whether `next` is a dashboard address of this site (so the sign-in
 /// page never sends anyone elsewhere).
 fn local(next: &str) -> bool {

@@ -27,11 +27,7 @@ pub(super) async fn page(
     signed: Signed,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let ctx = match Ctx::new(state, signed, raw) {
-        Ok(c) => c,
-        Err(e) => return error_page(e),
-    };
-    text_page(&ctx).await.unwrap_or_else(error_page)
+    super::answer_async(state, signed, raw, |ctx| Box::pin(text_page(ctx))).await
 }
 
 async fn text_page(ctx: &Ctx) -> Result<Response> {

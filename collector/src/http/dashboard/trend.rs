@@ -5,7 +5,7 @@
 use super::chart::{self, Point};
 use super::table::{Cell, Num, Table};
 use super::views::{chosen, measure_field, shared_note};
-use super::{error_page, filters_form, Ctx, Signed};
+use super::{filters_form, Ctx, Signed};
 use crate::error::{Error, Result};
 use crate::http::aggregates::trends;
 use crate::http::AppState;
@@ -20,11 +20,7 @@ pub(super) async fn trend(
     signed: Signed,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let ctx = match Ctx::new(state, signed, raw) {
-        Ok(c) => c,
-        Err(e) => return error_page(e),
-    };
-    trend_page(&ctx).await.unwrap_or_else(error_page)
+    super::answer_async(state, signed, raw, |ctx| Box::pin(trend_page(ctx))).await
 }
 
 async fn trend_page(ctx: &Ctx) -> Result<Response> {

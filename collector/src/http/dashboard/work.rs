@@ -27,11 +27,7 @@ pub(super) async fn funnel(
     signed: Signed,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let ctx = match Ctx::new(state, signed, raw) {
-        Ok(c) => c,
-        Err(e) => return error_page(e),
-    };
-    funnel_page(&ctx).await.unwrap_or_else(error_page)
+    super::answer_async(state, signed, raw, |ctx| Box::pin(funnel_page(ctx))).await
 }
 
 const FUNNEL_BY: [(&str, &str); 7] = [
@@ -177,11 +173,7 @@ pub(super) async fn cases(
     signed: Signed,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let ctx = match Ctx::new(state, signed, raw) {
-        Ok(c) => c,
-        Err(e) => return error_page(e),
-    };
-    cases_page(&ctx).await.unwrap_or_else(error_page)
+    super::answer_async(state, signed, raw, |ctx| Box::pin(cases_page(ctx))).await
 }
 
 async fn cases_page(ctx: &Ctx) -> Result<Response> {
