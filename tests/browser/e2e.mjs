@@ -1032,13 +1032,43 @@ scenarios.dashboard = async (browser) => {
       violations.push(...await axe(page, `${label} ${width}`));
     }
     await page.setViewportSize({ width: 1280, height: 900 });
+    await keyboard(label);
   };
   const close = (a, b) => Math.abs(a - b) < 1e-9;
+  // By keyboard alone: Tab from the top reaches every control on the page,
+  // each showing where the focus is, and nothing traps it.
+  const keyboard = async (label) => {
+    await page.evaluate(() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); });
+    const total = await page.evaluate(() => [...document.querySelectorAll(
+      'a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex="0"]',
+    )].filter((e) => (e.checkVisibility ? e.checkVisibility() : e.offsetParent !== null)).length);
+    const seen = new Set();
+    const unseen = [];
+    // A date field takes a Tab for each of its parts: allow for them.
+    for (let i = 0; i < total * 4 + 10 && seen.size < total; i++) {
+      await page.keyboard.press("Tab");
+      const at = await page.evaluate(() => {
+        const e = document.activeElement;
+        if (!e || e === document.body) return null;
+        if (!e.dataset.kb) e.dataset.kb = String(Math.random());
+        const cs = getComputedStyle(e);
+        const shown = (cs.outlineStyle !== "none" && cs.outlineWidth !== "0px") || cs.boxShadow !== "none";
+        return { id: e.dataset.kb, shown, what: `${e.tagName} ${(e.textContent || e.name || "").trim().slice(0, 30)}` };
+      });
+      if (!at) continue;
+      seen.add(at.id);
+      if (!at.shown) unseen.push(at.what);
+    }
+    if (seen.size < total) fail(`${label}: Tab reached ${seen.size} of ${total} controls`);
+    if (unseen.length) fail(`${label}: no visible focus on ${unseen.slice(0, 5).join(" | ")}`);
+    log(`keyboard ${label}: Tab reaches all ${total} controls, each with a visible focus`);
+  };
 
   // Signed out: the sign-in page, reached and worked by keyboard.
   await page.goto(`${base}/dashboard/overview?form=community-safety`);
   if (!page.url().includes("/dashboard/sign-in")) fail(`not sent to sign in: ${page.url()}`);
   await both("sign-in");
+  await page.reload();
   await page.keyboard.press("Tab");
   if (!(await page.evaluate(() => document.activeElement.classList.contains("skip")))) fail("the first Tab does not reach the skip link");
   await page.keyboard.press("Tab");

@@ -280,7 +280,7 @@ pub(super) const CSS: &str = r#"
 *,*::before,*::after{box-sizing:border-box}
 body{margin:0;font:1rem/1.5 "Helvetica Neue",Arial,sans-serif;color:#0b0c0c;background:#fff}
 a{color:#1d70b8}a:visited{color:#4c2c92}a:hover{color:#003078}
-a:focus,button:focus,input:focus,select:focus,textarea:focus,summary:focus{outline:3px solid #ffdd00;outline-offset:0;box-shadow:0 0 0 6px #0b0c0c}
+a:focus,button:focus,input:focus,input:focus-within,select:focus,textarea:focus,summary:focus{outline:3px solid #ffdd00;outline-offset:0;box-shadow:0 0 0 6px #0b0c0c}
 a:focus{background:#ffdd00;color:#0b0c0c;text-decoration:none;box-shadow:0 -2px #ffdd00,0 4px #0b0c0c;outline:none}
 .skip{position:absolute;left:-9999px}.skip:focus{left:8px;top:8px;z-index:2;padding:8px}
 .visually-hidden{position:absolute!important;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
