@@ -276,6 +276,35 @@ async fn signing_in_sets_a_strict_session_cookie_and_signing_out_ends_it() {
     let id = collector::service::tokens::token_id(&collector::service::tokens::hash_token(&token));
     assert!(collector::service::tokens::revoke(s.state.store.as_ref(), &id).unwrap());
     assert_eq!(get(&s, &cookie, "/dashboard/overview").await.0, 303);
+    // A session ends by itself after its 8 hours, and is then removed.
+    let fresh = s.token(Role::Analyst);
+    let cookie = sign_in(&s, &fresh).await;
+    assert_eq!(get(&s, &cookie, "/dashboard/overview").await.0, 200);
+    for (key, value) in s
+        .state
+        .store
+        .docs(collector::store::Doc::Session, None, 100)
+        .unwrap()
+    {
+        let mut session: Value = serde_json::from_slice(&value).unwrap();
+        let expires = session["expires_ms"].as_u64().unwrap();
+        let created = session["created_ms"].as_u64().unwrap();
+        assert_eq!(expires - created, 8 * 3600 * 1000, "a shift long");
+        session["expires_ms"] = json!(collector::model::now_ms() - 1);
+        s.state
+            .store
+            .put_doc(
+                collector::store::Doc::Session,
+                &key,
+                &serde_json::to_vec(&session).unwrap(),
+            )
+            .unwrap();
+    }
+    assert_eq!(
+        get(&s, &cookie, "/dashboard/overview").await.0,
+        303,
+        "expired"
+    );
     // The store holds only the cookie's hash: a copy of it signs nobody in.
     let stored = s
         .state
