@@ -231,8 +231,10 @@ pub fn check_form(form: &Form) -> Result<(), Vec<FormProblem>> {
 
     for (i, h) in form.headlines.iter().enumerate() {
         let at = format!("headlines[{i}]");
+        // Single choice only: each person gives one answer, so the share is
+        // people, never mentions counted twice.
         match form.question(&h.question).map(|q| &q.kind) {
-            Some(Kind::SingleChoice { options } | Kind::MultipleChoice { options, .. }) => {
+            Some(Kind::SingleChoice { options }) => {
                 if h.answers.is_empty() {
                     err(format!("{at}.answers"), "name at least one answer".into());
                 }
@@ -242,12 +244,17 @@ pub fn check_form(form: &Form) -> Result<(), Vec<FormProblem>> {
                             format!("{at}.answers[{j}]"),
                             format!("'{a}' is not an option of '{}'", h.question),
                         );
+                    } else if h.answers[..j].contains(a) {
+                        err(
+                            format!("{at}.answers[{j}]"),
+                            format!("'{a}' is named twice"),
+                        );
                     }
                 }
             }
             _ => err(
                 format!("{at}.question"),
-                format!("'{}' is not a choice question", h.question),
+                format!("'{}' is not a single-choice question", h.question),
             ),
         }
     }

@@ -321,7 +321,16 @@ fn question_kinds_must_make_sense() {
         ["headlines[0].question"]
     );
     assert_eq!(
-        blamed(|v| v["headlines"] = json!([{"question": "pick", "answers": ["a", "z"]}])),
+        blamed(|v| v["headlines"] = json!([{"question": "pick", "answers": ["a"]}])),
+        ["headlines[0].question"],
+        "multiple choice: a person may tick several"
+    );
+    assert_eq!(
+        blamed(|v| v["headlines"] = json!([{"question": "who", "answers": ["worker", "z"]}])),
+        ["headlines[0].answers[1]"]
+    );
+    assert_eq!(
+        blamed(|v| v["headlines"] = json!([{"question": "who", "answers": ["worker", "worker"]}])),
         ["headlines[0].answers[1]"]
     );
     assert_eq!(

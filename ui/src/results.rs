@@ -35,7 +35,8 @@ pub struct Words {
     pub about: &'static str,
     /// When there is no action yet.
     pub nothing_yet: &'static str,
-    /// How the figures are made and protected.
+    /// How the figures are made and protected; `{min}` stands for the
+    /// threshold under which nothing is shown.
     pub method: &'static str,
     /// The link to answer the survey.
     pub have_your_say: &'static str,
@@ -61,7 +62,7 @@ const EN: Words = Words {
     done_on: "Done on",
     about: "About",
     nothing_yet: "Nothing recorded for this ward yet.",
-    method: "Figures are the share of people who answered each question, for whole quarters only. Numbers are rounded, and nothing based on fewer than 10 answers is shown (nor anything that would let such a number be worked out), so no one's answers can be picked out.",
+    method: "Figures are the share of people who answered each question, for whole quarters only. Numbers are rounded, and nothing based on fewer than {min} answers is shown (nor anything that would let such a number be worked out), so no one's answers can be picked out.",
     have_your_say: "Have your say",
     other_languages: "Other languages",
     no_results: "Not enough people have answered in this ward yet to show results.",
@@ -83,7 +84,7 @@ const PL: Words = Words {
     done_on: "Data",
     about: "Dotyczy",
     nothing_yet: "Dla tego okręgu nic jeszcze nie zapisano.",
-    method: "Liczby to odsetek osób, które odpowiedziały na dane pytanie, tylko za pełne kwartały. Liczby są zaokrąglone i nie pokazujemy niczego, co opiera się na mniej niż 10 odpowiedziach (ani niczego, co pozwoliłoby taką liczbę odtworzyć), więc nie da się wskazać niczyich odpowiedzi.",
+    method: "Liczby to odsetek osób, które odpowiedziały na dane pytanie, tylko za pełne kwartały. Liczby są zaokrąglone i nie pokazujemy niczego, co opiera się na mniej niż {min} odpowiedziach (ani niczego, co pozwoliłoby taką liczbę odtworzyć), więc nie da się wskazać niczyich odpowiedzi.",
     have_your_say: "Wypełnij ankietę",
     other_languages: "Inne języki",
     no_results: "W tym okręgu odpowiedziało na razie za mało osób, by pokazać wyniki.",
@@ -105,7 +106,7 @@ const ES: Words = Words {
     done_on: "Fecha",
     about: "Sobre",
     nothing_yet: "Todavía no hay nada registrado para este distrito.",
-    method: "Las cifras son el porcentaje de personas que respondieron a cada pregunta, solo de trimestres completos. Los números están redondeados y no se muestra nada basado en menos de 10 respuestas (ni nada que permita deducir esa cifra), así que no se puede identificar la respuesta de nadie.",
+    method: "Las cifras son el porcentaje de personas que respondieron a cada pregunta, solo de trimestres completos. Los números están redondeados y no se muestra nada basado en menos de {min} respuestas (ni nada que permita deducir esa cifra), así que no se puede identificar la respuesta de nadie.",
     have_your_say: "Dé su opinión",
     other_languages: "Otros idiomas",
     no_results: "Todavía no han respondido suficientes personas en este distrito para mostrar resultados.",
@@ -127,7 +128,7 @@ const BN: Words = Words {
     done_on: "তারিখ",
     about: "বিষয়",
     nothing_yet: "এই ওয়ার্ডের জন্য এখনও কিছু লেখা হয়নি।",
-    method: "সংখ্যাগুলো প্রতিটি প্রশ্নের উত্তরদাতাদের শতাংশ, শুধু পূর্ণ ত্রৈমাসিকের। সংখ্যা পূর্ণসংখ্যায় আনা হয়েছে, আর ১০টির কম উত্তরের ভিত্তিতে কিছু দেখানো হয় না (এমন কিছুও নয় যা থেকে সেই সংখ্যা বের করা যায়), তাই কারও উত্তর আলাদা করে চেনা যায় না।",
+    method: "সংখ্যাগুলো প্রতিটি প্রশ্নের উত্তরদাতাদের শতাংশ, শুধু পূর্ণ ত্রৈমাসিকের। সংখ্যা পূর্ণসংখ্যায় আনা হয়েছে, আর {min}টির কম উত্তরের ভিত্তিতে কিছু দেখানো হয় না (এমন কিছুও নয় যা থেকে সেই সংখ্যা বের করা যায়), তাই কারও উত্তর আলাদা করে চেনা যায় না।",
     have_your_say: "আপনার মতামত দিন",
     other_languages: "অন্যান্য ভাষা",
     no_results: "ফলাফল দেখানোর মতো যথেষ্ট মানুষ এই ওয়ার্ডে এখনও উত্তর দেননি।",
@@ -149,7 +150,7 @@ const AR: Words = Words {
     done_on: "التاريخ",
     about: "بشأن",
     nothing_yet: "لم يُسجَّل شيء لهذه الدائرة بعد.",
-    method: "الأرقام هي نسبة من أجابوا عن كل سؤال، للأرباع الكاملة فقط. الأعداد مقرّبة، ولا يُعرض أي شيء مبني على أقل من 10 إجابات (ولا ما يسمح باستنتاج مثل هذا العدد)، فلا يمكن تمييز إجابة أي شخص.",
+    method: "الأرقام هي نسبة من أجابوا عن كل سؤال، للأرباع الكاملة فقط. الأعداد مقرّبة، ولا يُعرض أي شيء مبني على أقل من {min} إجابات (ولا ما يسمح باستنتاج مثل هذا العدد)، فلا يمكن تمييز إجابة أي شخص.",
     have_your_say: "أبدِ رأيك",
     other_languages: "لغات أخرى",
     no_results: "لم يُجب عدد كافٍ من الناس في هذه الدائرة بعد لعرض النتائج.",
@@ -172,6 +173,7 @@ mod tests {
             let w = words(lang);
             assert_eq!(w.lang, lang);
             assert_eq!(w.rtl, crate::i18n::is_rtl(lang));
+            assert!(w.method.contains("{min}"), "{lang}");
             for s in [
                 w.title,
                 w.intro,

@@ -47,11 +47,26 @@ const QUARTERS: usize = 4;
 /// Themes shown.
 const TOP_THEMES: usize = 5;
 
+/// How long a rendered page is reused: its figures are of ended quarters,
+/// so only a "we did" entry changes it, and that is part of the key.
+const FRESH: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Pages rendered in the last minute, by ward, language and the ward's
+/// "we did" entries: an anonymous reader's request costs a lookup, not
+/// three aggregates a form.
+#[derive(Default)]
+struct Rendered(std::sync::Mutex<std::collections::HashMap<PageKey, (std::time::Instant, String)>>);
+
+/// A rendered page's key: ward, language, and a digest of the ward's
+/// "we did" entries.
+type PageKey = (String, String, u64);
+
 /// The route, with its page policy (no script; its one inline stylesheet).
 pub(super) fn routes() -> Router<AppState> {
     own_pages(
         Router::new()
             .route("/results/{ward}", get(page))
+            .layer(axum::Extension(std::sync::Arc::new(Rendered::default())))
             .layer(super::compressed()),
         &PagePolicy::new(&[CSS]),
     )
@@ -60,10 +75,11 @@ pub(super) fn routes() -> Router<AppState> {
 /// `GET /results/{ward}?lang=`: the page; 304 to a browser that has it
 /// (ETag), 404 for a ward the register does not have. A browser page like
 /// the dashboard, so not in the API's OpenAPI document.
-pub async fn page(
+async fn page(
     State(state): State<AppState>,
     Path(ward): Path<String>,
     RawQuery(raw): RawQuery,
+    axum::Extension(rendered): axum::Extension<std::sync::Arc<Rendered>>,
     headers: HeaderMap,
 ) -> Response {
     // Only `lang` is read; anything else in the query is ignored (so no
@@ -91,9 +107,39 @@ pub async fn page(
         .first()
         .map(|p| choose_lang(&p.form, lang_asked.as_deref(), &headers))
         .unwrap_or_else(|| "en".into());
-    let body = match render(&state, &ward, &w, &forms, &lang) {
-        Ok(m) => m.into_string(),
+    let done = match actions::for_ward(state.store.as_ref(), &ward) {
+        Ok(d) => d,
         Err(e) => return e.into_response(),
+    };
+    let key = (
+        ward.clone(),
+        lang.clone(),
+        u64::from_le_bytes(
+            Sha256::digest(serde_json::to_vec(&done).unwrap_or_default())[..8]
+                .try_into()
+                .unwrap_or_default(),
+        ),
+    );
+    let cached = {
+        let map = rendered.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(&key)
+            .filter(|(at, _)| at.elapsed() < FRESH)
+            .map(|(_, body)| body.clone())
+    };
+    let body = match cached {
+        Some(body) => body,
+        None => {
+            let body = match render(&state, &ward, &w, &forms, &lang, &done) {
+                Ok(m) => m.into_string(),
+                Err(e) => return e.into_response(),
+            };
+            let mut map = rendered.0.lock().unwrap_or_else(|e| e.into_inner());
+            if map.len() > 500 {
+                map.retain(|_, (at, _)| at.elapsed() < FRESH);
+            }
+            map.insert(key, (std::time::Instant::now(), body.clone()));
+            body
+        }
     };
     let etag = format!(
         "\"{}\"",
@@ -336,24 +382,28 @@ fn section(state: &AppState, ward: &str, form: &Form, lang: &str) -> Result<Opti
         let a = period(&[("question", coded.join(","))])?;
         for (id, name) in &theme_names {
             let answer = format!("theme:{id}");
-            // Raised in any coded question, against the answers to them.
-            let (mut raised, mut answered) = (0u64, 0u64);
-            for qid in &coded {
-                raised += a
-                    .cells
-                    .iter()
-                    .find(|c| c.group.is_empty() && &c.question == qid && c.answer == answer)
-                    .and_then(|c| c.count)
-                    .unwrap_or(0);
-                answered += a
-                    .summaries
-                    .iter()
-                    .find(|x| x.group.is_empty() && &x.question == qid)
-                    .and_then(|x| x.answered)
-                    .unwrap_or(0);
-            }
-            if both_sides(raised, answered.max(raised), min) {
-                themes.push((name.clone(), round10(raised)));
+            // People raising it in one coded question, against those who
+            // answered that question (a person who raised it in two
+            // questions is not counted twice): the largest that may be shown.
+            let best = coded
+                .iter()
+                .filter_map(|qid| {
+                    let raised = a
+                        .cells
+                        .iter()
+                        .find(|c| c.group.is_empty() && &c.question == qid && c.answer == answer)
+                        .and_then(|c| c.count)
+                        .unwrap_or(0);
+                    let answered = a
+                        .summaries
+                        .iter()
+                        .find(|x| x.group.is_empty() && &x.question == qid)
+                        .and_then(|x| x.answered)?;
+                    both_sides(raised, answered, min).then_some(raised)
+                })
+                .max();
+            if let Some(n) = best {
+                themes.push((name.clone(), round10(n)));
             }
         }
         themes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -376,6 +426,7 @@ fn render(
     ward: &crate::model::Ward,
     forms: &[std::sync::Arc<crate::store::Published>],
     lang: &str,
+    done: &[actions::Action],
 ) -> Result<Markup> {
     let w = ui::results::words(lang);
     let name = ward.name.get(lang, "en").to_owned();
@@ -385,7 +436,6 @@ fn render(
             sections.push(s);
         }
     }
-    let done = actions::for_ward(state.store.as_ref(), ward_id)?;
     let mut langs: Vec<String> = forms
         .iter()
         .flat_map(|p| p.form.languages.iter().cloned())
@@ -428,9 +478,9 @@ fn render(
                             p { (w.nothing_yet) }
                         } @else {
                             ul.actions {
-                                @for a in &done {
+                                @for a in done {
                                     li.action data-themes=(a.themes.join(" ")) {
-                                        p { (a.text.get(lang).or_else(|| a.text.values().next()).cloned().unwrap_or_default()) }
+                                        p { (a.text.get(lang).or_else(|| forms.iter().find(|p| p.form.id == a.form).and_then(|p| a.text.get(&p.form.default_lang))).or_else(|| a.text.values().next()).cloned().unwrap_or_default()) }
                                         p.meta {
                                             (w.done_on) " " time datetime=(a.done_on) { (a.done_on) }
                                             " · " (w.about) " "
@@ -492,7 +542,7 @@ fn render(
                             p { a.button href=(format!("/f/{}?loc={}&ch=link&lang={lang}", s.form_id, ward_id)) { (w.have_your_say) } }
                         }
                     }
-                    p.method { (w.method) }
+                    p.method { (w.method.replace("{min}", &state.config.min_cell.to_string())) }
                 }
             }
         }

@@ -55,6 +55,7 @@ pub(super) fn bars(title: &str, bars: &[Bar]) -> Markup {
 }
 
 /// One point of a control chart.
+#[derive(Clone)]
 pub(super) struct Point {
     pub period: String,
     pub value: f64,

@@ -196,7 +196,8 @@ fn map_page(ctx: &Ctx) -> Result<Response> {
                 }
             }
             ul.legend {
-                @for (words, colour) in &legend {
+                @if shown.is_empty() { li { "No ward has a figure for this view." } }
+                @for (words, colour) in legend.iter().filter(|_| !shown.is_empty()) {
                     li { svg.swatch viewBox="0 0 22 14" width="22" height="14" aria-hidden="true" { rect width="22" height="14" fill=(colour) stroke="#0b0c0c" {} } (words) }
                 }
                 li { svg.swatch viewBox="0 0 22 14" width="22" height="14" aria-hidden="true" { rect width="22" height="14" fill="#f3f2f1" stroke="#0b0c0c" {} line x1="4" y1="14" x2="18" y2="0" stroke="#6f777b" stroke-width="3" {} } "No figure (no answers, or hidden for sharing)" }

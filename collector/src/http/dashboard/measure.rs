@@ -102,13 +102,17 @@ pub(super) fn parse(form: &Form, key: &str) -> Result<Measure> {
     let q = form
         .question(qid)
         .ok_or_else(|| bad(format!("this form has no question '{qid}'")))?;
-    let answers: Vec<String> = answers
-        .split(',')
-        .filter(|a| !a.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let mut listed: Vec<String> = Vec::new();
+    for a in answers.split(',').filter(|a| !a.is_empty()) {
+        if !listed.iter().any(|x| x == a) {
+            listed.push(a.to_owned());
+        }
+    }
+    let answers = listed;
+    // One answer a person (single choice, a scale), so the share counts
+    // people once: a multiple choice's ticks would count some twice.
     let names: Vec<String> = match &q.kind {
-        Kind::SingleChoice { options } | Kind::MultipleChoice { options, .. } => answers
+        Kind::SingleChoice { options } => answers
             .iter()
             .map(|a| {
                 options
@@ -134,7 +138,11 @@ pub(super) fn parse(form: &Form, key: &str) -> Result<Measure> {
                     .map_or_else(|| v.to_string(), |l| text(&l.text)))
             })
             .collect::<Result<_>>()?,
-        _ => return Err(bad(format!("'{qid}' is not a choice or scale question"))),
+        _ => {
+            return Err(bad(format!(
+                "'{qid}' is not a single-choice or scale question"
+            )))
+        }
     };
     if answers.is_empty() {
         return Err(bad(format!("name the answers of '{qid}' to count")));

@@ -207,7 +207,8 @@ async fn answer_async(
 /// Whether `next` is a dashboard address of this site (so the sign-in
 /// page never sends anyone elsewhere).
 fn local(next: &str) -> bool {
-    next.starts_with("/dashboard")
+    next.bytes().all(|b| b.is_ascii_graphic())
+        && next.starts_with("/dashboard")
         && !next.contains("//")
         && !next.contains('\\')
         && !next.starts_with("/dashboard/sign-")

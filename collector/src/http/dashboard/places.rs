@@ -78,7 +78,7 @@ fn drill_page(ctx: &Ctx) -> Result<Response> {
         .summaries
         .iter()
         .filter(|s| s.question == m.question)
-        .map(|s| (s.group[0].clone(), m.figure(&a, &s.group)))
+        .filter_map(|s| Some((s.group.first()?.clone(), m.figure(&a, &s.group))))
         .collect();
     if ctx.get("sort") == Some("name") {
         rows.sort_by_key(|(g, _)| ctx.place_name(g));

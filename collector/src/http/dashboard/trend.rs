@@ -54,19 +54,75 @@ async fn trend_page(ctx: &Ctx) -> Result<Response> {
     let shown = |p: &crate::http::aggregates::TrendPoint| {
         !ctx.shared() || p.count.is_some_and(|c| c >= min && p.n - c >= min)
     };
-    let points: Vec<Point> = trend
+    // The rows as shown: every period, or with some held back, the chart
+    // drawn again from the others alone (its centre, limits and exceptions
+    // would otherwise carry the hidden months).
+    let all_shown = trend.points.iter().all(shown);
+    let visible: Vec<&crate::http::aggregates::TrendPoint> =
+        trend.points.iter().filter(|p| shown(p)).collect();
+    let redrawn = (!all_shown)
+        .then(|| {
+            let pairs: Vec<(u64, u64)> = visible
+                .iter()
+                .map(|p| (p.count.unwrap_or(0), p.n))
+                .collect();
+            analysis::ControlChart::proportions(&pairs)
+        })
+        .flatten();
+    let mut k = 0;
+    let kept: Vec<Option<Point>> = trend
         .points
         .iter()
-        .filter(|p| shown(p))
-        .map(|p| Point {
-            period: p.period.clone(),
-            value: p.value,
-            lower: p.lower,
-            upper: p.upper,
-            exception: p.exception,
-            n: p.n,
+        .map(|p| {
+            if !shown(p) {
+                return None;
+            }
+            let i = k;
+            k += 1;
+            let (lower, upper, exception) = match (&redrawn, all_shown) {
+                (_, true) => (p.lower, p.upper, p.exception),
+                (Some(c), false) => (c.points[i].lower, c.points[i].upper, c.flagged(i)),
+                (None, false) => (p.value, p.value, false),
+            };
+            Some(Point {
+                period: p.period.clone(),
+                value: p.value,
+                lower,
+                upper,
+                exception,
+                n: p.n,
+            })
         })
         .collect();
+    let centre = if all_shown {
+        trend.centre
+    } else {
+        redrawn.as_ref().map(|c| c.centre)
+    };
+    let signals: Vec<(analysis::stats::Rule, String, String)> = if all_shown {
+        trend
+            .signals
+            .iter()
+            .map(|s| (s.rule, s.from.clone(), s.to.clone()))
+            .collect()
+    } else {
+        redrawn
+            .as_ref()
+            .map(|c| {
+                c.signals
+                    .iter()
+                    .map(|s| {
+                        (
+                            s.rule,
+                            visible[s.first].period.clone(),
+                            visible[s.last].period.clone(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let points: Vec<Point> = kept.iter().flatten().cloned().collect();
     let caption = format!("{} by {period}", m.label);
     let mut t = Table::new(
         caption.clone(),
@@ -80,8 +136,8 @@ async fn trend_page(ctx: &Ctx) -> Result<Response> {
             "Exception",
         ],
     );
-    for p in &trend.points {
-        if !shown(p) {
+    for (p, k) in trend.points.iter().zip(&kept) {
+        let Some(k) = k else {
             t.rows.push(vec![
                 Cell::Text(p.period.clone()),
                 Cell::Num(Num::share(None, None)),
@@ -92,17 +148,17 @@ async fn trend_page(ctx: &Ctx) -> Result<Response> {
                 Cell::Text(String::new()),
             ]);
             continue;
-        }
+        };
         t.rows.push(vec![
             Cell::Text(p.period.clone()),
             Cell::Num(
-                Num::share(Some(p.value), p.count).flagged(p.exception.then_some("exception")),
+                Num::share(Some(p.value), p.count).flagged(k.exception.then_some("exception")),
             ),
-            Cell::Num(Num::share(Some(p.lower), None)),
-            Cell::Num(Num::share(Some(p.upper), None)),
+            Cell::Num(Num::share(Some(k.lower), None)),
+            Cell::Num(Num::share(Some(k.upper), None)),
             Cell::Num(Num::count(p.count)),
             Cell::Num(Num::count(Some(p.n))),
-            Cell::Text(if p.exception {
+            Cell::Text(if k.exception {
                 "yes".into()
             } else {
                 String::new()
@@ -142,20 +198,20 @@ async fn trend_page(ctx: &Ctx) -> Result<Response> {
             }, &[], true))
             (shared_note(ctx))
             h2 { (caption) }
-            @if let Some(c) = trend.centre {
+            @if let Some(c) = centre {
                 p { "Centre line " span data-value=(c) { (format!("{:.0}%", c * 100.0)) } "; the dashed lines are the control limits (±2 standard deviations)." }
             }
-            (chart::control(&caption, trend.centre, &points, true))
+            (chart::control(&caption, centre, &points, true))
             h2 { "Exceptions" }
-            @if trend.signals.is_empty() {
+            @if signals.is_empty() {
                 p { "None: every point is within the limits, with no run or trend of 7." }
             } @else {
                 ul.signals {
-                    @for s in &trend.signals {
-                        li data-rule=(serde_json::to_value(s.rule).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()) data-from=(s.from) data-to=(s.to) {
-                            @if s.from == s.to { (s.from) } @else { (s.from) " to " (s.to) }
-                            ": " (rule(&s.rule))
-                            " – " a href=(ctx.url("/dashboard/text", &[("quarter", Some(&quarter_of(&s.to))), ("m", None), ("period", None), ("question", None)])) { "what people said then" }
+                    @for (r, from, to) in &signals {
+                        li data-rule=(serde_json::to_value(r).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()) data-from=(from) data-to=(to) {
+                            @if from == to { (from) } @else { (from) " to " (to) }
+                            ": " (rule(r))
+                            " – " a href=(ctx.url("/dashboard/text", &[("quarter", Some(&quarter_of(to))), ("m", None), ("period", None), ("question", None)])) { "what people said then" }
                         }
                     }
                 }

@@ -87,6 +87,25 @@ pub(super) fn period_words(ctx: &Ctx) -> String {
     ctx.quarter().unwrap_or_else(|| "all time".into())
 }
 
+/// The dimension asked for (`by`): one of [`dimensions`], the first by
+/// default.
+fn chosen_by(ctx: &Ctx, dims: &[(String, String)]) -> Result<String> {
+    match ctx.get("by") {
+        None => Ok(dims[0].0.clone()),
+        Some(by) if dims.iter().any(|(k, _)| k == by) => Ok(by.to_owned()),
+        Some(by) => Err(Error::BadParameter {
+            field: "by".into(),
+            message: format!(
+                "'{by}' is not one of {}",
+                dims.iter()
+                    .map(|(k, _)| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }),
+    }
+}
+
 /// The dimensions a measure breaks down by, with their names.
 fn dimensions(ctx: &Ctx) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = vec![
@@ -95,6 +114,10 @@ fn dimensions(ctx: &Ctx) -> Vec<(String, String)> {
         ("lang".into(), "Language".into()),
         ("month".into(), "Month".into()),
         ("quarter".into(), "Financial quarter".into()),
+        ("sector".into(), "Sector".into()),
+        ("cluster".into(), "Cluster".into()),
+        ("ward".into(), "Ward".into()),
+        ("site".into(), "Site".into()),
     ];
     if ctx.form.form.respondent_question.is_none() {
         out.remove(0);
@@ -128,7 +151,7 @@ pub(super) async fn breakdown(
 fn breakdown_page(ctx: &Ctx) -> Result<Response> {
     let m = chosen(ctx)?;
     let dims = dimensions(ctx);
-    let by = ctx.get("by").unwrap_or(dims[0].0.as_str()).to_owned();
+    let by = chosen_by(ctx, &dims)?;
     let by_name = dims
         .iter()
         .find(|(k, _)| *k == by)
@@ -151,7 +174,7 @@ fn breakdown_page(ctx: &Ctx) -> Result<Response> {
     let mut bars = Vec::new();
     for s in a.summaries.iter().filter(|s| s.question == m.question) {
         let f = m.figure(&a, &s.group);
-        let name = group_name(ctx, &by, &s.group[0]);
+        let name = group_name(ctx, &by, s.group.first().map_or("", String::as_str));
         t.rows.push(vec![
             Cell::Text(name.clone()),
             Cell::Num(Num::share(f.share, f.count)),
@@ -270,7 +293,7 @@ fn crosstab_page(ctx: &Ctx) -> Result<Response> {
             message: format!("'{qid}' is not a choice or scale question of this form"),
         })?;
     let dims = dimensions(ctx);
-    let by = ctx.get("by").unwrap_or(dims[0].0.as_str()).to_owned();
+    let by = chosen_by(ctx, &dims)?;
     let a = aggregates(ctx, ctx.filters(), &[("by", &by), ("question", &qid)])?;
     let answers: Vec<(String, String)> = match &q.kind {
         survey::Kind::SingleChoice { options } | survey::Kind::MultipleChoice { options, .. } => {
@@ -308,7 +331,11 @@ fn crosstab_page(ctx: &Ctx) -> Result<Response> {
     );
     let mut t = Table::new(caption, &head);
     for s in a.summaries.iter().filter(|s| s.question == qid) {
-        let mut row = vec![Cell::Text(group_name(ctx, &by, &s.group[0]))];
+        let mut row = vec![Cell::Text(group_name(
+            ctx,
+            &by,
+            s.group.first().map_or("", String::as_str),
+        ))];
         for (id, _) in &answers {
             let c = a
                 .cells

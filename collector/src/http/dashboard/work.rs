@@ -485,12 +485,12 @@ pub(super) async fn add_action(
     new.form = ctx.id().to_owned();
     new.text.insert(ctx.form.form.default_lang.clone(), text);
     let register = ctx.state.places.get();
-    match actions::add(
-        ctx.state.store.as_ref(),
-        &register,
-        new,
-        ctx.signed.staff.fingerprint(),
-    ) {
+    let (store, by) = (ctx.state.store.clone(), ctx.signed.staff.fingerprint());
+    let added =
+        tokio::task::spawn_blocking(move || actions::add(store.as_ref(), &register, new, by))
+            .await
+            .unwrap_or_else(|e| Err(Error::Io(std::io::Error::other(e))));
+    match added {
         Ok(_) => (
             StatusCode::SEE_OTHER,
             [(header::LOCATION, ctx.url("/dashboard/actions", &[]))],
