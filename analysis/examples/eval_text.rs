@@ -21,7 +21,7 @@
 #[path = "support/eval_set.rs"]
 mod eval_set;
 
-use analysis::{Agreement, Featurizer, Label, Scorer, ThemeModel, Training};
+use analysis::{Agreement, Choice, Featurizer, Label, Scorer, ThemeModel, Training};
 use eval_set::Comment;
 
 const LABELS: [Label; 3] = [Label::Positive, Label::Neutral, Label::Negative];
@@ -224,6 +224,48 @@ fn main() {
         }
         out
     };
+    // The collector's choice: a model trained with the codebook's codes as
+    // features, used per theme only where its held-out kappa on the
+    // training codes beats the codebook's (`analysis::choose`).
+    let choose = |on: &[&Comment]| {
+        let examples: Vec<analysis::choose::Example> = on
+            .iter()
+            .map(|c| analysis::choose::Example {
+                text: &c.text,
+                codebook: coders[c.form.as_str()].0.code(&c.text),
+                manual: &c.themes,
+            })
+            .collect();
+        Choice::make("eval", &themes, &examples, &featurizer, training)
+    };
+    let code_with = |choice: &Choice, c: &Comment, codes: &[String]| {
+        let mut got = choice.code(&featurizer, &c.text, codes);
+        got.retain(|t| of_form(c, t));
+        got
+    };
+    let chosen: Vec<Vec<String>> = if split == "test" {
+        let choice = choose(&dev);
+        comments
+            .iter()
+            .zip(&codebook)
+            .map(|(c, codes)| code_with(&choice, c, codes))
+            .collect()
+    } else {
+        let mut out = vec![Vec::new(); comments.len()];
+        for fold in 0..5 {
+            let rest: Vec<&Comment> = comments
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i % 5 != fold)
+                .map(|(_, c)| *c)
+                .collect();
+            let choice = choose(&rest);
+            for (i, c) in comments.iter().enumerate().filter(|(i, _)| i % 5 == fold) {
+                out[i] = code_with(&choice, c, &codebook[i]);
+            }
+        }
+        out
+    };
     let union: Vec<Vec<String>> = codebook
         .iter()
         .zip(&learned)
@@ -259,6 +301,7 @@ fn main() {
         ("codebook phrases", &codebook),
         ("learned model (trained on dev)", &learned),
         ("codebook or learned", &union),
+        ("chosen per theme (collector)", &chosen),
     ] {
         theme_table(name, &comments, coded, &themes, &of_form);
     }

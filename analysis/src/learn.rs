@@ -102,6 +102,19 @@ impl Featurizer {
         out.dedup();
         out
     }
+
+    /// [`Featurizer::features`] and one feature for each theme the
+    /// codebook found in the text (`codes`): a model trained on these
+    /// starts from the codebook's judgement and learns where people depart
+    /// from it, which a few hundred examples can teach where words alone
+    /// cannot.
+    pub fn features_with_codes(&self, text: &str, codes: &[String]) -> Vec<u32> {
+        let mut out = self.features(text);
+        out.extend(codes.iter().map(|t| slot(b"k", t.as_bytes())));
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
 }
 
 fn fnv(parts: &[&[u8]]) -> u32 {
@@ -200,6 +213,17 @@ impl ThemeModel {
             .into_iter()
             .map(|(text, labels)| (featurizer.features(text), labels))
             .collect();
+        ThemeModel::train_features(version, themes, &examples, training)
+    }
+
+    /// Trains a model for `themes` on examples already cut into features
+    /// (`(features, its themes)`).
+    pub fn train_features(
+        version: &str,
+        themes: &[String],
+        examples: &[(Vec<u32>, &[String])],
+        training: Training,
+    ) -> ThemeModel {
         let models = themes
             .iter()
             .map(|theme| {

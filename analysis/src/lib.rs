@@ -21,12 +21,15 @@
 //! - [`stats`]: proportions, scales, periods and control charts.
 //! - [`suppress`]: primary and secondary suppression of small cells.
 //! - [`agreement`]: Cohen's kappa between automatic and manual codes.
+//! - [`learn`], [`choose`]: theme models learned from analysts' codes, and
+//!   per theme the coder (codebook or model) that agrees better with them.
 
 #![deny(missing_docs)]
 
 mod text;
 
 pub mod agreement;
+pub mod choose;
 pub mod learn;
 pub mod sentiment;
 pub mod signals;
@@ -35,6 +38,7 @@ pub mod suppress;
 pub mod themes;
 
 pub use agreement::Agreement;
+pub use choose::{Choice, ThemeChoice};
 pub use learn::{Featurizer, ThemeModel, Training};
 pub use sentiment::{Label, Lexicon, Scorer, Sentiment, DOMAIN_LEXICON_VERSION};
 pub use stats::{

@@ -73,6 +73,7 @@ pub fn open(config: Config) -> anyhow::Result<AppState> {
         "answer indexes ready"
     );
     store.write_missing_records(index::record::encoder)?;
+    service::learning::load(&store, &indexes)?;
     Ok(AppState {
         store: Arc::new(store),
         config: Arc::new(config),
@@ -154,6 +155,17 @@ pub async fn serve(
             let _ = worker_stopped.await;
         },
     ));
+    // Theme models are retrained from analysts' codes in the background,
+    // likewise stopping with the server.
+    let (stop_learning, learning_stopped) = tokio::sync::oneshot::channel::<()>();
+    let learning = tokio::spawn(service::learning::run(
+        Arc::downgrade(&state.store),
+        state.indexes.clone(),
+        std::time::Duration::from_secs(1),
+        async move {
+            let _ = learning_stopped.await;
+        },
+    ));
     // The funnel's counts go to the store every second, and once more
     // below when every request is done: a stop loses none of them.
     let (stop_tally, tally_stopped) = tokio::sync::oneshot::channel::<()>();
@@ -218,6 +230,8 @@ pub async fn serve(
         let _ = retention.await;
     }
     let _ = worker.await;
+    let _ = stop_learning.send(());
+    let _ = learning.await;
     connections.shutdown().await;
     let _ = stop_tally.send(());
     let _ = flusher.await;

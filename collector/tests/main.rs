@@ -15,6 +15,7 @@ mod errors;
 mod examples;
 mod funnel;
 mod hooks;
+mod learning;
 mod limits;
 mod ops;
 mod places;

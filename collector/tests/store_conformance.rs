@@ -293,6 +293,60 @@ async fn conformance(store: &dyn Store) -> String {
         Answer::Text(ERASED_TEXT.into())
     );
     assert_eq!(store.manual_codes("mini").unwrap(), expected);
+
+    // Re-coding: `recode` rewrites the responses (flagged ones too) from
+    // an id on whose coding the closure changes, their index records with
+    // them, and counts only those it changed.
+    let later = submit(store, f, with_text(None), &uuid(6), vec![])
+        .await
+        .unwrap();
+    let last = submit(store, f, with_text(None), &uuid(7), vec![])
+        .await
+        .unwrap();
+    let mut recode = |r: &mut collector::model::StoredResponse| match r.coding.get_mut("why_unsafe")
+    {
+        Some(c) if c.themes != ["recoded"] => {
+            c.themes = vec!["recoded".to_owned()];
+            true
+        }
+        _ => false,
+    };
+    assert_eq!(
+        store.recode("mini", Some(later.id), &mut recode).unwrap(),
+        2
+    );
+    assert_eq!(
+        store.recode("mini", Some(later.id), &mut recode).unwrap(),
+        0
+    );
+    let themes = |id| {
+        store.response("mini", id).unwrap().unwrap().coding["why_unsafe"]
+            .themes
+            .clone()
+    };
+    assert_eq!(themes(later.id), ["recoded"]);
+    assert_eq!(themes(last.id), ["recoded"]);
+    assert_eq!(themes(d.id), ["lighting"], "before `from`: untouched");
+    let names = record::Names::of(f);
+    let mut recorded = BTreeMap::new();
+    store
+        .scan_records("mini", &mut |id, bytes| {
+            let r = record::decode(bytes, |_| Some(&names)).unwrap();
+            if let Some(c) = r.coding.iter().find(|c| c.0 == "why_unsafe") {
+                recorded.insert(id, c.4.iter().map(|t| t.to_string()).collect::<Vec<_>>());
+            }
+        })
+        .unwrap();
+    assert_eq!(recorded[&later.id], ["recoded"], "the record follows");
+    assert_eq!(recorded[&d.id], ["lighting"]);
+    assert!(store.recode("mini", None, &mut recode).unwrap() >= 2);
+    assert_eq!(store.recode("mini", None, &mut recode).unwrap(), 0);
+    assert_eq!(themes(d.id), ["recoded"]);
+    assert_eq!(
+        store.flagged("mini", 10).unwrap().last().unwrap().coding["why_unsafe"].themes,
+        ["recoded"]
+    );
+    assert_eq!(store.recode("other", None, &mut recode).unwrap(), 0);
     t
 }
 

@@ -87,6 +87,13 @@ pub struct AgreementReport {
     pub form: String,
     /// One entry per free-text question asked about.
     pub questions: Vec<QuestionAgreement>,
+    /// The theme model learned from the analysts' codes that is in use,
+    /// with per theme the codebook's and the model's agreement with the
+    /// analysts on held-out codes and which of the two codes it; null until
+    /// enough answers are coded by hand. The figures under `questions`
+    /// compare the codes in use (some from the model, trained on these same
+    /// hand codes) and so flatter the model; these do not.
+    pub learning: Option<super::models::ModelSummary>,
 }
 
 fn small_n_note(n: u64) -> Option<String> {
@@ -204,7 +211,18 @@ pub async fn agreement(
             },
         })
         .collect();
-    Ok(Json(AgreementReport { form, questions }))
+    let store = state.store.clone();
+    let id = form.clone();
+    let learning =
+        tokio::task::spawn_blocking(move || crate::service::learning::latest(store.as_ref(), &id))
+            .await
+            .map_err(|e| Error::Io(std::io::Error::other(e)))??
+            .map(|m| super::models::summary(&m, true, &published.form));
+    Ok(Json(AgreementReport {
+        form,
+        questions,
+        learning,
+    }))
 }
 
 /// `GET /api/v1/forms/{form}/intercoder?question=&precision=`: how well two

@@ -36,6 +36,7 @@ mod hosted;
 mod invitations;
 mod json;
 mod limit;
+mod models;
 pub mod openapi;
 mod ops;
 mod places;
@@ -160,6 +161,10 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/api/v1/forms/{form}/intercoder",
             get(agreement::intercoder),
+        )
+        .route(
+            "/api/v1/forms/{form}/models",
+            get(models::list).post(models::retrain),
         )
         .route("/api/v1/cases", get(cases::list))
         .route("/api/v1/cases/report", get(cases::report))

@@ -17,6 +17,7 @@
 pub mod agreement;
 mod dict;
 pub mod form_index;
+pub mod learned;
 pub mod query;
 pub mod record;
 mod stored_json;
@@ -43,6 +44,8 @@ pub struct Indexes {
     journal: Mutex<HashMap<String, Vec<Change>>>,
     /// One rebuild at a time.
     rebuilding: Mutex<()>,
+    /// Learned theme models in use.
+    learned: learned::Learned,
 }
 
 /// A change to an index made while it was being rebuilt.
@@ -68,7 +71,13 @@ impl Indexes {
             indexes: RwLock::default(),
             journal: Mutex::default(),
             rebuilding: Mutex::default(),
+            learned: learned::Learned::default(),
         }
+    }
+
+    /// The learned theme models in use and the work they leave.
+    pub fn learned(&self) -> &learned::Learned {
+        &self.learned
     }
 
     /// The sentiment scorer in use.
@@ -101,11 +110,7 @@ impl Indexes {
                 continue;
             };
             let s = self.scorer.score(text);
-            let themes = coder
-                .as_ref()
-                .filter(|c| c.applies_to(&q.id))
-                .map(|c| c.code(text))
-                .unwrap_or_default();
+            let themes = self.themes_of(form, coder.as_deref(), &q.id, text);
             out.insert(
                 q.id.clone(),
                 TextCoding {
@@ -118,6 +123,41 @@ impl Indexes {
             );
         }
         out
+    }
+
+    /// The themes of `text`, an answer to `question` of `form`: the
+    /// codebook's, or the learned model's for the themes it took over.
+    fn themes_of(
+        &self,
+        form: &Form,
+        coder: Option<&Coder>,
+        question: &str,
+        text: &str,
+    ) -> Vec<String> {
+        match coder {
+            Some(c) if c.applies_to(question) => {
+                self.learned
+                    .themes(&form.id, c.version(), text, c.code(text))
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The codebook's themes for `text`, an answer to `question` of
+    /// `form` (no learned model); `None` when the question is not coded.
+    pub fn codebook_themes(&self, form: &Form, question: &str, text: &str) -> Option<Vec<String>> {
+        let coder = self.coder(form)?;
+        coder.applies_to(question).then(|| coder.code(text))
+    }
+
+    /// The themes an answer to `question` of `form` (the version it
+    /// answered) gets now, for re-coding stored answers after a model
+    /// change; `None` when the question is not coded.
+    pub fn recode(&self, form: &Form, question: &str, text: &str) -> Option<Vec<String>> {
+        let coder = self.coder(form)?;
+        coder
+            .applies_to(question)
+            .then(|| self.themes_of(form, Some(&coder), question, text))
     }
 
     /// The index record of a new response to `form` (the version it
@@ -250,6 +290,7 @@ impl Indexes {
 
     /// Puts an analyst's code for one answer into its form's index.
     pub fn set_code(&self, form: &str, id: ResponseId, question: &str, code: &ManualCode) {
+        self.learned.codes_changed(form);
         let mut journal = self.journal_lock();
         if let Some(changes) = journal.get_mut(form) {
             changes.push(Change::Code(id, question.to_owned(), code.clone()));

@@ -59,6 +59,9 @@ pub async fn record(
     let form = &published.form;
     let Arrival { via, flag } = arrival;
     let submission_id = valid.submission_id.clone();
+    // A model adopted between coding and storing may have coded this
+    // answer differently: then it is coded again (service::learning).
+    let generation = indexes.learned().generation();
     let mut response = new_response(indexes, form, valid, flag);
     if let Some(key) = response.invitation.take() {
         let inv = super::invitations::for_response(store, &form.id, &key)?;
@@ -103,6 +106,9 @@ pub async fn record(
         .submit(&response, record, &submission_id, alerts)
         .await?;
     metrics.durable(handed.elapsed().as_secs_f64());
+    if submitted.created && indexes.learned().generation() != generation {
+        indexes.learned().stale(&form.id, submitted.id);
+    }
     metrics.submitted(match (submitted.created, &response.flag) {
         (false, _) => "duplicate",
         (true, Some(_)) => "flagged",

@@ -8,7 +8,7 @@
 //! http / CLI ──► service::{ingest, import, publish, export, coding, tokens, retention,
 //!                  invitations, cases, alerts, webhooks,
 //!                  safeguarding, places, funnel, proof, secrets, intercoder,
-//!                  sessions, actions}
+//!                  sessions, actions, learning}
 //!                   ├──► store (durable)
 //!                   └──► index (in memory)
 //! ```
@@ -23,6 +23,7 @@ pub mod import;
 pub mod ingest;
 pub mod intercoder;
 pub mod invitations;
+pub mod learning;
 pub mod places;
 pub mod proof;
 pub mod publish;

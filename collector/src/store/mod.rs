@@ -94,6 +94,9 @@ pub enum Doc {
     /// A "we did" entry: what the force did about what people raised, by
     /// its id (see `service::actions`).
     Action,
+    /// A theme model learned from analysts' codes, by `form/version`
+    /// (see `service::learning`).
+    Model,
 }
 
 impl Doc {
@@ -109,6 +112,7 @@ impl Doc {
             Doc::CheckCode => b'c',
             Doc::Session => b'e',
             Doc::Action => b'w',
+            Doc::Model => b'm',
         }
     }
 }
@@ -286,6 +290,19 @@ pub trait Store: Send + Sync + 'static {
     /// most for one; durable (flushed and synced) before it returns.
     /// Idempotent: returns how many answers it erased, none the second time.
     fn erase_text(&self, form: &str, before_ms: u64, questions: &[String]) -> Result<usize>;
+
+    /// Re-codes the stored responses of `form` (flagged ones too) from
+    /// response `from` on (all when `None`), in key order: `f` changes a
+    /// response's coding and says whether it changed; those changed are
+    /// written back in small batches (never one long hold on the store, so
+    /// submissions go on) and synced before this returns. Returns how many
+    /// changed.
+    fn recode(
+        &self,
+        form: &str,
+        from: Option<ResponseId>,
+        f: &mut dyn FnMut(&mut StoredResponse) -> bool,
+    ) -> Result<usize>;
     /// Adds `counts` to the funnel's stored counts (a key not yet stored
     /// starts at 0), all or none; durable on return.
     fn add_counts(&self, counts: &[(CountKey, u64)]) -> Result<()>;

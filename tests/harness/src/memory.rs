@@ -231,6 +231,39 @@ impl Store for MemStore {
             .sum())
     }
 
+    fn recode(
+        &self,
+        form: &str,
+        from: Option<ResponseId>,
+        f: &mut dyn FnMut(&mut StoredResponse) -> bool,
+    ) -> Result<usize> {
+        if self.refusing.load(std::sync::atomic::Ordering::Acquire) {
+            return Err(Error::Unavailable);
+        }
+        let versions = self.form_versions(form)?;
+        let names: Vec<collector::model::record::Names<'_>> = versions
+            .iter()
+            .map(collector::model::record::Names::of)
+            .collect();
+        let mut inner = self.lock();
+        let inner = &mut *inner;
+        let wanted = |r: &StoredResponse| from.is_none_or(|from| r.id.is_some_and(|id| id >= from));
+        let mut changed = 0;
+        for (r, record) in inner.responses.get_mut(form).into_iter().flatten() {
+            if wanted(r) && f(r) {
+                let at = names.iter().find(|n| n.version() == r.version);
+                *record = collector::model::record::encode(&*r, at);
+                changed += 1;
+            }
+        }
+        for r in inner.flagged.get_mut(form).into_iter().flatten() {
+            if wanted(r) && f(r) {
+                changed += 1;
+            }
+        }
+        Ok(changed)
+    }
+
     fn put_token(&self, hash: [u8; 32], token: &TokenRecord) -> Result<()> {
         self.lock().tokens.insert(hash, token.clone());
         Ok(())

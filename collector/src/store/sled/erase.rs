@@ -1,10 +1,12 @@
-//! Erasing free text past a form's retention period: responses (and
-//! flagged ones) received before a time are read, their text answers
-//! replaced with a fixed marker, and written back in small batches, then
-//! flushed and synced once.
+//! Rewriting stored responses in place: erasing free text past a form's
+//! retention period, and re-coding answers after a theme model changes.
+//! Responses (and flagged ones) in a key range are read, changed, and
+//! those changed written back in small batches, then flushed and synced
+//! once.
 //!
 //! ```text
-//! r|q 0 form 0 [0, before_ms) ─► StoredResponse::erase_text ─► rest (and record) or JSON ─► batches of 500 ─► flush + sync
+//! r|q 0 form 0 [0, before_ms) ─► StoredResponse::erase_text ─┐
+//! r|q 0 form 0 [from, end)    ─► re-code (service::learning) ─┴─► rest (and record) or JSON ─► batches of 500 ─► flush + sync
 //! ```
 //!
 //! sled is log-structured: a rewritten value goes to a new place in its
@@ -29,24 +31,70 @@ impl SledStore {
         before_ms: u64,
         questions: &[String],
     ) -> Result<usize> {
-        if self.durable_seq().is_err() {
-            return Err(Error::Unavailable);
-        }
         if questions.is_empty() {
+            if self.durable_seq().is_err() {
+                return Err(Error::Unavailable);
+            }
             return Ok(0);
         }
         let end = ResponseId {
             ms: before_ms,
             seq: 0,
         };
-        let ranges = [
-            (keys::response_prefix(form), keys::response(form, end)),
-            (keys::flagged_prefix(form), keys::flagged(form, end)),
-        ];
+        self.rewrite(
+            form,
+            [
+                (keys::response_prefix(form), keys::response(form, end)),
+                (keys::flagged_prefix(form), keys::flagged(form, end)),
+            ],
+            &mut |r| r.erase_text(questions),
+        )
+    }
+
+    /// See [`Store::recode`](crate::store::Store::recode).
+    pub(super) fn recode_from(
+        &self,
+        form: &str,
+        from: Option<ResponseId>,
+        f: &mut dyn FnMut(&mut StoredResponse) -> bool,
+    ) -> Result<usize> {
+        let range = |prefix: Vec<u8>, key: fn(&str, ResponseId) -> Vec<u8>| {
+            let start = from.map_or_else(|| prefix.clone(), |id| key(form, id));
+            let mut stop = prefix;
+            // Just past every key with the prefix: the prefix ends in a
+            // separator byte below 0xff.
+            if let Some(last) = stop.last_mut() {
+                *last += 1;
+            }
+            (start, stop)
+        };
+        self.rewrite(
+            form,
+            [
+                range(keys::response_prefix(form), keys::response),
+                range(keys::flagged_prefix(form), keys::flagged),
+            ],
+            &mut |r| usize::from(f(r)),
+        )
+    }
+
+    /// Reads the responses (and flagged ones) of `form` in each key range,
+    /// lets `f` change each (it returns how many of its answers changed),
+    /// writes back those it changed in batches of [`BATCH`], then syncs
+    /// once. Returns the sum of `f`'s counts.
+    fn rewrite(
+        &self,
+        form: &str,
+        ranges: [(Vec<u8>, Vec<u8>); 2],
+        f: &mut dyn FnMut(&mut StoredResponse) -> usize,
+    ) -> Result<usize> {
+        if self.durable_seq().is_err() {
+            return Err(Error::Unavailable);
+        }
         let _rewriting = self.rewriting.lock().unwrap_or_else(|e| e.into_inner());
         let versions = self.versions(form);
         let names = versions.names();
-        let mut erased = 0;
+        let mut changed = 0;
         let mut written = false;
         for (start, stop) in ranges {
             let mut batch = sled::Batch::default();
@@ -61,14 +109,14 @@ impl SledStore {
                 } else {
                     serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?
                 };
-                let n = r.erase_text(questions);
+                let n = f(&mut r);
                 if n == 0 {
                     continue;
                 }
-                erased += n;
+                changed += n;
                 if compact {
-                    // Erased text the record held (an uncoded answer)
-                    // changes it too.
+                    // The record holds the codes (and an uncoded answer's
+                    // text): it changes too.
                     let at = names.iter().find(|n| n.version() == r.version);
                     batch.insert(keys::record_of(&k), record::encode(&r, at));
                     batch.insert(k, stored::rest(r.received_ms, &r.answers, &r.coding));
@@ -92,7 +140,7 @@ impl SledStore {
         if written {
             self.sync_now()?;
         }
-        Ok(erased)
+        Ok(changed)
     }
 
     /// Writes every tree of this store into a new sled database at `path`

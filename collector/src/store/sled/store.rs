@@ -497,6 +497,15 @@ impl Store for SledStore {
         self.erase_text_before(form, before_ms, questions)
     }
 
+    fn recode(
+        &self,
+        form: &str,
+        from: Option<ResponseId>,
+        f: &mut dyn FnMut(&mut StoredResponse) -> bool,
+    ) -> Result<usize> {
+        self.recode_from(form, from, f)
+    }
+
     fn manual_codes(&self, form: &str) -> Result<Vec<(ResponseId, BTreeMap<String, ManualCode>)>> {
         let mut out = Vec::new();
         for item in self.codes.scan_prefix(keys::codes_prefix(form)) {

@@ -1,6 +1,7 @@
-//! Erasing free text past a form's retention period: the responses (kept
-//! and aside) received before a time are read a page at a time, their text
-//! answers replaced with the fixed marker, and each page's changes written
+//! Rewriting stored responses: erasing free text past a form's retention
+//! period (text answers replaced with the fixed marker) and re-coding
+//! answers after a theme model changes. The responses (kept and aside) in
+//! an id range are read a page at a time and each page's changes written
 //! as one transaction, so a group of submissions waits at most for one.
 //!
 //! ```text
@@ -11,6 +12,7 @@
 //! reuses them (a `VACUUM`, or a backup, writes a copy without it).
 
 use super::{json, parse, Db, SqliteStore, ERASE_BATCH};
+use collector::model::record::{encode, Names};
 use collector::model::StoredResponse;
 use collector::store::{Error, ResponseId, Result, Store};
 use rusqlite::params;
@@ -33,23 +35,58 @@ impl SqliteStore {
         let end = ResponseId {
             ms: before_ms,
             seq: 0,
-        };
-        Ok(self.erase_text_in(form, false, end, questions)?
-            + self.erase_text_in(form, true, end, questions)?)
+        }
+        .to_bytes()
+        .to_vec();
+        let mut erase = |r: &mut StoredResponse| r.erase_text(questions);
+        Ok(
+            self.rewrite_in(form, false, Vec::new(), &end, None, &mut erase)?
+                + self.rewrite_in(form, true, Vec::new(), &end, None, &mut erase)?,
+        )
     }
 
-    /// Erases the text of `questions` in responses to `form` (kept or
-    /// aside) before `end`, a transaction per [`ERASE_BATCH`] rewritten.
-    fn erase_text_in(
+    /// See [`Store::recode`]: responses kept and aside from `from` on, a
+    /// batch at a time, records rewritten with them.
+    pub(super) fn recode_from(
+        &self,
+        form: &str,
+        from: Option<ResponseId>,
+        f: &mut dyn FnMut(&mut StoredResponse) -> bool,
+    ) -> Result<usize> {
+        if !self.accepts_writes() {
+            return Err(Error::Unavailable);
+        }
+        let versions = self.form_versions(form)?;
+        let names: Vec<Names<'_>> = versions.iter().map(Names::of).collect();
+        // Ids are 16 bytes: this is after every one.
+        let end = vec![0xff; 17];
+        // `after` is exclusive: start just before `from`.
+        let after = from.map_or_else(Vec::new, |id| {
+            let mut b = id.to_bytes().to_vec();
+            b.pop();
+            b
+        });
+        let mut recode = |r: &mut StoredResponse| usize::from(f(r));
+        Ok(
+            self.rewrite_in(form, false, after.clone(), &end, Some(&names), &mut recode)?
+                + self.rewrite_in(form, true, after, &end, None, &mut recode)?,
+        )
+    }
+
+    /// Rewrites the responses to `form` (kept or aside) with ids after
+    /// `after` and before `end` that `f` changes (it returns how many of
+    /// their answers changed), a transaction per [`ERASE_BATCH`] read; with
+    /// `names`, their index records too.
+    fn rewrite_in(
         &self,
         form: &str,
         flagged: bool,
-        end: ResponseId,
-        questions: &[String],
+        mut after: Vec<u8>,
+        end: &[u8],
+        names: Option<&[Names<'_>]>,
+        f: &mut dyn FnMut(&mut StoredResponse) -> usize,
     ) -> Result<usize> {
-        let end = end.to_bytes();
-        let mut after = Vec::new();
-        let mut erased = 0;
+        let mut total = 0;
         loop {
             let page: Vec<(i64, Vec<u8>, Vec<u8>)> = self.read(|conn| {
                 let mut stmt = conn
@@ -68,25 +105,31 @@ impl SqliteStore {
                 rows.map(Db::db).collect()
             })?;
             let Some((_, last, _)) = page.last() else {
-                return Ok(erased);
+                return Ok(total);
             };
             after = last.clone();
             let mut changed = Vec::new();
             for (seq, _, value) in &page {
                 let mut r: StoredResponse = parse(value)?;
-                let n = r.erase_text(questions);
+                let n = f(&mut r);
                 if n > 0 {
-                    erased += n;
-                    changed.push((*seq, json(&r)?));
+                    total += n;
+                    let record = names.map(|names| {
+                        let at = names.iter().find(|n| n.version() == r.version);
+                        encode(&r, at)
+                    });
+                    changed.push((*seq, json(&r)?, record));
                 }
             }
             if !changed.is_empty() {
                 self.write(|tx| {
                     let mut stmt = tx
-                        .prepare_cached("UPDATE responses SET json = ?2 WHERE seq = ?1")
+                        .prepare_cached(
+                            "UPDATE responses SET json = ?2, record = coalesce(?3, record) WHERE seq = ?1",
+                        )
                         .db()?;
-                    for (seq, value) in &changed {
-                        stmt.execute(params![seq, value]).db()?;
+                    for (seq, value, record) in &changed {
+                        stmt.execute(params![seq, value, record]).db()?;
                     }
                     Ok(())
                 })?;

@@ -429,6 +429,15 @@ impl Store for SqliteStore {
         self.erase_text_before(form, before_ms, questions)
     }
 
+    fn recode(
+        &self,
+        form: &str,
+        from: Option<ResponseId>,
+        f: &mut dyn FnMut(&mut StoredResponse) -> bool,
+    ) -> Result<usize> {
+        self.recode_from(form, from, f)
+    }
+
     fn add_counts(&self, counts: &[(CountKey, u64)]) -> Result<()> {
         self.add_counts_now(counts)
     }

@@ -1,0 +1,138 @@
+//! The learned theme models in use, one per form at most, and what they
+//! leave to do: the forms whose manual codes changed (to retrain) and
+//! responses coded while a model was being swapped (to code again).
+//!
+//! ```text
+//! service::learning ─► adopt(form, model) ─► themes_of (ingest and re-coding)
+//! set_code ─► codes changed ─┐
+//! ingest across a swap ─► stale ─┴─► take_work ─► service::learning
+//! ```
+//!
+//! A model is used only for the codebook version it was trained with: a
+//! form republished with a new codebook is coded by its phrases until a
+//! model is trained for it.
+
+use crate::model::ResponseId;
+use analysis::{Choice, Featurizer};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// A model adopted for a form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Adopted {
+    /// The model's version (1, 2, … per form).
+    pub version: u32,
+    /// The codebook version it was trained with.
+    pub codebook_version: u32,
+    /// The model and, per theme, whether it or the codebook codes it.
+    pub choice: Choice,
+}
+
+/// What the learning service has to do for a form.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Work {
+    /// Manual codes changed since the last look: retrain.
+    pub retrain: bool,
+    /// A response at or after this one was coded by a model no longer in
+    /// use: code again from here.
+    pub recode_from: Option<ResponseId>,
+}
+
+/// Learned models in use and the work they leave.
+#[derive(Default)]
+pub struct Learned {
+    featurizer: Featurizer,
+    adopted: RwLock<HashMap<String, Arc<Adopted>>>,
+    /// Bumped at each adoption: a response coded under one generation
+    /// and stored under another may have been coded by the old model.
+    generation: AtomicU64,
+    work: Mutex<BTreeMap<String, Work>>,
+}
+
+impl std::fmt::Debug for Learned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Learned")
+            .field("generation", &self.generation)
+            .finish()
+    }
+}
+
+impl Learned {
+    /// The featurizer models are trained and used with.
+    pub fn featurizer(&self) -> &Featurizer {
+        &self.featurizer
+    }
+
+    /// Puts `model` in use for `form`.
+    pub fn adopt(&self, form: &str, model: Adopted) {
+        self.adopted
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(form.to_owned(), Arc::new(model));
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// The model in use for `form`, if any.
+    pub fn adopted(&self, form: &str) -> Option<Arc<Adopted>> {
+        self.adopted
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(form)
+            .cloned()
+    }
+
+    /// The current generation (see [`Learned::adopt`]).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Themes of `text` given the codebook's (`codes`, from codebook
+    /// `codebook_version`): the adopted model's choice where one applies.
+    pub fn themes(
+        &self,
+        form: &str,
+        codebook_version: u32,
+        text: &str,
+        codes: Vec<String>,
+    ) -> Vec<String> {
+        match self.adopted(form) {
+            Some(a) if a.codebook_version == codebook_version && a.choice.uses_learned() => {
+                a.choice.code(&self.featurizer, text, &codes)
+            }
+            _ => codes,
+        }
+    }
+
+    fn work(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Work>> {
+        self.work.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Notes that an analyst changed a code of `form`.
+    pub fn codes_changed(&self, form: &str) {
+        self.work().entry(form.to_owned()).or_default().retrain = true;
+    }
+
+    /// Notes that response `id` of `form` may have been coded by a model
+    /// no longer in use.
+    pub fn stale(&self, form: &str, id: ResponseId) {
+        let mut work = self.work();
+        let w = work.entry(form.to_owned()).or_default();
+        w.recode_from = Some(w.recode_from.map_or(id, |from| from.min(id)));
+    }
+
+    /// Takes the work noted so far.
+    pub fn take_work(&self) -> BTreeMap<String, Work> {
+        std::mem::take(&mut *self.work())
+    }
+
+    /// Forms with a model in use.
+    pub fn forms(&self) -> HashSet<String> {
+        self.adopted
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys()
+            .cloned()
+            .collect()
+    }
+}

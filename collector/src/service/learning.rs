@@ -1,0 +1,368 @@
+//! Learning from analysts: every theme an analyst sets by hand is training
+//! data. In the background, a form's theme model is retrained from its
+//! manual codes, judged against them on codes it was not trained on, and
+//! used per theme only where it agrees with the analysts better than the
+//! codebook's phrases (`analysis::choose`). Each model is a numbered
+//! version kept in the store, so a figure can be traced to the model that
+//! coded it; after a change, the stored answers are coded again.
+//!
+//! ```text
+//! set_code ─► Learned::codes_changed ─┐
+//!                       run (every second) ─► train ─► Doc::Model form/version ─► Learned::adopt
+//!                                         └─► recode ─► Store::recode (batches) ─► Indexes::rebuild
+//! ingest across an adoption ─► Learned::stale ─► recode from that response
+//! ```
+//!
+//! No request waits on any of it: training and re-coding run on the
+//! blocking pool, a form at a time. Training takes the most recent
+//! [`MAX_EXAMPLES`] hand-coded answers at most, which bounds its time (a
+//! second or two on this project's 2-core machine; `bench_learning`).
+
+use crate::error::{Error, Result};
+use crate::index::learned::Adopted;
+use crate::index::Indexes;
+use crate::model::{now_ms, ResponseId, StoredResponse, ERASED_TEXT};
+use crate::store::{Doc, Store};
+use analysis::choose::Example;
+use analysis::{Choice, Training};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::sync::{Arc, Weak};
+use survey::{Answer, Form};
+
+/// Fewer hand-coded answers than this train no model: five folds of four
+/// say nothing.
+pub const MIN_EXAMPLES: usize = 20;
+
+/// The most hand-coded answers a model is trained on (the most recent).
+pub const MAX_EXAMPLES: usize = 5_000;
+
+/// How the stored answers were coded again after a model was adopted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Recoded {
+    /// When the pass finished, ms since the Unix epoch.
+    pub at_ms: u64,
+    /// Answers whose themes changed.
+    pub changed: u64,
+    /// How long it took, ms (the index rebuild included).
+    pub took_ms: u64,
+}
+
+/// A trained model as stored (`Doc::Model`, key `form/version`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelRecord {
+    /// Form id.
+    pub form: String,
+    /// 1, 2, … per form.
+    pub version: u32,
+    /// The codebook version it was trained with (used only with it).
+    pub codebook_version: u32,
+    /// When it was trained, ms since the Unix epoch.
+    pub trained_at_ms: u64,
+    /// How long training and judging took, ms.
+    pub training_ms: u64,
+    /// SHA-256 of the manual codes it was trained on: the same codes
+    /// train no new version.
+    pub codes_digest: String,
+    /// The model and the per-theme choice, with the held-out figures.
+    pub choice: Choice,
+    /// The pass that coded the stored answers with it, once finished.
+    pub recoded: Option<Recoded>,
+}
+
+impl ModelRecord {
+    fn key(&self) -> String {
+        key(&self.form, self.version)
+    }
+}
+
+fn key(form: &str, version: u32) -> String {
+    format!("{form}/{version:08}")
+}
+
+/// Every model of `form`, oldest first.
+pub fn models(store: &dyn Store, form: &str) -> Result<Vec<ModelRecord>> {
+    let prefix = format!("{form}/");
+    let mut out = Vec::new();
+    let mut after = prefix.clone();
+    loop {
+        let page = store.docs(Doc::Model, Some(&after), 50)?;
+        let Some((last, _)) = page.last() else { break };
+        after = last.clone();
+        let mut done = false;
+        for (k, v) in &page {
+            if !k.starts_with(&prefix) {
+                done = true;
+                break;
+            }
+            out.push(serde_json::from_slice(v).map_err(|e| Error::Corrupt(e.to_string()))?);
+        }
+        if done || page.len() < 50 {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// The newest model of `form`, the one in use.
+pub fn latest(store: &dyn Store, form: &str) -> Result<Option<ModelRecord>> {
+    Ok(models(store, form)?.pop())
+}
+
+/// At start: puts each form's newest model in use, and notes a re-coding
+/// pass that a stop interrupted.
+pub fn load(store: &dyn Store, indexes: &Indexes) -> Result<()> {
+    for form in store.form_ids() {
+        if let Some(m) = latest(store, &form)? {
+            let unfinished = m.recoded.is_none();
+            adopt(indexes, m);
+            if unfinished {
+                indexes.learned().stale(&form, ResponseId { ms: 0, seq: 0 });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn adopt(indexes: &Indexes, m: ModelRecord) {
+    indexes.learned().adopt(
+        &m.form,
+        Adopted {
+            version: m.version,
+            codebook_version: m.codebook_version,
+            choice: m.choice,
+        },
+    );
+}
+
+/// A hand-coded answer: what was written, the codebook's themes for it,
+/// the analyst's.
+type Coded = (String, Vec<String>, Vec<String>);
+
+/// The hand-coded answers of `form` to the questions its codebook codes,
+/// oldest first, at most the newest [`MAX_EXAMPLES`]: `(text, codebook
+/// themes, manual themes)`, and the digest of the codes.
+fn examples(
+    store: &dyn Store,
+    indexes: &Indexes,
+    form: &Form,
+) -> Result<(Vec<Coded>, String)> {
+    let mut codes = store.manual_codes(&form.id)?;
+    codes.sort_by_key(|(id, _)| *id);
+    let mut out = Vec::new();
+    let mut digest = Sha256::new();
+    for (id, by_question) in codes {
+        let Some(r) = store.response(&form.id, id)? else {
+            continue;
+        };
+        for (question, code) in by_question {
+            let Some(Answer::Text(text)) = r.answers.get(&question) else {
+                continue;
+            };
+            if text == ERASED_TEXT {
+                continue;
+            }
+            let Some(codebook) = indexes.codebook_themes(form, &question, text) else {
+                continue;
+            };
+            digest.update(id.to_bytes());
+            digest.update(question.as_bytes());
+            for t in &code.themes {
+                digest.update([0]);
+                digest.update(t.as_bytes());
+            }
+            digest.update([1]);
+            out.push((text.clone(), codebook, code.themes));
+        }
+    }
+    let skip = out.len().saturating_sub(MAX_EXAMPLES);
+    out.drain(..skip);
+    Ok((out, hex::encode(digest.finalize())))
+}
+
+/// Trains a new model of `form` from its manual codes and puts it in use,
+/// unless the codes are those the newest model was trained on, or too few.
+/// Returns the new model.
+pub fn train(store: &dyn Store, indexes: &Indexes, form: &str) -> Result<Option<ModelRecord>> {
+    let Some(published) = store.form(form) else {
+        return Ok(None);
+    };
+    let form = &published.form;
+    let Some(codebook) = &form.codebook else {
+        return Ok(None);
+    };
+    let started = std::time::Instant::now();
+    let (examples, codes_digest) = examples(store, indexes, form)?;
+    let previous = latest(store, &form.id)?;
+    if examples.len() < MIN_EXAMPLES
+        || previous.as_ref().is_some_and(|p| {
+            p.codes_digest == codes_digest && p.codebook_version == codebook.version
+        })
+    {
+        return Ok(None);
+    }
+    let version = previous.as_ref().map_or(1, |p| p.version + 1);
+    let themes: Vec<String> = codebook.themes.iter().map(|t| t.id.clone()).collect();
+    let examples: Vec<Example<'_>> = examples
+        .iter()
+        .map(|(text, codebook, manual)| Example {
+            text,
+            codebook: codebook.clone(),
+            manual,
+        })
+        .collect();
+    let choice = Choice::make(
+        &key(&form.id, version),
+        &themes,
+        &examples,
+        indexes.learned().featurizer(),
+        Training::default(),
+    );
+    let changes_coding =
+        choice.uses_learned() || previous.as_ref().is_some_and(|p| p.choice.uses_learned());
+    let record = ModelRecord {
+        form: form.id.clone(),
+        version,
+        codebook_version: codebook.version,
+        trained_at_ms: now_ms(),
+        training_ms: started.elapsed().as_millis() as u64,
+        codes_digest,
+        choice,
+        // A model that codes as the codebook did leaves nothing to redo.
+        recoded: (!changes_coding).then(|| Recoded {
+            at_ms: now_ms(),
+            changed: 0,
+            took_ms: 0,
+        }),
+    };
+    let json = serde_json::to_vec(&record).map_err(|e| Error::Corrupt(e.to_string()))?;
+    store.put_doc(Doc::Model, &record.key(), &json)?;
+    tracing::info!(form = %form.id, version, examples = examples.len(),
+                   learned = record.choice.themes.iter().filter(|t| t.use_learned).count(),
+                   ms = record.training_ms, "theme model trained");
+    adopt(indexes, record.clone());
+    if changes_coding {
+        indexes
+            .learned()
+            .stale(&form.id, ResponseId { ms: 0, seq: 0 });
+    }
+    Ok(Some(record))
+}
+
+/// Codes again the themes of the stored answers to `form` from `from` on
+/// with the coding in use, then rebuilds its index. Returns how many
+/// answers changed.
+pub fn recode(store: &dyn Store, indexes: &Indexes, form: &str, from: ResponseId) -> Result<u64> {
+    let started = std::time::Instant::now();
+    let versions = store.form_versions(form)?;
+    let from = (from != ResponseId { ms: 0, seq: 0 }).then_some(from);
+    let mut changed = 0u64;
+    let n = store.recode(form, from, &mut |r: &mut StoredResponse| {
+        let Some(version) = versions.iter().find(|v| v.version == r.version) else {
+            return false;
+        };
+        let mut any = false;
+        for (question, coding) in &mut r.coding {
+            let Some(Answer::Text(text)) = r.answers.get(question) else {
+                continue;
+            };
+            if text == ERASED_TEXT {
+                continue;
+            }
+            if let Some(themes) = indexes.recode(version, question, text) {
+                if themes != coding.themes {
+                    coding.themes = themes;
+                    changed += 1;
+                    any = true;
+                }
+            }
+        }
+        any
+    })?;
+    if n > 0 {
+        if let Some(published) = store.form(form) {
+            indexes.rebuild(store, &published.form)?;
+        }
+    }
+    // Note the pass on the model in use, if it is still the newest.
+    if let (Some(mut m), Some(adopted)) = (latest(store, form)?, indexes.learned().adopted(form)) {
+        if m.version == adopted.version && (m.recoded.is_none() || changed > 0) {
+            m.recoded = Some(Recoded {
+                at_ms: now_ms(),
+                changed: m.recoded.as_ref().map_or(0, |r| r.changed) + changed,
+                took_ms: started.elapsed().as_millis() as u64,
+            });
+            let json = serde_json::to_vec(&m).map_err(|e| Error::Corrupt(e.to_string()))?;
+            store.put_doc(Doc::Model, &m.key(), &json)?;
+        }
+    }
+    tracing::info!(
+        form,
+        changed,
+        ms = started.elapsed().as_millis() as u64,
+        "answers coded again"
+    );
+    Ok(changed)
+}
+
+/// Does the work noted so far: retrains the forms whose codes changed,
+/// then codes again what a new model (or a response coded across an
+/// adoption) left to redo. Returns the forms given a new model. Work that
+/// fails is noted again for the next round.
+pub fn run_once(store: &dyn Store, indexes: &Indexes) -> Result<Vec<String>> {
+    let learned = indexes.learned();
+    let mut trained = Vec::new();
+    // Training notes a pass of its own: the second round does it.
+    for _ in 0..2 {
+        let work = learned.take_work();
+        if work.is_empty() {
+            break;
+        }
+        for (form, w) in work {
+            if w.retrain {
+                match train(store, indexes, &form) {
+                    Ok(Some(_)) => trained.push(form.clone()),
+                    Ok(None) => {}
+                    Err(e) => {
+                        learned.codes_changed(&form);
+                        return Err(e);
+                    }
+                }
+            }
+            if let Some(from) = w.recode_from {
+                if let Err(e) = recode(store, indexes, &form, from) {
+                    learned.stale(&form, from);
+                    return Err(e);
+                }
+            }
+        }
+    }
+    Ok(trained)
+}
+
+/// Runs [`run_once`] every `every` until `stop` resolves, on the blocking
+/// pool; holds the store weakly, so it closes when the app is dropped.
+pub async fn run(
+    store: Weak<dyn Store>,
+    indexes: Arc<Indexes>,
+    every: std::time::Duration,
+    stop: impl std::future::Future<Output = ()>,
+) {
+    let mut stop = std::pin::pin!(stop);
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = &mut stop => return,
+        }
+        let Some(store) = store.upgrade() else { return };
+        let indexes = indexes.clone();
+        let done = tokio::task::spawn_blocking(move || run_once(store.as_ref(), &indexes)).await;
+        match done {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "learning from analysts' codes failed"),
+            Err(e) => tracing::error!(error = %e, "learning from analysts' codes stopped"),
+        }
+    }
+}

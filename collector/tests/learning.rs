@@ -1,0 +1,350 @@
+//! Learning from analysts: their manual codes train a theme model in the
+//! background, which takes over a theme only where it agrees with them
+//! better than the codebook on held-out codes; the stored answers are then
+//! coded again and the counts move; models are versioned and kept.
+
+use crate::common::*;
+use collector::model::Role;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+const FORM: &str = "community-safety";
+const BASE: &str = "/api/v1/forms/community-safety";
+
+/// People who miss officers on foot, in a word the codebook does not list.
+fn unseen(i: usize) -> String {
+    let places = [
+        "the high street",
+        "the estate",
+        "our road",
+        "the market",
+        "the station",
+        "the park",
+        "the square",
+        "the precinct",
+    ];
+    let forms = [
+        "No uniforms on {} after six",
+        "Haven't spotted a uniform on {} in months",
+        "Uniforms never walk down {}",
+        "Would love to see a uniform walking {}",
+    ];
+    forms[i % forms.len()].replace("{}", places[(i / forms.len()) % places.len()])
+}
+
+/// Broken lights, in the codebook's own words.
+fn lamps(i: usize) -> String {
+    let places = [
+        "by the bins",
+        "on the path",
+        "near the school",
+        "in the car park",
+        "by the canal",
+        "on Church Lane",
+    ];
+    let forms = [
+        "The street lights are out {}",
+        "Street lighting {} is broken again",
+        "Lamps {} never fixed",
+        "Lights out {} for weeks",
+        "Dark {}, need street lights",
+    ];
+    forms[i % forms.len()].replace("{}", places[(i / forms.len()) % places.len()])
+}
+
+async fn answer(s: &Server, n: u128, comment: &str) -> String {
+    let res = s
+        .submit(
+            FORM,
+            &json!({"submission_id": uuid(n), "location": "moorgate", "channel": "qr",
+                    "answers": {"respondent_type": "resident", "feel_safe_day": 4,
+                                "feel_safe_dark": 2, "worry": "a-little",
+                                "safety_comment": comment}}),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn code(s: &Server, token: &str, id: &str, themes: &[&str]) {
+    let res = s
+        .client
+        .put(s.url(&format!("/api/v1/responses/{id}/codes")))
+        .bearer_auth(token)
+        .json(&json!({"question": "safety_comment", "themes": themes}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+}
+
+/// The auto themes of one answer, from `/text`.
+async fn auto_themes(s: &Server, token: &str, id: &str) -> Vec<String> {
+    let page = s
+        .get_ok(
+            &format!("{BASE}/text?question=safety_comment&limit=500"),
+            token,
+        )
+        .await;
+    let item = page
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == id)
+        .unwrap_or_else(|| panic!("{id} not listed"));
+    item["themes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn cell(agg: &Value, answer: &str) -> u64 {
+    agg["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["question"] == "safety_comment" && c["answer"] == answer)
+        .map(|c| c["count"].as_u64().unwrap())
+        .sum()
+}
+
+/// Waits (at most 60 s) until the newest model was trained on `examples`
+/// hand-coded answers and has finished its re-coding pass; returns the
+/// model list.
+async fn model_ready(s: &Server, token: &str, examples: u64) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let list = s.get_ok(&format!("{BASE}/models"), token).await;
+        let newest = &list["models"][0];
+        if newest["examples"] == examples && !newest["recoded"].is_null() {
+            return list;
+        }
+        assert!(Instant::now() < deadline, "no model of {examples}: {list}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn theme<'a>(model: &'a Value, id: &str) -> &'a Value {
+    model["themes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["theme"] == id)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn analysts_codes_train_a_model_that_takes_over_where_it_agrees_better() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path());
+    cfg.forms = example_forms();
+    let s = Server::start(cfg.clone()).await;
+    let token = s.token(Role::Analyst);
+
+    // 30 answers of each kind; analysts code 25 of each and leave 5.
+    let mut police = Vec::new();
+    let mut lights = Vec::new();
+    for i in 0..30 {
+        police.push(answer(&s, i as u128 + 1, &unseen(i)).await);
+        lights.push(answer(&s, i as u128 + 101, &lamps(i)).await);
+    }
+    let agg_path = format!("{BASE}/aggregates?question=safety_comment");
+    let before = s.get_ok(&agg_path, &token).await;
+    assert_eq!(
+        cell(&before, "theme:visible-policing"),
+        0,
+        "the codebook misses them"
+    );
+    assert_eq!(cell(&before, "theme:lighting-environment"), 30);
+    let none = s.get_ok(&format!("{BASE}/models"), &token).await;
+    assert_eq!(none["models"], json!([]));
+    assert_eq!(none["min_examples"], 20);
+
+    for id in &police[..15] {
+        code(&s, &token, id, &["visible-policing"]).await;
+    }
+    // Fewer than 20 codes train nothing yet.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let list = s.get_ok(&format!("{BASE}/models"), &token).await;
+    assert_eq!(list["models"], json!([]), "15 codes: no model yet? {list}");
+    for (a, b) in police[15..25].iter().zip(&lights) {
+        code(&s, &token, a, &["visible-policing"]).await;
+        code(&s, &token, b, &["lighting-environment"]).await;
+    }
+    for id in &lights[10..25] {
+        code(&s, &token, id, &["lighting-environment"]).await;
+    }
+
+    // Retrained in the background as codes came in: the newest version
+    // is trained on all 50.
+    let list = model_ready(&s, &token, 50).await;
+    let m = &list["models"][0];
+    let version = m["version"].as_u64().unwrap();
+    assert_eq!(m["in_use"], true);
+    let vp = theme(m, "visible-policing");
+    assert_eq!(vp["positives"], 25);
+    assert_eq!(vp["in_use"], "learned", "{vp}");
+    assert_eq!(vp["codebook"]["both_yes"], 0);
+    assert_eq!(vp["codebook"]["n"], 50);
+    let learned_kappa = vp["learned"]["kappa"].as_f64().unwrap();
+    assert!(learned_kappa > 0.8, "held-out kappa {learned_kappa}");
+    assert!(learned_kappa > vp["codebook"]["kappa"].as_f64().unwrap_or(-1.0));
+    let light = theme(m, "lighting-environment");
+    assert_eq!(light["in_use"], "codebook", "{light}");
+    assert_eq!(light["codebook"]["kappa"], 1.0);
+    assert_eq!(theme(m, "drugs")["in_use"], "codebook", "never coded");
+    assert!(list["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .skip(1)
+        .all(|m| m["in_use"] == false));
+
+    // The agreement report shows both coders and the one in use.
+    let report = s
+        .get_ok(&format!("{BASE}/agreement?question=safety_comment"), &token)
+        .await;
+    assert_eq!(report["learning"]["version"], version);
+    assert_eq!(
+        theme(&report["learning"], "visible-policing")["in_use"],
+        "learned"
+    );
+
+    // The five answers nobody coded were coded again: the counts move.
+    for id in &police[25..] {
+        let got = auto_themes(&s, &token, id).await;
+        assert!(
+            got.contains(&"visible-policing".to_owned()),
+            "{id}: {got:?}"
+        );
+    }
+    let after = s.get_ok(&agg_path, &token).await;
+    assert_eq!(cell(&after, "theme:visible-policing"), 30);
+    assert_eq!(cell(&after, "theme:lighting-environment"), 30);
+
+    // A new answer is coded by the model as it arrives.
+    let fresh = answer(&s, 500, "Not one uniform near the square at night").await;
+    assert!(auto_themes(&s, &token, &fresh)
+        .await
+        .contains(&"visible-policing".to_owned()));
+
+    // The same codes train no new version.
+    let res = s
+        .client
+        .post(s.url(&format!("{BASE}/models")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let again = s.get_ok(&format!("{BASE}/models"), &token).await;
+    assert_eq!(again["models"][0]["version"], version);
+
+    // A supervisor may not see or start models.
+    let supervisor = s.supervisor_token(&["city-east"], &[]);
+    for req in [
+        s.client.get(s.url(&format!("{BASE}/models"))),
+        s.client.post(s.url(&format!("{BASE}/models"))),
+    ] {
+        assert_eq!(
+            req.bearer_auth(&supervisor).send().await.unwrap().status(),
+            403
+        );
+    }
+
+    // A changed code trains version 2; version 1 is kept, not in use.
+    code(&s, &token, &police[25], &["visible-policing"]).await;
+    let list = model_ready(&s, &token, 51).await;
+    assert_eq!(list["models"][0]["version"], version + 1);
+    assert_eq!(list["models"][1]["version"], version);
+    assert_eq!(list["models"][1]["in_use"], false);
+
+    // After a restart the newest model is in use again at once.
+    s.stop().await;
+    let s = Server::start(cfg).await;
+    let again = answer(&s, 501, "No uniforms at the market this week").await;
+    assert!(auto_themes(&s, &token, &again)
+        .await
+        .contains(&"visible-policing".to_owned()));
+    let list = s.get_ok(&format!("{BASE}/models"), &token).await;
+    assert_eq!(list["models"][0]["version"], version + 1);
+    let after = s.get_ok(&agg_path, &token).await;
+    assert_eq!(cell(&after, "theme:visible-policing"), 32);
+    s.stop().await;
+}
+
+/// The store's re-coding pass runs beside submissions: every response
+/// submitted while it runs is stored once, coded by the model in use when
+/// it was coded or re-coded after (none left with the old codes).
+#[tokio::test]
+async fn recoding_runs_beside_submissions_and_leaves_none_with_old_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path());
+    cfg.forms = example_forms();
+    let s = Server::start(cfg).await;
+    let token = s.token(Role::Analyst);
+    let mut ids = Vec::new();
+    for i in 0..60 {
+        let text = if i % 2 == 0 { unseen(i) } else { lamps(i) };
+        ids.push(answer(&s, i as u128 + 1, &text).await);
+    }
+    for (i, id) in ids.iter().enumerate().take(50) {
+        let t = if i % 2 == 0 {
+            "visible-policing"
+        } else {
+            "lighting-environment"
+        };
+        code(&s, &token, id, &[t]).await;
+    }
+    // Submissions go on while the model is trained and the pass runs.
+    let writer =
+        {
+            let (url, client) = (
+                s.url(&format!("/api/v1/forms/{FORM}/responses")),
+                s.client.clone(),
+            );
+            tokio::spawn(async move {
+                let mut n = 1000u128;
+                let started = Instant::now();
+                while started.elapsed() < Duration::from_secs(4) {
+                    n += 1;
+                    let res = client
+                    .post(&url)
+                    .json(&json!({"submission_id": uuid(n), "location": "moorgate", "channel": "qr",
+                                  "answers": {"respondent_type": "resident", "feel_safe_day": 4,
+                                              "feel_safe_dark": 2, "worry": "a-little",
+                                              "safety_comment": unseen(n as usize)}}))
+                    .send()
+                    .await
+                    .unwrap();
+                    assert_eq!(res.status(), 201);
+                }
+                n - 1000
+            })
+        };
+    let sent = writer.await.unwrap();
+    model_ready(&s, &token, 50).await;
+    // Give a straggler's pass its second.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let after = s
+        .get_ok(
+            &format!("{BASE}/aggregates?question=safety_comment"),
+            &token,
+        )
+        .await;
+    // 30 + 30 at the start (25 coded by hand, 5 coded again), and every
+    // answer sent while the model was trained.
+    assert_eq!(
+        cell(&after, "theme:visible-policing"),
+        30 + sent as u64,
+        "sent {sent}"
+    );
+    assert_eq!(cell(&after, "theme:lighting-environment"), 30);
+    s.stop().await;
+}
