@@ -245,6 +245,18 @@ fn main() {
     };
     let chosen: Vec<Vec<String>> = if split == "test" {
         let choice = choose(&dev);
+        println!("\nchoice trained on dev: theme, analysts' codes, codebook kappa, learned kappa (5-fold on dev), in use");
+        for t in &choice.themes {
+            let k = |a: &Agreement| a.kappa.map_or("-".to_owned(), |k| format!("{k:.3}"));
+            println!(
+                "  {:<36} {:>4} {:>7} {:>7}  {}",
+                t.theme,
+                t.positives,
+                k(&t.codebook),
+                k(&t.learned),
+                if t.use_learned { "learned" } else { "codebook" }
+            );
+        }
         comments
             .iter()
             .zip(&codebook)

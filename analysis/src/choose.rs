@@ -28,6 +28,14 @@ pub const FOLDS: usize = 5;
 /// learned model may take it over.
 pub const MIN_POSITIVES: u64 = 5;
 
+/// SplitMix64: a fixed, well-mixed permutation key for position `x`.
+fn splitmix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
 /// One hand-coded answer.
 #[derive(Debug, Clone)]
 pub struct Example<'a> {
@@ -76,13 +84,19 @@ impl Choice {
         featurizer: &Featurizer,
         training: Training,
     ) -> Choice {
+        // A fixed shuffle, so that neither the folds nor the order of
+        // training follow a pattern in the order the answers came in (a
+        // run of one kind of comment would otherwise fill a fold).
+        let mut order: Vec<usize> = (0..examples.len()).collect();
+        order.sort_by_key(|i| splitmix(*i as u64));
+        let examples: Vec<&Example<'_>> = order.iter().map(|i| &examples[*i]).collect();
         let features: Vec<Vec<u32>> = examples
             .iter()
             .map(|e| featurizer.features_with_codes(e.text, &e.codebook))
             .collect();
         let all: Vec<(Vec<u32>, &[String])> = features
             .iter()
-            .zip(examples)
+            .zip(&examples)
             .map(|(f, e)| (f.clone(), e.manual))
             .collect();
         // Each example coded by a model trained on the other folds.

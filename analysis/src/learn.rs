@@ -23,6 +23,10 @@ use std::collections::{BTreeMap, HashMap};
 /// the vocabulary of a few thousand comments.
 pub const DIM: u32 = 1 << 18;
 
+/// The weight a theme's model starts with on the feature "the codebook
+/// found this theme" (see [`Featurizer::features_with_codes`]).
+pub const CODEBOOK_PRIOR: f32 = 4.0;
+
 /// How training runs.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Training {
@@ -87,15 +91,22 @@ impl Featurizer {
             }
         }
         // Character 4-grams within words, with their edges marked, catch
-        // misspellings and word forms the stemmer does not join.
+        // misspellings and word forms the stemmer does not join. Hashed
+        // from the characters' UTF-8 bytes as they are, with no string
+        // made per gram (the same slots a string of the gram would give).
+        let mut padded: Vec<char> = Vec::new();
         for w in &words {
-            let padded: Vec<char> = std::iter::once('^')
-                .chain(w.chars())
-                .chain(std::iter::once('$'))
-                .collect();
+            padded.clear();
+            padded.push('^');
+            padded.extend(w.chars());
+            padded.push('$');
             for g in padded.windows(4) {
-                let g: String = g.iter().collect();
-                out.push(slot(b"c", g.as_bytes()));
+                let mut h = fnv_start(b"c");
+                let mut buf = [0u8; 4];
+                for ch in g {
+                    h = fnv_more(h, ch.encode_utf8(&mut buf).as_bytes());
+                }
+                out.push(h % DIM);
             }
         }
         out.sort_unstable();
@@ -103,18 +114,37 @@ impl Featurizer {
         out
     }
 
-    /// [`Featurizer::features`] and one feature for each theme the
-    /// codebook found in the text (`codes`): a model trained on these
-    /// starts from the codebook's judgement and learns where people depart
-    /// from it, which a few hundred examples can teach where words alone
-    /// cannot.
+    /// The text's word stems and one feature for each theme the codebook
+    /// found in it (`codes`): a model trained on these starts from the
+    /// codebook's judgement and learns where people depart from it, which
+    /// a few hundred examples can teach where words alone cannot. Stems
+    /// only: with the stem pairs and character 4-grams of
+    /// [`Featurizer::features`] too, a model trained on the evaluation
+    /// set's development part agreed with its labels far less on held-out
+    /// comments (mean kappa 0.60 against 0.80 with stems only, 5-fold).
     pub fn features_with_codes(&self, text: &str, codes: &[String]) -> Vec<u32> {
-        let mut out = self.features(text);
+        let mut out: Vec<u32> = tokens(text)
+            .iter()
+            .map(|w| slot(b"w", self.stemmer.stem(w).as_bytes()))
+            .collect();
         out.extend(codes.iter().map(|t| slot(b"k", t.as_bytes())));
         out.sort_unstable();
         out.dedup();
         out
     }
+}
+
+/// FNV-1a over `kind`, then the separator [`fnv`] puts between parts.
+fn fnv_start(kind: &[u8]) -> u32 {
+    (fnv_more(0x811c_9dc5, kind) ^ 0x1f).wrapping_mul(0x0100_0193)
+}
+
+/// Continues FNV-1a over `bytes` (the separator already mixed in).
+fn fnv_more(mut h: u32, bytes: &[u8]) -> u32 {
+    for b in bytes {
+        h = (h ^ u32::from(*b)).wrapping_mul(0x0100_0193);
+    }
+    h
 }
 
 fn fnv(parts: &[&[u8]]) -> u32 {
@@ -160,7 +190,19 @@ impl Binary {
 
     /// Trains on `(features, positive)` examples, in their order.
     pub fn train(examples: &[(&[u32], bool)], t: Training) -> Binary {
-        let mut w: HashMap<u32, f32> = HashMap::new();
+        Binary::train_from(examples, t, &[])
+    }
+
+    /// Trains on `(features, positive)` examples, in their order, from
+    /// weights `start` (slot, weight) rather than from nothing, and
+    /// regularised towards them.
+    pub fn train_from(examples: &[(&[u32], bool)], t: Training, start: &[(u32, f32)]) -> Binary {
+        // Dense while training (a megabyte, indexed directly: several
+        // times faster than a map), kept sparse.
+        let mut w = vec![0f32; DIM as usize];
+        for (slot, weight) in start {
+            w[(*slot % DIM) as usize] = *weight;
+        }
         let positives = examples.iter().filter(|(_, y)| *y).count();
         // Start from the base rate, so a theme seen rarely starts unlikely.
         let rate = (positives as f32 + 0.5) / (examples.len() as f32 + 1.0);
@@ -168,28 +210,36 @@ impl Binary {
         for epoch in 0..t.epochs {
             let step = t.rate / (1.0 + epoch as f32 * 0.1);
             for (x, y) in examples {
-                let z = bias
-                    + x.iter()
-                        .map(|f| w.get(f).copied().unwrap_or(0.0))
-                        .sum::<f32>();
+                let z = bias + x.iter().map(|f| w[*f as usize]).sum::<f32>();
                 let p = 1.0 / (1.0 + (-z).exp());
                 let g = p - if *y { 1.0 } else { 0.0 };
                 bias -= step * g;
                 for f in x.iter() {
-                    let wf = w.entry(*f).or_insert(0.0);
-                    *wf -= step * (g + t.l2 * *wf);
+                    // Regularised towards where it started, not towards 0:
+                    // the codebook is kept unless the examples say otherwise.
+                    let from = start
+                        .iter()
+                        .find(|(slot, _)| slot % DIM == *f)
+                        .map_or(0.0, |(_, w)| *w);
+                    let wf = &mut w[*f as usize];
+                    *wf -= step * (g + t.l2 * (*wf - from));
                 }
             }
         }
         Binary {
             bias,
-            weights: w.into_iter().filter(|(_, v)| *v != 0.0).collect(),
+            weights: w
+                .into_iter()
+                .enumerate()
+                .filter(|(_, v)| *v != 0.0)
+                .map(|(i, v)| (i as u32, v))
+                .collect(),
         }
     }
 }
 
 /// A learned theme model: one [`Binary`] per theme of a codebook.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ThemeModel {
     /// The model's version, stored beside the codes it gives, so a figure
     /// can be traced to the model that made it.
@@ -198,6 +248,18 @@ pub struct ThemeModel {
     pub training: Training,
     /// Theme id → its model, in codebook order.
     pub themes: Vec<(String, Binary)>,
+    /// Slot → (theme, weight) of every theme with a weight there, built on
+    /// first use: a text's slots are each looked up once for all themes.
+    #[serde(skip)]
+    by_slot: std::sync::OnceLock<HashMap<u32, Vec<(u16, f32)>>>,
+}
+
+impl PartialEq for ThemeModel {
+    fn eq(&self, other: &ThemeModel) -> bool {
+        self.version == other.version
+            && self.training == other.training
+            && self.themes == other.themes
+    }
 }
 
 impl ThemeModel {
@@ -231,21 +293,48 @@ impl ThemeModel {
                     .iter()
                     .map(|(x, labels)| (x.as_slice(), labels.iter().any(|l| l == theme)))
                     .collect();
-                (theme.clone(), Binary::train(&data, training))
+                // A model given the codebook's codes as features starts
+                // out trusting the codebook on its own theme (a codebook
+                // find lifts the odds about 50-fold) and learns from the
+                // examples where to depart from it: a few dozen codes are
+                // then enough not to do worse than the phrases.
+                let start = [(slot(b"k", theme.as_bytes()), CODEBOOK_PRIOR)];
+                (theme.clone(), Binary::train_from(&data, training, &start))
             })
             .collect();
         ThemeModel {
             version: version.to_owned(),
             training,
             themes: models,
+            by_slot: std::sync::OnceLock::new(),
         }
     }
 
-    /// Each theme's probability for a text with `features`.
+    fn by_slot(&self) -> &HashMap<u32, Vec<(u16, f32)>> {
+        self.by_slot.get_or_init(|| {
+            let mut map: HashMap<u32, Vec<(u16, f32)>> = HashMap::new();
+            for (i, (_, m)) in self.themes.iter().enumerate() {
+                for (slot, w) in &m.weights {
+                    map.entry(*slot).or_default().push((i as u16, *w));
+                }
+            }
+            map
+        })
+    }
+
+    /// Each theme's probability for a text with `features` (distinct).
     pub fn probabilities(&self, features: &[u32]) -> Vec<(&str, f32)> {
+        let mut z: Vec<f32> = self.themes.iter().map(|(_, m)| m.bias).collect();
+        let by_slot = self.by_slot();
+        for f in features {
+            for (theme, w) in by_slot.get(f).into_iter().flatten() {
+                z[usize::from(*theme)] += w;
+            }
+        }
         self.themes
             .iter()
-            .map(|(id, m)| (id.as_str(), m.probability(features)))
+            .zip(z)
+            .map(|((id, _), z)| (id.as_str(), 1.0 / (1.0 + (-z).exp())))
             .collect()
     }
 
@@ -302,6 +391,36 @@ mod tests {
             back.code(&f.features("nobody came")),
             model.code(&f.features("nobody came"))
         );
+    }
+
+    /// The grams are hashed without a string, to the slots a string gives;
+    /// the compiled lookup gives each theme's own probability.
+    #[test]
+    fn hashing_and_lookup_agree_with_the_plain_forms() {
+        let f = Featurizer::new();
+        let feats = f.features("Ça va, dealin");
+        assert!(feats.contains(&slot(b"c", "^dea".as_bytes())));
+        assert!(feats.contains(&slot(b"c", "lin$".as_bytes())));
+        assert!(feats.contains(&slot(b"c", "^ça$".as_bytes())));
+        let texts: Vec<(&str, Vec<String>)> = vec![
+            ("nobody came", vec!["delays".into()]),
+            ("lights out", vec!["lighting".into()]),
+            ("still waiting, nobody came", vec!["delays".into()]),
+            ("dark alley, lights out", vec!["lighting".into()]),
+        ];
+        let themes = ["delays".to_owned(), "lighting".to_owned()];
+        let model = ThemeModel::train(
+            "t",
+            &themes,
+            texts.iter().map(|(s, l)| (*s, l.as_slice())),
+            &f,
+            Training::default(),
+        );
+        let x = f.features("nobody came, lights out");
+        for ((id, p), (theme, m)) in model.probabilities(&x).into_iter().zip(&model.themes) {
+            assert_eq!(id, theme);
+            assert!((p - m.probability(&x)).abs() < 1e-5);
+        }
     }
 
     /// Misspelt words share character 4-grams with the spelling learned.

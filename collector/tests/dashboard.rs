@@ -63,7 +63,7 @@ fn client() -> reqwest::Client {
 }
 
 /// Signs in with `token`; the session cookie's value.
-async fn sign_in(s: &Server, token: &str) -> String {
+pub(crate) async fn sign_in(s: &Server, token: &str) -> String {
     let res = client()
         .post(s.url("/dashboard/sign-in"))
         .form(&[("token", token), ("next", "/dashboard/overview")])
@@ -80,7 +80,7 @@ async fn sign_in(s: &Server, token: &str) -> String {
 }
 
 /// `GET path` with the session cookie: status and body.
-async fn get(s: &Server, cookie: &str, path: &str) -> (u16, String) {
+pub(crate) async fn get(s: &Server, cookie: &str, path: &str) -> (u16, String) {
     let res = client()
         .get(s.url(path))
         .header("cookie", format!("dashboard_session={cookie}"))

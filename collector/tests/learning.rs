@@ -215,6 +215,45 @@ async fn analysts_codes_train_a_model_that_takes_over_where_it_agrees_better() {
         "learned"
     );
 
+    // The dashboard's free-text view shows which coder each theme uses.
+    let cookie = crate::dashboard::sign_in(&s, &token).await;
+    let (status, html) = crate::dashboard::get(
+        &s,
+        &cookie,
+        "/dashboard/text?form=community-safety&question=safety_comment",
+    )
+    .await;
+    assert_eq!(status, 200);
+    let doc = scraper::Html::parse_document(&html);
+    let row = |name: &str| -> Vec<String> {
+        let rows = scraper::Selector::parse("table tr").unwrap();
+        doc.select(&rows)
+            .map(|r| {
+                r.text()
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .find(|cells| {
+                cells.first().is_some_and(|c| c == name)
+                    && cells
+                        .iter()
+                        .any(|c| c == "learned model" || c == "codebook")
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        row("Visible policing").get(1).map(String::as_str),
+        Some("learned model"),
+        "{html}"
+    );
+    assert_eq!(
+        row("Lighting and environment").get(1).map(String::as_str),
+        Some("codebook")
+    );
+    assert!(html.contains(&format!("Model version {version} is in use")));
+
     // The five answers nobody coded were coded again: the counts move.
     for id in &police[25..] {
         let got = auto_themes(&s, &token, id).await;

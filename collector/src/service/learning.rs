@@ -42,6 +42,9 @@ pub const MAX_EXAMPLES: usize = 5_000;
 pub struct Recoded {
     /// When the pass finished, ms since the Unix epoch.
     pub at_ms: u64,
+    /// Coded answers read (by the last pass, when several ran).
+    #[serde(default)]
+    pub answers: u64,
     /// Answers whose themes changed.
     pub changed: u64,
     /// How long it took, ms (the index rebuild included).
@@ -142,11 +145,7 @@ type Coded = (String, Vec<String>, Vec<String>);
 /// The hand-coded answers of `form` to the questions its codebook codes,
 /// oldest first, at most the newest [`MAX_EXAMPLES`]: `(text, codebook
 /// themes, manual themes)`, and the digest of the codes.
-fn examples(
-    store: &dyn Store,
-    indexes: &Indexes,
-    form: &Form,
-) -> Result<(Vec<Coded>, String)> {
+fn examples(store: &dyn Store, indexes: &Indexes, form: &Form) -> Result<(Vec<Coded>, String)> {
     let mut codes = store.manual_codes(&form.id)?;
     codes.sort_by_key(|(id, _)| *id);
     let mut out = Vec::new();
@@ -231,6 +230,7 @@ pub fn train(store: &dyn Store, indexes: &Indexes, form: &str) -> Result<Option<
         // A model that codes as the codebook did leaves nothing to redo.
         recoded: (!changes_coding).then(|| Recoded {
             at_ms: now_ms(),
+            answers: 0,
             changed: 0,
             took_ms: 0,
         }),
@@ -249,14 +249,22 @@ pub fn train(store: &dyn Store, indexes: &Indexes, form: &str) -> Result<Option<
     Ok(Some(record))
 }
 
+/// What a re-coding pass did.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pass {
+    /// Coded answers read.
+    pub answers: u64,
+    /// Of which the themes changed.
+    pub changed: u64,
+}
+
 /// Codes again the themes of the stored answers to `form` from `from` on
-/// with the coding in use, then rebuilds its index. Returns how many
-/// answers changed.
-pub fn recode(store: &dyn Store, indexes: &Indexes, form: &str, from: ResponseId) -> Result<u64> {
+/// with the coding in use, then rebuilds its index.
+pub fn recode(store: &dyn Store, indexes: &Indexes, form: &str, from: ResponseId) -> Result<Pass> {
     let started = std::time::Instant::now();
     let versions = store.form_versions(form)?;
     let from = (from != ResponseId { ms: 0, seq: 0 }).then_some(from);
-    let mut changed = 0u64;
+    let (mut answers, mut changed) = (0u64, 0u64);
     let n = store.recode(form, from, &mut |r: &mut StoredResponse| {
         let Some(version) = versions.iter().find(|v| v.version == r.version) else {
             return false;
@@ -270,6 +278,7 @@ pub fn recode(store: &dyn Store, indexes: &Indexes, form: &str, from: ResponseId
                 continue;
             }
             if let Some(themes) = indexes.recode(version, question, text) {
+                answers += 1;
                 if themes != coding.themes {
                     coding.themes = themes;
                     changed += 1;
@@ -289,6 +298,7 @@ pub fn recode(store: &dyn Store, indexes: &Indexes, form: &str, from: ResponseId
         if m.version == adopted.version && (m.recoded.is_none() || changed > 0) {
             m.recoded = Some(Recoded {
                 at_ms: now_ms(),
+                answers,
                 changed: m.recoded.as_ref().map_or(0, |r| r.changed) + changed,
                 took_ms: started.elapsed().as_millis() as u64,
             });
@@ -298,11 +308,12 @@ pub fn recode(store: &dyn Store, indexes: &Indexes, form: &str, from: ResponseId
     }
     tracing::info!(
         form,
+        answers,
         changed,
         ms = started.elapsed().as_millis() as u64,
         "answers coded again"
     );
-    Ok(changed)
+    Ok(Pass { answers, changed })
 }
 
 /// Does the work noted so far: retrains the forms whose codes changed,

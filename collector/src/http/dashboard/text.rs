@@ -1,7 +1,8 @@
 //! The free-text view: answers filtered by theme, sentiment, place and
 //! period with their codes; an analyst corrects the codes in place; the
-//! theme counts of the same filters, and kappa per theme between the
-//! automatic and the analysts' codes.
+//! theme counts of the same filters, kappa per theme between the
+//! automatic and the analysts' codes, and which coder (codebook or learned
+//! model) each theme uses.
 
 use super::table::{Cell, Kind, Num, Table};
 use super::{check_write, error_page, filters_form, local, plain, select, Ctx, Signed};
@@ -126,6 +127,12 @@ async fn text_page(ctx: &Ctx) -> Result<Response> {
         &["Theme", "Kappa", "Answers compared", "Both found it", "Only automatic", "Only analyst"],
     );
     let mut kappa_note = None;
+    // Which coder each theme uses, once a model is learned from the codes.
+    let mut coders = Table::new(
+        "Which coder each theme uses: the codebook's phrases or the model learned from the analysts' codes, by kappa on codes the model was not trained on",
+        &["Theme", "In use", "Codebook kappa", "Learned kappa", "Coded with it by analysts"],
+    );
+    let mut model_note = None;
     if ctx.signed.analyst() {
         let report = agreement(
             Analyst {
@@ -137,6 +144,28 @@ async fn text_page(ctx: &Ctx) -> Result<Response> {
         )
         .await?
         .0;
+        if let Some(m) = &report.learning {
+            model_note = Some(format!(
+                "Model version {} is in use, trained on {} answers coded by hand. A theme goes to the model only when it has been coded at least {} times and the model's kappa beats the codebook's.",
+                m.version, m.examples, analysis::choose::MIN_POSITIVES
+            ));
+            for t in &m.themes {
+                coders.rows.push(vec![
+                    Cell::Text(t.label.clone()),
+                    Cell::Text(
+                        if t.in_use == "learned" {
+                            "learned model"
+                        } else {
+                            "codebook"
+                        }
+                        .to_owned(),
+                    ),
+                    Cell::Num(Num::of(t.codebook.kappa, Kind::Kappa)),
+                    Cell::Num(Num::of(t.learned.kappa, Kind::Kappa)),
+                    Cell::Num(Num::count(Some(t.positives))),
+                ]);
+            }
+        }
         if let Some(q) = report.questions.first() {
             kappa_note = q.note.clone();
             for t in &q.themes {
@@ -183,7 +212,7 @@ async fn text_page(ctx: &Ctx) -> Result<Response> {
         .and_then(|a| a["id"].as_str())
         .map(str::to_owned);
 
-    let tables = [counts, kappa];
+    let tables = [counts, kappa, coders];
     if let Some(csv) = ctx.csv(&tables) {
         return Ok(csv);
     }
@@ -266,6 +295,10 @@ async fn text_page(ctx: &Ctx) -> Result<Response> {
                     @if can_code {
                         @if let Some(n) = &kappa_note { p.note { (n) } }
                         (tables[1].html(Some(&ctx.csv_link(path, 1))))
+                        @if let Some(n) = &model_note {
+                            p.note { (n) }
+                            (tables[2].html(Some(&ctx.csv_link(path, 2))))
+                        }
                     }
                 }
             }
