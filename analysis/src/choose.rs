@@ -13,9 +13,15 @@
 //! the learned model's kappa is measured on answers it never saw, with all
 //! the codes there are; the codebook is not trained, so its kappa is over
 //! the same answers as they are. A theme goes to the learned model only
-//! when its held-out kappa is defined and higher than the codebook's and
-//! the analysts have found the theme at least [`MIN_POSITIVES`] times:
-//! a theme seen twice teaches a model nothing it can be trusted with.
+//! when
+//! - the analysts have found the theme at least [`MIN_POSITIVES`] times (a
+//!   theme seen twice teaches a model nothing it can be trusted with),
+//! - its held-out kappa is defined and higher than the codebook's, and
+//! - it is better beyond chance: of the answers where exactly one of the
+//!   two agrees with the analyst, the model is the one often enough that a
+//!   coin would do so less than 5% of the time (an exact one-sided
+//!   McNemar test). With a few dozen codes a kappa moves a lot with one
+//!   answer; this keeps a lucky fold from replacing a sound codebook.
 
 use crate::agreement::Agreement;
 use crate::learn::{Featurizer, ThemeModel, Training};
@@ -59,8 +65,35 @@ pub struct ThemeChoice {
     /// The learned model against the analysts, each answer coded by a
     /// model trained without it.
     pub learned: Agreement,
+    /// Answers where the model agreed with the analyst and the codebook
+    /// did not.
+    #[serde(default)]
+    pub learned_right: u64,
+    /// Answers where the codebook agreed with the analyst and the model
+    /// did not.
+    #[serde(default)]
+    pub codebook_right: u64,
     /// Whether the learned model codes this theme.
     pub use_learned: bool,
+}
+
+/// The chance that a fair coin gives at least `wins` heads in `wins +
+/// losses` tosses (the exact one-sided McNemar p-value).
+pub fn mcnemar_p(wins: u64, losses: u64) -> f64 {
+    let n = wins + losses;
+    if wins == 0 {
+        return 1.0;
+    }
+    // Sum of C(n, k) / 2^n for k ≥ wins, in logs to stay finite.
+    let ln_choose = |k: u64| -> f64 {
+        (1..=k)
+            .map(|i| ((n - k + i) as f64).ln() - (i as f64).ln())
+            .sum()
+    };
+    (wins..=n)
+        .map(|k| (ln_choose(k) - n as f64 * std::f64::consts::LN_2).exp())
+        .sum::<f64>()
+        .min(1.0)
 }
 
 /// A model trained on every hand-coded answer, with the per-theme choice.
@@ -136,18 +169,30 @@ impl Choice {
                         .map(|(e, got)| (has(got, theme), has(e.manual, theme))),
                 );
                 let positives = codebook.both_yes + codebook.manual_only;
+                let (mut learned_right, mut codebook_right) = (0, 0);
+                for (e, got) in examples.iter().zip(&held_out) {
+                    let want = has(e.manual, theme);
+                    match (has(got, theme) == want, has(&e.codebook, theme) == want) {
+                        (true, false) => learned_right += 1,
+                        (false, true) => codebook_right += 1,
+                        _ => {}
+                    }
+                }
                 let use_learned = examples.len() >= FOLDS
                     && positives >= MIN_POSITIVES
                     && match (learned.kappa, codebook.kappa) {
                         (Some(l), Some(c)) => l > c,
                         (Some(_), None) => true,
                         (None, _) => false,
-                    };
+                    }
+                    && mcnemar_p(learned_right, codebook_right) < 0.05;
                 ThemeChoice {
                     theme: theme.clone(),
                     positives,
                     codebook,
                     learned,
+                    learned_right,
+                    codebook_right,
                     use_learned,
                 }
             })
@@ -224,6 +269,8 @@ mod tests {
             "waited weeks, nobody came",
             "still waiting for an officer to come",
             "no one came when I rang",
+            "waited and waited, nobody came",
+            "no one came out, still waiting",
         ];
         for t in late {
             examples.push(ex(t, &[], &delays));
@@ -255,7 +302,7 @@ mod tests {
         let f = Featurizer::new();
         let choice = Choice::make("t-1", &themes, &examples, &f, Training::default());
         let d = &choice.themes[0];
-        assert_eq!(d.positives, 8);
+        assert_eq!(d.positives, 10);
         assert_eq!(d.codebook.both_yes, 0, "the codebook never finds it");
         assert!(d.use_learned, "{d:?}");
         assert!(d.learned.kappa.unwrap() > 0.5, "{d:?}");
@@ -271,6 +318,16 @@ mod tests {
             choice,
             Choice::make("t-1", &themes, &examples, &f, Training::default())
         );
+    }
+
+    /// The exact test against hand-computed values: 5 of 5 is 1/32, 6 of
+    /// 7 is 8/128.
+    #[test]
+    fn mcnemar_matches_the_binomial() {
+        assert!((mcnemar_p(5, 0) - 1.0 / 32.0).abs() < 1e-12);
+        assert!((mcnemar_p(6, 1) - 8.0 / 128.0).abs() < 1e-12);
+        assert_eq!(mcnemar_p(0, 3), 1.0);
+        assert!(mcnemar_p(4, 0) > 0.05, "four wins is not enough");
     }
 
     /// Too few positives, or too few examples, never hand a theme over.
