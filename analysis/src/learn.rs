@@ -23,6 +23,11 @@ use std::collections::{BTreeMap, HashMap};
 /// the vocabulary of a few thousand comments.
 pub const DIM: u32 = 1 << 18;
 
+/// The features models are trained on now: a stored model trained on
+/// others is not used (2: word stems and the codebook's finds, see
+/// [`Featurizer::features_with_codes`]).
+pub const FEATURES: u32 = 2;
+
 /// The weight a theme's model starts with on the feature "the codebook
 /// found this theme" (see [`Featurizer::features_with_codes`]).
 pub const CODEBOOK_PRIOR: f32 = 4.0;

@@ -156,6 +156,8 @@ async fn run(name: &str, comments: &[Comment], codes: usize) -> anyhow::Result<(
         rate_limit: 0,
         global_rate_limit: 0,
         bot_checks: false,
+        // Retrain as soon as the codes change (a minute apart by default).
+        retrain_after_secs: 0,
         ..collector::Config::default()
     })?;
     let token = collector::service::tokens::create(

@@ -63,6 +63,10 @@ pub struct Config {
     /// older than each form's `retention_days`), which also runs at start;
     /// 0 turns the schedule off.
     pub retention_interval_secs: u64,
+    /// Seconds a form's theme model stays in use before analysts' newer
+    /// codes train the next one (`POST /api/v1/forms/{form}/models`
+    /// retrains at once); 0 retrains within a second of each change.
+    pub retrain_after_secs: u64,
     /// The address people and staff reach this collector at
     /// (`https://feedback.example.police.uk`): invitation links, QR codes
     /// and the case links in alerts are built on it. None: the address
@@ -119,6 +123,7 @@ impl Default for Config {
             places: None,
             backup_dir: None,
             retention_interval_secs: 3600,
+            retrain_after_secs: 60,
             public_url: None,
             allow_private_webhooks: false,
             // 5 s, 25 s, 2 min, 10 min, 52 min, 4 h 20, 21 h 42: eight
@@ -155,6 +160,7 @@ const KEYS: &[&str] = &[
     "places",
     "backup_dir",
     "retention_interval_secs",
+    "retrain_after_secs",
     "public_url",
     "allow_private_webhooks",
     "webhook_retry_base_ms",
@@ -225,6 +231,11 @@ impl Config {
         if !(1..=3_600_000).contains(&self.webhook_retry_base_ms) {
             return Err(ConfigError::Invalid(
                 "webhook_retry_base_ms must be from 1 to 3600000 (an hour)".into(),
+            ));
+        }
+        if self.retrain_after_secs > 86_400 {
+            return Err(ConfigError::Invalid(
+                "retrain_after_secs must be at most 86400 (a day)".into(),
             ));
         }
         if !(1..=20).contains(&self.webhook_attempts) {

@@ -162,6 +162,7 @@ pub async fn serve(
         Arc::downgrade(&state.store),
         state.indexes.clone(),
         std::time::Duration::from_secs(1),
+        std::time::Duration::from_secs(state.config.retrain_after_secs),
         async move {
             let _ = learning_stopped.await;
         },
@@ -183,6 +184,7 @@ pub async fn serve(
         },
     ));
     let feed = state.feed.clone();
+    let state_indexes = state.indexes.clone();
     feed.open();
     let router = app(state);
     let connections = GracefulShutdown::new();
@@ -224,13 +226,16 @@ pub async fn serve(
     // Live alert streams never end by themselves: end them, so that the
     // connections carrying them can close.
     feed.close();
+    // A re-coding pass under way ends at its next answer (and runs again
+    // at the next start).
+    state_indexes.learned().stop();
+    let _ = stop_learning.send(());
     let _ = stop_retention.send(());
     let _ = stop_worker.send(());
     if let Some(retention) = retention {
         let _ = retention.await;
     }
     let _ = worker.await;
-    let _ = stop_learning.send(());
     let _ = learning.await;
     connections.shutdown().await;
     let _ = stop_tally.send(());

@@ -334,6 +334,9 @@ fn demo_data(args: DemoArgs) -> anyhow::Result<()> {
     collector::publish_folder(&store, &args.forms)?;
     // The scorer of the default configuration, as `serve` uses.
     let indexes = collector::index::Indexes::new(analysis::Scorer::new());
+    // Imported answers are coded as a serving collector would code them:
+    // with the theme models learned from analysts' codes, if any.
+    collector::service::learning::load(&store, &indexes)?;
     for id in &args.form {
         let published = store.form(id).with_context(|| {
             format!(

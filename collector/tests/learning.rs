@@ -143,6 +143,8 @@ async fn analysts_codes_train_a_model_that_takes_over_where_it_agrees_better() {
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = config(dir.path());
     cfg.forms = example_forms();
+    // Every change retrains at once (60 s apart in a deployment).
+    cfg.retrain_after_secs = 0;
     let s = Server::start(cfg.clone()).await;
     let token = s.token(Role::Analyst);
 
@@ -326,6 +328,8 @@ async fn recoding_runs_beside_submissions_and_leaves_none_with_old_codes() {
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = config(dir.path());
     cfg.forms = example_forms();
+    // Every change retrains at once (60 s apart in a deployment).
+    cfg.retrain_after_secs = 0;
     let s = Server::start(cfg).await;
     let token = s.token(Role::Analyst);
     let mut ids = Vec::new();

@@ -303,13 +303,26 @@ async fn conformance(store: &dyn Store) -> String {
     let last = submit(store, f, with_text(None), &uuid(7), vec![])
         .await
         .unwrap();
+    // A pass told to stop keeps what it changed before and goes no further.
+    let mut calls = 0;
+    let stopped = store
+        .recode("mini", Some(later.id), &mut |r| {
+            calls += 1;
+            if calls > 1 {
+                return None;
+            }
+            r.coding.get_mut("why_unsafe").unwrap().themes = vec!["first".to_owned()];
+            Some(true)
+        })
+        .unwrap();
+    assert_eq!((stopped, calls), (1, 2));
     let mut recode = |r: &mut collector::model::StoredResponse| match r.coding.get_mut("why_unsafe")
     {
         Some(c) if c.themes != ["recoded"] => {
             c.themes = vec!["recoded".to_owned()];
-            true
+            Some(true)
         }
-        _ => false,
+        _ => Some(false),
     };
     assert_eq!(
         store.recode("mini", Some(later.id), &mut recode).unwrap(),

@@ -217,6 +217,10 @@ pub async fn agreement(
         tokio::task::spawn_blocking(move || crate::service::learning::latest(store.as_ref(), &id))
             .await
             .map_err(|e| Error::Io(std::io::Error::other(e)))??
+            .filter(|m| {
+                published.form.codebook.as_ref().map(|c| c.version) == Some(m.codebook_version)
+                    && m.features == analysis::learn::FEATURES
+            })
             .map(|m| super::models::summary(&m, true, &published.form));
     Ok(Json(AgreementReport {
         form,

@@ -151,7 +151,13 @@ pub async fn list(
     let models = tokio::task::spawn_blocking(move || learning::models(store.as_ref(), &id))
         .await
         .map_err(|e| crate::error::Error::Io(std::io::Error::other(e)))??;
-    let newest = models.last().map(|m| m.version);
+    // The newest is in use, if it was made for this codebook and these
+    // features.
+    let current = published.form.codebook.as_ref().map(|c| c.version);
+    let newest = models
+        .last()
+        .filter(|m| Some(m.codebook_version) == current && m.features == analysis::learn::FEATURES)
+        .map(|m| m.version);
     Ok(Json(ModelList {
         min_examples: learning::MIN_EXAMPLES as u64,
         min_positives: analysis::choose::MIN_POSITIVES,
@@ -180,6 +186,6 @@ pub async fn retrain(
     Path(form): Path<String>,
 ) -> Result<StatusCode> {
     state.store.form(&form).ok_or_else(|| no_form(&form))?;
-    state.indexes.learned().codes_changed(&form);
+    state.indexes.learned().retrain_now(&form);
     Ok(StatusCode::ACCEPTED)
 }

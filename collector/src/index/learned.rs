@@ -37,6 +37,9 @@ pub struct Work {
     /// A response at or after this one was coded by a model no longer in
     /// use: code again from here.
     pub recode_from: Option<ResponseId>,
+    /// Retrain now, however recently the last model was trained (an
+    /// analyst asked).
+    pub now: bool,
 }
 
 /// Learned models in use and the work they leave.
@@ -48,6 +51,8 @@ pub struct Learned {
     /// and stored under another may have been coded by the old model.
     generation: AtomicU64,
     work: Mutex<BTreeMap<String, Work>>,
+    /// Set when the server stops: a re-coding pass ends early.
+    stopping: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Learned {
@@ -66,6 +71,8 @@ impl Learned {
 
     /// Puts `model` in use for `form`.
     pub fn adopt(&self, form: &str, model: Adopted) {
+        // Its lookup table is built here, not by the first answer after.
+        let _ = model.choice.model.probabilities(&[]);
         self.adopted
             .write()
             .unwrap_or_else(|e| e.into_inner())
@@ -111,6 +118,40 @@ impl Learned {
     /// Notes that an analyst changed a code of `form`.
     pub fn codes_changed(&self, form: &str) {
         self.work().entry(form.to_owned()).or_default().retrain = true;
+    }
+
+    /// Notes that an analyst asked for `form`'s model to be retrained now.
+    pub fn retrain_now(&self, form: &str) {
+        let mut work = self.work();
+        let w = work.entry(form.to_owned()).or_default();
+        w.retrain = true;
+        w.now = true;
+    }
+
+    /// Puts back work that was taken but not done.
+    pub fn put_back(&self, form: &str, undone: Work) {
+        let mut work = self.work();
+        let w = work.entry(form.to_owned()).or_default();
+        w.retrain |= undone.retrain;
+        w.now |= undone.now;
+        if let Some(id) = undone.recode_from {
+            w.recode_from = Some(w.recode_from.map_or(id, |from| from.min(id)));
+        }
+    }
+
+    /// Tells a re-coding pass under way to end early (the server stops).
+    pub fn stop(&self) {
+        self.stopping.store(true, Ordering::Release);
+    }
+
+    /// Lets passes run again (the server starts).
+    pub fn start(&self) {
+        self.stopping.store(false, Ordering::Release);
+    }
+
+    /// Whether [`Learned::stop`] was called.
+    pub fn stopping(&self) -> bool {
+        self.stopping.load(Ordering::Acquire)
     }
 
     /// Notes that response `id` of `form` may have been coded by a model

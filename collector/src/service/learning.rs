@@ -19,7 +19,7 @@
 //! second or two on this project's 2-core machine; `bench_learning`).
 
 use crate::error::{Error, Result};
-use crate::index::learned::Adopted;
+use crate::index::learned::{Adopted, Work};
 use crate::index::Indexes;
 use crate::model::{now_ms, ResponseId, StoredResponse, ERASED_TEXT};
 use crate::store::{Doc, Store};
@@ -51,13 +51,18 @@ pub struct Recoded {
     pub took_ms: u64,
 }
 
-/// A trained model as stored (`Doc::Model`, key `form/version`).
+/// A trained model as stored (`Doc::Model`, key `form/version`; the key
+/// `form` holds the newest version's number).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelRecord {
     /// Form id.
     pub form: String,
     /// 1, 2, … per form.
     pub version: u32,
+    /// The features it was trained on ([`analysis::learn::FEATURES`]): a
+    /// model is used only with the features it was trained on.
+    #[serde(default)]
+    pub features: u32,
     /// The codebook version it was trained with (used only with it).
     pub codebook_version: u32,
     /// When it was trained, ms since the Unix epoch.
@@ -107,21 +112,49 @@ pub fn models(store: &dyn Store, form: &str) -> Result<Vec<ModelRecord>> {
     Ok(out)
 }
 
-/// The newest model of `form`, the one in use.
+/// The newest model of `form`, through the pointer at key `form`.
 pub fn latest(store: &dyn Store, form: &str) -> Result<Option<ModelRecord>> {
-    Ok(models(store, form)?.pop())
+    let version: Option<u32> = store
+        .get_doc(Doc::Model, form)?
+        .and_then(|v| serde_json::from_slice(&v).ok());
+    match version {
+        Some(v) => store
+            .get_doc(Doc::Model, &key(form, v))?
+            .map(|v| serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string())))
+            .transpose(),
+        None => Ok(models(store, form)?.pop()),
+    }
 }
 
-/// At start: puts each form's newest model in use, and notes a re-coding
-/// pass that a stop interrupted.
+fn put(store: &dyn Store, m: &ModelRecord) -> Result<()> {
+    let json = serde_json::to_vec(m).map_err(|e| Error::Corrupt(e.to_string()))?;
+    store.put_doc(Doc::Model, &m.key(), &json)?;
+    store.put_doc(Doc::Model, &m.form, m.version.to_string().as_bytes())?;
+    Ok(())
+}
+
+/// At start: puts each form's newest model in use (if it was trained on
+/// the features this collector makes), and notes a re-coding pass that a
+/// stop interrupted. A model that cannot be read is logged and left out:
+/// the codebook codes that form until the next model.
 pub fn load(store: &dyn Store, indexes: &Indexes) -> Result<()> {
     for form in store.form_ids() {
-        if let Some(m) = latest(store, &form)? {
-            let unfinished = m.recoded.is_none();
-            adopt(indexes, m);
-            if unfinished {
-                indexes.learned().stale(&form, ResponseId { ms: 0, seq: 0 });
+        let m = match latest(store, &form) {
+            Ok(Some(m)) => m,
+            Ok(None) => continue,
+            Err(e) => {
+                tracing::error!(form = %form, error = %e, "the theme model could not be read: the codebook codes this form");
+                continue;
             }
+        };
+        if m.features != analysis::learn::FEATURES {
+            tracing::warn!(form = %form, version = m.version, "the theme model was trained on other features: the codebook codes this form until the next model");
+            continue;
+        }
+        let unfinished = m.recoded.is_none();
+        adopt(indexes, m);
+        if unfinished {
+            indexes.learned().stale(&form, ResponseId { ms: 0, seq: 0 });
         }
     }
     Ok(())
@@ -180,8 +213,8 @@ fn examples(store: &dyn Store, indexes: &Indexes, form: &Form) -> Result<(Vec<Co
 }
 
 /// Trains a new model of `form` from its manual codes and puts it in use,
-/// unless the codes are those the newest model was trained on, or too few.
-/// Returns the new model.
+/// unless the codes are those the newest model was trained on (with the
+/// same codebook and features), or too few. Returns the new model.
 pub fn train(store: &dyn Store, indexes: &Indexes, form: &str) -> Result<Option<ModelRecord>> {
     let Some(published) = store.form(form) else {
         return Ok(None);
@@ -195,7 +228,9 @@ pub fn train(store: &dyn Store, indexes: &Indexes, form: &str) -> Result<Option<
     let previous = latest(store, &form.id)?;
     if examples.len() < MIN_EXAMPLES
         || previous.as_ref().is_some_and(|p| {
-            p.codes_digest == codes_digest && p.codebook_version == codebook.version
+            p.codes_digest == codes_digest
+                && p.codebook_version == codebook.version
+                && p.features == analysis::learn::FEATURES
         })
     {
         return Ok(None);
@@ -222,6 +257,7 @@ pub fn train(store: &dyn Store, indexes: &Indexes, form: &str) -> Result<Option<
     let record = ModelRecord {
         form: form.id.clone(),
         version,
+        features: analysis::learn::FEATURES,
         codebook_version: codebook.version,
         trained_at_ms: now_ms(),
         training_ms: started.elapsed().as_millis() as u64,
@@ -235,8 +271,7 @@ pub fn train(store: &dyn Store, indexes: &Indexes, form: &str) -> Result<Option<
             took_ms: 0,
         }),
     };
-    let json = serde_json::to_vec(&record).map_err(|e| Error::Corrupt(e.to_string()))?;
-    store.put_doc(Doc::Model, &record.key(), &json)?;
+    put(store, &record)?;
     tracing::info!(form = %form.id, version, examples = examples.len(),
                    learned = record.choice.themes.iter().filter(|t| t.use_learned).count(),
                    ms = record.training_ms, "theme model trained");
@@ -256,6 +291,8 @@ pub struct Pass {
     pub answers: u64,
     /// Of which the themes changed.
     pub changed: u64,
+    /// Whether it ended early because the server stops.
+    pub stopped: bool,
 }
 
 /// Codes again the themes of the stored answers to `form` from `from` on
@@ -264,10 +301,14 @@ pub fn recode(store: &dyn Store, indexes: &Indexes, form: &str, from: ResponseId
     let started = std::time::Instant::now();
     let versions = store.form_versions(form)?;
     let from = (from != ResponseId { ms: 0, seq: 0 }).then_some(from);
-    let (mut answers, mut changed) = (0u64, 0u64);
+    let (mut answers, mut changed, mut stopped) = (0u64, 0u64, false);
     let n = store.recode(form, from, &mut |r: &mut StoredResponse| {
+        if indexes.learned().stopping() {
+            stopped = true;
+            return None;
+        }
         let Some(version) = versions.iter().find(|v| v.version == r.version) else {
-            return false;
+            return Some(false);
         };
         let mut any = false;
         for (question, coding) in &mut r.coding {
@@ -286,15 +327,20 @@ pub fn recode(store: &dyn Store, indexes: &Indexes, form: &str, from: ResponseId
                 }
             }
         }
-        any
+        Some(any)
     })?;
     if n > 0 {
         if let Some(published) = store.form(form) {
             indexes.rebuild(store, &published.form)?;
         }
     }
-    // Note the pass on the model in use, if it is still the newest.
-    if let (Some(mut m), Some(adopted)) = (latest(store, form)?, indexes.learned().adopted(form)) {
+    // Note the pass on the model in use, if it is still the newest (a
+    // pass cut short is done again from the start at the next start).
+    if let (Some(mut m), Some(adopted), false) = (
+        latest(store, form)?,
+        indexes.learned().adopted(form),
+        stopped,
+    ) {
         if m.version == adopted.version && (m.recoded.is_none() || changed > 0) {
             m.recoded = Some(Recoded {
                 at_ms: now_ms(),
@@ -302,8 +348,7 @@ pub fn recode(store: &dyn Store, indexes: &Indexes, form: &str, from: ResponseId
                 changed: m.recoded.as_ref().map_or(0, |r| r.changed) + changed,
                 took_ms: started.elapsed().as_millis() as u64,
             });
-            let json = serde_json::to_vec(&m).map_err(|e| Error::Corrupt(e.to_string()))?;
-            store.put_doc(Doc::Model, &m.key(), &json)?;
+            put(store, &m)?;
         }
     }
     tracing::info!(
@@ -313,16 +358,27 @@ pub fn recode(store: &dyn Store, indexes: &Indexes, form: &str, from: ResponseId
         ms = started.elapsed().as_millis() as u64,
         "answers coded again"
     );
-    Ok(Pass { answers, changed })
+    Ok(Pass {
+        answers,
+        changed,
+        stopped,
+    })
 }
 
-/// Does the work noted so far: retrains the forms whose codes changed,
-/// then codes again what a new model (or a response coded across an
-/// adoption) left to redo. Returns the forms given a new model. Work that
-/// fails is noted again for the next round.
-pub fn run_once(store: &dyn Store, indexes: &Indexes) -> Result<Vec<String>> {
+/// Does the work noted so far: retrains the forms whose codes changed
+/// (a form whose model is younger than `retrain_after` waits, unless an
+/// analyst asked), then codes again what a new model (or a response coded
+/// across an adoption) left to redo. Returns the forms given a new model.
+/// Work that fails is noted again for the next round, and the other forms'
+/// work still done; the first error is returned.
+pub fn run_once(
+    store: &dyn Store,
+    indexes: &Indexes,
+    retrain_after: std::time::Duration,
+) -> Result<Vec<String>> {
     let learned = indexes.learned();
     let mut trained = Vec::new();
+    let mut first_error = None;
     // Training notes a pass of its own: the second round does it.
     for _ in 0..2 {
         let work = learned.take_work();
@@ -330,35 +386,61 @@ pub fn run_once(store: &dyn Store, indexes: &Indexes) -> Result<Vec<String>> {
             break;
         }
         for (form, w) in work {
+            let mut undone = Work::default();
             if w.retrain {
-                match train(store, indexes, &form) {
-                    Ok(Some(_)) => trained.push(form.clone()),
-                    Ok(None) => {}
-                    Err(e) => {
-                        learned.codes_changed(&form);
-                        return Err(e);
+                let young = !w.now
+                    && latest(store, &form).ok().flatten().is_some_and(|m| {
+                        now_ms().saturating_sub(m.trained_at_ms) < retrain_after.as_millis() as u64
+                    });
+                if young {
+                    undone.retrain = true;
+                } else {
+                    match train(store, indexes, &form) {
+                        Ok(Some(_)) => trained.push(form.clone()),
+                        Ok(None) => {}
+                        Err(e) => {
+                            undone.retrain = true;
+                            undone.now = w.now;
+                            first_error.get_or_insert(e);
+                        }
                     }
                 }
             }
             if let Some(from) = w.recode_from {
-                if let Err(e) = recode(store, indexes, &form, from) {
-                    learned.stale(&form, from);
-                    return Err(e);
+                match recode(store, indexes, &form, from) {
+                    Ok(pass) if pass.stopped => undone.recode_from = Some(from),
+                    Ok(_) => {}
+                    Err(e) => {
+                        undone.recode_from = Some(from);
+                        first_error.get_or_insert(e);
+                    }
                 }
+            }
+            if undone != Work::default() {
+                learned.put_back(&form, undone);
             }
         }
     }
-    Ok(trained)
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(trained),
+    }
 }
 
 /// Runs [`run_once`] every `every` until `stop` resolves, on the blocking
 /// pool; holds the store weakly, so it closes when the app is dropped.
+/// The caller ends a pass under way with [`Learned::stop`] before it
+/// resolves `stop`.
+///
+/// [`Learned::stop`]: crate::index::learned::Learned::stop
 pub async fn run(
     store: Weak<dyn Store>,
     indexes: Arc<Indexes>,
     every: std::time::Duration,
+    retrain_after: std::time::Duration,
     stop: impl std::future::Future<Output = ()>,
 ) {
+    indexes.learned().start();
     let mut stop = std::pin::pin!(stop);
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -369,7 +451,9 @@ pub async fn run(
         }
         let Some(store) = store.upgrade() else { return };
         let indexes = indexes.clone();
-        let done = tokio::task::spawn_blocking(move || run_once(store.as_ref(), &indexes)).await;
+        let done =
+            tokio::task::spawn_blocking(move || run_once(store.as_ref(), &indexes, retrain_after))
+                .await;
         match done {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => tracing::error!(error = %e, "learning from analysts' codes failed"),

@@ -293,15 +293,16 @@ pub trait Store: Send + Sync + 'static {
 
     /// Re-codes the stored responses of `form` (flagged ones too) from
     /// response `from` on (all when `None`), in key order: `f` changes a
-    /// response's coding and says whether it changed; those changed are
-    /// written back in small batches (never one long hold on the store, so
-    /// submissions go on) and synced before this returns. Returns how many
-    /// changed.
+    /// response's coding and says whether it changed (`Some(true)`), or
+    /// that the pass must stop (`None`: what was changed so far is kept);
+    /// those changed are written back in small batches (never one long
+    /// hold on the store, so submissions go on) and synced before this
+    /// returns. Returns how many changed.
     fn recode(
         &self,
         form: &str,
         from: Option<ResponseId>,
-        f: &mut dyn FnMut(&mut StoredResponse) -> bool,
+        f: &mut dyn FnMut(&mut StoredResponse) -> Option<bool>,
     ) -> Result<usize>;
     /// Adds `counts` to the funnel's stored counts (a key not yet stored
     /// starts at 0), all or none; durable on return.

@@ -235,7 +235,7 @@ impl Store for MemStore {
         &self,
         form: &str,
         from: Option<ResponseId>,
-        f: &mut dyn FnMut(&mut StoredResponse) -> bool,
+        f: &mut dyn FnMut(&mut StoredResponse) -> Option<bool>,
     ) -> Result<usize> {
         if self.refusing.load(std::sync::atomic::Ordering::Acquire) {
             return Err(Error::Unavailable);
@@ -250,15 +250,26 @@ impl Store for MemStore {
         let wanted = |r: &StoredResponse| from.is_none_or(|from| r.id.is_some_and(|id| id >= from));
         let mut changed = 0;
         for (r, record) in inner.responses.get_mut(form).into_iter().flatten() {
-            if wanted(r) && f(r) {
-                let at = names.iter().find(|n| n.version() == r.version);
-                *record = collector::model::record::encode(&*r, at);
-                changed += 1;
+            if !wanted(r) {
+                continue;
+            }
+            match f(r) {
+                None => return Ok(changed),
+                Some(false) => {}
+                Some(true) => {
+                    let at = names.iter().find(|n| n.version() == r.version);
+                    *record = collector::model::record::encode(&*r, at);
+                    changed += 1;
+                }
             }
         }
         for r in inner.flagged.get_mut(form).into_iter().flatten() {
-            if wanted(r) && f(r) {
-                changed += 1;
+            if !wanted(r) {
+                continue;
+            }
+            match f(r) {
+                None => return Ok(changed),
+                Some(changed_one) => changed += usize::from(changed_one),
             }
         }
         Ok(changed)

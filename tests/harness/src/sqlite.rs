@@ -78,6 +78,9 @@ pub struct SqliteStore {
     current: RwLock<HashMap<String, Arc<Published>>>,
     queue: Arc<Queue>,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// Held by a pass that rewrites responses (erasing, re-coding), so
+    /// that two never interleave their reads and writes.
+    rewriting: Mutex<()>,
 }
 
 /// SQLite's errors as the store's: there is no variant of their own.
@@ -214,6 +217,7 @@ impl SqliteStore {
             current: RwLock::new(current),
             queue,
             thread: Some(thread),
+            rewriting: Mutex::new(()),
         })
     }
 

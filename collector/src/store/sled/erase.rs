@@ -47,7 +47,7 @@ impl SledStore {
                 (keys::response_prefix(form), keys::response(form, end)),
                 (keys::flagged_prefix(form), keys::flagged(form, end)),
             ],
-            &mut |r| r.erase_text(questions),
+            &mut |r| Some(r.erase_text(questions)),
         )
     }
 
@@ -56,7 +56,7 @@ impl SledStore {
         &self,
         form: &str,
         from: Option<ResponseId>,
-        f: &mut dyn FnMut(&mut StoredResponse) -> bool,
+        f: &mut dyn FnMut(&mut StoredResponse) -> Option<bool>,
     ) -> Result<usize> {
         let range = |prefix: Vec<u8>, key: fn(&str, ResponseId) -> Vec<u8>| {
             let start = from.map_or_else(|| prefix.clone(), |id| key(form, id));
@@ -74,19 +74,19 @@ impl SledStore {
                 range(keys::response_prefix(form), keys::response),
                 range(keys::flagged_prefix(form), keys::flagged),
             ],
-            &mut |r| usize::from(f(r)),
+            &mut |r| f(r).map(usize::from),
         )
     }
 
     /// Reads the responses (and flagged ones) of `form` in each key range,
-    /// lets `f` change each (it returns how many of its answers changed),
-    /// writes back those it changed in batches of [`BATCH`], then syncs
-    /// once. Returns the sum of `f`'s counts.
+    /// lets `f` change each (it returns how many of its answers changed, or
+    /// `None` to stop there), writes back those it changed in batches of
+    /// [`BATCH`], then syncs once. Returns the sum of `f`'s counts.
     fn rewrite(
         &self,
         form: &str,
         ranges: [(Vec<u8>, Vec<u8>); 2],
-        f: &mut dyn FnMut(&mut StoredResponse) -> usize,
+        f: &mut dyn FnMut(&mut StoredResponse) -> Option<usize>,
     ) -> Result<usize> {
         if self.durable_seq().is_err() {
             return Err(Error::Unavailable);
@@ -96,7 +96,11 @@ impl SledStore {
         let names = versions.names();
         let mut changed = 0;
         let mut written = false;
+        let mut stopped = false;
         for (start, stop) in ranges {
+            if stopped {
+                break;
+            }
             let mut batch = sled::Batch::default();
             let mut in_batch = 0;
             for item in self.responses.range(start..stop) {
@@ -109,7 +113,10 @@ impl SledStore {
                 } else {
                     serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?
                 };
-                let n = f(&mut r);
+                let Some(n) = f(&mut r) else {
+                    stopped = true;
+                    break;
+                };
                 if n == 0 {
                     continue;
                 }
@@ -121,6 +128,14 @@ impl SledStore {
                     batch.insert(keys::record_of(&k), record::encode(&r, at));
                     batch.insert(k, stored::rest(r.received_ms, &r.answers, &r.coding));
                 } else {
+                    // A response kept as JSON may have a record too (one
+                    // that record and rest would not give back exactly):
+                    // it follows.
+                    let record_key = keys::record_of(&k);
+                    if self.responses.contains_key(&record_key)? {
+                        let at = names.iter().find(|n| n.version() == r.version);
+                        batch.insert(record_key, record::encode(&r, at));
+                    }
                     let value =
                         serde_json::to_vec(&r).map_err(|e| Error::Corrupt(e.to_string()))?;
                     batch.insert(k, value);

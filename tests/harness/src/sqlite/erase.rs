@@ -38,7 +38,8 @@ impl SqliteStore {
         }
         .to_bytes()
         .to_vec();
-        let mut erase = |r: &mut StoredResponse| r.erase_text(questions);
+        let _rewriting = self.rewriting.lock().unwrap_or_else(|e| e.into_inner());
+        let mut erase = |r: &mut StoredResponse| Some(r.erase_text(questions));
         Ok(
             self.rewrite_in(form, false, Vec::new(), &end, None, &mut erase)?
                 + self.rewrite_in(form, true, Vec::new(), &end, None, &mut erase)?,
@@ -51,22 +52,30 @@ impl SqliteStore {
         &self,
         form: &str,
         from: Option<ResponseId>,
-        f: &mut dyn FnMut(&mut StoredResponse) -> bool,
+        f: &mut dyn FnMut(&mut StoredResponse) -> Option<bool>,
     ) -> Result<usize> {
         if !self.accepts_writes() {
             return Err(Error::Unavailable);
         }
+        let _rewriting = self.rewriting.lock().unwrap_or_else(|e| e.into_inner());
         let versions = self.form_versions(form)?;
         let names: Vec<Names<'_>> = versions.iter().map(Names::of).collect();
         // Ids are 16 bytes: this is after every one.
         let end = vec![0xff; 17];
-        // `after` is exclusive: start just before `from`.
+        // `after` is exclusive: the id just before `from` (big-endian
+        // bytes less one), or nothing when `from` is the first id.
         let after = from.map_or_else(Vec::new, |id| {
             let mut b = id.to_bytes().to_vec();
-            b.pop();
-            b
+            for byte in b.iter_mut().rev() {
+                let (less, borrow) = byte.overflowing_sub(1);
+                *byte = less;
+                if !borrow {
+                    return b;
+                }
+            }
+            Vec::new()
         });
-        let mut recode = |r: &mut StoredResponse| usize::from(f(r));
+        let mut recode = |r: &mut StoredResponse| f(r).map(usize::from);
         Ok(
             self.rewrite_in(form, false, after.clone(), &end, Some(&names), &mut recode)?
                 + self.rewrite_in(form, true, after, &end, None, &mut recode)?,
@@ -75,8 +84,9 @@ impl SqliteStore {
 
     /// Rewrites the responses to `form` (kept or aside) with ids after
     /// `after` and before `end` that `f` changes (it returns how many of
-    /// their answers changed), a transaction per [`ERASE_BATCH`] read; with
-    /// `names`, their index records too.
+    /// their answers changed, or `None` to stop), a transaction per
+    /// [`ERASE_BATCH`] read; with `names`, their index records too. The
+    /// caller holds `rewriting`.
     fn rewrite_in(
         &self,
         form: &str,
@@ -84,10 +94,11 @@ impl SqliteStore {
         mut after: Vec<u8>,
         end: &[u8],
         names: Option<&[Names<'_>]>,
-        f: &mut dyn FnMut(&mut StoredResponse) -> usize,
+        f: &mut dyn FnMut(&mut StoredResponse) -> Option<usize>,
     ) -> Result<usize> {
         let mut total = 0;
-        loop {
+        let mut stop = false;
+        while !stop {
             let page: Vec<(i64, Vec<u8>, Vec<u8>)> = self.read(|conn| {
                 let mut stmt = conn
                     .prepare_cached(
@@ -111,7 +122,10 @@ impl SqliteStore {
             let mut changed = Vec::new();
             for (seq, _, value) in &page {
                 let mut r: StoredResponse = parse(value)?;
-                let n = f(&mut r);
+                let Some(n) = f(&mut r) else {
+                    stop = true;
+                    break;
+                };
                 if n > 0 {
                     total += n;
                     let record = names.map(|names| {
@@ -135,5 +149,6 @@ impl SqliteStore {
                 })?;
             }
         }
+        Ok(total)
     }
 }
