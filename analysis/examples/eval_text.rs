@@ -207,22 +207,11 @@ fn main() {
             })
             .collect()
     } else {
-        let mut out = vec![Vec::new(); comments.len()];
-        for fold in 0..5 {
-            let rest: Vec<&Comment> = comments
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| i % 5 != fold)
-                .map(|(_, c)| *c)
-                .collect();
-            let model = train(&rest);
-            for (i, c) in comments.iter().enumerate().filter(|(i, _)| i % 5 == fold) {
-                let mut got = model.code(&featurizer.features(&c.text));
-                got.retain(|t| of_form(c, t));
-                out[i] = got;
-            }
-        }
-        out
+        cross_fit(&comments, train, |model, _, c| {
+            let mut got = model.code(&featurizer.features(&c.text));
+            got.retain(|t| of_form(c, t));
+            got
+        })
     };
     // The collector's choice: a model trained with the codebook's codes as
     // features, used per theme only where its held-out kappa on the
@@ -263,20 +252,9 @@ fn main() {
             .map(|(c, codes)| code_with(&choice, c, codes))
             .collect()
     } else {
-        let mut out = vec![Vec::new(); comments.len()];
-        for fold in 0..5 {
-            let rest: Vec<&Comment> = comments
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| i % 5 != fold)
-                .map(|(_, c)| *c)
-                .collect();
-            let choice = choose(&rest);
-            for (i, c) in comments.iter().enumerate().filter(|(i, _)| i % 5 == fold) {
-                out[i] = code_with(&choice, c, &codebook[i]);
-            }
-        }
-        out
+        cross_fit(&comments, choose, |choice, i, c| {
+            code_with(choice, c, &codebook[i])
+        })
     };
     let union: Vec<Vec<String>> = codebook
         .iter()
@@ -317,6 +295,29 @@ fn main() {
     ] {
         theme_table(name, &comments, coded, &themes, &of_form);
     }
+}
+
+/// Each comment coded by what `train` makes of the other four fifths
+/// (5-fold), so that figures on the part trained on are not the fit.
+fn cross_fit<M>(
+    comments: &[&Comment],
+    train: impl Fn(&[&Comment]) -> M,
+    code: impl Fn(&M, usize, &Comment) -> Vec<String>,
+) -> Vec<Vec<String>> {
+    let mut out = vec![Vec::new(); comments.len()];
+    for fold in 0..5 {
+        let rest: Vec<&Comment> = comments
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 5 != fold)
+            .map(|(_, c)| *c)
+            .collect();
+        let model = train(&rest);
+        for (i, c) in comments.iter().enumerate().filter(|(i, _)| i % 5 == fold) {
+            out[i] = code(&model, i, c);
+        }
+    }
+    out
 }
 
 /// Per-theme precision, recall, F1 and kappa of `coded` against the
