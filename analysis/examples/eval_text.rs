@@ -30,21 +30,18 @@ const LABELS: [Label; 3] = [Label::Positive, Label::Neutral, Label::Negative];
 type Judge<'a> = Box<dyn Fn(&Comment) -> (bool, bool) + 'a>;
 
 /// Accuracy, macro-F1, two-class accuracy and kappa of `predict` against
-/// the labels.
-fn sentiment(comments: &[&Comment], predict: impl Fn(&str) -> f64) -> [f64; 4] {
+/// the labels. `predict` gives a label and which side of the two-class
+/// split the comment falls on (a compound's sign).
+fn sentiment(comments: &[&Comment], predict: impl Fn(&str) -> (Label, bool)) -> [f64; 4] {
     let mut confusion = [[0u64; 3]; 3];
     let (mut two_right, mut two_n) = (0u64, 0u64);
     for c in comments {
-        let compound = predict(&c.text);
+        let (label, positive) = predict(&c.text);
         let gold = LABELS.iter().position(|l| *l == c.sentiment).unwrap_or(1);
-        let got = LABELS
-            .iter()
-            .position(|l| *l == Label::of(compound))
-            .unwrap_or(1);
+        let got = LABELS.iter().position(|l| *l == label).unwrap_or(1);
         confusion[gold][got] += 1;
         if c.sentiment != Label::Neutral {
             two_n += 1;
-            let positive = compound >= 0.0;
             two_right += u64::from(positive == (c.sentiment == Label::Positive));
         }
     }
@@ -104,6 +101,7 @@ fn main() {
     println!("split {split}: {} comments\n", comments.len());
 
     let (plain, layered) = (Scorer::plain(), Scorer::new());
+    let learned_label = analysis::SentimentModel::from_development_set(&layered);
     println!(
         "{:<46} accuracy   macro-F1   pos/neg acc   kappa",
         "sentiment"
@@ -121,12 +119,31 @@ fn main() {
             .filter(|c| form.is_none_or(|f| c.form == f))
             .collect();
         for (scorer, label) in [(&plain, "plain VADER"), (&layered, "policing layer")] {
-            let [acc, f1, two, kappa] = sentiment(&these, |t| scorer.score(t).compound);
+            let [acc, f1, two, kappa] = sentiment(&these, |t| {
+                let c = scorer.score(t).compound;
+                (Label::of(c), c >= 0.0)
+            });
             println!(
                 "{:<46} {acc:>8.3}   {f1:>8.3}   {two:>11.3}   {kappa:>5.3}",
                 format!("{name} ({}), {label}", these.len())
             );
         }
+        // The learned label (trained on `dev`; on `dev` itself, the
+        // figure is the training fit: read it on `test`).
+        let [acc, f1, two, kappa] = sentiment(&these, |t| {
+            let c = layered.score(t).compound;
+            let label = learned_label.label(t, c);
+            let positive = match label {
+                Label::Positive => true,
+                Label::Negative => false,
+                Label::Neutral => c >= 0.0,
+            };
+            (label, positive)
+        });
+        println!(
+            "{:<46} {acc:>8.3}   {f1:>8.3}   {two:>11.3}   {kappa:>5.3}",
+            format!("{name} ({}), learned label", these.len())
+        );
     }
 
     println!(

@@ -28,12 +28,23 @@ fn main() {
     };
     let rated = gt::load(&dir);
     let (off, on) = (Scorer::plain(), Scorer::new());
+    // The learned label (`SentimentModel`), as a compound of its sign, so
+    // that it is judged by the same rule.
+    let model = analysis::SentimentModel::from_development_set(&on);
+    let learned: Vec<f64> = rated
+        .iter()
+        .map(|r| match model.label(&r.text, on.score(&r.text).compound) {
+            analysis::Label::Positive => 1.0,
+            analysis::Label::Negative => -1.0,
+            analysis::Label::Neutral => 0.0,
+        })
+        .collect();
     let off: Vec<f64> = rated.iter().map(|r| off.score(&r.text).compound).collect();
     let on: Vec<f64> = rated.iter().map(|r| on.score(&r.text).compound).collect();
 
     println!(
-        "{:<40} {:>6} {:>9} {:>9}",
-        "ground truth", "texts", "layer off", "layer on"
+        "{:<40} {:>6} {:>9} {:>9} {:>9}",
+        "ground truth", "texts", "layer off", "layer on", "learned"
     );
     let mut files: Vec<&str> = rated.iter().map(|r| r.file.as_str()).collect();
     files.dedup();
@@ -52,20 +63,22 @@ fn main() {
             .collect();
         let pick = |v: &[f64]| idx.iter().map(|&i| v[i]).collect::<Vec<_>>();
         println!(
-            "{:<40} {:>6} {:>8.2}% {:>8.2}%",
+            "{:<40} {:>6} {:>8.2}% {:>8.2}% {:>8.2}%",
             file,
             idx.len(),
             gt::accuracy(&sub, &pick(&off)),
-            gt::accuracy(&sub, &pick(&on))
+            gt::accuracy(&sub, &pick(&on)),
+            gt::accuracy(&sub, &pick(&learned))
         );
     }
     let changed = off.iter().zip(&on).filter(|(a, b)| a != b).count();
     println!(
-        "{:<40} {:>6} {:>8.2}% {:>8.2}%",
+        "{:<40} {:>6} {:>8.2}% {:>8.2}% {:>8.2}%",
         "all",
         rated.len(),
         gt::accuracy(&rated, &off),
-        gt::accuracy(&rated, &on)
+        gt::accuracy(&rated, &on),
+        gt::accuracy(&rated, &learned)
     );
     println!("texts whose compound the layer changes: {changed}");
     println!(

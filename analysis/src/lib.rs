@@ -32,6 +32,7 @@ pub mod agreement;
 pub mod choose;
 pub mod learn;
 pub mod sentiment;
+pub mod sentiment_model;
 pub mod signals;
 pub mod stats;
 pub mod suppress;
@@ -41,6 +42,7 @@ pub use agreement::Agreement;
 pub use choose::{Choice, ThemeChoice};
 pub use learn::{Featurizer, ThemeModel, Training};
 pub use sentiment::{Label, Lexicon, Scorer, Sentiment, DOMAIN_LEXICON_VERSION};
+pub use sentiment_model::SentimentModel;
 pub use stats::{
     wilson, Change, ControlChart, FiscalQuarter, MonthlyMean, Period, Proportion, ScaleSummary,
 };

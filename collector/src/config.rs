@@ -45,6 +45,10 @@ pub struct Config {
     pub min_cell: u32,
     /// Layer the policing and community-safety lexicon over VADER.
     pub domain_lexicon: bool,
+    /// Label sentiment with the model learned from the evaluation set's
+    /// development part (`analysis::SentimentModel`) on top of the lexicon;
+    /// the compound score stays the lexicon's.
+    pub sentiment_model: bool,
     /// A deployment's own lexicon additions (`phrase<TAB>valence` lines).
     pub lexicon: Option<PathBuf>,
     /// A deployment's own safeguarding phrase lists: a JSON file of form
@@ -118,6 +122,7 @@ impl Default for Config {
             allowed_origins: Vec::new(),
             min_cell: 10,
             domain_lexicon: true,
+            sentiment_model: true,
             lexicon: None,
             safeguarding_phrases: None,
             places: None,
@@ -155,6 +160,7 @@ const KEYS: &[&str] = &[
     "allowed_origins",
     "min_cell",
     "domain_lexicon",
+    "sentiment_model",
     "lexicon",
     "safeguarding_phrases",
     "places",

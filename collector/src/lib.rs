@@ -61,7 +61,10 @@ pub fn open(config: Config) -> anyhow::Result<AppState> {
         }
     };
     tracing::info!(sentiment = %scorer.version(), "sentiment scorer ready");
-    let indexes = index::Indexes::new(scorer);
+    let indexes = match config.sentiment_model {
+        true => index::Indexes::new(scorer).with_sentiment_model(),
+        false => index::Indexes::new(scorer),
+    };
     let started = std::time::Instant::now();
     for id in store.form_ids() {
         if let Some(p) = store.form(&id) {

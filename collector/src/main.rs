@@ -333,7 +333,7 @@ fn demo_data(args: DemoArgs) -> anyhow::Result<()> {
     })?;
     collector::publish_folder(&store, &args.forms)?;
     // The scorer of the default configuration, as `serve` uses.
-    let indexes = collector::index::Indexes::new(analysis::Scorer::new());
+    let indexes = collector::index::Indexes::new(analysis::Scorer::new()).with_sentiment_model();
     // Imported answers are coded as a serving collector would code them:
     // with the theme models learned from analysts' codes, if any.
     collector::service::learning::load(&store, &indexes)?;

@@ -36,6 +36,8 @@ use survey::{Answer, Form, Kind};
 /// per form.
 pub struct Indexes {
     scorer: Scorer,
+    /// The learned sentiment label, when configured.
+    labeller: Option<analysis::SentimentModel>,
     coders: Mutex<HashMap<(String, u32), Arc<Coder>>>,
     indexes: RwLock<HashMap<String, Arc<RwLock<FormIndex>>>>,
     /// Forms whose index is being rebuilt, with the changes made to them
@@ -67,6 +69,7 @@ impl Indexes {
     pub fn new(scorer: Scorer) -> Indexes {
         Indexes {
             scorer,
+            labeller: None,
             coders: Mutex::default(),
             indexes: RwLock::default(),
             journal: Mutex::default(),
@@ -78,6 +81,13 @@ impl Indexes {
     /// The learned theme models in use and the work they leave.
     pub fn learned(&self) -> &learned::Learned {
         &self.learned
+    }
+
+    /// These indexes, labelling sentiment with the model learned from
+    /// the evaluation set's development part.
+    pub fn with_sentiment_model(mut self) -> Indexes {
+        self.labeller = Some(analysis::SentimentModel::from_development_set(&self.scorer));
+        self
     }
 
     /// The sentiment scorer in use.
@@ -110,12 +120,16 @@ impl Indexes {
                 continue;
             };
             let s = self.scorer.score(text);
+            let label = self
+                .labeller
+                .as_ref()
+                .map_or(s.label, |m| m.label(text, s.compound));
             let themes = self.themes_of(form, coder.as_deref(), &q.id, text);
             out.insert(
                 q.id.clone(),
                 TextCoding {
                     compound: s.compound,
-                    label: s.label,
+                    label,
                     themes,
                     mixed: analysis::signals::mixed(&self.scorer, text),
                     actionable: analysis::signals::actionable(text),
