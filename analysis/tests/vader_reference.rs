@@ -91,3 +91,33 @@ fn the_domain_layer_costs_at_most_one_point_of_accuracy() {
         a_off - a_on
     );
 }
+
+/// The learned sentiment label, trained on policing comments, costs at
+/// most one point on VADER's own ground truth too (its label read as a
+/// compound of its sign).
+#[test]
+fn the_learned_label_costs_at_most_one_point_of_accuracy() {
+    let Some(dir) = data() else { return };
+    let rated = gt::load(&dir);
+    let (off, on) = (Scorer::plain(), Scorer::new());
+    let model = analysis::SentimentModel::from_development_set(&on);
+    let plain: Vec<f64> = rated.iter().map(|r| off.score(&r.text).compound).collect();
+    let learned: Vec<f64> = rated
+        .iter()
+        .map(|r| match model.label(&r.text, on.score(&r.text).compound) {
+            analysis::Label::Positive => 1.0,
+            analysis::Label::Negative => -1.0,
+            analysis::Label::Neutral => 0.0,
+        })
+        .collect();
+    let (a_plain, a_learned) = (gt::accuracy(&rated, &plain), gt::accuracy(&rated, &learned));
+    let _ = writeln!(
+        std::io::stderr(),
+        "accuracy on VADER's ground truth: plain {a_plain:.2}%, learned label {a_learned:.2}%"
+    );
+    assert!(
+        a_learned >= a_plain - 1.0,
+        "the learned label costs {:.2} points",
+        a_plain - a_learned
+    );
+}

@@ -60,7 +60,11 @@ pub fn open(config: Config) -> anyhow::Result<AppState> {
             analysis::Scorer::with_extra(&extra)
         }
     };
-    tracing::info!(sentiment = %scorer.version(), "sentiment scorer ready");
+    tracing::info!(
+        sentiment = %scorer.version(),
+        label = if config.sentiment_model { analysis::sentiment_model::VERSION } else { "lexicon" },
+        "sentiment scorer ready"
+    );
     let indexes = match config.sentiment_model {
         true => index::Indexes::new(scorer).with_sentiment_model(),
         false => index::Indexes::new(scorer),
