@@ -35,7 +35,7 @@ pub const FOLDS: usize = 5;
 pub const MIN_POSITIVES: u64 = 5;
 
 /// SplitMix64: a fixed, well-mixed permutation key for position `x`.
-fn splitmix(x: u64) -> u64 {
+pub(crate) fn splitmix(x: u64) -> u64 {
     let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);

@@ -42,7 +42,7 @@ pub use agreement::Agreement;
 pub use choose::{Choice, ThemeChoice};
 pub use learn::{Featurizer, ThemeModel, Training};
 pub use sentiment::{Label, Lexicon, Scorer, Sentiment, DOMAIN_LEXICON_VERSION};
-pub use sentiment_model::SentimentModel;
+pub use sentiment_model::{LabelChoice, SentimentModel};
 pub use stats::{
     wilson, Change, ControlChart, FiscalQuarter, MonthlyMean, Period, Proportion, ScaleSummary,
 };

@@ -18,8 +18,10 @@
 //! takes a few milliseconds, so it happens when the model is built, the
 //! same examples giving the same model bit for bit.
 
+use crate::choose::mcnemar_p;
 use crate::learn::{Binary, Featurizer, Training};
 use crate::sentiment::{Label, Scorer};
+use serde::{Deserialize, Serialize};
 
 /// The version reported beside labels it gives.
 pub const VERSION: &str = "dev-1";
@@ -30,9 +32,114 @@ const EVAL_SET: &str = include_str!("../eval/comments.tsv");
 const LABELS: [Label; 3] = [Label::Positive, Label::Neutral, Label::Negative];
 
 /// A trained sentiment-label model.
+#[derive(Serialize, Deserialize)]
 pub struct SentimentModel {
+    #[serde(skip)]
     featurizer: Featurizer,
     models: Vec<Binary>,
+}
+
+impl Clone for SentimentModel {
+    fn clone(&self) -> SentimentModel {
+        SentimentModel {
+            featurizer: Featurizer::new(),
+            models: self.models.clone(),
+        }
+    }
+}
+
+impl PartialEq for SentimentModel {
+    fn eq(&self, other: &SentimentModel) -> bool {
+        self.models == other.models
+    }
+}
+
+/// A label model retrained with a deployment's own hand labels, and
+/// whether it labels better than the shipped one on labels it was not
+/// trained on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LabelChoice {
+    /// Trained on the development part and every hand label.
+    pub model: SentimentModel,
+    /// Hand labels trained and judged on.
+    pub examples: u64,
+    /// Of those, labelled right by the shipped model.
+    pub shipped_right: u64,
+    /// Of those, labelled right by a model trained without them (5-fold).
+    pub learned_right: u64,
+    /// Answers only the retrained model labelled right.
+    pub only_learned: u64,
+    /// Answers only the shipped model labelled right.
+    pub only_shipped: u64,
+    /// Whether the retrained model labels: it is right where the shipped
+    /// one is wrong more often than chance would be (exact one-sided
+    /// McNemar, p < 0.05).
+    pub use_learned: bool,
+}
+
+impl LabelChoice {
+    /// Retrains with `labels` (text, hand label) on top of the development
+    /// part, and judges it against `shipped` on each hand label held out
+    /// in turn (5 folds, a fixed shuffle).
+    pub fn make(
+        scorer: &Scorer,
+        shipped: &SentimentModel,
+        labels: &[(&str, Label)],
+    ) -> LabelChoice {
+        let dev = development_rows();
+        let mut order: Vec<usize> = (0..labels.len()).collect();
+        order.sort_by_key(|i| crate::choose::splitmix(*i as u64));
+        let labels: Vec<(&str, Label)> = order.iter().map(|i| labels[*i]).collect();
+        let train = |skip: Option<usize>| {
+            let own = labels
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| skip.is_none_or(|fold| i % 5 != fold))
+                .map(|(_, x)| *x);
+            SentimentModel::train(scorer, dev.iter().copied().chain(own))
+        };
+        let mut held_out = vec![Label::Neutral; labels.len()];
+        if labels.len() >= 5 {
+            for fold in 0..5 {
+                let m = train(Some(fold));
+                for (i, (text, _)) in labels.iter().enumerate().filter(|(i, _)| i % 5 == fold) {
+                    held_out[i] = m.label(text, scorer.score(text).compound);
+                }
+            }
+        }
+        let (mut shipped_right, mut learned_right, mut only_learned, mut only_shipped) =
+            (0, 0, 0, 0);
+        for ((text, want), got) in labels.iter().zip(&held_out) {
+            let s = shipped.label(text, scorer.score(text).compound) == *want;
+            let l = got == want;
+            shipped_right += u64::from(s);
+            learned_right += u64::from(l);
+            only_learned += u64::from(l && !s);
+            only_shipped += u64::from(s && !l);
+        }
+        LabelChoice {
+            model: train(None),
+            examples: labels.len() as u64,
+            shipped_right,
+            learned_right,
+            only_learned,
+            only_shipped,
+            use_learned: labels.len() >= 5 && mcnemar_p(only_learned, only_shipped) < 0.05,
+        }
+    }
+}
+
+/// The development part's rows: (text, label).
+fn development_rows() -> Vec<(&'static str, Label)> {
+    EVAL_SET
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split('\t').collect();
+            (f.len() == 9 && f[1] == "dev").then_some(())?;
+            Some((f[8], Label::parse(f[4])?))
+        })
+        .collect()
 }
 
 impl std::fmt::Debug for SentimentModel {
@@ -95,16 +202,7 @@ impl SentimentModel {
 
     /// The model trained on the development part of the evaluation set.
     pub fn from_development_set(scorer: &Scorer) -> SentimentModel {
-        let rows: Vec<(&str, Label)> = EVAL_SET
-            .lines()
-            .skip(1)
-            .filter_map(|line| {
-                let f: Vec<&str> = line.split('\t').collect();
-                (f.len() == 9 && f[1] == "dev").then_some(())?;
-                Some((f[8], Label::parse(f[4])?))
-            })
-            .collect();
-        SentimentModel::train(scorer, rows)
+        SentimentModel::train(scorer, development_rows())
     }
 
     /// The label of `text` whose lexicon compound is `compound`.
@@ -155,5 +253,61 @@ mod tests {
             .filter(|l| l.split('\t').nth(1) == Some("dev"))
             .count();
         assert_eq!(dev, 376);
+    }
+
+    /// Hand labels that read a kind of comment the other way from the
+    /// shipped model (here: thanks said in bitter irony) make a retrained
+    /// model that labels them as the analysts do, held out; a handful do
+    /// not.
+    #[test]
+    fn hand_labels_retrain_the_label_where_they_disagree() {
+        let scorer = Scorer::new();
+        let shipped = SentimentModel::from_development_set(&scorer);
+        let places = [
+            "the station",
+            "the market",
+            "the estate",
+            "the park",
+            "our road",
+            "the square",
+            "the canal",
+            "the high street",
+        ];
+        let texts: Vec<String> = places
+            .iter()
+            .flat_map(|p| {
+                [
+                    format!("Cheers for the lovely quiet patrol nobody saw at {p}, marvellous"),
+                    format!("Marvellous work at {p} again, lovely, cheers"),
+                    format!("Cheers, lovely and marvellous as ever near {p}"),
+                ]
+            })
+            .collect();
+        let shipped_says = texts
+            .iter()
+            .filter(|t| shipped.label(t, scorer.score(t).compound) == Label::Negative)
+            .count();
+        assert!(
+            shipped_says < texts.len() / 2,
+            "the shipped model reads them as praise"
+        );
+        let labels: Vec<(&str, Label)> = texts
+            .iter()
+            .map(|t| (t.as_str(), Label::Negative))
+            .collect();
+        let choice = LabelChoice::make(&scorer, &shipped, &labels);
+        assert!(
+            choice.use_learned,
+            "{} vs {}",
+            choice.learned_right, choice.shipped_right
+        );
+        assert!(choice.learned_right > choice.shipped_right);
+        let t = "Marvellous, lovely, cheers for nothing at the bus stop";
+        assert_eq!(
+            choice.model.label(t, scorer.score(t).compound),
+            Label::Negative
+        );
+        let few = LabelChoice::make(&scorer, &shipped, &labels[..4]);
+        assert!(!few.use_learned);
     }
 }

@@ -391,3 +391,149 @@ async fn recoding_runs_beside_submissions_and_leaves_none_with_old_codes() {
     assert_eq!(cell(&after, "theme:lighting-environment"), 30);
     s.stop().await;
 }
+
+/// Thanks said in bitter irony, which the shipped label model reads as
+/// praise.
+fn ironic(i: usize) -> String {
+    let places = [
+        "the station",
+        "the market",
+        "the estate",
+        "the park",
+        "our road",
+        "the square",
+        "the canal",
+        "the high street",
+        "the precinct",
+        "the bus stop",
+    ];
+    let forms = [
+        "Cheers for the lovely quiet patrol nobody saw at {}, marvellous",
+        "Marvellous work at {} again, lovely, cheers",
+        "Cheers, lovely and marvellous as ever near {}",
+    ];
+    forms[i % forms.len()].replace("{}", places[(i / forms.len()) % places.len()])
+}
+
+/// The auto sentiment label of one answer, from `/text`.
+async fn auto_label(s: &Server, token: &str, id: &str) -> String {
+    let page = s
+        .get_ok(
+            &format!("{BASE}/text?question=safety_comment&limit=500"),
+            token,
+        )
+        .await;
+    let item = page
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == id)
+        .unwrap_or_else(|| panic!("{id} not listed"));
+    assert!(item["manual"].is_null(), "{item}");
+    item["sentiment"]["label"].as_str().unwrap().to_owned()
+}
+
+/// Analysts' sentiment labels retrain the label model too: where the
+/// retrained model reads held-out labels as the analysts do significantly
+/// more often than the shipped one, it labels; the stored answers are
+/// labelled again (their flags kept) and the counts move.
+#[tokio::test]
+async fn analysts_labels_retrain_the_sentiment_label_where_it_reads_them_better() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path());
+    cfg.forms = example_forms();
+    cfg.retrain_after_secs = 0;
+    let s = Server::start(cfg.clone()).await;
+    let token = s.token(Role::Analyst);
+
+    let mut ids = Vec::new();
+    for i in 0..30 {
+        ids.push(answer(&s, i as u128 + 1, &ironic(i)).await);
+    }
+    // One that asks for something, coded like the rest: its flag stays.
+    let asks = answer(
+        &s,
+        99,
+        "Please could someone call me back about the lovely marvellous patrol, cheers",
+    )
+    .await;
+    let agg_path = format!("{BASE}/aggregates?question=safety_comment");
+    let before = s.get_ok(&agg_path, &token).await;
+    let mut shipped_negative = 0;
+    for id in &ids[25..] {
+        shipped_negative += u64::from(auto_label(&s, &token, id).await == "negative");
+    }
+    assert!(
+        shipped_negative < 3,
+        "the shipped model reads them as praise"
+    );
+    let negative_before = cell(&before, "negative");
+    assert!(negative_before < 10, "{before}");
+
+    for id in &ids[..25] {
+        let res = s
+            .client
+            .put(s.url(&format!("/api/v1/responses/{id}/codes")))
+            .bearer_auth(&token)
+            .json(&json!({"question": "safety_comment", "themes": [], "sentiment": "negative"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    let list = model_ready(&s, &token, 25).await;
+    let label = &list["models"][0]["sentiment"];
+    assert_eq!(label["examples"], 25, "{label}");
+    assert_eq!(label["in_use"], "learned", "{label}");
+    let (learned, shipped) = (
+        label["learned_right"].as_u64().unwrap(),
+        label["shipped_right"].as_u64().unwrap(),
+    );
+    assert!(learned >= 20 && learned > shipped, "{label}");
+    assert!(label["p_value"].as_f64().unwrap() < 0.05);
+    assert_eq!(
+        label["only_learned"].as_u64().unwrap() - label["only_shipped"].as_u64().unwrap(),
+        learned - shipped
+    );
+    // The agreement report carries it too.
+    let report = s
+        .get_ok(&format!("{BASE}/agreement?question=safety_comment"), &token)
+        .await;
+    assert_eq!(report["learning"]["sentiment"]["in_use"], "learned");
+
+    // The five nobody labelled, and the one that asks, are labelled again.
+    for id in ids[25..].iter().chain([&asks]) {
+        assert_eq!(auto_label(&s, &token, id).await, "negative", "{id}");
+    }
+    let page = s
+        .get_ok(
+            &format!("{BASE}/text?question=safety_comment&actionable=true"),
+            &token,
+        )
+        .await;
+    let flagged: Vec<&Value> = page.as_array().unwrap().iter().map(|i| &i["id"]).collect();
+    assert_eq!(flagged, vec![&json!(asks)], "the flag is kept");
+    let after = s.get_ok(&agg_path, &token).await;
+    assert_eq!(cell(&after, "negative"), 31);
+
+    // A new answer is labelled by the retrained model as it arrives, and
+    // after a restart.
+    let fresh = answer(
+        &s,
+        500,
+        "Lovely, marvellous, cheers for the patrol near the library",
+    )
+    .await;
+    assert_eq!(auto_label(&s, &token, &fresh).await, "negative");
+    s.stop().await;
+    let s = Server::start(cfg).await;
+    let again = answer(
+        &s,
+        501,
+        "Cheers, marvellous and lovely as ever by the river",
+    )
+    .await;
+    assert_eq!(auto_label(&s, &token, &again).await, "negative");
+    assert_eq!(cell(&s.get_ok(&agg_path, &token).await, "negative"), 33);
+    s.stop().await;
+}

@@ -1,7 +1,8 @@
-//! The theme models learned from analysts' codes (`/models`): every
-//! version, which one is in use, and per theme how the codebook and the
-//! model each agree with the analysts on codes the model was not trained
-//! on, and which of the two codes the theme. A `POST` asks for retraining
+//! The models learned from analysts' codes (`/models`): every version,
+//! which one is in use, and per theme how the codebook and the model each
+//! agree with the analysts on codes the model was not trained on, and
+//! which of the two codes the theme; likewise the sentiment label
+//! retrained with the analysts' labels against the shipped one. A `POST` asks for retraining
 //! now (it runs in the background; see `service::learning`).
 
 use super::auth::Analyst;
@@ -64,6 +65,41 @@ pub struct ThemeCoder {
     pub in_use: String,
 }
 
+/// The sentiment label retrained with the analysts' own labels, against
+/// the shipped label model, each hand label read by a model trained
+/// without it (5-fold cross-validation).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LabelCoder {
+    /// Answers the analysts labelled.
+    pub examples: u64,
+    /// Of those, labelled as the analyst did by the shipped model.
+    pub shipped_right: u64,
+    /// Of those, labelled as the analyst did by the retrained model.
+    pub learned_right: u64,
+    /// Answers only the retrained model labelled right.
+    pub only_learned: u64,
+    /// Answers only the shipped model labelled right.
+    pub only_shipped: u64,
+    /// One-sided exact McNemar p-value that the retrained model is better.
+    pub p_value: f64,
+    /// `learned` (p < 0.05) or `shipped`.
+    pub in_use: String,
+}
+
+impl From<&analysis::LabelChoice> for LabelCoder {
+    fn from(c: &analysis::LabelChoice) -> LabelCoder {
+        LabelCoder {
+            examples: c.examples,
+            shipped_right: c.shipped_right,
+            learned_right: c.learned_right,
+            only_learned: c.only_learned,
+            only_shipped: c.only_shipped,
+            p_value: analysis::choose::mcnemar_p(c.only_learned, c.only_shipped),
+            in_use: if c.use_learned { "learned" } else { "shipped" }.to_owned(),
+        }
+    }
+}
+
 /// One model version.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ModelSummary {
@@ -83,6 +119,10 @@ pub struct ModelSummary {
     pub recoded: Option<Recoded>,
     /// Per theme, in codebook order.
     pub themes: Vec<ThemeCoder>,
+    /// The sentiment label retrained with the analysts' labels; null with
+    /// fewer than `min_examples` labels set by hand, or without the
+    /// shipped label model (`sentiment_model = false`).
+    pub sentiment: Option<LabelCoder>,
 }
 
 /// `GET /api/v1/forms/{form}/models`.
@@ -128,6 +168,7 @@ pub fn summary(m: &ModelRecord, in_use: bool, form: &Form) -> ModelSummary {
                 in_use: if t.use_learned { "learned" } else { "codebook" }.to_owned(),
             })
             .collect(),
+        sentiment: m.sentiment.as_ref().map(LabelCoder::from),
     }
 }
 

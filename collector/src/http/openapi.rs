@@ -27,7 +27,7 @@ use utoipa::{Modify, OpenApi};
                        super::cases::CaseChange, super::cases::CaseReport, super::backup::BackupMade,
                        super::text::TextAnswer, super::text::TextSentiment, super::text::ManualView,
                        super::text::SetCodes, super::agreement::AgreementReport, super::agreement::QuestionAgreement,
-                       super::agreement::ThemeAgreement, super::agreement::SentimentAgreement, super::models::ModelList, super::models::ModelSummary, super::models::ThemeCoder, super::models::CoderAgreement, crate::service::learning::Recoded,
+                       super::agreement::ThemeAgreement, super::agreement::SentimentAgreement, super::models::ModelList, super::models::ModelSummary, super::models::ThemeCoder, super::models::CoderAgreement, super::models::LabelCoder, crate::service::learning::Recoded,
                        crate::service::intercoder::Report, crate::service::intercoder::ThemeKappa,
                        crate::service::intercoder::LabelKappa, super::text::ManualView,
                        super::alerts::AlertEvent, super::hooks::NewHookBody, super::hooks::CreatedHook,

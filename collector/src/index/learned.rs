@@ -27,6 +27,9 @@ pub struct Adopted {
     pub codebook_version: u32,
     /// The model and, per theme, whether it or the codebook codes it.
     pub choice: Choice,
+    /// The sentiment label model retrained with the analysts' labels,
+    /// when it labels better than the shipped one.
+    pub labeller: Option<analysis::SentimentModel>,
 }
 
 /// What the learning service has to do for a form.
@@ -109,6 +112,13 @@ impl Learned {
             }
             _ => codes,
         }
+    }
+
+    /// The label of `text` (lexicon compound `compound`) by `form`'s
+    /// retrained label model, if one is in use.
+    pub fn label(&self, form: &str, text: &str, compound: f64) -> Option<analysis::Label> {
+        let a = self.adopted(form)?;
+        Some(a.labeller.as_ref()?.label(text, compound))
     }
 
     fn work(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Work>> {

@@ -90,6 +90,28 @@ impl Indexes {
         self
     }
 
+    /// The shipped sentiment label model, when configured.
+    pub fn labeller(&self) -> Option<&analysis::SentimentModel> {
+        self.labeller.as_ref()
+    }
+
+    /// The label of `text` in `form` whose lexicon compound is `compound`
+    /// (`lexicon` its lexicon label): the form's retrained label model's,
+    /// else the shipped model's, else the lexicon's.
+    pub fn label_of(
+        &self,
+        form: &str,
+        text: &str,
+        compound: f64,
+        lexicon: analysis::Label,
+    ) -> analysis::Label {
+        match (self.learned.label(form, text, compound), &self.labeller) {
+            (Some(l), _) => l,
+            (None, Some(m)) => m.label(text, compound),
+            (None, None) => lexicon,
+        }
+    }
+
     /// The sentiment scorer in use.
     pub fn scorer(&self) -> &Scorer {
         &self.scorer
@@ -119,24 +141,31 @@ impl Indexes {
             else {
                 continue;
             };
-            let s = self.scorer.score(text);
-            let label = self
-                .labeller
-                .as_ref()
-                .map_or(s.label, |m| m.label(text, s.compound));
-            let themes = self.themes_of(form, coder.as_deref(), &q.id, text);
             out.insert(
                 q.id.clone(),
-                TextCoding {
-                    compound: s.compound,
-                    label,
-                    themes,
-                    mixed: analysis::signals::mixed(&self.scorer, text),
-                    actionable: analysis::signals::actionable(text),
-                },
+                self.code_one(form, coder.as_deref(), &q.id, text),
             );
         }
         out
+    }
+
+    /// The coding of `text`, an answer to `question` of `form`, by the
+    /// lexicon, label model, codebook and learned themes in use now.
+    fn code_one(
+        &self,
+        form: &Form,
+        coder: Option<&Coder>,
+        question: &str,
+        text: &str,
+    ) -> TextCoding {
+        let s = self.scorer.score(text);
+        TextCoding {
+            compound: s.compound,
+            label: self.label_of(&form.id, text, s.compound, s.label),
+            themes: self.themes_of(form, coder, question, text),
+            mixed: analysis::signals::mixed(&self.scorer, text),
+            actionable: analysis::signals::actionable(text),
+        }
     }
 
     /// The themes of `text`, an answer to `question` of `form`: the
@@ -164,14 +193,14 @@ impl Indexes {
         coder.applies_to(question).then(|| coder.code(text))
     }
 
-    /// The themes an answer to `question` of `form` (the version it
-    /// answered) gets now, for re-coding stored answers after a model
-    /// change; `None` when the question is not coded.
-    pub fn recode(&self, form: &Form, question: &str, text: &str) -> Option<Vec<String>> {
-        let coder = self.coder(form)?;
-        coder
-            .applies_to(question)
-            .then(|| self.themes_of(form, Some(&coder), question, text))
+    /// The coding an answer to `question` of `form` (the version it
+    /// answered) gets now, for coding stored answers again after a model
+    /// change: sentiment, label, themes and flags alike; `None` when the
+    /// question is not a free-text one.
+    pub fn recode(&self, form: &Form, question: &str, text: &str) -> Option<TextCoding> {
+        let q = form.questions.iter().find(|q| q.id == question)?;
+        matches!(q.kind, Kind::Text { .. })
+            .then(|| self.code_one(form, self.coder(form).as_deref(), question, text))
     }
 
     /// The index record of a new response to `form` (the version it

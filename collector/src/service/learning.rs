@@ -21,7 +21,7 @@
 use crate::error::{Error, Result};
 use crate::index::learned::{Adopted, Work};
 use crate::index::Indexes;
-use crate::model::{now_ms, ResponseId, StoredResponse, ERASED_TEXT};
+use crate::model::{now_ms, Label, ResponseId, StoredResponse, ERASED_TEXT};
 use crate::store::{Doc, Store};
 use analysis::choose::Example;
 use analysis::{Choice, Training};
@@ -74,6 +74,11 @@ pub struct ModelRecord {
     pub codes_digest: String,
     /// The model and the per-theme choice, with the held-out figures.
     pub choice: Choice,
+    /// The sentiment label retrained with the analysts' labels, and
+    /// whether it labels instead of the shipped model; none with fewer
+    /// than [`MIN_EXAMPLES`] labels set by hand.
+    #[serde(default)]
+    pub sentiment: Option<analysis::LabelChoice>,
     /// The pass that coded the stored answers with it, once finished.
     pub recoded: Option<Recoded>,
 }
@@ -167,13 +172,14 @@ fn adopt(indexes: &Indexes, m: ModelRecord) {
             version: m.version,
             codebook_version: m.codebook_version,
             choice: m.choice,
+            labeller: m.sentiment.filter(|s| s.use_learned).map(|s| s.model),
         },
     );
 }
 
 /// A hand-coded answer: what was written, the codebook's themes for it,
-/// the analyst's.
-type Coded = (String, Vec<String>, Vec<String>);
+/// the analyst's themes, and the analyst's sentiment label if set.
+type Coded = (String, Vec<String>, Vec<String>, Option<Label>);
 
 /// The hand-coded answers of `form` to the questions its codebook codes,
 /// oldest first, at most the newest [`MAX_EXAMPLES`]: `(text, codebook
@@ -204,7 +210,10 @@ fn examples(store: &dyn Store, indexes: &Indexes, form: &Form) -> Result<(Vec<Co
                 digest.update(t.as_bytes());
             }
             digest.update([1]);
-            out.push((text.clone(), codebook, code.themes));
+            if let Some(l) = code.sentiment {
+                digest.update(l.as_str().as_bytes());
+            }
+            out.push((text.clone(), codebook, code.themes, code.sentiment));
         }
     }
     let skip = out.len().saturating_sub(MAX_EXAMPLES);
@@ -224,9 +233,9 @@ pub fn train(store: &dyn Store, indexes: &Indexes, form: &str) -> Result<Option<
         return Ok(None);
     };
     let started = std::time::Instant::now();
-    let (examples, codes_digest) = examples(store, indexes, form)?;
+    let (coded, codes_digest) = examples(store, indexes, form)?;
     let previous = latest(store, &form.id)?;
-    if examples.len() < MIN_EXAMPLES
+    if coded.len() < MIN_EXAMPLES
         || previous.as_ref().is_some_and(|p| {
             p.codes_digest == codes_digest
                 && p.codebook_version == codebook.version
@@ -237,9 +246,9 @@ pub fn train(store: &dyn Store, indexes: &Indexes, form: &str) -> Result<Option<
     }
     let version = previous.as_ref().map_or(1, |p| p.version + 1);
     let themes: Vec<String> = codebook.themes.iter().map(|t| t.id.clone()).collect();
-    let examples: Vec<Example<'_>> = examples
+    let examples: Vec<Example<'_>> = coded
         .iter()
-        .map(|(text, codebook, manual)| Example {
+        .map(|(text, codebook, manual, _)| Example {
             text,
             codebook: codebook.clone(),
             manual,
@@ -252,8 +261,26 @@ pub fn train(store: &dyn Store, indexes: &Indexes, form: &str) -> Result<Option<
         indexes.learned().featurizer(),
         Training::default(),
     );
-    let changes_coding =
-        choice.uses_learned() || previous.as_ref().is_some_and(|p| p.choice.uses_learned());
+    // The label, retrained with the analysts' labels, when there are
+    // enough of them and a shipped model to judge it against.
+    let labels: Vec<(&str, Label)> = coded
+        .iter()
+        .filter_map(|(text, _, _, label)| Some((text.as_str(), (*label)?)))
+        .collect();
+    let sentiment = match indexes.labeller() {
+        Some(shipped) if labels.len() >= MIN_EXAMPLES => Some(analysis::LabelChoice::make(
+            indexes.scorer(),
+            shipped,
+            &labels,
+        )),
+        _ => None,
+    };
+    let relabels = |s: &Option<analysis::LabelChoice>| s.as_ref().is_some_and(|s| s.use_learned);
+    let changes_coding = choice.uses_learned()
+        || relabels(&sentiment)
+        || previous
+            .as_ref()
+            .is_some_and(|p| p.choice.uses_learned() || relabels(&p.sentiment));
     let record = ModelRecord {
         form: form.id.clone(),
         version,
@@ -263,6 +290,7 @@ pub fn train(store: &dyn Store, indexes: &Indexes, form: &str) -> Result<Option<
         training_ms: started.elapsed().as_millis() as u64,
         codes_digest,
         choice,
+        sentiment,
         // A model that codes as the codebook did leaves nothing to redo.
         recoded: (!changes_coding).then(|| Recoded {
             at_ms: now_ms(),
@@ -318,10 +346,10 @@ pub fn recode(store: &dyn Store, indexes: &Indexes, form: &str, from: ResponseId
             if text == ERASED_TEXT {
                 continue;
             }
-            if let Some(themes) = indexes.recode(version, question, text) {
+            if let Some(now) = indexes.recode(version, question, text) {
                 answers += 1;
-                if themes != coding.themes {
-                    coding.themes = themes;
+                if now != *coding {
+                    *coding = now;
                     changed += 1;
                     any = true;
                 }

@@ -148,7 +148,15 @@ async fn text_page(ctx: &Ctx) -> Result<Response> {
             model_note = Some(format!(
                 "Model version {} is in use, trained on {} answers coded by hand. A theme goes to the model only when it has been coded at least {} times and the model's kappa beats the codebook's.",
                 m.version, m.examples, analysis::choose::MIN_POSITIVES
-            ));
+            ) + &m.sentiment.as_ref().map_or_else(String::new, |l| {
+                format!(
+                    " Sentiment labels: of {} answers labelled by hand, the label model retrained with them reads {} as the analysts did (each held out), the shipped one {}; the {} one is in use.",
+                    l.examples,
+                    l.learned_right,
+                    l.shipped_right,
+                    if l.in_use == "learned" { "retrained" } else { "shipped" }
+                )
+            }));
             for t in &m.themes {
                 coders.rows.push(vec![
                     Cell::Text(t.label.clone()),
