@@ -4,8 +4,11 @@
 //! form's codebook, against the hand labels.
 //!
 //! ```text
-//! cargo run --release -p analysis --example eval_text -- [--split test|dev|all] [--misses]
+//! cargo run --release -p analysis --example eval_text -- [--split test|dev|all] [--misses] [--no-extra]
 //! ```
+//!
+//! The learned models train on the `dev` part and the extra development
+//! comments (`analysis/eval/train.tsv`); `--no-extra` trains on `dev` alone.
 //!
 //! `--misses` also lists every comment whose themes or sentiment the
 //! codebooks or the layer got wrong: read it on `dev`, never on `test`.
@@ -94,6 +97,15 @@ fn main() {
         .map_or("test", String::as_str)
         .to_owned();
     let all = eval_set::load();
+    // The extra development comments (`analysis/eval/train.tsv`) join every
+    // training set, as they do in what ships; `--no-extra` leaves them out
+    // to show what they add.
+    let training_rows = if args.iter().any(|a| a == "--no-extra") {
+        Vec::new()
+    } else {
+        eval_set::load_training()
+    };
+    let extra: Vec<&Comment> = training_rows.iter().collect();
     let comments: Vec<&Comment> = all
         .iter()
         .filter(|c| split == "all" || c.split == split)
@@ -105,7 +117,16 @@ fn main() {
     // collector ships); on `dev`, each comment labelled by a model trained
     // on the other four fifths (5-fold), so the figure is not the fit.
     let learned_labels: std::collections::HashMap<&str, Label> = if split == "test" {
-        let model = analysis::SentimentModel::from_development_set(&layered);
+        let model = if extra.is_empty() {
+            analysis::SentimentModel::train(
+                &layered,
+                all.iter()
+                    .filter(|c| c.split == "dev")
+                    .map(|c| (c.text.as_str(), c.sentiment)),
+            )
+        } else {
+            analysis::SentimentModel::from_development_set(&layered)
+        };
         comments
             .iter()
             .map(|c| {
@@ -118,6 +139,7 @@ fn main() {
     } else {
         let labels = cross_fit(
             &comments,
+            &extra,
             |on| {
                 analysis::SentimentModel::train(
                     &layered,
@@ -243,7 +265,11 @@ fn main() {
         l2: env("EVAL_L2").unwrap_or(d.l2),
         threshold: env("EVAL_THRESHOLD").unwrap_or(d.threshold),
     };
-    let dev: Vec<&Comment> = all.iter().filter(|c| c.split == "dev").collect();
+    let dev: Vec<&Comment> = all
+        .iter()
+        .filter(|c| c.split == "dev")
+        .chain(extra.iter().copied())
+        .collect();
     let train = |on: &[&Comment]| {
         ThemeModel::train(
             "eval",
@@ -264,7 +290,7 @@ fn main() {
             })
             .collect()
     } else {
-        cross_fit(&comments, train, |model, _, c| {
+        cross_fit(&comments, &extra, train, |model, _, c| {
             let mut got = model.code(&featurizer.features(&c.text));
             got.retain(|t| of_form(c, t));
             got
@@ -309,7 +335,7 @@ fn main() {
             .map(|(c, codes)| code_with(&choice, c, codes))
             .collect()
     } else {
-        cross_fit(&comments, choose, |choice, i, c| {
+        cross_fit(&comments, &extra, choose, |choice, i, c| {
             code_with(choice, c, &codebook[i])
         })
     };
@@ -358,6 +384,7 @@ fn main() {
 /// (5-fold), so that figures on the part trained on are not the fit.
 fn cross_fit<M>(
     comments: &[&Comment],
+    extra: &[&Comment],
     train: impl Fn(&[&Comment]) -> M,
     code: impl Fn(&M, usize, &Comment) -> Vec<String>,
 ) -> Vec<Vec<String>> {
@@ -368,6 +395,7 @@ fn cross_fit<M>(
             .enumerate()
             .filter(|(i, _)| i % 5 != fold)
             .map(|(_, c)| *c)
+            .chain(extra.iter().copied())
             .collect();
         let model = train(&rest);
         for (i, c) in comments.iter().enumerate().filter(|(i, _)| i % 5 == fold) {

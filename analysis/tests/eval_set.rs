@@ -35,3 +35,53 @@ fn the_evaluation_set_is_unchanged_since_it_was_frozen() {
     let test = rows.iter().filter(|r| r[1] == "test").count();
     assert_eq!((test, rows.len() - test), (235, 376));
 }
+
+/// Letters and digits only, lower case: two comments that differ only in
+/// case, spacing or punctuation are the same comment.
+fn normalised(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric() || *c == ' ')
+        .flat_map(char::to_lowercase)
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The extra development comments are well formed and hold no comment of
+/// the frozen set (of either part) and none twice: training on them
+/// leaves the test part held out.
+#[test]
+fn the_extra_development_comments_hold_none_of_the_frozen_set() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("eval");
+    let frozen = std::fs::read_to_string(dir.join("comments.tsv")).unwrap();
+    let frozen: std::collections::HashSet<String> = frozen
+        .lines()
+        .skip(1)
+        .map(|l| normalised(l.split('\t').nth(8).unwrap()))
+        .collect();
+    let extra = std::fs::read_to_string(dir.join("train.tsv")).unwrap();
+    let mut seen = std::collections::HashSet::new();
+    let mut rows = 0;
+    for line in extra.lines().skip(1) {
+        let f: Vec<&str> = line.split('\t').collect();
+        assert_eq!(f.len(), 8, "{line}");
+        assert!(
+            ["community-safety", "victim-satisfaction", "street-feedback"].contains(&f[1]),
+            "{line}"
+        );
+        assert!(
+            ["positive", "neutral", "negative"].contains(&f[3]),
+            "{line}"
+        );
+        assert!(
+            ["0", "1"].contains(&f[4]) && ["0", "1"].contains(&f[5]),
+            "{line}"
+        );
+        let text = normalised(f[7]);
+        assert!(!frozen.contains(&text), "in the frozen set: {line}");
+        assert!(seen.insert(text), "twice: {line}");
+        rows += 1;
+    }
+    assert_eq!(rows, 802);
+}

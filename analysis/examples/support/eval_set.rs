@@ -54,6 +54,33 @@ pub fn load() -> Vec<Comment> {
         .collect()
 }
 
+/// The extra development comments (`analysis/eval/train.tsv`, written
+/// after the set was frozen, for training only), as split `train`.
+pub fn load_training() -> Vec<Comment> {
+    let text = std::fs::read_to_string(root().join("analysis/eval/train.tsv"))
+        .expect("the training comments");
+    text.lines()
+        .skip(1)
+        .map(|line| {
+            let f: Vec<&str> = line.split('\t').collect();
+            assert_eq!(f.len(), 8, "{line}");
+            Comment {
+                split: "train".to_owned(),
+                form: f[1].to_owned(),
+                sentiment: Label::parse(f[3]).expect("a sentiment label"),
+                mixed: f[4] == "1",
+                actionable: f[5] == "1",
+                themes: f[6]
+                    .split(';')
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                text: f[7].to_owned(),
+            }
+        })
+        .collect()
+}
+
 /// Each form's codebook compiled, with its theme ids.
 pub fn coders() -> BTreeMap<&'static str, (Coder, Vec<String>)> {
     FORMS
