@@ -4,7 +4,7 @@
 //! form's codebook, against the hand labels.
 //!
 //! ```text
-//! cargo run --release -p analysis --example eval_text -- [--split test|dev|all] [--misses] [--no-extra]
+//! cargo run --release -p analysis --example eval_text -- [--split test|dev|all|extra] [--misses] [--no-extra]
 //! ```
 //!
 //! The learned models train on the `dev` part and the extra development
@@ -105,11 +105,21 @@ fn main() {
     } else {
         eval_set::load_training()
     };
-    let extra: Vec<&Comment> = training_rows.iter().collect();
-    let comments: Vec<&Comment> = all
-        .iter()
-        .filter(|c| split == "all" || c.split == split)
-        .collect();
+    // `--split extra` reads the extra development comments themselves
+    // (for tuning codebooks on them; the learned models then train on
+    // `dev` and, on each fold, four fifths of them).
+    let extra: Vec<&Comment> = if split == "extra" {
+        Vec::new()
+    } else {
+        training_rows.iter().collect()
+    };
+    let comments: Vec<&Comment> = if split == "extra" {
+        training_rows.iter().collect()
+    } else {
+        all.iter()
+            .filter(|c| split == "all" || c.split == split)
+            .collect()
+    };
     println!("split {split}: {} comments\n", comments.len());
 
     let (plain, layered) = (Scorer::plain(), Scorer::new());
@@ -208,6 +218,20 @@ fn main() {
         );
     }
 
+    if args.iter().any(|a| a == "--misses") {
+        for c in &comments {
+            let got = learned_labels.get(c.text.as_str()).copied();
+            if got.is_some_and(|g| g != c.sentiment) {
+                println!(
+                    "  LABEL {} as {} ({:+.2}): {}",
+                    c.sentiment.as_str(),
+                    got.map_or("-", |g| g.as_str()),
+                    layered.score(&c.text).compound,
+                    c.text
+                );
+            }
+        }
+    }
     println!(
         "\n{:<46} {:>5} {:>6} {:>10} {:>7} {:>6} {:>7}",
         "signal", "gold", "found", "precision", "recall", "F1", "kappa"
