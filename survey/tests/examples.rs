@@ -286,7 +286,7 @@ fn community_safety_asks_what_the_city_survey_asks() {
             .iter()
             .find(|t| t.id == theme)
             .unwrap_or_else(|| panic!("theme {theme}"));
-        // Version 2 of the codebook added everyday wording per theme (see
+        // Versions 2 and 3 of the codebook added everyday wording per theme (see
         // analysis/README.md for what it does on the evaluation set).
         assert!(
             (8..=80).contains(&t.phrases.len()),
