@@ -81,20 +81,25 @@ async fn code(s: &Server, token: &str, id: &str, themes: &[&str]) {
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
 }
 
-/// The auto themes of one answer, from `/text`.
-async fn auto_themes(s: &Server, token: &str, id: &str) -> Vec<String> {
+/// One answer as `/text` lists it.
+async fn text_item(s: &Server, token: &str, id: &str) -> Value {
     let page = s
         .get_ok(
             &format!("{BASE}/text?question=safety_comment&limit=500"),
             token,
         )
         .await;
-    let item = page
-        .as_array()
+    page.as_array()
         .unwrap()
         .iter()
         .find(|i| i["id"] == id)
-        .unwrap_or_else(|| panic!("{id} not listed"));
+        .unwrap_or_else(|| panic!("{id} not listed"))
+        .clone()
+}
+
+/// The auto themes of one answer, from `/text`.
+async fn auto_themes(s: &Server, token: &str, id: &str) -> Vec<String> {
+    let item = text_item(s, token, id).await;
     item["themes"]
         .as_array()
         .unwrap()
@@ -138,15 +143,22 @@ fn theme<'a>(model: &'a Value, id: &str) -> &'a Value {
         .unwrap()
 }
 
-#[tokio::test]
-async fn analysts_codes_train_a_model_that_takes_over_where_it_agrees_better() {
+/// A server with the example forms in a new folder (kept while the first
+/// value lives) that retrains at every change (60 s apart in a
+/// deployment), its config, and an analyst's token.
+async fn started() -> (tempfile::TempDir, collector::Config, Server, String) {
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = config(dir.path());
     cfg.forms = example_forms();
-    // Every change retrains at once (60 s apart in a deployment).
     cfg.retrain_after_secs = 0;
     let s = Server::start(cfg.clone()).await;
     let token = s.token(Role::Analyst);
+    (dir, cfg, s, token)
+}
+
+#[tokio::test]
+async fn analysts_codes_train_a_model_that_takes_over_where_it_agrees_better() {
+    let (_dir, cfg, s, token) = started().await;
 
     // 30 answers of each kind; analysts code 25 of each and leave 5.
     let mut police = Vec::new();
@@ -325,13 +337,7 @@ async fn analysts_codes_train_a_model_that_takes_over_where_it_agrees_better() {
 /// it was coded or re-coded after (none left with the old codes).
 #[tokio::test]
 async fn recoding_runs_beside_submissions_and_leaves_none_with_old_codes() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut cfg = config(dir.path());
-    cfg.forms = example_forms();
-    // Every change retrains at once (60 s apart in a deployment).
-    cfg.retrain_after_secs = 0;
-    let s = Server::start(cfg).await;
-    let token = s.token(Role::Analyst);
+    let (_dir, _, s, token) = started().await;
     let mut ids = Vec::new();
     for i in 0..60 {
         let text = if i % 2 == 0 { unseen(i) } else { lamps(i) };
@@ -417,18 +423,7 @@ fn ironic(i: usize) -> String {
 
 /// The auto sentiment label of one answer, from `/text`.
 async fn auto_label(s: &Server, token: &str, id: &str) -> String {
-    let page = s
-        .get_ok(
-            &format!("{BASE}/text?question=safety_comment&limit=500"),
-            token,
-        )
-        .await;
-    let item = page
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["id"] == id)
-        .unwrap_or_else(|| panic!("{id} not listed"));
+    let item = text_item(s, token, id).await;
     assert!(item["manual"].is_null(), "{item}");
     item["sentiment"]["label"].as_str().unwrap().to_owned()
 }
@@ -439,12 +434,7 @@ async fn auto_label(s: &Server, token: &str, id: &str) -> String {
 /// labelled again (their flags kept) and the counts move.
 #[tokio::test]
 async fn analysts_labels_retrain_the_sentiment_label_where_it_reads_them_better() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut cfg = config(dir.path());
-    cfg.forms = example_forms();
-    cfg.retrain_after_secs = 0;
-    let s = Server::start(cfg.clone()).await;
-    let token = s.token(Role::Analyst);
+    let (_dir, cfg, s, token) = started().await;
 
     let mut ids = Vec::new();
     for i in 0..30 {

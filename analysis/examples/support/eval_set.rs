@@ -30,52 +30,37 @@ pub fn root() -> PathBuf {
 
 /// Every comment of the set, in order.
 pub fn load() -> Vec<Comment> {
-    let text = std::fs::read_to_string(root().join("analysis/eval/comments.tsv"))
-        .expect("the evaluation set");
-    text.lines()
-        .skip(1)
-        .map(|line| {
-            let f: Vec<&str> = line.split('\t').collect();
-            assert_eq!(f.len(), 9, "{line}");
-            Comment {
-                split: f[1].to_owned(),
-                form: f[2].to_owned(),
-                sentiment: Label::parse(f[4]).expect("a sentiment label"),
-                mixed: f[5] == "1",
-                actionable: f[6] == "1",
-                themes: f[7]
-                    .split(';')
-                    .filter(|t| !t.is_empty())
-                    .map(str::to_owned)
-                    .collect(),
-                text: f[8].to_owned(),
-            }
-        })
-        .collect()
+    read("analysis/eval/comments.tsv", 9, |f| f[1].to_owned())
 }
 
 /// The extra development comments (`analysis/eval/train.tsv`, written
 /// after the set was frozen, for training only), as split `train`.
 pub fn load_training() -> Vec<Comment> {
-    let text = std::fs::read_to_string(root().join("analysis/eval/train.tsv"))
-        .expect("the training comments");
+    read("analysis/eval/train.tsv", 8, |_| "train".to_owned())
+}
+
+/// The rows of a file of `columns` columns whose last seven are form,
+/// respondent, sentiment, mixed, actionable, themes and text.
+fn read(path: &str, columns: usize, split: impl Fn(&[&str]) -> String) -> Vec<Comment> {
+    let text = std::fs::read_to_string(root().join(path)).expect(path);
     text.lines()
         .skip(1)
         .map(|line| {
             let f: Vec<&str> = line.split('\t').collect();
-            assert_eq!(f.len(), 8, "{line}");
+            assert_eq!(f.len(), columns, "{line}");
+            let r = &f[columns - 7..];
             Comment {
-                split: "train".to_owned(),
-                form: f[1].to_owned(),
-                sentiment: Label::parse(f[3]).expect("a sentiment label"),
-                mixed: f[4] == "1",
-                actionable: f[5] == "1",
-                themes: f[6]
+                split: split(&f),
+                form: r[0].to_owned(),
+                sentiment: Label::parse(r[2]).expect("a sentiment label"),
+                mixed: r[3] == "1",
+                actionable: r[4] == "1",
+                themes: r[5]
                     .split(';')
                     .filter(|t| !t.is_empty())
                     .map(str::to_owned)
                     .collect(),
-                text: f[7].to_owned(),
+                text: r[6].to_owned(),
             }
         })
         .collect()

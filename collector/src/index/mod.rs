@@ -194,13 +194,30 @@ impl Indexes {
     }
 
     /// The coding an answer to `question` of `form` (the version it
-    /// answered) gets now, for coding stored answers again after a model
-    /// change: sentiment, label, themes and flags alike; `None` when the
-    /// question is not a free-text one.
-    pub fn recode(&self, form: &Form, question: &str, text: &str) -> Option<TextCoding> {
-        let q = form.questions.iter().find(|q| q.id == question)?;
-        matches!(q.kind, Kind::Text { .. })
-            .then(|| self.code_one(form, self.coder(form).as_deref(), question, text))
+    /// answered), stored as `stored`, gets after a model change: the themes
+    /// in use now, and with `relabel` the label in use now; the rest as
+    /// stored. The compound and the flags, which no model changes, are not
+    /// scored again, and the label only when a label model learned from
+    /// the analysts is or was in use: each costs a pass over a million
+    /// comments tens of seconds. `None` when the question is not coded.
+    pub fn recode(
+        &self,
+        form: &Form,
+        question: &str,
+        text: &str,
+        stored: &TextCoding,
+        relabel: bool,
+    ) -> Option<TextCoding> {
+        let coder = self.coder(form)?;
+        coder.applies_to(question).then(|| TextCoding {
+            themes: self.themes_of(form, Some(&coder), question, text),
+            label: if relabel {
+                self.label_of(&form.id, text, stored.compound, stored.label)
+            } else {
+                stored.label
+            },
+            ..stored.clone()
+        })
     }
 
     /// The index record of a new response to `form` (the version it

@@ -324,9 +324,13 @@ pub struct Pass {
 }
 
 /// Codes again the themes of the stored answers to `form` from `from` on
-/// with the coding in use, then rebuilds its index.
+/// with the coding in use, and their labels if a label model learned from
+/// the analysts is or ever was in use, then rebuilds its index.
 pub fn recode(store: &dyn Store, indexes: &Indexes, form: &str, from: ResponseId) -> Result<Pass> {
     let started = std::time::Instant::now();
+    let relabel = models(store, form)?
+        .iter()
+        .any(|m| m.sentiment.as_ref().is_some_and(|s| s.use_learned));
     let versions = store.form_versions(form)?;
     let from = (from != ResponseId { ms: 0, seq: 0 }).then_some(from);
     let (mut answers, mut changed, mut stopped) = (0u64, 0u64, false);
@@ -346,7 +350,7 @@ pub fn recode(store: &dyn Store, indexes: &Indexes, form: &str, from: ResponseId
             if text == ERASED_TEXT {
                 continue;
             }
-            if let Some(now) = indexes.recode(version, question, text) {
+            if let Some(now) = indexes.recode(version, question, text, coding, relabel) {
                 answers += 1;
                 if now != *coding {
                     *coding = now;
