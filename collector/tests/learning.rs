@@ -490,6 +490,21 @@ async fn analysts_labels_retrain_the_sentiment_label_where_it_reads_them_better(
         .get_ok(&format!("{BASE}/agreement?question=safety_comment"), &token)
         .await;
     assert_eq!(report["learning"]["sentiment"]["in_use"], "learned");
+    // So does the dashboard's free-text view.
+    let cookie = crate::dashboard::sign_in(&s, &token).await;
+    let (status, html) = crate::dashboard::get(
+        &s,
+        &cookie,
+        "/dashboard/text?form=community-safety&question=safety_comment",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains(&format!(
+            "Sentiment labels: of 25 answers labelled by hand, the label model retrained with them reads {learned} as the analysts did (each held out), the shipped one {shipped}; the retrained one is in use."
+        )),
+        "{html}"
+    );
 
     // The five nobody labelled, and the one that asks, are labelled again.
     for id in ids[25..].iter().chain([&asks]) {
