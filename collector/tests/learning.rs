@@ -143,6 +143,19 @@ fn theme<'a>(model: &'a Value, id: &str) -> &'a Value {
         .unwrap()
 }
 
+/// The dashboard's free-text view of the comments, signed in with `token`.
+async fn free_text_view(s: &Server, token: &str) -> String {
+    let cookie = crate::dashboard::sign_in(s, token).await;
+    let (status, html) = crate::dashboard::get(
+        s,
+        &cookie,
+        "/dashboard/text?form=community-safety&question=safety_comment",
+    )
+    .await;
+    assert_eq!(status, 200);
+    html
+}
+
 /// A server with the example forms in a new folder (kept while the first
 /// value lives) that retrains at every change (60 s apart in a
 /// deployment), its config, and an analyst's token.
@@ -230,14 +243,7 @@ async fn analysts_codes_train_a_model_that_takes_over_where_it_agrees_better() {
     );
 
     // The dashboard's free-text view shows which coder each theme uses.
-    let cookie = crate::dashboard::sign_in(&s, &token).await;
-    let (status, html) = crate::dashboard::get(
-        &s,
-        &cookie,
-        "/dashboard/text?form=community-safety&question=safety_comment",
-    )
-    .await;
-    assert_eq!(status, 200);
+    let html = free_text_view(&s, &token).await;
     let doc = scraper::Html::parse_document(&html);
     let row = |name: &str| -> Vec<String> {
         let rows = scraper::Selector::parse("table tr").unwrap();
@@ -491,14 +497,7 @@ async fn analysts_labels_retrain_the_sentiment_label_where_it_reads_them_better(
         .await;
     assert_eq!(report["learning"]["sentiment"]["in_use"], "learned");
     // So does the dashboard's free-text view.
-    let cookie = crate::dashboard::sign_in(&s, &token).await;
-    let (status, html) = crate::dashboard::get(
-        &s,
-        &cookie,
-        "/dashboard/text?form=community-safety&question=safety_comment",
-    )
-    .await;
-    assert_eq!(status, 200);
+    let html = free_text_view(&s, &token).await;
     assert!(
         html.contains(&format!(
             "Sentiment labels: of 25 answers labelled by hand, the label model retrained with them reads {learned} as the analysts did (each held out), the shipped one {shipped}; the retrained one is in use."
