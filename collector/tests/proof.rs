@@ -37,6 +37,8 @@ async fn the_json_api_takes_a_proof_once_and_keeps_the_rest_flagged() {
     let fresh: Value = res.json().await.unwrap();
     assert_eq!(fresh["algorithm"], "SHA-256");
     assert!(fresh["maxnumber"].as_u64().unwrap() <= proof::MAX_NUMBER);
+    // The widget waits this long after it came before it sends.
+    assert_eq!(fresh["wait_ms"], proof::MIN_SECS * 1000);
     let res = s
         .client
         .get(s.url("/api/v1/forms/nope/challenge"))
@@ -108,4 +110,25 @@ async fn the_json_api_takes_a_proof_once_and_keeps_the_rest_flagged() {
         .unwrap_or_default();
     assert!(allowed.contains("x-altcha"), "{allowed:?}");
     s.stop().await;
+}
+
+#[tokio::test]
+async fn with_the_bot_checks_off_the_widget_is_told_not_to_wait() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(config(dir.path())).await;
+    assert!(!s.state.config.bot_checks);
+    let c: Value = s
+        .client
+        .get(s.url("/api/v1/forms/mini/challenge"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(c["wait_ms"], 0);
+    // Answers sent at once are counted, proof or none.
+    assert_eq!(send(&s, 1, proof::solve(&c).as_deref()).await, 201);
+    assert_eq!(send(&s, 2, None).await, 201);
+    assert!(s.state.store.flagged("mini", 10).unwrap().is_empty());
 }

@@ -1011,6 +1011,41 @@ scenarios.proof = async (browser) => {
   await w.getByText(/thank you/i).first().waitFor({ timeout: 30000 });
   if (errors.length) fail(`page errors: ${errors.join(" | ")}`);
   await context.close();
+
+  // A quick person: the challenge comes late (held back here until they
+  // have answered) and they send at once, before the proof is found and
+  // well within the 2 s the server asks of a person. The widget shows
+  // "Sending…" until the proof is found and 2 s old, so the answer counts.
+  {
+    const { context, page, errors } = await newPage(browser, { width: 390 });
+    let release;
+    const held = new Promise((r) => (release = r));
+    await page.route("**/challenge", async (route) => { await held; await route.continue(); });
+    await page.goto(`${params.collector}/f/street-feedback?loc=bank&ch=qr&lang=en`);
+    const w = widget(page, "street-feedback");
+    await until("the widget to take over", async () => !(await page.locator("#page-form").isVisible()));
+    await w.locator('input[name="f-feel_safe_now"][value="2"]').check();
+    // Times in the page's own clock, from its resource timings: when the
+    // challenge's answer ended, and when the answers' POST started.
+    const timing = (what) => page.evaluate((what) => {
+      const of = (end) => performance.getEntriesByType("resource").find((e) => e.name.endsWith(end));
+      const c = of("/challenge");
+      if (what === "now") return c ? performance.now() - c.responseEnd : -1;
+      const p = of("/responses");
+      return c && p ? p.startTime - c.responseEnd : -1;
+    }, what);
+    release();
+    await until("the challenge to arrive", async () => (await timing("now")) >= 0);
+    await w.getByRole("button", { name: /send|submit/i }).first().click();
+    const clicked = Math.round(await timing("now"));
+    await w.getByText(/thank you/i).first().waitFor({ timeout: 30000 });
+    const posted = Math.round(await timing("posted"));
+    log(`quick person: sent ${clicked} ms after the challenge came; the answer went ${posted} ms after it`);
+    if (clicked >= 2000) fail(`the quick person took ${clicked} ms: this checks nothing`);
+    if (posted < 2000) fail(`the answer went ${posted} ms after its challenge, sooner than the server takes from a person`);
+    if (errors.length) fail(`page errors: ${errors.join(" | ")}`);
+    await context.close();
+  }
   return { ok: true };
 };
 

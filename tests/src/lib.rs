@@ -55,7 +55,9 @@ impl Collector {
         Self::open(data, vec![], false).await
     }
 
-    async fn start_with(partner_origins: Vec<String>, bot_checks: bool) -> Collector {
+    /// Starts a collector that lets `partner_origins` embed every form,
+    /// with the bot checks on or off.
+    pub async fn start_with(partner_origins: Vec<String>, bot_checks: bool) -> Collector {
         let data = tempfile::tempdir().expect("temp dir");
         Self::open(data, partner_origins, bot_checks).await
     }

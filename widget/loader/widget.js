@@ -143,10 +143,19 @@
   // the person answers and handed to the widget, which sends it with the
   // answers. Without it (an old browser, a plain-HTTP page) the answers
   // are still kept, set aside for an analyst to look at.
+  //
+  // The server sets aside answers sent sooner than 2 s after their
+  // challenge was issued (a bot's pace), and those sent before the proof
+  // is found. So `prove()` settles once the proof is found and 2.1 s have
+  // passed since the challenge came (the challenge's `wait_ms`, 0 where the
+  // bot checks are off, and 0.1 s more; or after 10 s whatever happened), and
+  // the widget's sends wait for it: a quick person, or a slow phone, costs
+  // a moment of "Sending…", not the answer.
   var proofKey = "__feedbackProof:" + origin + "/" + d.form, proving;
   function prove() {
     var enc = new TextEncoder();
-    return proving = proving || fetch(origin + "/api/v1/forms/" + d.form + "/challenge").then(function (r) { return r.json(); }).then(function (c) {
+    return proving = proving || Promise.race([fetch(origin + "/api/v1/forms/" + d.form + "/challenge").then(function (r) { return r.json(); }).then(function (c) {
+      var arrived = Date.now();
       function batch(n) {
         var tries = [];
         for (var i = n; i < n + 256 && i <= c.maxnumber; i++) tries.push(crypto.subtle.digest("SHA-256", enc.encode(c.salt + i)).then(function (i, h) {
@@ -160,9 +169,23 @@
           else if (n + 256 <= c.maxnumber) return batch(n + 256);
         });
       }
-      return batch(0);
-    }).catch(function () {});
+      return batch(0).then(function () {
+        return new Promise(function (done) { setTimeout(done, arrived + (c.wait_ms >= 0 ? c.wait_ms + 100 : 2100) - Date.now()); });
+      });
+    }).catch(function () {}), new Promise(function (done) { setTimeout(done, 10000); })]);
   }
+  // A proof for one submission, as the widget sends it: each is good for
+  // one, so taking it starts on the next (its 2 s run while this one is
+  // sent); where none came (the page was offline when it asked, say), one
+  // more is tried.
+  window[proofKey + ":take"] = function () {
+    function take() {
+      var p = window[proofKey];
+      if (p) { delete window[proofKey]; proving = null; prove(); }
+      return p;
+    }
+    return prove().then(function () { return take() || (proving = null, prove().then(take)); });
+  };
 
   function show() {
     prove();
@@ -192,11 +215,10 @@
   // at once rather than wait for the person to scroll to it.
   var waiting = false;
   try { waiting = !!localStorage.getItem("community-feedback-outbox-v1"); } catch (e) {}
+  // Their sends wait for the proof (as above), so it starts at once.
+  if (waiting) return show();
   // A page whose own form the widget replaces (the hosted page) wants it
   // now, wherever it sits.
-  // Answers kept offline go with a proof: found first (a fraction of a
-  // second), then the widget starts and sends them.
-  if (waiting) return prove().then(show);
   if (d.replace || !("IntersectionObserver" in window)) return show();
   var seen = new IntersectionObserver(function (entries) {
     for (var i = 0; i < entries.length; i++) {

@@ -78,16 +78,30 @@ pub async fn load_form(origin: &str, form: &str) -> Result<Form, ()> {
 /// `POST {origin}/api/v1/forms/{form}/responses` with a submission as JSON.
 pub async fn post(origin: &str, form: &str, body: &str) -> Posted {
     let url = format!("{origin}/api/v1/forms/{form}/responses");
-    // The loader's proof of work for this form, once it has found it.
-    let key = format!("__feedbackProof:{origin}/{form}");
-    let proof = web_sys::window()
-        .and_then(|w| js_sys::Reflect::get(&w, &JsValue::from_str(&key)).ok())
-        .and_then(|v| v.as_string());
+    let proof = loader_proof(&format!("__feedbackProof:{origin}/{form}")).await;
     match fetch(&url, Some(body), proof).await {
         Ok((status, text)) => classify(status, text.as_deref()),
         // fetch only rejects when no answer came back at all.
         Err(()) => Posted::Offline,
     }
+}
+
+/// The loader's proof of work for a form (`key`) for one submission
+/// (`<key>:take`): waited for while the loader is still finding it or it
+/// is under 2 s old, so that a quick answer is not set aside as a bot's
+/// (the loader settles it within 10 s whatever happens). `None` where
+/// there is no loader or it found none.
+async fn loader_proof(key: &str) -> Option<String> {
+    let window = web_sys::window()?;
+    // Unchecked: calling what is not a function is an error `call0`
+    // catches, and `Promise::resolve` takes any value (fewer bytes than
+    // checked casts).
+    let take: js_sys::Function =
+        js_sys::Reflect::get(&window, &JsValue::from_str(&format!("{key}:take")))
+            .ok()?
+            .unchecked_into();
+    let proof = js_sys::Promise::resolve(&take.call0(&JsValue::NULL).ok()?);
+    JsFuture::from(proof).await.ok()?.as_string()
 }
 
 /// What an answer to a POST means for the person's answers.

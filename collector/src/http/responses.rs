@@ -128,7 +128,7 @@ pub async fn submit(
 /// [`crate::service::proof`]).
 #[utoipa::path(get, path = "/api/v1/forms/{form}/challenge", tag = "responses",
     params(("form" = String, Path, description = "form id")),
-    responses((status = 200, body = Object, description = "`{algorithm: \"SHA-256\", challenge, maxnumber, salt, signature}` (the ALTCHA protocol): find the number n ≤ maxnumber whose SHA-256 of salt followed by n, in hex, is `challenge`; send base64 of `{algorithm, challenge, number, salt, signature}` as the `X-Altcha` header of the submission within four hours. Not cached"),
+    responses((status = 200, body = Object, description = "`{algorithm: \"SHA-256\", challenge, maxnumber, salt, signature, wait_ms}` (the ALTCHA protocol): find the number n ≤ maxnumber whose SHA-256 of salt followed by n, in hex, is `challenge`; send base64 of `{algorithm, challenge, number, salt, signature}` as the `X-Altcha` header of the submission within four hours, and not sooner than `wait_ms` after the challenge came (2000 with the bot checks on, 0 with them off; sooner, the answers are stored flagged `too-fast`). Not cached"),
               (status = 404, body = crate::error::ProblemDetails, description = "no such form")))]
 pub async fn challenge(
     State(state): State<AppState>,
@@ -139,11 +139,19 @@ pub async fn challenge(
     }
     let store = state.store.clone();
     let proofs = state.proofs.clone();
-    let body = tokio::task::spawn_blocking(move || {
+    let mut body = tokio::task::spawn_blocking(move || {
         proofs.challenge(store.as_ref(), &form_id, crate::model::now_ms())
     })
     .await
     .map_err(|e| Error::Io(std::io::Error::other(e)))??;
+    // How long the widget waits before it sends with this proof: what the
+    // server asks of a person, and nothing where the bot checks are off.
+    body["wait_ms"] = if state.config.bot_checks {
+        crate::service::proof::MIN_SECS * 1000
+    } else {
+        0
+    }
+    .into();
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
 }
 
