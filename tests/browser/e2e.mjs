@@ -1046,6 +1046,41 @@ scenarios.proof = async (browser) => {
     if (errors.length) fail(`page errors: ${errors.join(" | ")}`);
     await context.close();
   }
+
+  // A page left open: its challenge (good for four hours) is over three
+  // hours old when the person answers, so a fresh one is asked for and
+  // the answer waits for it. The page's clock is moved on, not the
+  // server's.
+  {
+    const { context, page, errors } = await newPage(browser, { width: 390 });
+    await page.addInitScript(() => {
+      const real = Date.now;
+      window.__later = 0;
+      Date.now = () => real() + window.__later;
+    });
+    // Each challenge's salt, in the order they came, and the salt of the
+    // proof the answers went with.
+    const salts = [];
+    let sent = "";
+    page.on("response", async (r) => { if (r.url().endsWith("/challenge")) salts.push((await r.json()).salt); });
+    page.on("request", (r) => {
+      const proof = r.headers()["x-altcha"];
+      if (r.method() === "POST" && proof) sent = JSON.parse(Buffer.from(proof, "base64").toString()).salt;
+    });
+    await page.goto(`${params.collector}/f/street-feedback?loc=bank&ch=qr&lang=en`);
+    const w = widget(page, "street-feedback");
+    await page.waitForFunction((k) => !!window[k], key, { timeout: 30000 });
+    await until("the widget to take over", async () => !(await page.locator("#page-form").isVisible()));
+    await page.evaluate(() => { window.__later = 3.5 * 3600 * 1000; });
+    await w.locator('input[name="f-feel_safe_now"][value="5"]').check();
+    await w.getByRole("button", { name: /send|submit/i }).first().click();
+    await w.getByText(/thank you/i).first().waitFor({ timeout: 30000 });
+    const used = salts.indexOf(sent);
+    log(`a page left open 3.5 h: its answers went with challenge ${used + 1} of ${salts.length}`);
+    if (used < 1) fail(`a page left open sent the proof of challenge ${used + 1}, not a fresh one`);
+    if (errors.length) fail(`page errors: ${errors.join(" | ")}`);
+    await context.close();
+  }
   return { ok: true };
 };
 

@@ -151,11 +151,11 @@
   // bot checks are off, and 0.1 s more; or after 10 s whatever happened), and
   // the widget's sends wait for it: a quick person, or a slow phone, costs
   // a moment of "Sending…", not the answer.
-  var proofKey = "__feedbackProof:" + origin + "/" + d.form, proving;
+  var proofKey = "__feedbackProof:" + origin + "/" + d.form, proving, arrived;
   function prove() {
     var enc = new TextEncoder();
     return proving = proving || Promise.race([fetch(origin + "/api/v1/forms/" + d.form + "/challenge").then(function (r) { return r.json(); }).then(function (c) {
-      var arrived = Date.now();
+      arrived = Date.now();
       function batch(n) {
         var tries = [];
         for (var i = n; i < n + 256 && i <= c.maxnumber; i++) tries.push(crypto.subtle.digest("SHA-256", enc.encode(c.salt + i)).then(function (i, h) {
@@ -177,13 +177,15 @@
   // A proof for one submission, as the widget sends it: each is good for
   // one, so taking it starts on the next (its 2 s run while this one is
   // sent); where none came (the page was offline when it asked, say), one
-  // more is tried.
+  // more is tried. A challenge lasts four hours: one over three hours old
+  // (a page left open) is not used.
   window[proofKey + ":take"] = function () {
     function take() {
       var p = window[proofKey];
       if (p) { delete window[proofKey]; proving = null; prove(); }
       return p;
     }
+    if (Date.now() - arrived > 108e5) { delete window[proofKey]; proving = null; }
     return prove().then(function () { return take() || (proving = null, prove().then(take)); });
   };
 
