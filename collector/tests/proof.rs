@@ -117,15 +117,7 @@ async fn with_the_bot_checks_off_the_widget_is_told_not_to_wait() {
     let dir = tempfile::tempdir().unwrap();
     let s = Server::start(config(dir.path())).await;
     assert!(!s.state.config.bot_checks);
-    let c: Value = s
-        .client
-        .get(s.url("/api/v1/forms/mini/challenge"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let c: Value = s.public_json("/api/v1/forms/mini/challenge").await;
     assert_eq!(c["wait_ms"], 0);
     // Answers sent at once are counted, proof or none.
     assert_eq!(send(&s, 1, proof::solve(&c).as_deref()).await, 201);
