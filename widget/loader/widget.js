@@ -151,7 +151,7 @@
   // bot checks are off, and 0.1 s more; or after 10 s whatever happened), and
   // the widget's sends wait for it: a quick person, or a slow phone, costs
   // a moment of "Sending…", not the answer.
-  var proofKey = "__feedbackProof:" + origin + "/" + d.form, proving, arrived;
+  var proofKey = "__feedbackProof:" + origin + "/" + d.form, proving, arrived, taking = Promise.resolve();
   function prove() {
     var enc = new TextEncoder();
     return proving = proving || Promise.race([fetch(origin + "/api/v1/forms/" + d.form + "/challenge").then(function (r) { return r.json(); }).then(function (c) {
@@ -176,17 +176,23 @@
   }
   // A proof for one submission, as the widget sends it: each is good for
   // one, so taking it starts on the next (its 2 s run while this one is
-  // sent); where none came (the page was offline when it asked, say), one
-  // more is tried. A challenge lasts four hours: one over three hours old
-  // (a page left open) is not used.
+  // sent), and takes wait their turn, so two sends at once (the same
+  // answers sent again as the page comes back online) each get their own.
+  // Where none came quickly (the page was offline when it asked, say), one
+  // more is tried; where it was only slow, not (the person would wait
+  // twice). A challenge lasts four hours: one over three hours old (a
+  // page left open) is not used.
   window[proofKey + ":take"] = function () {
     function take() {
       var p = window[proofKey];
       if (p) { delete window[proofKey]; proving = null; prove(); }
       return p;
     }
-    if (Date.now() - arrived > 108e5) { delete window[proofKey]; proving = null; }
-    return prove().then(function () { return take() || (proving = null, prove().then(take)); });
+    return taking = taking.then(function () {
+      var asked = Date.now();
+      if (asked - arrived > 108e5) { delete window[proofKey]; proving = null; }
+      return prove().then(function () { return take() || (Date.now() - asked < 5e3 && (proving = null, prove().then(take))); });
+    });
   };
 
   function show() {
