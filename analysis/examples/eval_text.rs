@@ -90,12 +90,7 @@ fn prf(a: &Agreement) -> (f64, f64, f64) {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let split = args
-        .iter()
-        .position(|a| a == "--split")
-        .and_then(|i| args.get(i + 1))
-        .map_or("test", String::as_str)
-        .to_owned();
+    let split = eval_set::option("--split").unwrap_or_else(|| "test".to_owned());
     let all = eval_set::load();
     // The extra development comments (`analysis/eval/train.tsv`) join every
     // training set, as they do in what ships; `--no-extra` leaves them out

@@ -16,11 +16,7 @@ use analysis::Coder;
 use eval_set::{Comment, FORMS};
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let top = args
-        .iter()
-        .position(|a| a == "--top")
-        .and_then(|i| args.get(i + 1))
+    let top = eval_set::option("--top")
         .and_then(|n| n.parse().ok())
         .unwrap_or(40usize);
     let training = eval_set::load_training();

@@ -1,6 +1,8 @@
 //! The frozen evaluation set (`analysis/eval/comments.tsv`) and the
 //! example forms' codebooks, as the free-text examples read them.
-//! Included by `eval_text` and `bench_coding` with `#[path]`.
+//! Included by `eval_text`, `phrase_stats`, `bench_coding` and the
+//! collector's `walkthrough_learning` with `#[path]`, which also share its
+//! reading of their command line ([`option`]).
 //!
 //! Each example reads only part of it.
 #![allow(dead_code)]
@@ -8,6 +10,15 @@
 use analysis::{Coder, Label};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+/// The value given after `name` on the command line (`--split test`).
+pub fn option(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+}
 
 /// The forms the set's comments answer.
 pub const FORMS: [&str; 3] = ["community-safety", "victim-satisfaction", "street-feedback"];
