@@ -33,7 +33,7 @@ fn main() {
         for (form, comment) in &comments {
             let t = Instant::now();
             let s = scorer.score(comment);
-            let label = labeller.label(comment, s.compound);
+            let label = labeller.label(&scorer, comment, s.compound);
             let themes = coders[form.as_str()].0.code(comment);
             let mixed = signals::mixed(&scorer, comment);
             let actionable = signals::actionable(comment);

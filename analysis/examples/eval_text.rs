@@ -137,7 +137,7 @@ fn main() {
             .map(|c| {
                 (
                     c.text.as_str(),
-                    model.label(&c.text, layered.score(&c.text).compound),
+                    model.label(&layered, &c.text, layered.score(&c.text).compound),
                 )
             })
             .collect()
@@ -152,7 +152,7 @@ fn main() {
                 )
             },
             |model, _, c| {
-                let label = model.label(&c.text, layered.score(&c.text).compound);
+                let label = model.label(&layered, &c.text, layered.score(&c.text).compound);
                 vec![label.as_str().to_owned()]
             },
         );

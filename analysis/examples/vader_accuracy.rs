@@ -33,7 +33,7 @@ fn main() {
     let model = analysis::SentimentModel::from_development_set(&on);
     let learned: Vec<f64> = rated
         .iter()
-        .map(|r| match model.label(&r.text, on.score(&r.text).compound) {
+        .map(|r| match model.label(&on, &r.text, on.score(&r.text).compound) {
             analysis::Label::Positive => 1.0,
             analysis::Label::Negative => -1.0,
             analysis::Label::Neutral => 0.0,

@@ -25,8 +25,9 @@ pub const DIM: u32 = 1 << 18;
 
 /// The features models are trained on now: a stored model trained on
 /// others is not used (2: word stems and the codebook's finds, see
-/// [`Featurizer::features_with_codes`]).
-pub const FEATURES: u32 = 2;
+/// [`Featurizer::features_with_codes`]; 3: the same for themes, and the
+/// sentiment label's own features, see `sentiment_model`).
+pub const FEATURES: u32 = 3;
 
 /// The weight a theme's model starts with on the feature "the codebook
 /// found this theme" (see [`Featurizer::features_with_codes`]).
@@ -79,6 +80,11 @@ impl Featurizer {
         Featurizer {
             stemmer: Stemmer::create(Algorithm::English),
         }
+    }
+
+    /// The stem of `word` (lower-case).
+    pub fn stem(&self, word: &str) -> String {
+        self.stemmer.stem(word).into_owned()
     }
 
     /// The distinct feature slots of `text`, sorted.

@@ -83,7 +83,7 @@ pub fn actionable(text: &str) -> bool {
 
 /// The clauses of `text`: cut at sentence ends, commas, semicolons and
 /// before contrast words.
-fn clauses(text: &str) -> Vec<String> {
+pub(crate) fn clauses(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for piece in text.split(['.', '!', '?', ',', ';', ':']) {
         let mut cur: Vec<&str> = Vec::new();

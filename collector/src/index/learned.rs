@@ -116,9 +116,15 @@ impl Learned {
 
     /// The label of `text` (lexicon compound `compound`) by `form`'s
     /// retrained label model, if one is in use.
-    pub fn label(&self, form: &str, text: &str, compound: f64) -> Option<analysis::Label> {
+    pub fn label(
+        &self,
+        scorer: &analysis::Scorer,
+        form: &str,
+        text: &str,
+        compound: f64,
+    ) -> Option<analysis::Label> {
         let a = self.adopted(form)?;
-        Some(a.labeller.as_ref()?.label(text, compound))
+        Some(a.labeller.as_ref()?.label(scorer, text, compound))
     }
 
     fn work(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Work>> {

@@ -105,9 +105,12 @@ impl Indexes {
         compound: f64,
         lexicon: analysis::Label,
     ) -> analysis::Label {
-        match (self.learned.label(form, text, compound), &self.labeller) {
+        match (
+            self.learned.label(&self.scorer, form, text, compound),
+            &self.labeller,
+        ) {
             (Some(l), _) => l,
-            (None, Some(m)) => m.label(text, compound),
+            (None, Some(m)) => m.label(&self.scorer, text, compound),
             (None, None) => lexicon,
         }
     }
