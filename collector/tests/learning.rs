@@ -5,6 +5,7 @@
 
 use crate::common::*;
 use collector::model::Role;
+use collector::store::{Doc, Store};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -326,13 +327,46 @@ async fn analysts_codes_train_a_model_that_takes_over_where_it_agrees_better() {
 
     // After a restart the newest model is in use again at once.
     s.stop().await;
-    let s = Server::start(cfg).await;
+    let s = Server::start(cfg.clone()).await;
     let again = answer(&s, 501, "No uniforms at the market this week").await;
     assert!(auto_themes(&s, &token, &again)
         .await
         .contains(&"visible-policing".to_owned()));
     let list = s.get_ok(&format!("{BASE}/models"), &token).await;
     assert_eq!(list["models"][0]["version"], version + 1);
+    let after = s.get_ok(&agg_path, &token).await;
+    assert_eq!(cell(&after, "theme:visible-policing"), 32);
+    s.stop().await;
+
+    // A model made by an older collector, on other features, is not used
+    // with these: the codebook codes until it is trained again from the
+    // same codes, which starts at once.
+    {
+        let store = collector::store::SledStore::open(&cfg.data).unwrap();
+        let key = format!("{FORM}/{:08}", version + 1);
+        let mut record: Value =
+            serde_json::from_slice(&store.get_doc(Doc::Model, &key).unwrap().unwrap()).unwrap();
+        record["features"] = json!(analysis::learn::FEATURES - 1);
+        store
+            .put_doc(Doc::Model, &key, &serde_json::to_vec(&record).unwrap())
+            .unwrap();
+    }
+    let s = Server::start(cfg).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let list = loop {
+        let list = model_ready(&s, &token, 51).await;
+        if list["models"][0]["version"] == version + 2 {
+            break list;
+        }
+        assert!(Instant::now() < deadline, "not trained again: {list}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(list["models"][0]["in_use"], true);
+    assert_eq!(list["models"][1]["in_use"], false);
+    assert_eq!(
+        theme(&list["models"][0], "visible-policing")["in_use"],
+        "learned"
+    );
     let after = s.get_ok(&agg_path, &token).await;
     assert_eq!(cell(&after, "theme:visible-policing"), 32);
     s.stop().await;

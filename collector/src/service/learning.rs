@@ -139,8 +139,8 @@ fn put(store: &dyn Store, m: &ModelRecord) -> Result<()> {
 }
 
 /// At start: puts each form's newest model in use (if it was trained on
-/// the features this collector makes), and notes a re-coding pass that a
-/// stop interrupted. A model that cannot be read is logged and left out:
+/// the features this collector makes; else it is trained again), and
+/// notes a re-coding pass that a stop interrupted. A model that cannot be read is logged and left out:
 /// the codebook codes that form until the next model.
 pub fn load(store: &dyn Store, indexes: &Indexes) -> Result<()> {
     for form in store.form_ids() {
@@ -153,7 +153,11 @@ pub fn load(store: &dyn Store, indexes: &Indexes) -> Result<()> {
             }
         };
         if m.features != analysis::learn::FEATURES {
-            tracing::warn!(form = %form, version = m.version, "the theme model was trained on other features: the codebook codes this form until the next model");
+            // Made by an older collector: trained again from the same
+            // codes in the background, which also codes again what it
+            // coded (see [`train`]).
+            tracing::warn!(form = %form, version = m.version, "the theme model was trained on other features: the codebook codes this form until it is trained again, which starts now");
+            indexes.learned().retrain_now(&form);
             continue;
         }
         let unfinished = m.recoded.is_none();
