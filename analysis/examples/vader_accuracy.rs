@@ -33,11 +33,13 @@ fn main() {
     let model = analysis::SentimentModel::from_development_set(&on);
     let learned: Vec<f64> = rated
         .iter()
-        .map(|r| match model.label(&on, &r.text, on.score(&r.text).compound) {
-            analysis::Label::Positive => 1.0,
-            analysis::Label::Negative => -1.0,
-            analysis::Label::Neutral => 0.0,
-        })
+        .map(
+            |r| match model.label(&on, &r.text, on.score(&r.text).compound) {
+                analysis::Label::Positive => 1.0,
+                analysis::Label::Negative => -1.0,
+                analysis::Label::Neutral => 0.0,
+            },
+        )
         .collect();
     let off: Vec<f64> = rated.iter().map(|r| off.score(&r.text).compound).collect();
     let on: Vec<f64> = rated.iter().map(|r| on.score(&r.text).compound).collect();

@@ -104,11 +104,13 @@ fn the_learned_label_costs_at_most_one_point_of_accuracy() {
     let plain: Vec<f64> = rated.iter().map(|r| off.score(&r.text).compound).collect();
     let learned: Vec<f64> = rated
         .iter()
-        .map(|r| match model.label(&on, &r.text, on.score(&r.text).compound) {
-            analysis::Label::Positive => 1.0,
-            analysis::Label::Negative => -1.0,
-            analysis::Label::Neutral => 0.0,
-        })
+        .map(
+            |r| match model.label(&on, &r.text, on.score(&r.text).compound) {
+                analysis::Label::Positive => 1.0,
+                analysis::Label::Negative => -1.0,
+                analysis::Label::Neutral => 0.0,
+            },
+        )
         .collect();
     let (a_plain, a_learned) = (gt::accuracy(&rated, &plain), gt::accuracy(&rated, &learned));
     let _ = writeln!(

@@ -452,13 +452,13 @@ async fn a_case_is_worked_to_a_close_by_its_own_team_and_its_call_back_details_t
     assert_eq!(case["state"], "new");
     assert_eq!(case["team"], "east");
     // The form's rules as they matched: two dissatisfied scores (any_of
-    // 4 or 5) and the comment's sentiment under -0.5 (sentiment_below).
+    // 4 or 5) and the comment labelled negative (sentiment_is).
     assert_eq!(
         case["rules"],
         json!([
             "dissatisfied-treatment",
             "dissatisfied-overall-service",
-            "very-negative-comment"
+            "negative-comment"
         ])
     );
     assert!(
@@ -606,6 +606,54 @@ async fn a_case_is_worked_to_a_close_by_its_own_team_and_its_call_back_details_t
             );
         }
     }
+}
+
+/// A victim who ticks "satisfied" but writes a complaint with no negative
+/// word in it is heard: the comment's label, not a score threshold, raises
+/// the example form's `negative-comment` alert, and a case opens.
+#[tokio::test]
+async fn a_complaint_said_without_a_negative_word_opens_a_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = server(dir.path()).await;
+    let admin = s.token(Role::Admin);
+    let east = supervisor(&s, &admin, &["east"]).await;
+    let links = invite(
+        &s,
+        &admin,
+        json!([{"team": "east", "category": "burglary"}, {"team": "east", "category": "burglary"}]),
+    )
+    .await;
+    let quiet = "Gave a statement in March. Its now October and I am still waiting";
+    // The lexicon's score alone would not have raised it.
+    assert!(analysis::Scorer::new().score(quiet).compound > -0.5);
+    let answer = |n: u128, key: &str, comment: &str| {
+        json!({
+            "submission_id": uuid(n),
+            "invitation": key,
+            "channel": "link",
+            "answers": {"overall_service": 2, "treatment": 2, "experience_comment": comment}
+        })
+    };
+    let res = s.submit(FORM, &answer(1, &links[0].1, quiet)).await;
+    assert_eq!(res.status(), 201);
+    let stored: Value = res.json().await.unwrap();
+    let res = s
+        .submit(
+            FORM,
+            &answer(
+                2,
+                &links[1].1,
+                "The officer was patient and rang me every week",
+            ),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let (_, list) = get_json(&s, &east, "/api/v1/cases").await;
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["rules"], json!(["negative-comment"]));
+    let (_, case) = get_json(&s, &east, &format!("/api/v1/cases/{}", list[0]["id"])).await;
+    assert_eq!(case["response"], stored["id"], "{case}");
 }
 
 #[tokio::test]

@@ -321,6 +321,14 @@ pub fn check_form(form: &Form) -> Result<(), Vec<FormProblem>> {
                     );
                 }
             }
+            AlertCondition::SentimentIs(_) => {
+                if !matches!(q.kind, Kind::Text { .. }) {
+                    err(
+                        format!("{at}.sentiment_is"),
+                        "applies to a text question".into(),
+                    );
+                }
+            }
         }
     }
 

@@ -268,14 +268,54 @@ pub struct AlertRule {
 
 /// The condition of an alert rule.
 ///
-/// On the wire it is one field of the rule: `any_of` or `sentiment_below`.
+/// On the wire it is one field of the rule: `any_of`, `sentiment_below`
+/// or `sentiment_is`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertCondition {
     /// The answer is one of these (a dissatisfied score).
     AnyOf(Vec<Atom>),
-    /// The free-text answer's sentiment compound is below this.
+    /// The free-text answer's sentiment compound (the lexicon's score) is
+    /// below this.
     SentimentBelow(f64),
+    /// The free-text answer's sentiment label is this: the label the
+    /// collector gives it (its learned label model's, where one is on),
+    /// which reads complaints with no negative word ("Gave a statement in
+    /// March. It's now October.") that no compound threshold catches.
+    SentimentIs(SentimentLabel),
+}
+
+/// A free-text answer's sentiment label, as an alert rule names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SentimentLabel {
+    /// `positive`
+    Positive,
+    /// `neutral`
+    Neutral,
+    /// `negative`
+    Negative,
+}
+
+impl SentimentLabel {
+    /// The label written `positive`, `neutral` or `negative`.
+    pub fn parse(s: &str) -> Option<SentimentLabel> {
+        match s {
+            "positive" => Some(SentimentLabel::Positive),
+            "neutral" => Some(SentimentLabel::Neutral),
+            "negative" => Some(SentimentLabel::Negative),
+            _ => None,
+        }
+    }
+
+    /// `positive`, `neutral` or `negative`, as on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SentimentLabel::Positive => "positive",
+            SentimentLabel::Neutral => "neutral",
+            SentimentLabel::Negative => "negative",
+        }
+    }
 }
 
 impl Form {

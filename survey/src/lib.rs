@@ -29,7 +29,7 @@ mod validate;
 pub use check::{check_form, FormProblem};
 pub use form::{
     AlertCondition, AlertRule, ChoiceOption, Codebook, Draw, Form, Headline, Kind, OneQuestion,
-    Place, PlaceLevel, Question, ScaleLabel, ShowIf, Theme, UNKNOWN_PLACE,
+    Place, PlaceLevel, Question, ScaleLabel, SentimentLabel, ShowIf, Theme, UNKNOWN_PLACE,
 };
 pub use read::ReadError;
 pub use safeguard::{normalise, Category, Contact, Matched, Matcher, PhraseList, Safeguarding};

@@ -10,7 +10,7 @@
 
 use crate::form::{
     AlertCondition, AlertRule, ChoiceOption, Codebook, Form, Kind, Place, Question, ScaleLabel,
-    ShowIf, Theme,
+    SentimentLabel, ShowIf, Theme,
 };
 #[cfg(feature = "analysis")]
 use crate::form::{Draw, Headline, OneQuestion, PlaceLevel};
@@ -443,19 +443,37 @@ impl Theme {
 }
 
 impl AlertRule {
-    /// Reads `{"id", "question"}` with exactly one of `any_of` and
-    /// `sentiment_below`.
+    /// Reads `{"id", "question"}` with exactly one of `any_of`,
+    /// `sentiment_below` and `sentiment_is`.
     pub fn from_value(v: &Value) -> Result<AlertRule, ReadError> {
         let f = Fields::of(v)?;
-        f.only(&["id", "question", "any_of", "sentiment_below"])?;
-        let when = match (f.may("any_of", atoms)?, f.may("sentiment_below", number)?) {
-            (Some(v), None) => AlertCondition::AnyOf(v),
-            (None, Some(x)) => AlertCondition::SentimentBelow(x),
-            (None, None) => return bad("an alert rule needs any_of or sentiment_below"),
-            (Some(_), Some(_)) => {
-                return bad("an alert rule has one of any_of and sentiment_below, not both")
-            }
+        f.only(&[
+            "id",
+            "question",
+            "any_of",
+            "sentiment_below",
+            "sentiment_is",
+        ])?;
+        let label = |v: &Value| {
+            SentimentLabel::parse(&string(v)?)
+                .map_or_else(|| bad("expected positive, neutral or negative"), Ok)
         };
+        let when =
+            match (
+                f.may("any_of", atoms)?,
+                f.may("sentiment_below", number)?,
+                f.may("sentiment_is", label)?,
+            ) {
+                (Some(v), None, None) => AlertCondition::AnyOf(v),
+                (None, Some(x), None) => AlertCondition::SentimentBelow(x),
+                (None, None, Some(l)) => AlertCondition::SentimentIs(l),
+                (None, None, None) => {
+                    return bad("an alert rule needs any_of, sentiment_below or sentiment_is")
+                }
+                _ => return bad(
+                    "an alert rule has one of any_of, sentiment_below and sentiment_is, not two",
+                ),
+            };
         Ok(AlertRule {
             id: f.need("id", string)?,
             question: f.need("question", string)?,

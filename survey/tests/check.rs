@@ -397,6 +397,12 @@ fn codebooks_and_alerts_must_point_at_the_right_questions() {
         blamed(|v| v["alerts"][1]["sentiment_below"] = json!(-2.0)),
         ["alerts[1].sentiment_below"]
     );
+    assert_eq!(
+        blamed(|v| {
+            v["alerts"][1] = json!({"id": "angry", "question": "safe", "sentiment_is": "negative"})
+        }),
+        ["alerts[1].sentiment_is"]
+    );
 }
 
 #[test]

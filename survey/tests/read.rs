@@ -5,7 +5,7 @@ use crate::check::base;
 use crate::util::{form_source, FORMS};
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use survey::{AlertCondition, Form, Kind, ReadError};
+use survey::{AlertCondition, Form, Kind, ReadError, SentimentLabel};
 
 /// The error from reading the base form after `edit`.
 fn refused(edit: impl FnOnce(&mut Value)) -> ReadError {
@@ -96,7 +96,7 @@ fn faults_are_named_with_their_path() {
         refused(|v| v["alerts"][1]["any_of"] = json!([1])),
         at(
             "alerts[1]",
-            "an alert rule has one of any_of and sentiment_below, not both"
+            "an alert rule has one of any_of, sentiment_below and sentiment_is, not two"
         )
     );
     assert_eq!(
@@ -153,6 +153,43 @@ fn what_may_be_left_out_or_null() {
     );
     let form = read(|_| {});
     assert_eq!(form.alerts[1].when, AlertCondition::SentimentBelow(-0.5));
+    // A rule on the comment's label instead of its score.
+    let form = read(|v| {
+        v["alerts"][1] = json!({"id": "angry", "question": "comment", "sentiment_is": "negative"})
+    });
+    assert_eq!(
+        form.alerts[1].when,
+        AlertCondition::SentimentIs(SentimentLabel::Negative)
+    );
+    assert_eq!(
+        refused(|v| {
+            v["alerts"][1] = json!({"id": "angry", "question": "comment", "sentiment_is": "cross"})
+        }),
+        at(
+            "alerts[1].sentiment_is",
+            "expected positive, neutral or negative"
+        )
+    );
+    assert_eq!(
+        refused(|v| {
+            v["alerts"][1] = json!({"id": "angry", "question": "comment", "sentiment_is": -1})
+        }),
+        at("alerts[1].sentiment_is", "expected a string")
+    );
+    assert_eq!(
+        refused(|v| v["alerts"][1]["sentiment_is"] = json!("negative")),
+        at(
+            "alerts[1]",
+            "an alert rule has one of any_of, sentiment_below and sentiment_is, not two"
+        )
+    );
+    assert_eq!(
+        refused(|v| v["alerts"][1] = json!({"id": "angry", "question": "comment"})),
+        at(
+            "alerts[1]",
+            "an alert rule needs any_of, sentiment_below or sentiment_is"
+        )
+    );
 }
 
 #[test]

@@ -80,6 +80,10 @@ pub async fn record(
                     .coding
                     .get(&rule.question)
                     .is_some_and(|c| c.compound < *x),
+                (AlertCondition::SentimentIs(label), Some(_)) => response
+                    .coding
+                    .get(&rule.question)
+                    .is_some_and(|c| c.label.as_str() == label.as_str()),
                 _ => false,
             },
         )
