@@ -27,6 +27,7 @@ fn main() {
     let coders = eval_set::coders();
     let scorer = Scorer::new();
     let labeller = analysis::SentimentModel::from_development_set(&scorer);
+    let mixer = analysis::MixedModel::from_development_set(&scorer);
     let mut times = Vec::with_capacity(rounds * comments.len());
     let mut found = 0usize;
     for _ in 0..rounds {
@@ -35,7 +36,7 @@ fn main() {
             let s = scorer.score(comment);
             let label = labeller.label(&scorer, comment, s.compound);
             let themes = coders[form.as_str()].0.code(comment);
-            let mixed = signals::mixed(&scorer, comment);
+            let mixed = mixer.is_mixed(&scorer, comment, s.compound);
             let actionable = signals::actionable(comment);
             times.push(t.elapsed());
             found += themes.len() + usize::from(mixed) + usize::from(actionable);

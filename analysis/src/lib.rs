@@ -23,14 +23,19 @@
 //! - [`agreement`]: Cohen's kappa between automatic and manual codes.
 //! - [`learn`], [`choose`]: theme models learned from analysts' codes, and
 //!   per theme the coder (codebook or model) that agrees better with them.
+//! - [`sentiment_model`], [`mixed_model`], [`signals`]: the learned
+//!   sentiment label and mixed signal, trained on the development comments,
+//!   and the rules (mixed, actionable) they start from or stand beside.
 
 #![deny(missing_docs)]
 
+mod dev_set;
 mod text;
 
 pub mod agreement;
 pub mod choose;
 pub mod learn;
+pub mod mixed_model;
 pub mod sentiment;
 pub mod sentiment_model;
 pub mod signals;
@@ -41,6 +46,7 @@ pub mod themes;
 pub use agreement::Agreement;
 pub use choose::{Choice, ThemeChoice};
 pub use learn::{Featurizer, ThemeModel, Training};
+pub use mixed_model::MixedModel;
 pub use sentiment::{Label, Lexicon, Scorer, Sentiment, DOMAIN_LEXICON_VERSION};
 pub use sentiment_model::{LabelChoice, SentimentModel};
 pub use stats::{

@@ -44,6 +44,7 @@
 //! instead of three one-against-the-rest models did worse (0.811).
 
 use crate::choose::mcnemar_p;
+use crate::dev_set;
 use crate::learn::{Binary, Featurizer, Training};
 use crate::sentiment::{Label, Scorer};
 use crate::signals::clauses;
@@ -70,13 +71,6 @@ const NEGATORS: &[&str] = &[
 
 /// How many words after a negator it turns.
 const NEGATION_SPAN: usize = 3;
-
-/// The evaluation set, compiled in; only its `dev` rows are trained on.
-const EVAL_SET: &str = include_str!("../eval/comments.tsv");
-
-/// Extra development comments, written after the set was frozen, for
-/// training only (`analysis/eval/train.tsv`, see its README).
-const TRAIN_SET: &str = include_str!("../eval/train.tsv");
 
 const LABELS: [Label; 3] = [Label::Positive, Label::Neutral, Label::Negative];
 
@@ -181,17 +175,7 @@ impl LabelChoice {
 /// The development rows: (text, label), the frozen set's development
 /// part and then the extra development comments.
 fn development_rows() -> Vec<(&'static str, Label)> {
-    let frozen = EVAL_SET.lines().skip(1).filter_map(|line| {
-        let f: Vec<&str> = line.split('\t').collect();
-        (f.len() == 9 && f[1] == "dev").then_some(())?;
-        Some((f[8], Label::parse(f[4])?))
-    });
-    let extra = TRAIN_SET.lines().skip(1).filter_map(|line| {
-        let f: Vec<&str> = line.split('\t').collect();
-        (f.len() == 8).then_some(())?;
-        Some((f[7], Label::parse(f[3])?))
-    });
-    frozen.chain(extra).collect()
+    dev_set::rows().iter().map(|r| (r.text, r.label)).collect()
 }
 
 impl std::fmt::Debug for SentimentModel {
@@ -332,11 +316,6 @@ mod tests {
             Label::Negative
         );
         assert_eq!(label("Officers were rude and dismissive"), Label::Negative);
-        let dev = EVAL_SET
-            .lines()
-            .filter(|l| l.split('\t').nth(1) == Some("dev"))
-            .count();
-        assert_eq!(dev, 376);
         assert_eq!(development_rows().len(), 376 + 802);
     }
 
@@ -403,18 +382,9 @@ mod tests {
     #[test]
     fn the_label_finds_the_negative_victim_comments_a_threshold_misses() {
         let s = Scorer::new();
-        let victim = |form: &str| form == "victim-satisfaction";
-        let frozen = EVAL_SET.lines().skip(1).filter_map(|line| {
-            let f: Vec<&str> = line.split('\t').collect();
-            (f.len() == 9 && f[1] == "dev").then(|| (f[8], f[4], victim(f[2])))
-        });
-        let extra = TRAIN_SET.lines().skip(1).filter_map(|line| {
-            let f: Vec<&str> = line.split('\t').collect();
-            (f.len() == 8).then(|| (f[7], f[3], victim(f[1])))
-        });
-        let rows: Vec<(&str, Label, bool)> = frozen
-            .chain(extra)
-            .map(|(t, l, v)| (t, Label::parse(l).unwrap(), v))
+        let rows: Vec<(&str, Label, bool)> = dev_set::rows()
+            .iter()
+            .map(|r| (r.text, r.label, r.form == "victim-satisfaction"))
             .collect();
         let (mut negative, mut by_label, mut by_score) = (0, 0, 0);
         let (mut wrong_label, mut wrong_score) = (0, 0);

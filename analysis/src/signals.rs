@@ -22,7 +22,7 @@ use crate::text::tokens;
 pub const MIXED_AT: f64 = 0.3;
 
 /// Words that start a new clause.
-const CONTRAST: &[&str] = &[
+pub(crate) const CONTRAST: &[&str] = &[
     "but", "though", "although", "however", "then", "whereas", "yet",
 ];
 
@@ -109,10 +109,15 @@ pub(crate) fn clauses(text: &str) -> Vec<String> {
 /// `although`, …) from one side to the other, however mildly.
 pub fn mixed(scorer: &Scorer, text: &str) -> bool {
     let parts = clauses(text);
+    let scores: Vec<f64> = parts.iter().map(|c| scorer.score(c).compound).collect();
+    mixed_clauses(&parts, &scores)
+}
+
+/// [`mixed`] of a text cut into `parts`, whose compounds are `scores`.
+pub(crate) fn mixed_clauses(parts: &[String], scores: &[f64]) -> bool {
     if parts.len() < 2 {
         return false;
     }
-    let scores: Vec<f64> = parts.iter().map(|c| scorer.score(c).compound).collect();
     if scores.iter().any(|s| *s >= MIXED_AT) && scores.iter().any(|s| *s <= -MIXED_AT) {
         return true;
     }
@@ -120,9 +125,9 @@ pub fn mixed(scorer: &Scorer, text: &str) -> bool {
     // other side of the one before it.
     parts
         .iter()
-        .zip(&scores)
+        .zip(scores)
         .skip(1)
-        .zip(parts.iter().zip(&scores))
+        .zip(parts.iter().zip(scores))
         .any(|((clause, after), (_, before))| {
             let first = clause.split_whitespace().next().map(|w| {
                 w.trim_matches(|c: char| !c.is_alphanumeric())

@@ -45,9 +45,11 @@ pub struct Config {
     pub min_cell: u32,
     /// Layer the policing and community-safety lexicon over VADER.
     pub domain_lexicon: bool,
-    /// Label sentiment with the model learned from the evaluation set's
-    /// development part (`analysis::SentimentModel`) on top of the lexicon;
-    /// the compound score stays the lexicon's.
+    /// Label sentiment with the model learned from the development
+    /// comments (`analysis::SentimentModel`) on top of the lexicon, and
+    /// flag mixed comments with `analysis::MixedModel` (off: the clause
+    /// rule, `analysis::signals::mixed`); the compound score stays the
+    /// lexicon's.
     pub sentiment_model: bool,
     /// A deployment's own lexicon additions (`phrase<TAB>valence` lines).
     pub lexicon: Option<PathBuf>,

@@ -610,7 +610,9 @@ async fn check_flags(s: &Server, token: &str, asks: &str, mixed: &str, plain: &s
 }
 
 /// A comment that asks for something is flagged actionable, one with a
-/// clearly good and a clearly bad part mixed; both filter `/text` and the
+/// clearly good and a clearly bad part mixed (here one whose bad part has
+/// no negative word, which only the learned mixed signal reads); both
+/// filter `/text` and the
 /// aggregates' `where`, ride along in the export, and survive a restart
 /// (the index is then rebuilt from the stored records).
 #[tokio::test]
@@ -628,7 +630,7 @@ async fn mixed_and_actionable_answers_are_flagged_and_filtered() {
     let mixed = safety(
         &s,
         2,
-        Some("The officer was lovely and kind, but the investigation was useless"),
+        Some("The officer who came was lovely but I never heard another word"),
         "aldgate",
     )
     .await;

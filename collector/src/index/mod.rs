@@ -38,6 +38,8 @@ pub struct Indexes {
     scorer: Scorer,
     /// The learned sentiment label, when configured.
     labeller: Option<analysis::SentimentModel>,
+    /// The learned mixed signal, configured with the label.
+    mixer: Option<analysis::MixedModel>,
     coders: Mutex<HashMap<(String, u32), Arc<Coder>>>,
     indexes: RwLock<HashMap<String, Arc<RwLock<FormIndex>>>>,
     /// Forms whose index is being rebuilt, with the changes made to them
@@ -70,6 +72,7 @@ impl Indexes {
         Indexes {
             scorer,
             labeller: None,
+            mixer: None,
             coders: Mutex::default(),
             indexes: RwLock::default(),
             journal: Mutex::default(),
@@ -83,10 +86,11 @@ impl Indexes {
         &self.learned
     }
 
-    /// These indexes, labelling sentiment with the model learned from
-    /// the evaluation set's development part.
+    /// These indexes, labelling sentiment and flagging mixed comments
+    /// with the models learned from the development comments.
     pub fn with_sentiment_model(mut self) -> Indexes {
         self.labeller = Some(analysis::SentimentModel::from_development_set(&self.scorer));
+        self.mixer = Some(analysis::MixedModel::from_development_set(&self.scorer));
         self
     }
 
@@ -166,7 +170,10 @@ impl Indexes {
             compound: s.compound,
             label: self.label_of(&form.id, text, s.compound, s.label),
             themes: self.themes_of(form, coder, question, text),
-            mixed: analysis::signals::mixed(&self.scorer, text),
+            mixed: match &self.mixer {
+                Some(m) => m.is_mixed(&self.scorer, text, s.compound),
+                None => analysis::signals::mixed(&self.scorer, text),
+            },
             actionable: analysis::signals::actionable(text),
         }
     }
