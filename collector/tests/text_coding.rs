@@ -674,6 +674,39 @@ async fn mixed_and_actionable_answers_are_flagged_and_filtered() {
     let s = examples_server(dir.path()).await;
     check_flags(&s, &token, &asks, &mixed, &plain).await;
     s.stop().await;
+
+    // Without the label model the clause rule flags mixed comments, and
+    // misses that one; a turn between clearly good and clearly bad
+    // clauses it still reads.
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path());
+    cfg.forms = example_forms();
+    cfg.sentiment_model = false;
+    let s = Server::start(cfg).await;
+    let token = s.token(Role::Analyst);
+    let quiet = safety(
+        &s,
+        1,
+        Some("The officer who came was lovely but I never heard another word"),
+        "aldgate",
+    )
+    .await;
+    let turn = safety(
+        &s,
+        2,
+        Some("The officer was lovely and kind, but the investigation was useless"),
+        "aldgate",
+    )
+    .await;
+    let rows = s.export_all("community-safety", &token).await;
+    let mixed = |id: &str| {
+        rows.iter().find(|r| r["id"] == id).unwrap()["text_coding"]["safety_comment"]
+            .get("mixed")
+            .cloned()
+    };
+    assert_eq!(mixed(&quiet), None);
+    assert_eq!(mixed(&turn), Some(json!(true)));
+    s.stop().await;
 }
 
 /// A second analyst reads blind, codes the same answers apart from the
