@@ -140,8 +140,9 @@ fn put(store: &dyn Store, m: &ModelRecord) -> Result<()> {
 
 /// At start: puts each form's newest model in use (if it was trained on
 /// the features this collector makes; else it is trained again), and
-/// notes a re-coding pass that a stop interrupted. A model that cannot be read is logged and left out:
-/// the codebook codes that form until the next model.
+/// notes a re-coding pass that a stop interrupted. A model that cannot be
+/// read is logged and left out: the codebook codes that form until the
+/// next model.
 pub fn load(store: &dyn Store, indexes: &Indexes) -> Result<()> {
     for form in store.form_ids() {
         let m = match latest(store, &form) {
