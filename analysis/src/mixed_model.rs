@@ -23,6 +23,7 @@
 use crate::dev_set;
 use crate::learn::{Binary, Featurizer, Training};
 use crate::sentiment::Scorer;
+use crate::sentiment_model::band;
 use crate::signals::{self, clauses, CONTRAST};
 use crate::text::tokens;
 
@@ -38,17 +39,6 @@ pub struct MixedModel {
 impl std::fmt::Debug for MixedModel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("MixedModel")
-    }
-}
-
-/// The band of a compound score, as a feature name's end.
-fn band(compound: f64) -> &'static str {
-    match compound {
-        c if c <= -0.5 => "n2",
-        c if c <= -0.05 => "n1",
-        c if c < 0.05 => "z",
-        c if c < 0.5 => "p1",
-        _ => "p2",
     }
 }
 

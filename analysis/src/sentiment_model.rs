@@ -187,7 +187,7 @@ impl std::fmt::Debug for SentimentModel {
 }
 
 /// The band of a compound score, as a feature name.
-fn band(compound: f64) -> &'static str {
+pub(crate) fn band(compound: f64) -> &'static str {
     match compound {
         c if c <= -0.5 => "cmp:n2",
         c if c <= -0.05 => "cmp:n1",
