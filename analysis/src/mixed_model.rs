@@ -27,6 +27,9 @@ use crate::sentiment_model::band;
 use crate::signals::{self, clauses, CONTRAST};
 use crate::text::tokens;
 
+/// The version stored beside the flags it gives.
+pub const VERSION: &str = "dev-1";
+
 /// The weight the model starts with on "the rule says mixed".
 const RULE_PRIOR: f32 = 2.0;
 

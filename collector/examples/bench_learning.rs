@@ -145,7 +145,9 @@ async fn main() -> anyhow::Result<()> {
         .take(count);
         let n = import::load(
             &store,
-            &collector::index::Indexes::new(analysis::Scorer::new()),
+            // The default configuration's coding, which the server uses:
+            // nothing to score again at its start.
+            &collector::index::Indexes::new(analysis::Scorer::new()).with_sentiment_model(),
             &form.form,
             generated,
         )?;
@@ -269,7 +271,7 @@ async fn main() -> anyhow::Result<()> {
     let (s, ix, flag) = (store.clone(), state.indexes.clone(), done.clone());
     let pass = tokio::task::spawn_blocking(move || {
         let t = Instant::now();
-        let p = learning::recode(s.as_ref(), &ix, FORM, ResponseId { ms: 0, seq: 0 });
+        let p = learning::recode(s.as_ref(), &ix, FORM, ResponseId { ms: 0, seq: 0 }, false);
         flag.store(true, Ordering::Release);
         (p, t.elapsed())
     });

@@ -231,7 +231,10 @@ async fn run(
                 other.publish(p.form.clone())?;
             }
         }
-        let indexes = collector::index::Indexes::new(analysis::Scorer::new());
+        // The default configuration's coding (the label and mixed models
+        // too), as over sled: the same work per submission.
+        let indexes =
+            collector::index::Indexes::new(analysis::Scorer::new()).with_sentiment_model();
         for id in other.form_ids() {
             if let Some(p) = other.form(&id) {
                 indexes.rebuild(other.as_ref(), &p.form)?;

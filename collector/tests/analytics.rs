@@ -26,8 +26,9 @@ fn example_form(id: &str) -> Form {
 }
 
 fn analysis() -> Indexes {
-    // The scorer of the default configuration, as the server uses.
-    Indexes::new(analysis::Scorer::new())
+    // The coding of the default configuration, as the server uses (so
+    // the server finds nothing to score again when it starts).
+    Indexes::new(analysis::Scorer::new()).with_sentiment_model()
 }
 
 /// A sled folder with `COUNT` generated responses, built once.

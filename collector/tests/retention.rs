@@ -7,7 +7,7 @@ use crate::common::*;
 use collector::index::Indexes;
 use collector::model::{now_ms, Role, ERASED_TEXT};
 use collector::service::{import, retention};
-use collector::store::{SledStore, Store};
+use collector::store::{Doc, SledStore, Store};
 use serde_json::{json, Value};
 use std::path::Path;
 
@@ -139,7 +139,8 @@ fn seeded(dir: &Path, now: u64) -> SledStore {
     let store = SledStore::open(dir).unwrap();
     collector::publish_folder(&store, &example_forms()).unwrap();
     let form = store.form(FORM).unwrap().form.clone();
-    let indexes = Indexes::new(analysis::Scorer::new());
+    // Coded as the server codes, and noted so: it scores nothing again.
+    let indexes = Indexes::new(analysis::Scorer::new()).with_sentiment_model();
     let imported = store
         .import(
             &form,
@@ -148,6 +149,9 @@ fn seeded(dir: &Path, now: u64) -> SledStore {
         )
         .unwrap();
     assert_eq!(imported, 4);
+    store
+        .put_doc(Doc::Coding, FORM, indexes.coding_version().as_bytes())
+        .unwrap();
     store
 }
 

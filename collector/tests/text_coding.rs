@@ -682,7 +682,7 @@ async fn mixed_and_actionable_answers_are_flagged_and_filtered() {
     let mut cfg = config(dir.path());
     cfg.forms = example_forms();
     cfg.sentiment_model = false;
-    let s = Server::start(cfg).await;
+    let s = Server::start(cfg.clone()).await;
     let token = s.token(Role::Analyst);
     let quiet = safety(
         &s,
@@ -706,6 +706,64 @@ async fn mixed_and_actionable_answers_are_flagged_and_filtered() {
     };
     assert_eq!(mixed(&quiet), None);
     assert_eq!(mixed(&turn), Some(json!(true)));
+    let sarcastic = "Fantastic service, only took them three days to call back";
+    let scorer = analysis::Scorer::new();
+    let lexicon = scorer.score(sarcastic).label;
+    assert_ne!(lexicon, analysis::Label::Negative);
+    let sarcastic = safety(&s, 3, Some(sarcastic), "aldgate").await;
+    let label = |rows: &[Value], id: &str| {
+        rows.iter().find(|r| r["id"] == id).unwrap()["text_coding"]["safety_comment"]["label"]
+            .clone()
+    };
+    let rows = s.export_all("community-safety", &token).await;
+    assert_eq!(label(&rows, &sarcastic), json!(lexicon.as_str()));
+    s.stop().await;
+
+    // With the models turned on, the answers stored before are scored
+    // again in the background, so they count as new ones would.
+    cfg.sentiment_model = true;
+    let s = Server::start(cfg).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let rows = loop {
+        let rows = s.export_all("community-safety", &token).await;
+        if label(&rows, &sarcastic) == json!("negative") {
+            break rows;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not scored again: {rows:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let mixed = |id: &str| {
+        rows.iter().find(|r| r["id"] == id).unwrap()["text_coding"]["safety_comment"]
+            .get("mixed")
+            .cloned()
+    };
+    assert_eq!(mixed(&quiet), Some(json!(true)));
+    // The index is rebuilt once the pass is written: the counts move.
+    let negative = |agg: &Value| {
+        agg["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["answer"] == "negative")
+            .and_then(|c| c["count"].as_u64())
+            .unwrap()
+    };
+    loop {
+        let agg = s
+            .get_ok(
+                "/api/v1/forms/community-safety/aggregates?question=safety_comment",
+                &token,
+            )
+            .await;
+        if negative(&agg) >= 1 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{agg}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     s.stop().await;
 }
 

@@ -86,7 +86,8 @@ pub fn import(data: &Path, count: usize, seed: u64) -> anyhow::Result<Imported> 
     )?;
     let count = import::load(
         &store,
-        &Indexes::new(analysis::Scorer::new()),
+        // The default configuration's coding, as `collector demo-data`.
+        &Indexes::new(analysis::Scorer::new()).with_sentiment_model(),
         &form.form,
         generated,
     )?;

@@ -43,6 +43,9 @@ pub struct Work {
     /// Retrain now, however recently the last model was trained (an
     /// analyst asked).
     pub now: bool,
+    /// The shipped coding changed since the stored answers were scored:
+    /// score each again whole (with `recode_from` at the first).
+    pub rescore: bool,
 }
 
 /// Learned models in use and the work they leave.
@@ -150,9 +153,19 @@ impl Learned {
         let w = work.entry(form.to_owned()).or_default();
         w.retrain |= undone.retrain;
         w.now |= undone.now;
+        w.rescore |= undone.rescore;
         if let Some(id) = undone.recode_from {
             w.recode_from = Some(w.recode_from.map_or(id, |from| from.min(id)));
         }
+    }
+
+    /// Notes that `form`'s stored answers were scored by another shipped
+    /// coding: all are scored again.
+    pub fn rescore(&self, form: &str) {
+        let mut work = self.work();
+        let w = work.entry(form.to_owned()).or_default();
+        w.rescore = true;
+        w.recode_from = Some(ResponseId { ms: 0, seq: 0 });
     }
 
     /// Tells a re-coding pass under way to end early (the server stops).

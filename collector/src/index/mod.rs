@@ -94,6 +94,29 @@ impl Indexes {
         self
     }
 
+    /// What the shipped coding is: the scorer's lexicon, the label model
+    /// and the mixed signal in use. Answers stored under another are
+    /// scored again (`service::learning::load`).
+    pub fn coding_version(&self) -> String {
+        format!(
+            "{}; label {}; mixed {}",
+            self.scorer.version(),
+            self.labeller
+                .as_ref()
+                .map_or("lexicon", |_| analysis::sentiment_model::VERSION),
+            self.mixer
+                .as_ref()
+                .map_or("rule", |_| analysis::mixed_model::VERSION),
+        )
+    }
+
+    /// The whole coding of `text`, an answer to text question `question`
+    /// of `form` (the version it answered), as a new answer gets it now:
+    /// compound, label, themes and flags.
+    pub fn rescore(&self, form: &Form, question: &str, text: &str) -> TextCoding {
+        self.code_one(form, self.coder(form).as_deref(), question, text)
+    }
+
     /// The shipped sentiment label model, when configured.
     pub fn labeller(&self) -> Option<&analysis::SentimentModel> {
         self.labeller.as_ref()

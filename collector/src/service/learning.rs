@@ -138,13 +138,23 @@ fn put(store: &dyn Store, m: &ModelRecord) -> Result<()> {
     Ok(())
 }
 
-/// At start: puts each form's newest model in use (if it was trained on
-/// the features this collector makes; else it is trained again), and
-/// notes a re-coding pass that a stop interrupted. A model that cannot be
-/// read is logged and left out: the codebook codes that form until the
-/// next model.
+/// At start: notes a pass that scores a form's stored answers again where
+/// they were scored by another shipped coding (lexicon, label model,
+/// mixed signal: [`Indexes::coding_version`]) than this collector's, so
+/// old and new answers count alike; puts each form's newest model in use
+/// (if it was trained on the features this collector makes; else it is
+/// trained again), and notes a re-coding pass that a stop interrupted. A
+/// model that cannot be read is logged and left out: the codebook codes
+/// that form until the next model.
 pub fn load(store: &dyn Store, indexes: &Indexes) -> Result<()> {
+    let coding = indexes.coding_version();
     for form in store.form_ids() {
+        let scored = store.get_doc(Doc::Coding, &form)?;
+        if scored.as_deref() != Some(coding.as_bytes()) {
+            tracing::info!(form = %form, was = %String::from_utf8_lossy(scored.as_deref().unwrap_or(b"(before versions were noted)")),
+                           now = %coding, "stored answers were scored by another coding: scoring them again");
+            indexes.learned().rescore(&form);
+        }
         let m = match latest(store, &form) {
             Ok(Some(m)) => m,
             Ok(None) => continue,
@@ -330,8 +340,17 @@ pub struct Pass {
 
 /// Codes again the themes of the stored answers to `form` from `from` on
 /// with the coding in use, and their labels if a label model learned from
-/// the analysts is or ever was in use, then rebuilds its index.
-pub fn recode(store: &dyn Store, indexes: &Indexes, form: &str, from: ResponseId) -> Result<Pass> {
+/// the analysts is or ever was in use, then rebuilds its index. With
+/// `whole`, every text answer is scored again whole (compound, label,
+/// themes, flags), and once the pass is done the coding it used is noted
+/// as the form's ([`Doc::Coding`]).
+pub fn recode(
+    store: &dyn Store,
+    indexes: &Indexes,
+    form: &str,
+    from: ResponseId,
+    whole: bool,
+) -> Result<Pass> {
     let started = std::time::Instant::now();
     let relabel = models(store, form)?
         .iter()
@@ -355,7 +374,12 @@ pub fn recode(store: &dyn Store, indexes: &Indexes, form: &str, from: ResponseId
             if text == ERASED_TEXT {
                 continue;
             }
-            if let Some(now) = indexes.recode(version, question, text, coding, relabel) {
+            let now = if whole {
+                Some(indexes.rescore(version, question, text))
+            } else {
+                indexes.recode(version, question, text, coding, relabel)
+            };
+            if let Some(now) = now {
                 answers += 1;
                 if now != *coding {
                     *coding = now;
@@ -370,6 +394,9 @@ pub fn recode(store: &dyn Store, indexes: &Indexes, form: &str, from: ResponseId
         if let Some(published) = store.form(form) {
             indexes.rebuild(store, &published.form)?;
         }
+    }
+    if whole && !stopped {
+        store.put_doc(Doc::Coding, form, indexes.coding_version().as_bytes())?;
     }
     // Note the pass on the model in use, if it is still the newest (a
     // pass cut short is done again from the start at the next start).
@@ -444,11 +471,15 @@ pub fn run_once(
                 }
             }
             if let Some(from) = w.recode_from {
-                match recode(store, indexes, &form, from) {
-                    Ok(pass) if pass.stopped => undone.recode_from = Some(from),
+                match recode(store, indexes, &form, from, w.rescore) {
+                    Ok(pass) if pass.stopped => {
+                        undone.recode_from = Some(from);
+                        undone.rescore = w.rescore;
+                    }
                     Ok(_) => {}
                     Err(e) => {
                         undone.recode_from = Some(from);
+                        undone.rescore = w.rescore;
                         first_error.get_or_insert(e);
                     }
                 }

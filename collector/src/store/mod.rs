@@ -97,6 +97,10 @@ pub enum Doc {
     /// A theme model learned from analysts' codes, by `form/version`
     /// (see `service::learning`).
     Model,
+    /// The shipped coding (lexicon, label model, mixed signal) a form's
+    /// stored answers were last scored with, by form id (see
+    /// `service::learning::load`).
+    Coding,
 }
 
 impl Doc {
@@ -113,6 +117,7 @@ impl Doc {
             Doc::Session => b'e',
             Doc::Action => b'w',
             Doc::Model => b'm',
+            Doc::Coding => b'g',
         }
     }
 }
