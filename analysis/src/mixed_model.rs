@@ -21,9 +21,9 @@
 //! comments by their shape, not by the development comments' vocabulary.
 
 use crate::dev_set;
-use crate::learn::{Binary, Featurizer, Training};
+use crate::learn::{Binary, Featurizer};
 use crate::sentiment::Scorer;
-use crate::sentiment_model::band;
+use crate::sentiment_model::{band, featurized, TRAINING};
 use crate::signals::{self, clauses, CONTRAST};
 use crate::text::tokens;
 
@@ -52,27 +52,17 @@ impl MixedModel {
         examples: impl IntoIterator<Item = (&'a str, bool)>,
     ) -> MixedModel {
         let featurizer = Featurizer::new();
-        let xs: Vec<(Vec<u32>, bool)> = examples
-            .into_iter()
-            .map(|(text, mixed)| {
-                let compound = scorer.score(text).compound;
-                (features(&featurizer, scorer, text, compound), mixed)
-            })
-            .collect();
+        let xs = featurized(scorer, examples, |text, compound| {
+            features(&featurizer, scorer, text, compound)
+        });
         let data: Vec<(&[u32], bool)> = xs.iter().map(|(x, y)| (x.as_slice(), *y)).collect();
         let start: Vec<(u32, f32)> = featurizer
             .features_with_codes("", &["rule".to_owned()])
             .into_iter()
             .map(|slot| (slot, RULE_PRIOR))
             .collect();
-        let training = Training {
-            epochs: 20,
-            rate: 0.3,
-            l2: 0.01,
-            threshold: 0.5,
-        };
         MixedModel {
-            model: Binary::train_from(&data, training, &start),
+            model: Binary::train_from(&data, TRAINING, &start),
             featurizer,
         }
     }
