@@ -42,33 +42,8 @@ pub use service::publish::publish_folder;
 pub fn open(config: Config) -> anyhow::Result<AppState> {
     config.validate()?;
     let mut store = open_store(&config.data)?;
-    let overrides = match &config.safeguarding_phrases {
-        Some(path) => service::safeguarding::Overrides::load(path)?,
-        None => service::safeguarding::Overrides::default(),
-    };
-    let register_file = service::places::file_for(config.places.as_deref(), &config.forms);
-    let register = service::places::load(&store, register_file.as_deref())?;
-    service::publish::publish_folder_with(&store, &config.forms, &overrides, &register)?;
-    let scorer = match (&config.lexicon, config.domain_lexicon) {
-        (_, false) => analysis::Scorer::plain(),
-        (None, true) => analysis::Scorer::new(),
-        (Some(path), true) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-            let extra = analysis::Lexicon::parse(&text)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-            analysis::Scorer::with_extra(&extra)
-        }
-    };
-    tracing::info!(
-        sentiment = %scorer.version(),
-        label = if config.sentiment_model { analysis::sentiment_model::VERSION } else { "lexicon" },
-        "sentiment scorer ready"
-    );
-    let indexes = match config.sentiment_model {
-        true => index::Indexes::new(scorer).with_sentiment_model(),
-        false => index::Indexes::new(scorer),
-    };
+    let register = publish(&store, &config)?;
+    let indexes = indexes_for(&config)?;
     let started = std::time::Instant::now();
     for id in store.form_ids() {
         if let Some(p) = store.form(&id) {
@@ -90,6 +65,47 @@ pub fn open(config: Config) -> anyhow::Result<AppState> {
         places: Arc::new(service::places::Places::new(register)),
         tally: Arc::default(),
         proofs: Arc::default(),
+    })
+}
+
+/// Publishes the forms in `config.forms` as `serve` does at start: with
+/// the deployment's safeguarding phrase lists put in and its places
+/// register resolved; the register.
+pub fn publish(store: &dyn Store, config: &Config) -> anyhow::Result<model::Register> {
+    let overrides = match &config.safeguarding_phrases {
+        Some(path) => service::safeguarding::Overrides::load(path)?,
+        None => service::safeguarding::Overrides::default(),
+    };
+    let register_file = service::places::file_for(config.places.as_deref(), &config.forms);
+    let register = service::places::load(store, register_file.as_deref())?;
+    service::publish::publish_folder_with(store, &config.forms, &overrides, &register)?;
+    Ok(register)
+}
+
+/// The answer indexes with the coding `config` asks for: the lexicon
+/// layer (and the deployment's own lexicon file) or plain VADER, and the
+/// learned label or the lexicon's band. `serve` and `demo-data` both code
+/// with it, so demonstration answers are coded as served ones are.
+pub fn indexes_for(config: &Config) -> anyhow::Result<index::Indexes> {
+    let scorer = match (&config.lexicon, config.domain_lexicon) {
+        (_, false) => analysis::Scorer::plain(),
+        (None, true) => analysis::Scorer::new(),
+        (Some(path), true) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+            let extra = analysis::Lexicon::parse(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            analysis::Scorer::with_extra(&extra)
+        }
+    };
+    tracing::info!(
+        sentiment = %scorer.version(),
+        label = if config.sentiment_model { analysis::sentiment_model::VERSION } else { "lexicon" },
+        "sentiment scorer ready"
+    );
+    Ok(match config.sentiment_model {
+        true => index::Indexes::new(scorer).with_sentiment_model(),
+        false => index::Indexes::new(scorer),
     })
 }
 

@@ -4,7 +4,10 @@
 //! ```text
 //! serve      flags / COLLECTOR_* / TOML ─► Config ─► collector::open ─► collector::serve
 //! token      --role ─► service::tokens::create (store opened directly; server stopped)
-//! demo-data  synth::submissions ─► service::import::load ─► refresh sled's snapshot
+//! demo-data  Config ─► publish, indexes_for ─► synth::submissions ─► service::import::load ─► refresh sled's snapshot
+//!
+//! Every command run with the server stopped finds its data folder as
+//! `serve` does, through [`DataArgs`]: `--data`, else the `--config` file's.
 //! backup     collector::open_store ─► Store::backup (server stopped)
 //! restore    store::restore: copy beside DIR, check, sync, rename
 //! openapi    http::openapi::document ─► stdout
@@ -60,17 +63,15 @@ enum Command {
     /// Write a consistent copy of the data folder to DEST (with the server
     /// stopped; while it runs, use POST /api/v1/backup).
     Backup {
-        /// sled data folder.
-        #[arg(long, env = "COLLECTOR_DATA", default_value = "./data")]
-        data: PathBuf,
+        #[command(flatten)]
+        at: DataArgs,
         /// Folder to write the copy into; must not exist, or be empty.
         dest: PathBuf,
     },
     /// Replace the data folder with a backup (with the server stopped).
     Restore {
-        /// sled data folder to replace.
-        #[arg(long, env = "COLLECTOR_DATA", default_value = "./data")]
-        data: PathBuf,
+        #[command(flatten)]
+        at: DataArgs,
         /// The backup folder.
         src: PathBuf,
         /// Replace a data folder that is not empty.
@@ -85,9 +86,8 @@ enum Command {
     /// Erase the free text of responses older than each form's retention
     /// period, once, and print the counts (with the server stopped).
     Retention {
-        /// sled data folder.
-        #[arg(long, env = "COLLECTOR_DATA", default_value = "./data")]
-        data: PathBuf,
+        #[command(flatten)]
+        at: DataArgs,
         /// Then rewrite the data folder with only current values, so the
         /// erased text's old bytes leave sled's files too.
         #[arg(long)]
@@ -95,14 +95,56 @@ enum Command {
     },
 }
 
+/// Where a command run with the server stopped finds the data folder:
+/// `--data` (or `COLLECTOR_DATA`), else the `data` of the configuration
+/// file `serve` reads (`--config` or `COLLECTOR_CONFIG`), else `./data`.
+/// So with `COLLECTOR_CONFIG` set for the service, `collector token
+/// create` writes to the folder the server reads, not to `./data`.
+#[derive(clap::Args)]
+struct DataArgs {
+    /// TOML configuration file, as `serve` reads it (see
+    /// collector.example.toml).
+    #[arg(long, env = "COLLECTOR_CONFIG")]
+    config: Option<PathBuf>,
+    /// sled data folder [default: the configuration file's `data`, or
+    /// ./data].
+    #[arg(long, env = "COLLECTOR_DATA")]
+    data: Option<PathBuf>,
+}
+
+impl DataArgs {
+    /// The configuration this command runs with: the file's, warned of
+    /// its unknown keys, with `--data` over its `data`.
+    fn config(&self) -> anyhow::Result<Config> {
+        let mut config = read_config(self.config.as_deref())?;
+        if let Some(data) = &self.data {
+            config.data = data.clone();
+        }
+        Ok(config)
+    }
+}
+
+/// The configuration file at `path` (each unknown key warned of), or the
+/// defaults without one.
+fn read_config(path: Option<&std::path::Path>) -> anyhow::Result<Config> {
+    let Some(path) = path else {
+        return Ok(Config::default());
+    };
+    let (config, unknown) = Config::from_toml_file(path)?;
+    for key in unknown {
+        tracing::warn!(%key, file = %path.display(), "unknown configuration key ignored");
+    }
+    Ok(config)
+}
+
 #[derive(clap::Args)]
 struct DemoArgs {
-    /// sled data folder.
-    #[arg(long, env = "COLLECTOR_DATA", default_value = "./data")]
-    data: PathBuf,
-    /// Folder of form JSON files to publish first.
-    #[arg(long, env = "COLLECTOR_FORMS", default_value = "examples/forms")]
-    forms: PathBuf,
+    #[command(flatten)]
+    at: DataArgs,
+    /// Folder of form JSON files to publish first [default: the
+    /// configuration file's `forms`, or examples/forms].
+    #[arg(long, env = "COLLECTOR_FORMS")]
+    forms: Option<PathBuf>,
     /// Responses to generate for each form.
     #[arg(long, default_value_t = 20_000)]
     count: usize,
@@ -194,9 +236,8 @@ fn on_off(s: &str) -> Result<bool, String> {
 enum TokenCommand {
     /// Create a token; it is printed once, as the last line.
     Create {
-        /// sled data folder.
-        #[arg(long, env = "COLLECTOR_DATA", default_value = "./data")]
-        data: PathBuf,
+        #[command(flatten)]
+        at: DataArgs,
         /// Role of the token.
         #[arg(long, value_enum)]
         role: RoleArg,
@@ -255,7 +296,7 @@ fn main() -> anyhow::Result<()> {
         Command::Token {
             command:
                 TokenCommand::Create {
-                    data,
+                    at,
                     role,
                     label,
                     expires_days,
@@ -263,6 +304,7 @@ fn main() -> anyhow::Result<()> {
                     places,
                 },
         } => {
+            let data = at.config()?.data;
             let store = SledStore::open(&data).with_context(|| {
                 format!(
                     "cannot open {} (is the server running? then use POST /api/v1/tokens)",
@@ -284,8 +326,9 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::DemoData(args) => demo_data(args),
-        Command::Backup { data, dest } => backup(&data, &dest),
-        Command::Restore { data, src, force } => {
+        Command::Backup { at, dest } => backup(&at.config()?.data, &dest),
+        Command::Restore { at, src, force } => {
+            let data = at.config()?.data;
             let restored = collector::store::restore(&data, &src, force).with_context(|| {
                 format!("cannot restore {} into {}", src.display(), data.display())
             })?;
@@ -297,7 +340,7 @@ fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Retention { data, compact } => retention(&data, compact),
+        Command::Retention { at, compact } => retention(&at.config()?.data, compact),
         Command::Openapi => {
             println!("{}", collector::http::openapi::document());
             Ok(())
@@ -325,15 +368,18 @@ fn backup(data: &std::path::Path, dest: &std::path::Path) -> anyhow::Result<()> 
 }
 
 fn demo_data(args: DemoArgs) -> anyhow::Result<()> {
-    let store = SledStore::open(&args.data).with_context(|| {
-        format!(
-            "cannot open {} (stop the server first)",
-            args.data.display()
-        )
-    })?;
-    collector::publish_folder(&store, &args.forms)?;
-    // The scorer of the default configuration, as `serve` uses.
-    let indexes = collector::index::Indexes::new(analysis::Scorer::new()).with_sentiment_model();
+    let mut config = args.at.config()?;
+    if let Some(forms) = args.forms {
+        config.forms = forms;
+    }
+    let (data, forms) = (&config.data, &config.forms);
+    let store = SledStore::open(data)
+        .with_context(|| format!("cannot open {} (stop the server first)", data.display()))?;
+    config.validate()?;
+    collector::publish(&store, &config)?;
+    // Coded as `serve` with the same configuration codes (its lexicon, its
+    // label), so starting it does not score them all again.
+    let indexes = collector::indexes_for(&config)?;
     // Imported answers are coded as a serving collector would code them:
     // with the theme models learned from analysts' codes, if any.
     collector::service::learning::load(&store, &indexes)?;
@@ -341,8 +387,8 @@ fn demo_data(args: DemoArgs) -> anyhow::Result<()> {
         let published = store.form(id).with_context(|| {
             format!(
                 "no form '{id}' in {} or {}",
-                args.forms.display(),
-                args.data.display()
+                forms.display(),
+                data.display()
             )
         })?;
         let options = synth::Options {
@@ -356,12 +402,12 @@ fn demo_data(args: DemoArgs) -> anyhow::Result<()> {
         println!(
             "{id}: imported {n} synthetic responses (seed {}, 2023-04-01 to 2025-03-31) into {} in {:.1} s",
             options.seed,
-            args.data.display(),
+            data.display(),
             started.elapsed().as_secs_f64()
         );
     }
     drop(store);
-    let replay = SledStore::refresh_snapshot(&args.data)?;
+    let replay = SledStore::refresh_snapshot(data)?;
     println!(
         "sled recorded where its log stands ({:.1} s), so the next start need not replay the import",
         replay.as_secs_f64()
@@ -391,16 +437,7 @@ fn retention(data: &std::path::Path, compact: bool) -> anyhow::Result<()> {
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let mut config = match &args.config {
-        Some(path) => {
-            let (config, unknown) = Config::from_toml_file(path)?;
-            for key in unknown {
-                tracing::warn!(%key, file = %path.display(), "unknown configuration key ignored");
-            }
-            config
-        }
-        None => Config::default(),
-    };
+    let mut config = read_config(args.config.as_deref())?;
     if let Some(v) = args.addr {
         config.addr = v;
     }

@@ -6,6 +6,7 @@ mod alert_stream;
 mod analytics;
 mod api;
 mod backup;
+mod cli;
 mod common;
 mod crash;
 mod csv_export;
