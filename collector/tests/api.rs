@@ -102,6 +102,12 @@ async fn reads_are_compressed_for_clients_that_accept_them() {
 
         let res = get("br").await.unwrap();
         assert_eq!(res.headers()["content-encoding"], "br", "{path}");
+        let squeezed = res.bytes().await.unwrap();
+        let mut unsqueezed = Vec::new();
+        brotli_decompressor::Decompressor::new(&squeezed[..], 4096)
+            .read_to_end(&mut unsqueezed)
+            .unwrap();
+        assert_eq!(unsqueezed, plain, "{path}: the same document, in brotli");
     }
     // The form itself shrinks to well under half.
     let form = |encoding: &'static str| {
