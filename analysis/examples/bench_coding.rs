@@ -34,9 +34,11 @@ fn main() {
         for (form, comment) in &comments {
             let t = Instant::now();
             let s = scorer.score(comment);
-            let label = labeller.label(&scorer, comment, s.compound);
+            // Cut and scored once for both models, as the collector does.
+            let clauses = analysis::Clauses::of(&scorer, comment, s.compound);
+            let label = labeller.label_with(comment, s.compound, &clauses);
             let themes = coders[form.as_str()].0.code(comment);
-            let mixed = mixer.is_mixed(&scorer, comment, s.compound);
+            let mixed = mixer.is_mixed_with(comment, &clauses);
             let actionable = signals::actionable(comment);
             times.push(t.elapsed());
             found += themes.len() + usize::from(mixed) + usize::from(actionable);

@@ -49,6 +49,7 @@ pub use learn::{Featurizer, ThemeModel, Training};
 pub use mixed_model::MixedModel;
 pub use sentiment::{Label, Lexicon, Scorer, Sentiment, DOMAIN_LEXICON_VERSION};
 pub use sentiment_model::{LabelChoice, SentimentModel};
+pub use signals::Clauses;
 pub use stats::{
     wilson, Change, ControlChart, FiscalQuarter, MonthlyMean, Period, Proportion, ScaleSummary,
 };

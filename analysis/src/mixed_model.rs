@@ -24,7 +24,7 @@ use crate::dev_set;
 use crate::learn::{Binary, Featurizer};
 use crate::sentiment::Scorer;
 use crate::sentiment_model::{band, featurized, TRAINING};
-use crate::signals::{self, clauses, CONTRAST};
+use crate::signals::{Clauses, CONTRAST};
 use crate::text::tokens;
 
 /// The version stored beside the flags it gives.
@@ -53,7 +53,7 @@ impl MixedModel {
     ) -> MixedModel {
         let featurizer = Featurizer::new();
         let xs = featurized(scorer, examples, |text, compound| {
-            features(&featurizer, scorer, text, compound)
+            features(&featurizer, text, &Clauses::of(scorer, text, compound))
         });
         let data: Vec<(&[u32], bool)> = xs.iter().map(|(x, y)| (x.as_slice(), *y)).collect();
         let start: Vec<(u32, f32)> = featurizer
@@ -75,20 +75,21 @@ impl MixedModel {
     /// Whether `text` (whose compound by `scorer` is `compound`) holds a
     /// clearly good and a clearly bad part.
     pub fn is_mixed(&self, scorer: &Scorer, text: &str, compound: f64) -> bool {
+        self.is_mixed_with(text, &Clauses::of(scorer, text, compound))
+    }
+
+    /// [`MixedModel::is_mixed`] of `text` cut into `clauses` (scored by
+    /// the scorer it was trained with).
+    pub fn is_mixed_with(&self, text: &str, clauses: &Clauses) -> bool {
         self.model
-            .probability(&features(&self.featurizer, scorer, text, compound))
+            .probability(&features(&self.featurizer, text, clauses))
             >= 0.5
     }
 }
 
 /// The features of `text`, whose compound is `compound`.
-fn features(featurizer: &Featurizer, scorer: &Scorer, text: &str, compound: f64) -> Vec<u32> {
-    let parts = clauses(text);
-    // One clause is scored as the whole (no second pass over it).
-    let scores: Vec<f64> = match parts.as_slice() {
-        [_] => vec![compound],
-        _ => parts.iter().map(|c| scorer.score(c).compound).collect(),
-    };
+fn features(featurizer: &Featurizer, text: &str, clauses: &Clauses) -> Vec<u32> {
+    let (parts, scores) = (&clauses.parts, &clauses.scores);
     let mut codes: Vec<String> = scores
         .iter()
         .map(|c| format!("clause:{}", band(*c)))
@@ -102,7 +103,7 @@ fn features(featurizer: &Featurizer, scorer: &Scorer, text: &str, compound: f64)
     if tokens(text).iter().any(|w| CONTRAST.contains(&w.as_str())) {
         codes.push("contrast".to_owned());
     }
-    if signals::mixed_clauses(&parts, &scores) {
+    if clauses.mixed() {
         codes.push("rule".to_owned());
     }
     let mut x = featurizer.features_with_codes("", &codes);
@@ -113,6 +114,7 @@ fn features(featurizer: &Featurizer, scorer: &Scorer, text: &str, compound: f64)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::signals;
 
     /// 5-fold over the development comments, the figures in the module's
     /// header: the model finds far more of the mixed comments than the

@@ -47,7 +47,7 @@ use crate::choose::mcnemar_p;
 use crate::dev_set;
 use crate::learn::{Binary, Featurizer, Training};
 use crate::sentiment::{Label, Scorer};
-use crate::signals::clauses;
+use crate::signals::Clauses;
 use crate::text::tokens;
 use serde::{Deserialize, Serialize};
 
@@ -228,7 +228,12 @@ impl SentimentModel {
     ) -> SentimentModel {
         let featurizer = Featurizer::new();
         let xs = featurized(scorer, examples, |text, compound| {
-            features(&featurizer, scorer, text, compound)
+            features(
+                &featurizer,
+                text,
+                compound,
+                &Clauses::of(scorer, text, compound),
+            )
         });
         let models = LABELS
             .iter()
@@ -260,7 +265,13 @@ impl SentimentModel {
     /// The label of `text` whose lexicon compound is `compound`.
     /// `scorer` scores its clauses: the scorer that gave `compound`.
     pub fn label(&self, scorer: &Scorer, text: &str, compound: f64) -> Label {
-        let x = features(&self.featurizer, scorer, text, compound);
+        self.label_with(text, compound, &Clauses::of(scorer, text, compound))
+    }
+
+    /// [`SentimentModel::label`] of `text` cut into `clauses` (scored by
+    /// the scorer that gave `compound`).
+    pub fn label_with(&self, text: &str, compound: f64, clauses: &Clauses) -> Label {
+        let x = features(&self.featurizer, text, compound, clauses);
         let p: Vec<f32> = self.models.iter().map(|m| m.probability(&x)).collect();
         let best = (0..LABELS.len())
             .max_by(|a, b| p[*a].total_cmp(&p[*b]))
@@ -270,7 +281,7 @@ impl SentimentModel {
 }
 
 /// The label model's features of `text`, whose compound is `compound`.
-fn features(featurizer: &Featurizer, scorer: &Scorer, text: &str, compound: f64) -> Vec<u32> {
+fn features(featurizer: &Featurizer, text: &str, compound: f64, clauses: &Clauses) -> Vec<u32> {
     let words = tokens(text);
     let mut codes = vec![band(compound).to_owned()];
     let mut turned = 0;
@@ -284,11 +295,10 @@ fn features(featurizer: &Featurizer, scorer: &Scorer, text: &str, compound: f64)
     }
     // Where a comment turns ("polite on the phone, then silence for
     // months"), how it starts and how it ends.
-    let parts = clauses(text);
-    match (parts.first(), parts.last()) {
-        (Some(first), Some(last)) if parts.len() > 1 => {
-            codes.push(format!("first:{}", band(scorer.score(first).compound)));
-            codes.push(format!("last:{}", band(scorer.score(last).compound)));
+    match (clauses.scores.first(), clauses.scores.last()) {
+        (Some(first), Some(last)) if clauses.len() > 1 => {
+            codes.push(format!("first:{}", band(*first)));
+            codes.push(format!("last:{}", band(*last)));
         }
         _ => codes.push("one-clause".to_owned()),
     }

@@ -104,6 +104,45 @@ pub(crate) fn clauses(text: &str) -> Vec<String> {
     out
 }
 
+/// A comment cut into its [`clauses`], each scored once. The label
+/// model, the mixed model and the mixed rule all read a comment's
+/// clauses: made once per comment and handed to each, they are scored
+/// once, not once a reader (the collector codes every comment at ingest).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Clauses {
+    pub(crate) parts: Vec<String>,
+    /// Each part's compound.
+    pub(crate) scores: Vec<f64>,
+}
+
+impl Clauses {
+    /// `text`'s clauses scored by `scorer`; `compound`, the whole text's
+    /// by the same scorer, stands for a lone clause's own.
+    pub fn of(scorer: &Scorer, text: &str, compound: f64) -> Clauses {
+        let parts = clauses(text);
+        let scores = match parts.len() {
+            1 => vec![compound],
+            _ => parts.iter().map(|c| scorer.score(c).compound).collect(),
+        };
+        Clauses { parts, scores }
+    }
+
+    /// How many clauses.
+    pub fn len(&self) -> usize {
+        self.parts.len()
+    }
+
+    /// Whether there is none (no words).
+    pub fn is_empty(&self) -> bool {
+        self.parts.is_empty()
+    }
+
+    /// The rule's verdict: see [`mixed`].
+    pub fn mixed(&self) -> bool {
+        mixed_clauses(&self.parts, &self.scores)
+    }
+}
+
 /// Whether `text` holds a clearly positive clause and a clearly negative
 /// one, scored by `scorer`; or turns on a contrast word (`but`,
 /// `although`, …) from one side to the other, however mildly.

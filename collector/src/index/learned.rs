@@ -117,17 +117,22 @@ impl Learned {
         }
     }
 
-    /// The label of `text` (lexicon compound `compound`) by `form`'s
-    /// retrained label model, if one is in use.
+    /// Whether `form` has a retrained label model in use.
+    pub fn labels(&self, form: &str) -> bool {
+        self.adopted(form).is_some_and(|a| a.labeller.is_some())
+    }
+
+    /// The label of `text` (lexicon compound `compound`, cut into
+    /// `clauses`) by `form`'s retrained label model, if one is in use.
     pub fn label(
         &self,
-        scorer: &analysis::Scorer,
         form: &str,
         text: &str,
         compound: f64,
+        clauses: &analysis::Clauses,
     ) -> Option<analysis::Label> {
         let a = self.adopted(form)?;
-        Some(a.labeller.as_ref()?.label(scorer, text, compound))
+        Some(a.labeller.as_ref()?.label_with(text, compound, clauses))
     }
 
     fn work(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Work>> {

@@ -132,12 +132,29 @@ impl Indexes {
         compound: f64,
         lexicon: analysis::Label,
     ) -> analysis::Label {
+        // Without a label model, nothing reads the clauses.
+        if self.labeller.is_none() && !self.learned.labels(form) {
+            return lexicon;
+        }
+        let clauses = analysis::Clauses::of(&self.scorer, text, compound);
+        self.label_with(form, text, compound, lexicon, &clauses)
+    }
+
+    /// [`Indexes::label_of`], of `text` cut into `clauses`.
+    fn label_with(
+        &self,
+        form: &str,
+        text: &str,
+        compound: f64,
+        lexicon: analysis::Label,
+        clauses: &analysis::Clauses,
+    ) -> analysis::Label {
         match (
-            self.learned.label(&self.scorer, form, text, compound),
+            self.learned.label(form, text, compound, clauses),
             &self.labeller,
         ) {
             (Some(l), _) => l,
-            (None, Some(m)) => m.label(&self.scorer, text, compound),
+            (None, Some(m)) => m.label_with(text, compound, clauses),
             (None, None) => lexicon,
         }
     }
@@ -189,13 +206,15 @@ impl Indexes {
         text: &str,
     ) -> TextCoding {
         let s = self.scorer.score(text);
+        // Cut and scored once, for the label, the mixed model or the rule.
+        let clauses = analysis::Clauses::of(&self.scorer, text, s.compound);
         TextCoding {
             compound: s.compound,
-            label: self.label_of(&form.id, text, s.compound, s.label),
+            label: self.label_with(&form.id, text, s.compound, s.label, &clauses),
             themes: self.themes_of(form, coder, question, text),
             mixed: match &self.mixer {
-                Some(m) => m.is_mixed(&self.scorer, text, s.compound),
-                None => analysis::signals::mixed(&self.scorer, text),
+                Some(m) => m.is_mixed_with(text, &clauses),
+                None => clauses.mixed(),
             },
             actionable: analysis::signals::actionable(text),
         }
