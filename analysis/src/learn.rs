@@ -15,7 +15,6 @@
 //! ```
 
 use crate::text::tokens;
-use rust_stemmers::{Algorithm, Stemmer};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
@@ -59,7 +58,7 @@ impl Default for Training {
 
 /// Cuts texts into hashed feature slots.
 pub struct Featurizer {
-    stemmer: Stemmer,
+    _private: (),
 }
 
 impl std::fmt::Debug for Featurizer {
@@ -77,23 +76,18 @@ impl Default for Featurizer {
 impl Featurizer {
     /// The English (Porter2) stemmer's featurizer.
     pub fn new() -> Featurizer {
-        Featurizer {
-            stemmer: Stemmer::create(Algorithm::English),
-        }
+        Featurizer { _private: () }
     }
 
     /// The stem of `word` (lower-case).
     pub fn stem(&self, word: &str) -> String {
-        self.stemmer.stem(word).into_owned()
+        crate::text::stem(word)
     }
 
     /// The distinct feature slots of `text`, sorted.
     pub fn features(&self, text: &str) -> Vec<u32> {
         let words = tokens(text);
-        let stems: Vec<String> = words
-            .iter()
-            .map(|w| self.stemmer.stem(w).into_owned())
-            .collect();
+        let stems: Vec<String> = words.iter().map(|w| crate::text::stem(w)).collect();
         let mut out = Vec::with_capacity(stems.len() * 6);
         for (i, s) in stems.iter().enumerate() {
             out.push(slot(b"w", s.as_bytes()));
@@ -136,7 +130,7 @@ impl Featurizer {
     pub fn features_with_codes(&self, text: &str, codes: &[String]) -> Vec<u32> {
         let mut out: Vec<u32> = tokens(text)
             .iter()
-            .map(|w| slot(b"w", self.stemmer.stem(w).as_bytes()))
+            .map(|w| crate::text::with_stem(w, |s| slot(b"w", s.as_bytes())))
             .collect();
         out.extend(codes.iter().map(|t| slot(b"k", t.as_bytes())));
         out.sort_unstable();

@@ -9,13 +9,11 @@
 //! is stored; analysts' manual codes override them in aggregates.
 
 use crate::text::tokens;
-use rust_stemmers::{Algorithm, Stemmer};
 use std::collections::HashMap;
 use survey::Codebook;
 
 /// A codebook compiled for matching.
 pub struct Coder {
-    stemmer: Stemmer,
     version: u32,
     questions: Vec<String>,
     /// Theme ids in codebook order.
@@ -37,11 +35,10 @@ impl Coder {
     /// Compiles a codebook. Phrases with no words are ignored (the form
     /// check rejects them before publication anyway).
     pub fn new(codebook: &Codebook) -> Coder {
-        let stemmer = Stemmer::create(Algorithm::English);
         let mut by_first: HashMap<String, Vec<(usize, Vec<String>)>> = HashMap::new();
         for (i, theme) in codebook.themes.iter().enumerate() {
             for phrase in &theme.phrases {
-                let stems = stems(&stemmer, phrase);
+                let stems = stems(phrase);
                 if let Some(first) = stems.first() {
                     by_first.entry(first.clone()).or_default().push((i, stems));
                 }
@@ -51,7 +48,6 @@ impl Coder {
             list.sort_by_key(|(_, s)| std::cmp::Reverse(s.len()));
         }
         Coder {
-            stemmer,
             version: codebook.version,
             questions: codebook.questions.clone(),
             themes: codebook.themes.iter().map(|t| t.id.clone()).collect(),
@@ -72,7 +68,7 @@ impl Coder {
 
     /// The ids of the themes found in `text`, in codebook order, each once.
     pub fn code(&self, text: &str) -> Vec<String> {
-        let words = stems(&self.stemmer, text);
+        let words = stems(text);
         let mut hit = vec![false; self.themes.len()];
         for i in 0..words.len() {
             let Some(list) = self.by_first.get(&words[i]) else {
@@ -93,11 +89,8 @@ impl Coder {
     }
 }
 
-fn stems(stemmer: &Stemmer, text: &str) -> Vec<String> {
-    tokens(text)
-        .iter()
-        .map(|t| stemmer.stem(t).into_owned())
-        .collect()
+fn stems(text: &str) -> Vec<String> {
+    tokens(text).iter().map(|t| crate::text::stem(t)).collect()
 }
 
 #[cfg(test)]
