@@ -86,7 +86,14 @@ mod tests {
     fn remembered_stems_are_the_stemmers() {
         use rust_stemmers::{Algorithm, Stemmer};
         let stemmer = Stemmer::create(Algorithm::English);
-        let words = ["snatched", "snatching", "officers", "dealin", "lighting", "waited"];
+        let words = [
+            "snatched",
+            "snatching",
+            "officers",
+            "dealin",
+            "lighting",
+            "waited",
+        ];
         for round in 0..3 {
             for w in words {
                 assert_eq!(super::stem(w), stemmer.stem(w), "{w}, round {round}");

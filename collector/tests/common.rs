@@ -67,6 +67,19 @@ pub async fn submit_concurrently(
     acked
 }
 
+/// A browser's CORS preflight from a page at `origin` before it posts
+/// JSON to `url`.
+pub async fn preflight(client: &reqwest::Client, url: &str, origin: &str) -> reqwest::Response {
+    client
+        .request(reqwest::Method::OPTIONS, url)
+        .header("origin", origin)
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type")
+        .send()
+        .await
+        .unwrap()
+}
+
 pub fn valid_submission(n: u128) -> Value {
     json!({
         "submission_id": uuid(n),
