@@ -150,7 +150,10 @@ pub fn load(store: &dyn Store, indexes: &Indexes) -> Result<()> {
     let coding = indexes.coding_version();
     for form in store.form_ids() {
         let scored = store.get_doc(Doc::Coding, &form)?;
-        if scored.as_deref() != Some(coding.as_bytes()) {
+        if scored.is_none() && store.responses(&form, None, 1)?.is_empty() {
+            // A form with no answers yet: its first are coded as now.
+            store.put_doc(Doc::Coding, &form, coding.as_bytes())?;
+        } else if scored.as_deref() != Some(coding.as_bytes()) {
             tracing::info!(form = %form, was = %String::from_utf8_lossy(scored.as_deref().unwrap_or(b"(before versions were noted)")),
                            now = %coding, "stored answers were scored by another coding: scoring them again");
             indexes.learned().rescore(&form);
