@@ -87,7 +87,7 @@ impl MixedModel {
     }
 }
 
-/// The features of `text`, whose compound is `compound`.
+/// The features of `text`, cut into `clauses`.
 fn features(featurizer: &Featurizer, text: &str, clauses: &Clauses) -> Vec<u32> {
     let (parts, scores) = (&clauses.parts, &clauses.scores);
     let mut codes: Vec<String> = scores

@@ -1,18 +1,18 @@
-//! `collector serve | token create | openapi | demo-data | retention`: the command-line
+//! `collector serve | token create | demo-data | backup | restore | retention | openapi`: the command-line
 //! edge of the collector library.
 //!
 //! ```text
 //! serve      flags / COLLECTOR_* / TOML ─► Config ─► collector::open ─► collector::serve
 //! token      --role ─► service::tokens::create (store opened directly; server stopped)
 //! demo-data  Config ─► publish, indexes_for ─► synth::submissions ─► service::import::load ─► refresh sled's snapshot
-//!
-//! Every command run with the server stopped finds its data folder as
-//! `serve` does, through [`DataArgs`]: `--data`, else the `--config` file's.
 //! backup     collector::open_store ─► Store::backup (server stopped)
 //! restore    store::restore: copy beside DIR, check, sync, rename
 //! openapi    http::openapi::document ─► stdout
 //! retention  service::retention::run (store opened directly; server stopped) ─► counts [─► SledStore::compact]
 //! ```
+//!
+//! Every command run with the server stopped finds its data folder as
+//! `serve` does, through [`DataArgs`]: `--data`, else the `--config` file's.
 
 /// mimalloc: the server allocates a little per request on every worker
 /// thread, and glibc's allocator showed as about a sixth of the samples
