@@ -309,7 +309,7 @@ fn features(featurizer: &Featurizer, text: &str, compound: f64, clauses: &Clause
         _ => "len:3",
     };
     codes.push(length.to_owned());
-    let mut x = featurizer.features_with_codes(text, &codes);
+    let mut x = featurizer.features_of_words(&words, &codes);
     x.dedup();
     x
 }
