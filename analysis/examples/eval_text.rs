@@ -5,7 +5,14 @@
 //!
 //! ```text
 //! cargo run --release -p analysis --example eval_text -- [--split test|dev|all|extra] [--misses] [--no-extra]
+//! cargo run --release -p analysis --example eval_text -- --file new-comments.tsv
 //! ```
+//!
+//! `--file` reads comments from a file with `train.tsv`'s columns instead
+//! and codes them as the test part is coded, with the models trained on
+//! the development comments: comments written after the models, or a
+//! deployment's own hand-coded ones, are held out as the test part is.
+//! It says how many of them the models trained on.
 //!
 //! The learned models train on the `dev` part and the extra development
 //! comments (`analysis/eval/train.tsv`); `--no-extra` trains on `dev` alone.
@@ -90,8 +97,15 @@ fn prf(a: &Agreement) -> (f64, f64, f64) {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let split = eval_set::option("--split").unwrap_or_else(|| "test".to_owned());
+    let file = eval_set::option("--file");
+    let split = match &file {
+        Some(_) => "file".to_owned(),
+        None => eval_set::option("--split").unwrap_or_else(|| "test".to_owned()),
+    };
+    // Coded by models trained on the development comments, not 5-fold.
+    let held_out = split == "test" || split == "file";
     let all = eval_set::load();
+    let from_file = file.as_deref().map(eval_set::load_file).unwrap_or_default();
     // The extra development comments (`analysis/eval/train.tsv`) join every
     // training set, as they do in what ships; `--no-extra` leaves them out
     // to show what they add.
@@ -110,18 +124,35 @@ fn main() {
     };
     let comments: Vec<&Comment> = if split == "extra" {
         training_rows.iter().collect()
+    } else if split == "file" {
+        from_file.iter().collect()
     } else {
         all.iter()
             .filter(|c| split == "all" || c.split == split)
             .collect()
     };
-    println!("split {split}: {} comments\n", comments.len());
+    println!("split {split}: {} comments", comments.len());
+    if split == "file" {
+        let key = |t: &str| eval_set::normalised(t);
+        let trained: std::collections::HashSet<String> = all
+            .iter()
+            .filter(|c| c.split == "dev")
+            .chain(&training_rows)
+            .map(|c| key(&c.text))
+            .collect();
+        let seen = comments
+            .iter()
+            .filter(|c| trained.contains(&key(&c.text)))
+            .count();
+        println!("of them, {seen} are development comments the models trained on");
+    }
+    println!();
 
     let (plain, layered) = (Scorer::plain(), Scorer::new());
     // The learned label: on `test`, the model trained on `dev` (what the
     // collector ships); on `dev`, each comment labelled by a model trained
     // on the other four fifths (5-fold), so the figure is not the fit.
-    let learned_labels: std::collections::HashMap<&str, Label> = if split == "test" {
+    let learned_labels: std::collections::HashMap<&str, Label> = if held_out {
         let model = if extra.is_empty() {
             analysis::SentimentModel::train(
                 &layered,
@@ -208,7 +239,7 @@ fn main() {
             format!(
                 "{name} ({}), learned label{}",
                 these.len(),
-                if split == "test" { "" } else { " (5-fold)" }
+                if held_out { "" } else { " (5-fold)" }
             )
         );
     }
@@ -233,7 +264,7 @@ fn main() {
     );
     // The learned mixed signal, as the learned label: on `test` the model
     // trained on the development comments, elsewhere 5-fold.
-    let learned_mixed: std::collections::HashMap<&str, bool> = if split == "test" {
+    let learned_mixed: std::collections::HashMap<&str, bool> = if held_out {
         let model = if extra.is_empty() {
             analysis::MixedModel::train(
                 &layered,
@@ -343,7 +374,7 @@ fn main() {
             training,
         )
     };
-    let learned: Vec<Vec<String>> = if split == "test" {
+    let learned: Vec<Vec<String>> = if held_out {
         let model = train(&dev);
         comments
             .iter()
@@ -379,7 +410,7 @@ fn main() {
         got.retain(|t| of_form(c, t));
         got
     };
-    let chosen: Vec<Vec<String>> = if split == "test" {
+    let chosen: Vec<Vec<String>> = if held_out {
         let choice = choose(&dev);
         println!("\nchoice trained on dev: theme, analysts' codes, codebook kappa, learned kappa (5-fold on dev), in use");
         for t in &choice.themes {

@@ -50,10 +50,38 @@ pub fn load_training() -> Vec<Comment> {
     read("analysis/eval/train.tsv", 8, |_| "train".to_owned())
 }
 
+/// Comments from a file with `train.tsv`'s columns (a path from the
+/// current folder), as split `file`.
+pub fn load_file(path: &str) -> Vec<Comment> {
+    read_text(&std::fs::read_to_string(path).expect(path), 8, |_| {
+        "file".to_owned()
+    })
+}
+
+/// Letters, digits and single spaces, lower case: two comments that
+/// differ only in case, spacing or punctuation are the same comment (as
+/// `analysis/tests/eval_set.rs` compares them).
+pub fn normalised(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric() || *c == ' ')
+        .flat_map(char::to_lowercase)
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The rows of a file of `columns` columns whose last seven are form,
 /// respondent, sentiment, mixed, actionable, themes and text.
 fn read(path: &str, columns: usize, split: impl Fn(&[&str]) -> String) -> Vec<Comment> {
-    let text = std::fs::read_to_string(root().join(path)).expect(path);
+    read_text(
+        &std::fs::read_to_string(root().join(path)).expect(path),
+        columns,
+        split,
+    )
+}
+
+fn read_text(text: &str, columns: usize, split: impl Fn(&[&str]) -> String) -> Vec<Comment> {
     text.lines()
         .skip(1)
         .map(|line| {
