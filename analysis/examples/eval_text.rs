@@ -468,7 +468,10 @@ fn main() {
     for (name, coded) in [
         ("codebook phrases", &codebook),
         ("learned model (trained on dev)", &learned),
-        ("codebook or learned", &union),
+        (
+            "codebook and the shipped theme model (union, ships)",
+            &union,
+        ),
         ("chosen per theme (collector)", &chosen),
     ] {
         theme_table(name, &comments, coded, &themes, &of_form);

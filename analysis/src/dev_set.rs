@@ -22,6 +22,8 @@ pub(crate) struct Row {
     pub(crate) label: Label,
     /// Whether it holds a clearly good and a clearly bad part.
     pub(crate) mixed: bool,
+    /// Its themes, `;`-separated theme ids of its form's codebook.
+    pub(crate) themes: &'static str,
 }
 
 /// The extra comments the label and mixed models learn from: rows 1 to
@@ -44,29 +46,39 @@ const LABEL_ROWS: usize = 802;
 /// The development comments the label and mixed models learn from: the
 /// frozen set's `dev` part, then the first [`LABEL_ROWS`] extra ones.
 pub(crate) fn rows() -> Vec<Row> {
+    rows_with(LABEL_ROWS)
+}
+
+/// Every development comment: the frozen set's `dev` part, then all the
+/// extra ones (what the shipped theme model learns from).
+pub(crate) fn all_rows() -> Vec<Row> {
+    rows_with(usize::MAX)
+}
+
+/// The frozen set's `dev` part, then the first `extra` extra comments.
+fn rows_with(extra: usize) -> Vec<Row> {
     let frozen = EVAL_SET.lines().skip(1).filter_map(|line| {
         let f: Vec<&str> = line.split('\t').collect();
         (f.len() == 9 && f[1] == "dev").then_some(())?;
-        row(f[8], f[2], f[4], f[5])
+        row(&f[2..])
     });
-    let extra = TRAIN_SET
-        .lines()
-        .skip(1)
-        .take(LABEL_ROWS)
-        .filter_map(|line| {
-            let f: Vec<&str> = line.split('\t').collect();
-            (f.len() == 8).then_some(())?;
-            row(f[7], f[1], f[3], f[4])
-        });
+    let extra = TRAIN_SET.lines().skip(1).take(extra).filter_map(|line| {
+        let f: Vec<&str> = line.split('\t').collect();
+        (f.len() == 8).then_some(())?;
+        row(&f[1..])
+    });
     frozen.chain(extra).collect()
 }
 
-fn row(text: &'static str, form: &'static str, label: &str, mixed: &str) -> Option<Row> {
+/// A row from its last seven columns: form, respondent, sentiment, mixed,
+/// actionable, themes and text.
+fn row(f: &[&'static str]) -> Option<Row> {
     Some(Row {
-        text,
-        form,
-        label: Label::parse(label)?,
-        mixed: mixed == "1",
+        text: f[6],
+        form: f[0],
+        label: Label::parse(f[2])?,
+        mixed: f[3] == "1",
+        themes: f[5],
     })
 }
 
@@ -77,6 +89,18 @@ mod tests {
         let rows = super::rows();
         assert_eq!(rows.len(), 376 + 802);
         assert_eq!(rows.iter().filter(|r| r.mixed).count(), 57);
+        let all = super::all_rows();
+        assert_eq!(all.len(), 376 + 1397);
+        assert_eq!(
+            all[..rows.len()].iter().map(|r| r.text).collect::<Vec<_>>(),
+            rows.iter().map(|r| r.text).collect::<Vec<_>>()
+        );
+        let themed = all.iter().filter(|r| !r.themes.is_empty()).count();
+        assert!(themed > 1_400, "{themed} comments with a theme");
+        assert!(all
+            .iter()
+            .flat_map(|r| r.themes.split(';'))
+            .all(|t| t.chars().all(|c| c.is_ascii_lowercase() || c == '-')));
         let dev = super::EVAL_SET
             .lines()
             .filter(|l| l.split('\t').nth(1) == Some("dev"))

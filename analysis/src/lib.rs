@@ -21,6 +21,8 @@
 //! - [`stats`]: proportions, scales, periods and control charts.
 //! - [`suppress`]: primary and secondary suppression of small cells.
 //! - [`agreement`]: Cohen's kappa between automatic and manual codes.
+//! - [`theme_model`]: the shipped theme model, trained on the development
+//!   comments, whose finds are added to the codebook's.
 //! - [`learn`], [`choose`]: theme models learned from analysts' codes, and
 //!   per theme the coder (codebook or model) that agrees better with them.
 //! - [`sentiment_model`], [`mixed_model`], [`signals`]: the learned
@@ -41,6 +43,7 @@ pub mod sentiment_model;
 pub mod signals;
 pub mod stats;
 pub mod suppress;
+pub mod theme_model;
 pub mod themes;
 
 pub use agreement::Agreement;
@@ -54,6 +57,7 @@ pub use stats::{
     wilson, Change, ControlChart, FiscalQuarter, MonthlyMean, Period, Proportion, ScaleSummary,
 };
 pub use suppress::{Protected, Table};
+pub use theme_model::ShippedThemes;
 pub use themes::Coder;
 
 /// What can go wrong in this crate.

@@ -60,6 +60,11 @@ impl Coder {
         self.version
     }
 
+    /// Whether `theme` is one of the codebook's themes.
+    pub fn has_theme(&self, theme: &str) -> bool {
+        self.themes.iter().any(|t| t == theme)
+    }
+
     /// Whether answers to `question` are coded: those the codebook lists,
     /// or every text question when it lists none.
     pub fn applies_to(&self, question: &str) -> bool {

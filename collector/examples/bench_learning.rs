@@ -147,7 +147,9 @@ async fn main() -> anyhow::Result<()> {
             &store,
             // The default configuration's coding, which the server uses:
             // nothing to score again at its start.
-            &collector::index::Indexes::new(analysis::Scorer::new()).with_sentiment_model(),
+            &collector::index::Indexes::new(analysis::Scorer::new())
+                .with_sentiment_model()
+                .with_theme_model(),
             &form.form,
             generated,
         )?;

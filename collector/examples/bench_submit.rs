@@ -233,8 +233,9 @@ async fn run(
         }
         // The default configuration's coding (the label and mixed models
         // too), as over sled: the same work per submission.
-        let indexes =
-            collector::index::Indexes::new(analysis::Scorer::new()).with_sentiment_model();
+        let indexes = collector::index::Indexes::new(analysis::Scorer::new())
+            .with_sentiment_model()
+            .with_theme_model();
         for id in other.form_ids() {
             if let Some(p) = other.form(&id) {
                 indexes.rebuild(other.as_ref(), &p.form)?;

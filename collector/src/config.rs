@@ -51,6 +51,10 @@ pub struct Config {
     /// rule, `analysis::signals::mixed`); the compound score stays the
     /// lexicon's.
     pub sentiment_model: bool,
+    /// Add the themes the shipped theme model finds (trained on the
+    /// development comments, `analysis::theme_model`) to each codebook's,
+    /// for the codebook themes it knows; off: the phrases alone.
+    pub theme_model: bool,
     /// A deployment's own lexicon additions (`phrase<TAB>valence` lines).
     pub lexicon: Option<PathBuf>,
     /// A deployment's own safeguarding phrase lists: a JSON file of form
@@ -126,6 +130,7 @@ impl Default for Config {
             min_cell: 10,
             domain_lexicon: true,
             sentiment_model: true,
+            theme_model: true,
             lexicon: None,
             safeguarding_phrases: None,
             places: None,
@@ -164,6 +169,7 @@ const KEYS: &[&str] = &[
     "min_cell",
     "domain_lexicon",
     "sentiment_model",
+    "theme_model",
     "lexicon",
     "safeguarding_phrases",
     "places",

@@ -83,8 +83,9 @@ pub fn publish(store: &dyn Store, config: &Config) -> anyhow::Result<model::Regi
 }
 
 /// The answer indexes with the coding `config` asks for: the lexicon
-/// layer (and the deployment's own lexicon file) or plain VADER, and the
-/// learned label or the lexicon's band. `serve` and `demo-data` both code
+/// layer (and the deployment's own lexicon file) or plain VADER, the
+/// learned label or the lexicon's band, and the codebooks with or
+/// without the shipped theme model. `serve` and `demo-data` both code
 /// with it, so demonstration answers are coded as served ones are.
 pub fn indexes_for(config: &Config) -> anyhow::Result<index::Indexes> {
     let scorer = match (&config.lexicon, config.domain_lexicon) {
@@ -101,11 +102,16 @@ pub fn indexes_for(config: &Config) -> anyhow::Result<index::Indexes> {
     tracing::info!(
         sentiment = %scorer.version(),
         label = if config.sentiment_model { analysis::sentiment_model::VERSION } else { "lexicon" },
+        themes = if config.theme_model { analysis::theme_model::VERSION } else { "codebook" },
         "sentiment scorer ready"
     );
-    Ok(match config.sentiment_model {
+    let indexes = match config.sentiment_model {
         true => index::Indexes::new(scorer).with_sentiment_model(),
         false => index::Indexes::new(scorer),
+    };
+    Ok(match config.theme_model {
+        true => indexes.with_theme_model(),
+        false => indexes,
     })
 }
 

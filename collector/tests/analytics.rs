@@ -28,7 +28,9 @@ fn example_form(id: &str) -> Form {
 fn analysis() -> Indexes {
     // The coding of the default configuration, as the server uses (so
     // the server finds nothing to score again when it starts).
-    Indexes::new(analysis::Scorer::new()).with_sentiment_model()
+    Indexes::new(analysis::Scorer::new())
+        .with_sentiment_model()
+        .with_theme_model()
 }
 
 /// A sled folder with `COUNT` generated responses, built once.

@@ -24,8 +24,9 @@ fn fixture() -> &'static Path {
         let store = SledStore::open(dir.path()).unwrap();
         collector::publish_folder(&store, &example_forms()).unwrap();
         // The server's coding, so it finds nothing to score again.
-        let indexes =
-            collector::index::Indexes::new(analysis::Scorer::new()).with_sentiment_model();
+        let indexes = collector::index::Indexes::new(analysis::Scorer::new())
+            .with_sentiment_model()
+            .with_theme_model();
         for (id, count) in [(FORM, 6000), ("street-feedback", 2000)] {
             let form = store.form(id).unwrap();
             let options = synth::Options {

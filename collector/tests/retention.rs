@@ -140,7 +140,9 @@ fn seeded(dir: &Path, now: u64) -> SledStore {
     collector::publish_folder(&store, &example_forms()).unwrap();
     let form = store.form(FORM).unwrap().form.clone();
     // Coded as the server codes, and noted so: it scores nothing again.
-    let indexes = Indexes::new(analysis::Scorer::new()).with_sentiment_model();
+    let indexes = Indexes::new(analysis::Scorer::new())
+        .with_sentiment_model()
+        .with_theme_model();
     let imported = store
         .import(
             &form,

@@ -78,7 +78,9 @@ fn seed(dir: &Path) {
     collector::publish_folder(&store, &fixture_forms()).unwrap();
     let form = store.form(FORM).unwrap().form.clone();
     // Coded as the server codes, and noted so: it scores nothing again.
-    let indexes = Indexes::new(analysis::Scorer::new()).with_sentiment_model();
+    let indexes = Indexes::new(analysis::Scorer::new())
+        .with_sentiment_model()
+        .with_theme_model();
     store
         .put_doc(Doc::Coding, FORM, indexes.coding_version().as_bytes())
         .unwrap();

@@ -767,6 +767,73 @@ async fn mixed_and_actionable_answers_are_flagged_and_filtered() {
     s.stop().await;
 }
 
+/// The shipped theme model adds a theme the codebook's phrases miss to an
+/// answer as it arrives; with `theme_model = false` the phrases code
+/// alone, and answers stored under one coding are coded again under the
+/// other at the next start, so the counts move.
+#[tokio::test]
+async fn the_shipped_theme_model_adds_what_the_phrases_miss() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path());
+    cfg.forms = example_forms();
+    cfg.theme_model = false;
+    let s = Server::start(cfg.clone()).await;
+    let token = s.token(Role::Analyst);
+    let missed = safety(&s, 1, Some("Police? What police"), "aldgate").await;
+    let phrased = safety(&s, 2, Some("Dealing on the corner every night"), "aldgate").await;
+    let themes = |rows: &[Value], id: &str| {
+        rows.iter().find(|r| r["id"] == id).unwrap()["text_coding"]["safety_comment"]["themes"]
+            .clone()
+    };
+    let rows = s.export_all("community-safety", &token).await;
+    assert_eq!(themes(&rows, &missed), json!([]), "the phrases miss it");
+    assert_eq!(themes(&rows, &phrased), json!(["drugs"]));
+    let agg_path = "/api/v1/forms/community-safety/aggregates?question=safety_comment";
+    let policing = |agg: &Value| {
+        agg["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["answer"] == "theme:visible-policing")
+            .map(|c| c["count"].as_u64().unwrap())
+            .sum::<u64>()
+    };
+    assert_eq!(policing(&s.get_ok(agg_path, &token).await), 0);
+    s.stop().await;
+
+    // Turned on (the default): the stored answer is coded again in the
+    // background and the index rebuilt; a new one is coded as it arrives.
+    cfg.theme_model = true;
+    let s = Server::start(cfg.clone()).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let agg = s.get_ok(agg_path, &token).await;
+        if policing(&agg) == 1 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not coded again: {agg}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let rows = s.export_all("community-safety", &token).await;
+    assert_eq!(themes(&rows, &missed), json!(["visible-policing"]));
+    // The phrases' codes stay, first; the model may add to them.
+    assert_eq!(themes(&rows, &phrased)[0], "drugs");
+    let new = safety(
+        &s,
+        3,
+        Some("Never see anyone in uniform round the estate"),
+        "aldgate",
+    )
+    .await;
+    let rows = s.export_all("community-safety", &token).await;
+    assert_eq!(themes(&rows, &new), json!(["visible-policing"]));
+    assert_eq!(policing(&s.get_ok(agg_path, &token).await), 2);
+    s.stop().await;
+}
+
 /// A second analyst reads blind, codes the same answers apart from the
 /// first, and `/intercoder` reports their agreement: per theme kappa with
 /// its counts (checked by hand here), kappa on labels, and the sample

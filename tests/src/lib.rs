@@ -40,8 +40,9 @@ impl Collector {
             let store = collector::store::SledStore::open(&data.path().join("db")).expect("open");
             collector::publish_folder(&store, &harness::example_forms()).expect("publish");
             // The coding the collector uses, as `collector demo-data`.
-            let indexes =
-                collector::index::Indexes::new(analysis::Scorer::new()).with_sentiment_model();
+            let indexes = collector::index::Indexes::new(analysis::Scorer::new())
+                .with_sentiment_model()
+                .with_theme_model();
             for id in forms {
                 use collector::store::Store as _;
                 let form = store.form(id).expect("an example form");

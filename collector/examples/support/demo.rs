@@ -87,7 +87,9 @@ pub fn import(data: &Path, count: usize, seed: u64) -> anyhow::Result<Imported> 
     let count = import::load(
         &store,
         // The default configuration's coding, as `collector demo-data`.
-        &Indexes::new(analysis::Scorer::new()).with_sentiment_model(),
+        &Indexes::new(analysis::Scorer::new())
+            .with_sentiment_model()
+            .with_theme_model(),
         &form.form,
         generated,
     )?;

@@ -40,6 +40,9 @@ pub struct Indexes {
     labeller: Option<analysis::SentimentModel>,
     /// The learned mixed signal, configured with the label.
     mixer: Option<analysis::MixedModel>,
+    /// The shipped theme model, whose finds are added to the codebook's,
+    /// when configured.
+    themer: Option<Arc<analysis::ShippedThemes>>,
     coders: Mutex<HashMap<(String, u32), Arc<Coder>>>,
     indexes: RwLock<HashMap<String, Arc<RwLock<FormIndex>>>>,
     /// Forms whose index is being rebuilt, with the changes made to them
@@ -73,6 +76,7 @@ impl Indexes {
             scorer,
             labeller: None,
             mixer: None,
+            themer: None,
             coders: Mutex::default(),
             indexes: RwLock::default(),
             journal: Mutex::default(),
@@ -94,12 +98,19 @@ impl Indexes {
         self
     }
 
-    /// What the shipped coding is: the scorer's lexicon, the label model
-    /// and the mixed signal in use. Answers stored under another are
+    /// These indexes, adding the shipped theme model's finds to each
+    /// codebook's (`analysis::theme_model`).
+    pub fn with_theme_model(mut self) -> Indexes {
+        self.themer = Some(analysis::ShippedThemes::shared());
+        self
+    }
+
+    /// What the shipped coding is: the scorer's lexicon, the label model,
+    /// the mixed signal and the theme model in use. Answers stored under another are
     /// scored again (`service::learning::load`).
     pub fn coding_version(&self) -> String {
         format!(
-            "{}; label {}; mixed {}",
+            "{}; label {}; mixed {}; themes {}",
             self.scorer.version(),
             self.labeller
                 .as_ref()
@@ -107,6 +118,9 @@ impl Indexes {
             self.mixer
                 .as_ref()
                 .map_or("rule", |_| analysis::mixed_model::VERSION),
+            self.themer
+                .as_ref()
+                .map_or("codebook", |_| analysis::theme_model::VERSION),
         )
     }
 
@@ -232,17 +246,32 @@ impl Indexes {
         match coder {
             Some(c) if c.applies_to(question) => {
                 self.learned
-                    .themes(&form.id, c.version(), text, c.code(text))
+                    .themes(&form.id, c.version(), text, self.shipped_themes(c, text))
             }
             _ => Vec::new(),
         }
     }
 
-    /// The codebook's themes for `text`, an answer to `question` of
-    /// `form` (no learned model); `None` when the question is not coded.
+    /// The themes of `text` by the shipped coding: the codebook's phrases,
+    /// and the shipped theme model's finds among the codebook's themes
+    /// when it is configured.
+    fn shipped_themes(&self, coder: &Coder, text: &str) -> Vec<String> {
+        let codes = coder.code(text);
+        match &self.themer {
+            Some(t) => t.add(text, codes, |theme| coder.has_theme(theme)),
+            None => codes,
+        }
+    }
+
+    /// The shipped coding's themes for `text`, an answer to `question` of
+    /// `form`: the codebook's, with the shipped theme model's finds when
+    /// it is configured (no model learned from the analysts); `None` when
+    /// the question is not coded.
     pub fn codebook_themes(&self, form: &Form, question: &str, text: &str) -> Option<Vec<String>> {
         let coder = self.coder(form)?;
-        coder.applies_to(question).then(|| coder.code(text))
+        coder
+            .applies_to(question)
+            .then(|| self.shipped_themes(&coder, text))
     }
 
     /// The coding an answer to `question` of `form` (the version it
