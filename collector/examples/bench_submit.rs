@@ -18,6 +18,9 @@
 //! [`one_person`]), which reads the one-connection latency without
 //! `wrk`'s own tail.
 //!
+//! `--theme-model off` codes with the codebooks' phrases alone (the
+//! `theme_model` setting), to show what the shipped theme model costs.
+//!
 //! Beside each row's figures it prints two bounds from the server's own
 //! `/metrics` histograms (buckets doubling from 0.1 ms): the p99 from a
 //! request reaching the router to its answer, and the p99 of the wait for
@@ -25,7 +28,7 @@
 //! went outside the handler (the socket, the scheduler, `wrk` itself).
 //!
 //! ```text
-//! cargo run --release -p collector --example bench_submit -- [--store sled|memory|sqlite] [--writers 1,16,64,256] [--seconds 5]
+//! cargo run --release -p collector --example bench_submit -- [--store sled|memory|sqlite] [--writers 1,16,64,256] [--seconds 5] [--theme-model off]
 //! ```
 
 /// The allocator the server runs with (see `main.rs`).
@@ -213,8 +216,12 @@ async fn run(
         rate_limit: 0,
         global_rate_limit: 0,
         bot_checks: false,
+        // `--theme-model off`: the codebooks' phrases alone, to show what
+        // the shipped theme model costs.
+        theme_model: arg("--theme-model").is_none_or(|v| v != "off"),
         ..collector::Config::default()
     };
+    let config_themes = config.theme_model;
     let mut state = collector::open(config)?;
     let other: Option<Arc<dyn Store>> = match store {
         "memory" => Some(Arc::new(harness::MemStore::new())),
@@ -233,9 +240,12 @@ async fn run(
         }
         // The default configuration's coding (the label and mixed models
         // too), as over sled: the same work per submission.
-        let indexes = collector::index::Indexes::new(analysis::Scorer::new())
-            .with_sentiment_model()
-            .with_theme_model();
+        let indexes =
+            collector::index::Indexes::new(analysis::Scorer::new()).with_sentiment_model();
+        let indexes = match config_themes {
+            true => indexes.with_theme_model(),
+            false => indexes,
+        };
         for id in other.form_ids() {
             if let Some(p) = other.form(&id) {
                 indexes.rebuild(other.as_ref(), &p.form)?;
