@@ -15,7 +15,10 @@
 //! It says how many of them the models trained on.
 //!
 //! The learned models train on the `dev` part and the extra development
-//! comments (`analysis/eval/train.tsv`); `--no-extra` trains on `dev` alone.
+//! comments (`analysis/eval/train.tsv`; the label and mixed models on its
+//! first 802 rows, as what ships); `--no-extra` trains on `dev` alone.
+//! With `--split extra` every extra comment is coded by models trained on
+//! `dev` and the other four fifths of them (all rows, for every model).
 //!
 //! `--misses` also lists every comment whose themes or sentiment the
 //! codebooks or the layer got wrong: read it on `dev`, never on `test`.
@@ -131,6 +134,13 @@ fn main() {
             .filter(|c| split == "all" || c.split == split)
             .collect()
     };
+    // The label and mixed models learn from the first extra comments only,
+    // as what ships does (`analysis::sentiment_model::EXTRA_ROWS`).
+    let label_extra: Vec<&Comment> = extra
+        .iter()
+        .copied()
+        .take(analysis::sentiment_model::EXTRA_ROWS)
+        .collect();
     println!("split {split}: {} comments", comments.len());
     if split == "file" {
         let key = |t: &str| eval_set::normalised(t);
@@ -175,7 +185,7 @@ fn main() {
     } else {
         let labels = cross_fit(
             &comments,
-            &extra,
+            &label_extra,
             |on| {
                 analysis::SentimentModel::train(
                     &layered,
@@ -285,7 +295,7 @@ fn main() {
     } else {
         let found = cross_fit(
             &comments,
-            &extra,
+            &label_extra,
             |on| {
                 analysis::MixedModel::train(&layered, on.iter().map(|c| (c.text.as_str(), c.mixed)))
             },

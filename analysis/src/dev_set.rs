@@ -41,7 +41,7 @@ pub(crate) struct Row {
 /// lovely but I never heard another word" mixed, the turn without a
 /// negative word it is there for. The later rows serve the codebooks and
 /// the theme models.
-const LABEL_ROWS: usize = 802;
+pub(crate) const LABEL_ROWS: usize = crate::sentiment_model::EXTRA_ROWS;
 
 /// The development comments the label and mixed models learn from: the
 /// frozen set's `dev` part, then the first [`LABEL_ROWS`] extra ones.
