@@ -1,7 +1,11 @@
 //! The free-text evaluation set is frozen: its labels, texts and split
 //! were fixed before the coding was tuned, and must not move after.
 
+#[path = "../examples/support/eval_set.rs"]
+mod support;
+
 use std::path::Path;
+use support::normalised;
 
 /// SHA-256 of `analysis/eval/comments.tsv` as frozen.
 const FROZEN: &str = "681c8d88af41b65b21f1d3b8ca9ecda61009d7e07a7a0563656903d0d9598386";
@@ -53,18 +57,6 @@ fn the_fresh_held_out_set_is_unchanged_since_it_was_frozen() {
     );
     let rows = String::from_utf8(bytes).unwrap().lines().skip(1).count();
     assert_eq!(rows, 387);
-}
-
-/// Letters and digits only, lower case: two comments that differ only in
-/// case, spacing or punctuation are the same comment.
-fn normalised(text: &str) -> String {
-    text.chars()
-        .filter(|c| c.is_alphanumeric() || *c == ' ')
-        .flat_map(char::to_lowercase)
-        .collect::<String>()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// The extra development comments are well formed and hold no comment of
