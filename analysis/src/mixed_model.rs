@@ -1,7 +1,7 @@
 //! A learned *mixed* signal: one logistic regression over the shape of a
 //! comment's clauses (the band of each clause's compound, the most
 //! positive and most negative clause, how many clauses, whether a
-//! contrast word turns it) and the rule of [`signals::mixed`], trained on
+//! contrast word turns it) and the rule of [`signals::mixed`](crate::signals::mixed), trained on
 //! the development comments (`dev_set`; the test part is never read).
 //!
 //! ```text
