@@ -46,6 +46,10 @@ pub struct Work {
     /// The shipped coding changed since the stored answers were scored:
     /// score each again whole (with `recode_from` at the first).
     pub rescore: bool,
+    /// The shipped coding changed in its themes only: code the themes of
+    /// every stored answer again (with `recode_from` at the first), and
+    /// note the coding as the form's once the pass is done.
+    pub note_coding: bool,
 }
 
 /// Learned models in use and the work they leave.
@@ -159,6 +163,7 @@ impl Learned {
         w.retrain |= undone.retrain;
         w.now |= undone.now;
         w.rescore |= undone.rescore;
+        w.note_coding |= undone.note_coding;
         if let Some(id) = undone.recode_from {
             w.recode_from = Some(w.recode_from.map_or(id, |from| from.min(id)));
         }
@@ -170,6 +175,17 @@ impl Learned {
         let mut work = self.work();
         let w = work.entry(form.to_owned()).or_default();
         w.rescore = true;
+        w.recode_from = Some(ResponseId { ms: 0, seq: 0 });
+    }
+
+    /// Notes that `form`'s stored answers were coded by another shipped
+    /// theme coding, the rest of the coding alike: their themes are coded
+    /// again, which costs a pass over a million comments a fraction of
+    /// scoring each whole.
+    pub fn recode_themes(&self, form: &str) {
+        let mut work = self.work();
+        let w = work.entry(form.to_owned()).or_default();
+        w.note_coding = true;
         w.recode_from = Some(ResponseId { ms: 0, seq: 0 });
     }
 

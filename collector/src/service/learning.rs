@@ -131,6 +131,21 @@ pub fn latest(store: &dyn Store, form: &str) -> Result<Option<ModelRecord>> {
     }
 }
 
+/// Whether two codings ([`Indexes::coding_version`]) differ only in
+/// their themes part; a coding noted before it had one coded themes with
+/// the codebook alone.
+fn themes_only(was: &str, now: &str) -> bool {
+    let split = |c: &str| -> (String, String) {
+        match c.rsplit_once("; themes ") {
+            Some((rest, themes)) => (rest.to_owned(), themes.to_owned()),
+            None => (c.to_owned(), "codebook".to_owned()),
+        }
+    };
+    let (was_rest, was_themes) = split(was);
+    let (now_rest, now_themes) = split(now);
+    was_rest == now_rest && was_themes != now_themes
+}
+
 fn put(store: &dyn Store, m: &ModelRecord) -> Result<()> {
     let json = serde_json::to_vec(m).map_err(|e| Error::Corrupt(e.to_string()))?;
     store.put_doc(Doc::Model, &m.key(), &json)?;
@@ -140,8 +155,9 @@ fn put(store: &dyn Store, m: &ModelRecord) -> Result<()> {
 
 /// At start: notes a pass that scores a form's stored answers again where
 /// they were scored by another shipped coding (lexicon, label model,
-/// mixed signal: [`Indexes::coding_version`]) than this collector's, so
-/// old and new answers count alike; puts each form's newest model in use
+/// mixed signal, theme model: [`Indexes::coding_version`]) than this
+/// collector's, so old and new answers count alike (where only the theme
+/// model differs, only their themes are coded again); puts each form's newest model in use
 /// (if it was trained on the features this collector makes; else it is
 /// trained again), and notes a re-coding pass that a stop interrupted. A
 /// model that cannot be read is logged and left out: the codebook codes
@@ -154,9 +170,18 @@ pub fn load(store: &dyn Store, indexes: &Indexes) -> Result<()> {
             // A form with no answers yet: its first are coded as now.
             store.put_doc(Doc::Coding, &form, coding.as_bytes())?;
         } else if scored.as_deref() != Some(coding.as_bytes()) {
-            tracing::info!(form = %form, was = %String::from_utf8_lossy(scored.as_deref().unwrap_or(b"(before versions were noted)")),
-                           now = %coding, "stored answers were scored by another coding: scoring them again");
-            indexes.learned().rescore(&form);
+            let was = String::from_utf8_lossy(
+                scored.as_deref().unwrap_or(b"(before versions were noted)"),
+            );
+            if themes_only(&was, &coding) {
+                tracing::info!(form = %form, was = %was, now = %coding,
+                               "stored answers' themes were coded by another theme coding: coding their themes again");
+                indexes.learned().recode_themes(&form);
+            } else {
+                tracing::info!(form = %form, was = %was, now = %coding,
+                               "stored answers were scored by another coding: scoring them again");
+                indexes.learned().rescore(&form);
+            }
         }
         let m = match latest(store, &form) {
             Ok(Some(m)) => m,
@@ -478,11 +503,23 @@ pub fn run_once(
                     Ok(pass) if pass.stopped => {
                         undone.recode_from = Some(from);
                         undone.rescore = w.rescore;
+                        undone.note_coding = w.note_coding;
                     }
-                    Ok(_) => {}
+                    Ok(_) => {
+                        // A whole pass notes the coding itself.
+                        if w.note_coding && !w.rescore {
+                            let coding = indexes.coding_version();
+                            if let Err(e) = store.put_doc(Doc::Coding, &form, coding.as_bytes()) {
+                                undone.recode_from = Some(from);
+                                undone.note_coding = true;
+                                first_error.get_or_insert(e.into());
+                            }
+                        }
+                    }
                     Err(e) => {
                         undone.recode_from = Some(from);
                         undone.rescore = w.rescore;
+                        undone.note_coding = w.note_coding;
                         first_error.get_or_insert(e);
                     }
                 }
@@ -530,5 +567,30 @@ pub async fn run(
             Ok(Err(e)) => tracing::error!(error = %e, "learning from analysts' codes failed"),
             Err(e) => tracing::error!(error = %e, "learning from analysts' codes stopped"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::themes_only;
+
+    #[test]
+    fn a_coding_that_differs_in_its_themes_only_is_told_apart() {
+        let now = "vader-3.3.2+domain-2; label dev-3; mixed dev-1; themes dev-1";
+        // Noted before the themes had a part: the codebook alone.
+        assert!(themes_only(
+            "vader-3.3.2+domain-2; label dev-3; mixed dev-1",
+            now
+        ));
+        assert!(themes_only(
+            "vader-3.3.2+domain-2; label dev-3; mixed dev-1; themes codebook",
+            now
+        ));
+        assert!(!themes_only(now, now));
+        assert!(!themes_only(
+            "vader-3.3.2+domain-2; label dev-2; mixed dev-1; themes codebook",
+            now
+        ));
+        assert!(!themes_only("vader-3.3.2; label lexicon; mixed rule", now));
     }
 }
