@@ -575,3 +575,73 @@ async fn analysts_labels_retrain_the_sentiment_label_where_it_reads_them_better(
     assert_eq!(cell(&s.get_ok(&agg_path, &token).await, "negative"), 33);
     s.stop().await;
 }
+
+/// A model learned from the analysts is judged against the coding the
+/// collector ships. When a new collector ships another (here the shipped
+/// theme model, turned on), the same hand codes train a new model at
+/// start, judged against the coding now shipped; a start with the same
+/// coding trains none.
+#[tokio::test]
+async fn a_new_shipped_coding_trains_the_analysts_model_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path());
+    cfg.forms = example_forms();
+    cfg.retrain_after_secs = 0;
+    cfg.theme_model = false;
+    let s = Server::start(cfg.clone()).await;
+    let token = s.token(Role::Analyst);
+    // The phrases miss these two; the shipped theme model finds them.
+    let missed = [
+        "Police? What police",
+        "Never see anyone in uniform round the estate",
+    ];
+    for (i, comment) in missed.iter().enumerate() {
+        let id = answer(&s, 500 + i as u128, comment).await;
+        code(&s, &token, &id, &["visible-policing"]).await;
+    }
+    for i in 0..20 {
+        let id = answer(&s, 600 + i as u128, &lamps(i)).await;
+        code(&s, &token, &id, &["lighting-environment"]).await;
+    }
+    let list = model_ready(&s, &token, 22).await;
+    let first = &list["models"][0];
+    assert_eq!(first["version"], 1);
+    let codebook = |m: &Value| theme(m, "visible-policing")["codebook"].clone();
+    assert_eq!(codebook(first)["both_yes"], 0, "{first}");
+    assert_eq!(codebook(first)["manual_only"], 2, "{first}");
+    s.stop().await;
+
+    cfg.theme_model = true;
+    let s = Server::start(cfg.clone()).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let list = loop {
+        let list = s.get_ok(&format!("{BASE}/models"), &token).await;
+        if list["models"][0]["version"] == 2 && !list["models"][0]["recoded"].is_null() {
+            break list;
+        }
+        assert!(Instant::now() < deadline, "not trained again: {list}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let second = &list["models"][0];
+    assert_eq!(second["examples"], 22);
+    assert_eq!(codebook(second)["both_yes"], 2, "{second}");
+    assert_eq!(codebook(second)["manual_only"], 0, "{second}");
+    assert_eq!(list["models"][1]["version"], 1, "the one before is kept");
+    s.stop().await;
+
+    // Started again with the same coding: asked to retrain, it finds
+    // nothing new to learn from.
+    let s = Server::start(cfg).await;
+    let res = s
+        .client
+        .post(s.url(&format!("{BASE}/models")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let list = s.get_ok(&format!("{BASE}/models"), &token).await;
+    assert_eq!(list["models"].as_array().unwrap().len(), 2, "{list}");
+    s.stop().await;
+}

@@ -199,6 +199,11 @@ pub fn load(store: &dyn Store, indexes: &Indexes) -> Result<()> {
             indexes.learned().retrain_now(&form);
             continue;
         }
+        if scored.as_deref() != Some(coding.as_bytes()) {
+            // Judged against the coding before: trained again (if the new
+            // coding gives its examples other codes, see [`examples`]).
+            indexes.learned().codes_changed(&form);
+        }
         let unfinished = m.recoded.is_none();
         adopt(indexes, m);
         if unfinished {
@@ -226,12 +231,16 @@ type Coded = (String, Vec<String>, Vec<String>, Option<Label>);
 
 /// The hand-coded answers of `form` to the questions its codebook codes,
 /// oldest first, at most the newest [`MAX_EXAMPLES`]: `(text, codebook
-/// themes, manual themes)`, and the digest of the codes.
+/// themes, manual themes)`, and the digest of what a model is trained and
+/// judged on (the codes, the shipped coding's themes of each answer, the
+/// shipped label model's version).
 fn examples(store: &dyn Store, indexes: &Indexes, form: &Form) -> Result<(Vec<Coded>, String)> {
     let mut codes = store.manual_codes(&form.id)?;
     codes.sort_by_key(|(id, _)| *id);
     let mut out = Vec::new();
     let mut digest = Sha256::new();
+    // A retrained label is judged against the shipped one.
+    digest.update(analysis::sentiment_model::VERSION.as_bytes());
     for (id, by_question) in codes {
         let Some(r) = store.response(&form.id, id)? else {
             continue;
@@ -255,6 +264,13 @@ fn examples(store: &dyn Store, indexes: &Indexes, form: &Form) -> Result<(Vec<Co
             digest.update([1]);
             if let Some(l) = code.sentiment {
                 digest.update(l.as_str().as_bytes());
+            }
+            // What the shipped coding gives it too: a model is judged
+            // against the shipped coding, so a new shipped theme model
+            // (or codebook) makes the same hand codes train a new one.
+            for t in &codebook {
+                digest.update([2]);
+                digest.update(t.as_bytes());
             }
             out.push((text.clone(), codebook, code.themes, code.sentiment));
         }
