@@ -159,12 +159,17 @@ async fn free_text_view(s: &Server, token: &str) -> String {
 
 /// A server with the example forms in a new folder (kept while the first
 /// value lives) that retrains at every change (60 s apart in a
-/// deployment), its config, and an analyst's token.
+/// deployment), its config, and an analyst's token. The shipped coding is
+/// the codebooks' phrases alone: what the analysts' model is judged
+/// against then stays put as the shipped theme model is trained on more
+/// comments (their interplay: `a_new_shipped_coding_trains_the_analysts_model_again`,
+/// and `text_coding`).
 async fn started() -> (tempfile::TempDir, collector::Config, Server, String) {
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = config(dir.path());
     cfg.forms = example_forms();
     cfg.retrain_after_secs = 0;
+    cfg.theme_model = false;
     let s = Server::start(cfg.clone()).await;
     let token = s.token(Role::Analyst);
     (dir, cfg, s, token)
