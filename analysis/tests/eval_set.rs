@@ -49,32 +49,31 @@ fn the_evaluation_set_is_unchanged_since_it_was_frozen() {
     assert_eq!((test, rows.len() - test), (235, 376));
 }
 
-#[test]
-fn the_fresh_held_out_set_is_unchanged_since_it_was_frozen() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("eval/fresh.tsv");
-    let bytes = std::fs::read(&path).expect("the fresh held-out set");
+/// Checks that held-out file `name` (in `eval/`) is as it was frozen,
+/// with `rows` comments.
+fn unchanged_since_frozen(name: &str, sha256: &str, rows: usize) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("eval")
+        .join(name);
+    let bytes = std::fs::read(&path).expect("a held-out set");
     assert_eq!(
         sha256_hex(&bytes),
-        FRESH,
+        sha256,
         "{} changed after it was frozen: figures on it would no longer be held out",
         path.display()
     );
-    let rows = String::from_utf8(bytes).unwrap().lines().skip(1).count();
-    assert_eq!(rows, 387);
+    let n = String::from_utf8(bytes).unwrap().lines().skip(1).count();
+    assert_eq!(n, rows);
+}
+
+#[test]
+fn the_fresh_held_out_set_is_unchanged_since_it_was_frozen() {
+    unchanged_since_frozen("fresh.tsv", FRESH, 387);
 }
 
 #[test]
 fn the_voices_held_out_set_is_unchanged_since_it_was_frozen() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("eval/voices.tsv");
-    let bytes = std::fs::read(&path).expect("the voices held-out set");
-    assert_eq!(
-        sha256_hex(&bytes),
-        VOICES,
-        "{} changed after it was frozen: figures on it would no longer be held out",
-        path.display()
-    );
-    let rows = String::from_utf8(bytes).unwrap().lines().skip(1).count();
-    assert_eq!(rows, 474);
+    unchanged_since_frozen("voices.tsv", VOICES, 474);
 }
 
 /// The extra development comments are well formed and hold no comment of

@@ -135,6 +135,20 @@ async fn model_ready(s: &Server, token: &str, examples: u64) -> Value {
     }
 }
 
+/// Asks for the model to be retrained now (202), and gives the
+/// background task time to train one if the codes call for it.
+async fn ask_retrain(s: &Server, token: &str) {
+    let res = s
+        .client
+        .post(s.url(&format!("{BASE}/models")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+}
+
 fn theme<'a>(model: &'a Value, id: &str) -> &'a Value {
     model["themes"]
         .as_array()
@@ -299,15 +313,7 @@ async fn analysts_codes_train_a_model_that_takes_over_where_it_agrees_better() {
         .contains(&"visible-policing".to_owned()));
 
     // The same codes train no new version.
-    let res = s
-        .client
-        .post(s.url(&format!("{BASE}/models")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 202);
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    ask_retrain(&s, &token).await;
     let again = s.get_ok(&format!("{BASE}/models"), &token).await;
     assert_eq!(again["models"][0]["version"], version);
 
@@ -588,13 +594,8 @@ async fn analysts_labels_retrain_the_sentiment_label_where_it_reads_them_better(
 /// coding trains none.
 #[tokio::test]
 async fn a_new_shipped_coding_trains_the_analysts_model_again() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut cfg = config(dir.path());
-    cfg.forms = example_forms();
-    cfg.retrain_after_secs = 0;
-    cfg.theme_model = false;
-    let s = Server::start(cfg.clone()).await;
-    let token = s.token(Role::Analyst);
+    // Started with the phrases alone as the shipped coding.
+    let (_dir, mut cfg, s, token) = started().await;
     // The phrases miss these two; the shipped theme model finds them.
     let missed = [
         "Police? What police",
@@ -637,15 +638,7 @@ async fn a_new_shipped_coding_trains_the_analysts_model_again() {
     // Started again with the same coding: asked to retrain, it finds
     // nothing new to learn from.
     let s = Server::start(cfg).await;
-    let res = s
-        .client
-        .post(s.url(&format!("{BASE}/models")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 202);
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    ask_retrain(&s, &token).await;
     let list = s.get_ok(&format!("{BASE}/models"), &token).await;
     assert_eq!(list["models"].as_array().unwrap().len(), 2, "{list}");
     s.stop().await;
