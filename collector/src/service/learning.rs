@@ -160,9 +160,9 @@ fn put(store: &dyn Store, m: &ModelRecord) -> Result<()> {
 /// model differs, only their themes are coded again); puts each form's
 /// newest model in use (if it was trained on the features this collector
 /// makes; else it is trained again, as it is where the shipped coding it
-/// was judged against changed), and notes a re-coding pass that a stop interrupted. A
-/// model that cannot be read is logged and left out: the codebook codes
-/// that form until the next model.
+/// was judged against changed), and notes a re-coding pass that a stop
+/// interrupted. A model that cannot be read is logged and left out: the
+/// codebook codes that form until the next model.
 pub fn load(store: &dyn Store, indexes: &Indexes) -> Result<()> {
     let coding = indexes.coding_version();
     for form in store.form_ids() {
