@@ -6,7 +6,11 @@
 //! ```text
 //! cargo run --release -p analysis --example eval_text -- [--split test|dev|all|extra [--by-round]] [--misses] [--no-extra]
 //! cargo run --release -p analysis --example eval_text -- --file new-comments.tsv
+//! cargo run --release -p analysis --example eval_text -- --held-out
 //! ```
+//!
+//! `--held-out` codes every held-out comment together: the test part,
+//! `analysis/eval/fresh.tsv` and `analysis/eval/voices.tsv`.
 //!
 //! `--file` reads comments from a file with `train.tsv`'s columns instead
 //! and codes them as the test part is coded, with the models trained on
@@ -105,10 +109,11 @@ fn main() {
     let file = eval_set::option("--file");
     let split = match &file {
         Some(_) => "file".to_owned(),
+        None if args.iter().any(|a| a == "--held-out") => "held-out".to_owned(),
         None => eval_set::option("--split").unwrap_or_else(|| "test".to_owned()),
     };
     // Coded by models trained on the development comments, not 5-fold.
-    let held_out = split == "test" || split == "file";
+    let held_out = ["test", "file", "held-out"].contains(&split.as_str());
     let folds = if args.iter().any(|a| a == "--by-round") {
         assert_eq!(split, "extra", "--by-round cuts the extra comments only");
         Folds::Rounds
@@ -116,7 +121,18 @@ fn main() {
         Folds::Fifths
     };
     let all = eval_set::load();
-    let from_file = file.as_deref().map(eval_set::load_file).unwrap_or_default();
+    let from_file = match (&file, split.as_str()) {
+        (Some(path), _) => eval_set::load_file(path),
+        // `--held-out`: the test part and the two later held-out sets.
+        (None, "held-out") => all
+            .iter()
+            .filter(|c| c.split == "test")
+            .cloned()
+            .chain(eval_set::load_file("analysis/eval/fresh.tsv"))
+            .chain(eval_set::load_file("analysis/eval/voices.tsv"))
+            .collect(),
+        _ => Vec::new(),
+    };
     // The extra development comments (`analysis/eval/train.tsv`) join every
     // training set, as they do in what ships; `--no-extra` leaves them out
     // to show what they add.
@@ -135,7 +151,7 @@ fn main() {
     };
     let comments: Vec<&Comment> = if split == "extra" {
         training_rows.iter().collect()
-    } else if split == "file" {
+    } else if split == "file" || split == "held-out" {
         from_file.iter().collect()
     } else {
         all.iter()
@@ -150,7 +166,7 @@ fn main() {
         .take(analysis::sentiment_model::EXTRA_ROWS)
         .collect();
     println!("split {split}: {} comments", comments.len());
-    if split == "file" {
+    if split == "file" || split == "held-out" {
         let key = |t: &str| eval_set::normalised(t);
         let trained: std::collections::HashSet<String> = all
             .iter()

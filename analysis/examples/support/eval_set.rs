@@ -24,6 +24,7 @@ pub fn option(name: &str) -> Option<String> {
 pub const FORMS: [&str; 3] = ["community-safety", "victim-satisfaction", "street-feedback"];
 
 /// One labelled comment.
+#[derive(Clone)]
 pub struct Comment {
     pub split: String,
     pub form: String,
