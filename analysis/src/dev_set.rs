@@ -90,7 +90,7 @@ mod tests {
         assert_eq!(rows.len(), 376 + 802);
         assert_eq!(rows.iter().filter(|r| r.mixed).count(), 57);
         let all = super::all_rows();
-        assert_eq!(all.len(), 376 + 8039);
+        assert_eq!(all.len(), 376 + 9226);
         assert_eq!(
             all[..rows.len()].iter().map(|r| r.text).collect::<Vec<_>>(),
             rows.iter().map(|r| r.text).collect::<Vec<_>>()
