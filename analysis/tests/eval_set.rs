@@ -122,3 +122,79 @@ fn the_extra_development_comments_hold_none_of_the_frozen_set() {
     }
     assert_eq!(rows, 9226);
 }
+
+/// SHA-256 of the second and third people's passes over the held-out sets
+/// (`eval/coders/b.tsv`, `c.tsv`), as they were first read.
+const CODERS: [(&str, &str); 2] = [
+    (
+        "b",
+        "956d176f1f7008ae239d9cf3d6197ca8f36931b633f9cc136d6f0c937f79b677",
+    ),
+    (
+        "c",
+        "2a737ff7caf4ec2f24e8666de0e288bd28978a873b6851a8cc5ba28afc74adb7",
+    ),
+];
+
+/// Each further person's pass codes every held-out comment once, with
+/// labels the forms allow, and is unchanged since it was first read: the
+/// agreement figures `agree_coders` prints are on these passes as coded.
+#[test]
+fn the_further_coders_passes_code_each_held_out_comment_once() {
+    let held_out: std::collections::BTreeMap<String, String> = support::load()
+        .into_iter()
+        .filter(|c| c.split == "test")
+        .map(|c| (format!("test:{}", c.id), c.form))
+        .chain(
+            [("fresh", "fresh.tsv"), ("voices", "voices.tsv")]
+                .into_iter()
+                .flat_map(|(set, file)| {
+                    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                        .join("eval")
+                        .join(file);
+                    support::load_file(&path.display().to_string())
+                        .into_iter()
+                        .map(move |c| (format!("{set}:{}", c.id), c.form))
+                }),
+        )
+        .collect();
+    assert_eq!(held_out.len(), 235 + 387 + 474);
+    let forms = support::coders();
+    for (name, sha256) in CODERS {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("eval/coders")
+            .join(format!("{name}.tsv"));
+        let bytes = std::fs::read(&path).expect("a further coder's pass");
+        assert_eq!(
+            sha256_hex(&bytes),
+            sha256,
+            "{} changed after it was first read",
+            path.display()
+        );
+        let mut seen = std::collections::BTreeSet::new();
+        for line in String::from_utf8(bytes).unwrap().lines() {
+            let f: Vec<&str> = line.split('\t').collect();
+            assert_eq!(f.len(), 5, "{line}");
+            let form = held_out
+                .get(f[0])
+                .unwrap_or_else(|| panic!("not held out: {line}"));
+            assert!(seen.insert(f[0].to_owned()), "twice: {line}");
+            assert!(
+                ["positive", "neutral", "negative"].contains(&f[1]),
+                "{line}"
+            );
+            assert!(
+                ["0", "1"].contains(&f[2]) && ["0", "1"].contains(&f[3]),
+                "{line}"
+            );
+            let ids = &forms[form.as_str()].1;
+            for theme in f[4].split(';').filter(|t| !t.is_empty()) {
+                assert!(
+                    ids.iter().any(|i| i == theme),
+                    "{theme} is not {form}'s: {line}"
+                );
+            }
+        }
+        assert_eq!(seen.len(), held_out.len(), "{name} leaves some out");
+    }
+}

@@ -26,6 +26,8 @@ pub const FORMS: [&str; 3] = ["community-safety", "victim-satisfaction", "street
 /// One labelled comment.
 #[derive(Clone)]
 pub struct Comment {
+    /// The file's `id`: its row number, unique within the file.
+    pub id: String,
     pub split: String,
     pub form: String,
     pub sentiment: Label,
@@ -90,6 +92,7 @@ fn read_text(text: &str, columns: usize, split: impl Fn(&[&str]) -> String) -> V
             assert_eq!(f.len(), columns, "{line}");
             let r = &f[columns - 7..];
             Comment {
+                id: f[0].to_owned(),
                 split: split(&f),
                 form: r[0].to_owned(),
                 sentiment: Label::parse(r[2]).expect("a sentiment label"),
