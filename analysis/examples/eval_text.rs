@@ -40,7 +40,7 @@
 #[path = "support/eval_set.rs"]
 mod eval_set;
 
-use analysis::{Agreement, Choice, Featurizer, Label, Scorer, ThemeModel, Training};
+use analysis::{Agreement, Choice, Featurizer, Label, Scorer, ShippedThemes, ThemeModel, Training};
 use eval_set::Comment;
 
 const LABELS: [Label; 3] = [Label::Positive, Label::Neutral, Label::Negative];
@@ -474,6 +474,45 @@ fn main() {
             code_with(choice, c, &codebook[i])
         })
     };
+    // The shipped theme model (`analysis::theme_model`: a linear SVM over
+    // tf-idf word and character n-grams, deciding with the codebook's
+    // phrases), trained and read as the learned model above; and the SVM
+    // alone. EVAL_SVM_C, EVAL_SVM_THRESHOLD and EVAL_SVM_FLOOR override
+    // its settings for exploring by batch; the defaults are what ships.
+    let ds = analysis::svm::Settings::default();
+    let svm_settings = analysis::svm::Settings {
+        c: env("EVAL_SVM_C").unwrap_or(ds.c),
+        threshold: env("EVAL_SVM_THRESHOLD").unwrap_or(ds.threshold),
+        ..ds
+    };
+    let floor = env("EVAL_SVM_FLOOR").unwrap_or(analysis::theme_model::CODEBOOK_FLOOR);
+    let train_svm = |on: &[&Comment]| {
+        ShippedThemes::train(
+            on.iter().map(|c| (c.text.as_str(), c.themes.as_slice())),
+            svm_settings,
+            floor,
+        )
+    };
+    let svm_coded = |with_codebook: bool| -> Vec<Vec<String>> {
+        let code = |model: &ShippedThemes, i: usize, c: &Comment| {
+            let found = match with_codebook {
+                true => codebook[i].clone(),
+                false => Vec::new(),
+            };
+            model.add(&c.text, found, |t| of_form(c, t))
+        };
+        if held_out {
+            let model = train_svm(&dev);
+            comments
+                .iter()
+                .enumerate()
+                .map(|(i, c)| code(&model, i, c))
+                .collect()
+        } else {
+            cross_fit(folds, &comments, &extra, train_svm, code)
+        }
+    };
+    let (svm, shipped) = (svm_coded(false), svm_coded(true));
     let union: Vec<Vec<String>> = codebook
         .iter()
         .zip(&learned)
@@ -509,10 +548,12 @@ fn main() {
         ("codebook phrases", &codebook),
         ("learned model (trained on dev)", &learned),
         (
-            "codebook and the shipped theme model (union, ships)",
+            "codebook or the learned model (union, shipped to dev-7)",
             &union,
         ),
         ("chosen per theme (collector)", &chosen),
+        ("linear SVM alone (analysis::svm)", &svm),
+        ("codebook and the linear SVM (theme_model, ships)", &shipped),
     ] {
         theme_table(name, &comments, coded, &themes, &of_form);
     }

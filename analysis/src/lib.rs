@@ -43,6 +43,7 @@ pub mod sentiment_model;
 pub mod signals;
 pub mod stats;
 pub mod suppress;
+pub mod svm;
 pub mod theme_model;
 pub mod themes;
 

@@ -1,0 +1,412 @@
+//! Linear support vector machines over TF-IDF word and character n-grams:
+//! one binary classifier per theme, so a comment can have several themes
+//! or none. Pure Rust, trained in well under a second on the development
+//! comments.
+//!
+//! ```text
+//! text ─► words (≥ 2 letters): unigrams, bigrams ─► tf-idf, L2 ─┐
+//!      └► characters within words, 2 to 5, edges marked ─► tf-idf, L2 ─┴─► x
+//! per theme: w·x + b ≥ threshold ─► themes
+//! ```
+//!
+//! Term frequencies are damped (1 + ln tf) and weighted by smoothed inverse
+//! document frequency, ln((1 + n) / (1 + df)) + 1, over the training
+//! comments; each of the two blocks is scaled to unit length. Words keep
+//! every n-gram seen in training, characters those seen in at least two
+//! comments. Each classifier minimises the squared hinge loss with an L2
+//! penalty (the bias penalised as a weight on a constant feature) by dual
+//! coordinate descent (Hsieh et al., 2008, as liblinear does), visiting
+//! the comments in a fixed pseudo-random order: the same comments give the
+//! same model, bit for bit.
+//!
+//! Written here rather than taken from a crate: the crates that train SVMs
+//! bring dense linear algebra and a vocabulary type of their own, where
+//! this needs sparse rows of a few hundred features and one scan per
+//! comment to stay within the coding budget (`bench_coding`).
+
+use crate::text::tokens;
+use std::collections::HashMap;
+
+/// How the classifiers are trained and read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Settings {
+    /// The penalty's inverse: larger fits the training comments closer.
+    pub c: f32,
+    /// Passes over the comments at most; training stops sooner once no
+    /// comment's dual variable would move by more than `tolerance`.
+    pub epochs: u32,
+    /// See `epochs`.
+    pub tolerance: f32,
+    /// Decision value at or above which a theme is given. Below zero:
+    /// themes are rare, and an SVM's boundary sits where missing one costs
+    /// as much as a false find, which leaves recall short.
+    pub threshold: f32,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            c: 0.5,
+            epochs: 40,
+            tolerance: 0.05,
+            threshold: -0.3,
+        }
+    }
+}
+
+/// A feature's place in the model and its inverse document frequency.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Term {
+    index: u32,
+    idf: f32,
+}
+
+/// Cuts a text into weighted features over the training vocabulary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vectorizer {
+    words: HashMap<u64, Term>,
+    chars: HashMap<u64, Term>,
+    dim: u32,
+}
+
+/// A sparse row: feature indices, ascending, and their values.
+pub type Row = Vec<(u32, f32)>;
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(FNV_PRIME);
+    }
+    h
+}
+
+/// Hashes of the word unigrams and bigrams of `text` (words of two or more
+/// characters), with repeats.
+fn word_grams(text: &str, out: &mut Vec<u64>) {
+    let words: Vec<String> = tokens(text)
+        .into_iter()
+        .filter(|w| w.chars().nth(1).is_some())
+        .collect();
+    for (i, w) in words.iter().enumerate() {
+        let h = fnv(fnv(FNV_OFFSET, b"w"), w.as_bytes());
+        out.push(h);
+        if let Some(next) = words.get(i + 1) {
+            out.push(fnv(fnv(h, b" "), next.as_bytes()));
+        }
+    }
+}
+
+/// Hashes of the 2- to 5-character n-grams within each lower-cased,
+/// space-separated word of `text`, padded with a space at each end; a word
+/// shorter than n gives itself once.
+fn char_grams(text: &str, out: &mut Vec<u64>) {
+    let mut padded: Vec<char> = Vec::new();
+    let mut buf = [0u8; 4];
+    for w in text.split_whitespace() {
+        padded.clear();
+        padded.push(' ');
+        padded.extend(w.chars().flat_map(char::to_lowercase));
+        padded.push(' ');
+        for n in 2..=5 {
+            let mut gram = |g: &[char]| {
+                let mut h = fnv(FNV_OFFSET, b"c");
+                for ch in g {
+                    h = fnv(h, ch.encode_utf8(&mut buf).as_bytes());
+                }
+                out.push(h);
+            };
+            if padded.len() <= n {
+                gram(&padded);
+            } else {
+                padded.windows(n).for_each(&mut gram);
+            }
+        }
+    }
+}
+
+/// Each distinct hash of `grams` (sorted in place) with its count.
+fn counted(grams: &mut [u64]) -> Vec<(u64, u32)> {
+    grams.sort_unstable();
+    let mut out: Vec<(u64, u32)> = Vec::new();
+    for g in grams.iter() {
+        match out.last_mut() {
+            Some((last, n)) if last == g => *n += 1,
+            _ => out.push((*g, 1)),
+        }
+    }
+    out
+}
+
+impl Vectorizer {
+    /// The vocabulary and document frequencies of `texts`.
+    pub fn fit<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vectorizer {
+        let mut word_df: HashMap<u64, u32> = HashMap::new();
+        let mut char_df: HashMap<u64, u32> = HashMap::new();
+        let mut n = 0u32;
+        let mut grams = Vec::new();
+        for text in texts {
+            n += 1;
+            grams.clear();
+            word_grams(text, &mut grams);
+            for (g, _) in counted(&mut grams) {
+                *word_df.entry(g).or_default() += 1;
+            }
+            grams.clear();
+            char_grams(text, &mut grams);
+            for (g, _) in counted(&mut grams) {
+                *char_df.entry(g).or_default() += 1;
+            }
+        }
+        let mut dim = 0u32;
+        let mut vocabulary = |df: HashMap<u64, u32>, min_df: u32| {
+            // In hash order, so the same texts give the same indices.
+            let mut kept: Vec<(u64, u32)> = df.into_iter().filter(|(_, d)| *d >= min_df).collect();
+            kept.sort_unstable();
+            kept.into_iter()
+                .map(|(g, d)| {
+                    let idf = ((1.0 + n as f32) / (1.0 + d as f32)).ln() + 1.0;
+                    dim += 1;
+                    (
+                        g,
+                        Term {
+                            index: dim - 1,
+                            idf,
+                        },
+                    )
+                })
+                .collect::<HashMap<u64, Term>>()
+        };
+        let words = vocabulary(word_df, 1);
+        let chars = vocabulary(char_df, 2);
+        Vectorizer { words, chars, dim }
+    }
+
+    /// Features in the vocabulary.
+    pub fn dim(&self) -> u32 {
+        self.dim
+    }
+
+    /// `text` as a sparse row over the vocabulary.
+    pub fn row(&self, text: &str) -> Row {
+        let mut out = Vec::new();
+        let mut grams = Vec::new();
+        word_grams(text, &mut grams);
+        block(&self.words, &mut grams, &mut out);
+        grams.clear();
+        char_grams(text, &mut grams);
+        block(&self.chars, &mut grams, &mut out);
+        out.sort_unstable_by_key(|(i, _)| *i);
+        out
+    }
+}
+
+/// Appends the tf-idf values of `grams` found in `terms` to `out`, scaled
+/// to unit length.
+fn block(terms: &HashMap<u64, Term>, grams: &mut [u64], out: &mut Row) {
+    let start = out.len();
+    for (g, tf) in counted(grams) {
+        if let Some(t) = terms.get(&g) {
+            out.push((t.index, (1.0 + (tf as f32).ln()) * t.idf));
+        }
+    }
+    let norm = out[start..].iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        for (_, v) in &mut out[start..] {
+            *v /= norm;
+        }
+    }
+}
+
+/// One theme's classifier: weights over the vocabulary and a bias.
+fn train_one(rows: &[Row], yes: &[bool], dim: u32, s: Settings) -> (Vec<f32>, f32) {
+    let mut w = vec![0f32; dim as usize];
+    let mut bias = 0f32;
+    let mut alpha = vec![0f32; rows.len()];
+    let diag = 0.5 / s.c;
+    let qd: Vec<f32> = rows
+        .iter()
+        .map(|r| diag + 1.0 + r.iter().map(|(_, v)| v * v).sum::<f32>())
+        .collect();
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    for _ in 0..s.epochs {
+        // Fisher–Yates with xorshift: a fixed order each pass.
+        for i in (1..order.len()).rev() {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            order.swap(i, (seed % (i as u64 + 1)) as usize);
+        }
+        let (mut most, mut least) = (f32::MIN, f32::MAX);
+        for &i in &order {
+            let y = if yes[i] { 1.0 } else { -1.0 };
+            let dot = bias + rows[i].iter().map(|(j, v)| w[*j as usize] * v).sum::<f32>();
+            let g = y * dot - 1.0 + diag * alpha[i];
+            let pg = if alpha[i] == 0.0 { g.min(0.0) } else { g };
+            most = most.max(pg);
+            least = least.min(pg);
+            if pg.abs() > 1e-12 {
+                let old = alpha[i];
+                alpha[i] = (old - g / qd[i]).max(0.0);
+                let d = (alpha[i] - old) * y;
+                for (j, v) in &rows[i] {
+                    w[*j as usize] += d * v;
+                }
+                bias += d;
+            }
+        }
+        if most - least < s.tolerance {
+            break;
+        }
+    }
+    (w, bias)
+}
+
+/// One linear SVM per theme over a shared [`Vectorizer`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SvmThemes {
+    vectorizer: Vectorizer,
+    themes: Vec<String>,
+    /// Feature-major: feature `j`'s weights for every theme start at
+    /// `j * themes.len()`, so a comment's features are read in one scan.
+    weights: Vec<f32>,
+    bias: Vec<f32>,
+    threshold: f32,
+}
+
+impl SvmThemes {
+    /// Trained on `examples` (text, its themes) for `themes`; the themes
+    /// are trained on two threads.
+    pub fn train<'a>(
+        themes: &[String],
+        examples: impl IntoIterator<Item = (&'a str, &'a [String])>,
+        s: Settings,
+    ) -> SvmThemes {
+        let examples: Vec<(&str, &[String])> = examples.into_iter().collect();
+        let vectorizer = Vectorizer::fit(examples.iter().map(|(t, _)| *t));
+        let rows: Vec<Row> = examples.iter().map(|(t, _)| vectorizer.row(t)).collect();
+        let dim = vectorizer.dim();
+        let train = |theme: &String| {
+            let yes: Vec<bool> = examples
+                .iter()
+                .map(|(_, l)| l.iter().any(|x| x == theme))
+                .collect();
+            train_one(&rows, &yes, dim, s)
+        };
+        let half = themes.len().div_ceil(2);
+        let trained: Vec<(Vec<f32>, f32)> = std::thread::scope(|scope| {
+            let later = scope.spawn(|| themes[half..].iter().map(train).collect::<Vec<_>>());
+            let mut first: Vec<(Vec<f32>, f32)> = themes[..half].iter().map(train).collect();
+            first.extend(later.join().expect("training a theme"));
+            first
+        });
+        let k = themes.len();
+        let mut weights = vec![0f32; dim as usize * k];
+        for (t, (w, _)) in trained.iter().enumerate() {
+            for (j, v) in w.iter().enumerate() {
+                weights[j * k + t] = *v;
+            }
+        }
+        SvmThemes {
+            vectorizer,
+            themes: themes.to_vec(),
+            weights,
+            bias: trained.iter().map(|(_, b)| *b).collect(),
+            threshold: s.threshold,
+        }
+    }
+
+    /// Each theme's decision value for `text`, in the order trained.
+    pub fn scores(&self, text: &str) -> Vec<(&str, f32)> {
+        let k = self.themes.len();
+        let mut sum = self.bias.clone();
+        for (j, v) in self.vectorizer.row(text) {
+            let at = j as usize * k;
+            for (s, w) in sum.iter_mut().zip(&self.weights[at..at + k]) {
+                *s += w * v;
+            }
+        }
+        self.themes.iter().map(String::as_str).zip(sum).collect()
+    }
+
+    /// The themes of `text`: those whose decision value reaches the
+    /// threshold.
+    pub fn code(&self, text: &str) -> Vec<String> {
+        self.scores(text)
+            .into_iter()
+            .filter(|(_, s)| *s >= self.threshold)
+            .map(|(t, _)| t.to_owned())
+            .collect()
+    }
+
+    /// The theme ids the model knows.
+    pub fn themes(&self) -> impl Iterator<Item = &str> {
+        self.themes.iter().map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| (*x).to_owned()).collect()
+    }
+
+    #[test]
+    fn character_grams_stay_within_words_and_mark_their_edges() {
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        char_grams("Hi", &mut a);
+        // " hi " gives 3 + 2 + 1 grams of 2, 3, 4 and the whole once for 5.
+        assert_eq!(a.len(), 3 + 2 + 1 + 1);
+        char_grams("hi", &mut b);
+        assert_eq!(a, b, "lower-cased");
+        let mut c = Vec::new();
+        char_grams("hi there", &mut c);
+        let mut joined = Vec::new();
+        char_grams("hithere", &mut joined);
+        assert_ne!(c.len(), joined.len());
+    }
+
+    #[test]
+    fn rows_are_unit_length_per_block_and_unknown_words_drop() {
+        let v = Vectorizer::fit(["the lamp is out", "the lamp is out again", "dealing drugs"]);
+        let row = v.row("the lamp is out");
+        let total: f32 = row.iter().map(|(_, x)| x * x).sum();
+        assert!((total - 2.0).abs() < 1e-4, "two unit blocks: {total}");
+        assert!(row.windows(2).all(|p| p[0].0 < p[1].0));
+        assert!(v.row("zzqx").is_empty(), "nothing known");
+    }
+
+    #[test]
+    fn learns_themes_from_examples_and_gives_none_to_the_unrelated() {
+        let dark = s(&["lighting"]);
+        let drugs = s(&["drugs"]);
+        let none: Vec<String> = Vec::new();
+        let examples = vec![
+            ("the street lights are out", dark.as_slice()),
+            ("pitch dark alley no lights", dark.as_slice()),
+            ("lamp posts broken and dark", dark.as_slice()),
+            ("dealing on the corner every night", drugs.as_slice()),
+            ("people selling drugs openly", drugs.as_slice()),
+            ("smell of weed and dealers", drugs.as_slice()),
+            ("all fine thanks", none.as_slice()),
+            ("no comment", none.as_slice()),
+            ("nice area", none.as_slice()),
+        ];
+        let themes = s(&["drugs", "lighting"]);
+        let settings = Settings::default();
+        let m = SvmThemes::train(&themes, examples.clone(), settings);
+        assert_eq!(m.code("the lights are out in the alley"), s(&["lighting"]));
+        assert_eq!(m.code("dealers selling on the corner"), s(&["drugs"]));
+        assert!(m.code("thanks all fine").is_empty());
+        assert_eq!(
+            m,
+            SvmThemes::train(&themes, examples, settings),
+            "bit for bit"
+        );
+    }
+}
