@@ -56,6 +56,7 @@ impl std::fmt::Debug for ShippedThemes {
         f.debug_struct("ShippedThemes")
             .field("version", &VERSION)
             .field("themes", &self.model.themes().count())
+            .field("features", &self.model.features())
             .finish()
     }
 }
