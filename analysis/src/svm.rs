@@ -92,8 +92,7 @@ pub struct Vectorizer {
     dim: u32,
 }
 
-/// A sparse row: feature indices (each once, words' before characters')
-/// and their values.
+/// A sparse row: feature indices (each once, ascending) and their values.
 pub type Row = Vec<(u32, f32)>;
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
@@ -129,24 +128,30 @@ fn word_grams(text: &str, out: &mut Vec<u64>) {
 fn char_grams(text: &str, out: &mut Vec<u64>) {
     let mut padded: Vec<char> = Vec::new();
     let mut buf = [0u8; 4];
+    let start = fnv(FNV_OFFSET, b"c");
     for w in text.split_whitespace() {
         padded.clear();
         padded.push(' ');
         padded.extend(w.chars().flat_map(char::to_lowercase));
         padded.push(' ');
-        for n in 2..=5 {
-            let mut gram = |g: &[char]| {
-                let mut h = fnv(FNV_OFFSET, b"c");
-                for ch in g {
-                    h = fnv(h, ch.encode_utf8(&mut buf).as_bytes());
+        // Each gram's hash extends the one a character shorter from the
+        // same start, so a start's four grams cost five characters' hashing.
+        let mut whole = start;
+        for i in 0..padded.len() {
+            let mut h = start;
+            for (k, ch) in padded[i..].iter().take(5).enumerate() {
+                h = fnv(h, ch.encode_utf8(&mut buf).as_bytes());
+                if k >= 1 {
+                    out.push(h);
                 }
-                out.push(h);
-            };
-            if padded.len() <= n {
-                gram(&padded);
-            } else {
-                padded.windows(n).for_each(&mut gram);
             }
+            if i == 0 {
+                whole = h;
+            }
+        }
+        // A word shorter than n gives itself once for each such n.
+        for _ in padded.len()..5 {
+            out.push(whole);
         }
     }
 }
@@ -218,26 +223,34 @@ impl Vectorizer {
         let mut out = Vec::new();
         let mut grams = Vec::new();
         word_grams(text, &mut grams);
-        block(&self.words, &mut grams, &mut out);
+        block(&self.words, &grams, &mut out);
         grams.clear();
         char_grams(text, &mut grams);
-        block(&self.chars, &mut grams, &mut out);
+        block(&self.chars, &grams, &mut out);
         out
     }
 }
 
-/// Appends the tf-idf values of `grams` found in `terms` to `out`, scaled
-/// to unit length.
-fn block(terms: &Map<Term>, grams: &mut [u64], out: &mut Row) {
+/// Appends the tf-idf values of `grams` found in `terms` to `out`, in
+/// the vocabulary's order, scaled to unit length. Looked up before they
+/// are counted: the grams not in the vocabulary are not sorted.
+fn block(terms: &Map<Term>, grams: &[u64], out: &mut Row) {
     let start = out.len();
-    for (g, tf) in counted(grams) {
-        if let Some(t) = terms.get(&g) {
-            let damped = match tf {
-                1 => 1.0,
-                _ => 1.0 + (tf as f32).ln(),
-            };
-            out.push((t.index, damped * t.idf));
-        }
+    let mut found: Vec<(u32, f32)> = grams
+        .iter()
+        .filter_map(|g| terms.get(g).map(|t| (t.index, t.idf)))
+        .collect();
+    found.sort_unstable_by_key(|(index, _)| *index);
+    let mut i = 0;
+    while i < found.len() {
+        let (index, idf) = found[i];
+        let tf = found[i..].iter().take_while(|(j, _)| *j == index).count();
+        let damped = match tf {
+            1 => 1.0,
+            _ => 1.0 + (tf as f32).ln(),
+        };
+        out.push((index, damped * idf));
+        i += tf;
     }
     let norm = out[start..].iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
     if norm > 0.0 {
@@ -299,7 +312,15 @@ pub struct SvmThemes {
     themes: Vec<String>,
     /// Feature-major: feature `j`'s weights for every theme start at
     /// `j * themes.len()`, so a comment's features are read in one scan.
-    weights: Vec<f32>,
+    /// Each is kept in a byte, as a multiple of its theme's [`Self::scale`]
+    /// (the largest weight over 127): a comment reads a few hundred
+    /// features' weights scattered over the table, and at four bytes a
+    /// weight (7 MB) re-coding a million stored comments, which evicts
+    /// the table between comments, took three times as long as with the
+    /// previous model. Rounding moves a decision value by at most half a
+    /// step a feature.
+    weights: Vec<i8>,
+    scale: Vec<f32>,
     bias: Vec<f32>,
     threshold: f32,
 }
@@ -331,16 +352,22 @@ impl SvmThemes {
             first
         });
         let k = themes.len();
-        let mut weights = vec![0f32; dim as usize * k];
+        let scale: Vec<f32> = trained
+            .iter()
+            .map(|(w, _)| w.iter().fold(0f32, |m, v| m.max(v.abs())) / 127.0)
+            .map(|s| if s > 0.0 { s } else { 1.0 })
+            .collect();
+        let mut weights = vec![0i8; dim as usize * k];
         for (t, (w, _)) in trained.iter().enumerate() {
             for (j, v) in w.iter().enumerate() {
-                weights[j * k + t] = *v;
+                weights[j * k + t] = (v / scale[t]).round().clamp(-127.0, 127.0) as i8;
             }
         }
         SvmThemes {
             vectorizer,
             themes: themes.to_vec(),
             weights,
+            scale,
             bias: trained.iter().map(|(_, b)| *b).collect(),
             threshold: s.threshold,
         }
@@ -349,12 +376,15 @@ impl SvmThemes {
     /// Each theme's decision value for `text`, in the order trained.
     pub fn scores(&self, text: &str) -> Vec<(&str, f32)> {
         let k = self.themes.len();
-        let mut sum = self.bias.clone();
+        let mut sum = vec![0f32; k];
         for (j, v) in self.vectorizer.row(text) {
             let at = j as usize * k;
             for (s, w) in sum.iter_mut().zip(&self.weights[at..at + k]) {
-                *s += w * v;
+                *s += f32::from(*w) * v;
             }
+        }
+        for ((s, scale), bias) in sum.iter_mut().zip(&self.scale).zip(&self.bias) {
+            *s = *s * scale + bias;
         }
         self.themes.iter().map(String::as_str).zip(sum).collect()
     }
@@ -409,10 +439,10 @@ mod tests {
         let row = v.row("the lamp is out");
         let total: f32 = row.iter().map(|(_, x)| x * x).sum();
         assert!((total - 2.0).abs() < 1e-4, "two unit blocks: {total}");
-        let mut indices: Vec<u32> = row.iter().map(|(i, _)| *i).collect();
-        indices.sort_unstable();
-        indices.dedup();
-        assert_eq!(indices.len(), row.len(), "each feature once");
+        assert!(
+            row.windows(2).all(|p| p[0].0 < p[1].0),
+            "each once, ascending"
+        );
         assert!(v.row("zzqx").is_empty(), "nothing known");
     }
 

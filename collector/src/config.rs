@@ -51,9 +51,11 @@ pub struct Config {
     /// rule, `analysis::signals::mixed`); the compound score stays the
     /// lexicon's.
     pub sentiment_model: bool,
-    /// Add the themes the shipped theme model finds (trained on the
-    /// development comments, `analysis::theme_model`) to each codebook's,
-    /// for the codebook themes it knows; off: the phrases alone.
+    /// Code with the shipped theme model (trained on the development
+    /// comments, `analysis::theme_model`) beside each codebook's phrases,
+    /// for the codebook themes it knows: it gives what it finds, and
+    /// overrules a phrase where it is sure the theme is absent; off: the
+    /// phrases alone.
     pub theme_model: bool,
     /// A deployment's own lexicon additions (`phrase<TAB>valence` lines).
     pub lexicon: Option<PathBuf>,

@@ -98,8 +98,8 @@ impl Indexes {
         self
     }
 
-    /// These indexes, adding the shipped theme model's finds to each
-    /// codebook's (`analysis::theme_model`).
+    /// These indexes, coding themes with the shipped theme model beside
+    /// each codebook's phrases (`analysis::theme_model`).
     pub fn with_theme_model(mut self) -> Indexes {
         self.themer = Some(analysis::ShippedThemes::shared());
         self
@@ -253,8 +253,8 @@ impl Indexes {
     }
 
     /// The themes of `text` by the shipped coding: the codebook's phrases,
-    /// and the shipped theme model's finds among the codebook's themes
-    /// when it is configured.
+    /// decided with the shipped theme model among the codebook's themes
+    /// when it is configured (`ShippedThemes::add`).
     fn shipped_themes(&self, coder: &Coder, text: &str) -> Vec<String> {
         let codes = coder.code(text);
         match &self.themer {
@@ -264,7 +264,7 @@ impl Indexes {
     }
 
     /// The shipped coding's themes for `text`, an answer to `question` of
-    /// `form`: the codebook's, with the shipped theme model's finds when
+    /// `form`: the codebook's, decided with the shipped theme model when
     /// it is configured (no model learned from the analysts); `None` when
     /// the question is not coded.
     pub fn codebook_themes(&self, form: &Form, question: &str, text: &str) -> Option<Vec<String>> {

@@ -129,7 +129,7 @@ async fn text_page(ctx: &Ctx) -> Result<Response> {
     let mut kappa_note = None;
     // Which coder each theme uses, once a model is learned from the codes.
     let mut coders = Table::new(
-        "Which coder each theme uses: the codebook (its phrases, with the shipped theme model's finds unless it is turned off) or the model learned from the analysts' codes, by kappa on codes the model was not trained on",
+        "Which coder each theme uses: the codebook (its phrases, decided with the shipped theme model unless it is turned off) or the model learned from the analysts' codes, by kappa on codes the model was not trained on",
         &["Theme", "In use", "Codebook kappa", "Learned kappa", "Coded with it by analysts"],
     );
     let mut model_note = None;
