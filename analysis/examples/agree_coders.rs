@@ -171,6 +171,14 @@ impl Row {
     }
 }
 
+/// What a comparison reads of a comment: its sentiment, one theme of its
+/// form, or one flag.
+enum Part<'t> {
+    Sentiment,
+    Theme(&'t str),
+    Flag(fn(&Coding) -> bool),
+}
+
 /// `x` against `y` over `items`, where `y_of`/`x_of` pick the codings.
 fn compare<'a>(
     items: &[&'a Item],
@@ -178,19 +186,36 @@ fn compare<'a>(
     x_of: impl Fn(&'a Item) -> &'a Coding,
     y_of: impl Fn(&'a Item) -> &'a Coding,
 ) -> Row {
+    compare_where(items, forms, x_of, y_of, |_, _| true)
+}
+
+/// `x` against `y` over what `keep` accepts of `items`; the row's `n` is
+/// the comments whose sentiment it accepts.
+fn compare_where<'a>(
+    items: &[&'a Item],
+    forms: &BTreeMap<&str, Vec<String>>,
+    x_of: impl Fn(&'a Item) -> &'a Coding,
+    y_of: impl Fn(&'a Item) -> &'a Coding,
+    keep: impl Fn(&Item, Part) -> bool,
+) -> Row {
     let labels: Vec<(Label, Label)> = items
         .iter()
+        .filter(|i| keep(i, Part::Sentiment))
         .map(|i| (x_of(i).sentiment, y_of(i).sentiment))
         .collect();
     let (accuracy, kappa) = sentiment_agreement(&labels);
-    let themes = Agreement::from_pairs(
-        items
-            .iter()
-            .flat_map(|i| theme_pairs(&forms[i.form.as_str()], x_of(i), y_of(i), |_| true)),
-    );
+    let themes = Agreement::from_pairs(items.iter().flat_map(|i| {
+        theme_pairs(&forms[i.form.as_str()], x_of(i), y_of(i), |t| {
+            keep(i, Part::Theme(t))
+        })
+        .collect::<Vec<_>>()
+    }));
     let flag = |f: fn(&Coding) -> bool| {
         f1(&Agreement::from_pairs(
-            items.iter().map(|i| (f(x_of(i)), f(y_of(i)))),
+            items
+                .iter()
+                .filter(|i| keep(i, Part::Flag(f)))
+                .map(|i| (f(x_of(i)), f(y_of(i)))),
         ))
     };
     Row {
@@ -199,7 +224,7 @@ fn compare<'a>(
         themes: f1(&themes),
         mixed: flag(|c| c.mixed),
         actionable: flag(|c| c.actionable),
-        n: items.len(),
+        n: labels.len(),
     }
 }
 
@@ -211,42 +236,18 @@ fn where_two_agree(items: &[&Item], forms: &BTreeMap<&str, Vec<String>>, p: usiz
         1 => (0, 2),
         _ => (0, 1),
     };
-    let agreed: Vec<&Item> = items
-        .iter()
-        .copied()
-        .filter(|i| i.people[y].sentiment == i.people[z].sentiment)
-        .collect();
-    let row = |x_of: &dyn Fn(&Item) -> &Coding| {
-        let labels: Vec<(Label, Label)> = agreed
-            .iter()
-            .map(|i| (x_of(i).sentiment, i.people[y].sentiment))
-            .collect();
-        let (accuracy, kappa) = sentiment_agreement(&labels);
-        let themes = Agreement::from_pairs(items.iter().flat_map(|i| {
-            let (py, pz) = (&i.people[y], &i.people[z]);
-            theme_pairs(&forms[i.form.as_str()], x_of(i), py, move |t| {
-                py.themes.iter().any(|x| x == t) == pz.themes.iter().any(|x| x == t)
-            })
-            .collect::<Vec<_>>()
-        }));
-        let flag = |f: fn(&Coding) -> bool| {
-            f1(&Agreement::from_pairs(
-                items
-                    .iter()
-                    .filter(|i| f(&i.people[y]) == f(&i.people[z]))
-                    .map(|i| (f(x_of(i)), f(&i.people[y]))),
-            ))
-        };
-        Row {
-            accuracy,
-            kappa,
-            themes: f1(&themes),
-            mixed: flag(|c| c.mixed),
-            actionable: flag(|c| c.actionable),
-            n: agreed.len(),
+    let agree = |i: &Item, part: Part| {
+        let (py, pz) = (&i.people[y], &i.people[z]);
+        match part {
+            Part::Sentiment => py.sentiment == pz.sentiment,
+            Part::Theme(t) => py.themes.iter().any(|x| x == t) == pz.themes.iter().any(|x| x == t),
+            Part::Flag(f) => f(py) == f(pz),
         }
     };
-    (row(&|i| &i.people[p]), row(&|i| &i.coding))
+    (
+        compare_where(items, forms, |i| &i.people[p], |i| &i.people[y], agree),
+        compare_where(items, forms, |i| &i.coding, |i| &i.people[y], agree),
+    )
 }
 
 /// What at least two of the three people said: `None` for the sentiment
