@@ -1,6 +1,6 @@
 //! Linear support vector machines over TF-IDF word and character n-grams:
 //! one binary classifier per theme, so a comment can have several themes
-//! or none. Pure Rust, trained in well under a second on the development
+//! or none. Pure Rust, trained in about a second on the 9,602 development
 //! comments.
 //!
 //! ```text
@@ -317,8 +317,8 @@ pub struct SvmThemes {
     /// features' weights scattered over the table, and at four bytes a
     /// weight (7 MB) re-coding a million stored comments, which evicts
     /// the table between comments, took three times as long as with the
-    /// previous model. Rounding moves a decision value by at most half a
-    /// step a feature.
+    /// previous model. Rounding moves each feature's part of a decision
+    /// value by at most half a step times the feature's value.
     weights: Vec<i8>,
     scale: Vec<f32>,
     bias: Vec<f32>,
