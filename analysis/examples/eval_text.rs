@@ -493,26 +493,27 @@ fn main() {
             floor,
         )
     };
-    let svm_coded = |with_codebook: bool| -> Vec<Vec<String>> {
-        let code = |model: &ShippedThemes, i: usize, c: &Comment| {
-            let found = match with_codebook {
-                true => codebook[i].clone(),
-                false => Vec::new(),
-            };
-            model.add(&c.text, found, |t| of_form(c, t))
-        };
-        if held_out {
-            let model = train_svm(&dev);
-            comments
-                .iter()
-                .enumerate()
-                .map(|(i, c)| code(&model, i, c))
-                .collect()
-        } else {
-            cross_fit(folds, &comments, &extra, train_svm, code)
-        }
+    // One model per fold codes each comment twice: alone, and with the
+    // codebook's finds.
+    let code_svm = |model: &ShippedThemes, i: usize, c: &Comment| {
+        let of = |t: &str| of_form(c, t);
+        (
+            model.add(&c.text, Vec::new(), of),
+            model.add(&c.text, codebook[i].clone(), of),
+        )
     };
-    let (svm, shipped) = (svm_coded(false), svm_coded(true));
+    let (svm, shipped): (Vec<Vec<String>>, Vec<Vec<String>>) = if held_out {
+        let model = train_svm(&dev);
+        comments
+            .iter()
+            .enumerate()
+            .map(|(i, c)| code_svm(&model, i, c))
+            .unzip()
+    } else {
+        cross_fit(folds, &comments, &extra, train_svm, code_svm)
+            .into_iter()
+            .unzip()
+    };
     let union: Vec<Vec<String>> = codebook
         .iter()
         .zip(&learned)
@@ -598,14 +599,14 @@ impl Folds {
 
 /// Each comment coded by what `train` makes of the other folds, so that
 /// figures on the part trained on are not the fit.
-fn cross_fit<M>(
+fn cross_fit<M, T: Clone + Default>(
     folds: Folds,
     comments: &[&Comment],
     extra: &[&Comment],
     train: impl Fn(&[&Comment]) -> M,
-    code: impl Fn(&M, usize, &Comment) -> Vec<String>,
-) -> Vec<Vec<String>> {
-    let mut out = vec![Vec::new(); comments.len()];
+    code: impl Fn(&M, usize, &Comment) -> T,
+) -> Vec<T> {
+    let mut out = vec![T::default(); comments.len()];
     for fold in 0..folds.count() {
         if !(0..comments.len()).any(|i| folds.of(i) == fold) {
             continue;

@@ -89,7 +89,6 @@ struct Term {
 pub struct Vectorizer {
     words: Map<Term>,
     chars: Map<Term>,
-    dim: u32,
 }
 
 /// A sparse row: feature indices (each once, ascending) and their values.
@@ -210,12 +209,12 @@ impl Vectorizer {
         };
         let words = vocabulary(word_df, 1);
         let chars = vocabulary(char_df, 2);
-        Vectorizer { words, chars, dim }
+        Vectorizer { words, chars }
     }
 
     /// Features in the vocabulary.
     pub fn dim(&self) -> u32 {
-        self.dim
+        (self.words.len() + self.chars.len()) as u32
     }
 
     /// `text` as a sparse row over the vocabulary.
@@ -402,6 +401,11 @@ impl SvmThemes {
     /// The theme ids the model knows.
     pub fn themes(&self) -> impl Iterator<Item = &str> {
         self.themes.iter().map(String::as_str)
+    }
+
+    /// Decision value at or above which a theme is given.
+    pub fn threshold(&self) -> f32 {
+        self.threshold
     }
 
     /// Features in its vocabulary.

@@ -47,7 +47,6 @@ pub const CODEBOOK_FLOOR: f32 = -0.5;
 /// The theme model trained on the development comments.
 pub struct ShippedThemes {
     model: SvmThemes,
-    settings: Settings,
     floor: f32,
 }
 
@@ -62,8 +61,8 @@ impl std::fmt::Debug for ShippedThemes {
 }
 
 impl ShippedThemes {
-    /// Trained on every development comment (a fraction of a second; the
-    /// same comments give the same model, bit for bit).
+    /// Trained on every development comment (about a second; the same
+    /// comments give the same model, bit for bit).
     pub fn from_development_set() -> ShippedThemes {
         let rows = dev_set::all_rows();
         let labels: Vec<Vec<String>> = rows
@@ -101,15 +100,11 @@ impl ShippedThemes {
         themes.sort_unstable();
         themes.dedup();
         let model = SvmThemes::train(&themes, examples, settings);
-        ShippedThemes {
-            model,
-            settings,
-            floor,
-        }
+        ShippedThemes { model, floor }
     }
 
-    /// The model trained once per process and shared (training takes a
-    /// fraction of a second, seconds in a debug build).
+    /// The model trained once per process and shared (training takes about
+    /// a second).
     pub fn shared() -> std::sync::Arc<ShippedThemes> {
         static SHARED: std::sync::OnceLock<std::sync::Arc<ShippedThemes>> =
             std::sync::OnceLock::new();
@@ -135,7 +130,7 @@ impl ShippedThemes {
             .filter(|c| value(c).is_none_or(|v| v >= self.floor))
             .collect();
         for (theme, v) in &scores {
-            if *v >= self.settings.threshold && of_form(theme) && !out.iter().any(|c| c == theme) {
+            if *v >= self.model.threshold() && of_form(theme) && !out.iter().any(|c| c == theme) {
                 out.push((*theme).to_owned());
             }
         }
