@@ -277,7 +277,7 @@ fn majority(people: &[Coding; 3]) -> (Option<Label>, Coding) {
 
 fn main() {
     let scorer = Scorer::new();
-    let label = analysis::SentimentModel::from_development_set(&scorer);
+    let label = analysis::ShippedLabel::from_development_set();
     let mixed = analysis::MixedModel::from_development_set(&scorer);
     let model = analysis::theme_model::ShippedThemes::from_development_set();
     let coders = eval_set::coders();
@@ -298,7 +298,7 @@ fn main() {
             let compound = scorer.score(&comment.text).compound;
             let (codebook, ids) = &coders[comment.form.as_str()];
             let coding = Coding {
-                sentiment: label.label(&scorer, &comment.text, compound),
+                sentiment: label.label(&comment.text, compound),
                 mixed: mixed.is_mixed(&scorer, &comment.text, compound),
                 actionable: analysis::signals::actionable(&comment.text),
                 themes: model.add(&comment.text, codebook.code(&comment.text), |t| {

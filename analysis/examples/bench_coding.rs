@@ -27,7 +27,7 @@ fn main() {
         .collect();
     let coders = eval_set::coders();
     let scorer = Scorer::new();
-    let labeller = analysis::SentimentModel::from_development_set(&scorer);
+    let labeller = analysis::ShippedLabel::from_development_set();
     let mixer = analysis::MixedModel::from_development_set(&scorer);
     let shipped = analysis::ShippedThemes::from_development_set();
     let mut times = Vec::with_capacity(rounds * comments.len());
@@ -40,9 +40,9 @@ fn main() {
         for (form, comment) in &comments {
             let t = Instant::now();
             let s = scorer.score(comment);
-            // Cut and scored once for both models, as the collector does.
+            // Cut and scored once, as the collector does (the mixed model reads it).
             let clauses = analysis::Clauses::of(&scorer, comment, s.compound);
-            let label = labeller.label_with(comment, s.compound, &clauses);
+            let label = labeller.label(comment, s.compound);
             let coder = &coders[form.as_str()].0;
             let themes = shipped.add(comment, coder.code(comment), |t| coder.has_theme(t));
             let mixed = mixer.is_mixed_with(comment, &clauses);

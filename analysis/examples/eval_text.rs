@@ -40,7 +40,9 @@
 #[path = "support/eval_set.rs"]
 mod eval_set;
 
-use analysis::{Agreement, Choice, Featurizer, Label, Scorer, ShippedThemes, ThemeModel, Training};
+use analysis::{
+    Agreement, Choice, Featurizer, Label, Scorer, ShippedLabel, ShippedThemes, ThemeModel, Training,
+};
 use eval_set::Comment;
 
 const LABELS: [Label; 3] = [Label::Positive, Label::Neutral, Label::Negative];
@@ -233,6 +235,48 @@ fn main() {
             })
             .collect()
     };
+    let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<f32>().ok());
+    // The shipped label (`analysis::label_model`: linear SVMs over tf-idf
+    // word and character n-grams, neutral overruling the lexicon only by a
+    // margin), trained on every development comment as the theme model is.
+    // EVAL_LABEL_C and EVAL_LABEL_MARGIN override its settings for
+    // exploring by batch; the defaults are what ships.
+    let label_settings = analysis::svm::Settings {
+        c: env("EVAL_LABEL_C").unwrap_or(analysis::svm::Settings::default().c),
+        ..analysis::svm::Settings::default()
+    };
+    let margin = env("EVAL_LABEL_MARGIN").unwrap_or(analysis::label_model::NEUTRAL_MARGIN);
+    let train_label = |on: &[&Comment]| {
+        ShippedLabel::train(
+            &layered,
+            on.iter().map(|c| (c.text.as_str(), c.sentiment)),
+            label_settings,
+            margin,
+        )
+    };
+    let read_label =
+        |m: &ShippedLabel, c: &Comment| m.label(&c.text, layered.score(&c.text).compound);
+    let svm_labels: std::collections::HashMap<&str, Label> = if held_out {
+        let on: Vec<&Comment> = all
+            .iter()
+            .filter(|c| c.split == "dev")
+            .chain(extra.iter().copied())
+            .collect();
+        let model = train_label(&on);
+        comments
+            .iter()
+            .map(|c| (c.text.as_str(), read_label(&model, c)))
+            .collect()
+    } else {
+        let labels = cross_fit(folds, &comments, &extra, train_label, |m, _, c| {
+            vec![read_label(m, c)]
+        });
+        comments
+            .iter()
+            .zip(labels)
+            .map(|(c, l)| (c.text.as_str(), l[0]))
+            .collect()
+    };
     println!(
         "{:<46} accuracy   macro-F1   pos/neg acc   kappa",
         "sentiment"
@@ -259,33 +303,38 @@ fn main() {
                 format!("{name} ({}), {label}", these.len())
             );
         }
-        let [acc, f1, two, kappa] = sentiment(&these, |t| {
-            let c = layered.score(t).compound;
-            let label = learned_labels.get(t).copied().unwrap_or(Label::of(c));
-            let positive = match label {
-                Label::Positive => true,
-                Label::Negative => false,
-                Label::Neutral => c >= 0.0,
-            };
-            (label, positive)
-        });
-        println!(
-            "{:<46} {acc:>8.3}   {f1:>8.3}   {two:>11.3}   {kappa:>5.3}",
-            format!(
-                "{name} ({}), learned label{}",
-                these.len(),
-                match (held_out, folds) {
-                    (true, _) => "",
-                    (false, Folds::Fifths) => " (5-fold)",
-                    (false, Folds::Rounds) => " (by round)",
-                }
-            )
-        );
+        for (labels, label) in [
+            (&learned_labels, "logistic label"),
+            (&svm_labels, "SVM label (ships)"),
+        ] {
+            let [acc, f1, two, kappa] = sentiment(&these, |t| {
+                let c = layered.score(t).compound;
+                let label = labels.get(t).copied().unwrap_or(Label::of(c));
+                let positive = match label {
+                    Label::Positive => true,
+                    Label::Negative => false,
+                    Label::Neutral => c >= 0.0,
+                };
+                (label, positive)
+            });
+            println!(
+                "{:<46} {acc:>8.3}   {f1:>8.3}   {two:>11.3}   {kappa:>5.3}",
+                format!(
+                    "{name} ({}), {label}{}",
+                    these.len(),
+                    match (held_out, folds) {
+                        (true, _) => "",
+                        (false, Folds::Fifths) => " (5-fold)",
+                        (false, Folds::Rounds) => " (by round)",
+                    }
+                )
+            );
+        }
     }
 
     if args.iter().any(|a| a == "--misses") {
         for c in &comments {
-            let got = learned_labels.get(c.text.as_str()).copied();
+            let got = svm_labels.get(c.text.as_str()).copied();
             if got.is_some_and(|g| g != c.sentiment) {
                 println!(
                     "  LABEL {} as {} ({:+.2}): {}",
@@ -390,7 +439,6 @@ fn main() {
     // itself each comment is coded by a model trained on the other four
     // fifths (5-fold), so the figures are not the training fit.
     let featurizer = Featurizer::new();
-    let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<f32>().ok());
     let d = Training::default();
     // Overrides for exploring on `dev` (EVAL_EPOCHS, EVAL_RATE, EVAL_L2,
     // EVAL_THRESHOLD); the defaults are what ships.

@@ -28,18 +28,16 @@ fn main() {
     };
     let rated = gt::load(&dir);
     let (off, on) = (Scorer::plain(), Scorer::new());
-    // The learned label (`SentimentModel`), as a compound of its sign, so
+    // The shipped label (`ShippedLabel`), as a compound of its sign, so
     // that it is judged by the same rule.
-    let model = analysis::SentimentModel::from_development_set(&on);
+    let model = analysis::ShippedLabel::from_development_set();
     let learned: Vec<f64> = rated
         .iter()
-        .map(
-            |r| match model.label(&on, &r.text, on.score(&r.text).compound) {
-                analysis::Label::Positive => 1.0,
-                analysis::Label::Negative => -1.0,
-                analysis::Label::Neutral => 0.0,
-            },
-        )
+        .map(|r| match model.label(&r.text, on.score(&r.text).compound) {
+            analysis::Label::Positive => 1.0,
+            analysis::Label::Negative => -1.0,
+            analysis::Label::Neutral => 0.0,
+        })
         .collect();
     let off: Vec<f64> = rated.iter().map(|r| off.score(&r.text).compound).collect();
     let on: Vec<f64> = rated.iter().map(|r| on.score(&r.text).compound).collect();

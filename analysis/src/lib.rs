@@ -25,9 +25,12 @@
 //!   comments, whose finds are added to the codebook's.
 //! - [`learn`], [`choose`]: theme models learned from analysts' codes, and
 //!   per theme the coder (codebook or model) that agrees better with them.
+//! - [`label_model`]: the shipped sentiment label, trained on the
+//!   development comments.
 //! - [`sentiment_model`], [`mixed_model`], [`signals`]: the learned
-//!   sentiment label and mixed signal, trained on the development comments,
-//!   and the rules (mixed, actionable) they start from or stand beside.
+//!   sentiment label a deployment retrains with its analysts' labels, the
+//!   mixed signal, trained on the development comments, and the rules
+//!   (mixed, actionable) they start from or stand beside.
 
 #![deny(missing_docs)]
 
@@ -36,6 +39,7 @@ mod text;
 
 pub mod agreement;
 pub mod choose;
+pub mod label_model;
 pub mod learn;
 pub mod mixed_model;
 pub mod sentiment;
@@ -49,6 +53,7 @@ pub mod themes;
 
 pub use agreement::Agreement;
 pub use choose::{Choice, ThemeChoice};
+pub use label_model::ShippedLabel;
 pub use learn::{Featurizer, ThemeModel, Training};
 pub use mixed_model::MixedModel;
 pub use sentiment::{Label, Lexicon, Scorer, Sentiment, DOMAIN_LEXICON_VERSION};

@@ -1,6 +1,8 @@
-//! A learned sentiment label on top of the lexicon: three one-against-the-
-//! rest logistic regressions (positive, neutral, negative) over a
-//! comment's word stems, the stems a negator turns ("not helpful"), the
+//! The logistic sentiment label: what a deployment retrains with its
+//! analysts' hand labels ([`LabelChoice`]), judged against the shipped
+//! label ([`crate::label_model`], which replaced it as the shipped one).
+//! Three one-against-the-rest logistic regressions (positive, neutral,
+//! negative) over a comment's word stems, the stems a negator turns ("not helpful"), the
 //! band its lexicon compound falls in, the bands of its first and last
 //! clause where it has more than one, and its length; trained on the
 //! development part of the frozen evaluation set
@@ -45,6 +47,7 @@
 
 use crate::choose::mcnemar_p;
 use crate::dev_set;
+use crate::label_model::ShippedLabel;
 use crate::learn::{Binary, Featurizer, Training};
 use crate::sentiment::{Label, Scorer};
 use crate::signals::Clauses;
@@ -127,13 +130,10 @@ pub struct LabelChoice {
 
 impl LabelChoice {
     /// Retrains with `labels` (text, hand label) on top of the development
-    /// part, and judges it against `shipped` on each hand label held out
-    /// in turn (5 folds, a fixed shuffle).
-    pub fn make(
-        scorer: &Scorer,
-        shipped: &SentimentModel,
-        labels: &[(&str, Label)],
-    ) -> LabelChoice {
+    /// part, and judges it against `shipped` (the shipped label,
+    /// [`crate::label_model`]) on each hand label held out in turn (5
+    /// folds, a fixed shuffle).
+    pub fn make(scorer: &Scorer, shipped: &ShippedLabel, labels: &[(&str, Label)]) -> LabelChoice {
         let dev = development_rows();
         let mut order: Vec<usize> = (0..labels.len()).collect();
         order.sort_by_key(|i| crate::choose::splitmix(*i as u64));
@@ -158,7 +158,7 @@ impl LabelChoice {
         let (mut shipped_right, mut learned_right, mut only_learned, mut only_shipped) =
             (0, 0, 0, 0);
         for ((text, want), got) in labels.iter().zip(&held_out) {
-            let s = shipped.label(scorer, text, scorer.score(text).compound) == *want;
+            let s = shipped.label(text, scorer.score(text).compound) == *want;
             let l = got == want;
             shipped_right += u64::from(s);
             learned_right += u64::from(l);
@@ -353,7 +353,7 @@ mod tests {
     #[test]
     fn hand_labels_retrain_the_label_where_they_disagree() {
         let scorer = Scorer::new();
-        let shipped = SentimentModel::from_development_set(&scorer);
+        let shipped = ShippedLabel::shared();
         let places = [
             "the station",
             "the market",
@@ -376,7 +376,7 @@ mod tests {
             .collect();
         let shipped_says = texts
             .iter()
-            .filter(|t| shipped.label(&scorer, t, scorer.score(t).compound) == Label::Negative)
+            .filter(|t| shipped.label(t, scorer.score(t).compound) == Label::Negative)
             .count();
         assert!(
             shipped_says < texts.len() / 2,

@@ -89,6 +89,9 @@ struct Term {
 pub struct Vectorizer {
     words: Map<Term>,
     chars: Map<Term>,
+    /// A digest of the vocabulary and its weights: vectorizers fitted on
+    /// the same texts share it (see [`Vectorizer::row_once`]).
+    digest: u64,
 }
 
 /// A sparse row: feature indices (each once, ascending) and their values.
@@ -189,10 +192,14 @@ impl Vectorizer {
             }
         }
         let mut dim = 0u32;
+        let mut digest = fnv(FNV_OFFSET, &n.to_le_bytes());
         let mut vocabulary = |df: Map<u32>, min_df: u32| {
             // In hash order, so the same texts give the same indices.
             let mut kept: Vec<(u64, u32)> = df.into_iter().filter(|(_, d)| *d >= min_df).collect();
             kept.sort_unstable();
+            for (g, d) in &kept {
+                digest = fnv(fnv(digest, &g.to_le_bytes()), &d.to_le_bytes());
+            }
             kept.into_iter()
                 .map(|(g, d)| {
                     let idf = ((1.0 + n as f32) / (1.0 + d as f32)).ln() + 1.0;
@@ -209,7 +216,35 @@ impl Vectorizer {
         };
         let words = vocabulary(word_df, 1);
         let chars = vocabulary(char_df, 2);
-        Vectorizer { words, chars }
+        Vectorizer {
+            words,
+            chars,
+            digest,
+        }
+    }
+
+    /// [`Vectorizer::row`], cut once where models over the same
+    /// vocabulary read the same text in turn (the shipped label and theme
+    /// models, trained on the same comments): each thread keeps the last
+    /// text it cut and its row. Cutting is most of what reading a
+    /// comment costs; cut twice, coding a comment took half as long
+    /// again (`bench_coding`).
+    pub fn row_once(&self, text: &str) -> Row {
+        thread_local! {
+            static LAST: std::cell::RefCell<(u64, String, Row)> =
+                const { std::cell::RefCell::new((0, String::new(), Vec::new())) };
+        }
+        LAST.with(|last| {
+            let mut last = last.borrow_mut();
+            if last.0 != self.digest || last.1 != text {
+                let row = self.row(text);
+                last.0 = self.digest;
+                last.1.clear();
+                last.1.push_str(text);
+                last.2 = row;
+            }
+            last.2.clone()
+        })
     }
 
     /// Features in the vocabulary.
@@ -322,6 +357,8 @@ pub struct SvmThemes {
     scale: Vec<f32>,
     bias: Vec<f32>,
     threshold: f32,
+    /// Features of the caller's after the n-grams.
+    extra: u32,
 }
 
 impl SvmThemes {
@@ -333,9 +370,31 @@ impl SvmThemes {
         s: Settings,
     ) -> SvmThemes {
         let examples: Vec<(&str, &[String])> = examples.into_iter().collect();
+        SvmThemes::train_with(themes, &examples, &vec![Row::new(); examples.len()], 0, s)
+    }
+
+    /// [`SvmThemes::train`] with `extra` features of the caller's beside
+    /// the n-grams: `extras[i]` holds example `i`'s, as (index below
+    /// `extra`, value); [`SvmThemes::scores_with`] reads them.
+    pub fn train_with(
+        themes: &[String],
+        examples: &[(&str, &[String])],
+        extras: &[Row],
+        extra: u32,
+        s: Settings,
+    ) -> SvmThemes {
         let vectorizer = Vectorizer::fit(examples.iter().map(|(t, _)| *t));
-        let rows: Vec<Row> = examples.iter().map(|(t, _)| vectorizer.row(t)).collect();
-        let dim = vectorizer.dim();
+        let words = vectorizer.dim();
+        let rows: Vec<Row> = examples
+            .iter()
+            .zip(extras)
+            .map(|((t, _), x)| {
+                let mut row = vectorizer.row(t);
+                row.extend(x.iter().map(|(j, v)| (words + j, *v)));
+                row
+            })
+            .collect();
+        let dim = words + extra;
         let train = |theme: &String| {
             let yes: Vec<bool> = examples
                 .iter()
@@ -369,14 +428,29 @@ impl SvmThemes {
             scale,
             bias: trained.iter().map(|(_, b)| *b).collect(),
             threshold: s.threshold,
+            extra,
         }
     }
 
     /// Each theme's decision value for `text`, in the order trained.
     pub fn scores(&self, text: &str) -> Vec<(&str, f32)> {
+        self.scores_with(text, &[])
+    }
+
+    /// [`SvmThemes::scores`] with the `extra` features the model was
+    /// trained with ([`SvmThemes::train_with`]).
+    pub fn scores_with(&self, text: &str, extra: &[(u32, f32)]) -> Vec<(&str, f32)> {
         let k = self.themes.len();
         let mut sum = vec![0f32; k];
-        for (j, v) in self.vectorizer.row(text) {
+        let words = self.vectorizer.dim();
+        let mut row = self.vectorizer.row_once(text);
+        row.extend(
+            extra
+                .iter()
+                .filter(|(j, _)| *j < self.extra)
+                .map(|(j, v)| (words + j, *v)),
+        );
+        for (j, v) in row {
             let at = j as usize * k;
             for (s, w) in sum.iter_mut().zip(&self.weights[at..at + k]) {
                 *s += f32::from(*w) * v;
@@ -448,6 +522,24 @@ mod tests {
             "each once, ascending"
         );
         assert!(v.row("zzqx").is_empty(), "nothing known");
+    }
+
+    /// A row cut once is the row, for the vectorizer asked, whichever
+    /// vectorizer or text came before on the thread.
+    #[test]
+    fn a_row_cut_once_is_each_vectorizers_own() {
+        let texts = ["the lamp is out", "dealing drugs", "the lamp"];
+        let a = Vectorizer::fit(texts);
+        let same = Vectorizer::fit(texts);
+        let other = Vectorizer::fit(["the lamp is out", "lamp lamp"]);
+        assert_eq!(a.digest, same.digest);
+        assert_ne!(a.digest, other.digest);
+        for text in ["the lamp is out", "dealing", "the lamp is out"] {
+            assert_eq!(a.row_once(text), a.row(text));
+            assert_eq!(same.row_once(text), a.row(text));
+            assert_eq!(other.row_once(text), other.row(text));
+            assert_ne!(other.row_once(text), a.row(text), "{text}");
+        }
     }
 
     #[test]

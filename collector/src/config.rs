@@ -46,7 +46,7 @@ pub struct Config {
     /// Layer the policing and community-safety lexicon over VADER.
     pub domain_lexicon: bool,
     /// Label sentiment with the model learned from the development
-    /// comments (`analysis::SentimentModel`) on top of the lexicon, and
+    /// comments (`analysis::ShippedLabel`) on top of the lexicon, and
     /// flag mixed comments with `analysis::MixedModel` (off: the clause
     /// rule, `analysis::signals::mixed`); the compound score stays the
     /// lexicon's.

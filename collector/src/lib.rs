@@ -101,7 +101,7 @@ pub fn indexes_for(config: &Config) -> anyhow::Result<index::Indexes> {
     };
     tracing::info!(
         sentiment = %scorer.version(),
-        label = if config.sentiment_model { analysis::sentiment_model::VERSION } else { "lexicon" },
+        label = if config.sentiment_model { analysis::label_model::VERSION } else { "lexicon" },
         themes = if config.theme_model { analysis::theme_model::VERSION } else { "codebook" },
         "sentiment scorer ready"
     );

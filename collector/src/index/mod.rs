@@ -36,8 +36,8 @@ use survey::{Answer, Form, Kind};
 /// per form.
 pub struct Indexes {
     scorer: Scorer,
-    /// The learned sentiment label, when configured.
-    labeller: Option<analysis::SentimentModel>,
+    /// The shipped sentiment label model, when configured.
+    labeller: Option<Arc<analysis::ShippedLabel>>,
     /// The learned mixed signal, configured with the label.
     mixer: Option<analysis::MixedModel>,
     /// The shipped theme model, whose finds are added to the codebook's,
@@ -93,7 +93,7 @@ impl Indexes {
     /// These indexes, labelling sentiment and flagging mixed comments
     /// with the models learned from the development comments.
     pub fn with_sentiment_model(mut self) -> Indexes {
-        self.labeller = Some(analysis::SentimentModel::from_development_set(&self.scorer));
+        self.labeller = Some(analysis::ShippedLabel::shared());
         self.mixer = Some(analysis::MixedModel::from_development_set(&self.scorer));
         self
     }
@@ -114,7 +114,7 @@ impl Indexes {
             self.scorer.version(),
             self.labeller
                 .as_ref()
-                .map_or("lexicon", |_| analysis::sentiment_model::VERSION),
+                .map_or("lexicon", |_| analysis::label_model::VERSION),
             self.mixer
                 .as_ref()
                 .map_or("rule", |_| analysis::mixed_model::VERSION),
@@ -132,8 +132,8 @@ impl Indexes {
     }
 
     /// The shipped sentiment label model, when configured.
-    pub fn labeller(&self) -> Option<&analysis::SentimentModel> {
-        self.labeller.as_ref()
+    pub fn labeller(&self) -> Option<&analysis::ShippedLabel> {
+        self.labeller.as_deref()
     }
 
     /// The label of `text` in `form` whose lexicon compound is `compound`
@@ -146,9 +146,12 @@ impl Indexes {
         compound: f64,
         lexicon: analysis::Label,
     ) -> analysis::Label {
-        // Without a label model, nothing reads the clauses.
-        if self.labeller.is_none() && !self.learned.labels(form) {
-            return lexicon;
+        // Only a form's retrained label reads the clauses.
+        if !self.learned.labels(form) {
+            return self
+                .labeller
+                .as_ref()
+                .map_or(lexicon, |m| m.label(text, compound));
         }
         let clauses = analysis::Clauses::of(&self.scorer, text, compound);
         self.label_with(form, text, compound, lexicon, &clauses)
@@ -168,7 +171,7 @@ impl Indexes {
             &self.labeller,
         ) {
             (Some(l), _) => l,
-            (None, Some(m)) => m.label_with(text, compound, clauses),
+            (None, Some(m)) => m.label(text, compound),
             (None, None) => lexicon,
         }
     }

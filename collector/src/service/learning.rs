@@ -241,7 +241,7 @@ fn examples(store: &dyn Store, indexes: &Indexes, form: &Form) -> Result<(Vec<Co
     let mut out = Vec::new();
     let mut digest = Sha256::new();
     // A retrained label is judged against the shipped one.
-    digest.update(analysis::sentiment_model::VERSION.as_bytes());
+    digest.update(analysis::label_model::VERSION.as_bytes());
     for (id, by_question) in codes {
         let Some(r) = store.response(&form.id, id)? else {
             continue;
