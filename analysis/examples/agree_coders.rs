@@ -278,7 +278,7 @@ fn majority(people: &[Coding; 3]) -> (Option<Label>, Coding) {
 fn main() {
     let scorer = Scorer::new();
     let label = analysis::ShippedLabel::from_development_set();
-    let mixed = analysis::MixedModel::from_development_set(&scorer);
+    let flagger = analysis::ShippedFlags::from_development_set(&scorer);
     let model = analysis::theme_model::ShippedThemes::from_development_set();
     let coders = eval_set::coders();
     let forms: BTreeMap<&str, Vec<String>> = coders
@@ -296,11 +296,13 @@ fn main() {
                     .clone()
             };
             let compound = scorer.score(&comment.text).compound;
+            let clauses = analysis::Clauses::of(&scorer, &comment.text, compound);
+            let flags = flagger.flags(&comment.text, &clauses);
             let (codebook, ids) = &coders[comment.form.as_str()];
             let coding = Coding {
                 sentiment: label.label(&comment.text, compound),
-                mixed: mixed.is_mixed(&scorer, &comment.text, compound),
-                actionable: analysis::signals::actionable(&comment.text),
+                mixed: flags.mixed,
+                actionable: flags.actionable,
                 themes: model.add(&comment.text, codebook.code(&comment.text), |t| {
                     ids.iter().any(|i| i == t)
                 }),

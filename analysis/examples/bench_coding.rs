@@ -11,7 +11,7 @@
 #[path = "support/eval_set.rs"]
 mod eval_set;
 
-use analysis::{signals, Scorer};
+use analysis::Scorer;
 use std::time::{Duration, Instant};
 
 fn main() {
@@ -28,7 +28,7 @@ fn main() {
     let coders = eval_set::coders();
     let scorer = Scorer::new();
     let labeller = analysis::ShippedLabel::from_development_set();
-    let mixer = analysis::MixedModel::from_development_set(&scorer);
+    let flagger = analysis::ShippedFlags::from_development_set(&scorer);
     let shipped = analysis::ShippedThemes::from_development_set();
     let mut times = Vec::with_capacity(rounds * comments.len());
     let mut first = Vec::new();
@@ -45,8 +45,7 @@ fn main() {
             let label = labeller.label(comment, s.compound);
             let coder = &coders[form.as_str()].0;
             let themes = shipped.add(comment, coder.code(comment), |t| coder.has_theme(t));
-            let mixed = mixer.is_mixed_with(comment, &clauses);
-            let actionable = signals::actionable(comment);
+            let analysis::Flags { mixed, actionable } = flagger.flags(comment, &clauses);
             times.push(t.elapsed());
             found += themes.len() + usize::from(mixed) + usize::from(actionable);
             std::hint::black_box((s, label));

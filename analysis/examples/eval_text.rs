@@ -41,7 +41,8 @@
 mod eval_set;
 
 use analysis::{
-    Agreement, Choice, Featurizer, Label, Scorer, ShippedLabel, ShippedThemes, ThemeModel, Training,
+    Agreement, Choice, Featurizer, Label, Scorer, ShippedFlags, ShippedLabel, ShippedThemes,
+    ThemeModel, Training,
 };
 use eval_set::Comment;
 
@@ -392,18 +393,67 @@ fn main() {
             .map(|(c, f)| (c.text.as_str(), !f.is_empty()))
             .collect()
     };
-    let signals: [(&str, Judge); 3] = [
+    // The shipped flags (`analysis::flag_model`: an SVM each over the
+    // n-grams and the rules), trained and read as the label above.
+    // EVAL_MIXED_THRESHOLD and EVAL_ACTIONABLE_THRESHOLD override its
+    // thresholds for exploring by batch.
+    let flag_thresholds = [
+        env("EVAL_MIXED_THRESHOLD").unwrap_or(analysis::flag_model::THRESHOLDS[0]),
+        env("EVAL_ACTIONABLE_THRESHOLD").unwrap_or(analysis::flag_model::THRESHOLDS[1]),
+    ];
+    let train_flags = |on: &[&Comment]| {
+        ShippedFlags::train(
+            &layered,
+            on.iter().map(|c| (c.text.as_str(), c.mixed, c.actionable)),
+            analysis::svm::Settings::default(),
+            flag_thresholds,
+        )
+    };
+    let read_flags = |m: &ShippedFlags, c: &Comment| {
+        let compound = layered.score(&c.text).compound;
+        m.flags(&c.text, &analysis::Clauses::of(&layered, &c.text, compound))
+    };
+    let svm_flags: std::collections::HashMap<&str, analysis::Flags> = if held_out {
+        let on: Vec<&Comment> = all
+            .iter()
+            .filter(|c| c.split == "dev")
+            .chain(extra.iter().copied())
+            .collect();
+        let model = train_flags(&on);
+        comments
+            .iter()
+            .map(|c| (c.text.as_str(), read_flags(&model, c)))
+            .collect()
+    } else {
+        let flags = cross_fit(folds, &comments, &extra, train_flags, |m, _, c| {
+            vec![read_flags(m, c)]
+        });
+        comments
+            .iter()
+            .zip(flags)
+            .map(|(c, f)| (c.text.as_str(), f[0]))
+            .collect()
+    };
+    let signals: [(&str, Judge); 5] = [
         (
             "mixed, the rule (signals::mixed)",
             Box::new(|c: &Comment| (analysis::signals::mixed(&layered, &c.text), c.mixed)),
         ),
         (
-            "mixed, learned (MixedModel, what ships)",
+            "mixed, learned (MixedModel)",
             Box::new(|c: &Comment| (learned_mixed[c.text.as_str()], c.mixed)),
         ),
         (
-            "actionable",
+            "mixed, SVM (flag_model, ships)",
+            Box::new(|c: &Comment| (svm_flags[c.text.as_str()].mixed, c.mixed)),
+        ),
+        (
+            "actionable, the rule (signals::actionable)",
             Box::new(|c: &Comment| (analysis::signals::actionable(&c.text), c.actionable)),
+        ),
+        (
+            "actionable, SVM (flag_model, ships)",
+            Box::new(|c: &Comment| (svm_flags[c.text.as_str()].actionable, c.actionable)),
         ),
     ];
     for (name, judge) in &signals {

@@ -22,6 +22,8 @@ pub(crate) struct Row {
     pub(crate) label: Label,
     /// Whether it holds a clearly good and a clearly bad part.
     pub(crate) mixed: bool,
+    /// Whether it asks for something.
+    pub(crate) actionable: bool,
     /// Its themes, `;`-separated theme ids of its form's codebook.
     pub(crate) themes: &'static str,
 }
@@ -78,6 +80,7 @@ fn row(f: &[&'static str]) -> Option<Row> {
         form: f[0],
         label: Label::parse(f[2])?,
         mixed: f[3] == "1",
+        actionable: f[4] == "1",
         themes: f[5],
     })
 }

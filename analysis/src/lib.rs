@@ -25,8 +25,8 @@
 //!   comments, whose finds are added to the codebook's.
 //! - [`learn`], [`choose`]: theme models learned from analysts' codes, and
 //!   per theme the coder (codebook or model) that agrees better with them.
-//! - [`label_model`]: the shipped sentiment label, trained on the
-//!   development comments.
+//! - [`label_model`], [`flag_model`]: the shipped sentiment label and
+//!   mixed and actionable flags, trained on the development comments.
 //! - [`sentiment_model`], [`mixed_model`], [`signals`]: the learned
 //!   sentiment label a deployment retrains with its analysts' labels, the
 //!   mixed signal, trained on the development comments, and the rules
@@ -39,6 +39,7 @@ mod text;
 
 pub mod agreement;
 pub mod choose;
+pub mod flag_model;
 pub mod label_model;
 pub mod learn;
 pub mod mixed_model;
@@ -53,6 +54,7 @@ pub mod themes;
 
 pub use agreement::Agreement;
 pub use choose::{Choice, ThemeChoice};
+pub use flag_model::{Flags, ShippedFlags};
 pub use label_model::ShippedLabel;
 pub use learn::{Featurizer, ThemeModel, Training};
 pub use mixed_model::MixedModel;

@@ -1,3 +1,6 @@
+//! The mixed signal shipped until the flag model (`flag_model`, version
+//! `svm-1`) replaced it; `eval_text` reports it beside that one.
+//!
 //! A learned *mixed* signal: one logistic regression over the shape of a
 //! comment's clauses (the band of each clause's compound, the most
 //! positive and most negative clause, how many clauses, whether a

@@ -47,9 +47,9 @@ pub struct Config {
     pub domain_lexicon: bool,
     /// Label sentiment with the model learned from the development
     /// comments (`analysis::ShippedLabel`) on top of the lexicon, and
-    /// flag mixed comments with `analysis::MixedModel` (off: the clause
-    /// rule, `analysis::signals::mixed`); the compound score stays the
-    /// lexicon's.
+    /// flag mixed and actionable comments with `analysis::ShippedFlags`
+    /// (off: the rules, `analysis::signals`); the compound score stays
+    /// the lexicon's.
     pub sentiment_model: bool,
     /// Code with the shipped theme model (trained on the development
     /// comments, `analysis::theme_model`) beside each codebook's phrases,

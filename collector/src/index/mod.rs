@@ -38,8 +38,8 @@ pub struct Indexes {
     scorer: Scorer,
     /// The shipped sentiment label model, when configured.
     labeller: Option<Arc<analysis::ShippedLabel>>,
-    /// The learned mixed signal, configured with the label.
-    mixer: Option<analysis::MixedModel>,
+    /// The shipped mixed and actionable flags, configured with the label.
+    flagger: Option<Arc<analysis::ShippedFlags>>,
     /// The shipped theme model, whose finds are added to the codebook's,
     /// when configured.
     themer: Option<Arc<analysis::ShippedThemes>>,
@@ -75,7 +75,7 @@ impl Indexes {
         Indexes {
             scorer,
             labeller: None,
-            mixer: None,
+            flagger: None,
             themer: None,
             coders: Mutex::default(),
             indexes: RwLock::default(),
@@ -90,11 +90,12 @@ impl Indexes {
         &self.learned
     }
 
-    /// These indexes, labelling sentiment and flagging mixed comments
-    /// with the models learned from the development comments.
+    /// These indexes, labelling sentiment and flagging mixed and
+    /// actionable comments with the models learned from the development
+    /// comments.
     pub fn with_sentiment_model(mut self) -> Indexes {
         self.labeller = Some(analysis::ShippedLabel::shared());
-        self.mixer = Some(analysis::MixedModel::from_development_set(&self.scorer));
+        self.flagger = Some(analysis::ShippedFlags::shared());
         self
     }
 
@@ -106,7 +107,7 @@ impl Indexes {
     }
 
     /// What the shipped coding is: the scorer's lexicon, the label model,
-    /// the mixed signal and the theme model in use. Answers stored under another are
+    /// the flags (mixed and actionable) and the theme model in use. Answers stored under another are
     /// scored again (`service::learning::load`).
     pub fn coding_version(&self) -> String {
         format!(
@@ -115,9 +116,9 @@ impl Indexes {
             self.labeller
                 .as_ref()
                 .map_or("lexicon", |_| analysis::label_model::VERSION),
-            self.mixer
+            self.flagger
                 .as_ref()
-                .map_or("rule", |_| analysis::mixed_model::VERSION),
+                .map_or("rule", |_| analysis::flag_model::VERSION),
             self.themer
                 .as_ref()
                 .map_or("codebook", |_| analysis::theme_model::VERSION),
@@ -223,17 +224,22 @@ impl Indexes {
         text: &str,
     ) -> TextCoding {
         let s = self.scorer.score(text);
-        // Cut and scored once, for the label, the mixed model or the rule.
+        // Cut and scored once, for a retrained label and the flags or
+        // the mixed rule.
         let clauses = analysis::Clauses::of(&self.scorer, text, s.compound);
+        let flags = match &self.flagger {
+            Some(m) => m.flags(text, &clauses),
+            None => analysis::Flags {
+                mixed: clauses.mixed(),
+                actionable: analysis::signals::actionable(text),
+            },
+        };
         TextCoding {
             compound: s.compound,
             label: self.label_with(&form.id, text, s.compound, s.label, &clauses),
             themes: self.themes_of(form, coder, question, text),
-            mixed: match &self.mixer {
-                Some(m) => m.is_mixed_with(text, &clauses),
-                None => clauses.mixed(),
-            },
-            actionable: analysis::signals::actionable(text),
+            mixed: flags.mixed,
+            actionable: flags.actionable,
         }
     }
 
