@@ -257,27 +257,19 @@ fn main() {
     };
     let read_label =
         |m: &ShippedLabel, c: &Comment| m.label(&c.text, layered.score(&c.text).compound);
-    let svm_labels: std::collections::HashMap<&str, Label> = if held_out {
-        let on: Vec<&Comment> = all
-            .iter()
-            .filter(|c| c.split == "dev")
-            .chain(extra.iter().copied())
-            .collect();
-        let model = train_label(&on);
-        comments
-            .iter()
-            .map(|c| (c.text.as_str(), read_label(&model, c)))
-            .collect()
-    } else {
-        let labels = cross_fit(folds, &comments, &extra, train_label, |m, _, c| {
-            vec![read_label(m, c)]
-        });
-        comments
-            .iter()
-            .zip(labels)
-            .map(|(c, l)| (c.text.as_str(), l[0]))
-            .collect()
-    };
+    // Every development comment, what the shipped models train on.
+    let development: Vec<&Comment> = all
+        .iter()
+        .filter(|c| c.split == "dev")
+        .chain(extra.iter().copied())
+        .collect();
+    let svm_labels = read_each(
+        (held_out, folds),
+        &comments,
+        (&development, &extra),
+        train_label,
+        read_label,
+    );
     println!(
         "{:<46} accuracy   macro-F1   pos/neg acc   kappa",
         "sentiment"
@@ -413,27 +405,13 @@ fn main() {
         let compound = layered.score(&c.text).compound;
         m.flags(&c.text, &analysis::Clauses::of(&layered, &c.text, compound))
     };
-    let svm_flags: std::collections::HashMap<&str, analysis::Flags> = if held_out {
-        let on: Vec<&Comment> = all
-            .iter()
-            .filter(|c| c.split == "dev")
-            .chain(extra.iter().copied())
-            .collect();
-        let model = train_flags(&on);
-        comments
-            .iter()
-            .map(|c| (c.text.as_str(), read_flags(&model, c)))
-            .collect()
-    } else {
-        let flags = cross_fit(folds, &comments, &extra, train_flags, |m, _, c| {
-            vec![read_flags(m, c)]
-        });
-        comments
-            .iter()
-            .zip(flags)
-            .map(|(c, f)| (c.text.as_str(), f[0]))
-            .collect()
-    };
+    let svm_flags = read_each(
+        (held_out, folds),
+        &comments,
+        (&development, &extra),
+        train_flags,
+        read_flags,
+    );
     let signals: [(&str, Judge); 5] = [
         (
             "mixed, the rule (signals::mixed)",
@@ -498,11 +476,7 @@ fn main() {
         l2: env("EVAL_L2").unwrap_or(d.l2),
         threshold: env("EVAL_THRESHOLD").unwrap_or(d.threshold),
     };
-    let dev: Vec<&Comment> = all
-        .iter()
-        .filter(|c| c.split == "dev")
-        .chain(extra.iter().copied())
-        .collect();
+    let dev = &development;
     let train = |on: &[&Comment]| {
         ThemeModel::train(
             "eval",
@@ -693,6 +667,29 @@ impl Folds {
             Folds::Rounds => ROUNDS.iter().take_while(|end| i + 1 > **end).count(),
         }
     }
+}
+
+/// Each comment's reading (by its text) by a model `train` makes: held
+/// out (`how.0`), one model trained on `on.0`, every development comment;
+/// otherwise each comment by a model trained on the other folds (`how.1`)
+/// and `on.1`, the extra comments.
+fn read_each<'c, M, T: Clone>(
+    how: (bool, Folds),
+    comments: &[&'c Comment],
+    on: (&[&Comment], &[&Comment]),
+    train: impl Fn(&[&Comment]) -> M,
+    read: impl Fn(&M, &Comment) -> T,
+) -> std::collections::HashMap<&'c str, T> {
+    let read: Vec<T> = if how.0 {
+        let model = train(on.0);
+        comments.iter().map(|c| read(&model, c)).collect()
+    } else {
+        cross_fit(how.1, comments, on.1, train, |m, _, c| Some(read(m, c)))
+            .into_iter()
+            .map(|r| r.expect("each comment is in one fold"))
+            .collect()
+    };
+    comments.iter().map(|c| c.text.as_str()).zip(read).collect()
 }
 
 /// Each comment coded by what `train` makes of the other folds, so that
