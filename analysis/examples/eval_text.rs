@@ -487,7 +487,7 @@ fn main() {
         )
     };
     let learned: Vec<Vec<String>> = if held_out {
-        let model = train(&dev);
+        let model = train(dev);
         comments
             .iter()
             .map(|c| {
@@ -523,7 +523,7 @@ fn main() {
         got
     };
     let chosen: Vec<Vec<String>> = if held_out {
-        let choice = choose(&dev);
+        let choice = choose(dev);
         println!("\nchoice trained on dev: theme, analysts' codes, codebook kappa, learned kappa (5-fold on dev), in use");
         for t in &choice.themes {
             let k = |a: &Agreement| a.kappa.map_or("-".to_owned(), |k| format!("{k:.3}"));
@@ -575,7 +575,7 @@ fn main() {
         )
     };
     let (svm, shipped): (Vec<Vec<String>>, Vec<Vec<String>>) = if held_out {
-        let model = train_svm(&dev);
+        let model = train_svm(dev);
         comments
             .iter()
             .enumerate()
