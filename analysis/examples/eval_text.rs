@@ -238,21 +238,25 @@ fn main() {
     };
     let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<f32>().ok());
     // The shipped label (`analysis::label_model`: linear SVMs over tf-idf
-    // word and character n-grams, neutral overruling the lexicon only by a
-    // margin), trained on every development comment as the theme model is.
-    // EVAL_LABEL_C and EVAL_LABEL_MARGIN override its settings for
-    // exploring by batch; the defaults are what ships.
+    // word and character n-grams and negated words, neutral overruling the
+    // lexicon only through a gate), trained on every development comment
+    // as the theme model is. EVAL_LABEL_C, EVAL_LABEL_KNOWN and
+    // EVAL_LABEL_MARGIN override its settings for exploring by batch; the
+    // defaults are what ships.
     let label_settings = analysis::svm::Settings {
         c: env("EVAL_LABEL_C").unwrap_or(analysis::svm::Settings::default().c),
         ..analysis::svm::Settings::default()
     };
-    let margin = env("EVAL_LABEL_MARGIN").unwrap_or(analysis::label_model::NEUTRAL_MARGIN);
+    let gate = analysis::label_model::Gate {
+        known: env("EVAL_LABEL_KNOWN").unwrap_or(analysis::label_model::GATE.known),
+        margin: env("EVAL_LABEL_MARGIN").unwrap_or(analysis::label_model::GATE.margin),
+    };
     let train_label = |on: &[&Comment]| {
         ShippedLabel::train(
             &layered,
             on.iter().map(|c| (c.text.as_str(), c.sentiment)),
             label_settings,
-            margin,
+            gate,
         )
     };
     let read_label =

@@ -35,6 +35,7 @@
 #![deny(missing_docs)]
 
 mod dev_set;
+mod negation;
 mod text;
 
 pub mod agreement;

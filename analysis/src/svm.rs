@@ -31,7 +31,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 /// The keys are FNV-1a hashes already: hashing them again (SipHash, the
 /// standard map's) was a third of the time coding a comment took.
 #[derive(Default, Clone, Copy)]
-struct Prehashed(u64);
+pub(crate) struct Prehashed(u64);
 
 impl Hasher for Prehashed {
     fn finish(&self) -> u64 {
@@ -48,7 +48,7 @@ impl Hasher for Prehashed {
 }
 
 /// A map keyed by n-gram hashes.
-type Map<V> = HashMap<u64, V, BuildHasherDefault<Prehashed>>;
+pub(crate) type Map<V> = HashMap<u64, V, BuildHasherDefault<Prehashed>>;
 
 /// How the classifiers are trained and read.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -97,10 +97,10 @@ pub struct Vectorizer {
 /// A sparse row: feature indices (each once, ascending) and their values.
 pub type Row = Vec<(u32, f32)>;
 
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+pub(crate) const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
-fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
+pub(crate) fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
     for b in bytes {
         h ^= u64::from(*b);
         h = h.wrapping_mul(FNV_PRIME);
@@ -202,7 +202,7 @@ impl Vectorizer {
             }
             kept.into_iter()
                 .map(|(g, d)| {
-                    let idf = ((1.0 + n as f32) / (1.0 + d as f32)).ln() + 1.0;
+                    let idf = idf(n, d);
                     dim += 1;
                     (
                         g,
@@ -261,6 +261,64 @@ impl Vectorizer {
         grams.clear();
         char_grams(text, &mut grams);
         block(&self.chars, &grams, &mut out);
+        out
+    }
+}
+
+/// Smoothed inverse document frequency of a term in `d` of `n` texts.
+fn idf(n: u32, d: u32) -> f32 {
+    ((1.0 + n as f32) / (1.0 + d as f32)).ln() + 1.0
+}
+
+/// A tf-idf vocabulary over terms a caller cuts from its texts (as
+/// hashes), for features beside a [`Vectorizer`]'s n-grams, weighted and
+/// scaled as its blocks are.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Terms {
+    terms: Map<Term>,
+}
+
+impl Terms {
+    /// The terms found in at least `min_df` of `texts` (each a text's
+    /// terms, with repeats), indexed in hash order.
+    pub(crate) fn fit(texts: impl IntoIterator<Item = Vec<u64>>, min_df: u32) -> Terms {
+        let mut df: Map<u32> = Map::default();
+        let mut n = 0u32;
+        for mut grams in texts {
+            n += 1;
+            for (g, _) in counted(&mut grams) {
+                *df.entry(g).or_default() += 1;
+            }
+        }
+        let mut kept: Vec<(u64, u32)> = df.into_iter().filter(|(_, d)| *d >= min_df).collect();
+        kept.sort_unstable();
+        let terms = kept
+            .into_iter()
+            .enumerate()
+            .map(|(i, (g, d))| {
+                let term = Term {
+                    index: i as u32,
+                    idf: idf(n, d),
+                };
+                (g, term)
+            })
+            .collect();
+        Terms { terms }
+    }
+
+    /// Terms in the vocabulary.
+    pub(crate) fn len(&self) -> u32 {
+        self.terms.len() as u32
+    }
+
+    /// The tf-idf row of one text's terms, scaled to unit length, its
+    /// indices from `offset`.
+    pub(crate) fn row(&self, grams: &[u64], offset: u32) -> Row {
+        let mut out = Row::new();
+        block(&self.terms, grams, &mut out);
+        for (j, _) in &mut out {
+            *j += offset;
+        }
         out
     }
 }

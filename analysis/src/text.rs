@@ -43,6 +43,15 @@ pub(crate) fn stem(word: &str) -> String {
     with_stem(word, str::to_owned)
 }
 
+/// A curly apostrophe as the straight one people also type.
+pub(crate) fn straight(c: char) -> char {
+    if matches!(c, '\u{2019}' | '\u{2018}' | '\u{02BC}') {
+        '\''
+    } else {
+        c
+    }
+}
+
 /// Lower-cased word tokens of `text`.
 ///
 /// A token is a run of letters, digits and apostrophes; everything else
@@ -60,12 +69,7 @@ pub(crate) fn tokens(text: &str) -> Vec<String> {
         }
         cur.clear();
     };
-    for c in text.chars() {
-        let c = if matches!(c, '\u{2019}' | '\u{2018}' | '\u{02BC}') {
-            '\''
-        } else {
-            c
-        };
+    for c in text.chars().map(straight) {
         if c.is_alphanumeric() || c == '\'' {
             cur.extend(c.to_lowercase());
         } else {
