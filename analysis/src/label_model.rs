@@ -58,6 +58,7 @@
 use crate::dev_set;
 use crate::negation::{Known, Negated};
 use crate::sentiment::{Label, Scorer};
+use crate::sentiment_model;
 use crate::svm::{Settings, SvmThemes};
 
 /// The version reported beside labels it gives.
@@ -82,26 +83,14 @@ pub const GATE: Gate = Gate {
     margin: f32::INFINITY,
 };
 
-/// The lexicon's bands, one feature each beside the n-grams.
+/// The lexicon's bands ([`sentiment_model::band_index`]), one feature
+/// each beside the n-grams.
 const BANDS: u32 = 5;
-
-/// The band a lexicon compound falls in, as a feature: ≤ −0.5, ≤ −0.05,
-/// under 0.05, under 0.5, the rest.
-fn band(compound: f64) -> (u32, f32) {
-    let index = match compound {
-        c if c <= -0.5 => 0,
-        c if c <= -0.05 => 1,
-        c if c < 0.05 => 2,
-        c if c < 0.5 => 3,
-        _ => 4,
-    };
-    (index, 1.0)
-}
 
 /// The features beside the n-grams: the lexicon's band, then the
 /// negated words.
 fn extra(negated: &Negated, text: &str, compound: f64) -> Vec<(u32, f32)> {
-    let mut row = vec![band(compound)];
+    let mut row = vec![(sentiment_model::band_index(compound) as u32, 1.0)];
     row.extend(negated.row(text, BANDS));
     row
 }

@@ -191,15 +191,21 @@ impl std::fmt::Debug for SentimentModel {
     }
 }
 
+/// The number of a compound score's band: ≤ −0.5, ≤ −0.05, under 0.05,
+/// under 0.5, the rest.
+pub(crate) fn band_index(compound: f64) -> usize {
+    match compound {
+        c if c <= -0.5 => 0,
+        c if c <= -0.05 => 1,
+        c if c < 0.05 => 2,
+        c if c < 0.5 => 3,
+        _ => 4,
+    }
+}
+
 /// The band of a compound score, as a feature name.
 pub(crate) fn band(compound: f64) -> &'static str {
-    match compound {
-        c if c <= -0.5 => "cmp:n2",
-        c if c <= -0.05 => "cmp:n1",
-        c if c < 0.05 => "cmp:z",
-        c if c < 0.5 => "cmp:p1",
-        _ => "cmp:p2",
-    }
+    ["cmp:n2", "cmp:n1", "cmp:z", "cmp:p1", "cmp:p2"][band_index(compound)]
 }
 
 /// How the label model and the mixed signal train (chosen by 5-fold on

@@ -433,7 +433,8 @@ impl SvmThemes {
 
     /// [`SvmThemes::train`] with `extra` features of the caller's beside
     /// the n-grams: `extras[i]` holds example `i`'s, as (index below
-    /// `extra`, value); [`SvmThemes::scores_with`] reads them.
+    /// `extra`, value); [`SvmThemes::scores_with`] reads them. Panics
+    /// unless there is one row of extras for each example.
     pub fn train_with(
         themes: &[String],
         examples: &[(&str, &[String])],
@@ -441,6 +442,7 @@ impl SvmThemes {
         extra: u32,
         s: Settings,
     ) -> SvmThemes {
+        assert_eq!(examples.len(), extras.len(), "one row of extras an example");
         let vectorizer = Vectorizer::fit(examples.iter().map(|(t, _)| *t));
         let words = vectorizer.dim();
         let rows: Vec<Row> = examples
