@@ -277,7 +277,7 @@ fn majority(people: &[Coding; 3]) -> (Option<Label>, Coding) {
 
 fn main() {
     let scorer = Scorer::new();
-    let label = analysis::ShippedLabel::from_development_set();
+    let label = analysis::ShippedLabel::from_development_set(&scorer);
     let flagger = analysis::ShippedFlags::from_development_set(&scorer);
     let model = analysis::theme_model::ShippedThemes::from_development_set();
     let coders = eval_set::coders();

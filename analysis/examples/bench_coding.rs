@@ -27,7 +27,7 @@ fn main() {
         .collect();
     let coders = eval_set::coders();
     let scorer = Scorer::new();
-    let labeller = analysis::ShippedLabel::from_development_set();
+    let labeller = analysis::ShippedLabel::from_development_set(&scorer);
     let flagger = analysis::ShippedFlags::from_development_set(&scorer);
     let shipped = analysis::ShippedThemes::from_development_set();
     let mut times = Vec::with_capacity(rounds * comments.len());

@@ -30,7 +30,7 @@ fn main() {
     let (off, on) = (Scorer::plain(), Scorer::new());
     // The shipped label (`ShippedLabel`), as a compound of its sign, so
     // that it is judged by the same rule.
-    let model = analysis::ShippedLabel::from_development_set();
+    let model = analysis::ShippedLabel::from_development_set(&on);
     let learned: Vec<f64> = rated
         .iter()
         .map(|r| match model.label(&r.text, on.score(&r.text).compound) {

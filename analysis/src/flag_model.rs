@@ -43,6 +43,7 @@ pub struct Flags {
 }
 
 /// The flag models trained on the development comments.
+#[derive(PartialEq)]
 pub struct ShippedFlags {
     model: SvmThemes,
     thresholds: [f32; 2],
@@ -123,6 +124,17 @@ impl ShippedFlags {
             .clone()
     }
 
+    /// The model for a deployment that scores with `scorer`: the shared
+    /// one where that is the policing layer's scorer; else one trained
+    /// with `scorer`'s clauses (under a second more at start).
+    pub fn for_scorer(scorer: &Scorer) -> std::sync::Arc<ShippedFlags> {
+        if scorer.version() == Scorer::new().version() {
+            ShippedFlags::shared()
+        } else {
+            std::sync::Arc::new(ShippedFlags::from_development_set(scorer))
+        }
+    }
+
     /// The flags of `text`, cut into `clauses` (by the scorer it was
     /// trained with).
     pub fn flags(&self, text: &str, clauses: &Clauses) -> Flags {
@@ -171,5 +183,19 @@ mod tests {
                 actionable: false
             }
         );
+    }
+
+    /// A deployment scoring with another scorer gets flags trained with
+    /// that scorer's clauses; the policing layer's shares the one model.
+    #[test]
+    fn a_deployment_with_its_own_scorer_gets_flags_trained_with_it() {
+        let shared = ShippedFlags::shared();
+        assert!(std::sync::Arc::ptr_eq(
+            &ShippedFlags::for_scorer(&Scorer::new()),
+            &shared
+        ));
+        let plain = ShippedFlags::for_scorer(&Scorer::plain());
+        assert!(!std::sync::Arc::ptr_eq(&plain, &shared));
+        assert!(*plain != *shared, "trained with plain VADER's clauses");
     }
 }

@@ -96,6 +96,7 @@ fn extra(negated: &Negated, text: &str, compound: f64) -> Vec<(u32, f32)> {
 }
 
 /// The label model trained on the development comments.
+#[derive(PartialEq)]
 pub struct ShippedLabel {
     model: SvmThemes,
     negated: Negated,
@@ -113,12 +114,13 @@ impl std::fmt::Debug for ShippedLabel {
 }
 
 impl ShippedLabel {
-    /// Trained on every development comment (under a second; the same
-    /// comments give the same model, bit for bit).
-    pub fn from_development_set() -> ShippedLabel {
+    /// Trained on every development comment, their bands read by
+    /// `scorer` (under a second; the same comments give the same model,
+    /// bit for bit).
+    pub fn from_development_set(scorer: &Scorer) -> ShippedLabel {
         let rows = dev_set::all_rows();
         ShippedLabel::train(
-            &Scorer::new(),
+            scorer,
             rows.iter().map(|r| (r.text, r.label)),
             Settings::default(),
             GATE,
@@ -160,17 +162,31 @@ impl ShippedLabel {
         }
     }
 
-    /// The model trained once per process and shared.
+    /// The model trained once per process with the policing layer's
+    /// scorer ([`Scorer::new`]) and shared.
     pub fn shared() -> std::sync::Arc<ShippedLabel> {
         static SHARED: std::sync::OnceLock<std::sync::Arc<ShippedLabel>> =
             std::sync::OnceLock::new();
         SHARED
-            .get_or_init(|| std::sync::Arc::new(ShippedLabel::from_development_set()))
+            .get_or_init(|| std::sync::Arc::new(ShippedLabel::from_development_set(&Scorer::new())))
             .clone()
     }
 
-    /// The label of `text`, whose lexicon compound (by the policing
-    /// layer's scorer, [`Scorer::new`]) is `compound`.
+    /// The model for a deployment that scores with `scorer`: the shared
+    /// one where that is the policing layer's scorer; else one trained
+    /// with `scorer`'s compounds (under a second more at start), so that
+    /// the band it learned from is the band it reads (a deployment's own
+    /// lexicon, or the layer turned off).
+    pub fn for_scorer(scorer: &Scorer) -> std::sync::Arc<ShippedLabel> {
+        if scorer.version() == Scorer::new().version() {
+            ShippedLabel::shared()
+        } else {
+            std::sync::Arc::new(ShippedLabel::from_development_set(scorer))
+        }
+    }
+
+    /// The label of `text`, whose lexicon compound (by the scorer it was
+    /// trained with) is `compound`.
     pub fn label(&self, text: &str, compound: f64) -> Label {
         let lexicon = Label::of(compound);
         let scores = self
@@ -316,5 +332,20 @@ mod tests {
             assert!(m.known.share(&odd) < GATE.known, "{odd}");
             assert_ne!(m.label(&odd, compound), Label::Neutral, "{odd}");
         }
+    }
+
+    /// A deployment scoring with another scorer gets a label model
+    /// trained with that scorer's compounds; the policing layer's shares
+    /// the one model.
+    #[test]
+    fn a_deployment_with_its_own_scorer_gets_a_label_trained_with_it() {
+        let shared = ShippedLabel::shared();
+        assert!(std::sync::Arc::ptr_eq(
+            &ShippedLabel::for_scorer(&Scorer::new()),
+            &shared
+        ));
+        let plain = ShippedLabel::for_scorer(&Scorer::plain());
+        assert!(!std::sync::Arc::ptr_eq(&plain, &shared));
+        assert!(*plain != *shared, "trained with plain VADER's bands");
     }
 }

@@ -102,7 +102,7 @@ fn the_learned_labels_cost_at_most_one_point_of_accuracy() {
     let rated = gt::load(&dir);
     let (off, on) = (Scorer::plain(), Scorer::new());
     let logistic = analysis::SentimentModel::from_development_set(&on);
-    let shipped = analysis::ShippedLabel::from_development_set();
+    let shipped = analysis::ShippedLabel::from_development_set(&on);
     let plain: Vec<f64> = rated.iter().map(|r| off.score(&r.text).compound).collect();
     let sign = |l: analysis::Label| match l {
         analysis::Label::Positive => 1.0,

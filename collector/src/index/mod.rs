@@ -92,10 +92,11 @@ impl Indexes {
 
     /// These indexes, labelling sentiment and flagging mixed and
     /// actionable comments with the models learned from the development
-    /// comments.
+    /// comments (trained again at start with this scorer where it is not
+    /// the policing layer's).
     pub fn with_sentiment_model(mut self) -> Indexes {
-        self.labeller = Some(analysis::ShippedLabel::shared());
-        self.flagger = Some(analysis::ShippedFlags::shared());
+        self.labeller = Some(analysis::ShippedLabel::for_scorer(&self.scorer));
+        self.flagger = Some(analysis::ShippedFlags::for_scorer(&self.scorer));
         self
     }
 
