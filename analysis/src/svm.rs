@@ -230,6 +230,11 @@ impl Vectorizer {
     /// comment costs; cut twice, coding a comment took half as long
     /// again (`bench_coding`).
     pub fn row_once(&self, text: &str) -> Row {
+        self.with_row_once(text, <[(u32, f32)]>::to_vec)
+    }
+
+    /// `f` of [`Vectorizer::row_once`]'s row, read in place.
+    pub fn with_row_once<R>(&self, text: &str, f: impl FnOnce(&[(u32, f32)]) -> R) -> R {
         thread_local! {
             static LAST: std::cell::RefCell<(u64, String, Row)> =
                 const { std::cell::RefCell::new((0, String::new(), Vec::new())) };
@@ -243,7 +248,7 @@ impl Vectorizer {
                 last.1.push_str(text);
                 last.2 = row;
             }
-            last.2.clone()
+            f(&last.2)
         })
     }
 
@@ -254,14 +259,23 @@ impl Vectorizer {
 
     /// `text` as a sparse row over the vocabulary.
     pub fn row(&self, text: &str) -> Row {
-        let mut out = Vec::new();
-        let mut grams = Vec::new();
-        word_grams(text, &mut grams);
-        block(&self.words, &grams, &mut out);
-        grams.clear();
-        char_grams(text, &mut grams);
-        block(&self.chars, &grams, &mut out);
-        out
+        // Each thread's grams go in one buffer kept between texts: grown
+        // from empty for each text, its growth showed in the cut's profile
+        // under load (`bench_submit`).
+        thread_local! {
+            static GRAMS: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        GRAMS.with(|grams| {
+            let mut grams = grams.borrow_mut();
+            let mut out = Vec::with_capacity(256);
+            grams.clear();
+            word_grams(text, &mut grams);
+            block(&self.words, &grams, &mut out);
+            grams.clear();
+            char_grams(text, &mut grams);
+            block(&self.chars, &grams, &mut out);
+            out
+        })
     }
 }
 
@@ -328,10 +342,12 @@ impl Terms {
 /// are counted: the grams not in the vocabulary are not sorted.
 fn block(terms: &Map<Term>, grams: &[u64], out: &mut Row) {
     let start = out.len();
-    let mut found: Vec<(u32, f32)> = grams
-        .iter()
-        .filter_map(|g| terms.get(g).map(|t| (t.index, t.idf)))
-        .collect();
+    let mut found: Vec<(u32, f32)> = Vec::with_capacity(grams.len());
+    found.extend(
+        grams
+            .iter()
+            .filter_map(|g| terms.get(g).map(|t| (t.index, t.idf))),
+    );
     found.sort_unstable_by_key(|(index, _)| *index);
     let mut i = 0;
     while i < found.len() {
@@ -503,18 +519,19 @@ impl SvmThemes {
         let k = self.themes.len();
         let mut sum = vec![0f32; k];
         let words = self.vectorizer.dim();
-        let mut row = self.vectorizer.row_once(text);
-        row.extend(
-            extra
-                .iter()
-                .filter(|(j, _)| *j < self.extra)
-                .map(|(j, v)| (words + j, *v)),
-        );
-        for (j, v) in row {
+        let mut add = |j: u32, v: f32| {
             let at = j as usize * k;
             for (s, w) in sum.iter_mut().zip(&self.weights[at..at + k]) {
                 *s += f32::from(*w) * v;
             }
+        };
+        self.vectorizer.with_row_once(text, |row| {
+            for (j, v) in row {
+                add(*j, *v);
+            }
+        });
+        for (j, v) in extra.iter().filter(|(j, _)| *j < self.extra) {
+            add(words + j, *v);
         }
         for ((s, scale), bias) in sum.iter_mut().zip(&self.scale).zip(&self.bias) {
             *s = *s * scale + bias;
