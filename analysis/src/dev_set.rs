@@ -3,7 +3,8 @@
 //! part is never read here) and the extra development comments written
 //! after it was frozen (`analysis/eval/train.tsv`), compiled in.
 
-use crate::sentiment::Label;
+use crate::sentiment::{Label, Scorer};
+use std::sync::{Arc, OnceLock};
 
 /// The frozen evaluation set; only its `dev` rows are read.
 const EVAL_SET: &str = include_str!("../eval/comments.tsv");
@@ -83,6 +84,22 @@ fn row(f: &[&'static str]) -> Option<Row> {
         actionable: f[4] == "1",
         themes: f[5],
     })
+}
+
+/// A model trained on the development comments with `scorer`'s readings:
+/// where that is the policing layer's scorer ([`Scorer::new`]), the one
+/// in `shared`, trained once per process; else trained anew for it.
+pub(crate) fn for_scorer<T>(
+    shared: &'static OnceLock<Arc<T>>,
+    scorer: &Scorer,
+    train: impl Fn(&Scorer) -> T,
+) -> Arc<T> {
+    let layered = Scorer::new();
+    if scorer.version() == layered.version() {
+        shared.get_or_init(|| Arc::new(train(&layered))).clone()
+    } else {
+        Arc::new(train(scorer))
+    }
 }
 
 #[cfg(test)]

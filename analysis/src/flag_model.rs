@@ -117,22 +117,16 @@ impl ShippedFlags {
     /// The model trained once per process (its clauses scored by the
     /// policing layer's scorer, [`Scorer::new`]) and shared.
     pub fn shared() -> std::sync::Arc<ShippedFlags> {
-        static SHARED: std::sync::OnceLock<std::sync::Arc<ShippedFlags>> =
-            std::sync::OnceLock::new();
-        SHARED
-            .get_or_init(|| std::sync::Arc::new(ShippedFlags::from_development_set(&Scorer::new())))
-            .clone()
+        ShippedFlags::for_scorer(&Scorer::new())
     }
 
     /// The model for a deployment that scores with `scorer`: the shared
     /// one where that is the policing layer's scorer; else one trained
     /// with `scorer`'s clauses (under a second more at start).
     pub fn for_scorer(scorer: &Scorer) -> std::sync::Arc<ShippedFlags> {
-        if scorer.version() == Scorer::new().version() {
-            ShippedFlags::shared()
-        } else {
-            std::sync::Arc::new(ShippedFlags::from_development_set(scorer))
-        }
+        static SHARED: std::sync::OnceLock<std::sync::Arc<ShippedFlags>> =
+            std::sync::OnceLock::new();
+        dev_set::for_scorer(&SHARED, scorer, ShippedFlags::from_development_set)
     }
 
     /// The flags of `text`, cut into `clauses` (by the scorer it was

@@ -165,11 +165,7 @@ impl ShippedLabel {
     /// The model trained once per process with the policing layer's
     /// scorer ([`Scorer::new`]) and shared.
     pub fn shared() -> std::sync::Arc<ShippedLabel> {
-        static SHARED: std::sync::OnceLock<std::sync::Arc<ShippedLabel>> =
-            std::sync::OnceLock::new();
-        SHARED
-            .get_or_init(|| std::sync::Arc::new(ShippedLabel::from_development_set(&Scorer::new())))
-            .clone()
+        ShippedLabel::for_scorer(&Scorer::new())
     }
 
     /// The model for a deployment that scores with `scorer`: the shared
@@ -178,11 +174,9 @@ impl ShippedLabel {
     /// the band it learned from is the band it reads (a deployment's own
     /// lexicon, or the layer turned off).
     pub fn for_scorer(scorer: &Scorer) -> std::sync::Arc<ShippedLabel> {
-        if scorer.version() == Scorer::new().version() {
-            ShippedLabel::shared()
-        } else {
-            std::sync::Arc::new(ShippedLabel::from_development_set(scorer))
-        }
+        static SHARED: std::sync::OnceLock<std::sync::Arc<ShippedLabel>> =
+            std::sync::OnceLock::new();
+        dev_set::for_scorer(&SHARED, scorer, ShippedLabel::from_development_set)
     }
 
     /// The label of `text`, whose lexicon compound (by the scorer it was
