@@ -11,8 +11,12 @@
 //! the pass.
 //!
 //! ```text
-//! cargo run --release -p collector --example bench_learning -- [--count 1000000] [--codes 400] [--rate 500] [--seed 1] [--data DIR]
+//! cargo run --release -p collector --example bench_learning -- [--count 1000000] [--codes 400] [--rate 500] [--seed 1] [--data DIR] [--whole]
 //! ```
+//!
+//! With `--whole` the pass scores every comment again whole (compound,
+//! label, themes, flags), as a collector does at start where its shipped
+//! coding differs from the one the answers were scored by.
 //!
 //! `--count` is the number of comments (responses with one) imported. With
 //! `--data DIR` the folder is kept, and one that already holds responses is
@@ -122,6 +126,7 @@ async fn main() -> anyhow::Result<()> {
     let codes: usize = arg("--codes").map_or(Ok(400), |s| s.parse())?;
     let seed: u64 = arg("--seed").map_or(Ok(1), |s| s.parse())?;
     let rate: u64 = arg("--rate").map_or(Ok(500), |s| s.parse())?;
+    let whole = std::env::args().any(|a| a == "--whole");
     let temp = tempfile::tempdir()?;
     let data: PathBuf = arg("--data").map_or_else(|| temp.path().to_path_buf(), PathBuf::from);
 
@@ -234,23 +239,30 @@ async fn main() -> anyhow::Result<()> {
         m
     })
     .await??;
-    let Some(model) = model else {
-        anyhow::bail!(
-            "no model trained (fewer than {} codes?)",
+    match model {
+        Some(model) => {
+            let learned: Vec<&str> = model
+                .choice
+                .themes
+                .iter()
+                .filter(|t| t.use_learned)
+                .map(|t| t.theme.as_str())
+                .collect();
+            println!(
+                "training                  {} ms on {} codes (5 folds and the final model); learned model in use for {learned:?}",
+                model.training_ms, model.choice.examples
+            );
+        }
+        // A kept folder's codes are the same as last time: its model
+        // stands, and a whole pass does not need a new one.
+        None if whole => {
+            println!("training                  none: the codes are those of the model in use")
+        }
+        None => anyhow::bail!(
+            "no model trained (fewer than {} codes, or the same codes as the model in use?)",
             learning::MIN_EXAMPLES
-        );
-    };
-    let learned: Vec<&str> = model
-        .choice
-        .themes
-        .iter()
-        .filter(|t| t.use_learned)
-        .map(|t| t.theme.as_str())
-        .collect();
-    println!(
-        "training                  {} ms on {} codes (5 folds and the final model); learned model in use for {learned:?}",
-        model.training_ms, model.choice.examples
-    );
+        ),
+    }
 
     // Submissions alone, for 5 s.
     let done = Arc::new(AtomicBool::new(false));
@@ -273,7 +285,7 @@ async fn main() -> anyhow::Result<()> {
     let (s, ix, flag) = (store.clone(), state.indexes.clone(), done.clone());
     let pass = tokio::task::spawn_blocking(move || {
         let t = Instant::now();
-        let p = learning::recode(s.as_ref(), &ix, FORM, ResponseId { ms: 0, seq: 0 }, false);
+        let p = learning::recode(s.as_ref(), &ix, FORM, ResponseId { ms: 0, seq: 0 }, whole);
         flag.store(true, Ordering::Release);
         (p, t.elapsed())
     });
@@ -281,7 +293,12 @@ async fn main() -> anyhow::Result<()> {
     let (p, pass_took) = pass.await?;
     let p = p?;
     println!(
-        "re-coding pass            {} comments read, {} changed, in {:.1} s: {:.0} comments/s (index rebuild included)",
+        "{:<26}{} comments read, {} changed, in {:.1} s: {:.0} comments/s (index rebuild included)",
+        if whole {
+            "whole pass"
+        } else {
+            "re-coding pass"
+        },
         p.answers,
         p.changed,
         pass_took.as_secs_f64(),

@@ -643,3 +643,70 @@ async fn a_new_shipped_coding_trains_the_analysts_model_again() {
     assert_eq!(list["models"].as_array().unwrap().len(), 2, "{list}");
     s.stop().await;
 }
+
+/// A whole pass (the shipped coding changed) over more answers than one
+/// run of the store's (500), coded on every core while the next run is
+/// read: every answer is scored again once, exactly as it is scored alone,
+/// in its place, and counted once; the coding is noted, and a second pass
+/// changes nothing.
+#[test]
+fn a_whole_pass_over_many_runs_scores_each_answer_once_as_alone() {
+    use collector::index::Indexes;
+    use collector::model::ResponseId;
+    use collector::service::{import, learning};
+    use survey::Answer;
+    let dir = tempfile::tempdir().unwrap();
+    let store = collector::store::SledStore::open(dir.path()).unwrap();
+    collector::publish_folder(&store, &synth::forms_dir()).unwrap();
+    let form = store.form(FORM).unwrap().form.clone();
+    let now = collector::model::now_ms();
+    let rows = synth::submissions(
+        &form,
+        synth::Options {
+            seed: 11,
+            count: usize::MAX / 2,
+            from_ms: now - 300 * 86_400_000,
+            to_ms: now - 86_400_000,
+        },
+    )
+    .unwrap()
+    .filter(|(s, _)| s.answers.contains_key("safety_comment"))
+    .take(1_100);
+    // Stored under the lexicon alone: the models' coding differs.
+    let lexicon = Indexes::new(analysis::Scorer::new());
+    assert_eq!(import::load(&store, &lexicon, &form, rows).unwrap(), 1_100);
+    let indexes = Indexes::new(analysis::Scorer::new())
+        .with_sentiment_model()
+        .with_theme_model();
+    let start = ResponseId { ms: 0, seq: 0 };
+    let pass = learning::recode(&store, &indexes, FORM, start, true).unwrap();
+    assert!(!pass.stopped);
+
+    let versions = store.form_versions(FORM).unwrap();
+    let (mut seen, mut texts, mut after) = (std::collections::BTreeSet::new(), 0, None);
+    loop {
+        let page = store.responses(FORM, after, 400).unwrap();
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        for r in &page {
+            assert!(seen.insert(r.id), "each response once");
+            let version = versions.iter().find(|v| v.version == r.version).unwrap();
+            for (question, coding) in &r.coding {
+                let Some(Answer::Text(text)) = r.answers.get(question) else {
+                    continue;
+                };
+                texts += 1;
+                assert_eq!(*coding, indexes.rescore(version, question, text), "{text}");
+            }
+        }
+    }
+    assert_eq!(seen.len(), 1_100);
+    assert_eq!(pass.answers, texts, "each answer counted once");
+    assert!(pass.changed > 0 && pass.changed <= texts, "{pass:?}");
+    assert_eq!(
+        store.get_doc(Doc::Coding, FORM).unwrap().as_deref(),
+        Some(indexes.coding_version().as_bytes())
+    );
+    let again = learning::recode(&store, &indexes, FORM, start, true).unwrap();
+    assert_eq!((again.answers, again.changed), (texts, 0));
+}

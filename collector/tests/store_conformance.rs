@@ -303,26 +303,57 @@ async fn conformance(store: &dyn Store) -> String {
     let last = submit(store, f, with_text(None), &uuid(7), vec![])
         .await
         .unwrap();
-    // A pass told to stop keeps what it changed before and goes no further.
+    let themes = |id| {
+        store.response("mini", id).unwrap().unwrap().coding["why_unsafe"]
+            .themes
+            .clone()
+    };
+    let before = themes(later.id);
+    // A pass told to stop writes nothing of the run it stopped at.
     let mut calls = 0;
     let stopped = store
-        .recode("mini", Some(later.id), &mut |r| {
+        .recode("mini", Some(later.id), &mut |run| {
             calls += 1;
-            if calls > 1 {
-                return None;
+            for r in run.iter_mut() {
+                r.coding.get_mut("why_unsafe").unwrap().themes = vec!["first".to_owned()];
             }
-            r.coding.get_mut("why_unsafe").unwrap().themes = vec!["first".to_owned()];
-            Some(true)
+            None
         })
         .unwrap();
-    assert_eq!((stopped, calls), (1, 2));
-    let mut recode = |r: &mut collector::model::StoredResponse| match r.coding.get_mut("why_unsafe")
-    {
-        Some(c) if c.themes != ["recoded"] => {
-            c.themes = vec!["recoded".to_owned()];
-            Some(true)
-        }
-        _ => Some(false),
+    assert_eq!((stopped, calls), (0, 1));
+    // Only the responses the closure says changed are written.
+    let mut runs = 0;
+    assert_eq!(
+        store
+            .recode("mini", Some(later.id), &mut |run| {
+                runs += 1;
+                for r in run.iter_mut() {
+                    r.coding.get_mut("why_unsafe").unwrap().themes = vec!["unsaid".to_owned()];
+                }
+                Some(run.iter().map(|_| false).collect())
+            })
+            .unwrap(),
+        0
+    );
+    assert_eq!(runs, 1, "two responses: one run");
+    assert_eq!(
+        themes(later.id),
+        before,
+        "nothing said changed: nothing written"
+    );
+    assert_eq!(themes(last.id), before);
+    let mut recode = |run: &mut [collector::model::StoredResponse]| {
+        Some(
+            run.iter_mut()
+                .map(|r| match r.coding.get_mut("why_unsafe") {
+                    Some(c) if c.themes != ["recoded"] => {
+                        c.themes = vec!["recoded".to_owned()];
+                        true
+                    }
+                    _ => false,
+                })
+                .collect(),
+        )
     };
     assert_eq!(
         store.recode("mini", Some(later.id), &mut recode).unwrap(),
@@ -332,11 +363,6 @@ async fn conformance(store: &dyn Store) -> String {
         store.recode("mini", Some(later.id), &mut recode).unwrap(),
         0
     );
-    let themes = |id| {
-        store.response("mini", id).unwrap().unwrap().coding["why_unsafe"]
-            .themes
-            .clone()
-    };
     assert_eq!(themes(later.id), ["recoded"]);
     assert_eq!(themes(last.id), ["recoded"]);
     assert_eq!(themes(d.id), ["lighting"], "before `from`: untouched");

@@ -18,6 +18,7 @@
 //! [`MAX_EXAMPLES`] hand-coded answers at most, which bounds its time (a
 //! second or two on this project's 2-core machine; `bench_learning`).
 
+use super::background;
 use crate::error::{Error, Result};
 use crate::index::learned::{Adopted, Work};
 use crate::index::Indexes;
@@ -403,37 +404,43 @@ pub fn recode(
     let versions = store.form_versions(form)?;
     let from = (from != ResponseId { ms: 0, seq: 0 }).then_some(from);
     let (mut answers, mut changed, mut stopped) = (0u64, 0u64, false);
-    let n = store.recode(form, from, &mut |r: &mut StoredResponse| {
+    // Each run of responses is coded on every core, below the server's
+    // priority: scoring a million answers whole is mostly this.
+    let n = store.recode(form, from, &mut |run: &mut [StoredResponse]| {
         if indexes.learned().stopping() {
             stopped = true;
             return None;
         }
-        let Some(version) = versions.iter().find(|v| v.version == r.version) else {
-            return Some(false);
-        };
-        let mut any = false;
-        for (question, coding) in &mut r.coding {
-            let Some(Answer::Text(text)) = r.answers.get(question) else {
-                continue;
+        let counts = background::map(run, |r| {
+            let Some(version) = versions.iter().find(|v| v.version == r.version) else {
+                return (0, 0);
             };
-            if text == ERASED_TEXT {
-                continue;
-            }
-            let now = if whole {
-                Some(indexes.rescore(version, question, text))
-            } else {
-                indexes.recode(version, question, text, coding, relabel)
-            };
-            if let Some(now) = now {
-                answers += 1;
-                if now != *coding {
-                    *coding = now;
-                    changed += 1;
-                    any = true;
+            let (mut answers, mut changed) = (0u64, 0u64);
+            for (question, coding) in &mut r.coding {
+                let Some(Answer::Text(text)) = r.answers.get(question) else {
+                    continue;
+                };
+                if text == ERASED_TEXT {
+                    continue;
+                }
+                let now = if whole {
+                    Some(indexes.rescore(version, question, text))
+                } else {
+                    indexes.recode(version, question, text, coding, relabel)
+                };
+                if let Some(now) = now {
+                    answers += 1;
+                    if now != *coding {
+                        *coding = now;
+                        changed += 1;
+                    }
                 }
             }
-        }
-        Some(any)
+            (answers, changed)
+        });
+        answers += counts.iter().map(|c| c.0).sum::<u64>();
+        changed += counts.iter().map(|c| c.1).sum::<u64>();
+        Some(counts.iter().map(|c| c.1 > 0).collect())
     })?;
     if n > 0 {
         if let Some(published) = store.form(form) {

@@ -15,6 +15,7 @@
 
 pub mod actions;
 pub mod alerts;
+pub mod background;
 pub mod cases;
 pub mod coding;
 pub mod export;

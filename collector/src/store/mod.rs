@@ -297,17 +297,18 @@ pub trait Store: Send + Sync + 'static {
     fn erase_text(&self, form: &str, before_ms: u64, questions: &[String]) -> Result<usize>;
 
     /// Re-codes the stored responses of `form` (flagged ones too) from
-    /// response `from` on (all when `None`), in key order: `f` changes a
-    /// response's coding and says whether it changed (`Some(true)`), or
-    /// that the pass must stop (`None`: what was changed so far is kept);
-    /// those changed are written back in small batches (never one long
-    /// hold on the store, so submissions go on) and synced before this
-    /// returns. Returns how many changed.
+    /// response `from` on (all when `None`), in key order and a few hundred
+    /// at a time: `f` changes the codings of a run of responses and says
+    /// which of them changed, or that the pass must stop (`None`: that run
+    /// is not written, what was changed before it is kept). Each run's
+    /// changes are written back as one batch (never one long hold on the
+    /// store, so submissions go on), and synced before this returns.
+    /// Returns how many changed.
     fn recode(
         &self,
         form: &str,
         from: Option<ResponseId>,
-        f: &mut dyn FnMut(&mut StoredResponse) -> Option<bool>,
+        f: &mut dyn FnMut(&mut [StoredResponse]) -> Option<Vec<bool>>,
     ) -> Result<usize>;
     /// Adds `counts` to the funnel's stored counts (a key not yet stored
     /// starts at 0), all or none; durable on return.

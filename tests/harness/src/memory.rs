@@ -14,6 +14,9 @@ use std::sync::{Arc, Mutex};
 use survey::Answer;
 use survey::Form;
 
+/// Responses handed to [`Store::recode`]'s closure at a time.
+const RUN: usize = 500;
+
 /// A store that keeps everything in memory.
 #[derive(Default)]
 pub struct MemStore {
@@ -235,7 +238,7 @@ impl Store for MemStore {
         &self,
         form: &str,
         from: Option<ResponseId>,
-        f: &mut dyn FnMut(&mut StoredResponse) -> Option<bool>,
+        f: &mut dyn FnMut(&mut [StoredResponse]) -> Option<Vec<bool>>,
     ) -> Result<usize> {
         if self.refusing.load(std::sync::atomic::Ordering::Acquire) {
             return Err(Error::Unavailable);
@@ -249,27 +252,45 @@ impl Store for MemStore {
         let inner = &mut *inner;
         let wanted = |r: &StoredResponse| from.is_none_or(|from| r.id.is_some_and(|id| id >= from));
         let mut changed = 0;
-        for (r, record) in inner.responses.get_mut(form).into_iter().flatten() {
-            if !wanted(r) {
-                continue;
-            }
-            match f(r) {
-                None => return Ok(changed),
-                Some(false) => {}
-                Some(true) => {
+        // Runs of copies, as a store that reads them from disk hands them.
+        let mut kept: Vec<&mut (StoredResponse, Vec<u8>)> = inner
+            .responses
+            .get_mut(form)
+            .into_iter()
+            .flatten()
+            .filter(|(r, _)| wanted(r))
+            .collect();
+        for slots in kept.chunks_mut(RUN) {
+            let mut run: Vec<StoredResponse> = slots.iter().map(|(r, _)| r.clone()).collect();
+            let Some(said) = f(&mut run) else {
+                return Ok(changed);
+            };
+            for ((slot, r), changed_one) in slots.iter_mut().zip(run).zip(said) {
+                if changed_one {
                     let at = names.iter().find(|n| n.version() == r.version);
-                    *record = collector::model::record::encode(&*r, at);
+                    slot.1 = collector::model::record::encode(&r, at);
+                    slot.0 = r;
                     changed += 1;
                 }
             }
         }
-        for r in inner.flagged.get_mut(form).into_iter().flatten() {
-            if !wanted(r) {
-                continue;
-            }
-            match f(r) {
-                None => return Ok(changed),
-                Some(changed_one) => changed += usize::from(changed_one),
+        let mut aside: Vec<&mut StoredResponse> = inner
+            .flagged
+            .get_mut(form)
+            .into_iter()
+            .flatten()
+            .filter(|r| wanted(r))
+            .collect();
+        for slots in aside.chunks_mut(RUN) {
+            let mut run: Vec<StoredResponse> = slots.iter().map(|r| (*r).clone()).collect();
+            let Some(said) = f(&mut run) else {
+                return Ok(changed);
+            };
+            for ((slot, r), changed_one) in slots.iter_mut().zip(run).zip(said) {
+                if changed_one {
+                    **slot = r;
+                    changed += 1;
+                }
             }
         }
         Ok(changed)

@@ -19,6 +19,10 @@ use crate::store::keys;
 use crate::store::{Error, Result};
 use std::path::Path;
 
+/// A run of responses read for [`SledStore::rewrite`]: see
+/// [`SledStore::read_run`].
+type Run = (Vec<sled::IVec>, Vec<bool>, Vec<StoredResponse>);
+
 /// Responses rewritten per batch: small, so a submission waiting on the
 /// tree is never held up long.
 const BATCH: usize = 500;
@@ -47,7 +51,7 @@ impl SledStore {
                 (keys::response_prefix(form), keys::response(form, end)),
                 (keys::flagged_prefix(form), keys::flagged(form, end)),
             ],
-            &mut |r| Some(r.erase_text(questions)),
+            &mut |run| Some(run.iter_mut().map(|r| r.erase_text(questions)).collect()),
         )
     }
 
@@ -56,7 +60,7 @@ impl SledStore {
         &self,
         form: &str,
         from: Option<ResponseId>,
-        f: &mut dyn FnMut(&mut StoredResponse) -> Option<bool>,
+        f: &mut dyn FnMut(&mut [StoredResponse]) -> Option<Vec<bool>>,
     ) -> Result<usize> {
         let range = |prefix: Vec<u8>, key: fn(&str, ResponseId) -> Vec<u8>| {
             let start = from.map_or_else(|| prefix.clone(), |id| key(form, id));
@@ -74,19 +78,20 @@ impl SledStore {
                 range(keys::response_prefix(form), keys::response),
                 range(keys::flagged_prefix(form), keys::flagged),
             ],
-            &mut |r| f(r).map(usize::from),
+            &mut |run| Some(f(run)?.into_iter().map(usize::from).collect()),
         )
     }
 
     /// Reads the responses (and flagged ones) of `form` in each key range,
-    /// lets `f` change each (it returns how many of its answers changed, or
-    /// `None` to stop there), writes back those it changed in batches of
-    /// [`BATCH`], then syncs once. Returns the sum of `f`'s counts.
+    /// [`BATCH`] at a time, lets `f` change each run (it returns how many
+    /// of each response's answers changed, or `None` to stop before that
+    /// run is written), writes back those it changed as one batch, then
+    /// syncs once. Returns the sum of `f`'s counts.
     fn rewrite(
         &self,
         form: &str,
         ranges: [(Vec<u8>, Vec<u8>); 2],
-        f: &mut dyn FnMut(&mut StoredResponse) -> Option<usize>,
+        f: &mut dyn FnMut(&mut [StoredResponse]) -> Option<Vec<usize>>,
     ) -> Result<usize> {
         if self.durable_seq().is_err() {
             return Err(Error::Unavailable);
@@ -96,66 +101,100 @@ impl SledStore {
         let names = versions.names();
         let mut changed = 0;
         let mut written = false;
-        let mut stopped = false;
         for (start, stop) in ranges {
+            let stopped = std::thread::scope(|scope| -> Result<bool> {
+                // The next run is read and decoded while `f` changes this
+                // one.
+                let (tx, rx) = std::sync::mpsc::sync_channel(1);
+                let names = &names;
+                scope.spawn(move || {
+                    let mut items = self.responses.range(start..stop);
+                    loop {
+                        let run = self.read_run(form, names, &mut items);
+                        let last = !matches!(run, Ok(Some(_)));
+                        // Sent to a pass that stopped: not read on.
+                        if tx.send(run).is_err() || last {
+                            return;
+                        }
+                    }
+                });
+                while let Ok(next) = rx.recv() {
+                    let Some((keys, compact, mut run)) = next? else {
+                        break;
+                    };
+                    let Some(counts) = f(&mut run) else {
+                        return Ok(true);
+                    };
+                    let mut batch = sled::Batch::default();
+                    let mut any = false;
+                    for (((k, is_rest), r), n) in
+                        keys.into_iter().zip(compact).zip(&run).zip(counts)
+                    {
+                        if n == 0 {
+                            continue;
+                        }
+                        changed += n;
+                        any = true;
+                        let at = names.iter().find(|n| n.version() == r.version);
+                        if is_rest {
+                            // The record holds the codes (and an uncoded
+                            // answer's text): it changes too.
+                            batch.insert(keys::record_of(&k), record::encode(r, at));
+                            batch.insert(k, stored::rest(r.received_ms, &r.answers, &r.coding));
+                        } else {
+                            // A response kept as JSON may have a record
+                            // too (one that record and rest would not give
+                            // back exactly): it follows.
+                            let record_key = keys::record_of(&k);
+                            if self.responses.contains_key(&record_key)? {
+                                batch.insert(record_key, record::encode(r, at));
+                            }
+                            let value =
+                                serde_json::to_vec(r).map_err(|e| Error::Corrupt(e.to_string()))?;
+                            batch.insert(k, value);
+                        }
+                    }
+                    if any {
+                        self.responses.apply_batch(batch)?;
+                        written = true;
+                    }
+                }
+                Ok(false)
+            })?;
             if stopped {
                 break;
-            }
-            let mut batch = sled::Batch::default();
-            let mut in_batch = 0;
-            for item in self.responses.range(start..stop) {
-                let (k, v) = item?;
-                let compact = stored::is_rest(&v);
-                let mut r: StoredResponse = if compact {
-                    let id = keys::response_id(&k)
-                        .ok_or_else(|| Error::Corrupt("response key".into()))?;
-                    self.read_value(form, id, &k, &v, &names)?
-                } else {
-                    serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?
-                };
-                let Some(n) = f(&mut r) else {
-                    stopped = true;
-                    break;
-                };
-                if n == 0 {
-                    continue;
-                }
-                changed += n;
-                if compact {
-                    // The record holds the codes (and an uncoded answer's
-                    // text): it changes too.
-                    let at = names.iter().find(|n| n.version() == r.version);
-                    batch.insert(keys::record_of(&k), record::encode(&r, at));
-                    batch.insert(k, stored::rest(r.received_ms, &r.answers, &r.coding));
-                } else {
-                    // A response kept as JSON may have a record too (one
-                    // that record and rest would not give back exactly):
-                    // it follows.
-                    let record_key = keys::record_of(&k);
-                    if self.responses.contains_key(&record_key)? {
-                        let at = names.iter().find(|n| n.version() == r.version);
-                        batch.insert(record_key, record::encode(&r, at));
-                    }
-                    let value =
-                        serde_json::to_vec(&r).map_err(|e| Error::Corrupt(e.to_string()))?;
-                    batch.insert(k, value);
-                }
-                in_batch += 1;
-                if in_batch == BATCH {
-                    self.responses.apply_batch(std::mem::take(&mut batch))?;
-                    in_batch = 0;
-                    written = true;
-                }
-            }
-            if in_batch > 0 {
-                self.responses.apply_batch(batch)?;
-                written = true;
             }
         }
         if written {
             self.sync_now()?;
         }
         Ok(changed)
+    }
+
+    /// The next run of at most [`BATCH`] responses from `items` (`None`
+    /// when none is left): each one's key, whether it is kept as rest and
+    /// record (else as JSON), and the response.
+    fn read_run(
+        &self,
+        form: &str,
+        names: &[record::Names<'_>],
+        items: &mut sled::Iter,
+    ) -> Result<Option<Run>> {
+        let (mut keys, mut compact, mut run) = (Vec::new(), Vec::new(), Vec::new());
+        for item in items.by_ref().take(BATCH) {
+            let (k, v) = item?;
+            let is_rest = stored::is_rest(&v);
+            run.push(if is_rest {
+                let id =
+                    keys::response_id(&k).ok_or_else(|| Error::Corrupt("response key".into()))?;
+                self.read_value(form, id, &k, &v, names)?
+            } else {
+                serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?
+            });
+            keys.push(k);
+            compact.push(is_rest);
+        }
+        Ok((!run.is_empty()).then_some((keys, compact, run)))
     }
 
     /// Writes every tree of this store into a new sled database at `path`

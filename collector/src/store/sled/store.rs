@@ -501,7 +501,7 @@ impl Store for SledStore {
         &self,
         form: &str,
         from: Option<ResponseId>,
-        f: &mut dyn FnMut(&mut StoredResponse) -> Option<bool>,
+        f: &mut dyn FnMut(&mut [StoredResponse]) -> Option<Vec<bool>>,
     ) -> Result<usize> {
         self.recode_from(form, from, f)
     }

@@ -39,11 +39,12 @@ impl SqliteStore {
         .to_bytes()
         .to_vec();
         let _rewriting = self.rewriting.lock().unwrap_or_else(|e| e.into_inner());
-        let mut erase = |r: &mut StoredResponse| Some(r.erase_text(questions));
-        Ok(
-            self.rewrite_in(form, false, Vec::new(), &end, None, &mut erase)?
-                + self.rewrite_in(form, true, Vec::new(), &end, None, &mut erase)?,
-        )
+        let mut erase = |run: &mut [StoredResponse]| {
+            Some(run.iter_mut().map(|r| r.erase_text(questions)).collect())
+        };
+        let (kept, _) = self.rewrite_in(form, false, Vec::new(), &end, None, &mut erase)?;
+        let (aside, _) = self.rewrite_in(form, true, Vec::new(), &end, None, &mut erase)?;
+        Ok(kept + aside)
     }
 
     /// See [`Store::recode`]: responses kept and aside from `from` on, a
@@ -52,7 +53,7 @@ impl SqliteStore {
         &self,
         form: &str,
         from: Option<ResponseId>,
-        f: &mut dyn FnMut(&mut StoredResponse) -> Option<bool>,
+        f: &mut dyn FnMut(&mut [StoredResponse]) -> Option<Vec<bool>>,
     ) -> Result<usize> {
         if !self.accepts_writes() {
             return Err(Error::Unavailable);
@@ -75,18 +76,25 @@ impl SqliteStore {
             }
             Vec::new()
         });
-        let mut recode = |r: &mut StoredResponse| f(r).map(usize::from);
-        Ok(
-            self.rewrite_in(form, false, after.clone(), &end, Some(&names), &mut recode)?
-                + self.rewrite_in(form, true, after, &end, None, &mut recode)?,
-        )
+        let mut recode =
+            |run: &mut [StoredResponse]| Some(f(run)?.into_iter().map(usize::from).collect());
+        let (kept, stopped) =
+            self.rewrite_in(form, false, after.clone(), &end, Some(&names), &mut recode)?;
+        if stopped {
+            return Ok(kept);
+        }
+        Ok(kept
+            + self
+                .rewrite_in(form, true, after, &end, None, &mut recode)?
+                .0)
     }
 
     /// Rewrites the responses to `form` (kept or aside) with ids after
-    /// `after` and before `end` that `f` changes (it returns how many of
-    /// their answers changed, or `None` to stop), a transaction per
-    /// [`ERASE_BATCH`] read; with `names`, their index records too. The
-    /// caller holds `rewriting`.
+    /// `after` and before `end` that `f` changes, [`ERASE_BATCH`] at a time
+    /// (it returns how many of each one's answers changed, or `None` to
+    /// stop before that batch is written), a transaction per batch; with
+    /// `names`, their index records too. The caller holds `rewriting`.
+    /// Returns the sum of `f`'s counts and whether it stopped.
     fn rewrite_in(
         &self,
         form: &str,
@@ -94,11 +102,10 @@ impl SqliteStore {
         mut after: Vec<u8>,
         end: &[u8],
         names: Option<&[Names<'_>]>,
-        f: &mut dyn FnMut(&mut StoredResponse) -> Option<usize>,
-    ) -> Result<usize> {
+        f: &mut dyn FnMut(&mut [StoredResponse]) -> Option<Vec<usize>>,
+    ) -> Result<(usize, bool)> {
         let mut total = 0;
-        let mut stop = false;
-        while !stop {
+        loop {
             let page: Vec<(i64, Vec<u8>, Vec<u8>)> = self.read(|conn| {
                 let mut stmt = conn
                     .prepare_cached(
@@ -116,16 +123,18 @@ impl SqliteStore {
                 rows.map(Db::db).collect()
             })?;
             let Some((_, last, _)) = page.last() else {
-                return Ok(total);
+                return Ok((total, false));
             };
             after = last.clone();
+            let mut run = page
+                .iter()
+                .map(|(_, _, value)| parse(value))
+                .collect::<Result<Vec<StoredResponse>>>()?;
+            let Some(counts) = f(&mut run) else {
+                return Ok((total, true));
+            };
             let mut changed = Vec::new();
-            for (seq, _, value) in &page {
-                let mut r: StoredResponse = parse(value)?;
-                let Some(n) = f(&mut r) else {
-                    stop = true;
-                    break;
-                };
+            for (((seq, _, _), r), n) in page.iter().zip(run).zip(counts) {
                 if n > 0 {
                     total += n;
                     let record = names.map(|names| {
@@ -149,6 +158,5 @@ impl SqliteStore {
                 })?;
             }
         }
-        Ok(total)
     }
 }
