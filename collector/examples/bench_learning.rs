@@ -11,12 +11,14 @@
 //! the pass.
 //!
 //! ```text
-//! cargo run --release -p collector --example bench_learning -- [--count 1000000] [--codes 400] [--rate 500] [--seed 1] [--data DIR] [--whole]
+//! cargo run --release -p collector --example bench_learning -- [--count 1000000] [--codes 400] [--rate 500] [--seed 1] [--data DIR] [--whole | --label]
 //! ```
 //!
 //! With `--whole` the pass scores every comment again whole (compound,
 //! label, themes, flags), as a collector does at start where its shipped
-//! coding differs from the one the answers were scored by.
+//! coding differs from the one the answers were scored by; with `--label`
+//! it labels every comment and codes its themes again, as it does where
+//! only the shipped label model (and maybe the theme model) differs.
 //!
 //! `--count` is the number of comments (responses with one) imported. With
 //! `--data DIR` the folder is kept, and one that already holds responses is
@@ -126,7 +128,13 @@ async fn main() -> anyhow::Result<()> {
     let codes: usize = arg("--codes").map_or(Ok(400), |s| s.parse())?;
     let seed: u64 = arg("--seed").map_or(Ok(1), |s| s.parse())?;
     let rate: u64 = arg("--rate").map_or(Ok(500), |s| s.parse())?;
-    let whole = std::env::args().any(|a| a == "--whole");
+    let redo = if std::env::args().any(|a| a == "--whole") {
+        learning::Redo::Whole
+    } else if std::env::args().any(|a| a == "--label") {
+        learning::Redo::Label
+    } else {
+        learning::Redo::Themes
+    };
     let temp = tempfile::tempdir()?;
     let data: PathBuf = arg("--data").map_or_else(|| temp.path().to_path_buf(), PathBuf::from);
 
@@ -254,8 +262,8 @@ async fn main() -> anyhow::Result<()> {
             );
         }
         // A kept folder's codes are the same as last time: its model
-        // stands, and a whole pass does not need a new one.
-        None if whole => {
+        // stands, and a whole or label pass does not need a new one.
+        None if redo != learning::Redo::Themes => {
             println!("training                  none: the codes are those of the model in use")
         }
         None => anyhow::bail!(
@@ -285,7 +293,7 @@ async fn main() -> anyhow::Result<()> {
     let (s, ix, flag) = (store.clone(), state.indexes.clone(), done.clone());
     let pass = tokio::task::spawn_blocking(move || {
         let t = Instant::now();
-        let p = learning::recode(s.as_ref(), &ix, FORM, ResponseId { ms: 0, seq: 0 }, whole);
+        let p = learning::recode(s.as_ref(), &ix, FORM, ResponseId { ms: 0, seq: 0 }, redo);
         flag.store(true, Ordering::Release);
         (p, t.elapsed())
     });
@@ -294,10 +302,10 @@ async fn main() -> anyhow::Result<()> {
     let p = p?;
     println!(
         "{:<26}{} comments read, {} changed, in {:.1} s: {:.0} comments/s (index rebuild included)",
-        if whole {
-            "whole pass"
-        } else {
-            "re-coding pass"
+        match redo {
+            learning::Redo::Whole => "whole pass",
+            learning::Redo::Label => "label pass",
+            learning::Redo::Themes => "re-coding pass",
         },
         p.answers,
         p.changed,

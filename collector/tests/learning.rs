@@ -679,7 +679,7 @@ fn a_whole_pass_over_many_runs_scores_each_answer_once_as_alone() {
         .with_sentiment_model()
         .with_theme_model();
     let start = ResponseId { ms: 0, seq: 0 };
-    let pass = learning::recode(&store, &indexes, FORM, start, true).unwrap();
+    let pass = learning::recode(&store, &indexes, FORM, start, learning::Redo::Whole).unwrap();
     assert!(!pass.stopped);
 
     let versions = store.form_versions(FORM).unwrap();
@@ -707,6 +707,6 @@ fn a_whole_pass_over_many_runs_scores_each_answer_once_as_alone() {
         store.get_doc(Doc::Coding, FORM).unwrap().as_deref(),
         Some(indexes.coding_version().as_bytes())
     );
-    let again = learning::recode(&store, &indexes, FORM, start, true).unwrap();
+    let again = learning::recode(&store, &indexes, FORM, start, learning::Redo::Whole).unwrap();
     assert_eq!((again.answers, again.changed), (texts, 0));
 }

@@ -1008,3 +1008,109 @@ async fn two_coders_code_blind_and_their_agreement_is_reported() {
     }
     s.stop().await;
 }
+
+/// Where only the shipped label model differs from the one the stored
+/// answers were labelled by, the next start labels them (and codes their
+/// themes) again from their stored compound: the labels and the counts
+/// come out as a new answer's would, while the compound and the flags,
+/// which no label model changes, stay as stored.
+#[tokio::test]
+async fn a_new_shipped_label_model_labels_the_stored_answers_again() {
+    use collector::service::learning::Redo;
+    use collector::store::Doc;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path());
+    cfg.forms = example_forms();
+    let s = Server::start(cfg.clone()).await;
+    let token = s.token(Role::Analyst);
+    let sarcastic = "Fantastic service, only took them three days to call back";
+    assert_ne!(
+        analysis::Scorer::new().score(sarcastic).label,
+        analysis::Label::Negative
+    );
+    let id = safety(&s, 1, Some(sarcastic), "aldgate").await;
+    let coding = |rows: &[Value]| {
+        rows.iter().find(|r| r["id"] == id).unwrap()["text_coding"]["safety_comment"].clone()
+    };
+    let new = coding(&s.export_all("community-safety", &token).await);
+    assert_eq!(new["label"], "negative", "{new}");
+    let now = s.state.indexes.coding_version();
+    let older = now.replacen(
+        &format!("label {}", analysis::label_model::VERSION),
+        "label svm-0",
+        1,
+    );
+    assert_ne!(older, now);
+    // What an older label model left: another label (and, to tell which
+    // parts are made again, flags no coding gives it now), and that
+    // coding noted as the form's.
+    let store = s.state.store.clone();
+    let flipped = !new["mixed"].as_bool().unwrap_or(false);
+    store
+        .recode("community-safety", None, &mut |run| {
+            Some(
+                run.iter_mut()
+                    .map(|r| {
+                        let c = r.coding.get_mut("safety_comment").unwrap();
+                        c.label = analysis::Label::Positive;
+                        c.mixed = flipped;
+                        true
+                    })
+                    .collect(),
+            )
+        })
+        .unwrap();
+    store
+        .put_doc(Doc::Coding, "community-safety", older.as_bytes())
+        .unwrap();
+    assert_eq!(
+        collector::service::learning::redo_between(&older, &now),
+        Redo::Label
+    );
+    drop(store);
+    s.stop().await;
+
+    let s = Server::start(cfg).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let noted = s
+            .state
+            .store
+            .get_doc(Doc::Coding, "community-safety")
+            .unwrap();
+        if noted.as_deref() == Some(now.as_bytes()) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the coding is not noted"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let after = coding(&s.export_all("community-safety", &token).await);
+    assert_eq!(after["label"], "negative", "labelled again: {after}");
+    assert_eq!(after["compound"], new["compound"]);
+    assert_eq!(after["themes"], new["themes"]);
+    assert_eq!(
+        after["mixed"].as_bool().unwrap_or(false),
+        flipped,
+        "the flags stay as stored: {after}"
+    );
+    let agg = s
+        .get_ok(
+            "/api/v1/forms/community-safety/aggregates?question=safety_comment",
+            &token,
+        )
+        .await;
+    let count = |label: &str| {
+        agg["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["answer"] == label)
+            .filter_map(|c| c["count"].as_u64())
+            .sum::<u64>()
+    };
+    assert_eq!((count("negative"), count("positive")), (1, 0), "{agg}");
+    s.stop().await;
+}

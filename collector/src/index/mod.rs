@@ -311,6 +311,31 @@ impl Indexes {
         })
     }
 
+    /// The coding an answer to `question` of `form` (the version it
+    /// answered), stored as `stored`, gets after the shipped label model
+    /// changed and the lexicon did not: its label and (where the codebook
+    /// codes `question`) its themes as now, its compound and flags as
+    /// stored. Scoring them again too makes a pass over a million comments
+    /// about 1.7 times as long (`bench_learning --whole` against
+    /// `--label`).
+    pub fn relabel(
+        &self,
+        form: &Form,
+        question: &str,
+        text: &str,
+        stored: &TextCoding,
+    ) -> TextCoding {
+        let coder = self.coder(form);
+        TextCoding {
+            themes: match coder.as_deref() {
+                Some(c) if c.applies_to(question) => self.themes_of(form, Some(c), question, text),
+                _ => stored.themes.clone(),
+            },
+            label: self.label_of(&form.id, text, stored.compound, stored.label),
+            ..stored.clone()
+        }
+    }
+
     /// The index record of a new response to `form` (the version it
     /// answers), for the store to keep beside it.
     pub fn record(&self, form: &Form, r: &NewResponse) -> Vec<u8> {

@@ -132,19 +132,53 @@ pub fn latest(store: &dyn Store, form: &str) -> Result<Option<ModelRecord>> {
     }
 }
 
-/// Whether two codings ([`Indexes::coding_version`]) differ only in
-/// their themes part; a coding noted before it had one coded themes with
-/// the codebook alone.
-fn themes_only(was: &str, now: &str) -> bool {
-    let split = |c: &str| -> (String, String) {
-        match c.rsplit_once("; themes ") {
-            Some((rest, themes)) => (rest.to_owned(), themes.to_owned()),
-            None => (c.to_owned(), "codebook".to_owned()),
+/// How much of each stored answer's coding a re-coding pass makes again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redo {
+    /// Its themes, and its label where a label model learned from the
+    /// analysts is or was in use: a new model learned from the analysts,
+    /// or a new shipped theme model.
+    Themes,
+    /// Its themes and its label: a new shipped label model, the lexicon
+    /// and the flags alike (its compound and flags stay as stored).
+    Label,
+    /// All of it: compound, label, themes and flags.
+    Whole,
+}
+
+/// What a pass must make again of answers scored by coding `was` for
+/// them to count as coding `now` ([`Indexes::coding_version`]) scores
+/// them. A coding noted before it had a themes part coded themes with the
+/// codebook alone; one with no label part is scored again whole.
+pub fn redo_between(was: &str, now: &str) -> Redo {
+    let split = |c: &str| {
+        let mut parts = c.split("; ");
+        let lexicon = parts.next().unwrap_or_default().to_owned();
+        let (mut label, mut mixed, mut themes) = (None, None, "codebook".to_owned());
+        for part in parts {
+            match part.split_once(' ') {
+                Some(("label", l)) => label = Some(l.to_owned()),
+                Some(("mixed", m)) => mixed = Some(m.to_owned()),
+                Some(("themes", t)) => themes = t.to_owned(),
+                _ => {}
+            }
         }
+        (lexicon, label, mixed, themes)
     };
-    let (was_rest, was_themes) = split(was);
-    let (now_rest, now_themes) = split(now);
-    was_rest == now_rest && was_themes != now_themes
+    let (was_lexicon, was_label, was_mixed, _) = split(was);
+    let (now_lexicon, now_label, now_mixed, _) = split(now);
+    // The lexicon's label is the compound's: only a model's is made again
+    // from the stored compound.
+    let model = |l: &Option<String>| l.as_deref().is_some_and(|l| l != "lexicon");
+    if was_lexicon != now_lexicon || was_mixed != now_mixed || was_label.is_none() {
+        Redo::Whole
+    } else if was_label == now_label {
+        Redo::Themes
+    } else if model(&was_label) && model(&now_label) {
+        Redo::Label
+    } else {
+        Redo::Whole
+    }
 }
 
 fn put(store: &dyn Store, m: &ModelRecord) -> Result<()> {
@@ -157,8 +191,8 @@ fn put(store: &dyn Store, m: &ModelRecord) -> Result<()> {
 /// At start: notes a pass that scores a form's stored answers again where
 /// they were scored by another shipped coding (lexicon, label model,
 /// mixed signal, theme model: [`Indexes::coding_version`]) than this
-/// collector's, so old and new answers count alike (where only the theme
-/// model differs, only their themes are coded again); puts each form's
+/// collector's, so old and new answers count alike (only as much as
+/// differs: [`Redo`]); puts each form's
 /// newest model in use (if it was trained on the features this collector
 /// makes; else it is trained again, as it is where the shipped coding it
 /// was judged against changed), and notes a re-coding pass that a stop
@@ -175,14 +209,22 @@ pub fn load(store: &dyn Store, indexes: &Indexes) -> Result<()> {
             let was = String::from_utf8_lossy(
                 scored.as_deref().unwrap_or(b"(before versions were noted)"),
             );
-            if themes_only(&was, &coding) {
-                tracing::info!(form = %form, was = %was, now = %coding,
-                               "stored answers' themes were coded by another theme coding: coding their themes again");
-                indexes.learned().recode_themes(&form);
-            } else {
-                tracing::info!(form = %form, was = %was, now = %coding,
-                               "stored answers were scored by another coding: scoring them again");
-                indexes.learned().rescore(&form);
+            match redo_between(&was, &coding) {
+                Redo::Themes => {
+                    tracing::info!(form = %form, was = %was, now = %coding,
+                                   "stored answers' themes were coded by another theme coding: coding their themes again");
+                    indexes.learned().recode_themes(&form);
+                }
+                Redo::Label => {
+                    tracing::info!(form = %form, was = %was, now = %coding,
+                                   "stored answers were labelled by another label model: labelling them and coding their themes again");
+                    indexes.learned().relabel(&form);
+                }
+                Redo::Whole => {
+                    tracing::info!(form = %form, was = %was, now = %coding,
+                                   "stored answers were scored by another coding: scoring them again");
+                    indexes.learned().rescore(&form);
+                }
             }
         }
         let m = match latest(store, &form) {
@@ -384,18 +426,17 @@ pub struct Pass {
     pub stopped: bool,
 }
 
-/// Codes again the themes of the stored answers to `form` from `from` on
-/// with the coding in use, and their labels if a label model learned from
-/// the analysts is or ever was in use, then rebuilds its index. With
-/// `whole`, every text answer is scored again whole (compound, label,
-/// themes, flags), and once the pass is done the coding it used is noted
-/// as the form's ([`Doc::Coding`]).
+/// Codes again the stored answers to `form` from `from` on with the coding
+/// in use, as much of each as `redo` says, then rebuilds its index. With
+/// [`Redo::Themes`] their labels too if a label model learned from the
+/// analysts is or ever was in use. With [`Redo::Whole`], once the pass is
+/// done the coding it used is noted as the form's ([`Doc::Coding`]).
 pub fn recode(
     store: &dyn Store,
     indexes: &Indexes,
     form: &str,
     from: ResponseId,
-    whole: bool,
+    redo: Redo,
 ) -> Result<Pass> {
     let started = std::time::Instant::now();
     let relabel = models(store, form)?
@@ -423,10 +464,10 @@ pub fn recode(
                 if text == ERASED_TEXT {
                     continue;
                 }
-                let now = if whole {
-                    Some(indexes.rescore(version, question, text))
-                } else {
-                    indexes.recode(version, question, text, coding, relabel)
+                let now = match redo {
+                    Redo::Whole => Some(indexes.rescore(version, question, text)),
+                    Redo::Label => Some(indexes.relabel(version, question, text, coding)),
+                    Redo::Themes => indexes.recode(version, question, text, coding, relabel),
                 };
                 if let Some(now) = now {
                     answers += 1;
@@ -447,7 +488,7 @@ pub fn recode(
             indexes.rebuild(store, &published.form)?;
         }
     }
-    if whole && !stopped {
+    if redo == Redo::Whole && !stopped {
         store.put_doc(Doc::Coding, form, indexes.coding_version().as_bytes())?;
     }
     // Note the pass on the model in use, if it is still the newest (a
@@ -523,10 +564,18 @@ pub fn run_once(
                 }
             }
             if let Some(from) = w.recode_from {
-                match recode(store, indexes, &form, from, w.rescore) {
+                let redo = if w.rescore {
+                    Redo::Whole
+                } else if w.relabel {
+                    Redo::Label
+                } else {
+                    Redo::Themes
+                };
+                match recode(store, indexes, &form, from, redo) {
                     Ok(pass) if pass.stopped => {
                         undone.recode_from = Some(from);
                         undone.rescore = w.rescore;
+                        undone.relabel = w.relabel;
                         undone.note_coding = w.note_coding;
                     }
                     Ok(_) => {
@@ -536,6 +585,7 @@ pub fn run_once(
                             if let Err(e) = store.put_doc(Doc::Coding, &form, coding.as_bytes()) {
                                 undone.recode_from = Some(from);
                                 undone.note_coding = true;
+                                undone.relabel = w.relabel;
                                 first_error.get_or_insert(e.into());
                             }
                         }
@@ -543,6 +593,7 @@ pub fn run_once(
                     Err(e) => {
                         undone.recode_from = Some(from);
                         undone.rescore = w.rescore;
+                        undone.relabel = w.relabel;
                         undone.note_coding = w.note_coding;
                         first_error.get_or_insert(e);
                     }
@@ -596,25 +647,74 @@ pub async fn run(
 
 #[cfg(test)]
 mod tests {
-    use super::themes_only;
+    use super::{redo_between as redo, Redo};
 
     #[test]
-    fn a_coding_that_differs_in_its_themes_only_is_told_apart() {
-        let now = "vader-3.3.2+domain-2; label dev-3; mixed dev-1; themes dev-1";
+    fn a_pass_makes_again_only_what_differs_between_two_codings() {
+        let now = "vader-3.3.2+domain-2; label svm-2; mixed svm-1; themes svm-1";
         // Noted before the themes had a part: the codebook alone.
-        assert!(themes_only(
-            "vader-3.3.2+domain-2; label dev-3; mixed dev-1",
-            now
-        ));
-        assert!(themes_only(
-            "vader-3.3.2+domain-2; label dev-3; mixed dev-1; themes codebook",
-            now
-        ));
-        assert!(!themes_only(now, now));
-        assert!(!themes_only(
-            "vader-3.3.2+domain-2; label dev-2; mixed dev-1; themes codebook",
-            now
-        ));
-        assert!(!themes_only("vader-3.3.2; label lexicon; mixed rule", now));
+        assert_eq!(
+            redo("vader-3.3.2+domain-2; label svm-2; mixed svm-1", now),
+            Redo::Themes
+        );
+        assert_eq!(
+            redo(
+                "vader-3.3.2+domain-2; label svm-2; mixed svm-1; themes codebook",
+                now
+            ),
+            Redo::Themes
+        );
+        // A new label model: labels (and themes) again, from the stored
+        // compound.
+        assert_eq!(
+            redo(
+                "vader-3.3.2+domain-2; label svm-1; mixed svm-1; themes svm-1",
+                now
+            ),
+            Redo::Label
+        );
+        assert_eq!(
+            redo(
+                "vader-3.3.2+domain-2; label svm-1; mixed svm-1; themes codebook",
+                now
+            ),
+            Redo::Label
+        );
+        // The lexicon, the flags, or a label to or from the lexicon's:
+        // whole.
+        assert_eq!(
+            redo(
+                "vader-3.3.2+domain-1; label svm-2; mixed svm-1; themes svm-1",
+                now
+            ),
+            Redo::Whole
+        );
+        assert_eq!(
+            redo(
+                "vader-3.3.2+domain-2; label svm-2; mixed dev-1; themes svm-1",
+                now
+            ),
+            Redo::Whole
+        );
+        assert_eq!(
+            redo(
+                "vader-3.3.2+domain-2; label lexicon; mixed svm-1; themes svm-1",
+                now
+            ),
+            Redo::Whole
+        );
+        assert_eq!(
+            redo(
+                now,
+                "vader-3.3.2+domain-2; label lexicon; mixed svm-1; themes svm-1"
+            ),
+            Redo::Whole
+        );
+        assert_eq!(
+            redo("vader-3.3.2; label lexicon; mixed rule", now),
+            Redo::Whole
+        );
+        assert_eq!(redo("vader-3.3.2+domain-2", now), Redo::Whole);
+        assert_eq!(redo("(before versions were noted)", now), Redo::Whole);
     }
 }
