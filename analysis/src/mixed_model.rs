@@ -28,7 +28,7 @@ use crate::learn::{Binary, Featurizer};
 use crate::sentiment::Scorer;
 use crate::sentiment_model::{band, featurized, TRAINING};
 use crate::signals::{Clauses, CONTRAST};
-use crate::text::tokens;
+use crate::text::with_tokens;
 
 /// The version stored beside the flags it gives.
 pub const VERSION: &str = "dev-1";
@@ -103,7 +103,9 @@ fn features(featurizer: &Featurizer, text: &str, clauses: &Clauses) -> Vec<u32> 
     codes.push(format!("low:{}", band(low)));
     codes.push(format!("span:{}{}", band(high), band(low)));
     codes.push(format!("clauses:{}", parts.len().min(4)));
-    if tokens(text).iter().any(|w| CONTRAST.contains(&w.as_str())) {
+    if with_tokens(text, |words| {
+        words.iter().any(|w| CONTRAST.contains(&w.as_str()))
+    }) {
         codes.push("contrast".to_owned());
     }
     if clauses.mixed() {

@@ -15,7 +15,7 @@
 //! (`analysis/eval`); `eval_text` reports them on its test part.
 
 use crate::sentiment::Scorer;
-use crate::text::tokens;
+use crate::text::with_tokens;
 
 /// A clause's compound at which it counts as clearly positive (and its
 /// negation as clearly negative).
@@ -70,13 +70,14 @@ const REPORTED: &[&str] = &["would", "will", "to", "said", "should", "didnt", "d
 /// Whether `text` asks for something: a suggestion, or contact or
 /// information.
 pub fn actionable(text: &str) -> bool {
-    let words = tokens(text);
-    ACTIONABLE.iter().any(|p| {
-        words.windows(p.len()).enumerate().any(|(i, w)| {
-            let reported = matches!(p[0], "call" | "ring")
-                && i > 0
-                && REPORTED.contains(&words[i - 1].as_str());
-            !reported && w.iter().zip(p.iter()).all(|(a, b)| a == b)
+    with_tokens(text, |words| {
+        ACTIONABLE.iter().any(|p| {
+            words.windows(p.len()).enumerate().any(|(i, w)| {
+                let reported = matches!(p[0], "call" | "ring")
+                    && i > 0
+                    && REPORTED.contains(&words[i - 1].as_str());
+                !reported && w.iter().zip(p.iter()).all(|(a, b)| a == b)
+            })
         })
     })
 }

@@ -24,7 +24,7 @@
 //! this needs sparse rows of a few hundred features and one scan per
 //! comment to stay within the coding budget (`bench_coding`).
 
-use crate::text::tokens;
+use crate::text::with_tokens;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -111,17 +111,16 @@ pub(crate) fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
 /// Hashes of the word unigrams and bigrams of `text` (words of two or more
 /// characters), with repeats.
 fn word_grams(text: &str, out: &mut Vec<u64>) {
-    let words: Vec<String> = tokens(text)
-        .into_iter()
-        .filter(|w| w.chars().nth(1).is_some())
-        .collect();
-    for (i, w) in words.iter().enumerate() {
-        let h = fnv(fnv(FNV_OFFSET, b"w"), w.as_bytes());
-        out.push(h);
-        if let Some(next) = words.get(i + 1) {
-            out.push(fnv(fnv(h, b" "), next.as_bytes()));
+    with_tokens(text, |all| {
+        let words: Vec<&String> = all.iter().filter(|w| w.chars().nth(1).is_some()).collect();
+        for (i, w) in words.iter().enumerate() {
+            let h = fnv(fnv(FNV_OFFSET, b"w"), w.as_bytes());
+            out.push(h);
+            if let Some(next) = words.get(i + 1) {
+                out.push(fnv(fnv(h, b" "), next.as_bytes()));
+            }
         }
-    }
+    });
 }
 
 /// Hashes of the 2- to 5-character n-grams within each lower-cased,

@@ -8,7 +8,7 @@
 //! officers" matches "police officer". Codes are computed when a response
 //! is stored; analysts' manual codes override them in aggregates.
 
-use crate::text::tokens;
+use crate::text::with_tokens;
 use std::collections::HashMap;
 use survey::Codebook;
 
@@ -95,7 +95,9 @@ impl Coder {
 }
 
 fn stems(text: &str) -> Vec<String> {
-    tokens(text).iter().map(|t| crate::text::stem(t)).collect()
+    with_tokens(text, |words| {
+        words.iter().map(|t| crate::text::stem(t)).collect()
+    })
 }
 
 #[cfg(test)]

@@ -43,16 +43,25 @@ pub struct Work {
     /// Retrain now, however recently the last model was trained (an
     /// analyst asked).
     pub now: bool,
-    /// The shipped coding changed since the stored answers were scored:
-    /// score each again whole (with `recode_from` at the first).
-    pub rescore: bool,
-    /// The shipped coding changed in its themes only: code the themes of
-    /// every stored answer again (with `recode_from` at the first), and
-    /// note the coding as the form's once the pass is done.
-    pub note_coding: bool,
-    /// The shipped label model changed too (the lexicon and the flags did
-    /// not): label every stored answer again as well (with `note_coding`).
-    pub relabel: bool,
+    /// The shipped coding changed since the stored answers were coded:
+    /// make this much of each again (with `recode_from` at the first),
+    /// and note the coding as the form's once the pass is done.
+    pub shipped: Option<Redo>,
+}
+
+/// How much of each stored answer's coding a re-coding pass makes again.
+/// Each redoes what the one before it does, and more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Redo {
+    /// Its themes, and its label where a label model learned from the
+    /// analysts is or was in use: a new model learned from the analysts,
+    /// or a new shipped theme model.
+    Themes,
+    /// Its themes and its label: a new shipped label model, the lexicon
+    /// and the flags alike (its compound and flags stay as stored).
+    Label,
+    /// All of it: compound, label, themes and flags.
+    Whole,
 }
 
 /// Learned models in use and the work they leave.
@@ -165,44 +174,20 @@ impl Learned {
         let w = work.entry(form.to_owned()).or_default();
         w.retrain |= undone.retrain;
         w.now |= undone.now;
-        w.rescore |= undone.rescore;
-        w.note_coding |= undone.note_coding;
-        w.relabel |= undone.relabel;
+        w.shipped = w.shipped.max(undone.shipped);
         if let Some(id) = undone.recode_from {
             w.recode_from = Some(w.recode_from.map_or(id, |from| from.min(id)));
         }
     }
 
-    /// Notes that `form`'s stored answers were scored by another shipped
-    /// coding: all are scored again.
-    pub fn rescore(&self, form: &str) {
-        let mut work = self.work();
-        let w = work.entry(form.to_owned()).or_default();
-        w.rescore = true;
-        w.recode_from = Some(ResponseId { ms: 0, seq: 0 });
-    }
-
     /// Notes that `form`'s stored answers were coded by another shipped
-    /// theme coding, the rest of the coding alike: their themes are coded
-    /// again, which costs a pass over a million comments a fraction of
-    /// scoring each whole.
-    pub fn recode_themes(&self, form: &str) {
+    /// coding, which makes `redo` of each again ([`Redo::Themes`] and
+    /// [`Redo::Label`] cost a pass over a million comments a fraction of
+    /// [`Redo::Whole`]); work noted before that redoes more is kept.
+    pub fn shipped_changed(&self, form: &str, redo: Redo) {
         let mut work = self.work();
         let w = work.entry(form.to_owned()).or_default();
-        w.note_coding = true;
-        w.recode_from = Some(ResponseId { ms: 0, seq: 0 });
-    }
-
-    /// Notes that `form`'s stored answers were labelled by another shipped
-    /// label model (and maybe coded by another theme model), their lexicon
-    /// and flags alike: their labels and themes are made again, which
-    /// costs a pass over a million comments about 0.6 of scoring each
-    /// whole.
-    pub fn relabel(&self, form: &str) {
-        let mut work = self.work();
-        let w = work.entry(form.to_owned()).or_default();
-        w.note_coding = true;
-        w.relabel = true;
+        w.shipped = w.shipped.max(Some(redo));
         w.recode_from = Some(ResponseId { ms: 0, seq: 0 });
     }
 
@@ -242,5 +227,34 @@ impl Learned {
             .keys()
             .cloned()
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two changes of the shipped coding before a pass, or a pass put
+    /// back after a stop, leave the larger of the two passes to do, from
+    /// the first answer.
+    #[test]
+    fn the_pass_left_to_do_is_the_larger_of_two() {
+        let learned = Learned::default();
+        learned.shipped_changed("f", Redo::Label);
+        learned.shipped_changed("f", Redo::Themes);
+        learned.shipped_changed("g", Redo::Themes);
+        let work = learned.take_work();
+        assert_eq!(work["f"].shipped, Some(Redo::Label));
+        assert_eq!(work["g"].shipped, Some(Redo::Themes));
+        let first = Some(ResponseId { ms: 0, seq: 0 });
+        assert_eq!(work["f"].recode_from, first);
+
+        learned.put_back("f", work["f"].clone());
+        learned.shipped_changed("f", Redo::Whole);
+        learned.put_back("f", work["f"].clone());
+        let work = learned.take_work();
+        assert_eq!(work["f"].shipped, Some(Redo::Whole));
+        assert_eq!(work["f"].recode_from, first);
+        assert!(learned.take_work().is_empty());
     }
 }

@@ -43,7 +43,9 @@ pub struct Indexes {
     /// The shipped theme model, whose finds are added to the codebook's,
     /// when configured.
     themer: Option<Arc<analysis::ShippedThemes>>,
-    coders: Mutex<HashMap<(String, u32), Arc<Coder>>>,
+    /// Each form's codebook coders, by form id and version: read for
+    /// every answer coded (on every core during a pass), made once.
+    coders: RwLock<HashMap<String, HashMap<u32, Arc<Coder>>>>,
     indexes: RwLock<HashMap<String, Arc<RwLock<FormIndex>>>>,
     /// Forms whose index is being rebuilt, with the changes made to them
     /// meanwhile; held while an index is changed or swapped, so that no
@@ -77,7 +79,7 @@ impl Indexes {
             labeller: None,
             flagger: None,
             themer: None,
-            coders: Mutex::default(),
+            coders: RwLock::default(),
             indexes: RwLock::default(),
             journal: Mutex::default(),
             rebuilding: Mutex::default(),
@@ -185,10 +187,22 @@ impl Indexes {
 
     fn coder(&self, form: &Form) -> Option<Arc<Coder>> {
         let codebook = form.codebook.as_ref()?;
-        let mut coders = self.coders.lock().unwrap_or_else(|e| e.into_inner());
+        let known = self
+            .coders
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&form.id)
+            .and_then(|v| v.get(&form.version))
+            .cloned();
+        if known.is_some() {
+            return known;
+        }
+        let mut coders = self.coders.write().unwrap_or_else(|e| e.into_inner());
         Some(
             coders
-                .entry((form.id.clone(), form.version))
+                .entry(form.id.clone())
+                .or_default()
+                .entry(form.version)
                 .or_insert_with(|| Arc::new(Coder::new(codebook)))
                 .clone(),
         )

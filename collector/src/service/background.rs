@@ -12,40 +12,32 @@ const NICE: i32 = 10;
 /// together however long each item takes.
 const TAKE: usize = 8;
 
+/// The threads every pass shares, one per core, each at [`NICE`]: started
+/// at the first pass and kept. A pass hands them runs of a few hundred
+/// answers; threads started afresh for each run began each one with an
+/// empty stem cache, n-gram buffers and allocator heap, and the whole
+/// pass over a million comments took 50–83 s where the same coding on
+/// kept threads takes less (`bench_learning --whole`, README).
+fn pool() -> &'static rayon::ThreadPool {
+    static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .thread_name(|i| format!("background-{i}"))
+            .start_handler(|_| yield_to_server())
+            .build()
+            .expect("the background threads start")
+    })
+}
+
 /// Runs `f` on every item of `items` and returns its results in order, on
-/// one thread per core, each at [`NICE`] (on Linux; elsewhere at the
-/// server's priority), taking [`TAKE`] items at a time until none are
-/// left. A panic in `f` is passed on.
-pub fn map<T: Send, R: Send>(items: &mut [T], f: impl Fn(&mut T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items.len().div_ceil(TAKE));
-    let queue = std::sync::Mutex::new(items.chunks_mut(TAKE).enumerate());
-    let (f, queue) = (&f, &queue);
-    let mut done: Vec<(usize, Vec<R>)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(move || {
-                    yield_to_server();
-                    let mut done = Vec::new();
-                    loop {
-                        // Taken, then the lock let go before the work.
-                        let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
-                        let Some((at, some)) = next else {
-                            return done;
-                        };
-                        done.push((at, some.iter_mut().map(f).collect::<Vec<R>>()));
-                    }
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    });
-    done.sort_unstable_by_key(|(at, _)| *at);
-    done.into_iter().flat_map(|(_, r)| r).collect()
+/// the background threads (one per core, each at [`NICE`] on Linux;
+/// elsewhere at the server's priority), which take [`TAKE`] items at a
+/// time until none are left. The caller waits. A panic in `f` is passed
+/// on.
+pub fn map<T: Send, R: Send>(items: &mut [T], f: impl Fn(&mut T) -> R + Sync + Send) -> Vec<R> {
+    use rayon::prelude::*;
+    pool().install(|| items.par_iter_mut().with_min_len(TAKE).map(f).collect())
 }
 
 /// Lowers the calling thread's priority to [`NICE`] (never raises it).

@@ -132,19 +132,7 @@ pub fn latest(store: &dyn Store, form: &str) -> Result<Option<ModelRecord>> {
     }
 }
 
-/// How much of each stored answer's coding a re-coding pass makes again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Redo {
-    /// Its themes, and its label where a label model learned from the
-    /// analysts is or was in use: a new model learned from the analysts,
-    /// or a new shipped theme model.
-    Themes,
-    /// Its themes and its label: a new shipped label model, the lexicon
-    /// and the flags alike (its compound and flags stay as stored).
-    Label,
-    /// All of it: compound, label, themes and flags.
-    Whole,
-}
+pub use crate::index::learned::Redo;
 
 /// What a pass must make again of answers scored by coding `was` for
 /// them to count as coding `now` ([`Indexes::coding_version`]) scores
@@ -209,23 +197,15 @@ pub fn load(store: &dyn Store, indexes: &Indexes) -> Result<()> {
             let was = String::from_utf8_lossy(
                 scored.as_deref().unwrap_or(b"(before versions were noted)"),
             );
-            match redo_between(&was, &coding) {
-                Redo::Themes => {
-                    tracing::info!(form = %form, was = %was, now = %coding,
-                                   "stored answers' themes were coded by another theme coding: coding their themes again");
-                    indexes.learned().recode_themes(&form);
-                }
-                Redo::Label => {
-                    tracing::info!(form = %form, was = %was, now = %coding,
-                                   "stored answers were labelled by another label model: labelling them and coding their themes again");
-                    indexes.learned().relabel(&form);
-                }
-                Redo::Whole => {
-                    tracing::info!(form = %form, was = %was, now = %coding,
-                                   "stored answers were scored by another coding: scoring them again");
-                    indexes.learned().rescore(&form);
-                }
-            }
+            let redo = redo_between(&was, &coding);
+            tracing::info!(form = %form, was = %was, now = %coding,
+            "stored answers were coded by another coding: {}",
+            match redo {
+                Redo::Themes => "coding their themes again",
+                Redo::Label => "labelling them and coding their themes again",
+                Redo::Whole => "scoring them again",
+            });
+            indexes.learned().shipped_changed(&form, redo);
         }
         let m = match latest(store, &form) {
             Ok(Some(m)) => m,
@@ -564,37 +544,26 @@ pub fn run_once(
                 }
             }
             if let Some(from) = w.recode_from {
-                let redo = if w.rescore {
-                    Redo::Whole
-                } else if w.relabel {
-                    Redo::Label
-                } else {
-                    Redo::Themes
-                };
+                let redo = w.shipped.unwrap_or(Redo::Themes);
                 match recode(store, indexes, &form, from, redo) {
                     Ok(pass) if pass.stopped => {
                         undone.recode_from = Some(from);
-                        undone.rescore = w.rescore;
-                        undone.relabel = w.relabel;
-                        undone.note_coding = w.note_coding;
+                        undone.shipped = w.shipped;
                     }
                     Ok(_) => {
                         // A whole pass notes the coding itself.
-                        if w.note_coding && !w.rescore {
+                        if w.shipped.is_some() && redo != Redo::Whole {
                             let coding = indexes.coding_version();
                             if let Err(e) = store.put_doc(Doc::Coding, &form, coding.as_bytes()) {
                                 undone.recode_from = Some(from);
-                                undone.note_coding = true;
-                                undone.relabel = w.relabel;
+                                undone.shipped = w.shipped;
                                 first_error.get_or_insert(e.into());
                             }
                         }
                     }
                     Err(e) => {
                         undone.recode_from = Some(from);
-                        undone.rescore = w.rescore;
-                        undone.relabel = w.relabel;
-                        undone.note_coding = w.note_coding;
+                        undone.shipped = w.shipped;
                         first_error.get_or_insert(e);
                     }
                 }
