@@ -8,16 +8,16 @@
 /// on a busy machine.
 const NICE: i32 = 10;
 
-/// Items a thread takes at a time: small, so that the threads end
-/// together however long each item takes.
+/// The fewest items a thread takes at a time: few, so that the threads
+/// end together however long each item takes.
 const TAKE: usize = 8;
 
 /// The threads every pass shares, one per core, each at [`NICE`]: started
 /// at the first pass and kept. A pass hands them runs of a few hundred
 /// answers; threads started afresh for each run began each one with an
-/// empty stem cache, n-gram buffers and allocator heap, and the whole
-/// pass over a million comments took 50–83 s where the same coding on
-/// kept threads takes less (`bench_learning --whole`, README).
+/// empty stem cache, n-gram buffers and allocator heap (a whole pass
+/// over 1.3M comments already coded took 74–96 s, against 56–73 s on kept
+/// threads with words remembered: `bench_learning --whole`, README).
 fn pool() -> &'static rayon::ThreadPool {
     static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
     POOL.get_or_init(|| {
@@ -32,9 +32,9 @@ fn pool() -> &'static rayon::ThreadPool {
 
 /// Runs `f` on every item of `items` and returns its results in order, on
 /// the background threads (one per core, each at [`NICE`] on Linux;
-/// elsewhere at the server's priority), which take [`TAKE`] items at a
-/// time until none are left. The caller waits. A panic in `f` is passed
-/// on.
+/// elsewhere at the server's priority), which split the items among them
+/// as they free up, in pieces of at least [`TAKE`]. The caller waits. A
+/// panic in `f` is passed on.
 pub fn map<T: Send, R: Send>(items: &mut [T], f: impl Fn(&mut T) -> R + Sync + Send) -> Vec<R> {
     use rayon::prelude::*;
     pool().install(|| items.par_iter_mut().with_min_len(TAKE).map(f).collect())
