@@ -21,7 +21,8 @@
 mod pass;
 mod worker;
 
-pub use pass::{recode, redo_between, Pass, Redo};
+pub use crate::index::learned::Redo;
+pub use pass::{recode, redo_between, Pass};
 pub use worker::{run, run_once};
 
 use crate::error::{Error, Result};

@@ -11,7 +11,7 @@ use crate::service::background;
 use crate::store::{Doc, Store};
 use survey::Answer;
 
-pub use crate::index::learned::Redo;
+use crate::index::learned::Redo;
 
 /// What a pass must make again of answers scored by coding `was` for
 /// them to count as coding `now` ([`Indexes::coding_version`]) scores
