@@ -27,7 +27,8 @@
 //! they were written in (see [`Folds::Rounds`]).
 //!
 //! `--misses` also lists every comment whose themes or sentiment the
-//! codebooks or the layer got wrong: read it on `dev`, never on `test`.
+//! codebooks, the layer or the shipped label got wrong, and the label's
+//! confusion counts: read it on `dev` or `extra`, never on `test`.
 //!
 //! Report figures on `test` (the default): it was never used to tune.
 //! Sentiment: accuracy and macro-F1 over positive / neutral / negative,
@@ -274,6 +275,27 @@ fn main() {
         train_label,
         read_label,
     );
+    if args.iter().any(|a| a == "--misses") {
+        // What the shipped label gets wrong, and how (gold → label).
+        let mut confusion = std::collections::BTreeMap::new();
+        for c in &comments {
+            let got = svm_labels[c.text.as_str()];
+            *confusion
+                .entry((c.sentiment.as_str(), got.as_str()))
+                .or_insert(0u32) += 1;
+            if got != c.sentiment {
+                println!(
+                    "LABEL {} as {}: {}",
+                    c.sentiment.as_str(),
+                    got.as_str(),
+                    c.text
+                );
+            }
+        }
+        for ((gold, got), n) in confusion {
+            println!("LABEL {gold} labelled {got}: {n}");
+        }
+    }
     println!(
         "{:<46} accuracy   macro-F1   pos/neg acc   kappa",
         "sentiment"
