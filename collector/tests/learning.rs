@@ -479,6 +479,19 @@ async fn auto_label(s: &Server, token: &str, id: &str) -> String {
     item["sentiment"]["label"].as_str().unwrap().to_owned()
 }
 
+/// The auto sentiment label of the answer to `question` of response `id`,
+/// from `/text`.
+async fn label_of(s: &Server, token: &str, question: &str, id: &str) -> String {
+    let page = s
+        .get_ok(&format!("{BASE}/text?question={question}&limit=500"), token)
+        .await;
+    let item = page.as_array().unwrap().iter().find(|i| i["id"] == id);
+    item.unwrap_or_else(|| panic!("{id} not listed: {page}"))["sentiment"]["label"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 /// Analysts' sentiment labels retrain the label model too: where the
 /// retrained model reads held-out labels as the analysts do significantly
 /// more often than the shipped one, it labels; the stored answers are
@@ -498,6 +511,27 @@ async fn analysts_labels_retrain_the_sentiment_label_where_it_reads_them_better(
         "Please could someone call me back about the lovely marvellous patrol, cheers",
     )
     .await;
+    // An answer to a question the codebook does not code: the label
+    // model labels it all the same, at ingest and in the pass.
+    let other = s
+        .submit(
+            FORM,
+            &json!({"submission_id": uuid(98), "location": "moorgate", "channel": "qr",
+                    "answers": {"respondent_type": "resident", "feel_safe_day": 4,
+                                "feel_safe_dark": 2, "worry": "a-little",
+                                "priorities": ["other"], "priorities_other": ironic(7)}}),
+        )
+        .await;
+    assert_eq!(other.status(), 201);
+    let other = other.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(
+        label_of(&s, &token, "priorities_other", &other).await,
+        "negative",
+        "read as praise"
+    );
     let agg_path = format!("{BASE}/aggregates?question=safety_comment");
     let before = s.get_ok(&agg_path, &token).await;
     let mut shipped_negative = 0;
@@ -550,10 +584,15 @@ async fn analysts_labels_retrain_the_sentiment_label_where_it_reads_them_better(
         "{html}"
     );
 
-    // The five nobody labelled, and the one that asks, are labelled again.
+    // The five nobody labelled, and the one that asks, are labelled again,
+    // and so is the answer the codebook does not code.
     for id in ids[25..].iter().chain([&asks]) {
         assert_eq!(auto_label(&s, &token, id).await, "negative", "{id}");
     }
+    assert_eq!(
+        label_of(&s, &token, "priorities_other", &other).await,
+        "negative"
+    );
     let page = s
         .get_ok(
             &format!("{BASE}/text?question=safety_comment&actionable=true"),
@@ -709,4 +748,128 @@ fn a_whole_pass_over_many_runs_scores_each_answer_once_as_alone() {
     );
     let again = learning::recode(&store, &indexes, FORM, start, learning::Redo::Whole).unwrap();
     assert_eq!((again.answers, again.changed), (texts, 0));
+}
+
+/// A pass from a later answer (one coded across an adoption) does not
+/// note a newly adopted model as having coded the stored answers again:
+/// the answers before it are still waiting for the pass from the start.
+/// Were the collector stopped before that pass ended, the next start must
+/// still run it; only the pass from the start notes the model.
+#[test]
+fn only_a_pass_from_the_first_answer_notes_a_new_model_as_coded_again() {
+    use collector::index::Indexes;
+    use collector::model::{ManualCode, ResponseId};
+    use collector::service::{import, learning};
+    use survey::Answer;
+    let dir = tempfile::tempdir().unwrap();
+    let store = collector::store::SledStore::open(dir.path()).unwrap();
+    collector::publish_folder(&store, &synth::forms_dir()).unwrap();
+    let form = store.form(FORM).unwrap().form.clone();
+    let now = collector::model::now_ms();
+    let rows = synth::submissions(
+        &form,
+        synth::Options {
+            seed: 5,
+            count: usize::MAX / 2,
+            from_ms: now - 300 * 86_400_000,
+            to_ms: now - 86_400_000,
+        },
+    )
+    .unwrap()
+    .filter(|(s, _)| s.answers.contains_key("safety_comment"))
+    .take(1_000);
+    let indexes = || {
+        Indexes::new(analysis::Scorer::new())
+            .with_sentiment_model()
+            .with_theme_model()
+    };
+    let first = indexes();
+    assert_eq!(import::load(&store, &first, &form, rows).unwrap(), 1_000);
+    let all = store.responses(FORM, None, 2_000).unwrap();
+    assert_eq!(all.len(), 1_000);
+    // Analysts code 400 answers: the codebook's themes, and visible
+    // policing wherever the dark or the night comes up, which no phrase
+    // of the codebook says, so the learned model takes that theme over.
+    for r in &all[..400] {
+        let Some(Answer::Text(text)) = r.answers.get("safety_comment") else {
+            unreachable!("every answer has a comment")
+        };
+        let mut themes = first
+            .codebook_themes(&form, "safety_comment", text)
+            .unwrap_or_default();
+        let lower = text.to_lowercase();
+        if (lower.contains("dark") || lower.contains("night"))
+            && !themes.iter().any(|t| t == "visible-policing")
+        {
+            themes.push("visible-policing".into());
+        }
+        let code = ManualCode {
+            themes,
+            sentiment: None,
+            by: "test".into(),
+            at_ms: now,
+        };
+        store
+            .set_manual_code(FORM, r.id.unwrap(), "safety_comment", &code)
+            .unwrap();
+    }
+    let model = learning::train(&store, &first, FORM).unwrap().unwrap();
+    assert!(model.choice.uses_learned(), "{:?}", model.choice);
+    assert!(
+        model.recoded.is_none(),
+        "the stored answers are still to do"
+    );
+    let work = first.learned().take_work();
+    assert_eq!(
+        work[FORM].recode_from,
+        Some(ResponseId { ms: 0, seq: 0 }),
+        "training noted the pass from the start"
+    );
+
+    // The pass for an answer coded across the adoption runs first.
+    let later = all[800].id.unwrap();
+    let pass = learning::recode(&store, &first, FORM, later, learning::Redo::Themes).unwrap();
+    assert_eq!(pass.answers, 200);
+    assert!(
+        learning::latest(&store, FORM)
+            .unwrap()
+            .unwrap()
+            .recoded
+            .is_none(),
+        "200 of 1,000 answers coded again is not the model's pass"
+    );
+
+    // Stopped here: the next start finds the pass from the start undone.
+    let restarted = indexes();
+    learning::load(&store, &restarted).unwrap();
+    let work = restarted.learned().take_work();
+    assert_eq!(
+        work.get(FORM).and_then(|w| w.recode_from),
+        Some(ResponseId { ms: 0, seq: 0 }),
+        "{work:?}"
+    );
+    let pass = learning::recode(
+        &store,
+        &restarted,
+        FORM,
+        ResponseId { ms: 0, seq: 0 },
+        learning::Redo::Themes,
+    )
+    .unwrap();
+    assert_eq!(pass.answers, 1_000);
+    let recoded = learning::latest(&store, FORM)
+        .unwrap()
+        .unwrap()
+        .recoded
+        .expect("noted by the pass from the start");
+    assert_eq!(recoded.answers, 1_000);
+    assert!(recoded.changed > 0, "{recoded:?}");
+
+    // A later pass from a later answer adds what it changed, and no more.
+    let again = learning::recode(&store, &restarted, FORM, later, learning::Redo::Themes).unwrap();
+    assert_eq!((again.answers, again.changed), (200, 0));
+    assert_eq!(
+        learning::latest(&store, FORM).unwrap().unwrap().recoded,
+        Some(recoded)
+    );
 }

@@ -304,7 +304,10 @@ impl Indexes {
     /// stored. The compound and the flags, which no model changes, are not
     /// scored again, and the label only when a label model learned from
     /// the analysts is or was in use: each costs a pass over a million
-    /// comments tens of seconds. `None` when the question is not coded.
+    /// comments tens of seconds. A learned label labels every text answer
+    /// of its form, as at ingest, whether the codebook codes the question
+    /// or not. `None` when nothing is to be made again: the codebook does
+    /// not code the question and the label is not asked for.
     pub fn recode(
         &self,
         form: &Form,
@@ -313,11 +316,21 @@ impl Indexes {
         stored: &TextCoding,
         relabel: bool,
     ) -> Option<TextCoding> {
-        let coder = self.coder(form)?;
-        coder.applies_to(question).then(|| TextCoding {
-            themes: self.themes_of(form, Some(&coder), question, text),
+        let coder = self.coder(form);
+        let coded = coder.as_deref().is_some_and(|c| c.applies_to(question));
+        (coded || relabel).then(|| TextCoding {
+            themes: if coded {
+                self.themes_of(form, coder.as_deref(), question, text)
+            } else {
+                stored.themes.clone()
+            },
             label: if relabel {
-                self.label_of(&form.id, text, stored.compound, stored.label)
+                self.label_of(
+                    &form.id,
+                    text,
+                    stored.compound,
+                    analysis::Label::of(stored.compound),
+                )
             } else {
                 stored.label
             },
@@ -345,7 +358,12 @@ impl Indexes {
                 Some(c) if c.applies_to(question) => self.themes_of(form, Some(c), question, text),
                 _ => stored.themes.clone(),
             },
-            label: self.label_of(&form.id, text, stored.compound, stored.label),
+            label: self.label_of(
+                &form.id,
+                text,
+                stored.compound,
+                analysis::Label::of(stored.compound),
+            ),
             ..stored.clone()
         }
     }

@@ -125,19 +125,43 @@ pub fn recode(
         store.put_doc(Doc::Coding, form, indexes.coding_version().as_bytes())?;
     }
     // Note the pass on the model in use, if it is still the newest (a
-    // pass cut short is done again from the start at the next start).
+    // pass cut short is done again from the start at the next start). Only
+    // a pass from the first answer notes the model as coded again: one
+    // from a later answer (coded across an adoption) leaves the earlier
+    // ones to the pass from the start, which a model not yet noted gets
+    // at every start until it is; it adds only what it changed.
     if let (Some(mut m), Some(adopted), false) = (
         latest(store, form)?,
         indexes.learned().adopted(form),
         stopped,
     ) {
-        if m.version == adopted.version && (m.recoded.is_none() || changed > 0) {
-            m.recoded = Some(Recoded {
-                at_ms: now_ms(),
-                answers,
-                changed: m.recoded.as_ref().map_or(0, |r| r.changed) + changed,
-                took_ms: started.elapsed().as_millis() as u64,
-            });
+        let took_ms = started.elapsed().as_millis() as u64;
+        let noted = match (&mut m.recoded, from) {
+            (None, None) => {
+                m.recoded = Some(Recoded {
+                    at_ms: now_ms(),
+                    answers,
+                    changed,
+                    took_ms,
+                });
+                true
+            }
+            (Some(r), None) if changed > 0 => {
+                *r = Recoded {
+                    at_ms: now_ms(),
+                    answers,
+                    changed: r.changed + changed,
+                    took_ms,
+                };
+                true
+            }
+            (Some(r), Some(_)) if changed > 0 => {
+                r.changed += changed;
+                true
+            }
+            _ => false,
+        };
+        if m.version == adopted.version && noted {
             put(store, &m)?;
         }
     }
