@@ -207,17 +207,31 @@ impl Pass {
             kept: 0,
         };
         // Responses stored after the open are record and rest already; a
-        // walk meets them and passes them by.
-        let mut items = self.responses.scan_prefix(keys::RESPONSES);
+        // walk meets them and passes them by. Each batch is read afresh
+        // from after the last key, under the lock: a sled iterator keeps
+        // the leaf it is in, so one kept across batches would read the
+        // rest of that leaf as it was before an erasure or a re-coding
+        // pass took the lock in between, and write that back.
+        let mut after: Option<sled::IVec> = None;
         loop {
             if self.commit.closing.load(Ordering::Acquire) {
                 return Ok(None);
             }
             let _rewriting = self.rewriting.lock().unwrap_or_else(|e| e.into_inner());
+            let items = match after.take() {
+                None => self.responses.scan_prefix(keys::RESPONSES),
+                Some(last) => self
+                    .responses
+                    .range((std::ops::Bound::Excluded(last), std::ops::Bound::Unbounded)),
+            };
             let mut batch = sled::Batch::default();
             let mut seen = 0;
-            for item in items.by_ref() {
+            for item in items {
                 let (k, v) = item?;
+                if !k.starts_with(keys::RESPONSES) {
+                    break;
+                }
+                after = Some(k.clone());
                 seen += 1;
                 if stored::is_rest(&v) {
                     if seen == BATCH {
