@@ -873,3 +873,85 @@ fn only_a_pass_from_the_first_answer_notes_a_new_model_as_coded_again() {
         Some(recoded)
     );
 }
+
+/// A pass codes the answers stored when it begins. One stored while it
+/// runs, to a version of the form published while it runs (which the
+/// pass's reading of the versions does not know), is coded as it comes
+/// and left alone: the pass goes on to the end rather than failing on it
+/// (it did, and started again from the first answer a second later).
+#[test]
+fn a_form_version_published_during_a_pass_does_not_stop_it() {
+    use collector::index::Indexes;
+    use collector::service::import;
+    let dir = tempfile::tempdir().unwrap();
+    let store = collector::store::SledStore::open(dir.path()).unwrap();
+    collector::publish_folder(&store, &synth::forms_dir()).unwrap();
+    let form = store.form(FORM).unwrap().form.clone();
+    let indexes = Indexes::new(analysis::Scorer::new());
+    let now = collector::model::now_ms();
+    let rows = synth::submissions(
+        &form,
+        synth::Options {
+            seed: 3,
+            count: 3_000,
+            from_ms: now - 30 * 86_400_000,
+            to_ms: now - 86_400_000,
+        },
+    )
+    .unwrap();
+    assert_eq!(import::load(&store, &indexes, &form, rows).unwrap(), 3_000);
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (mut read, mut added) = (0, None);
+    let pass = store.recode(FORM, None, &mut |run| {
+        read += run.len();
+        if added.is_none() {
+            // While the first run is coded (the next two are read
+            // meanwhile, the rest not yet): a new version, and an answer
+            // to it.
+            let mut next = serde_json::to_value(&form).unwrap();
+            next["questions"][0]["text"]["en"] = json!("Which of these describes you best?");
+            let next: survey::Form = serde_json::from_value(next).unwrap();
+            let next = store.publish(next).unwrap().form.clone();
+            assert_eq!(next.version, form.version + 1);
+            let g = synth::Generator::new(
+                &next,
+                synth::Options {
+                    seed: 4,
+                    count: 1,
+                    ..synth::Options::default()
+                },
+            )
+            .unwrap()
+            .next()
+            .unwrap();
+            let r = import::new_response(&indexes, &next, &g.submission).unwrap();
+            let record = indexes.record(&next, &r);
+            let submitted = runtime
+                .block_on(store.submit(&r, record, &uuid(4_242), vec![]))
+                .unwrap();
+            added = Some(submitted.id);
+        }
+        Some(vec![false; run.len()])
+    });
+    assert_eq!(pass.unwrap(), 0, "nothing changed");
+    assert_eq!(read, 3_000, "the answers stored when it began, each once");
+    let added = added.unwrap();
+    assert_eq!(
+        store.response(FORM, added).unwrap().unwrap().version,
+        form.version + 1,
+        "the answer stored meanwhile is kept as it came"
+    );
+    // The next pass reads it with the rest.
+    let mut again = 0;
+    store
+        .recode(FORM, None, &mut |run| {
+            again += run.len();
+            Some(vec![false; run.len()])
+        })
+        .unwrap();
+    assert_eq!(again, 3_001);
+}

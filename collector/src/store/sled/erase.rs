@@ -82,8 +82,8 @@ impl SledStore {
         )
     }
 
-    /// Reads the responses (and flagged ones) of `form` in each key range,
-    /// [`BATCH`] at a time, lets `f` change each run (it returns how many
+    /// Reads the responses (and flagged ones) of `form` in each key range
+    /// that are stored when it begins, [`BATCH`] at a time, lets `f` change each run (it returns how many
     /// of each response's answers changed, or `None` to stop before that
     /// run is written), writes back those it changed as one batch, then
     /// syncs once. Returns the sum of `f`'s counts.
@@ -99,16 +99,32 @@ impl SledStore {
         let _rewriting = self.rewriting.lock().unwrap_or_else(|e| e.into_inner());
         let versions = self.versions(form);
         let names = versions.names();
+        // Only the responses stored when the pass begins: one stored while
+        // it runs was coded as it came, and may answer a version published
+        // since, which `names` does not know. Ids only grow (the commit
+        // thread gives them in order; imports take the lock too), so each
+        // range's last key now bounds it.
+        let mut bounded = Vec::with_capacity(ranges.len());
+        for (start, stop) in ranges {
+            if let Some((last, _)) = self
+                .responses
+                .range(start.clone()..stop)
+                .next_back()
+                .transpose()?
+            {
+                bounded.push((start, last.to_vec()));
+            }
+        }
         let mut changed = 0;
         let mut written = false;
-        for (start, stop) in ranges {
+        for (start, last) in bounded {
             let stopped = std::thread::scope(|scope| -> Result<bool> {
                 // The next run is read and decoded while `f` changes this
                 // one.
                 let (tx, rx) = std::sync::mpsc::sync_channel(1);
                 let names = &names;
                 scope.spawn(move || {
-                    let mut items = self.responses.range(start..stop);
+                    let mut items = self.responses.range(start..=last);
                     loop {
                         let run = self.read_run(form, names, &mut items);
                         let last = !matches!(run, Ok(Some(_)));
