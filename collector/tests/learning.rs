@@ -750,16 +750,21 @@ fn a_whole_pass_over_many_runs_scores_each_answer_once_as_alone() {
     assert_eq!((again.answers, again.changed), (texts, 0));
 }
 
-/// A pass from a later answer (one coded across an adoption) does not
-/// note a newly adopted model as having coded the stored answers again:
-/// the answers before it are still waiting for the pass from the start.
-/// Were the collector stopped before that pass ended, the next start must
-/// still run it; only the pass from the start notes the model.
-#[test]
-fn only_a_pass_from_the_first_answer_notes_a_new_model_as_coded_again() {
-    use collector::index::Indexes;
-    use collector::model::{ManualCode, ResponseId};
-    use collector::service::{import, learning};
+/// A sled store in a temporary folder with 1,000 answers that carry a
+/// comment, the first 400 coded by analysts: the codebook's themes, and
+/// visible policing wherever the dark or the night comes up, which no
+/// phrase of the codebook says (so a model learned from them takes that
+/// theme over). Returns the folder, the store, the indexes that stored
+/// them (no model learned yet), the form and the answers, oldest first.
+fn coded_store() -> (
+    tempfile::TempDir,
+    collector::store::SledStore,
+    collector::index::Indexes,
+    survey::Form,
+    Vec<collector::model::StoredResponse>,
+) {
+    use collector::model::ManualCode;
+    use collector::service::import;
     use survey::Answer;
     let dir = tempfile::tempdir().unwrap();
     let store = collector::store::SledStore::open(dir.path()).unwrap();
@@ -778,12 +783,7 @@ fn only_a_pass_from_the_first_answer_notes_a_new_model_as_coded_again() {
     .unwrap()
     .filter(|(s, _)| s.answers.contains_key("safety_comment"))
     .take(1_000);
-    let indexes = || {
-        Indexes::new(analysis::Scorer::new())
-            .with_sentiment_model()
-            .with_theme_model()
-    };
-    let first = indexes();
+    let first = recent_indexes();
     assert_eq!(import::load(&store, &first, &form, rows).unwrap(), 1_000);
     let all = store.responses(FORM, None, 2_000).unwrap();
     assert_eq!(all.len(), 1_000);
@@ -813,6 +813,27 @@ fn only_a_pass_from_the_first_answer_notes_a_new_model_as_coded_again() {
             .set_manual_code(FORM, r.id.unwrap(), "safety_comment", &code)
             .unwrap();
     }
+    (dir, store, first, form, all)
+}
+
+/// The indexes a collector starts with: the shipped label, flag and
+/// theme models on.
+fn recent_indexes() -> collector::index::Indexes {
+    collector::index::Indexes::new(analysis::Scorer::new())
+        .with_sentiment_model()
+        .with_theme_model()
+}
+
+/// A pass from a later answer (one coded across an adoption) does not
+/// note a newly adopted model as having coded the stored answers again:
+/// the answers before it are still waiting for the pass from the start.
+/// Were the collector stopped before that pass ended, the next start must
+/// still run it; only the pass from the start notes the model.
+#[test]
+fn only_a_pass_from_the_first_answer_notes_a_new_model_as_coded_again() {
+    use collector::model::ResponseId;
+    use collector::service::learning;
+    let (_dir, store, first, _form, all) = coded_store();
     let model = learning::train(&store, &first, FORM).unwrap().unwrap();
     assert!(model.choice.uses_learned(), "{:?}", model.choice);
     assert!(
@@ -840,7 +861,7 @@ fn only_a_pass_from_the_first_answer_notes_a_new_model_as_coded_again() {
     );
 
     // Stopped here: the next start finds the pass from the start undone.
-    let restarted = indexes();
+    let restarted = recent_indexes();
     learning::load(&store, &restarted).unwrap();
     let work = restarted.learned().take_work();
     assert_eq!(
@@ -954,4 +975,39 @@ fn a_form_version_published_during_a_pass_does_not_stop_it() {
         })
         .unwrap();
     assert_eq!(again, 3_001);
+}
+
+/// A model trained on features this collector no longer makes is not put
+/// in use at start, and is trained again at once. The codes it left on
+/// the stored answers are coded again as now, whatever retraining gives:
+/// it may give no model at all (too few hand codes left), and then
+/// nothing else would redo them.
+#[test]
+fn a_model_on_other_features_leaves_its_codes_to_a_pass_from_the_start() {
+    use collector::model::ResponseId;
+    use collector::service::learning;
+    let (_dir, store, first, _form, _all) = coded_store();
+    let model = learning::train(&store, &first, FORM).unwrap().unwrap();
+    assert!(model.choice.uses_learned(), "{:?}", model.choice);
+    let start = ResponseId { ms: 0, seq: 0 };
+    let pass = learning::recode(&store, &first, FORM, start, learning::Redo::Themes).unwrap();
+    assert!(pass.changed > 0, "{pass:?}");
+    let mut m = learning::latest(&store, FORM).unwrap().unwrap();
+    assert!(m.recoded.is_some());
+    // As a collector making other features left it.
+    m.features = analysis::learn::FEATURES - 1;
+    store
+        .put_doc(
+            Doc::Model,
+            &format!("{FORM}/{:08}", m.version),
+            &serde_json::to_vec(&m).unwrap(),
+        )
+        .unwrap();
+    let restarted = recent_indexes();
+    learning::load(&store, &restarted).unwrap();
+    assert!(restarted.learned().adopted(FORM).is_none(), "not in use");
+    let work = restarted.learned().take_work();
+    let w = &work[FORM];
+    assert!(w.retrain && w.now, "{w:?}");
+    assert_eq!(w.recode_from, Some(start), "{w:?}");
 }

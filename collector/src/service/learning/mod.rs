@@ -189,6 +189,12 @@ pub fn load(store: &dyn Store, indexes: &Indexes) -> Result<()> {
             // coded (see [`train`]).
             tracing::warn!(form = %form, version = m.version, "the theme model was trained on other features: the codebook codes this form until it is trained again, which starts now");
             indexes.learned().retrain_now(&form);
+            if m.choice.uses_learned() || m.sentiment.as_ref().is_some_and(|s| s.use_learned) {
+                // Its codes are on the stored answers, and retraining may
+                // give no model (too few hand codes left): they are coded
+                // again as now, whatever it gives.
+                indexes.learned().stale(&form, ResponseId { ms: 0, seq: 0 });
+            }
             continue;
         }
         if scored.as_deref() != Some(coding.as_bytes()) {
