@@ -1,5 +1,5 @@
 //! The deployment's own keys (the invitation signing key, the proof-of-work
-//! key): 32 random bytes each, made on first use and kept in the store, so
+//! key, the hosted page's render token key): 32 random bytes each, made on first use and kept in the store, so
 //! links and challenges signed before a restart still check after it.
 
 use crate::error::{Error, Result};

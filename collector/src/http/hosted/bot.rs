@@ -15,27 +15,38 @@ pub(super) const MIN_TAP_SECONDS: u64 = 1;
 /// How long a rendered page's token stays good.
 const TOKEN_LIFE_SECONDS: u64 = 24 * 60 * 60;
 
-/// The key render tokens are signed with, made at start. A page rendered
-/// before a restart no longer verifies, so its post is kept flagged
-/// (`render-token`), not lost.
-pub(in crate::http) struct RenderKey([u8; 32]);
+/// The key render tokens are signed with: the deployment's, kept in the
+/// store (`service::secrets`), so a page rendered before a restart (a
+/// deploy, a crash) still verifies after it and the person filling it in
+/// is not set aside as a bot. `None` when no key could be had: every post
+/// is then kept flagged (`render-token`), never lost.
+pub(in crate::http) struct RenderKey(Option<[u8; 32]>);
 
 impl RenderKey {
-    /// A key no one can use: every token then fails, and every post is
-    /// kept flagged.
-    pub(super) fn zero() -> Self {
-        RenderKey([0; 32])
+    /// No key: every token fails, and every post is kept flagged.
+    pub(super) fn none() -> Self {
+        RenderKey(None)
+    }
+
+    /// The key of these bytes (the first 32; fewer are padded with
+    /// zeros, which a stored key never needs).
+    pub(super) fn from_bytes(bytes: &[u8]) -> Self {
+        let mut key = [0u8; 32];
+        let n = bytes.len().min(32);
+        key[..n].copy_from_slice(&bytes[..n]);
+        RenderKey(Some(key))
     }
 
     /// A fresh random key.
     pub(super) fn new() -> std::result::Result<Self, getrandom::Error> {
         let mut key = [0u8; 32];
         getrandom::fill(&mut key)?;
-        Ok(RenderKey(key))
+        Ok(RenderKey(Some(key)))
     }
 
     fn mac(&self, form: &str, submission_id: &str, secs: u64) -> Hmac<Sha256> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        let key = self.0.unwrap_or_default();
+        let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes any key length");
         for part in [
             form.as_bytes(),
             submission_id.as_bytes(),
@@ -65,6 +76,9 @@ impl RenderKey {
     ) -> Option<&'static str> {
         if honeypot {
             return Some("honeypot");
+        }
+        if self.0.is_none() {
+            return Some("render-token");
         }
         let rendered = f.token.split_once('.').and_then(|(secs, tag)| {
             let secs: u64 = secs.parse().ok()?;

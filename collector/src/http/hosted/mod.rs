@@ -74,15 +74,25 @@ use render::{help_panel, page_shell, render_form, FAVICON};
 use survey::Kind;
 use ui::i18n;
 
+/// The name of the render tokens' key in the store's secrets.
+const RENDER_SECRET: &str = "render-key";
+
 /// The hosted page's routes. Posts from the page draw on the same limits
 /// as JSON submissions (`rate_limit` per client, `global_rate_limit`).
-pub fn routes(limits: &Limits) -> Router<AppState> {
-    let key = RenderKey::new().unwrap_or_else(|e| {
-        // Without the OS's random numbers no token verifies: every post is
-        // then stored flagged, never lost.
-        tracing::error!("no random key for render tokens: {e}");
-        RenderKey::zero()
-    });
+pub fn routes(limits: &Limits, store: &dyn crate::store::Store) -> Router<AppState> {
+    let key = match crate::service::secrets::named(store, RENDER_SECRET) {
+        Ok(bytes) => RenderKey::from_bytes(&bytes),
+        Err(e) => {
+            // Pages rendered before a restart will not verify after it.
+            tracing::error!(error = %e, "the render token key could not be read: a key for this run only");
+            RenderKey::new().unwrap_or_else(|e| {
+                // Without the OS's random numbers no token verifies: every
+                // post is then stored flagged, never lost.
+                tracing::error!("no random key for render tokens: {e}");
+                RenderKey::none()
+            })
+        }
+    };
     let router = Router::new()
         .route("/f/{form}", get(page).merge(limits.apply(post(submit))))
         .route("/f/{form}/thanks", get(thanks))

@@ -183,6 +183,55 @@ async fn bot_checks_keep_a_quick_answer_flagged_never_drop_it() {
     assert_eq!(state.store.flagged("street-feedback", 10).unwrap().len(), 3);
     assert_eq!(ix.read().unwrap().len(), 1);
 }
+/// A page rendered before a restart (a deploy, a crash) posts after it as
+/// an answer like any other: the render token's key is kept in the store,
+/// not made again at each start, so the people filling in a page then are
+/// not set aside as bots.
+#[tokio::test]
+async fn a_page_rendered_before_a_restart_posts_after_it_unflagged() {
+    use tower::ServiceExt;
+    let dir = tempfile::tempdir().unwrap();
+    let page = {
+        let state = state(&dir, true);
+        let app = crate::app(state.clone());
+        let res = app
+            .oneshot(
+                axum::http::Request::get("/f/street-feedback?loc=bank&ch=qr")
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        let page = text_of(res).await;
+        drop(state);
+        page
+    };
+    let (id, token) = (hidden(&page, "submission_id"), hidden(&page, "token"));
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let state = state(&dir, true);
+    let app = crate::app(state.clone());
+    let res = app
+        .oneshot(
+            axum::http::Request::post("/f/street-feedback")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(axum::body::Body::from(format!(
+                    "submission_id={id}&token={token}&loc=bank&ch=qr&lang=en&q.feel_safe_now=4"
+                )))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(state
+        .store
+        .flagged("street-feedback", 10)
+        .unwrap()
+        .is_empty());
+    let stored = state.store.responses("street-feedback", None, 10).unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].flag, None);
+}
+
 /// Guards the hosted pages' policy: the form, the form with errors and
 /// the thank-you page each carry it, with `X-Frame-Options: DENY`, and
 /// every `<style>` on them is allowed by its hash; nothing else inline
