@@ -115,17 +115,35 @@ async fn the_global_cap_limits_every_client_together_on_both_routes() {
     assert_eq!(res.status(), 429);
     assert_eq!(res.headers()["content-type"], "application/problem+json");
     assert_eq!(res.headers()["retry-after"], "1");
-    // The hosted form's posts draw on the same budget.
+    // The hosted form's posts draw on the same budget. A person sent
+    // that: their form comes back, answers still in it, under a notice
+    // that nothing was stored, in their language, to send again.
     let res = s
         .client
         .post(s.url("/f/mini"))
         .header("x-forwarded-for", "203.0.113.3")
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("submission_id={}", uuid(3)))
+        .body(format!(
+            "submission_id={}&lang=pl&q.who=resident&q.safe=1&q.why_unsafe=Ciemny+zau%C5%82ek",
+            uuid(3)
+        ))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 429);
+    assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
+    assert_eq!(res.headers()["retry-after"], "1");
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains(ui::i18n::strings("pl").send_failed),
+        "the notice, in Polish: {page}"
+    );
+    assert!(page.contains("Ciemny zaułek"), "the answer is kept: {page}");
+    assert!(
+        page.contains(&format!(r#"name="submission_id" value="{}""#, uuid(3))),
+        "sent again under the same id, so counted once"
+    );
+    assert!(page.contains(r#"<form method="post" action="/f/mini""#));
     // A second later the budget is back.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(submit_as(&s, "203.0.113.2", 2).await, 201);

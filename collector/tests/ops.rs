@@ -45,6 +45,25 @@ async fn readyz_says_when_writes_are_refused_while_healthz_stays_alive() {
     assert_eq!(ready.status(), 503);
     assert_eq!(ready.headers()["content-type"], "application/problem+json");
     assert_eq!(s.submit("mini", &valid_submission(2)).await.status(), 503);
+    // A person's post from the hosted page: not thanked, told in a page
+    // that nothing was stored, their answers still there to send again.
+    let res = s
+        .client
+        .post(s.url("/f/mini"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "submission_id={}&lang=en&q.who=resident&q.safe=2&q.why_unsafe=Dark+alley",
+            uuid(3)
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 503);
+    assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
+    let page = res.text().await.unwrap();
+    assert!(page.contains(ui::i18n::strings("en").send_failed), "{page}");
+    assert!(page.contains("Dark alley"), "{page}");
+    assert!(!page.contains(ui::i18n::strings("en").thank_you_body));
     assert_eq!(get("/healthz").await.unwrap().status(), 200, "still alive");
     drop(store);
     s.stop().await;

@@ -200,7 +200,7 @@ pub fn app(state: AppState) -> Router {
         .merge(posters::routes())
         .merge(dashboard::routes())
         .merge(results::routes())
-        .merge(hosted::routes(&limits, state.store.as_ref()))
+        .merge(hosted::routes(&limits, &state))
         .merge(widget_assets::routes(&state.config.dist))
         .fallback(|| async { Error::NotFound("no such route".into()) })
         // Cut off a client that holds a request open: one that leaves its

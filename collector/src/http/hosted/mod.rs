@@ -79,8 +79,8 @@ const RENDER_SECRET: &str = "render-key";
 
 /// The hosted page's routes. Posts from the page draw on the same limits
 /// as JSON submissions (`rate_limit` per client, `global_rate_limit`).
-pub fn routes(limits: &Limits, store: &dyn crate::store::Store) -> Router<AppState> {
-    let key = match crate::service::secrets::named(store, RENDER_SECRET) {
+pub fn routes(limits: &Limits, state: &AppState) -> Router<AppState> {
+    let key = match crate::service::secrets::named(state.store.as_ref(), RENDER_SECRET) {
         Ok(bytes) => RenderKey::from_bytes(&bytes),
         Err(e) => {
             // Pages rendered before a restart will not verify after it.
@@ -94,7 +94,12 @@ pub fn routes(limits: &Limits, store: &dyn crate::store::Store) -> Router<AppSta
         }
     };
     let router = Router::new()
-        .route("/f/{form}", get(page).merge(limits.apply(post(submit))))
+        .route(
+            "/f/{form}",
+            get(page).merge(limits.apply(post(submit)).layer(
+                axum::middleware::from_fn_with_state(state.clone(), refused_as_page),
+            )),
+        )
         .route("/f/{form}/thanks", get(thanks))
         .route("/favicon.svg", get(favicon))
         .layer(Extension(Arc::new(key)))
@@ -236,7 +241,7 @@ pub(in crate::http) async fn page(
     }
     Ok(html_response(
         StatusCode::OK,
-        render_form(form, &fields, &[], state.config.bot_checks, false),
+        render_form(form, &fields, &[], None, state.config.bot_checks, false),
     ))
 }
 
@@ -253,7 +258,9 @@ pub(in crate::http) async fn page(
               (status = 409, description = "the invitation was already answered: a page saying so", content_type = "text/html", body = String),
               (status = 410, description = "the invitation expired or is not valid: a page saying so", content_type = "text/html", body = String),
               (status = 413, body = crate::error::ProblemDetails), (status = 415, body = crate::error::ProblemDetails),
-              (status = 429, body = crate::error::ProblemDetails)))]
+              (status = 408, description = "the post came too slowly: the form again, answers kept, saying nothing was stored", content_type = "text/html", body = String),
+              (status = 429, description = "over the rate limit (`Retry-After`): the form again, answers kept, saying nothing was stored", content_type = "text/html", body = String),
+              (status = 503, description = "the store refuses writes: the form again, answers kept, saying nothing was stored", content_type = "text/html", body = String)))]
 pub(in crate::http) async fn submit(
     State(state): State<AppState>,
     Extension(key): Extension<Arc<RenderKey>>,
@@ -348,10 +355,67 @@ pub(in crate::http) async fn submit(
                     .join("; ");
                 return Err(Error::BadRequest(detail));
             }
-            let body = render_form(form, &fields, &errors, state.config.bot_checks, help);
+            let body = render_form(form, &fields, &errors, None, state.config.bot_checks, help);
             Ok(html_response(StatusCode::OK, body))
         }
     }
+}
+
+/// The most of a form post read: axum's own limit for a form.
+const POST_LIMIT: usize = 2 * 1024 * 1024;
+
+/// A person's post that could not be kept (over the rate limit, cut off by
+/// a timeout, the store refusing writes) comes back as their form, their
+/// answers still in it, under a notice in their language that nothing was
+/// stored and that they can send it again: not as the problem+json the API
+/// gives, which a browser shows as raw text. The status and `Retry-After`
+/// stay. So the post is read here, before the limits, to be had again.
+async fn refused_as_page(
+    State(state): State<AppState>,
+    Path(form_id): Path<String>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let bytes = match axum::body::to_bytes(body, POST_LIMIT).await {
+        Ok(bytes) => bytes,
+        Err(e) if super::json::timed_out(&e) => return Error::TimedOut.into_response(),
+        Err(_) => return Error::TooLarge(POST_LIMIT).into_response(),
+    };
+    let request = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes.clone()));
+    let res = next.run(request).await;
+    let status = res.status();
+    if !(status == StatusCode::TOO_MANY_REQUESTS
+        || status == StatusCode::REQUEST_TIMEOUT
+        || status.is_server_error())
+    {
+        return res;
+    }
+    let Some(published) = state.store.form(&form_id) else {
+        return res;
+    };
+    let form = &published.form;
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(&bytes).into_owned().collect();
+    let (fields, _) = Fields::from_post(form, &state.places.get(), pairs);
+    let s = i18n::strings(&fields.lang);
+    // As after any post: someone who wrote that they are in danger sees
+    // the numbers first.
+    let help = !form
+        .safeguarding_matches(|id| fields.answers.get(id)?.first().map(String::as_str))
+        .is_empty();
+    let body = render_form(
+        form,
+        &fields,
+        &[],
+        Some(s.send_failed),
+        state.config.bot_checks,
+        help,
+    );
+    let mut page = html_response(status, body);
+    if let Some(wait) = res.headers().get(header::RETRY_AFTER) {
+        page.headers_mut().insert(header::RETRY_AFTER, wait.clone());
+    }
+    page
 }
 
 /// The thank-you page (leading with the support numbers after `help=1`).

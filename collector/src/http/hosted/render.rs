@@ -16,6 +16,7 @@ pub(super) fn render_form(
     form: &Form,
     f: &Fields,
     errors: &[(String, String)],
+    notice: Option<&str>,
     bot_checks: bool,
     help: bool,
 ) -> String {
@@ -34,25 +35,35 @@ pub(super) fn render_form(
     }
     let _ = write!(h, r#"<p class="inset">{}</p>"#, t(&form.not_for_reporting));
 
-    if !errors.is_empty() {
+    // Something the person must know before anything else (their answers
+    // were not kept), or what to put right: the same summary box.
+    let troubled = !errors.is_empty() || notice.is_some();
+    if troubled {
         let _ = write!(
             h,
-            r#"<div class="es" tabindex="-1" id="error-summary" autofocus><div role="alert"><h2>{}</h2><ul>"#,
+            r#"<div class="es" tabindex="-1" id="error-summary" autofocus><div role="alert"><h2>{}</h2>"#,
             esc(s.there_is_a_problem)
         );
-        for (id, msg) in errors {
-            let text = form
-                .question(id)
-                .map(|q| format!("{} – {msg}", q.text.get(lang, &form.default_lang)))
-                .unwrap_or(msg.clone());
-            let _ = write!(
-                h,
-                r##"<li><a href="#f-{}">{}</a></li>"##,
-                esc(id),
-                esc(&text)
-            );
+        if let Some(notice) = notice {
+            let _ = write!(h, "<p>{}</p>", esc(notice));
         }
-        h.push_str("</ul></div></div>");
+        if !errors.is_empty() {
+            h.push_str("<ul>");
+            for (id, msg) in errors {
+                let text = form
+                    .question(id)
+                    .map(|q| format!("{} – {msg}", q.text.get(lang, &form.default_lang)))
+                    .unwrap_or(msg.clone());
+                let _ = write!(
+                    h,
+                    r##"<li><a href="#f-{}">{}</a></li>"##,
+                    esc(id),
+                    esc(&text)
+                );
+            }
+            h.push_str("</ul>");
+        }
+        h.push_str("</div></div>");
     }
 
     let _ = write!(
@@ -97,8 +108,8 @@ pub(super) fn render_form(
     );
     // With errors, the person is mid-way: keep the server's form and its
     // messages rather than start the widget afresh.
-    let script = errors.is_empty().then_some(script);
-    let title = if errors.is_empty() {
+    let script = (!troubled).then_some(script);
+    let title = if !troubled {
         t(&form.title)
     } else {
         format!("{} {}", esc(s.error_prefix), t(&form.title))
@@ -493,7 +504,7 @@ mod tests {
             invitation: None,
             answers: BTreeMap::new(),
         };
-        let html = render_form(&form, &f, &[], true, false);
+        let html = render_form(&form, &f, &[], None, true, false);
         assert!(html.starts_with("<!doctype html>"));
         assert!(html.contains(r#"<html lang="en" dir="ltr">"#));
         assert!(html.contains("<fieldset"));
@@ -514,6 +525,7 @@ mod tests {
             &form,
             &f,
             &[("respondent_type".into(), "Select an answer".into())],
+            None,
             false,
             false,
         );
