@@ -258,7 +258,7 @@ pub(in crate::http) async fn page(
               (status = 409, description = "the invitation was already answered: a page saying so", content_type = "text/html", body = String),
               (status = 410, description = "the invitation expired or is not valid: a page saying so", content_type = "text/html", body = String),
               (status = 413, body = crate::error::ProblemDetails), (status = 415, body = crate::error::ProblemDetails),
-              (status = 408, description = "the post came too slowly: the form again, answers kept, saying nothing was stored", content_type = "text/html", body = String),
+              (status = 408, body = crate::error::ProblemDetails, description = "the post did not arrive in time"),
               (status = 429, description = "over the rate limit (`Retry-After`): the form again, answers kept, saying nothing was stored", content_type = "text/html", body = String),
               (status = 503, description = "the store refuses writes: the form again, answers kept, saying nothing was stored", content_type = "text/html", body = String)))]
 pub(in crate::http) async fn submit(
@@ -364,8 +364,8 @@ pub(in crate::http) async fn submit(
 /// The most of a form post read: axum's own limit for a form.
 const POST_LIMIT: usize = 2 * 1024 * 1024;
 
-/// A person's post that could not be kept (over the rate limit, cut off by
-/// a timeout, the store refusing writes) comes back as their form, their
+/// A person's post that could not be kept (over the rate limit, the store
+/// refusing writes, a timeout within the handler) comes back as their form, their
 /// answers still in it, under a notice in their language that nothing was
 /// stored and that they can send it again: not as the problem+json the API
 /// gives, which a browser shows as raw text. The status and `Retry-After`
