@@ -683,6 +683,38 @@ async fn a_new_shipped_coding_trains_the_analysts_model_again() {
     s.stop().await;
 }
 
+/// A sled store in a temporary folder with the example forms published,
+/// and the community-safety form.
+fn fresh_store() -> (tempfile::TempDir, collector::store::SledStore, survey::Form) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = collector::store::SledStore::open(dir.path()).unwrap();
+    collector::publish_folder(&store, &synth::forms_dir()).unwrap();
+    let form = store.form(FORM).unwrap().form.clone();
+    (dir, store, form)
+}
+
+/// `n` generated answers to `form` that carry a comment, received over
+/// the 300 days before yesterday.
+fn with_comments(
+    form: &survey::Form,
+    seed: u64,
+    n: usize,
+) -> impl Iterator<Item = (survey::Submission, u64)> {
+    let now = collector::model::now_ms();
+    synth::submissions(
+        form,
+        synth::Options {
+            seed,
+            count: usize::MAX / 2,
+            from_ms: now - 300 * 86_400_000,
+            to_ms: now - 86_400_000,
+        },
+    )
+    .unwrap()
+    .filter(|(s, _)| s.answers.contains_key("safety_comment"))
+    .take(n)
+}
+
 /// A whole pass (the shipped coding changed) over more answers than one
 /// run of the store's (500), coded on every core while the next run is
 /// read: every answer is scored again once, exactly as it is scored alone,
@@ -694,23 +726,8 @@ fn a_whole_pass_over_many_runs_scores_each_answer_once_as_alone() {
     use collector::model::ResponseId;
     use collector::service::{import, learning};
     use survey::Answer;
-    let dir = tempfile::tempdir().unwrap();
-    let store = collector::store::SledStore::open(dir.path()).unwrap();
-    collector::publish_folder(&store, &synth::forms_dir()).unwrap();
-    let form = store.form(FORM).unwrap().form.clone();
-    let now = collector::model::now_ms();
-    let rows = synth::submissions(
-        &form,
-        synth::Options {
-            seed: 11,
-            count: usize::MAX / 2,
-            from_ms: now - 300 * 86_400_000,
-            to_ms: now - 86_400_000,
-        },
-    )
-    .unwrap()
-    .filter(|(s, _)| s.answers.contains_key("safety_comment"))
-    .take(1_100);
+    let (_dir, store, form) = fresh_store();
+    let rows = with_comments(&form, 11, 1_100);
     // Stored under the lexicon alone: the models' coding differs.
     let lexicon = Indexes::new(analysis::Scorer::new());
     assert_eq!(import::load(&store, &lexicon, &form, rows).unwrap(), 1_100);
@@ -766,23 +783,9 @@ fn coded_store() -> (
     use collector::model::ManualCode;
     use collector::service::import;
     use survey::Answer;
-    let dir = tempfile::tempdir().unwrap();
-    let store = collector::store::SledStore::open(dir.path()).unwrap();
-    collector::publish_folder(&store, &synth::forms_dir()).unwrap();
-    let form = store.form(FORM).unwrap().form.clone();
+    let (dir, store, form) = fresh_store();
     let now = collector::model::now_ms();
-    let rows = synth::submissions(
-        &form,
-        synth::Options {
-            seed: 5,
-            count: usize::MAX / 2,
-            from_ms: now - 300 * 86_400_000,
-            to_ms: now - 86_400_000,
-        },
-    )
-    .unwrap()
-    .filter(|(s, _)| s.answers.contains_key("safety_comment"))
-    .take(1_000);
+    let rows = with_comments(&form, 5, 1_000);
     let first = recent_indexes();
     assert_eq!(import::load(&store, &first, &form, rows).unwrap(), 1_000);
     let all = store.responses(FORM, None, 2_000).unwrap();
@@ -904,10 +907,7 @@ fn only_a_pass_from_the_first_answer_notes_a_new_model_as_coded_again() {
 fn a_form_version_published_during_a_pass_does_not_stop_it() {
     use collector::index::Indexes;
     use collector::service::import;
-    let dir = tempfile::tempdir().unwrap();
-    let store = collector::store::SledStore::open(dir.path()).unwrap();
-    collector::publish_folder(&store, &synth::forms_dir()).unwrap();
-    let form = store.form(FORM).unwrap().form.clone();
+    let (_dir, store, form) = fresh_store();
     let indexes = Indexes::new(analysis::Scorer::new());
     let now = collector::model::now_ms();
     let rows = synth::submissions(
