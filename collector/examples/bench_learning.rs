@@ -180,8 +180,7 @@ async fn main() -> anyhow::Result<()> {
 
     // Analysts code the first `codes` comments: the codebook's themes,
     // and visible policing wherever a comment is about the dark or the
-    // night (they read those as asking for patrols), which no phrase of
-    // the codebook says.
+    // night (`harness::analysts_themes`).
     let started = Instant::now();
     let mut coded = 0;
     let mut after: Option<ResponseId> = None;
@@ -193,18 +192,8 @@ async fn main() -> anyhow::Result<()> {
             let Some(Answer::Text(text)) = r.answers.get("safety_comment") else {
                 continue;
             };
-            let mut themes = state
-                .indexes
-                .codebook_themes(&published.form, "safety_comment", text)
-                .unwrap_or_default();
-            let lower = text.to_lowercase();
-            if (lower.contains("dark") || lower.contains("night"))
-                && !themes.iter().any(|t| t == "visible-policing")
-            {
-                themes.push("visible-policing".into());
-            }
             let code = ManualCode {
-                themes,
+                themes: harness::analysts_themes(&state.indexes, &published.form, text),
                 sentiment: None,
                 by: "bench".into(),
                 at_ms: collector::model::now_ms(),

@@ -790,24 +790,13 @@ fn coded_store() -> (
     assert_eq!(import::load(&store, &first, &form, rows).unwrap(), 1_000);
     let all = store.responses(FORM, None, 2_000).unwrap();
     assert_eq!(all.len(), 1_000);
-    // Analysts code 400 answers: the codebook's themes, and visible
-    // policing wherever the dark or the night comes up, which no phrase
-    // of the codebook says, so the learned model takes that theme over.
+    // Analysts code 400 answers (see `harness::analysts_themes`).
     for r in &all[..400] {
         let Some(Answer::Text(text)) = r.answers.get("safety_comment") else {
             unreachable!("every answer has a comment")
         };
-        let mut themes = first
-            .codebook_themes(&form, "safety_comment", text)
-            .unwrap_or_default();
-        let lower = text.to_lowercase();
-        if (lower.contains("dark") || lower.contains("night"))
-            && !themes.iter().any(|t| t == "visible-policing")
-        {
-            themes.push("visible-policing".into());
-        }
         let code = ManualCode {
-            themes,
+            themes: harness::analysts_themes(&first, &form, text),
             sentiment: None,
             by: "test".into(),
             at_ms: now,

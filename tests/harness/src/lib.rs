@@ -35,6 +35,28 @@ pub fn example_forms() -> PathBuf {
     synth::forms_dir()
 }
 
+/// The themes an analyst gives a community-safety comment in the tests and
+/// benchmarks that teach a model: the codebook's, and visible policing
+/// wherever the dark or the night comes up (they read those as asking for
+/// patrols), which no phrase of the codebook says, so a model learned
+/// from enough of them takes that theme over.
+pub fn analysts_themes(
+    indexes: &collector::index::Indexes,
+    form: &survey::Form,
+    text: &str,
+) -> Vec<String> {
+    let mut themes = indexes
+        .codebook_themes(form, "safety_comment", text)
+        .unwrap_or_default();
+    let lower = text.to_lowercase();
+    if (lower.contains("dark") || lower.contains("night"))
+        && !themes.iter().any(|t| t == "visible-policing")
+    {
+        themes.push("visible-policing".into());
+    }
+    themes
+}
+
 /// A collector serving on 127.0.0.1:<random port>.
 pub struct Server {
     /// Where it listens.
