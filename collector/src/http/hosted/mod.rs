@@ -361,9 +361,6 @@ pub(in crate::http) async fn submit(
     }
 }
 
-/// The most of a form post read: axum's own limit for a form.
-const POST_LIMIT: usize = 2 * 1024 * 1024;
-
 /// A person's post that could not be kept (over the rate limit, the store
 /// refusing writes, a timeout within the handler) comes back as their form, their
 /// answers still in it, under a notice in their language that nothing was
@@ -376,11 +373,15 @@ async fn refused_as_page(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
+    // Read before the limits refuse it, so bounded by the JSON API's limit:
+    // percent-encoding takes up to three bytes for one of its UTF-8, and
+    // four times leaves room for the field names.
+    let limit = state.config.max_body_bytes.saturating_mul(4);
     let (parts, body) = request.into_parts();
-    let bytes = match axum::body::to_bytes(body, POST_LIMIT).await {
+    let bytes = match axum::body::to_bytes(body, limit).await {
         Ok(bytes) => bytes,
         Err(e) if super::json::timed_out(&e) => return Error::TimedOut.into_response(),
-        Err(_) => return Error::TooLarge(POST_LIMIT).into_response(),
+        Err(_) => return Error::TooLarge(limit).into_response(),
     };
     let request = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes.clone()));
     let res = next.run(request).await;

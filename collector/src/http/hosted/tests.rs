@@ -183,6 +183,32 @@ async fn bot_checks_keep_a_quick_answer_flagged_never_drop_it() {
     assert_eq!(state.store.flagged("street-feedback", 10).unwrap().len(), 3);
     assert_eq!(ix.read().unwrap().len(), 1);
 }
+
+/// A post larger than any form's answers is refused before it is read
+/// whole: 413 problem+json, nothing stored.
+#[tokio::test]
+async fn an_oversized_post_is_refused_and_nothing_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = state(&dir, false);
+    let app = crate::app(state.clone());
+    let limit = state.config.max_body_bytes * 4;
+    let body = format!(
+        "submission_id=0b5c3f0e-7a53-4c1e-9d1f-2a4b6c8d0e1f&q.respondent_type=visitor&q.safety_comment={}",
+        "a".repeat(limit)
+    );
+    let res = post(&app, body).await;
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        res.headers()[header::CONTENT_TYPE],
+        "application/problem+json"
+    );
+    assert!(state
+        .store
+        .responses("community-safety", None, 10)
+        .unwrap()
+        .is_empty());
+}
+
 /// A page rendered before a restart (a deploy, a crash) posts after it as
 /// an answer like any other: the render token's key is kept in the store,
 /// not made again at each start, so the people filling in a page then are
