@@ -793,6 +793,74 @@ const scenarios = {
     return { ok: true };
   },
 
+  // Answers kept offline that the collector refuses when they go out (the
+  // form was republished meanwhile with the comment required): put back on
+  // screen with the new form's problem, in the page's language, never
+  // dropped; put back again on a later visit; stored once when sent again.
+  async offline_refused(browser) {
+    const { context, page, errors } = await newPage(browser);
+    const responses = `${params.collector}/api/v1/forms/street-feedback/responses`;
+    await page.route(responses, (r) => r.abort("internetdisconnected"));
+    await page.goto(params.partner);
+    let w = widget(page, "street-feedback");
+    await w.scrollIntoViewIfNeeded();
+    await w.locator('input[name="f-feel_safe_now"][value="2"]').check();
+    await w.locator("button[type=submit]").click();
+    await w.locator(".notice").waitFor();
+    // [waiting to be sent, refused and kept to be put back]
+    const lists = () => page.evaluate(() =>
+      ["community-feedback-outbox-v1", "community-feedback-returned-v1"].map((k) =>
+        (localStorage.getItem(k) || "").split("\n").filter(Boolean).length));
+    if (String(await lists()) !== "1,0") fail(`kept offline: ${await lists()}`);
+
+    const put = await fetch(params.publish_url, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${params.token}`, "content-type": "application/json" },
+      body: JSON.stringify(params.form),
+    });
+    if (!put.ok) fail(`republishing the form: ${put.status} ${await put.text()}`);
+    log("form republished with the comment required");
+
+    const putBack = async (w) => {
+      const notice = w.locator(".notice.returned");
+      await notice.waitFor({ timeout: 15000 });
+      const text = await notice.innerText();
+      // Arabic: "Your earlier answers could not be sent…"
+      if (!/تعذّر إرسال إجاباتك السابقة/.test(text)) fail(`notice: ${text}`);
+      if (!(await w.locator('input[name="f-feel_safe_now"][value="2"]').isChecked())) {
+        fail("the answer given offline is not back on screen");
+      }
+      await w.locator("#f-comment-error").waitFor();
+      if (String(await lists()) !== "0,1") fail(`after the refusal: ${await lists()}`);
+    };
+    // Back online with the page still open.
+    await page.unroute(responses);
+    await page.evaluate(() => window.dispatchEvent(new Event("online")));
+    await putBack(w);
+    log("put back on screen when the refusal came");
+
+    await page.reload();
+    w = widget(page, "street-feedback");
+    await w.scrollIntoViewIfNeeded();
+    await putBack(w);
+    log("put back again on a later visit");
+
+    await w.locator("#f-comment").fill("Dark by the station");
+    await w.locator("button[type=submit]").click();
+    await w.locator(".panel h2").waitFor();
+    if (String(await lists()) !== "0,0") fail(`after sending: ${await lists()}`);
+    await page.reload();
+    w = widget(page, "street-feedback");
+    await w.scrollIntoViewIfNeeded();
+    await w.locator("button[type=submit]").waitFor();
+    if (await w.locator(".notice.returned").count()) fail("put back after it was sent");
+    // The failed and refused requests are the test's; anything else is not.
+    const others = errors.filter((e) => !e.startsWith("Failed to load resource"));
+    if (others.length) fail(`page errors: ${others.join(" | ")}`);
+    await context.close();
+    return { ok: true };
+  },
+
   // axe-core, WCAG 2.2 AA rules, at 320 and 1280 px: the hosted page with
   // and without the widget, and the embedded widgets, with and without errors.
   async axe(browser) {

@@ -381,6 +381,55 @@ async fn answers_kept_offline_are_sent_later_and_stored_once() {
     c.stop().await;
 }
 
+/// Answers kept offline and refused when they go out (the form changed
+/// meanwhile) are put back on screen, not dropped, and once the person
+/// sends them again they are stored once, with what they answered offline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_refused_after_waiting_offline_are_put_back_and_stored_once() {
+    let _one = BROWSER.lock().await;
+    let (listener, partner) = reserve().await;
+    let c = Collector::start_with(vec![partner.clone()], true).await;
+    serve_page_on(listener, partner_page(&c.origin));
+    let mut form: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(workspace().join("examples/forms/street-feedback.json")).unwrap(),
+    )
+    .unwrap();
+    form["questions"][1]["required"] = serde_json::json!(true);
+    let token = collector::service::tokens::create(
+        c.state.store.as_ref(),
+        collector::service::tokens::Spec::role(collector::model::Role::Admin),
+    )
+    .unwrap()
+    .0;
+    run_with(
+        "offline_refused",
+        serde_json::json!({
+            "collector": c.origin, "partner": partner, "token": token, "form": form,
+            "publish_url": format!("{}/api/v1/forms/street-feedback", c.origin),
+        }),
+    )
+    .await;
+    assert_eq!(
+        c.state.store.form("street-feedback").unwrap().form.version,
+        2
+    );
+    let rs = c.responses("street-feedback");
+    assert_eq!(rs.len(), 1, "stored once: {rs:?}");
+    assert_eq!(rs[0].answers["feel_safe_now"], Answer::Number(2));
+    assert_eq!(rs[0].answers["comment"], text("Dark by the station"));
+    assert_eq!(
+        (rs[0].channel.as_str(), rs[0].lang.as_str()),
+        ("embed", "ar")
+    );
+    assert!(c
+        .state
+        .store
+        .flagged("street-feedback", 10)
+        .unwrap()
+        .is_empty());
+    c.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn axe_finds_no_wcag_2_2_aa_violations_at_320_and_1280_px() {
     let _one = BROWSER.lock().await;

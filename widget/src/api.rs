@@ -37,8 +37,14 @@ async fn fetch(
     url: &str,
     json_body: Option<&str>,
     proof: Option<String>,
+    fresh: bool,
 ) -> Result<(u16, Option<String>), ()> {
     let init = web_sys::RequestInit::new();
+    if fresh {
+        // Asks the collector even within the form's max-age (an ETag makes
+        // it cheap when nothing changed).
+        init.set_cache(web_sys::RequestCache::NoCache);
+    }
     if let Some(body) = json_body {
         init.set_method("POST");
         init.set_body(&JsValue::from_str(body));
@@ -64,9 +70,9 @@ async fn fetch(
     Ok((resp.status(), text))
 }
 
-/// `GET {origin}/api/v1/forms/{form}`.
-pub async fn load_form(origin: &str, form: &str) -> Result<Form, ()> {
-    let (status, body) = fetch(&format!("{origin}/api/v1/forms/{form}"), None, None).await?;
+/// `GET {origin}/api/v1/forms/{form}`; `fresh`: not from the browser's cache.
+pub async fn load_form(origin: &str, form: &str, fresh: bool) -> Result<Form, ()> {
+    let (status, body) = fetch(&format!("{origin}/api/v1/forms/{form}"), None, None, fresh).await?;
     match (status, body) {
         (200, Some(body)) => crate::json::parse(&body)
             .and_then(|v| Form::from_value(&v).ok())
@@ -79,7 +85,7 @@ pub async fn load_form(origin: &str, form: &str) -> Result<Form, ()> {
 pub async fn post(origin: &str, form: &str, body: &str) -> Posted {
     let url = format!("{origin}/api/v1/forms/{form}/responses");
     let proof = loader_proof(&format!("__feedbackProof:{origin}/{form}")).await;
-    match fetch(&url, Some(body), proof).await {
+    match fetch(&url, Some(body), proof, false).await {
         Ok((status, text)) => classify(status, text.as_deref()),
         // fetch only rejects when no answer came back at all.
         Err(()) => Posted::Offline,

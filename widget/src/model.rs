@@ -96,6 +96,10 @@ pub struct Flow {
     /// free text that matches the form's safeguarding phrases. Once shown
     /// they stay, above the thank-you.
     pub help: bool,
+    /// The submission id of answers the collector refused after they were
+    /// kept offline, when [`Flow::restore`] put them back on screen: a
+    /// notice says so, and once these answers are sent it is forgotten.
+    pub returned: Option<String>,
 }
 
 /// Something the person did, or the network answered.
@@ -173,12 +177,60 @@ impl Flow {
             whole_page: false,
             adopted: 0,
             help: false,
+            returned: None,
         };
         if let At::Question(_) = flow.at {
             let at = flow.first_shown_from(0).map_or(At::Review, At::Question);
             flow.go(at);
         }
         flow
+    }
+
+    /// Puts back the answers of a submission the collector refused after
+    /// it was kept offline (`body`, as it was sent), with the problems the
+    /// current form finds in them, for the person to check and send again.
+    /// Its submission id is taken unless the page gave one (`keep_id`):
+    /// nothing was stored under either. Answers to questions the form no
+    /// longer has are left out. Nothing takes the focus: the widget may be
+    /// opening on a page the person is reading.
+    pub fn restore(&mut self, body: &Value, keep_id: bool) -> bool {
+        let Some(answers) = body.get("answers").and_then(Value::as_object) else {
+            return false;
+        };
+        let Some(id) = body.get("submission_id").and_then(Value::as_str) else {
+            return false;
+        };
+        for q in &self.form.questions {
+            if let Some(v) = answers.get(&q.id) {
+                self.answers.insert(q.id.clone(), v.clone());
+            }
+        }
+        let text = |key: &str| body.get(key).and_then(Value::as_str).map(str::to_owned);
+        if let Some(i) = text("invitation") {
+            self.context.invitation = Some(i);
+        }
+        if let Some(l) = text("location").filter(|l| survey::is_known_place(&self.form, l)) {
+            self.context.location = Some(l);
+        }
+        if let Some(c) = text("channel").filter(|c| survey::is_channel(c)) {
+            self.context.channel = c;
+        }
+        if !keep_id {
+            self.submission_id = id.to_owned();
+        }
+        self.returned = Some(id.to_owned());
+        self.errors = self.check(None);
+        if self.stepped() {
+            // The review lists every answer with a way to change it; with
+            // a problem, the first question at fault, then back to it.
+            let first = self
+                .errors
+                .first()
+                .and_then(|e| self.form.questions.iter().position(|q| q.id == e.field));
+            self.back_to_review = first.is_some();
+            self.go(first.map_or(At::Review, At::Question));
+        }
+        true
     }
 
     /// This flow laid out as the hosted page's HTML form is: every
@@ -220,7 +272,13 @@ impl Flow {
                 self.clear_error(&q);
             }
             Msg::Adopt(answers) => {
-                self.answers = answers;
+                if self.returned.is_some() {
+                    // Put back from a refused send: what the person did on
+                    // this page goes over them, the rest stays.
+                    self.answers.extend(answers);
+                } else {
+                    self.answers = answers;
+                }
                 self.errors.clear();
                 self.adopted += 1;
             }
@@ -980,6 +1038,59 @@ pub(crate) mod tests {
                 message: "Select a number from 1 to 5".into()
             }]
         );
+    }
+
+    /// Guards the answers the collector refused after they were kept
+    /// offline: the current form's problems with them are shown, a
+    /// stepped form opens at the first question at fault and returns to
+    /// the review, answers to questions the form no longer has are left
+    /// out, and on the hosted page its own answers go over them.
+    #[test]
+    fn refused_answers_come_back_with_the_forms_problems() {
+        let sent = json!({"submission_id": "11111111-2222-4333-8444-555555555555",
+            "answers": {"who": "worker", "safe": 2, "gone": "x", "ok": true},
+            "location": "moorgate", "channel": "qr", "lang": "en"});
+        let mut f = flow(long_form());
+        assert!(f.restore(&sent, false));
+        assert_eq!(f.submission_id, "11111111-2222-4333-8444-555555555555");
+        assert_eq!(f.returned.as_deref(), Some(f.submission_id.as_str()));
+        assert_eq!(f.answers["who"], json!("worker"));
+        assert!(!f.answers.contains_key("gone"));
+        assert_eq!(f.context.location.as_deref(), Some("moorgate"));
+        assert_eq!(f.context.channel, "qr");
+        assert!(f.errors.is_empty(), "{:?}", f.errors);
+        assert_eq!(f.at, At::Review);
+        assert_eq!((f.moves, f.error_round), (0, 0), "no focus taken");
+
+        // The form now asks for consent again: the person is taken there.
+        let mut no_consent = sent.clone();
+        no_consent["answers"].as_object_mut().unwrap().remove("ok");
+        let mut f = flow(long_form());
+        assert!(f.restore(&no_consent, true));
+        assert_eq!(
+            f.submission_id, "0b5c3f0e-7a53-4c1e-9d1f-2a4b6c8d0e1f",
+            "the page's"
+        );
+        assert_eq!(f.errors.len(), 1);
+        assert_eq!(f.errors[0].field, "ok");
+        assert_eq!(f.at, At::Question(6));
+        assert!(f.back_to_review);
+        f.update(Msg::Set("ok".into(), json!(true)));
+        f.update(Msg::Next);
+        assert_eq!(f.at, At::Review);
+        assert!(f.check(None).is_empty());
+
+        let mut page = flow(long_form()).whole_page();
+        assert!(page.restore(&sent, true));
+        assert_eq!(page.at, At::Page);
+        page.update(Msg::Adopt(raw_from_posted(
+            &long_form(),
+            &json!({"safe": ["4"]}),
+        )));
+        assert_eq!(page.answers["safe"], json!(4), "what the person did here");
+        assert_eq!(page.answers["who"], json!("worker"), "put back");
+
+        assert!(!flow(long_form()).restore(&json!({"answers": {}}), false));
     }
 
     #[test]

@@ -2,11 +2,19 @@
 //! `localStorage` (no cookies) and go out when the connection returns or
 //! the widget next opens. Each keeps its submission id, so a resend that
 //! crosses a slow first attempt is still stored once.
+//!
+//! The person was told their answers would be sent, so answers the
+//! collector then refuses (the form changed while they waited) are not
+//! dropped: they move to a second list, and the form's widget puts them
+//! back on screen, saying why, for the person to check and send again.
 
-use crate::api::{self, Posted};
+use crate::api::{self, Closed, Posted};
 
 /// The `localStorage` key of the outbox.
 pub const KEY: &str = "community-feedback-outbox-v1";
+/// The `localStorage` key of answers the collector refused when they went
+/// out, kept until they are sent from the form again.
+pub const RETURNED: &str = "community-feedback-returned-v1";
 
 /// One submission waiting to be sent.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,54 +84,98 @@ fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
 }
 
-fn load() -> Vec<Pending> {
-    let stored = storage().and_then(|s| s.get_item(KEY).ok()?);
+fn load(key: &str) -> Vec<Pending> {
+    let stored = storage().and_then(|s| s.get_item(key).ok()?);
     parse(stored.as_deref())
 }
 
-fn save(queue: &[Pending]) -> bool {
+fn save(key: &str, queue: &[Pending]) -> bool {
     let Some(s) = storage() else { return false };
     if queue.is_empty() {
-        return s.remove_item(KEY).is_ok();
+        return s.remove_item(key).is_ok();
     }
-    s.set_item(KEY, &format(queue)).is_ok()
+    s.set_item(key, &format(queue)).is_ok()
 }
 
 /// Keeps a submission for later; false when the browser would not store it.
 pub fn keep(p: Pending) -> bool {
-    save(&add(load(), p))
+    save(KEY, &add(load(KEY), p))
 }
 
 /// Whether a submission with this id is still waiting.
 pub fn is_waiting(id: &str) -> bool {
-    load().iter().any(|p| p.id == id)
+    load(KEY).iter().any(|p| p.id == id)
 }
 
-/// Sends what waits for `origin`; returns the ids now stored.
+/// The oldest refused submission to `form` at `origin`, if any: its
+/// answers go back on screen.
+pub fn returned(origin: &str, form: &str) -> Option<Pending> {
+    load(RETURNED)
+        .into_iter()
+        .find(|p| p.origin == origin && p.form == form)
+}
+
+/// Whether answers with this submission id came back refused.
+pub fn returned_has(id: &str) -> bool {
+    load(RETURNED).iter().any(|p| p.id == id)
+}
+
+/// Forgets a refused submission once its answers went again.
+pub fn forget_returned(id: &str) {
+    let mut q = load(RETURNED);
+    q.retain(|x| x.id != id);
+    save(RETURNED, &q);
+}
+
+/// What [`flush`] did with the submissions waiting for one origin.
+#[derive(Debug, Default, PartialEq)]
+pub struct Flushed {
+    /// Ids now stored.
+    pub stored: Vec<String>,
+    /// Ids the collector refused, moved to the [`RETURNED`] list.
+    pub returned: Vec<String>,
+    /// Ids whose invitation link took no answer (dropped: no resend can
+    /// succeed).
+    pub closed: Vec<(String, Closed)>,
+}
+
+/// Sends what waits for `origin`.
 ///
-/// Entries the collector refuses outright are dropped (they can never
-/// succeed); the rest stay for the next try.
-pub async fn flush(origin: &str) -> Vec<String> {
-    let mut done = Vec::new();
-    for p in load().into_iter().filter(|p| p.origin == origin) {
+/// Entries the collector refuses outright move to the [`RETURNED`] list
+/// (sent again unchanged they can never succeed); the rest stay for the
+/// next try.
+pub async fn flush(origin: &str) -> Flushed {
+    let mut out = Flushed::default();
+    for p in load(KEY).into_iter().filter(|p| p.origin == origin) {
         match api::post(&p.origin, &p.form, &p.body).await {
-            Posted::Stored => done.push(p.id.clone()),
-            Posted::Rejected(_) | Posted::Closed(_) => {
-                let mut q = load();
-                q.retain(|x| x.id != p.id);
-                save(&q);
+            Posted::Stored => out.stored.push(p.id.clone()),
+            Posted::Rejected(_) => {
+                // Kept before it leaves the outbox: a stop between the two
+                // sends it again rather than losing it.
+                save(RETURNED, &add(load(RETURNED), p.clone()));
+                out.returned.push(p.id.clone());
+                drop_waiting(&p.id);
+            }
+            Posted::Closed(c) => {
+                out.closed.push((p.id.clone(), c));
+                drop_waiting(&p.id);
             }
             Posted::Offline => break,
             Posted::Failed => {}
         }
     }
-    if !done.is_empty() {
-        // Re-read: another widget on the page may have changed the outbox meanwhile.
-        let mut q = load();
-        q.retain(|x| !done.contains(&x.id));
-        save(&q);
+    for id in &out.stored {
+        drop_waiting(id);
     }
-    done
+    out
+}
+
+/// Takes one submission out of the outbox, read afresh: another widget on
+/// the page may have changed it meanwhile.
+fn drop_waiting(id: &str) {
+    let mut q = load(KEY);
+    q.retain(|x| x.id != id);
+    save(KEY, &q);
 }
 
 #[cfg(test)]

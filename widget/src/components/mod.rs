@@ -72,7 +72,9 @@ enum Loaded {
     Ready(Rc<Form>),
 }
 
-/// Loads the form definition, then shows it.
+/// Loads the form definition, then shows it; loads it again, and starts
+/// the form afresh, when answers kept offline came back refused (the form
+/// changed meanwhile): the fresh form puts them back ([`Flow::restore`]).
 #[component]
 pub fn App(props: &AppProps) -> Html {
     let stylesheet = use_stylesheet();
@@ -81,22 +83,51 @@ pub fn App(props: &AppProps) -> Html {
         Some(f) => Loaded::Ready(f.clone()),
         None => Loaded::Loading,
     });
-    {
+    // Bumped at each fresh start; the form below is keyed on it.
+    let starts = use_state(|| 0u32);
+    let load = {
         let loaded = loaded.clone();
+        let starts = starts.clone();
         let opts = opts.clone();
-        use_effect_with((), move |_| {
-            if opts.definition.is_none() {
-                spawn_local(async move {
-                    match api::load_form(&opts.origin, &opts.form).await {
-                        Ok(f) => loaded.set(Loaded::Ready(Rc::new(f))),
-                        Err(_) => loaded.set(Loaded::Failed),
+        Callback::from(move |again: bool| {
+            let (loaded, starts, opts) = (loaded.clone(), starts.clone(), opts.clone());
+            if again {
+                loaded.set(Loaded::Loading);
+            }
+            spawn_local(async move {
+                match api::load_form(&opts.origin, &opts.form, again).await {
+                    Ok(f) => {
+                        starts.set(*starts + u32::from(again));
+                        loaded.set(Loaded::Ready(Rc::new(f)));
                     }
-                });
+                    Err(_) => loaded.set(Loaded::Failed),
+                }
+            });
+        })
+    };
+    {
+        let load = load.clone();
+        let given = opts.definition.is_some();
+        use_effect_with((), move |_| {
+            if !given {
+                load.emit(false);
             }
         });
     }
+    let view_opts = if *starts == 0 {
+        opts.clone()
+    } else {
+        // The page's own form was taken over at the first start already.
+        Rc::new(Options {
+            on_ready: None,
+            ..(*opts).clone()
+        })
+    };
     match &*loaded {
-        Loaded::Ready(form) => html! { <FormView form={form.clone()} options={opts} /> },
+        Loaded::Ready(form) => html! {
+            <FormView key={*starts} form={form.clone()} options={view_opts}
+                on_returned={load.reform(|()| true)} />
+        },
         other => {
             let s = i18n::strings(&opts.lang);
             let text = if *other == Loaded::Failed {
@@ -121,6 +152,8 @@ pub fn App(props: &AppProps) -> Html {
 pub struct FormViewProps {
     pub form: Rc<Form>,
     pub options: Rc<Options>,
+    /// Called when this filling's answers, kept offline, were refused.
+    pub on_returned: Callback<()>,
 }
 
 /// [`Flow`] as Yew state.
@@ -165,12 +198,21 @@ pub fn FormView(props: &FormViewProps) -> Html {
         };
         let id = opts.submission_id.clone().unwrap_or_else(new_submission_id);
         let flow = Flow::new(form, &opts.lang, ctx, id);
-        State(if opts.whole_page {
+        let mut flow = if opts.whole_page {
             flow.whole_page()
         } else {
             flow
-        })
+        };
+        if let Some(v) =
+            offline::returned(&opts.origin, &opts.form).and_then(|p| crate::json::parse(&p.body))
+        {
+            flow.restore(&v, opts.submission_id.is_some());
+        }
+        State(flow)
     });
+    // Set once this filling's answers are kept offline: only then is a
+    // refusal of its submission id news for it.
+    let kept = use_mut_ref(|| false);
     let summary_ref = use_node_ref();
     let step_ref = use_node_ref();
     let help_ref = use_node_ref();
@@ -203,6 +245,8 @@ pub fn FormView(props: &FormViewProps) -> Html {
         let form = props.form.clone();
         let adopt_d = d.clone();
         let adopted = adopted.clone();
+        let on_returned = props.on_returned.clone();
+        let kept = kept.clone();
         use_effect_with((), move |_| {
             // The loader hands over the answers of the page's HTML form and
             // a function to call once they are on screen (see below).
@@ -222,9 +266,16 @@ pub fn FormView(props: &FormViewProps) -> Html {
                 let d = d.clone();
                 let origin = origin.clone();
                 let own_id = own_id.clone();
+                let (on_returned, kept) = (on_returned.clone(), kept.clone());
                 spawn_local(async move {
-                    if offline::flush(&origin).await.contains(&own_id) {
+                    let done = offline::flush(&origin).await;
+                    if done.stored.contains(&own_id) {
                         d.dispatch(Msg::Sent);
+                    } else if let Some((_, c)) = done.closed.iter().find(|(id, _)| *id == own_id) {
+                        d.dispatch(Msg::Closed(*c));
+                    } else if *kept.borrow() && offline::returned_has(&own_id) {
+                        // Another widget on the page may have sent it.
+                        on_returned.emit(());
                     }
                 });
             };
@@ -314,6 +365,7 @@ pub fn FormView(props: &FormViewProps) -> Html {
             let snapshot = f.clone();
             let d = flow.dispatcher();
             let opts = opts.clone();
+            let kept = kept.clone();
             flow.dispatch(Msg::Sending);
             spawn_local(async move {
                 let msg = match api::post(&opts.origin, &opts.form, &body).await {
@@ -326,6 +378,7 @@ pub fn FormView(props: &FormViewProps) -> Html {
                             body,
                         };
                         if offline::keep(p) {
+                            *kept.borrow_mut() = true;
                             Msg::SavedOffline
                         } else {
                             Msg::Failed
@@ -342,6 +395,13 @@ pub fn FormView(props: &FormViewProps) -> Html {
                     Posted::Failed => Msg::Failed,
                     Posted::Closed(c) => Msg::Closed(c),
                 };
+                if let (Some(id), Msg::Sent | Msg::SavedOffline | Msg::Closed(_)) =
+                    (&snapshot.returned, &msg)
+                {
+                    // Put back refused, now stored, waiting again or
+                    // beyond sending: no longer to be put back.
+                    offline::forget_returned(id);
+                }
                 d.dispatch(msg);
             });
         })
@@ -436,6 +496,9 @@ pub fn FormView(props: &FormViewProps) -> Html {
                     if f.whole_page { <h1>{t(&f.form.title)}</h1> } else { <h2>{t(&f.form.title)}</h2> }
                     {f.form.intro.as_ref().map(|i| html! { <p>{t(i)}</p> })}
                     <p class="inset">{t(&f.form.not_for_reporting)}</p>
+                    if f.returned.is_some() {
+                        <div class="notice returned"><p>{s.answers_returned}</p></div>
+                    }
                     {summary}
                     <form novalidate=true {onsubmit}>
                         {main}
