@@ -790,6 +790,26 @@ const scenarios = {
     await w.locator(".panel h2").waitFor({ timeout: 15000 });
     if ((await outbox()).length !== 0) fail("the outbox is not empty after coming back online");
     log("sent when back online");
+
+    // A station Wi-Fi's sign-in page answers everything with 200 and its
+    // HTML: that is not the collector keeping the answers.
+    await page.route(responses, (r) => r.fulfill({
+      status: 200, contentType: "text/html",
+      body: "<!doctype html><title>Station Wi-Fi</title><p>Sign in to continue",
+    }));
+    await page.reload();
+    w = widget(page, "street-feedback");
+    await w.scrollIntoViewIfNeeded();
+    await w.locator('input[name="f-feel_safe_now"][value="3"]').check();
+    await w.locator("button[type=submit]").click();
+    await w.locator(".notice").waitFor();
+    if (!/تم حفظ إجاباتك/.test(await w.locator(".notice p").innerText())) fail("thanked behind a sign-in page");
+    if ((await outbox()).length !== 1) fail("the answers behind a sign-in page are not kept");
+    await page.unroute(responses);
+    await page.evaluate(() => window.dispatchEvent(new Event("online")));
+    await w.locator(".panel h2").waitFor({ timeout: 15000 });
+    if ((await outbox()).length !== 0) fail("the outbox is not empty past the sign-in page");
+    log("kept behind a Wi-Fi sign-in page, sent past it");
     return { ok: true };
   },
 

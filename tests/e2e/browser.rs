@@ -374,7 +374,7 @@ async fn answers_kept_offline_are_sent_later_and_stored_once() {
     let values: Vec<&Answer> = rs.iter().map(|r| &r.answers["feel_safe_now"]).collect();
     assert_eq!(
         values,
-        vec![&Answer::Number(1), &Answer::Number(5)],
+        vec![&Answer::Number(1), &Answer::Number(5), &Answer::Number(3)],
         "each sent exactly once"
     );
     assert!(rs.iter().all(|r| r.channel == "embed" && r.lang == "ar"));

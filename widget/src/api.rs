@@ -111,17 +111,23 @@ async fn loader_proof(key: &str) -> Option<String> {
 }
 
 /// What an answer to a POST means for the person's answers.
+///
+/// Only the collector's own acknowledgement (`{"id": …}`) counts as
+/// stored: a 2xx without it came from something between (a hotel or
+/// station Wi-Fi's sign-in page answers every request with 200 and its
+/// HTML), so the answers are kept to send when the network is real.
 pub fn classify(status: u16, body: Option<&str>) -> Posted {
-    let kind = || {
+    let field = |key: &str| {
         body.and_then(crate::json::parse)
-            .and_then(|doc| doc.get("type")?.as_str().map(str::to_owned))
+            .and_then(|doc| doc.get(key)?.as_str().map(str::to_owned))
     };
     match status {
-        409 if kind().as_deref() == Some("/problems/invitation-used") => {
+        409 if field("type").as_deref() == Some("/problems/invitation-used") => {
             Posted::Closed(Closed::Answered)
         }
         410 => Posted::Closed(Closed::Expired),
-        200..=299 | 409 => Posted::Stored,
+        200..=299 if field("id").is_some() => Posted::Stored,
+        200..=299 => Posted::Offline,
         400 | 422 => {
             let errors = body
                 .and_then(crate::json::parse)
@@ -145,7 +151,14 @@ mod tests {
     #[test]
     fn classifies_answers() {
         assert_eq!(classify(201, Some(r#"{"id":"x"}"#)), Posted::Stored);
-        assert_eq!(classify(200, None), Posted::Stored);
+        assert_eq!(classify(200, Some(r#"{"id":"x"}"#)), Posted::Stored);
+        // A Wi-Fi sign-in page, or anything else that is not the collector.
+        let portal = "<!doctype html><title>Sign in to Station Wi-Fi</title>";
+        assert_eq!(classify(200, Some(portal)), Posted::Offline);
+        assert_eq!(classify(204, None), Posted::Offline);
+        // A conflict other than an answered invitation stored nothing.
+        let other = r#"{"type":"/problems/conflict","status":409}"#;
+        assert_eq!(classify(409, Some(other)), Posted::Failed);
         let used = r#"{"type":"/problems/invitation-used","status":409}"#;
         assert_eq!(classify(409, Some(used)), Posted::Closed(Closed::Answered));
         assert_eq!(classify(410, None), Posted::Closed(Closed::Expired));
