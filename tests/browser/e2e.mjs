@@ -874,6 +874,28 @@ const scenarios = {
     await w.scrollIntoViewIfNeeded();
     await w.locator("button[type=submit]").waitFor();
     if (await w.locator(".notice.returned").count()) fail("put back after it was sent");
+
+    // Republished again while the next person fills the form in, online,
+    // with a new required question: their send is refused, and the changed
+    // form comes up with their answers on it and the new question marked.
+    await w.locator('input[name="f-feel_safe_now"][value="4"]').check();
+    await w.locator("#f-comment").fill("Lamps out on the corner");
+    const put3 = await fetch(params.publish_url, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${params.token}`, "content-type": "application/json" },
+      body: JSON.stringify(params.form3),
+    });
+    if (!put3.ok) fail(`republishing the form: ${put3.status} ${await put3.text()}`);
+    await w.locator("button[type=submit]").click();
+    await w.locator(".notice.returned").waitFor({ timeout: 15000 });
+    await w.locator(`#f-${params.new_question}-error`).waitFor();
+    if (!(await w.locator('input[name="f-feel_safe_now"][value="4"]').isChecked())) fail("the answer is gone");
+    if ((await w.locator("#f-comment").inputValue()) !== "Lamps out on the corner") fail("the comment is gone");
+    await w.locator(`input[name="f-${params.new_question}"][value="1"]`).check();
+    await w.locator("button[type=submit]").click();
+    await w.locator(".panel h2").waitFor();
+    if (String(await lists()) !== "0,0") fail(`after sending on the changed form: ${await lists()}`);
+    log("a form changed while it was filled in takes the answers over");
     // The failed and refused requests are the test's; anything else is not.
     const others = errors.filter((e) => !e.startsWith("Failed to load resource"));
     if (others.length) fail(`page errors: ${others.join(" | ")}`);

@@ -383,7 +383,9 @@ async fn answers_kept_offline_are_sent_later_and_stored_once() {
 
 /// Answers kept offline and refused when they go out (the form changed
 /// meanwhile) are put back on screen, not dropped, and once the person
-/// sends them again they are stored once, with what they answered offline.
+/// sends them again they are stored once, with what they answered offline;
+/// answers refused online by a form changed while it was filled in come
+/// back on the changed form.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_refused_after_waiting_offline_are_put_back_and_stored_once() {
     let _one = BROWSER.lock().await;
@@ -395,6 +397,11 @@ async fn answers_refused_after_waiting_offline_are_put_back_and_stored_once() {
     )
     .unwrap();
     form["questions"][1]["required"] = serde_json::json!(true);
+    // Then a question added, as required.
+    let mut form3 = form.clone();
+    let mut night = form["questions"][0].clone();
+    night["id"] = serde_json::json!("feel_safe_night");
+    form3["questions"].as_array_mut().unwrap().push(night);
     let token = collector::service::tokens::create(
         c.state.store.as_ref(),
         collector::service::tokens::Spec::role(collector::model::Role::Admin),
@@ -405,22 +412,25 @@ async fn answers_refused_after_waiting_offline_are_put_back_and_stored_once() {
         "offline_refused",
         serde_json::json!({
             "collector": c.origin, "partner": partner, "token": token, "form": form,
+            "form3": form3, "new_question": "feel_safe_night",
             "publish_url": format!("{}/api/v1/forms/street-feedback", c.origin),
         }),
     )
     .await;
     assert_eq!(
         c.state.store.form("street-feedback").unwrap().form.version,
-        2
+        3
     );
     let rs = c.responses("street-feedback");
-    assert_eq!(rs.len(), 1, "stored once: {rs:?}");
+    assert_eq!(rs.len(), 2, "each stored once: {rs:?}");
     assert_eq!(rs[0].answers["feel_safe_now"], Answer::Number(2));
     assert_eq!(rs[0].answers["comment"], text("Dark by the station"));
-    assert_eq!(
-        (rs[0].channel.as_str(), rs[0].lang.as_str()),
-        ("embed", "ar")
-    );
+    assert_eq!(rs[1].answers["feel_safe_now"], Answer::Number(4));
+    assert_eq!(rs[1].answers["comment"], text("Lamps out on the corner"));
+    assert_eq!(rs[1].answers["feel_safe_night"], Answer::Number(1));
+    assert!(rs
+        .iter()
+        .all(|r| (r.channel.as_str(), r.lang.as_str()) == ("embed", "ar")));
     assert!(c
         .state
         .store

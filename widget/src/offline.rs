@@ -115,6 +115,16 @@ pub fn returned(origin: &str, form: &str) -> Option<Pending> {
         .find(|p| p.origin == origin && p.form == form)
 }
 
+/// Keeps refused answers to be put back on the form; false when the
+/// browser would not store them.
+pub fn put_back(p: Pending) -> bool {
+    let mut q = load(RETURNED);
+    // Sent again and refused again: the answers as last sent.
+    q.retain(|x| x.id != p.id);
+    q.push(p);
+    save(RETURNED, &q)
+}
+
 /// Whether answers with this submission id came back refused.
 pub fn returned_has(id: &str) -> bool {
     load(RETURNED).iter().any(|p| p.id == id)
@@ -152,9 +162,10 @@ pub async fn flush(origin: &str) -> Flushed {
             Posted::Rejected(_) => {
                 // Kept before it leaves the outbox: a stop between the two
                 // sends it again rather than losing it.
-                save(RETURNED, &add(load(RETURNED), p.clone()));
-                out.returned.push(p.id.clone());
-                drop_waiting(&p.id);
+                if put_back(p.clone()) {
+                    out.returned.push(p.id.clone());
+                    drop_waiting(&p.id);
+                }
             }
             Posted::Closed(c) => {
                 out.closed.push((p.id.clone(), c));

@@ -345,6 +345,7 @@ pub fn FormView(props: &FormViewProps) -> Html {
 
     let onsubmit = {
         let flow = flow.clone();
+        let on_returned = props.on_returned.clone();
         let opts = opts.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
@@ -366,6 +367,7 @@ pub fn FormView(props: &FormViewProps) -> Html {
             let d = flow.dispatcher();
             let opts = opts.clone();
             let kept = kept.clone();
+            let on_returned = on_returned.clone();
             flow.dispatch(Msg::Sending);
             spawn_local(async move {
                 let msg = match api::post(&opts.origin, &opts.form, &body).await {
@@ -385,6 +387,30 @@ pub fn FormView(props: &FormViewProps) -> Html {
                         }
                     }
                     Posted::Rejected(problems) => {
+                        // Refused by a form changed since this one loaded:
+                        // the answers go back on the changed form (`App`),
+                        // where the person can see what it now asks.
+                        let changed = api::load_form(&opts.origin, &opts.form, true)
+                            .await
+                            .is_ok_and(|now| now.version != snapshot.form.version);
+                        let p = Pending {
+                            origin: opts.origin.clone(),
+                            form: opts.form.clone(),
+                            id: snapshot.submission_id.clone(),
+                            body,
+                        };
+                        if changed && offline::put_back(p) {
+                            if let Some(old) = snapshot
+                                .returned
+                                .as_ref()
+                                .filter(|old| **old != snapshot.submission_id)
+                            {
+                                // Its answers are in the ones just kept.
+                                offline::forget_returned(old);
+                            }
+                            on_returned.emit(());
+                            return;
+                        }
                         let errors = snapshot.server_errors(&problems);
                         if errors.is_empty() {
                             Msg::Failed
