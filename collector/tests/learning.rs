@@ -816,6 +816,31 @@ fn recent_indexes() -> collector::index::Indexes {
         .with_theme_model()
 }
 
+/// Hand codes set before a stop, with no model learned from them yet, are
+/// learned from after the start, without an analyst setting another; a
+/// start with nothing new to learn makes no new model.
+#[test]
+fn codes_set_before_a_stop_are_learned_from_after_the_start() {
+    use collector::service::learning;
+    let (_dir, store, _first, _form, _all) = coded_store();
+    assert!(learning::latest(&store, FORM).unwrap().is_none());
+    let after = std::time::Duration::from_secs(60);
+    let restarted = recent_indexes();
+    learning::load(&store, &restarted).unwrap();
+    let trained = learning::run_once(&store, &restarted, after).unwrap();
+    assert_eq!(trained, vec![FORM.to_owned()]);
+    let model = learning::latest(&store, FORM).unwrap().expect("a model");
+    assert_eq!(model.version, 1);
+    assert!(model.recoded.is_some(), "and its pass ran: {model:?}");
+    assert_eq!(restarted.learned().adopted(FORM).unwrap().version, 1);
+
+    let again = recent_indexes();
+    learning::load(&store, &again).unwrap();
+    let trained = learning::run_once(&store, &again, std::time::Duration::ZERO).unwrap();
+    assert!(trained.is_empty(), "{trained:?}");
+    assert_eq!(learning::latest(&store, FORM).unwrap().unwrap().version, 1);
+}
+
 /// A pass from a later answer (one coded across an adoption) does not
 /// note a newly adopted model as having coded the stored answers again:
 /// the answers before it are still waiting for the pass from the start.

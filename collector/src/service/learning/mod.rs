@@ -175,6 +175,13 @@ pub fn load(store: &dyn Store, indexes: &Indexes) -> Result<()> {
             });
             indexes.learned().shipped_changed(&form, redo);
         }
+        if store.form(&form).is_some_and(|p| p.form.codebook.is_some()) {
+            // Codes set before a stop, and not yet learned from, would wait
+            // for the next code an analyst sets: a look costs reading the
+            // hand codes, and retrains only where they are not the newest
+            // model's (see [`train`]).
+            indexes.learned().codes_changed(&form);
+        }
         let m = match latest(store, &form) {
             Ok(Some(m)) => m,
             Ok(None) => continue,
