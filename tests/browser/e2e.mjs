@@ -903,6 +903,61 @@ const scenarios = {
     return { ok: true };
   },
 
+  // The same on the hosted page a QR code opens, where the widget has
+  // taken over the page's own form: put back in place, and on the next
+  // visit over the page's empty form, with the page's submission id.
+  async offline_refused_hosted(browser) {
+    const { context, page, errors } = await newPage(browser, { width: 320 });
+    const responses = `${params.collector}/api/v1/forms/street-feedback/responses`;
+    await page.route(responses, (r) => r.abort("internetdisconnected"));
+    await page.goto(`${params.collector}/f/street-feedback?loc=bank&ch=qr&lang=pl`);
+    let w = widget(page, "street-feedback");
+    await w.locator(".cfw").waitFor();
+    await until("the server form to step aside", async () => !(await page.locator("#page-form").isVisible()));
+    await w.locator('input[name="f-feel_safe_now"][value="2"]').check();
+    await w.locator("button[type=submit]").click();
+    await w.locator(".notice").waitFor();
+    const lists = () => page.evaluate(() =>
+      ["community-feedback-outbox-v1", "community-feedback-returned-v1"].map((k) =>
+        (localStorage.getItem(k) || "").split("\n").filter(Boolean).length));
+    if (String(await lists()) !== "1,0") fail(`kept offline: ${await lists()}`);
+    const put = await fetch(params.publish_url, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${params.token}`, "content-type": "application/json" },
+      body: JSON.stringify(params.form),
+    });
+    if (!put.ok) fail(`republishing the form: ${put.status} ${await put.text()}`);
+
+    const putBack = async (w) => {
+      const notice = w.locator(".notice.returned");
+      await notice.waitFor({ timeout: 15000 });
+      // Polish: "Your earlier answers could not be sent…"
+      if (!/Nie udało się wysłać Twoich wcześniejszych/.test(await notice.innerText())) fail("no Polish notice");
+      if (!(await w.locator('input[name="f-feel_safe_now"][value="2"]').isChecked())) fail("the answer is not back");
+      await w.locator("#f-comment-error").waitFor();
+      if (await page.locator("#page-form").isVisible()) fail("the page's own form came back");
+      if (String(await lists()) !== "0,1") fail(`after the refusal: ${await lists()}`);
+    };
+    await page.unroute(responses);
+    await page.evaluate(() => window.dispatchEvent(new Event("online")));
+    await putBack(w);
+    log("put back in place");
+    await page.reload();
+    w = widget(page, "street-feedback");
+    await w.locator(".cfw").waitFor();
+    await until("the server form to step aside", async () => !(await page.locator("#page-form").isVisible()));
+    await putBack(w);
+    log("put back over the next visit's page form");
+    await w.locator("#f-comment").fill("Ciemno przy stacji");
+    await w.locator("button[type=submit]").click();
+    await w.locator(".panel h2").waitFor();
+    if (String(await lists()) !== "0,0") fail(`after sending: ${await lists()}`);
+    const others = errors.filter((e) => !e.startsWith("Failed to load resource"));
+    if (others.length) fail(`page errors: ${others.join(" | ")}`);
+    await context.close();
+    return { ok: true };
+  },
+
   // axe-core, WCAG 2.2 AA rules, at 320 and 1280 px: the hosted page with
   // and without the widget, and the embedded widgets, with and without errors.
   async axe(browser) {

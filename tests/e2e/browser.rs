@@ -440,6 +440,44 @@ async fn answers_refused_after_waiting_offline_are_put_back_and_stored_once() {
     c.stop().await;
 }
 
+/// The same on the hosted page a street QR code opens, with the bot
+/// checks on as deployed: the answers come back where the widget took the
+/// page's form over, and on the next visit over the page's empty form,
+/// and are stored once, from the place and channel of the scan.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_refused_after_waiting_offline_on_the_hosted_page_are_put_back() {
+    let _one = BROWSER.lock().await;
+    let c = Collector::start_with(vec![], true).await;
+    let mut form: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(workspace().join("examples/forms/street-feedback.json")).unwrap(),
+    )
+    .unwrap();
+    form["questions"][1]["required"] = serde_json::json!(true);
+    let token = collector::service::tokens::create(
+        c.state.store.as_ref(),
+        collector::service::tokens::Spec::role(collector::model::Role::Admin),
+    )
+    .unwrap()
+    .0;
+    run_with(
+        "offline_refused_hosted",
+        serde_json::json!({
+            "collector": c.origin, "token": token, "form": form,
+            "publish_url": format!("{}/api/v1/forms/street-feedback", c.origin),
+        }),
+    )
+    .await;
+    let rs = c.responses("street-feedback");
+    assert_eq!(rs.len(), 1, "stored once: {rs:?}");
+    assert_eq!(rs[0].answers["feel_safe_now"], Answer::Number(2));
+    assert_eq!(rs[0].answers["comment"], text("Ciemno przy stacji"));
+    assert_eq!(rs[0].location.as_deref(), Some("bank"));
+    assert_eq!((rs[0].channel.as_str(), rs[0].lang.as_str()), ("qr", "pl"));
+    let flagged = c.state.store.flagged("street-feedback", 10).unwrap();
+    assert!(flagged.is_empty(), "taken for a bot: {flagged:?}");
+    c.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn axe_finds_no_wcag_2_2_aa_violations_at_320_and_1280_px() {
     let _one = BROWSER.lock().await;

@@ -274,12 +274,14 @@ impl Flow {
             Msg::Adopt(answers) => {
                 if self.returned.is_some() {
                     // Put back from a refused send: what the person did on
-                    // this page goes over them, the rest stays.
+                    // this page goes over them, the rest stays, and so do
+                    // the problems still in them.
                     self.answers.extend(answers);
+                    self.errors = self.check(None);
                 } else {
                     self.answers = answers;
+                    self.errors.clear();
                 }
-                self.errors.clear();
                 self.adopted += 1;
             }
             Msg::Toggle(q, option) => {
@@ -1089,6 +1091,10 @@ pub(crate) mod tests {
         )));
         assert_eq!(page.answers["safe"], json!(4), "what the person did here");
         assert_eq!(page.answers["who"], json!("worker"), "put back");
+        let mut page = flow(long_form()).whole_page();
+        assert!(page.restore(&no_consent, true));
+        page.update(Msg::Adopt(raw_from_posted(&long_form(), &json!({}))));
+        assert_eq!(page.errors.len(), 1, "the problem stays marked");
 
         assert!(!flow(long_form()).restore(&json!({"answers": {}}), false));
     }
