@@ -948,6 +948,20 @@ const scenarios = {
     await until("the server form to step aside", async () => !(await page.locator("#page-form").isVisible()));
     await putBack(w);
     log("put back over the next visit's page form");
+    const violations = await axe(page, "hosted page, answers put back");
+    if (violations.length) fail(`axe violations: ${JSON.stringify(violations, null, 1)}`);
+    // On a shared device they may be someone else's: they can be deleted.
+    await w.locator(".notice.returned button").click();
+    await until("a fresh form", async () => (await w.locator(".notice.returned").count()) === 0
+      && (await w.locator('input[name="f-feel_safe_now"]').count()) > 0);
+    if (await w.locator('input[name="f-feel_safe_now"][value="2"]').isChecked()) fail("still put back");
+    if (String(await lists()) !== "0,0") fail(`after deleting them: ${await lists()}`);
+    await page.reload();
+    w = widget(page, "street-feedback");
+    await until("the server form to step aside", async () => !(await page.locator("#page-form").isVisible()));
+    if (await w.locator(".notice.returned").count()) fail("put back after they were deleted");
+    log("deleted, and not put back again");
+    await w.locator('input[name="f-feel_safe_now"][value="2"]').check();
     await w.locator("#f-comment").fill("Ciemno przy stacji");
     await w.locator("button[type=submit]").click();
     await w.locator(".panel h2").waitFor();

@@ -442,8 +442,9 @@ async fn answers_refused_after_waiting_offline_are_put_back_and_stored_once() {
 
 /// The same on the hosted page a street QR code opens, with the bot
 /// checks on as deployed: the answers come back where the widget took the
-/// page's form over, and on the next visit over the page's empty form,
-/// and are stored once, from the place and channel of the scan.
+/// page's form over, and on the next visit over the page's empty form;
+/// deleted there (a shared device), they are not put back again; what is
+/// then sent is stored once, from the place and channel of the scan.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_refused_after_waiting_offline_on_the_hosted_page_are_put_back() {
     let _one = BROWSER.lock().await;

@@ -33,6 +33,8 @@ pub struct Strings {
     /// Answers kept while offline that the collector refused when they
     /// went out (the form changed meanwhile): shown above them, put back.
     pub answers_returned: &'static str,
+    /// The button beside it that drops those answers (a shared device).
+    pub discard_answers: &'static str,
     pub thank_you: &'static str,
     pub thank_you_body: &'static str,
     pub privacy: &'static str,
@@ -86,6 +88,7 @@ const EN: Strings = Strings {
     load_failed: "Sorry, the survey could not be loaded. Please try again later.",
     send_failed: "Sorry, your answers could not be sent. Please try again.",
     answers_returned: "Your earlier answers could not be sent, because the form has changed. Nothing was stored. Please check them and send them again.",
+    discard_answers: "Delete these answers and start again",
     saved_offline: "Your answers are saved and will be sent when you are back online",
     thank_you: "Thank you",
     thank_you_body: "Your answers have been sent.",
@@ -129,6 +132,7 @@ const PL: Strings = Strings {
     load_failed: "Przepraszamy, nie udało się wczytać ankiety. Spróbuj ponownie później.",
     send_failed: "Przepraszamy, nie udało się wysłać odpowiedzi. Spróbuj ponownie.",
     answers_returned: "Nie udało się wysłać Twoich wcześniejszych odpowiedzi, ponieważ ankieta się zmieniła. Nic nie zostało zapisane. Sprawdź je i wyślij ponownie.",
+    discard_answers: "Usuń te odpowiedzi i zacznij od nowa",
     saved_offline: "Twoje odpowiedzi są zapisane i zostaną wysłane, gdy znowu będziesz online",
     thank_you: "Dziękujemy",
     thank_you_body: "Twoje odpowiedzi zostały wysłane.",
@@ -172,6 +176,7 @@ const ES: Strings = Strings {
     load_failed: "Lo sentimos, no se pudo cargar la encuesta. Inténtelo de nuevo más tarde.",
     send_failed: "Lo sentimos, no se pudieron enviar sus respuestas. Inténtelo de nuevo.",
     answers_returned: "No se pudieron enviar sus respuestas anteriores porque el formulario ha cambiado. No se ha guardado nada. Revíselas y vuelva a enviarlas.",
+    discard_answers: "Borrar estas respuestas y empezar de nuevo",
     saved_offline: "Sus respuestas están guardadas y se enviarán cuando vuelva a tener conexión",
     thank_you: "Gracias",
     thank_you_body: "Sus respuestas se han enviado.",
@@ -216,6 +221,7 @@ const BN: Strings = Strings {
     load_failed: "দুঃখিত, জরিপটি লোড করা যায়নি। পরে আবার চেষ্টা করুন।",
     send_failed: "দুঃখিত, আপনার উত্তর পাঠানো যায়নি। আবার চেষ্টা করুন।",
     answers_returned: "ফর্মটি বদলে যাওয়ায় আপনার আগের উত্তরগুলো পাঠানো যায়নি। কিছুই সংরক্ষণ করা হয়নি। অনুগ্রহ করে সেগুলো দেখে নিয়ে আবার পাঠান।",
+    discard_answers: "এই উত্তরগুলো মুছে দিয়ে আবার শুরু করুন",
     saved_offline: "আপনার উত্তরগুলো সংরক্ষিত আছে এবং আপনি আবার অনলাইনে এলে পাঠানো হবে",
     thank_you: "ধন্যবাদ",
     thank_you_body: "আপনার উত্তরগুলো পাঠানো হয়েছে।",
@@ -259,6 +265,7 @@ const AR: Strings = Strings {
     load_failed: "عذرًا، تعذّر تحميل الاستبيان. يرجى المحاولة لاحقًا.",
     send_failed: "عذرًا، تعذّر إرسال إجاباتك. يرجى المحاولة مرة أخرى.",
     answers_returned: "تعذّر إرسال إجاباتك السابقة لأن الاستبيان تغيّر. لم يُحفظ أي شيء. يُرجى مراجعتها وإرسالها مرة أخرى.",
+    discard_answers: "احذف هذه الإجابات وابدأ من جديد",
     saved_offline: "تم حفظ إجاباتك وسيتم إرسالها عند عودتك إلى الاتصال بالإنترنت",
     thank_you: "شكرًا لك",
     thank_you_body: "تم إرسال إجاباتك.",

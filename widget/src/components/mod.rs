@@ -522,8 +522,18 @@ pub fn FormView(props: &FormViewProps) -> Html {
                     if f.whole_page { <h1>{t(&f.form.title)}</h1> } else { <h2>{t(&f.form.title)}</h2> }
                     {f.form.intro.as_ref().map(|i| html! { <p>{t(i)}</p> })}
                     <p class="inset">{t(&f.form.not_for_reporting)}</p>
-                    if f.returned.is_some() {
-                        <div class="notice returned"><p>{s.answers_returned}</p></div>
+                    if let Some(id) = f.returned.clone() {
+                        <div class="notice returned">
+                            <p>{s.answers_returned}</p>
+                            // On a shared device they may be someone else's.
+                            <button type="button" class="btn sec" onclick={
+                                let fresh = props.on_returned.clone();
+                                Callback::from(move |_| {
+                                    offline::forget_returned(&id);
+                                    fresh.emit(());
+                                })
+                            }>{s.discard_answers}</button>
+                        </div>
                     }
                     {summary}
                     <form novalidate=true {onsubmit}>
