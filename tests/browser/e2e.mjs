@@ -853,10 +853,12 @@ const scenarios = {
       await w.locator("#f-comment-error").waitFor();
       if (String(await lists()) !== "0,1") fail(`after the refusal: ${await lists()}`);
     };
-    // Back online with the page still open.
+    // Back online with the page still open: the notice takes the focus.
     await page.unroute(responses);
     await page.evaluate(() => window.dispatchEvent(new Event("online")));
     await putBack(w);
+    const focused = (loc) => loc.evaluate((el) => el.getRootNode().activeElement === el);
+    if (!(await focused(w.locator(".notice.returned")))) fail("the notice did not take the focus");
     log("put back on screen when the refusal came");
 
     await page.reload();

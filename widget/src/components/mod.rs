@@ -126,7 +126,7 @@ pub fn App(props: &AppProps) -> Html {
     match &*loaded {
         Loaded::Ready(form) => html! {
             <FormView key={*starts} form={form.clone()} options={view_opts}
-                on_returned={load.reform(|()| true)} />
+                on_returned={load.reform(|()| true)} again={*starts > 0} />
         },
         other => {
             let s = i18n::strings(&opts.lang);
@@ -154,6 +154,9 @@ pub struct FormViewProps {
     pub options: Rc<Options>,
     /// Called when this filling's answers, kept offline, were refused.
     pub on_returned: Callback<()>,
+    /// Started afresh while the person was here (their answers were
+    /// refused): the notice that says so takes the focus.
+    pub again: bool,
 }
 
 /// [`Flow`] as Yew state.
@@ -213,6 +216,7 @@ pub fn FormView(props: &FormViewProps) -> Html {
     // Set once this filling's answers are kept offline: only then is a
     // refusal of its submission id news for it.
     let kept = use_mut_ref(|| false);
+    let notice_ref = use_node_ref();
     let summary_ref = use_node_ref();
     let step_ref = use_node_ref();
     let help_ref = use_node_ref();
@@ -247,7 +251,13 @@ pub fn FormView(props: &FormViewProps) -> Html {
         let adopted = adopted.clone();
         let on_returned = props.on_returned.clone();
         let kept = kept.clone();
+        let (notice, again) = (notice_ref.clone(), props.again);
         use_effect_with((), move |_| {
+            // Started afresh as the person's answers came back refused:
+            // the notice saying so takes the focus.
+            if let Some(el) = notice.cast::<web_sys::HtmlElement>().filter(|_| again) {
+                let _ = el.focus();
+            }
             // The loader hands over the answers of the page's HTML form and
             // a function to call once they are on screen (see below).
             let adopt = Closure::<dyn FnMut(String, js_sys::Function)>::new(
@@ -523,7 +533,7 @@ pub fn FormView(props: &FormViewProps) -> Html {
                     {f.form.intro.as_ref().map(|i| html! { <p>{t(i)}</p> })}
                     <p class="inset">{t(&f.form.not_for_reporting)}</p>
                     if let Some(id) = f.returned.clone() {
-                        <div class="notice returned">
+                        <div class="notice returned" tabindex="-1" ref={notice_ref.clone()}>
                             <p>{s.answers_returned}</p>
                             // On a shared device they may be someone else's.
                             <button type="button" class="btn sec" onclick={
