@@ -206,8 +206,10 @@ impl Flow {
             }
         }
         let text = |key: &str| body.get(key).and_then(Value::as_str).map(str::to_owned);
-        if let Some(i) = text("invitation") {
-            self.context.invitation = Some(i);
+        // The link this page was opened with, if any: the one they were
+        // sent with may have been answered or expired since.
+        if self.context.invitation.is_none() {
+            self.context.invitation = text("invitation");
         }
         if let Some(l) = text("location").filter(|l| survey::is_known_place(&self.form, l)) {
             self.context.location = Some(l);
@@ -1097,6 +1099,17 @@ pub(crate) mod tests {
         assert_eq!(page.errors.len(), 1, "the problem stays marked");
 
         assert!(!flow(long_form()).restore(&json!({"answers": {}}), false));
+
+        // A victim's link: the one the page was opened with wins.
+        let mut invited = sent.clone();
+        invited["invitation"] = json!("sent-with");
+        let mut f = flow(long_form());
+        f.restore(&invited, false);
+        assert_eq!(f.submission().invitation.as_deref(), Some("sent-with"));
+        let mut f = flow(long_form());
+        f.context.invitation = Some("opened-with".into());
+        f.restore(&invited, false);
+        assert_eq!(f.submission().invitation.as_deref(), Some("opened-with"));
     }
 
     #[test]
