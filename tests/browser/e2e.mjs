@@ -57,6 +57,39 @@ function widget(page, form) {
   return page.locator(`[data-feedback-form="${form}"]`);
 }
 
+/** How many answers wait in the widget's two lists on this page's origin:
+ * [to be sent, refused and kept to be put back] (widget/src/offline.rs). */
+function waitingLists(page) {
+  return page.evaluate(() =>
+    ["community-feedback-outbox-v1", "community-feedback-returned-v1"].map((k) =>
+      (localStorage.getItem(k) || "").split("\n").filter(Boolean).length).join(","));
+}
+
+/** With the responses route cut off, opens the partner page and sends
+ * `value` on the street form: the widget keeps it offline. Returns the
+ * route (to restore) and the widget. */
+async function sendOffline(page, value) {
+  const responses = `${params.collector}/api/v1/forms/street-feedback/responses`;
+  await page.route(responses, (r) => r.abort("internetdisconnected"));
+  await page.goto(params.partner);
+  const w = widget(page, "street-feedback");
+  await w.scrollIntoViewIfNeeded();
+  await w.locator(`input[name="f-feel_safe_now"][value="${value}"]`).check();
+  await w.locator("button[type=submit]").click();
+  await w.locator(".notice").waitFor();
+  return { responses, w };
+}
+
+/** Publishes `form` as the admin of the test's collector would. */
+async function republish(form) {
+  const put = await fetch(params.publish_url, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${params.token}`, "content-type": "application/json" },
+    body: JSON.stringify(form),
+  });
+  if (!put.ok) fail(`republishing the form: ${put.status} ${await put.text()}`);
+}
+
 async function answer(w, qid, value) {
   const first = w.locator(`#f-${qid}`);
   const tag = await first.evaluate((el) => el.tagName.toLowerCase() + ":" + (el.type || ""));
@@ -754,14 +787,7 @@ const scenarios = {
   // the browser is back online, each once.
   async offline(browser) {
     const { context, page } = await newPage(browser);
-    const responses = `${params.collector}/api/v1/forms/street-feedback/responses`;
-    await page.route(responses, (r) => r.abort("internetdisconnected"));
-    await page.goto(params.partner);
-    let w = widget(page, "street-feedback");
-    await w.scrollIntoViewIfNeeded();
-    await w.locator('input[name="f-feel_safe_now"][value="1"]').check();
-    await w.locator("button[type=submit]").click();
-    await w.locator(".notice").waitFor();
+    let { responses, w } = await sendOffline(page, 1);
     const notice = await w.locator(".notice p").innerText();
     if (!/تم حفظ إجاباتك/.test(notice)) fail(`notice: ${notice}`); // Arabic: "Your answers are saved…"
     // One waiting submission a line (widget/src/offline.rs).
@@ -819,26 +845,11 @@ const scenarios = {
   // dropped; put back again on a later visit; stored once when sent again.
   async offline_refused(browser) {
     const { context, page, errors } = await newPage(browser);
-    const responses = `${params.collector}/api/v1/forms/street-feedback/responses`;
-    await page.route(responses, (r) => r.abort("internetdisconnected"));
-    await page.goto(params.partner);
-    let w = widget(page, "street-feedback");
-    await w.scrollIntoViewIfNeeded();
-    await w.locator('input[name="f-feel_safe_now"][value="2"]').check();
-    await w.locator("button[type=submit]").click();
-    await w.locator(".notice").waitFor();
-    // [waiting to be sent, refused and kept to be put back]
-    const lists = () => page.evaluate(() =>
-      ["community-feedback-outbox-v1", "community-feedback-returned-v1"].map((k) =>
-        (localStorage.getItem(k) || "").split("\n").filter(Boolean).length));
+    let { responses, w } = await sendOffline(page, 2);
+    const lists = () => waitingLists(page);
     if (String(await lists()) !== "1,0") fail(`kept offline: ${await lists()}`);
 
-    const put = await fetch(params.publish_url, {
-      method: "PUT",
-      headers: { authorization: `Bearer ${params.token}`, "content-type": "application/json" },
-      body: JSON.stringify(params.form),
-    });
-    if (!put.ok) fail(`republishing the form: ${put.status} ${await put.text()}`);
+    await republish(params.form);
     log("form republished with the comment required");
 
     const putBack = async (w) => {
@@ -882,12 +893,7 @@ const scenarios = {
     // form comes up with their answers on it and the new question marked.
     await w.locator('input[name="f-feel_safe_now"][value="4"]').check();
     await w.locator("#f-comment").fill("Lamps out on the corner");
-    const put3 = await fetch(params.publish_url, {
-      method: "PUT",
-      headers: { authorization: `Bearer ${params.token}`, "content-type": "application/json" },
-      body: JSON.stringify(params.form3),
-    });
-    if (!put3.ok) fail(`republishing the form: ${put3.status} ${await put3.text()}`);
+    await republish(params.form3);
     await w.locator("button[type=submit]").click();
     await w.locator(".notice.returned").waitFor({ timeout: 15000 });
     await w.locator(`#f-${params.new_question}-error`).waitFor();
@@ -919,16 +925,9 @@ const scenarios = {
     await w.locator('input[name="f-feel_safe_now"][value="2"]').check();
     await w.locator("button[type=submit]").click();
     await w.locator(".notice").waitFor();
-    const lists = () => page.evaluate(() =>
-      ["community-feedback-outbox-v1", "community-feedback-returned-v1"].map((k) =>
-        (localStorage.getItem(k) || "").split("\n").filter(Boolean).length));
+    const lists = () => waitingLists(page);
     if (String(await lists()) !== "1,0") fail(`kept offline: ${await lists()}`);
-    const put = await fetch(params.publish_url, {
-      method: "PUT",
-      headers: { authorization: `Bearer ${params.token}`, "content-type": "application/json" },
-      body: JSON.stringify(params.form),
-    });
-    if (!put.ok) fail(`republishing the form: ${put.status} ${await put.text()}`);
+    await republish(params.form);
 
     const putBack = async (w) => {
       const notice = w.locator(".notice.returned");

@@ -381,6 +381,23 @@ async fn answers_kept_offline_are_sent_later_and_stored_once() {
     c.stop().await;
 }
 
+/// The street form as its next version: the comment made required.
+fn street_form_with_the_comment_required() -> serde_json::Value {
+    let path = workspace().join("examples/forms/street-feedback.json");
+    let mut form: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    form["questions"][1]["required"] = serde_json::json!(true);
+    form
+}
+
+/// A new admin token of `c`, as the CLI creates one.
+fn admin_token(c: &Collector) -> String {
+    let spec = collector::service::tokens::Spec::role(collector::model::Role::Admin);
+    collector::service::tokens::create(c.state.store.as_ref(), spec)
+        .unwrap()
+        .0
+}
+
 /// Answers kept offline and refused when they go out (the form changed
 /// meanwhile) are put back on screen, not dropped, and once the person
 /// sends them again they are stored once, with what they answered offline;
@@ -392,22 +409,13 @@ async fn answers_refused_after_waiting_offline_are_put_back_and_stored_once() {
     let (listener, partner) = reserve().await;
     let c = Collector::start_with(vec![partner.clone()], true).await;
     serve_page_on(listener, partner_page(&c.origin));
-    let mut form: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(workspace().join("examples/forms/street-feedback.json")).unwrap(),
-    )
-    .unwrap();
-    form["questions"][1]["required"] = serde_json::json!(true);
+    let form = street_form_with_the_comment_required();
     // Then a question added, as required.
     let mut form3 = form.clone();
     let mut night = form["questions"][0].clone();
     night["id"] = serde_json::json!("feel_safe_night");
     form3["questions"].as_array_mut().unwrap().push(night);
-    let token = collector::service::tokens::create(
-        c.state.store.as_ref(),
-        collector::service::tokens::Spec::role(collector::model::Role::Admin),
-    )
-    .unwrap()
-    .0;
+    let token = admin_token(&c);
     run_with(
         "offline_refused",
         serde_json::json!({
@@ -449,17 +457,8 @@ async fn answers_refused_after_waiting_offline_are_put_back_and_stored_once() {
 async fn answers_refused_after_waiting_offline_on_the_hosted_page_are_put_back() {
     let _one = BROWSER.lock().await;
     let c = Collector::start_with(vec![], true).await;
-    let mut form: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(workspace().join("examples/forms/street-feedback.json")).unwrap(),
-    )
-    .unwrap();
-    form["questions"][1]["required"] = serde_json::json!(true);
-    let token = collector::service::tokens::create(
-        c.state.store.as_ref(),
-        collector::service::tokens::Spec::role(collector::model::Role::Admin),
-    )
-    .unwrap()
-    .0;
+    let form = street_form_with_the_comment_required();
+    let token = admin_token(&c);
     run_with(
         "offline_refused_hosted",
         serde_json::json!({
