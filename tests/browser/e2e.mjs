@@ -80,6 +80,13 @@ async function sendOffline(page, value) {
   return { responses, w };
 }
 
+/** `form` with a copy of its first question, as required, under `id`. */
+function withQuestion(form, id) {
+  const next = structuredClone(form);
+  next.questions.push({ ...structuredClone(form.questions[0]), id });
+  return next;
+}
+
 /** Publishes `form` as the admin of the test's collector would. */
 async function republish(form) {
   const put = await fetch(params.publish_url, {
@@ -893,7 +900,8 @@ const scenarios = {
     // form comes up with their answers on it and the new question marked.
     await w.locator('input[name="f-feel_safe_now"][value="4"]').check();
     await w.locator("#f-comment").fill("Lamps out on the corner");
-    await republish(params.form3);
+    const form3 = withQuestion(params.form, params.new_question);
+    await republish(form3);
     await w.locator("button[type=submit]").click();
     await w.locator(".notice.returned").waitFor({ timeout: 15000 });
     await w.locator(`#f-${params.new_question}-error`).waitFor();
@@ -904,6 +912,35 @@ const scenarios = {
     await w.locator(".panel h2").waitFor();
     if (String(await lists()) !== "0,0") fail(`after sending on the changed form: ${await lists()}`);
     log("a form changed while it was filled in takes the answers over");
+
+    // Kept offline again, and refused as the widget opens on the next
+    // visit (a fourth version asks one more question): put back on the
+    // untouched form there and then, without taking the focus.
+    await page.route(responses, (r) => r.abort("internetdisconnected"));
+    await page.reload();
+    w = widget(page, "street-feedback");
+    await w.scrollIntoViewIfNeeded();
+    await w.locator('input[name="f-feel_safe_now"][value="3"]').check();
+    await w.locator(`input[name="f-${params.new_question}"][value="2"]`).check();
+    await w.locator("#f-comment").fill("Better since the lights");
+    await w.locator("button[type=submit]").click();
+    await w.locator(".notice").waitFor();
+    if (String(await lists()) !== "1,0") fail(`kept offline: ${await lists()}`);
+    await republish(withQuestion(form3, params.fourth_question));
+    await page.unroute(responses);
+    await page.reload();
+    w = widget(page, "street-feedback");
+    await w.locator(".notice.returned").waitFor({ timeout: 20000 });
+    await w.locator(`#f-${params.fourth_question}-error`).waitFor();
+    if (!(await w.locator('input[name="f-feel_safe_now"][value="3"]').isChecked())) fail("not put back on opening");
+    if (await page.evaluate(() => document.activeElement && document.activeElement !== document.body)) {
+      fail("the focus was taken as the page opened");
+    }
+    await w.locator(`input[name="f-${params.fourth_question}"][value="1"]`).check();
+    await w.locator("button[type=submit]").click();
+    await w.locator(".panel h2").waitFor();
+    if (String(await lists()) !== "0,0") fail(`after sending: ${await lists()}`);
+    log("refused as the widget opened: put back there and then");
     // The failed and refused requests are the test's; anything else is not.
     const others = errors.filter((e) => !e.startsWith("Failed to load resource"));
     if (others.length) fail(`page errors: ${others.join(" | ")}`);

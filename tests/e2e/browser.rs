@@ -410,27 +410,26 @@ async fn answers_refused_after_waiting_offline_are_put_back_and_stored_once() {
     let c = Collector::start_with(vec![partner.clone()], true).await;
     serve_page_on(listener, partner_page(&c.origin));
     let form = street_form_with_the_comment_required();
-    // Then a question added, as required.
-    let mut form3 = form.clone();
-    let mut night = form["questions"][0].clone();
-    night["id"] = serde_json::json!("feel_safe_night");
-    form3["questions"].as_array_mut().unwrap().push(night);
     let token = admin_token(&c);
     run_with(
         "offline_refused",
         serde_json::json!({
             "collector": c.origin, "partner": partner, "token": token, "form": form,
-            "form3": form3, "new_question": "feel_safe_night",
+            // Versions 3 and 4 each add a required question like the first.
+            "new_question": "feel_safe_night", "fourth_question": "feel_safe_day",
             "publish_url": format!("{}/api/v1/forms/street-feedback", c.origin),
         }),
     )
     .await;
     assert_eq!(
         c.state.store.form("street-feedback").unwrap().form.version,
-        3
+        4
     );
     let rs = c.responses("street-feedback");
-    assert_eq!(rs.len(), 2, "each stored once: {rs:?}");
+    assert_eq!(rs.len(), 3, "each stored once: {rs:?}");
+    assert_eq!(rs[2].answers["feel_safe_now"], Answer::Number(3));
+    assert_eq!(rs[2].answers["feel_safe_night"], Answer::Number(2));
+    assert_eq!(rs[2].answers["feel_safe_day"], Answer::Number(1));
     assert_eq!(rs[0].answers["feel_safe_now"], Answer::Number(2));
     assert_eq!(rs[0].answers["comment"], text("Dark by the station"));
     assert_eq!(rs[1].answers["feel_safe_now"], Answer::Number(4));

@@ -123,6 +123,8 @@ pub enum Msg {
     SavedOffline,
     Failed,
     Closed(crate::api::Closed),
+    /// Drop the answers put back and start afresh under this submission id.
+    Discard(String),
 }
 
 impl Flow {
@@ -189,11 +191,12 @@ impl Flow {
     /// Puts back the answers of a submission the collector refused after
     /// it was kept offline (`body`, as it was sent), with the problems the
     /// current form finds in them, for the person to check and send again.
-    /// Its submission id is taken unless the page gave one (`keep_id`):
-    /// nothing was stored under either. Answers to questions the form no
-    /// longer has are left out. Nothing takes the focus: the widget may be
+    /// They go again under their own submission id, the page's too (the
+    /// hosted page's): were a first send stored after all, its reply lost,
+    /// they are not stored twice. Answers to questions the form no longer
+    /// has are left out. Nothing takes the focus: the widget may be
     /// opening on a page the person is reading.
-    pub fn restore(&mut self, body: &Value, keep_id: bool) -> bool {
+    pub fn restore(&mut self, body: &Value) -> bool {
         let Some(answers) = body.get("answers").and_then(Value::as_object) else {
             return false;
         };
@@ -217,9 +220,7 @@ impl Flow {
         if let Some(c) = text("channel").filter(|c| survey::is_channel(c)) {
             self.context.channel = c;
         }
-        if !keep_id {
-            self.submission_id = id.to_owned();
-        }
+        self.submission_id = id.to_owned();
         self.returned = Some(id.to_owned());
         self.errors = self.check(None);
         if self.stepped() {
@@ -332,6 +333,15 @@ impl Flow {
             Msg::SavedOffline => self.status = Status::SavedOffline,
             Msg::Failed => self.status = Status::Failed,
             Msg::Closed(c) => self.status = Status::Closed(c),
+            Msg::Discard(id) => {
+                let mut fresh = Flow::new(self.form.clone(), &self.lang, self.context.clone(), id);
+                if self.whole_page {
+                    fresh = fresh.whole_page();
+                }
+                // The button pressed is gone: the focus goes to the step.
+                fresh.moves = self.moves + 1;
+                *self = fresh;
+            }
         }
     }
 
@@ -362,7 +372,9 @@ impl Flow {
         if let Some(l) = &self.context.location {
             put("location", l.clone().into());
         }
-        if let Some(q) = self.furthest() {
+        // Answers put back were started on an earlier visit, and counted
+        // then.
+        if let Some(q) = self.furthest().filter(|_| self.returned.is_none()) {
             put("last_question", q.id.clone().into());
         }
         if !matches!(self.status, Status::Editing | Status::Failed) {
@@ -1055,7 +1067,7 @@ pub(crate) mod tests {
             "answers": {"who": "worker", "safe": 2, "gone": "x", "ok": true},
             "location": "moorgate", "channel": "qr", "lang": "en"});
         let mut f = flow(long_form());
-        assert!(f.restore(&sent, false));
+        assert!(f.restore(&sent));
         assert_eq!(f.submission_id, "11111111-2222-4333-8444-555555555555");
         assert_eq!(f.returned.as_deref(), Some(f.submission_id.as_str()));
         assert_eq!(f.answers["who"], json!("worker"));
@@ -1070,11 +1082,9 @@ pub(crate) mod tests {
         let mut no_consent = sent.clone();
         no_consent["answers"].as_object_mut().unwrap().remove("ok");
         let mut f = flow(long_form());
-        assert!(f.restore(&no_consent, true));
-        assert_eq!(
-            f.submission_id, "0b5c3f0e-7a53-4c1e-9d1f-2a4b6c8d0e1f",
-            "the page's"
-        );
+        assert!(f.restore(&no_consent));
+        assert_eq!(f.submission_id, "11111111-2222-4333-8444-555555555555");
+        assert_eq!(f.funnel().get("last_question"), None, "counted before");
         assert_eq!(f.errors.len(), 1);
         assert_eq!(f.errors[0].field, "ok");
         assert_eq!(f.at, At::Question(6));
@@ -1085,7 +1095,7 @@ pub(crate) mod tests {
         assert!(f.check(None).is_empty());
 
         let mut page = flow(long_form()).whole_page();
-        assert!(page.restore(&sent, true));
+        assert!(page.restore(&sent));
         assert_eq!(page.at, At::Page);
         page.update(Msg::Adopt(raw_from_posted(
             &long_form(),
@@ -1094,21 +1104,37 @@ pub(crate) mod tests {
         assert_eq!(page.answers["safe"], json!(4), "what the person did here");
         assert_eq!(page.answers["who"], json!("worker"), "put back");
         let mut page = flow(long_form()).whole_page();
-        assert!(page.restore(&no_consent, true));
+        assert!(page.restore(&no_consent));
         page.update(Msg::Adopt(raw_from_posted(&long_form(), &json!({}))));
         assert_eq!(page.errors.len(), 1, "the problem stays marked");
 
-        assert!(!flow(long_form()).restore(&json!({"answers": {}}), false));
+        assert!(!flow(long_form()).restore(&json!({"answers": {}})));
+
+        // Deleted: a fresh form, under a fresh id.
+        let mut f = flow(long_form());
+        f.restore(&sent);
+        f.update(Msg::Discard("fresh".into()));
+        assert_eq!(
+            (f.returned.as_deref(), f.submission_id.as_str()),
+            (None, "fresh")
+        );
+        assert_eq!(f.answers.get("who"), None);
+        assert_eq!(f.at, At::Question(0));
+        let mut f = flow(long_form()).whole_page();
+        f.restore(&sent);
+        assert_eq!(f.answers["who"], json!("worker"));
+        f.update(Msg::Discard("fresh".into()));
+        assert_eq!((f.at, f.answers.get("who")), (At::Page, None));
 
         // A victim's link: the one the page was opened with wins.
         let mut invited = sent.clone();
         invited["invitation"] = json!("sent-with");
         let mut f = flow(long_form());
-        f.restore(&invited, false);
+        f.restore(&invited);
         assert_eq!(f.submission().invitation.as_deref(), Some("sent-with"));
         let mut f = flow(long_form());
         f.context.invitation = Some("opened-with".into());
-        f.restore(&invited, false);
+        f.restore(&invited);
         assert_eq!(f.submission().invitation.as_deref(), Some("opened-with"));
     }
 

@@ -107,12 +107,13 @@ pub fn is_waiting(id: &str) -> bool {
     load(KEY).iter().any(|p| p.id == id)
 }
 
-/// The oldest refused submission to `form` at `origin`, if any: its
-/// answers go back on screen.
+/// The latest refused submission to `form` at `origin`, if any: its
+/// answers go back on screen (answers sent again and refused again are
+/// the latest, see [`put_back`]).
 pub fn returned(origin: &str, form: &str) -> Option<Pending> {
     load(RETURNED)
         .into_iter()
-        .find(|p| p.origin == origin && p.form == form)
+        .rfind(|p| p.origin == origin && p.form == form)
 }
 
 /// Keeps refused answers to be put back on the form; false when the

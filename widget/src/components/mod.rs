@@ -85,13 +85,24 @@ pub fn App(props: &AppProps) -> Html {
     });
     // Bumped at each fresh start; the form below is keyed on it.
     let starts = use_state(|| 0u32);
+    // Whether the last fresh start followed the person's own doing.
+    let focus = use_state(|| false);
     let load = {
         let loaded = loaded.clone();
-        let starts = starts.clone();
+        let (starts, focus) = (starts.clone(), focus.clone());
         let opts = opts.clone();
-        Callback::from(move |again: bool| {
+        let current = match &*loaded {
+            Loaded::Ready(f) => Some(f.clone()),
+            _ => None,
+        };
+        // `None`: the first load; `Some(focus)`: afresh, the notice taking
+        // the focus or not.
+        Callback::from(move |afresh: Option<bool>| {
             let (loaded, starts, opts) = (loaded.clone(), starts.clone(), opts.clone());
-            if again {
+            let again = afresh.is_some();
+            let current = current.clone().filter(|_| again);
+            if let Some(f) = afresh {
+                focus.set(f);
                 loaded.set(Loaded::Loading);
             }
             spawn_local(async move {
@@ -100,7 +111,14 @@ pub fn App(props: &AppProps) -> Html {
                         starts.set(*starts + u32::from(again));
                         loaded.set(Loaded::Ready(Rc::new(f)));
                     }
-                    Err(_) => loaded.set(Loaded::Failed),
+                    // Starting afresh, the form on screen serves.
+                    Err(_) => match current {
+                        Some(f) => {
+                            starts.set(*starts + 1);
+                            loaded.set(Loaded::Ready(f));
+                        }
+                        None => loaded.set(Loaded::Failed),
+                    },
                 }
             });
         })
@@ -110,7 +128,7 @@ pub fn App(props: &AppProps) -> Html {
         let given = opts.definition.is_some();
         use_effect_with((), move |_| {
             if !given {
-                load.emit(false);
+                load.emit(None);
             }
         });
     }
@@ -126,7 +144,7 @@ pub fn App(props: &AppProps) -> Html {
     match &*loaded {
         Loaded::Ready(form) => html! {
             <FormView key={*starts} form={form.clone()} options={view_opts}
-                on_returned={load.reform(|()| true)} again={*starts > 0} />
+                on_returned={load.reform(Some)} again={*starts > 0 && *focus} />
         },
         other => {
             let s = i18n::strings(&opts.lang);
@@ -152,8 +170,9 @@ pub fn App(props: &AppProps) -> Html {
 pub struct FormViewProps {
     pub form: Rc<Form>,
     pub options: Rc<Options>,
-    /// Called when this filling's answers, kept offline, were refused.
-    pub on_returned: Callback<()>,
+    /// Called when answers kept offline were refused, to start afresh
+    /// with them put back: with `true` the notice takes the focus.
+    pub on_returned: Callback<bool>,
     /// Started afresh while the person was here (their answers were
     /// refused): the notice that says so takes the focus.
     pub again: bool,
@@ -209,13 +228,24 @@ pub fn FormView(props: &FormViewProps) -> Html {
         if let Some(v) =
             offline::returned(&opts.origin, &opts.form).and_then(|p| crate::json::parse(&p.body))
         {
-            flow.restore(&v, opts.submission_id.is_some());
+            flow.restore(&v);
         }
         State(flow)
     });
     // Set once this filling's answers are kept offline: only then is a
     // refusal of its submission id news for it.
     let kept = use_mut_ref(|| false);
+    // Cleared when this filling is taken off the page: a send it started
+    // may still answer, and must not start the widget afresh again.
+    let mounted = use_mut_ref(|| true);
+    // Whether the person has done nothing yet: answers refused as the
+    // widget opens may then be put back on it.
+    let untouched = use_mut_ref(|| false);
+    {
+        let f = &flow.0;
+        *untouched.borrow_mut() =
+            f.returned.is_none() && f.furthest().is_none() && f.status == Status::Editing;
+    }
     let notice_ref = use_node_ref();
     let summary_ref = use_node_ref();
     let step_ref = use_node_ref();
@@ -250,13 +280,29 @@ pub fn FormView(props: &FormViewProps) -> Html {
         let adopt_d = d.clone();
         let adopted = adopted.clone();
         let on_returned = props.on_returned.clone();
-        let kept = kept.clone();
+        let (kept, mounted, untouched) = (kept.clone(), mounted.clone(), untouched.clone());
         let (notice, again) = (notice_ref.clone(), props.again);
         use_effect_with((), move |_| {
             // Started afresh as the person's answers came back refused:
-            // the notice saying so takes the focus.
+            // the notice saying so takes the focus, unless the person is
+            // busy elsewhere on the page (in another widget).
             if let Some(el) = notice.cast::<web_sys::HtmlElement>().filter(|_| again) {
-                let _ = el.focus();
+                let host = el
+                    .get_root_node()
+                    .dyn_into::<web_sys::ShadowRoot>()
+                    .ok()
+                    .map(|r| r.host());
+                let doc = web_sys::window().and_then(|w| w.document());
+                let body = doc
+                    .as_ref()
+                    .and_then(|d| d.body())
+                    .map(web_sys::Element::from);
+                let active = doc
+                    .and_then(|d| d.active_element())
+                    .filter(|a| Some(a) != body.as_ref());
+                if active.is_none() || active == host {
+                    let _ = el.focus();
+                }
             }
             // The loader hands over the answers of the page's HTML form and
             // a function to call once they are on screen (see below).
@@ -271,21 +317,34 @@ pub fn FormView(props: &FormViewProps) -> Html {
             if let Some(f) = &opts.on_ready {
                 let _ = f.call1(&wasm_bindgen::JsValue::NULL, adopt.as_ref());
             }
-            let origin = opts.origin.clone();
+            let (origin, form_id) = (opts.origin.clone(), opts.form.clone());
+            let cleared = mounted.clone();
             let flush = move || {
                 let d = d.clone();
-                let origin = origin.clone();
+                let (origin, form_id) = (origin.clone(), form_id.clone());
                 let own_id = own_id.clone();
                 let (on_returned, kept) = (on_returned.clone(), kept.clone());
+                let (mounted, untouched) = (mounted.clone(), untouched.clone());
                 spawn_local(async move {
                     let done = offline::flush(&origin).await;
+                    if !*mounted.borrow() {
+                        return;
+                    }
                     if done.stored.contains(&own_id) {
                         d.dispatch(Msg::Sent);
                     } else if let Some((_, c)) = done.closed.iter().find(|(id, _)| *id == own_id) {
                         d.dispatch(Msg::Closed(*c));
                     } else if *kept.borrow() && offline::returned_has(&own_id) {
                         // Another widget on the page may have sent it.
-                        on_returned.emit(());
+                        on_returned.emit(true);
+                    } else if !done.returned.is_empty()
+                        && *untouched.borrow()
+                        && offline::returned(&origin, &form_id).is_some()
+                    {
+                        // Refused as the widget opened (an earlier visit's):
+                        // put back on the form as it now is, the person
+                        // perhaps reading elsewhere on the page.
+                        on_returned.emit(false);
                     }
                 });
             };
@@ -297,6 +356,7 @@ pub fn FormView(props: &FormViewProps) -> Html {
                     .add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());
             }
             move || {
+                *cleared.borrow_mut() = false;
                 if let Some(w) = window {
                     let _ = w.remove_event_listener_with_callback(
                         "online",
@@ -376,7 +436,7 @@ pub fn FormView(props: &FormViewProps) -> Html {
             let snapshot = f.clone();
             let d = flow.dispatcher();
             let opts = opts.clone();
-            let kept = kept.clone();
+            let (kept, mounted) = (kept.clone(), mounted.clone());
             let on_returned = on_returned.clone();
             flow.dispatch(Msg::Sending);
             spawn_local(async move {
@@ -409,6 +469,9 @@ pub fn FormView(props: &FormViewProps) -> Html {
                             id: snapshot.submission_id.clone(),
                             body,
                         };
+                        if !*mounted.borrow() {
+                            return;
+                        }
                         if changed && offline::put_back(p) {
                             if let Some(old) = snapshot
                                 .returned
@@ -418,7 +481,7 @@ pub fn FormView(props: &FormViewProps) -> Html {
                                 // Its answers are in the ones just kept.
                                 offline::forget_returned(old);
                             }
-                            on_returned.emit(());
+                            on_returned.emit(true);
                             return;
                         }
                         let errors = snapshot.server_errors(&problems);
@@ -537,10 +600,10 @@ pub fn FormView(props: &FormViewProps) -> Html {
                             <p>{s.answers_returned}</p>
                             // On a shared device they may be someone else's.
                             <button type="button" class="btn sec" onclick={
-                                let fresh = props.on_returned.clone();
+                                let (send, page_id) = (send.clone(), opts.submission_id.clone());
                                 Callback::from(move |_| {
                                     offline::forget_returned(&id);
-                                    fresh.emit(());
+                                    send.emit(Msg::Discard(page_id.clone().unwrap_or_else(new_submission_id)));
                                 })
                             }>{s.discard_answers}</button>
                         </div>
