@@ -871,12 +871,11 @@ const scenarios = {
       await w.locator("#f-comment-error").waitFor();
       if (String(await lists()) !== "0,1") fail(`after the refusal: ${await lists()}`);
     };
-    // Back online with the page still open: the notice takes the focus.
+    // Back online with the page still open (the person may be reading
+    // elsewhere on it: the focus stays where it is).
     await page.unroute(responses);
     await page.evaluate(() => window.dispatchEvent(new Event("online")));
     await putBack(w);
-    const focused = (loc) => loc.evaluate((el) => el.getRootNode().activeElement === el);
-    if (!(await focused(w.locator(".notice.returned")))) fail("the notice did not take the focus");
     log("put back on screen when the refusal came");
 
     await page.reload();
@@ -904,6 +903,9 @@ const scenarios = {
     await republish(form3);
     await w.locator("button[type=submit]").click();
     await w.locator(".notice.returned").waitFor({ timeout: 15000 });
+    // They pressed Send: the notice takes the focus.
+    const focused = (loc) => loc.evaluate((el) => el.getRootNode().activeElement === el);
+    if (!(await focused(w.locator(".notice.returned")))) fail("the notice did not take the focus");
     await w.locator(`#f-${params.new_question}-error`).waitFor();
     if (!(await w.locator('input[name="f-feel_safe_now"][value="4"]').isChecked())) fail("the answer is gone");
     if ((await w.locator("#f-comment").inputValue()) !== "Lamps out on the corner") fail("the comment is gone");

@@ -123,8 +123,6 @@ pub enum Msg {
     SavedOffline,
     Failed,
     Closed(crate::api::Closed),
-    /// Drop the answers put back and start afresh under this submission id.
-    Discard(String),
 }
 
 impl Flow {
@@ -219,6 +217,10 @@ impl Flow {
         }
         if let Some(c) = text("channel").filter(|c| survey::is_channel(c)) {
             self.context.channel = c;
+        }
+        // In the language they were given in.
+        if let Some(l) = text("lang") {
+            self.lang = self.form.pick_lang(&l).to_owned();
         }
         self.submission_id = id.to_owned();
         self.returned = Some(id.to_owned());
@@ -333,15 +335,6 @@ impl Flow {
             Msg::SavedOffline => self.status = Status::SavedOffline,
             Msg::Failed => self.status = Status::Failed,
             Msg::Closed(c) => self.status = Status::Closed(c),
-            Msg::Discard(id) => {
-                let mut fresh = Flow::new(self.form.clone(), &self.lang, self.context.clone(), id);
-                if self.whole_page {
-                    fresh = fresh.whole_page();
-                }
-                // The button pressed is gone: the focus goes to the step.
-                fresh.moves = self.moves + 1;
-                *self = fresh;
-            }
         }
     }
 
@@ -1110,21 +1103,12 @@ pub(crate) mod tests {
 
         assert!(!flow(long_form()).restore(&json!({"answers": {}})));
 
-        // Deleted: a fresh form, under a fresh id.
+        // In the language they were given in.
+        let mut polish = sent.clone();
+        polish["lang"] = json!("pl");
         let mut f = flow(long_form());
-        f.restore(&sent);
-        f.update(Msg::Discard("fresh".into()));
-        assert_eq!(
-            (f.returned.as_deref(), f.submission_id.as_str()),
-            (None, "fresh")
-        );
-        assert_eq!(f.answers.get("who"), None);
-        assert_eq!(f.at, At::Question(0));
-        let mut f = flow(long_form()).whole_page();
-        f.restore(&sent);
-        assert_eq!(f.answers["who"], json!("worker"));
-        f.update(Msg::Discard("fresh".into()));
-        assert_eq!((f.at, f.answers.get("who")), (At::Page, None));
+        f.restore(&polish);
+        assert_eq!(f.lang, "pl");
 
         // A victim's link: the one the page was opened with wins.
         let mut invited = sent.clone();

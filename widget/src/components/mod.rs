@@ -335,8 +335,9 @@ pub fn FormView(props: &FormViewProps) -> Html {
                     } else if let Some((_, c)) = done.closed.iter().find(|(id, _)| *id == own_id) {
                         d.dispatch(Msg::Closed(*c));
                     } else if *kept.borrow() && offline::returned_has(&own_id) {
-                        // Another widget on the page may have sent it.
-                        on_returned.emit(true);
+                        // Another widget on the page may have sent it. The
+                        // person may be reading elsewhere: no focus taken.
+                        on_returned.emit(false);
                     } else if !done.returned.is_empty()
                         && *untouched.borrow()
                         && offline::returned(&origin, &form_id).is_some()
@@ -469,9 +470,6 @@ pub fn FormView(props: &FormViewProps) -> Html {
                             id: snapshot.submission_id.clone(),
                             body,
                         };
-                        if !*mounted.borrow() {
-                            return;
-                        }
                         if changed && offline::put_back(p) {
                             if let Some(old) = snapshot
                                 .returned
@@ -481,7 +479,10 @@ pub fn FormView(props: &FormViewProps) -> Html {
                                 // Its answers are in the ones just kept.
                                 offline::forget_returned(old);
                             }
-                            on_returned.emit(true);
+                            // Not from a form already replaced.
+                            if *mounted.borrow() {
+                                on_returned.emit(true);
+                            }
                             return;
                         }
                         let errors = snapshot.server_errors(&problems);
@@ -599,11 +600,14 @@ pub fn FormView(props: &FormViewProps) -> Html {
                         <div class="notice returned" tabindex="-1" ref={notice_ref.clone()}>
                             <p>{s.answers_returned}</p>
                             // On a shared device they may be someone else's.
-                            <button type="button" class="btn sec" onclick={
-                                let (send, page_id) = (send.clone(), opts.submission_id.clone());
+                            // Not while they are being sent.
+                            <button type="button" class="btn sec" disabled={f.status == Status::Sending} onclick={
+                                let fresh = props.on_returned.clone();
                                 Callback::from(move |_| {
                                     offline::forget_returned(&id);
-                                    send.emit(Msg::Discard(page_id.clone().unwrap_or_else(new_submission_id)));
+                                    // Afresh from the page's own options (the form
+                                    // on screen if it cannot be loaded).
+                                    fresh.emit(false);
                                 })
                             }>{s.discard_answers}</button>
                         </div>
