@@ -995,6 +995,9 @@ const scenarios = {
     await until("a fresh form", async () => (await w.locator(".notice.returned").count()) === 0
       && (await w.locator('input[name="f-feel_safe_now"]').count()) > 0);
     if (await w.locator('input[name="f-feel_safe_now"][value="2"]').isChecked()) fail("still put back");
+    if (!(await w.locator("h1").evaluate((el) => el.getRootNode().activeElement === el))) {
+      fail("the focus did not go to the form's title");
+    }
     if (String(await lists()) !== "0,0") fail(`after deleting them: ${await lists()}`);
     await page.reload();
     w = widget(page, "street-feedback");

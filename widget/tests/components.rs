@@ -262,7 +262,7 @@ async fn long_form_steps_follow_show_if_and_end_in_a_review() {
     submit(&root);
     settle().await;
     assert_eq!(
-        text(&root, "h2[tabindex]"),
+        text(&root, "form h2[tabindex]"),
         "Check your answers before sending"
     );
     let answers: Vec<String> = all(&root, "dd:not(:last-child)")

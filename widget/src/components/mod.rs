@@ -247,6 +247,7 @@ pub fn FormView(props: &FormViewProps) -> Html {
             f.returned.is_none() && f.furthest().is_none() && f.status == Status::Editing;
     }
     let notice_ref = use_node_ref();
+    let title_ref = use_node_ref();
     let summary_ref = use_node_ref();
     let step_ref = use_node_ref();
     let help_ref = use_node_ref();
@@ -281,12 +282,16 @@ pub fn FormView(props: &FormViewProps) -> Html {
         let adopted = adopted.clone();
         let on_returned = props.on_returned.clone();
         let (kept, mounted, untouched) = (kept.clone(), mounted.clone(), untouched.clone());
-        let (notice, again) = (notice_ref.clone(), props.again);
+        let (notice, title, again) = (notice_ref.clone(), title_ref.clone(), props.again);
         use_effect_with((), move |_| {
-            // Started afresh as the person's answers came back refused:
-            // the notice saying so takes the focus, unless the person is
-            // busy elsewhere on the page (in another widget).
-            if let Some(el) = notice.cast::<web_sys::HtmlElement>().filter(|_| again) {
+            // Started afresh by the person's doing: the notice saying their
+            // answers came back takes the focus, or the form's title once
+            // they deleted them, unless the person is busy elsewhere on the
+            // page (in another widget).
+            let target = notice
+                .cast::<web_sys::HtmlElement>()
+                .or_else(|| title.cast());
+            if let Some(el) = target.filter(|_| again) {
                 let host = el
                     .get_root_node()
                     .dyn_into::<web_sys::ShadowRoot>()
@@ -593,7 +598,11 @@ pub fn FormView(props: &FormViewProps) -> Html {
                 <>
                     {langs}
                     // The hosted page's main heading; a section of a partner's page.
-                    if f.whole_page { <h1>{t(&f.form.title)}</h1> } else { <h2>{t(&f.form.title)}</h2> }
+                    if f.whole_page {
+                        <h1 tabindex="-1" ref={title_ref.clone()}>{t(&f.form.title)}</h1>
+                    } else {
+                        <h2 tabindex="-1" ref={title_ref.clone()}>{t(&f.form.title)}</h2>
+                    }
                     {f.form.intro.as_ref().map(|i| html! { <p>{t(i)}</p> })}
                     <p class="inset">{t(&f.form.not_for_reporting)}</p>
                     if let Some(id) = f.returned.clone() {
@@ -606,8 +615,9 @@ pub fn FormView(props: &FormViewProps) -> Html {
                                 Callback::from(move |_| {
                                     offline::forget_returned(&id);
                                     // Afresh from the page's own options (the form
-                                    // on screen if it cannot be loaded).
-                                    fresh.emit(false);
+                                    // on screen if it cannot be loaded), the focus
+                                    // on its title: the button is gone.
+                                    fresh.emit(true);
                                 })
                             }>{s.discard_answers}</button>
                         </div>
