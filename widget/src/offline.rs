@@ -102,9 +102,12 @@ pub fn keep(p: Pending) -> bool {
     save(KEY, &add(load(KEY), p))
 }
 
-/// Whether a submission with this id is still waiting.
-pub fn is_waiting(id: &str) -> bool {
-    load(KEY).iter().any(|p| p.id == id)
+/// Takes the submission with this id out of list `key`, read afresh:
+/// another widget on the page may have changed it meanwhile.
+fn remove(key: &str, id: &str) {
+    let mut q = load(key);
+    q.retain(|x| x.id != id);
+    save(key, &q);
 }
 
 /// The latest refused submission to `form` at `origin`, if any: its
@@ -133,9 +136,7 @@ pub fn returned_has(id: &str) -> bool {
 
 /// Forgets a refused submission once its answers went again.
 pub fn forget_returned(id: &str) {
-    let mut q = load(RETURNED);
-    q.retain(|x| x.id != id);
-    save(RETURNED, &q);
+    remove(RETURNED, id);
 }
 
 /// What [`flush`] did with the submissions waiting for one origin.
@@ -165,29 +166,21 @@ pub async fn flush(origin: &str) -> Flushed {
                 // sends it again rather than losing it.
                 if put_back(p.clone()) {
                     out.returned.push(p.id.clone());
-                    drop_waiting(&p.id);
+                    remove(KEY, &p.id);
                 }
             }
             Posted::Closed(c) => {
                 out.closed.push((p.id.clone(), c));
-                drop_waiting(&p.id);
+                remove(KEY, &p.id);
             }
             Posted::Offline => break,
             Posted::Failed => {}
         }
     }
     for id in &out.stored {
-        drop_waiting(id);
+        remove(KEY, id);
     }
     out
-}
-
-/// Takes one submission out of the outbox, read afresh: another widget on
-/// the page may have changed it meanwhile.
-fn drop_waiting(id: &str) {
-    let mut q = load(KEY);
-    q.retain(|x| x.id != id);
-    save(KEY, &q);
 }
 
 #[cfg(test)]
