@@ -912,6 +912,63 @@ fn only_a_pass_from_the_first_answer_notes_a_new_model_as_coded_again() {
     );
 }
 
+/// An answer coded across an adoption (by the model being replaced) is
+/// noted in the store as well as for the worker: a stop before the
+/// worker's next round still codes it again after the start. A pass notes
+/// it done only if it ran to the end and covered it.
+#[test]
+fn an_answer_coded_across_an_adoption_is_coded_again_after_a_stop() {
+    use collector::model::ResponseId;
+    use collector::service::learning;
+    let (_dir, store, first, _form, all) = coded_store();
+    learning::train(&store, &first, FORM)
+        .unwrap()
+        .expect("a model");
+    let pass = learning::recode(
+        &store,
+        &first,
+        FORM,
+        ResponseId { ms: 0, seq: 0 },
+        learning::Redo::Themes,
+    )
+    .unwrap();
+    assert_eq!(pass.answers, 1_000);
+    let owed_on_start = |store: &collector::store::SledStore| {
+        let indexes = recent_indexes();
+        learning::load(store, &indexes).unwrap();
+        indexes
+            .learned()
+            .take_work()
+            .get(FORM)
+            .and_then(|w| w.recode_from)
+    };
+    assert_eq!(owed_on_start(&store), None, "nothing owed yet");
+
+    // Two answers stored in the moment a model was adopted; then a stop.
+    let (early, later) = (all[100].id.unwrap(), all[800].id.unwrap());
+    learning::owe(&store, &first, FORM, later).unwrap();
+    learning::owe(&store, &first, FORM, early).unwrap();
+    assert_eq!(owed_on_start(&store), Some(early));
+
+    // A pass cut short by a stop leaves the notes.
+    let stopping = recent_indexes();
+    learning::load(&store, &stopping).unwrap();
+    stopping.learned().stop();
+    let cut = learning::recode(&store, &stopping, FORM, early, learning::Redo::Themes).unwrap();
+    assert!(cut.stopped);
+    assert_eq!(owed_on_start(&store), Some(early));
+
+    // A pass from the later answer codes it, not the earlier one.
+    let restarted = recent_indexes();
+    learning::load(&store, &restarted).unwrap();
+    let pass = learning::recode(&store, &restarted, FORM, later, learning::Redo::Themes).unwrap();
+    assert_eq!((pass.answers, pass.stopped), (200, false));
+    assert_eq!(owed_on_start(&store), Some(early));
+    let pass = learning::recode(&store, &restarted, FORM, early, learning::Redo::Themes).unwrap();
+    assert_eq!((pass.answers, pass.stopped), (900, false));
+    assert_eq!(owed_on_start(&store), None, "both coded again");
+}
+
 /// A pass codes the answers stored when it begins. One stored while it
 /// runs, to a version of the form published while it runs (which the
 /// pass's reading of the versions does not know), is coded as it comes

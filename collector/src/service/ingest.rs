@@ -111,7 +111,11 @@ pub async fn record(
         .await?;
     metrics.durable(handed.elapsed().as_secs_f64());
     if submitted.created && indexes.learned().generation() != generation {
-        indexes.learned().stale(&form.id, submitted.id);
+        // Stored already: a note that cannot be kept leaves the pass to
+        // the worker's memory, and the answer is still acknowledged.
+        if let Err(e) = super::learning::owe(store, indexes, &form.id, submitted.id) {
+            tracing::error!(form = %form.id, error = %e, "an answer coded across an adoption could not be noted in the store");
+        }
     }
     metrics.submitted(match (submitted.created, &response.flag) {
         (false, _) => "duplicate",

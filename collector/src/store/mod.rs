@@ -101,6 +101,9 @@ pub enum Doc {
     /// stored answers were last scored with, by form id (see
     /// `service::learning::load`).
     Coding,
+    /// An answer coded across an adoption of a learned model, waiting to
+    /// be coded again, by `form/response` (see `service::learning::owe`).
+    Owed,
 }
 
 impl Doc {
@@ -118,6 +121,7 @@ impl Doc {
             Doc::Action => b'w',
             Doc::Model => b'm',
             Doc::Coding => b'g',
+            Doc::Owed => b'o',
         }
     }
 }

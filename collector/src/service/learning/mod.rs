@@ -10,7 +10,7 @@
 //! set_code ─► Learned::codes_changed ─┐
 //!                       run (every second) ─► train ─► Doc::Model form/version ─► Learned::adopt
 //!                                         └─► recode ─► Store::recode (batches) ─► Indexes::rebuild
-//! ingest across an adoption ─► Learned::stale ─► recode from that response
+//! ingest across an adoption ─► owe (Learned::stale, Doc::Owed) ─► recode from that response
 //! ```
 //!
 //! No request waits on any of it: training and re-coding run on the
@@ -101,26 +101,52 @@ fn key(form: &str, version: u32) -> String {
 
 /// Every model of `form`, oldest first.
 pub fn models(store: &dyn Store, form: &str) -> Result<Vec<ModelRecord>> {
+    docs_under(store, Doc::Model, form)?
+        .into_iter()
+        .map(|(_, v)| serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string())))
+        .collect()
+}
+
+/// The documents of `kind` keyed `form/…`, in key order.
+fn docs_under(store: &dyn Store, kind: Doc, form: &str) -> Result<Vec<(String, Vec<u8>)>> {
+    const PAGE: usize = 50;
     let prefix = format!("{form}/");
     let mut out = Vec::new();
     let mut after = prefix.clone();
     loop {
-        let page = store.docs(Doc::Model, Some(&after), 50)?;
+        let page = store.docs(kind, Some(&after), PAGE)?;
+        let full = page.len() == PAGE;
         let Some((last, _)) = page.last() else { break };
         after = last.clone();
-        let mut done = false;
-        for (k, v) in &page {
-            if !k.starts_with(&prefix) {
-                done = true;
-                break;
-            }
-            out.push(serde_json::from_slice(v).map_err(|e| Error::Corrupt(e.to_string()))?);
-        }
-        if done || page.len() < 50 {
+        let before = out.len();
+        out.extend(page.into_iter().take_while(|(k, _)| k.starts_with(&prefix)));
+        if !full || out.len() - before < PAGE {
             break;
         }
     }
     Ok(out)
+}
+
+/// Notes that answer `id` to `form` was coded across an adoption (by a
+/// model no longer in use): for the worker's next round, and in the store
+/// ([`Doc::Owed`]), so that a stop before that round does not leave it
+/// with the old model's codes. Rare (the answers stored in the moment a
+/// model is adopted), so the note's own sync costs ingest nothing.
+pub fn owe(store: &dyn Store, indexes: &Indexes, form: &str, id: ResponseId) -> Result<()> {
+    indexes.learned().stale(form, id);
+    Ok(store.put_doc(Doc::Owed, &owed_key(form, id), b"")?)
+}
+
+fn owed_key(form: &str, id: ResponseId) -> String {
+    format!("{form}/{id}")
+}
+
+/// The answers to `form` noted by [`owe`] and not yet coded again.
+fn owed(store: &dyn Store, form: &str) -> Result<Vec<ResponseId>> {
+    Ok(docs_under(store, Doc::Owed, form)?
+        .into_iter()
+        .filter_map(|(k, _)| ResponseId::parse(k.rsplit('/').next()?))
+        .collect())
 }
 
 /// The newest model of `form`, through the pointer at key `form`.
@@ -181,6 +207,10 @@ pub fn load(store: &dyn Store, indexes: &Indexes) -> Result<()> {
             // hand codes, and retrains only where they are not the newest
             // model's (see [`train`]).
             indexes.learned().codes_changed(&form);
+        }
+        // Answers coded across an adoption before a stop (see [`owe`]).
+        if let Some(first) = owed(store, &form)?.into_iter().min() {
+            indexes.learned().stale(&form, first);
         }
         let m = match latest(store, &form) {
             Ok(Some(m)) => m,

@@ -3,7 +3,7 @@
 //! again on the background threads, a run of answers at a time
 //! ([`recode`]).
 
-use super::{latest, models, put, Recoded};
+use super::{latest, models, owed, owed_key, put, Recoded};
 use crate::error::Result;
 use crate::index::Indexes;
 use crate::model::{now_ms, ResponseId, StoredResponse, ERASED_TEXT};
@@ -76,6 +76,12 @@ pub fn recode(
         .iter()
         .any(|m| m.sentiment.as_ref().is_some_and(|s| s.use_learned));
     let versions = store.form_versions(form)?;
+    // The answers noted as coded across an adoption that this pass codes
+    // (each stored before its note, so before the pass begins).
+    let covered: Vec<ResponseId> = owed(store, form)?
+        .into_iter()
+        .filter(|id| *id >= from)
+        .collect();
     let from = (from != ResponseId { ms: 0, seq: 0 }).then_some(from);
     let (mut answers, mut changed, mut stopped) = (0u64, 0u64, false);
     // Each run of responses is coded on every core, below the server's
@@ -123,6 +129,11 @@ pub fn recode(
     }
     if redo == Redo::Whole && !stopped {
         store.put_doc(Doc::Coding, form, indexes.coding_version().as_bytes())?;
+    }
+    if !stopped {
+        for id in covered {
+            store.remove_doc(Doc::Owed, &owed_key(form, id))?;
+        }
     }
     // Note the pass on the model in use, if it is still the newest (a
     // pass cut short is done again from the start at the next start). Only
