@@ -96,10 +96,11 @@ pub struct Flow {
     /// free text that matches the form's safeguarding phrases. Once shown
     /// they stay, above the thank-you.
     pub help: bool,
-    /// The submission id of answers the collector refused after they were
-    /// kept offline, when [`Flow::restore`] put them back on screen: a
-    /// notice says so, and once these answers are sent it is forgotten.
-    pub returned: Option<String>,
+    /// Whether these are answers the collector refused after they were
+    /// kept offline, put back on screen under their own submission id by
+    /// [`Flow::restore`]: a notice says so, and once they are sent they
+    /// are forgotten.
+    pub returned: bool,
 }
 
 /// Something the person did, or the network answered.
@@ -177,7 +178,7 @@ impl Flow {
             whole_page: false,
             adopted: 0,
             help: false,
-            returned: None,
+            returned: false,
         };
         if let At::Question(_) = flow.at {
             let at = flow.first_shown_from(0).map_or(At::Review, At::Question);
@@ -223,7 +224,7 @@ impl Flow {
             self.lang = self.form.pick_lang(&l).to_owned();
         }
         self.submission_id = id.to_owned();
-        self.returned = Some(id.to_owned());
+        self.returned = true;
         self.errors = self.check(None);
         if self.stepped() {
             // The review lists every answer with a way to change it; with
@@ -277,7 +278,7 @@ impl Flow {
                 self.clear_error(&q);
             }
             Msg::Adopt(answers) => {
-                if self.returned.is_some() {
+                if self.returned {
                     // Put back from a refused send: what the person did on
                     // this page goes over them, the rest stays, and so do
                     // the problems still in them.
@@ -367,7 +368,7 @@ impl Flow {
         }
         // Answers put back were started on an earlier visit, and counted
         // then.
-        if let Some(q) = self.furthest().filter(|_| self.returned.is_none()) {
+        if let Some(q) = self.furthest().filter(|_| !self.returned) {
             put("last_question", q.id.clone().into());
         }
         if !matches!(self.status, Status::Editing | Status::Failed) {
@@ -1062,7 +1063,7 @@ pub(crate) mod tests {
         let mut f = flow(long_form());
         assert!(f.restore(&sent));
         assert_eq!(f.submission_id, "11111111-2222-4333-8444-555555555555");
-        assert_eq!(f.returned.as_deref(), Some(f.submission_id.as_str()));
+        assert!(f.returned);
         assert_eq!(f.answers["who"], json!("worker"));
         assert!(!f.answers.contains_key("gone"));
         assert_eq!(f.context.location.as_deref(), Some("moorgate"));

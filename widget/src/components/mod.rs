@@ -244,7 +244,7 @@ pub fn FormView(props: &FormViewProps) -> Html {
     {
         let f = &flow.0;
         *untouched.borrow_mut() =
-            f.returned.is_none() && f.furthest().is_none() && f.status == Status::Editing;
+            !f.returned && f.furthest().is_none() && f.status == Status::Editing;
     }
     let notice_ref = use_node_ref();
     let title_ref = use_node_ref();
@@ -476,14 +476,6 @@ pub fn FormView(props: &FormViewProps) -> Html {
                             body,
                         };
                         if changed && offline::put_back(p) {
-                            if let Some(old) = snapshot
-                                .returned
-                                .as_ref()
-                                .filter(|old| **old != snapshot.submission_id)
-                            {
-                                // Its answers are in the ones just kept.
-                                offline::forget_returned(old);
-                            }
                             // Not from a form already replaced.
                             if *mounted.borrow() {
                                 on_returned.emit(true);
@@ -500,12 +492,12 @@ pub fn FormView(props: &FormViewProps) -> Html {
                     Posted::Failed => Msg::Failed,
                     Posted::Closed(c) => Msg::Closed(c),
                 };
-                if let (Some(id), Msg::Sent | Msg::SavedOffline | Msg::Closed(_)) =
-                    (&snapshot.returned, &msg)
+                if snapshot.returned
+                    && matches!(msg, Msg::Sent | Msg::SavedOffline | Msg::Closed(_))
                 {
                     // Put back refused, now stored, waiting again or
                     // beyond sending: no longer to be put back.
-                    offline::forget_returned(id);
+                    offline::forget_returned(&snapshot.submission_id);
                 }
                 d.dispatch(msg);
             });
@@ -605,13 +597,13 @@ pub fn FormView(props: &FormViewProps) -> Html {
                     }
                     {f.form.intro.as_ref().map(|i| html! { <p>{t(i)}</p> })}
                     <p class="inset">{t(&f.form.not_for_reporting)}</p>
-                    if let Some(id) = f.returned.clone() {
+                    if f.returned {
                         <div class="notice returned" tabindex="-1" ref={notice_ref.clone()}>
                             <p>{s.answers_returned}</p>
                             // On a shared device they may be someone else's.
                             // Not while they are being sent.
                             <button type="button" class="btn sec" disabled={f.status == Status::Sending} onclick={
-                                let fresh = props.on_returned.clone();
+                                let (fresh, id) = (props.on_returned.clone(), f.submission_id.clone());
                                 Callback::from(move |_| {
                                     offline::forget_returned(&id);
                                     // Afresh from the page's own options (the form
