@@ -943,6 +943,36 @@ const scenarios = {
     await w.locator(".panel h2").waitFor();
     if (String(await lists()) !== "0,0") fail(`after sending: ${await lists()}`);
     log("refused as the widget opened: put back there and then");
+
+    // Once more (a fifth version), and this time the person is already in
+    // the widget when the refusal comes (they tabbed to its first answer):
+    // starting afresh takes that focus away, so the notice takes it.
+    await page.route(responses, (r) => r.abort("internetdisconnected"));
+    await page.reload();
+    w = widget(page, "street-feedback");
+    await w.scrollIntoViewIfNeeded();
+    await w.locator('input[name="f-feel_safe_now"][value="5"]').check();
+    await w.locator(`input[name="f-${params.new_question}"][value="2"]`).check();
+    await w.locator(`input[name="f-${params.fourth_question}"][value="2"]`).check();
+    await w.locator("#f-comment").fill("Quiet at last");
+    await w.locator("button[type=submit]").click();
+    await w.locator(".notice").waitFor();
+    if (String(await lists()) !== "1,0") fail(`kept offline: ${await lists()}`);
+    await republish(withQuestion(withQuestion(form3, params.fourth_question), params.fifth_question));
+    await page.unroute(responses);
+    await page.reload();
+    w = widget(page, "street-feedback");
+    // The refusal waits for the page's proof of work (2 s at least).
+    await w.locator('input[name="f-feel_safe_now"]').first().focus();
+    if (await w.locator(".notice.returned").count()) fail("refused before the person was in the widget");
+    await w.locator(".notice.returned").waitFor({ timeout: 20000 });
+    if (!(await focused(w.locator(".notice.returned")))) fail("the focus was lost as the answers came back");
+    await w.locator(`#f-${params.fifth_question}-error`).waitFor();
+    await w.locator(`input[name="f-${params.fifth_question}"][value="4"]`).check();
+    await w.locator("button[type=submit]").click();
+    await w.locator(".panel h2").waitFor();
+    if (String(await lists()) !== "0,0") fail(`after sending: ${await lists()}`);
+    log("refused as the widget opened, the person in it: the notice takes the focus");
     // The failed and refused requests are the test's; anything else is not.
     const others = errors.filter((e) => !e.startsWith("Failed to load resource"));
     if (others.length) fail(`page errors: ${others.join(" | ")}`);

@@ -402,7 +402,8 @@ fn admin_token(c: &Collector) -> String {
 /// meanwhile) are put back on screen, not dropped, and once the person
 /// sends them again they are stored once, with what they answered offline;
 /// answers refused online by a form changed while it was filled in come
-/// back on the changed form.
+/// back on the changed form. Put back as the widget opens, they take the
+/// focus only if the person is already in the widget.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_refused_after_waiting_offline_are_put_back_and_stored_once() {
     let _one = BROWSER.lock().await;
@@ -415,18 +416,22 @@ async fn answers_refused_after_waiting_offline_are_put_back_and_stored_once() {
         "offline_refused",
         serde_json::json!({
             "collector": c.origin, "partner": partner, "token": token, "form": form,
-            // Versions 3 and 4 each add a required question like the first.
+            // Versions 3, 4 and 5 each add a required question like the first.
             "new_question": "feel_safe_night", "fourth_question": "feel_safe_day",
+            "fifth_question": "feel_safe_home",
             "publish_url": format!("{}/api/v1/forms/street-feedback", c.origin),
         }),
     )
     .await;
     assert_eq!(
         c.state.store.form("street-feedback").unwrap().form.version,
-        4
+        5
     );
     let rs = c.responses("street-feedback");
-    assert_eq!(rs.len(), 3, "each stored once: {rs:?}");
+    assert_eq!(rs.len(), 4, "each stored once: {rs:?}");
+    assert_eq!(rs[3].answers["feel_safe_now"], Answer::Number(5));
+    assert_eq!(rs[3].answers["feel_safe_home"], Answer::Number(4));
+    assert_eq!(rs[3].answers["comment"], text("Quiet at last"));
     assert_eq!(rs[2].answers["feel_safe_now"], Answer::Number(3));
     assert_eq!(rs[2].answers["feel_safe_night"], Answer::Number(2));
     assert_eq!(rs[2].answers["feel_safe_day"], Answer::Number(1));

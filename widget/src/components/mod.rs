@@ -248,6 +248,7 @@ pub fn FormView(props: &FormViewProps) -> Html {
     }
     let notice_ref = use_node_ref();
     let title_ref = use_node_ref();
+    let root_ref = use_node_ref();
     let summary_ref = use_node_ref();
     let step_ref = use_node_ref();
     let help_ref = use_node_ref();
@@ -283,11 +284,13 @@ pub fn FormView(props: &FormViewProps) -> Html {
         let on_returned = props.on_returned.clone();
         let (kept, mounted, untouched) = (kept.clone(), mounted.clone(), untouched.clone());
         let (notice, title, again) = (notice_ref.clone(), title_ref.clone(), props.again);
+        let root = root_ref.clone();
         use_effect_with((), move |_| {
-            // Started afresh by the person's doing: the notice saying their
-            // answers came back takes the focus, or the form's title once
-            // they deleted them, unless the person is busy elsewhere on the
-            // page (in another widget).
+            // Started afresh by the person's doing, or with the focus in
+            // the form it replaced: the notice saying their answers came
+            // back takes the focus, or the form's title once they deleted
+            // them, unless the person is busy elsewhere on the page (in
+            // another widget).
             let target = notice
                 .cast::<web_sys::HtmlElement>()
                 .or_else(|| title.cast());
@@ -330,19 +333,26 @@ pub fn FormView(props: &FormViewProps) -> Html {
                 let own_id = own_id.clone();
                 let (on_returned, kept) = (on_returned.clone(), kept.clone());
                 let (mounted, untouched) = (mounted.clone(), untouched.clone());
+                let root = root.clone();
                 spawn_local(async move {
                     let done = offline::flush(&origin).await;
                     if !*mounted.borrow() {
                         return;
                     }
+                    // Starting afresh takes away what has the focus: if
+                    // that is in this widget, the notice takes it.
+                    let here = root
+                        .cast::<web_sys::Element>()
+                        .is_some_and(|el| focus_inside(&el));
                     if done.stored.contains(&own_id) {
                         d.dispatch(Msg::Sent);
                     } else if let Some((_, c)) = done.closed.iter().find(|(id, _)| *id == own_id) {
                         d.dispatch(Msg::Closed(*c));
                     } else if *kept.borrow() && offline::returned_has(&own_id) {
                         // Another widget on the page may have sent it. The
-                        // person may be reading elsewhere: no focus taken.
-                        on_returned.emit(false);
+                        // person may be reading elsewhere: the focus is taken
+                        // only from this widget.
+                        on_returned.emit(here);
                     } else if !done.returned.is_empty()
                         && *untouched.borrow()
                         && offline::returned(&origin, &form_id).is_some()
@@ -350,7 +360,7 @@ pub fn FormView(props: &FormViewProps) -> Html {
                         // Refused as the widget opened (an earlier visit's):
                         // put back on the form as it now is, the person
                         // perhaps reading elsewhere on the page.
-                        on_returned.emit(false);
+                        on_returned.emit(here);
                     }
                 });
             };
@@ -635,13 +645,21 @@ pub fn FormView(props: &FormViewProps) -> Html {
     html! {
         <>
             {stylesheet}
-            <div class="cfw" lang={f.lang.clone()} dir={if i18n::is_rtl(&f.lang) { "rtl" } else { "ltr" }}>
+            <div class="cfw" lang={f.lang.clone()} dir={if i18n::is_rtl(&f.lang) { "rtl" } else { "ltr" }} ref={root_ref}>
                 if f.help { {help::view(f, &help_ref)} }
                 {body}
                 <div class="vh" role="status" aria-live="polite">{live}</div>
             </div>
         </>
     }
+}
+
+/// Whether the focus is in the widget that holds `el` (in its shadow
+/// root, which the loader gives each widget).
+fn focus_inside(el: &web_sys::Element) -> bool {
+    el.get_root_node()
+        .dyn_into::<web_sys::ShadowRoot>()
+        .is_ok_and(|r| r.active_element().is_some())
 }
 
 fn language_switch(f: &Flow, send: &Callback<Msg>) -> Option<Html> {
