@@ -1034,10 +1034,32 @@ const scenarios = {
     await until("the server form to step aside", async () => !(await page.locator("#page-form").isVisible()));
     if (await w.locator(".notice.returned").count()) fail("put back after they were deleted");
     log("deleted, and not put back again");
+    // Deleted in place: the fresh answers go under a new submission id,
+    // not under the page's, which the deleted answers may have been
+    // stored under already.
+    await w.locator('input[name="f-feel_safe_now"][value="3"]').check();
+    await w.locator("#f-comment").fill("Skasuję");
+    const pageId = await page.locator('#page-form input[name="submission_id"]').inputValue();
+    let sentId = null;
+    await page.route(responses, (r) => r.abort("internetdisconnected"));
+    await w.locator("button[type=submit]").click();
+    await w.locator(".notice").waitFor();
+    await republish(withQuestion(params.form, "feel_safe_night"));
+    await page.unroute(responses);
+    await page.evaluate(() => window.dispatchEvent(new Event("online")));
+    await w.locator(".notice.returned").waitFor({ timeout: 15000 });
+    await w.locator(".notice.returned button").click();
+    await until("a fresh form", async () => (await w.locator(".notice.returned").count()) === 0
+      && (await w.locator('input[name="f-feel_safe_now"]').count()) > 0);
+    page.on("request", (r) => {
+      if (r.url() === responses && r.method() === "POST") sentId = JSON.parse(r.postData()).submission_id;
+    });
     await w.locator('input[name="f-feel_safe_now"][value="2"]').check();
+    await w.locator('input[name="f-feel_safe_night"][value="2"]').check();
     await w.locator("#f-comment").fill("Ciemno przy stacji");
     await w.locator("button[type=submit]").click();
     await w.locator(".panel h2").waitFor();
+    if (!sentId || sentId === pageId) fail(`sent under the page's submission id after deleting: ${sentId}`);
     if (String(await lists()) !== "0,0") fail(`after sending: ${await lists()}`);
     const others = errors.filter((e) => !e.startsWith("Failed to load resource"));
     if (others.length) fail(`page errors: ${others.join(" | ")}`);

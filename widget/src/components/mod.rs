@@ -135,9 +135,14 @@ pub fn App(props: &AppProps) -> Html {
     let view_opts = if *starts == 0 {
         opts.clone()
     } else {
-        // The page's own form was taken over at the first start already.
+        // The page's own form was taken over at the first start already,
+        // so its submission id need not be shared with it: a fresh one,
+        // since answers under it may be stored already (their reply lost,
+        // then put back and deleted on this page). Answers put back keep
+        // their own ([`Flow::restore`]).
         Rc::new(Options {
             on_ready: None,
+            submission_id: None,
             ..(*opts).clone()
         })
     };
