@@ -100,8 +100,17 @@ impl Doubt {
 /// Issues challenges and takes proofs.
 #[derive(Debug, Default)]
 pub struct Proofs {
-    /// Spent proofs by signature, with when they expire (s).
-    spent: Mutex<HashMap<String, u64>>,
+    spent: Mutex<Spent>,
+}
+
+/// Spent proofs by challenge (the hash, in the one spelling the server
+/// makes: a signature's hex can be spelt in either case), with when they
+/// expire (s); swept of the expired at most once a minute, not at every
+/// check (at the global cap that is millions of entries).
+#[derive(Debug, Default)]
+struct Spent {
+    by_challenge: HashMap<String, u64>,
+    swept: u64,
 }
 
 /// The deployment's key, made on first use.
@@ -158,7 +167,11 @@ impl Proofs {
         let signed = hex::decode(&payload.signature)
             .ok()
             .is_some_and(|sig| m.verify_slice(&sig).is_ok());
+        // Within the range a challenge hides its number in: with a number
+        // longer than that, the digits at the salt's end could be moved
+        // into it (the hash is of the two run together).
         let solved = payload.algorithm == ALGORITHM
+            && payload.number <= MAX_NUMBER
             && sha256_hex(&format!("{}{}", payload.salt, payload.number)) == payload.challenge;
         if !signed || !solved {
             return Ok(Some(Doubt::Missing));
@@ -173,14 +186,15 @@ impl Proofs {
         if params.get("form").map(String::as_str) != Some(form) {
             return Ok(Some(Doubt::Missing));
         }
-        let issued: u64 = params
-            .get("issued")
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let expires: u64 = params
-            .get("expires")
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
+        let number = |key: &str| params.get(key).and_then(|s| s.parse::<u64>().ok());
+        let (Some(issued), Some(expires)) = (number("issued"), number("expires")) else {
+            return Ok(Some(Doubt::Missing));
+        };
+        // As issued, the two agree: a salt cut short (its last digits
+        // moved into the number) or made longer does not.
+        if issued / 1000 + LIFE_SECS != expires {
+            return Ok(Some(Doubt::Missing));
+        }
         let now = now_ms / 1000;
         if expires <= now {
             return Ok(Some(Doubt::Missing));
@@ -190,9 +204,13 @@ impl Proofs {
                 .spent
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            spent.retain(|_, expires| *expires > now);
+            if spent.swept + 60 <= now {
+                spent.by_challenge.retain(|_, expires| *expires > now);
+                spent.swept = now;
+            }
             if spent
-                .insert(payload.signature.clone(), issued / 1000 + LIFE_SECS + 1)
+                .by_challenge
+                .insert(payload.challenge.clone(), expires + 1)
                 .is_some()
             {
                 return Ok(Some(Doubt::Reused));
@@ -314,5 +332,84 @@ mod tests {
             None
         );
         assert!(c["maxnumber"].as_u64().unwrap() <= MAX_NUMBER);
+    }
+
+    /// The payload of `proof` with `change` made to it, re-encoded.
+    fn altered(proof: &str, change: impl FnOnce(&mut serde_json::Value)) -> String {
+        let mut p: serde_json::Value =
+            serde_json::from_slice(&STANDARD.decode(proof).unwrap()).unwrap();
+        change(&mut p);
+        STANDARD.encode(p.to_string())
+    }
+
+    /// A solved proof cannot be made into others: the hash is of the salt
+    /// and the number run together, so the salt's last digits (when it was
+    /// issued) moved into the number hash the same, and would otherwise
+    /// pass as issued in 1970 (never too fast, never remembered); and the
+    /// signature's hex spelt in capitals is the same proof, taken once.
+    #[test]
+    fn a_proof_cannot_be_recut_or_respelt_to_be_taken_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        let proofs = Proofs::default();
+        let t0 = 1_800_000_000_123;
+        let later = t0 + 5_000;
+        let proof = solve(&proofs.challenge(&store, "f", t0).unwrap()).unwrap();
+        let payload: serde_json::Value =
+            serde_json::from_slice(&STANDARD.decode(&proof).unwrap()).unwrap();
+        let (salt, number) = (
+            payload["salt"].as_str().unwrap().to_owned(),
+            payload["number"].as_u64().unwrap(),
+        );
+        assert!(salt.ends_with(&format!("issued={t0}")), "{salt}");
+        // Every re-cut still hashes to the signed challenge; none is taken.
+        for moved in 1..=3 {
+            let (kept, digits) = salt.split_at(salt.len() - moved);
+            let recut = altered(&proof, |p| {
+                p["salt"] = kept.into();
+                p["number"] = format!("{digits}{number}").parse::<u64>().unwrap().into();
+            });
+            assert_eq!(
+                sha256_hex(&format!("{kept}{digits}{number}")),
+                payload["challenge"].as_str().unwrap()
+            );
+            assert_eq!(
+                proofs.check(&store, "f", Some(&recut), later).unwrap(),
+                Some(Doubt::Missing),
+                "moved {moved} digits"
+            );
+        }
+        let whole = altered(&proof, |p| {
+            p["salt"] = salt.trim_end_matches(char::is_numeric).into();
+            p["number"] = format!("{t0}{number}").parse::<u64>().unwrap().into();
+        });
+        assert_eq!(
+            proofs.check(&store, "f", Some(&whole), later).unwrap(),
+            Some(Doubt::Missing)
+        );
+        // Taken once, in any spelling of its signature.
+        assert_eq!(
+            proofs.check(&store, "f", Some(&proof), later).unwrap(),
+            None
+        );
+        let capitals = altered(&proof, |p| {
+            p["signature"] = p["signature"].as_str().unwrap().to_uppercase().into();
+        });
+        assert_eq!(
+            proofs.check(&store, "f", Some(&capitals), later).unwrap(),
+            Some(Doubt::Reused)
+        );
+        // Remembered until it expires, however many are taken meanwhile.
+        for i in 1..=3 {
+            let p = solve(&proofs.challenge(&store, "f", t0 + i).unwrap()).unwrap();
+            let at = later + i * 120_000;
+            assert_eq!(proofs.check(&store, "f", Some(&p), at).unwrap(), None);
+        }
+        assert_eq!(
+            proofs
+                .check(&store, "f", Some(&proof), later + 600_000)
+                .unwrap(),
+            Some(Doubt::Reused)
+        );
     }
 }
