@@ -819,3 +819,64 @@ async fn tokens_have_labels_and_expire_and_can_be_listed_and_revoked() {
     assert!(problem["detail"].as_str().unwrap().contains("expired"));
     s.stop().await;
 }
+
+/// Two staff moving the same cases on at the same moment: every change
+/// answered 200 is in the case's history. Each change reads the history,
+/// checks the step and writes it back; two at once both read the same
+/// history, and the second write dropped the first's change (a closure
+/// lost, the case open again, its reason gone).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn changes_made_to_a_case_at_the_same_moment_are_all_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = server(dir.path()).await;
+    let admin = s.token(Role::Admin);
+    const CASES: u128 = 16;
+    for n in 0..CASES {
+        let mut answers = dissatisfied(100 + n, "");
+        answers.as_object_mut().unwrap().remove("invitation");
+        assert_eq!(s.submit(FORM, &answers).await.status(), 201);
+    }
+    let (_, list) = get_json(&s, &admin, "/api/v1/cases").await;
+    let ids: Vec<u64> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), CASES as usize);
+    let mut both = 0;
+    for id in ids {
+        let (contacted, closed) = tokio::join!(
+            patch(
+                &s,
+                &admin,
+                id,
+                json!({"state": "contacted", "note": "left a message"})
+            ),
+            patch(
+                &s,
+                &admin,
+                id,
+                json!({"state": "closed", "reason": "duplicate of another case"})
+            ),
+        );
+        assert_eq!(closed.0, 200, "{closed:?}");
+        let (_, case) = get_json(&s, &admin, &format!("/api/v1/cases/{id}")).await;
+        let states: Vec<&str> = case["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["state"].as_str().unwrap())
+            .collect();
+        assert_eq!(case["state"], "closed", "the closure was lost: {case}");
+        if contacted.0 == 200 {
+            both += 1;
+            assert_eq!(states, ["contacted", "closed"], "{case}");
+        } else {
+            assert_eq!(contacted.0, 409, "{contacted:?}");
+            assert_eq!(states, ["closed"], "{case}");
+        }
+    }
+    println!("{both} of {CASES} cases took both changes");
+    s.stop().await;
+}

@@ -235,6 +235,14 @@ pub fn update(
     by: &str,
     update: Update,
 ) -> Result<Option<std::result::Result<Case, Refused>>> {
+    // A change reads the history, checks the step and writes it back: two
+    // at once would both read the same history and the second write drop
+    // the first's change (a closure lost, the case open again). One store
+    // per process, and changes are rare and quick: one lock for all.
+    static CHANGING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = CHANGING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let Some(mut case) = get(store, seq)? else {
         return Ok(None);
     };
