@@ -421,7 +421,7 @@ fn retention(data: &std::path::Path, compact: bool) -> anyhow::Result<()> {
     let runs = collector::service::retention::run(&store, collector::model::now_ms())?;
     for run in &runs {
         println!(
-            "{}: erased {} text answers and the personal answers of {} responses received before {} ms ({} days)",
+            "{}: erased {} text answers and the personal answers of {} responses received before {} ms ({} days; each version by the shorter of its period and the current one's)",
             run.form, run.erased, run.personal, run.before_ms, run.days
         );
     }

@@ -325,3 +325,102 @@ async fn the_server_erases_at_start_and_its_schedule_stops_with_it() {
     );
     s.stop().await;
 }
+
+/// Each response goes by the version it answered: its period is the
+/// shorter of that version's (what its respondent was told) and the
+/// current one's, and only that version's free-text questions are erased
+/// (a question id that became a choice keeps its answers). Personal
+/// answers go by the same period.
+#[tokio::test]
+async fn each_version_is_erased_by_its_own_period_and_its_own_free_text() {
+    use collector::model::{record, NewResponse};
+    use std::collections::BTreeMap;
+    use survey::Answer;
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
+    let mini: Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture_forms().join("mini.json")).unwrap(),
+    )
+    .unwrap();
+    let text = |id: &str, personal: bool| {
+        json!({"id": id, "kind": "text", "text": {"en": id, "pl": id}, "max_length": 200, "personal": personal})
+    };
+    let choice = json!({"id": "area", "kind": "single_choice", "text": {"en": "Area", "pl": "Okolica"},
+        "options": [{"id": "north", "text": {"en": "North", "pl": "Północ"}},
+                    {"id": "south", "text": {"en": "South", "pl": "Południe"}}]});
+    let version = |days: Option<u32>, area: Value| -> survey::Form {
+        let mut f = mini.clone();
+        if let Some(d) = days {
+            f["retention_days"] = json!(d);
+        }
+        let qs = f["questions"].as_array_mut().unwrap();
+        qs.push(area);
+        qs.push(text("contact", true));
+        serde_json::from_value(f).unwrap()
+    };
+    let submit = |f: std::sync::Arc<collector::store::Published>, n: u128, area: &str| {
+        let (store, area) = (&store, area.to_owned());
+        async move {
+            let f = &f.form;
+            let mut answers = BTreeMap::new();
+            answers.insert("who".to_owned(), Answer::Text("resident".into()));
+            answers.insert("safe".to_owned(), Answer::Number(3));
+            answers.insert("area".to_owned(), Answer::Text(area));
+            let r = NewResponse {
+                form: f.id.clone(),
+                version: f.version,
+                location: None,
+                channel: "embed".into(),
+                lang: "en".into(),
+                answers,
+                coding: BTreeMap::new(),
+                flag: None,
+                attributes: BTreeMap::new(),
+                personal: BTreeMap::from([(
+                    "contact".to_owned(),
+                    Answer::Text(format!("07700 90000{n}")),
+                )]),
+                invitation: None,
+            };
+            let bytes = record::encode(&r, Some(&record::Names::of(f)));
+            store.submit(&r, bytes, &uuid(n), vec![]).await.unwrap().id
+        }
+    };
+    // Version 1 keeps 30 days and asks where as free text; version 2 keeps
+    // a year and asks it as a choice; version 3 names no period.
+    let v1 = store.publish(version(Some(30), text("area", false))).unwrap();
+    let a = submit(v1, 1, "by the old bridge").await;
+    let v2 = store.publish(version(Some(365), choice.clone())).unwrap();
+    let b = submit(v2, 2, "north").await;
+    let v3 = store.publish(version(None, choice.clone())).unwrap();
+    assert_eq!(v3.form.version, 3);
+    let c = submit(v3, 3, "south").await;
+    let now = now_ms();
+    let area = |id| store.response("mini", id).unwrap().unwrap().answers["area"].clone();
+    let contact = |id| store.personal("mini", id).unwrap().is_some();
+
+    // 40 days on: version 1's text and contact are past their 30 days,
+    // though the current version names no period.
+    let runs = retention::run(&store, now + 40 * DAY).unwrap();
+    assert_eq!((runs[0].erased, runs[0].personal, runs[0].days), (1, 1, 30));
+    assert_eq!(area(a), Answer::Text(ERASED_TEXT.into()));
+    assert!(!contact(a));
+    assert_eq!(area(b), Answer::Text("north".into()));
+    assert!(contact(b) && contact(c));
+
+    // 400 days on: version 2's contact goes; its area is a choice and
+    // stays. Version 3 has no period: nothing of it goes.
+    let runs = retention::run(&store, now + 400 * DAY).unwrap();
+    assert_eq!((runs[0].erased, runs[0].personal), (0, 1));
+    assert_eq!(area(b), Answer::Text("north".into()));
+    assert!(!contact(b));
+    assert_eq!(area(c), Answer::Text("south".into()));
+    assert!(contact(c));
+
+    // A fourth version keeps 7 days: now no one's is kept longer.
+    store.publish(version(Some(7), choice)).unwrap();
+    let runs = retention::run(&store, now + 8 * DAY).unwrap();
+    assert_eq!((runs[0].erased, runs[0].personal, runs[0].days), (0, 1, 7));
+    assert!(!contact(c));
+    assert_eq!(area(c), Answer::Text("south".into()));
+}

@@ -7,7 +7,7 @@ use collector::index::record;
 use collector::model::{
     CountKey, Label, ManualCode, NewResponse, Role, Step, TextCoding, ERASED_TEXT,
 };
-use collector::store::{SledStore, Store};
+use collector::store::{Expiries, Expiry, SledStore, Store};
 use harness::SqliteStore;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -35,6 +35,18 @@ fn response(form: &Form, safe: i64) -> NewResponse {
         personal: BTreeMap::new(),
         invitation: None,
     }
+}
+
+/// What retention erases of `version`'s responses: those received before
+/// `before_ms`, their answers to `questions`.
+fn expiring(version: u32, before_ms: u64, questions: &[String]) -> Expiries {
+    Expiries::from([(
+        version,
+        Expiry {
+            before_ms,
+            questions: questions.to_vec(),
+        },
+    )])
 }
 
 /// Submits `r` with the index record the answer index would hand over.
@@ -271,11 +283,19 @@ async fn conformance(store: &dyn Store) -> String {
         .await
         .unwrap();
     let q = ["why_unsafe".to_owned()];
-    assert_eq!(store.erase_text("mini", d.id.ms, &q).unwrap(), 0);
-    assert_eq!(store.erase_text("mini", e.id.ms + 1, &[]).unwrap(), 0);
-    assert_eq!(store.erase_text("mini", e.id.ms + 1, &q).unwrap(), 2);
-    assert_eq!(store.erase_text("mini", e.id.ms + 1, &q).unwrap(), 0);
-    assert_eq!(store.erase_text("other", u64::MAX, &q).unwrap(), 0);
+    let v = f.version;
+    let erase = |form: &str, version: u32, before_ms: u64, q: &[String]| {
+        store
+            .erase_text(form, &expiring(version, before_ms, q))
+            .unwrap()
+    };
+    assert_eq!(erase("mini", v, d.id.ms, &q), 0);
+    assert_eq!(erase("mini", v, e.id.ms + 1, &[]), 0);
+    // Another version's period and questions are not theirs.
+    assert_eq!(erase("mini", v + 1, u64::MAX, &q), 0);
+    assert_eq!(erase("mini", v, e.id.ms + 1, &q), 2);
+    assert_eq!(erase("mini", v, e.id.ms + 1, &q), 0);
+    assert_eq!(erase("other", v, u64::MAX, &q), 0);
     let erased = store.response("mini", d.id).unwrap().unwrap();
     assert_eq!(
         erased.answers["why_unsafe"],
@@ -450,8 +470,18 @@ async fn recovery_conformance(store: &dyn Store) {
     assert_eq!(store.personal("mini", a.id).unwrap(), None);
     r.invitation = None;
     let b = submit(store, f, r, &uuid(102), vec![]).await.unwrap();
-    assert_eq!(store.erase_personal_before("mini", b.id.ms).unwrap(), 0);
-    assert_eq!(store.erase_personal_before("mini", b.id.ms + 1).unwrap(), 1);
+    let erase = |version: u32, before_ms: u64| {
+        store
+            .erase_personal_before("mini", &expiring(version, before_ms, &[]))
+            .unwrap()
+    };
+    assert_eq!(erase(f.version, b.id.ms), 0);
+    assert_eq!(
+        erase(f.version + 1, u64::MAX),
+        0,
+        "another version's period"
+    );
+    assert_eq!(erase(f.version, b.id.ms + 1), 1);
     assert_eq!(store.personal("mini", b.id).unwrap(), None);
     // Small records: put, get, list in key order after a key, remove.
     for k in ["b", "a", "c"] {

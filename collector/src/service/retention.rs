@@ -5,11 +5,15 @@
 //! agreement are the same before and after; the answer index holds codes,
 //! never text, and is untouched.
 //!
+//! A version's period is the shorter of its own (what its respondents were
+//! told) and the current version's: no one's words are kept longer than
+//! they were told, nor longer than the force now keeps anyone's.
+//!
 //! ```text
 //! schedule (at start, every retention_interval_secs) / `collector retention`
-//!   ─► run(store, now) ─► per form: text questions of every version, now − days
-//!   ─► Store::erase_personal_before (personal answers removed, synced)
+//!   ─► run(store, now) ─► per form and version: its text questions, now − its days (periods)
 //!   ─► Store::erase_text ─► answer becomes ERASED_TEXT (flushed, synced)
+//!   ─► Store::erase_personal_before (personal answers removed, synced; tried even if the first failed)
 //! ```
 //!
 //! An erased answer reads [`ERASED_TEXT`](crate::model::ERASED_TEXT) in
@@ -21,7 +25,8 @@
 //! Privacy section). [`SledStore::compact_into`](crate::store::SledStore::compact_into)
 //! writes a copy with only the current values.
 
-use crate::store::{Result, Store};
+use crate::store::{Expiries, Expiry, Result, Store};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -34,9 +39,11 @@ const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 pub struct Erased {
     /// Form id.
     pub form: String,
-    /// Its retention period, in days.
+    /// The shortest retention period applied to its versions, in days.
     pub days: u32,
-    /// Responses received before this time had their text erased.
+    /// Responses received before this time had their text erased,
+    /// whatever version they answered (those to a version with a longer
+    /// period, only before that period's time).
     pub before_ms: u64,
     /// Text answers erased by this run (0 for those erased before).
     pub erased: usize,
@@ -60,31 +67,65 @@ pub fn run(store: &dyn Store, now_ms: u64) -> Result<Vec<Erased>> {
     Ok(out)
 }
 
-/// [`run`] for one form; `None` if it has no retention period.
-pub fn run_form(store: &dyn Store, form: &str, now_ms: u64) -> Result<Option<Erased>> {
-    let Some(days) = store.form(form).and_then(|p| p.form.retention_days) else {
-        return Ok(None);
-    };
-    // Every version's text questions: an old response may answer one the
-    // current version dropped.
-    let mut questions: Vec<String> = store
+/// The retention period of each version of `form`, in days: the shorter
+/// of the version's own (what its respondents were told) and the current
+/// version's (what the force keeps now), either where only one has one;
+/// versions with neither are left out.
+pub fn periods(store: &dyn Store, form: &str) -> Result<BTreeMap<u32, u32>> {
+    let now = store.form(form).and_then(|p| p.form.retention_days);
+    Ok(store
         .form_versions(form)?
         .iter()
-        .flat_map(|f| f.questions.iter())
-        .filter(|q| matches!(q.kind, Kind::Text { .. }))
-        .map(|q| q.id.clone())
+        .filter_map(|f| {
+            let days = match (f.retention_days, now) {
+                (Some(a), Some(b)) => a.min(b),
+                (a, b) => a.or(b)?,
+            };
+            Some((f.version, days))
+        })
+        .collect())
+}
+
+/// [`run`] for one form; `None` if no version of it has a retention
+/// period. Each response's text answers go by its own version: that
+/// version's period ([`periods`]) and its free-text questions (a question
+/// id may be free text in one version and a choice in another).
+pub fn run_form(store: &dyn Store, form: &str, now_ms: u64) -> Result<Option<Erased>> {
+    let periods = periods(store, form)?;
+    let Some(&days) = periods.values().min() else {
+        return Ok(None);
+    };
+    let cutoff = |days: u32| now_ms.saturating_sub(u64::from(days) * DAY_MS);
+    let expiries: Expiries = store
+        .form_versions(form)?
+        .iter()
+        .filter_map(|f| {
+            let days = *periods.get(&f.version)?;
+            let questions = f
+                .questions
+                .iter()
+                .filter(|q| matches!(q.kind, Kind::Text { .. }))
+                .map(|q| q.id.clone())
+                .collect();
+            Some((
+                f.version,
+                Expiry {
+                    before_ms: cutoff(days),
+                    questions,
+                },
+            ))
+        })
         .collect();
-    questions.sort();
-    questions.dedup();
-    let before_ms = now_ms.saturating_sub(u64::from(days) * DAY_MS);
-    let erased = store.erase_text(form, before_ms, &questions)?;
-    let personal = store.erase_personal_before(form, before_ms)?;
+    // Both are tried, whichever fails: personal answers are not kept past
+    // their time because some text could not be erased.
+    let erased = store.erase_text(form, &expiries);
+    let personal = store.erase_personal_before(form, &expiries);
     Ok(Some(Erased {
         form: form.to_owned(),
         days,
-        before_ms,
-        erased,
-        personal,
+        before_ms: cutoff(days),
+        erased: erased?,
+        personal: personal?,
     }))
 }
 

@@ -125,6 +125,45 @@ impl Doc {
         }
     }
 }
+/// What retention erases of the responses to one version of a form (see
+/// `service::retention`): those received before `before_ms`, and of them
+/// the text answers to `questions` (the version's text questions).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Expiry {
+    /// Responses received before this time, ms since the Unix epoch.
+    pub before_ms: u64,
+    /// The version's free-text questions.
+    pub questions: Vec<String>,
+}
+
+/// [`Expiry`] by form version.
+pub type Expiries = BTreeMap<u32, Expiry>;
+
+/// The latest time in `expiries`: no response received since is erased.
+pub fn latest_expiry(expiries: &Expiries) -> u64 {
+    expiries.values().map(|e| e.before_ms).max().unwrap_or(0)
+}
+
+/// Erases what `expiries` says is due of `r`'s text answers (see
+/// [`Store::erase_text`]); how many it erased.
+pub fn erase_expired(expiries: &Expiries, r: &mut StoredResponse) -> usize {
+    let received = r.id.map_or(r.received_ms, |id| id.ms);
+    match expiries.get(&r.version) {
+        Some(e) if received < e.before_ms => r.erase_text(&e.questions),
+        _ => 0,
+    }
+}
+
+/// Whether the personal answers of response `id` are due for erasing
+/// (see [`Store::erase_personal_before`]): by the time of `version`, the
+/// one it answered; where its response is not found, by the latest time.
+pub fn personal_due(expiries: &Expiries, id: ResponseId, version: Option<u32>) -> bool {
+    match version {
+        Some(v) => expiries.get(&v).is_some_and(|e| id.ms < e.before_ms),
+        None => id.ms < latest_expiry(expiries),
+    }
+}
+
 /// The result of a submission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Submitted {
@@ -278,8 +317,9 @@ pub trait Store: Send + Sync + 'static {
     /// there were any.
     fn erase_personal(&self, form: &str, id: ResponseId) -> Result<bool>;
     /// Erases the personal answers of every response to `form` received
-    /// before `before_ms`; durable on return; how many responses had some.
-    fn erase_personal_before(&self, form: &str, before_ms: u64) -> Result<usize>;
+    /// before its version's time in `expiries` (none of a version not in
+    /// it); durable on return; how many responses had some.
+    fn erase_personal_before(&self, form: &str, expiries: &Expiries) -> Result<usize>;
     /// One durable response.
     fn response(&self, form: &str, id: ResponseId) -> Result<Option<StoredResponse>>;
     /// Records an analyst's codes for one text answer (replacing earlier ones).
@@ -292,13 +332,14 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<()>;
     /// Every manual code of a form, by response.
     fn manual_codes(&self, form: &str) -> Result<Vec<(ResponseId, BTreeMap<String, ManualCode>)>>;
-    /// Erases the free text of the answers to `questions` in every response
-    /// to `form` (flagged ones included) received before `before_ms`: each
-    /// becomes [`ERASED_TEXT`](crate::model::ERASED_TEXT), its coding and
-    /// any manual codes stay. Written in batches, so submissions wait at
-    /// most for one; durable (flushed and synced) before it returns.
+    /// Erases the free text in every response to `form` (flagged ones
+    /// included) received before its version's time in `expiries`, of the
+    /// answers to that version's questions there: each becomes
+    /// [`ERASED_TEXT`](crate::model::ERASED_TEXT), its coding and any
+    /// manual codes stay. Written in batches, so submissions wait at most
+    /// for one; durable (flushed and synced) before it returns.
     /// Idempotent: returns how many answers it erased, none the second time.
-    fn erase_text(&self, form: &str, before_ms: u64, questions: &[String]) -> Result<usize>;
+    fn erase_text(&self, form: &str, expiries: &Expiries) -> Result<usize>;
 
     /// Re-codes the stored responses of `form` (flagged ones too) from
     /// response `from` on (all when `None`), in key order and a few hundred

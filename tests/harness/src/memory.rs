@@ -8,7 +8,10 @@
 use collector::model::{
     now_ms, CountKey, FormSummary, ManualCode, NewResponse, ResponseId, StoredResponse, TokenRecord,
 };
-use collector::store::{Alert, BoxFuture, Doc, Error, Published, Result, Store, Submitted};
+use collector::store::{
+    erase_expired, personal_due, Alert, BoxFuture, Doc, Error, Expiries, Published, Result, Store,
+    Submitted,
+};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use survey::Answer;
@@ -218,7 +221,7 @@ impl Store for MemStore {
             .collect())
     }
 
-    fn erase_text(&self, form: &str, before_ms: u64, questions: &[String]) -> Result<usize> {
+    fn erase_text(&self, form: &str, expiries: &Expiries) -> Result<usize> {
         if self.refusing.load(std::sync::atomic::Ordering::Acquire) {
             return Err(Error::Unavailable);
         }
@@ -229,8 +232,7 @@ impl Store for MemStore {
         Ok(responses
             .map(|(r, _)| r)
             .chain(flagged)
-            .filter(|r| r.received_ms < before_ms)
-            .map(|r| r.erase_text(questions))
+            .map(|r| erase_expired(expiries, r))
             .sum())
     }
 
@@ -392,12 +394,21 @@ impl Store for MemStore {
             .is_some())
     }
 
-    fn erase_personal_before(&self, form: &str, before_ms: u64) -> Result<usize> {
+    fn erase_personal_before(&self, form: &str, expiries: &Expiries) -> Result<usize> {
         let mut inner = self.lock();
+        let versions: BTreeMap<ResponseId, u32> = inner
+            .responses
+            .get(form)
+            .into_iter()
+            .flatten()
+            .map(|(r, _)| r)
+            .chain(inner.flagged.get(form).into_iter().flatten())
+            .filter_map(|r| Some((r.id?, r.version)))
+            .collect();
         let before = inner.personal.len();
-        inner
-            .personal
-            .retain(|(f, id), _| !(f == form && id.ms < before_ms));
+        inner.personal.retain(|(f, id), _| {
+            !(f == form && personal_due(expiries, *id, versions.get(id).copied()))
+        });
         Ok(before - inner.personal.len())
     }
 

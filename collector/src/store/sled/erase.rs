@@ -5,7 +5,7 @@
 //! once.
 //!
 //! ```text
-//! r|q 0 form 0 [0, before_ms) ─► StoredResponse::erase_text ─┐
+//! r|q 0 form 0 [0, before_ms) ─► StoredResponse::erase_text (by version) ─┐
 //! r|q 0 form 0 [from, end)    ─► re-code (service::learning) ─┴─► rest (and record) or JSON ─► batches of 500 ─► flush + sync
 //! ```
 //!
@@ -16,7 +16,7 @@
 use super::SledStore;
 use crate::model::{record, stored, ResponseId, StoredResponse};
 use crate::store::keys;
-use crate::store::{Error, Result};
+use crate::store::{erase_expired, latest_expiry, Error, Expiries, Result};
 use std::path::Path;
 
 /// A run of responses read for [`SledStore::rewrite`]: see
@@ -29,20 +29,15 @@ const BATCH: usize = 500;
 
 impl SledStore {
     /// See [`Store::erase_text`](crate::store::Store::erase_text).
-    pub(super) fn erase_text_before(
-        &self,
-        form: &str,
-        before_ms: u64,
-        questions: &[String],
-    ) -> Result<usize> {
-        if questions.is_empty() {
+    pub(super) fn erase_text_before(&self, form: &str, expiries: &Expiries) -> Result<usize> {
+        if expiries.values().all(|e| e.questions.is_empty()) {
             if self.durable_seq().is_err() {
                 return Err(Error::Unavailable);
             }
             return Ok(0);
         }
         let end = ResponseId {
-            ms: before_ms,
+            ms: latest_expiry(expiries),
             seq: 0,
         };
         self.rewrite(
@@ -51,7 +46,7 @@ impl SledStore {
                 (keys::response_prefix(form), keys::response(form, end)),
                 (keys::flagged_prefix(form), keys::flagged(form, end)),
             ],
-            &mut |run| Some(run.iter_mut().map(|r| r.erase_text(questions)).collect()),
+            &mut |run| Some(run.iter_mut().map(|r| erase_expired(expiries, r)).collect()),
         )
     }
 

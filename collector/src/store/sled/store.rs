@@ -10,7 +10,10 @@ use crate::model::{
 };
 use crate::model::{stored, SAFEGUARDING_RULE_PREFIX};
 use crate::store::keys::{self, ResponseId};
-use crate::store::{Alert, BoxFuture, Doc, Error, Published, Result, Store, Submitted};
+use crate::store::{
+    latest_expiry, personal_due, Alert, BoxFuture, Doc, Error, Expiries, Published, Result, Store,
+    Submitted,
+};
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -380,19 +383,23 @@ impl Store for SledStore {
         Ok(was)
     }
 
-    fn erase_personal_before(&self, form: &str, before_ms: u64) -> Result<usize> {
+    fn erase_personal_before(&self, form: &str, expiries: &Expiries) -> Result<usize> {
         let prefix = keys::personal_prefix(form);
+        let latest = latest_expiry(expiries);
         let mut batch = sled::Batch::default();
         let mut n = 0;
         for k in self.responses.scan_prefix(&prefix).keys() {
             let k = k?;
-            match keys::response_id(&k) {
-                Some(id) if id.ms < before_ms => {
-                    batch.remove(k);
-                    n += 1;
-                }
-                Some(_) => break,
-                None => return Err(Error::Corrupt("personal key".into())),
+            let id = keys::response_id(&k).ok_or_else(|| Error::Corrupt("personal key".into()))?;
+            if id.ms >= latest {
+                break;
+            }
+            // By the period of the version answered (few responses have
+            // personal answers: one read each).
+            let version = self.response(form, id)?.map(|r| r.version);
+            if personal_due(expiries, id, version) {
+                batch.remove(k);
+                n += 1;
             }
         }
         if n > 0 {
@@ -493,8 +500,8 @@ impl Store for SledStore {
         self.counts_of(form)
     }
 
-    fn erase_text(&self, form: &str, before_ms: u64, questions: &[String]) -> Result<usize> {
-        self.erase_text_before(form, before_ms, questions)
+    fn erase_text(&self, form: &str, expiries: &Expiries) -> Result<usize> {
+        self.erase_text_before(form, expiries)
     }
 
     fn recode(

@@ -14,33 +14,28 @@
 use super::{json, parse, Db, SqliteStore, ERASE_BATCH};
 use collector::model::record::{encode, Names};
 use collector::model::StoredResponse;
-use collector::store::{Error, ResponseId, Result, Store};
+use collector::store::{erase_expired, latest_expiry, Error, Expiries, ResponseId, Result, Store};
 use rusqlite::params;
 
 impl SqliteStore {
     /// See [`Store::erase_text`]: responses kept and aside, a batch at a
     /// time.
-    pub(super) fn erase_text_before(
-        &self,
-        form: &str,
-        before_ms: u64,
-        questions: &[String],
-    ) -> Result<usize> {
+    pub(super) fn erase_text_before(&self, form: &str, expiries: &Expiries) -> Result<usize> {
         if !self.accepts_writes() {
             return Err(Error::Unavailable);
         }
-        if questions.is_empty() {
+        if expiries.values().all(|e| e.questions.is_empty()) {
             return Ok(0);
         }
         let end = ResponseId {
-            ms: before_ms,
+            ms: latest_expiry(expiries),
             seq: 0,
         }
         .to_bytes()
         .to_vec();
         let _rewriting = self.rewriting.lock().unwrap_or_else(|e| e.into_inner());
         let mut erase = |run: &mut [StoredResponse]| {
-            Some(run.iter_mut().map(|r| r.erase_text(questions)).collect())
+            Some(run.iter_mut().map(|r| erase_expired(expiries, r)).collect())
         };
         let (kept, _) = self.rewrite_in(form, false, Vec::new(), &end, None, &mut erase)?;
         let (aside, _) = self.rewrite_in(form, true, Vec::new(), &end, None, &mut erase)?;

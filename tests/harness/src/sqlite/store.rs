@@ -10,7 +10,8 @@ use collector::model::{
     SAFEGUARDING_RULE_PREFIX,
 };
 use collector::store::{
-    Alert, BackupInfo, BoxFuture, Doc, Error, Published, ResponseId, Result, Store, Submitted,
+    latest_expiry, personal_due, Alert, BackupInfo, BoxFuture, Doc, Error, Expiries, Published,
+    ResponseId, Result, Store, Submitted,
 };
 use rusqlite::{params, OptionalExtension};
 use std::collections::BTreeMap;
@@ -362,18 +363,41 @@ impl Store for SqliteStore {
         })
     }
 
-    fn erase_personal_before(&self, form: &str, before_ms: u64) -> Result<usize> {
-        // Every id received before `before_ms` sorts before this one.
+    fn erase_personal_before(&self, form: &str, expiries: &Expiries) -> Result<usize> {
+        // Every id received before the latest time sorts before this one.
         let end = ResponseId {
-            ms: before_ms,
+            ms: latest_expiry(expiries),
             seq: 0,
         };
+        let ids: Vec<Vec<u8>> = self.read(|conn| {
+            let mut q = conn
+                .prepare_cached("SELECT id FROM personal WHERE form = ?1 AND id < ?2")
+                .db()?;
+            let rows = q
+                .query_map(params![form, end.to_bytes()], |row| row.get(0))
+                .db()?;
+            rows.collect::<rusqlite::Result<_>>().db()
+        })?;
+        let mut due = Vec::new();
+        for bytes in ids {
+            let id = ResponseId::from_bytes(&bytes)
+                .ok_or_else(|| Error::Corrupt("personal id".into()))?;
+            let version = self.response(form, id)?.map(|r| r.version);
+            if personal_due(expiries, id, version) {
+                due.push(bytes);
+            }
+        }
         self.write(|tx| {
-            tx.execute(
-                "DELETE FROM personal WHERE form = ?1 AND id < ?2",
-                params![form, end.to_bytes()],
-            )
-            .db()
+            let mut n = 0;
+            for id in &due {
+                n += tx
+                    .execute(
+                        "DELETE FROM personal WHERE form = ?1 AND id = ?2",
+                        params![form, id],
+                    )
+                    .db()?;
+            }
+            Ok(n)
         })
     }
 
@@ -425,8 +449,8 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
-    fn erase_text(&self, form: &str, before_ms: u64, questions: &[String]) -> Result<usize> {
-        self.erase_text_before(form, before_ms, questions)
+    fn erase_text(&self, form: &str, expiries: &Expiries) -> Result<usize> {
+        self.erase_text_before(form, expiries)
     }
 
     fn recode(
