@@ -338,13 +338,10 @@ async fn each_version_is_erased_by_its_own_period_and_its_own_free_text() {
     use survey::Answer;
     let dir = tempfile::tempdir().unwrap();
     let store = SledStore::open(dir.path()).unwrap();
-    let mini: Value = serde_json::from_str(
-        &std::fs::read_to_string(fixture_forms().join("mini.json")).unwrap(),
-    )
-    .unwrap();
-    let text = |id: &str, personal: bool| {
-        json!({"id": id, "kind": "text", "text": {"en": id, "pl": id}, "max_length": 200, "personal": personal})
-    };
+    let mini: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture_forms().join("mini.json")).unwrap())
+            .unwrap();
+    let text = |id: &str, personal: bool| json!({"id": id, "kind": "text", "text": {"en": id, "pl": id}, "max_length": 200, "personal": personal});
     let choice = json!({"id": "area", "kind": "single_choice", "text": {"en": "Area", "pl": "Okolica"},
         "options": [{"id": "north", "text": {"en": "North", "pl": "Północ"}},
                     {"id": "south", "text": {"en": "South", "pl": "Południe"}}]});
@@ -388,7 +385,9 @@ async fn each_version_is_erased_by_its_own_period_and_its_own_free_text() {
     };
     // Version 1 keeps 30 days and asks where as free text; version 2 keeps
     // a year and asks it as a choice; version 3 names no period.
-    let v1 = store.publish(version(Some(30), text("area", false))).unwrap();
+    let v1 = store
+        .publish(version(Some(30), text("area", false)))
+        .unwrap();
     let a = submit(v1, 1, "by the old bridge").await;
     let v2 = store.publish(version(Some(365), choice.clone())).unwrap();
     let b = submit(v2, 2, "north").await;

@@ -133,11 +133,16 @@ fn sees(staff: &Staff, alert: &Alert) -> bool {
 }
 
 /// Whether `staff` may see the call-back details of `alert`'s case: the
-/// case's own supervisors; an admin only when no team or place owns it.
+/// case's own supervisors (its team's; where it has no team, its place's);
+/// an admin only when no team or place owns it. A supervisor of the place
+/// sees another team's case there, but not who to call.
 fn sees_personal(staff: &Staff, alert: &Alert) -> bool {
-    match &staff.scope {
-        Some(s) => s.covers(alert.team.as_deref(), alert.location.as_deref()),
-        None => staff.role == Role::Admin && alert.team.is_none() && alert.location.is_none(),
+    let owns = |names: &[String], name: &str| names.iter().any(|n| n == name);
+    match (&staff.scope, &alert.team, &alert.location) {
+        (Some(s), Some(team), _) => owns(&s.teams, team),
+        (Some(s), None, Some(place)) => owns(&s.places, place),
+        (Some(_), None, None) => false,
+        (None, team, place) => staff.role == Role::Admin && team.is_none() && place.is_none(),
     }
 }
 
@@ -384,4 +389,48 @@ pub async fn report(
         median_hours_to_acknowledge: r.median_hours_to_acknowledge,
         median_hours_to_resolve: r.median_hours_to_resolve,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::auth::Scope;
+
+    #[test]
+    fn call_back_details_go_to_the_cases_own_supervisors_only() {
+        let staff = |role, teams: &[&str], places: &[&str]| Staff {
+            role,
+            hash: [0; 32],
+            scope: (role == Role::Supervisor).then(|| Scope {
+                teams: teams.iter().map(|t| (*t).to_owned()).collect(),
+                places: places.iter().map(|p| (*p).to_owned()).collect(),
+            }),
+        };
+        let alert = |team: Option<&str>, place: Option<&str>| Alert {
+            seq: 1,
+            form: "f".into(),
+            response: "r".into(),
+            rules: vec![],
+            raised_ms: 0,
+            team: team.map(str::to_owned),
+            location: place.map(str::to_owned),
+        };
+        let east = staff(Role::Supervisor, &["east"], &[]);
+        let bank = staff(Role::Supervisor, &[], &["bank"]);
+        let admin = staff(Role::Admin, &[], &[]);
+        let analyst = staff(Role::Analyst, &[], &[]);
+        // East's case at Bank: East's supervisor; Bank's sees the case but
+        // not who to call.
+        let a = alert(Some("east"), Some("bank"));
+        assert!(sees(&east, &a) && sees_personal(&east, &a));
+        assert!(sees(&bank, &a) && !sees_personal(&bank, &a));
+        assert!(!sees_personal(&admin, &a) && !sees_personal(&analyst, &a));
+        // A case at Bank with no team: Bank's supervisor.
+        let b = alert(None, Some("bank"));
+        assert!(sees_personal(&bank, &b) && !sees_personal(&east, &b));
+        // Nobody's: an admin.
+        let c = alert(None, None);
+        assert!(sees_personal(&admin, &c));
+        assert!(!sees_personal(&east, &c) && !sees_personal(&analyst, &c));
+    }
 }
