@@ -30,6 +30,9 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` headers name
     /// the client (addresses or CIDR ranges); empty: the peer is the client.
     pub trusted_proxies: Vec<TrustedProxy>,
+    /// The header the trusted proxies write the client into; the other is
+    /// never read (a client could send it through them).
+    pub forwarded_header: ForwardedHeader,
     /// Longest a request may take, from its headers to the response's; and
     /// longest a client may take to send its headers.
     pub request_timeout_secs: u64,
@@ -121,6 +124,7 @@ impl Default for Config {
             // with 429 before it fills the disk or starves analysts' reads.
             global_rate_limit: 500,
             trusted_proxies: Vec::new(),
+            forwarded_header: ForwardedHeader::XForwardedFor,
             // A submission is acknowledged within milliseconds of its body
             // (the group commit takes a few); these only cut off clients
             // that hold a connection open without finishing their request.
@@ -163,6 +167,7 @@ const KEYS: &[&str] = &[
     "rate_limit",
     "global_rate_limit",
     "trusted_proxies",
+    "forwarded_header",
     "request_timeout_secs",
     "body_timeout_secs",
     "bot_checks",
@@ -280,6 +285,30 @@ impl Config {
             }
         }
         Ok(())
+    }
+}
+
+/// Which header trusted proxies name the client in: `x-forwarded-for`
+/// (nginx, HAProxy, most load balancers) or `forwarded` (RFC 7239).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ForwardedHeader {
+    /// `X-Forwarded-For`.
+    XForwardedFor,
+    /// `Forwarded: for=`.
+    Forwarded,
+}
+
+impl FromStr for ForwardedHeader {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "x-forwarded-for" => Ok(ForwardedHeader::XForwardedFor),
+            "forwarded" => Ok(ForwardedHeader::Forwarded),
+            other => Err(format!(
+                "forwarded_header: '{other}' is not x-forwarded-for or forwarded"
+            )),
+        }
     }
 }
 
@@ -410,5 +439,11 @@ mod tests {
         assert!(!range.contains("192.169.0.1".parse().unwrap()));
         assert!(v6.contains("::1".parse().unwrap()));
         assert_eq!(String::from(range), "192.168.0.0/16");
+        // The header they name the client in: X-Forwarded-For unless said.
+        assert_eq!(config.forwarded_header, ForwardedHeader::XForwardedFor);
+        let (config, unknown) = Config::from_toml_str("forwarded_header = \"forwarded\"").unwrap();
+        assert_eq!(config.forwarded_header, ForwardedHeader::Forwarded);
+        assert!(unknown.is_empty());
+        assert!(Config::from_toml_str("forwarded_header = \"via\"").is_err());
     }
 }

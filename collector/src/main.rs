@@ -22,7 +22,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use collector::config::TrustedProxy;
+use collector::config::{ForwardedHeader, TrustedProxy};
 use collector::model::Role;
 use collector::store::{SledStore, Store};
 use collector::Config;
@@ -187,6 +187,10 @@ struct ServeArgs {
     /// Forwarded (addresses or CIDR ranges, comma-separated) [default: none].
     #[arg(long, env = "COLLECTOR_TRUSTED_PROXIES", value_delimiter = ',')]
     trusted_proxies: Option<Vec<TrustedProxy>>,
+    /// The header the trusted proxies name the client in, x-forwarded-for
+    /// or forwarded; the other is ignored [default: x-forwarded-for].
+    #[arg(long, env = "COLLECTOR_FORWARDED_HEADER")]
+    forwarded_header: Option<ForwardedHeader>,
     /// Longest a request, or its headers, may take, in seconds [default: 30].
     #[arg(long, env = "COLLECTOR_REQUEST_TIMEOUT_SECS")]
     request_timeout_secs: Option<u64>,
@@ -461,6 +465,9 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     if let Some(v) = args.trusted_proxies {
         config.trusted_proxies = v;
+    }
+    if let Some(v) = args.forwarded_header {
+        config.forwarded_header = v;
     }
     if let Some(v) = args.request_timeout_secs {
         config.request_timeout_secs = v;

@@ -3,19 +3,21 @@
 //!
 //! ```text
 //! peer untrusted ─────────────────────────────────────────────► peer
-//! peer trusted ─► X-Forwarded-For (else Forwarded: for=), right to left,
-//!                 skipping trusted proxies ─► first address that is not one
+//! peer trusted ─► the deployment's header (X-Forwarded-For, or Forwarded: for=),
+//!                 right to left, skipping trusted proxies ─► first address that is not one
 //! ```
 //!
 //! Only the right-hand end of `X-Forwarded-For` can be believed: each
 //! trusted proxy appends the address it saw, while anything to the left may
 //! have been sent by the client itself. A header from an untrusted peer is
-//! ignored altogether, so a client cannot pick its own key.
+//! ignored altogether, so a client cannot pick its own key; so is the
+//! header the proxies do not write (`forwarded_header`), which a proxy
+//! may pass on from the client as it came.
 //!
 //! The address is used as a key in the limiter's memory and nowhere else:
 //! it is neither stored nor logged.
 
-use crate::config::TrustedProxy;
+use crate::config::{ForwardedHeader, TrustedProxy};
 use axum::extract::ConnectInfo;
 use axum::http::header::FORWARDED;
 use axum::http::{HeaderMap, Request};
@@ -31,13 +33,15 @@ use tower_governor::GovernorError;
 #[derive(Debug, Clone)]
 pub struct ClientKey {
     trusted: Arc<[TrustedProxy]>,
+    header: ForwardedHeader,
 }
 
 impl ClientKey {
-    /// A key extractor that believes the forwarding headers of `trusted`.
-    pub fn new(trusted: &[TrustedProxy]) -> ClientKey {
+    /// A key extractor that believes `header` from `trusted`.
+    pub fn new(trusted: &[TrustedProxy], header: ForwardedHeader) -> ClientKey {
         ClientKey {
             trusted: trusted.into(),
+            header,
         }
     }
 }
@@ -52,7 +56,12 @@ impl KeyExtractor for ClientKey {
             .extensions()
             .get::<ConnectInfo<SocketAddr>>()
             .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
-        Ok(limiter_key(client_ip(peer, req.headers(), &self.trusted)))
+        Ok(limiter_key(client_ip(
+            peer,
+            req.headers(),
+            &self.trusted,
+            self.header,
+        )))
     }
 }
 
@@ -68,17 +77,25 @@ fn limiter_key(ip: IpAddr) -> IpAddr {
 }
 
 /// The client's address: `peer`, unless `peer` is a trusted proxy, in
-/// which case the right-most address in `X-Forwarded-For` (or, without that
-/// header, in `Forwarded: for=`) that is not itself a trusted proxy. When
-/// an entry cannot be read (`unknown`, an obfuscated name, garbage), the
-/// nearest trusted hop to its right is the best that is known.
-pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[TrustedProxy]) -> IpAddr {
+/// which case the right-most address in `header` (`X-Forwarded-For` or
+/// `Forwarded: for=`) that is not itself a trusted proxy. When an entry
+/// cannot be read (`unknown`, an obfuscated name, garbage), the nearest
+/// trusted hop to its right is the best that is known.
+pub fn client_ip(
+    peer: IpAddr,
+    headers: &HeaderMap,
+    trusted: &[TrustedProxy],
+    header: ForwardedHeader,
+) -> IpAddr {
     let peer = peer.to_canonical();
     let is_trusted = |ip: IpAddr| trusted.iter().any(|t| t.contains(ip));
     if !is_trusted(peer) {
         return peer;
     }
-    let hops = forwarded_for(headers).or_else(|| forwarded(headers));
+    let hops = match header {
+        ForwardedHeader::XForwardedFor => forwarded_for(headers),
+        ForwardedHeader::Forwarded => forwarded(headers),
+    };
     let mut nearest = peer;
     for hop in hops.unwrap_or_default().into_iter().rev() {
         match hop {
@@ -142,6 +159,9 @@ mod tests {
     use super::*;
     use axum::http::HeaderValue;
 
+    const XFF: ForwardedHeader = ForwardedHeader::XForwardedFor;
+    const FWD: ForwardedHeader = ForwardedHeader::Forwarded;
+
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
     }
@@ -166,10 +186,13 @@ mod tests {
         ]);
         let trusted = proxies(&["10.0.0.0/8"]);
         assert_eq!(
-            client_ip(ip("198.51.100.1"), &h, &trusted),
+            client_ip(ip("198.51.100.1"), &h, &trusted, XFF),
             ip("198.51.100.1")
         );
-        assert_eq!(client_ip(ip("198.51.100.1"), &h, &[]), ip("198.51.100.1"));
+        assert_eq!(
+            client_ip(ip("198.51.100.1"), &h, &[], XFF),
+            ip("198.51.100.1")
+        );
     }
 
     #[test]
@@ -178,41 +201,75 @@ mod tests {
         // The client sent a made-up address on the left; the proxies appended
         // what they saw.
         let h = headers(&[("x-forwarded-for", "1.1.1.1, 203.0.113.9, 192.0.2.7")]);
-        assert_eq!(client_ip(ip("10.0.0.2"), &h, &trusted), ip("203.0.113.9"));
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), &h, &trusted, XFF),
+            ip("203.0.113.9")
+        );
         // Several headers are one list, in order.
         let h = headers(&[
             ("x-forwarded-for", "1.1.1.1"),
             ("x-forwarded-for", "203.0.113.9:4711"),
         ]);
-        assert_eq!(client_ip(ip("10.0.0.2"), &h, &trusted), ip("203.0.113.9"));
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), &h, &trusted, XFF),
+            ip("203.0.113.9")
+        );
         // Only trusted hops: the left-most of them.
         let h = headers(&[("x-forwarded-for", "10.9.9.9, 192.0.2.7")]);
-        assert_eq!(client_ip(ip("10.0.0.2"), &h, &trusted), ip("10.9.9.9"));
+        assert_eq!(client_ip(ip("10.0.0.2"), &h, &trusted, XFF), ip("10.9.9.9"));
         // An unreadable entry: the nearest trusted hop to its right.
         let h = headers(&[("x-forwarded-for", "203.0.113.9, unknown, 192.0.2.7")]);
-        assert_eq!(client_ip(ip("10.0.0.2"), &h, &trusted), ip("192.0.2.7"));
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), &h, &trusted, XFF),
+            ip("192.0.2.7")
+        );
         // No header: the proxy itself.
         assert_eq!(
-            client_ip(ip("10.0.0.2"), &HeaderMap::new(), &trusted),
+            client_ip(ip("10.0.0.2"), &HeaderMap::new(), &trusted, XFF),
             ip("10.0.0.2")
         );
     }
 
     #[test]
-    fn forwarded_is_read_when_there_is_no_x_forwarded_for() {
+    fn only_the_header_the_proxies_write_is_read() {
         let trusted = proxies(&["10.0.0.0/8"]);
         let h = headers(&[(
             "forwarded",
             "for=1.1.1.1, for=\"[2001:db8::5]:4711\";proto=https, for=10.0.0.9",
         )]);
-        assert_eq!(client_ip(ip("10.0.0.2"), &h, &trusted), ip("2001:db8::5"));
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), &h, &trusted, FWD),
+            ip("2001:db8::5")
+        );
         let h = headers(&[("forwarded", "for=_hidden, for=10.0.0.9")]);
-        assert_eq!(client_ip(ip("10.0.0.2"), &h, &trusted), ip("10.0.0.9"));
+        assert_eq!(client_ip(ip("10.0.0.2"), &h, &trusted, FWD), ip("10.0.0.9"));
+        // A proxy that writes one header passes the other on as the client
+        // sent it: a made-up address there must not be the key.
         let h = headers(&[
             ("forwarded", "for=203.0.113.1"),
-            ("x-forwarded-for", "203.0.113.2"),
+            ("x-forwarded-for", "198.51.100.77"),
         ]);
-        assert_eq!(client_ip(ip("10.0.0.2"), &h, &trusted), ip("203.0.113.2"));
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), &h, &trusted, FWD),
+            ip("203.0.113.1")
+        );
+        let h = headers(&[
+            ("x-forwarded-for", "203.0.113.2"),
+            ("forwarded", "for=198.51.100.77"),
+        ]);
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), &h, &trusted, XFF),
+            ip("203.0.113.2")
+        );
+        // Without the proxies' header: the proxy itself, not the other one.
+        let h = headers(&[("forwarded", "for=198.51.100.77")]);
+        assert_eq!(client_ip(ip("10.0.0.2"), &h, &trusted, XFF), ip("10.0.0.2"));
+        assert_eq!(
+            "Forwarded".parse::<ForwardedHeader>(),
+            Ok(FWD),
+            "named as in the configuration"
+        );
+        assert!("via".parse::<ForwardedHeader>().is_err());
     }
 
     #[test]
@@ -220,7 +277,7 @@ mod tests {
         let trusted = proxies(&["127.0.0.1"]);
         let h = headers(&[("x-forwarded-for", "::ffff:203.0.113.9")]);
         assert_eq!(
-            client_ip(ip("::ffff:127.0.0.1"), &h, &trusted),
+            client_ip(ip("::ffff:127.0.0.1"), &h, &trusted, XFF),
             ip("203.0.113.9")
         );
     }

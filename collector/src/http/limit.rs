@@ -41,7 +41,10 @@ impl Limits {
         let per_client = (config.rate_limit > 0)
             .then(|| {
                 GovernorConfigBuilder::default()
-                    .key_extractor(ClientKey::new(&config.trusted_proxies))
+                    .key_extractor(ClientKey::new(
+                        &config.trusted_proxies,
+                        config.forwarded_header,
+                    ))
                     .period(refill(60, config.rate_limit))
                     .burst_size(config.rate_limit)
                     .finish()
