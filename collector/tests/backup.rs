@@ -314,3 +314,55 @@ async fn online_backup_without_a_backup_dir_is_409() {
     assert!(body["detail"].as_str().unwrap().contains("backup_dir"));
     s.stop().await;
 }
+
+/// A compaction (`retention --compact`) or a restore stopped between its
+/// two renames leaves the data folder missing, the original beside it and
+/// the whole new copy beside that. The next open puts the copy in place
+/// (before, it started an empty store there, and a second compaction then
+/// deleted the copy); with only the original beside it, it refuses.
+#[test]
+fn a_swap_stopped_half_way_is_finished_at_the_next_open() {
+    use collector::store::{Doc, SledStore, Store};
+    let root = tempfile::tempdir().unwrap();
+    let at = |name: &str| root.path().join(name);
+    let kept = |store: &SledStore| store.get_doc(Doc::Hook, "kept").unwrap();
+    // Stops after `old` took the original's place, before `new` took its.
+    let stop_half_way = |data: &Path, new: &Path, old: &Path| {
+        {
+            let store = SledStore::open(data).unwrap();
+            store.put_doc(Doc::Hook, "kept", b"yes").unwrap();
+            store.compact_into(new).unwrap();
+        }
+        std::fs::rename(data, old).unwrap();
+    };
+
+    // A compaction: `DIR.compacting` and `DIR.old`.
+    stop_half_way(&at("a"), &at("a.compacting"), &at("a.old"));
+    let store = SledStore::open(&at("a")).unwrap();
+    assert_eq!(kept(&store).as_deref(), Some(&b"yes"[..]));
+    assert!(!at("a.old").exists() && !at("a.compacting").exists());
+    drop(store);
+
+    // Compacting again in that state finishes it first, then compacts.
+    stop_half_way(&at("b"), &at("b.compacting"), &at("b.old"));
+    SledStore::compact(&at("b")).unwrap();
+    assert_eq!(
+        kept(&SledStore::open(&at("b")).unwrap()).as_deref(),
+        Some(&b"yes"[..])
+    );
+    assert!(!at("b.old").exists() && !at("b.compacting").exists());
+
+    // A restore: `.DIR.restoring` and `.DIR.old`.
+    stop_half_way(&at("c"), &at(".c.restoring"), &at(".c.old"));
+    let store = SledStore::open(&at("c")).unwrap();
+    assert_eq!(kept(&store).as_deref(), Some(&b"yes"[..]));
+    assert!(!at(".c.old").exists() && !at(".c.restoring").exists());
+    drop(store);
+
+    // Only the original beside it: refused, nothing touched.
+    stop_half_way(&at("d"), &at("d.compacting"), &at("d.old"));
+    std::fs::remove_dir_all(at("d.compacting")).unwrap();
+    let refused = SledStore::open(&at("d")).err().expect("refused");
+    assert!(refused.to_string().contains("d.old"), "{refused}");
+    assert!(!at("d").exists() && at("d.old").join("db").is_file());
+}

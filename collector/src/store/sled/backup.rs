@@ -101,7 +101,8 @@ pub struct Restored {
 /// checked, synced, then renamed into place: a crash leaves either the old
 /// folder or the new one at `data`, never half of one. (Between the two
 /// renames the old folder sits beside `data` as `.NAME.old` and the new
-/// one as `.NAME.restoring`, both whole; running restore again finishes.)
+/// one as `.NAME.restoring`, both whole; the next open of `data`, or
+/// running restore again, finishes: see [`finish_swap`].)
 pub fn restore(data: &Path, src: &Path, force: bool) -> Result<Restored> {
     if !src.join("db").is_file() || !src.join("conf").is_file() {
         return Err(Error::Refused(format!(
@@ -120,18 +121,12 @@ pub fn restore(data: &Path, src: &Path, force: bool) -> Result<Restored> {
         // sled locks its file: this fails while a collector has it open.
         drop(open_sled(data)?);
     }
-    let name = data
-        .file_name()
-        .ok_or_else(|| Error::Refused(format!("{} names no folder", data.display())))?
-        .to_string_lossy()
-        .into_owned();
-    let parent = match data.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let Swap {
+        parent,
+        new: staging,
+        old,
+    } = Swap::restoring(data)?;
     fs::create_dir_all(&parent)?;
-    let staging = parent.join(format!(".{name}.restoring"));
-    let old = parent.join(format!(".{name}.old"));
     if staging.exists() {
         fs::remove_dir_all(&staging)?;
     }
@@ -152,9 +147,99 @@ pub fn restore(data: &Path, src: &Path, force: bool) -> Result<Restored> {
         fs::remove_dir_all(&old)?;
     } else {
         fs::rename(&staging, data)?;
+        // The original of a swap that stopped half-way: replaced now.
+        if old.exists() {
+            sync_dir(&parent)?;
+            fs::remove_dir_all(&old)?;
+        }
     }
     sync_dir(&parent)?;
     Ok(Restored { bytes })
+}
+
+/// The folders of a swap of a data folder for a new copy: the new copy
+/// beside it, and where the original goes while they change places.
+pub(super) struct Swap {
+    parent: PathBuf,
+    new: PathBuf,
+    old: PathBuf,
+}
+
+impl Swap {
+    /// A restore's: `.NAME.restoring` and `.NAME.old`.
+    fn restoring(data: &Path) -> Result<Swap> {
+        let name = data
+            .file_name()
+            .ok_or_else(|| Error::Refused(format!("{} names no folder", data.display())))?
+            .to_string_lossy()
+            .into_owned();
+        let parent = match data.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        Ok(Swap {
+            new: parent.join(format!(".{name}.restoring")),
+            old: parent.join(format!(".{name}.old")),
+            parent,
+        })
+    }
+
+    /// A compaction's: `DIR.compacting` and `DIR.old`.
+    pub(super) fn compacting(data: &Path) -> Result<Swap> {
+        let sibling = |suffix: &str| {
+            let mut name = data.as_os_str().to_owned();
+            name.push(suffix);
+            PathBuf::from(name)
+        };
+        let parent = Swap::restoring(data)?.parent;
+        Ok(Swap {
+            parent,
+            new: sibling(".compacting"),
+            old: sibling(".old"),
+        })
+    }
+
+    /// The copy, once the original has moved out of the way.
+    pub(super) fn new_copy(&self) -> &Path {
+        &self.new
+    }
+    /// Where the original waits until the copy is in place.
+    pub(super) fn original(&self) -> &Path {
+        &self.old
+    }
+}
+
+/// Where a data folder is missing because a compaction or a restore
+/// stopped between its two renames, finishes the swap: the original was
+/// moved aside only once the new copy beside it was whole and synced, so
+/// the copy goes into place. Otherwise the store would open as a new,
+/// empty one there, and a second compaction would delete the copy. A
+/// missing folder with only an original beside it is refused: that needs
+/// a person.
+pub(super) fn finish_swap(data: &Path) -> Result<()> {
+    if data.exists() {
+        return Ok(());
+    }
+    for swap in [Swap::compacting(data)?, Swap::restoring(data)?] {
+        if !swap.old.exists() {
+            continue;
+        }
+        if !swap.new.join("db").is_file() {
+            return Err(Error::Refused(format!(
+                "{} is missing and its previous contents are in {}: move that back to {} (nothing was changed)",
+                data.display(),
+                swap.old.display(),
+                data.display()
+            )));
+        }
+        fs::rename(&swap.new, data)?;
+        sync_dir(&swap.parent)?;
+        fs::remove_dir_all(&swap.old)?;
+        sync_dir(&swap.parent)?;
+        tracing::warn!(data = %data.display(), "a compaction or restore had stopped half-way: finished it");
+        return Ok(());
+    }
+    Ok(())
 }
 
 /// Opens sled in `path`, saying so when another collector has it open.
@@ -232,7 +317,7 @@ fn copy_tree(src: &Path, dest: &Path) -> Result<u64> {
 }
 
 /// Syncs every file and folder under `path`.
-fn sync_tree(path: &Path) -> Result<()> {
+pub(super) fn sync_tree(path: &Path) -> Result<()> {
     for entry in fs::read_dir(path)? {
         let entry = entry?;
         if entry.file_type()?.is_dir() {

@@ -220,7 +220,12 @@ impl SledStore {
         let copy = super::open_db(path)?;
         copy.import(self.db.export());
         copy.flush()?;
-        std::fs::File::open(path.join("db"))?.sync_all()?;
+        drop(copy);
+        // Every file (sled writes `conf` without a sync) and the folders.
+        super::backup::sync_tree(path)?;
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::File::open(parent)?.sync_all()?;
+        }
         Ok(())
     }
     /// Compacts the store in `path` (server stopped) in place: writes a
@@ -228,24 +233,23 @@ impl SledStore {
     /// then swaps it in (the old folder becomes `<path>.old`, then is
     /// removed). Until the swap the original is untouched; if the process
     /// stops between the two renames, `<path>.old` is the complete original
-    /// and `<path>.compacting` the complete copy.
+    /// and `<path>.compacting` the complete copy, which the next open puts
+    /// in place.
     pub fn compact(path: &Path) -> Result<()> {
-        let sibling = |suffix: &str| {
-            let mut name = path.as_os_str().to_owned();
-            name.push(suffix);
-            std::path::PathBuf::from(name)
-        };
-        let (copy, old) = (sibling(".compacting"), sibling(".old"));
-        if copy.exists() {
-            std::fs::remove_dir_all(&copy)?;
-        }
+        let swap = super::backup::Swap::compacting(path)?;
+        let (copy, old) = (swap.new_copy(), swap.original());
         {
+            // Opening finishes a compaction that stopped half-way (see
+            // `finish_swap`) before its copy is taken for a stale one.
             let store = SledStore::open(path)?;
-            store.compact_into(&copy)?;
+            if copy.exists() {
+                std::fs::remove_dir_all(copy)?;
+            }
+            store.compact_into(copy)?;
         }
-        std::fs::rename(path, &old)?;
-        std::fs::rename(&copy, path)?;
-        std::fs::remove_dir_all(&old)?;
+        std::fs::rename(path, old)?;
+        std::fs::rename(copy, path)?;
+        std::fs::remove_dir_all(old)?;
         Ok(())
     }
 }

@@ -123,6 +123,7 @@ pub(super) fn open_db(path: &Path) -> Result<sled::Db> {
 impl SledStore {
     /// Opens (or creates) the store in `path`.
     pub fn open(path: &Path) -> Result<Self> {
+        backup::finish_swap(path)?;
         std::fs::create_dir_all(path)?;
         let db = open_db(path)?;
         let meta = db.open_tree("meta")?;
