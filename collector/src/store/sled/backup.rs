@@ -226,7 +226,7 @@ pub(super) fn finish_swap(data: &Path) -> Result<()> {
         }
         if !swap.new.join("db").is_file() {
             return Err(Error::Refused(format!(
-                "{} is missing and its previous contents are in {}: move that back to {} (nothing was changed)",
+                "{} is missing, and {} beside it is where a compaction or restore that stopped half-way leaves the original: move it back to {}, or move it away to start an empty store (nothing was changed)",
                 data.display(),
                 swap.old.display(),
                 data.display()
