@@ -3,7 +3,7 @@
 //! the copy into place with renames.
 //!
 //! ```text
-//! backup   writer lock ─► flush + sync ─► copy files, fsync each and each folder ─► release
+//! backup   writer lock ─► flush + sync ─► copy files into .NAME.partial, fsync each and each folder ─► rename to NAME ─► release
 //! restore  copy SRC beside DIR ─► open it, check the schema ─► fsync ─► rename into DIR
 //! ```
 //!
@@ -43,7 +43,23 @@ impl SledStore {
                 .flushing
                 .lock()
                 .unwrap_or_else(|e| e.into_inner());
-            let bytes = copy_tree(&self.path, dest)?;
+            // Into a folder beside `dest`, renamed to it once whole: a
+            // copy cut short (a full disk) is never taken for a backup.
+            let partial = Swap::partial(dest)?;
+            if partial.exists() {
+                fs::remove_dir_all(&partial)?;
+            }
+            let bytes = match copy_tree(&self.path, &partial) {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    let _ = fs::remove_dir_all(&partial);
+                    return Err(e);
+                }
+            };
+            fs::rename(&partial, dest)?;
+            if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
+                sync_dir(parent)?;
+            }
             (*last, bytes)
         };
         let blocked = started.elapsed();
@@ -168,20 +184,15 @@ pub(super) struct Swap {
 impl Swap {
     /// A restore's: `.NAME.restoring` and `.NAME.old`.
     fn restoring(data: &Path) -> Result<Swap> {
-        let name = data
-            .file_name()
-            .ok_or_else(|| Error::Refused(format!("{} names no folder", data.display())))?
-            .to_string_lossy()
-            .into_owned();
-        let parent = match data.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        Ok(Swap {
-            new: parent.join(format!(".{name}.restoring")),
-            old: parent.join(format!(".{name}.old")),
-            parent,
-        })
+        let (parent, new) = hidden_beside(data, "restoring")?;
+        let (_, old) = hidden_beside(data, "old")?;
+        Ok(Swap { parent, new, old })
+    }
+
+    /// Where a backup into `dest` is written until it is whole:
+    /// `.NAME.partial` beside it.
+    fn partial(dest: &Path) -> Result<PathBuf> {
+        Ok(hidden_beside(dest, "partial")?.1)
     }
 
     /// A compaction's: `DIR.compacting` and `DIR.old`.
@@ -191,7 +202,7 @@ impl Swap {
             name.push(suffix);
             PathBuf::from(name)
         };
-        let parent = Swap::restoring(data)?.parent;
+        let (parent, _) = hidden_beside(data, "old")?;
         Ok(Swap {
             parent,
             new: sibling(".compacting"),
@@ -207,6 +218,21 @@ impl Swap {
     pub(super) fn original(&self) -> &Path {
         &self.old
     }
+}
+
+/// The folder `data` is in, and `.NAME.<what>` in it beside `data`.
+fn hidden_beside(data: &Path, what: &str) -> Result<(PathBuf, PathBuf)> {
+    let name = data
+        .file_name()
+        .ok_or_else(|| Error::Refused(format!("{} names no folder", data.display())))?
+        .to_string_lossy()
+        .into_owned();
+    let parent = match data.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let beside = parent.join(format!(".{name}.{what}"));
+    Ok((parent, beside))
 }
 
 /// Where a data folder is missing because a compaction or a restore
