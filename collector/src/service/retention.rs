@@ -159,10 +159,12 @@ pub async fn schedule(
                 let _ = job.await;
                 return;
             }
-            done = &mut job => {
-                if !matches!(done, Ok(true)) {
-                    return;
-                }
+            done = &mut job => match done {
+                Ok(true) => {}
+                Ok(false) => return,
+                // A run that panicked: said, and the next run tries
+                // again (erasing on time must not stop for good).
+                Err(e) => tracing::error!(error = %e, "retention run stopped; trying again at the next interval"),
             }
         }
     }
