@@ -33,6 +33,11 @@ pub struct Config {
     /// The header the trusted proxies write the client into; the other is
     /// never read (a client could send it through them).
     pub forwarded_header: ForwardedHeader,
+    /// Clients that may read `/metrics` (addresses or CIDR ranges, the
+    /// client as the rate limit reads it); others get 403. What it counts
+    /// (how many answers were set aside as a bot's, and why) would tell a
+    /// bot whether it got through.
+    pub metrics_from: Vec<TrustedProxy>,
     /// Longest a request may take, from its headers to the response's; and
     /// longest a client may take to send its headers.
     pub request_timeout_secs: u64,
@@ -125,6 +130,19 @@ impl Default for Config {
             global_rate_limit: 500,
             trusted_proxies: Vec::new(),
             forwarded_header: ForwardedHeader::XForwardedFor,
+            // Loopback and the private ranges, where a Prometheus server
+            // scrapes from.
+            metrics_from: [
+                "127.0.0.0/8",
+                "::1",
+                "10.0.0.0/8",
+                "172.16.0.0/12",
+                "192.168.0.0/16",
+                "fc00::/7",
+            ]
+            .iter()
+            .map(|r| r.parse().expect("a range"))
+            .collect(),
             // A submission is acknowledged within milliseconds of its body
             // (the group commit takes a few); these only cut off clients
             // that hold a connection open without finishing their request.
@@ -168,6 +186,7 @@ const KEYS: &[&str] = &[
     "global_rate_limit",
     "trusted_proxies",
     "forwarded_header",
+    "metrics_from",
     "request_timeout_secs",
     "body_timeout_secs",
     "bot_checks",

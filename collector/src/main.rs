@@ -191,6 +191,10 @@ struct ServeArgs {
     /// or forwarded; the other is ignored [default: x-forwarded-for].
     #[arg(long, env = "COLLECTOR_FORWARDED_HEADER")]
     forwarded_header: Option<ForwardedHeader>,
+    /// Clients that may read /metrics (addresses or CIDR ranges,
+    /// comma-separated) [default: loopback and the private ranges].
+    #[arg(long, env = "COLLECTOR_METRICS_FROM", value_delimiter = ',')]
+    metrics_from: Option<Vec<TrustedProxy>>,
     /// Longest a request, or its headers, may take, in seconds [default: 30].
     #[arg(long, env = "COLLECTOR_REQUEST_TIMEOUT_SECS")]
     request_timeout_secs: Option<u64>,
@@ -468,6 +472,9 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     if let Some(v) = args.forwarded_header {
         config.forwarded_header = v;
+    }
+    if let Some(v) = args.metrics_from {
+        config.metrics_from = v;
     }
     if let Some(v) = args.request_timeout_secs {
         config.request_timeout_secs = v;

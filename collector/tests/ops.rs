@@ -107,6 +107,41 @@ async fn metrics_count_requests_submissions_rejections_and_index_rows() {
 
 /// `--log-format json`: every line the real binary writes is one JSON
 /// object, for a log shipper.
+/// `/metrics` says how many answers were set aside as a bot's and why:
+/// only the deployment's own monitoring reads it (`metrics_from`:
+/// loopback and the private ranges unless configured), the client read
+/// as the rate limit reads it behind a trusted proxy.
+#[tokio::test]
+async fn metrics_are_read_only_from_the_deployments_own_network() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path());
+    cfg.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    let s = Server::start(cfg).await;
+    let scrape = |from: Option<&'static str>| {
+        let mut req = s.client.get(s.url("/metrics"));
+        if let Some(ip) = from {
+            req = req.header("x-forwarded-for", ip);
+        }
+        async move { req.send().await.unwrap().status() }
+    };
+    assert_eq!(scrape(None).await, 200, "loopback");
+    assert_eq!(scrape(Some("10.1.2.3")).await, 200, "a private address");
+    assert_eq!(scrape(Some("203.0.113.9")).await, 403, "the internet");
+    s.stop().await;
+
+    let mut cfg = config(dir.path());
+    cfg.metrics_from = vec!["192.0.2.0/24".parse().unwrap()];
+    let s = Server::start(cfg).await;
+    let res = s.client.get(s.url("/metrics")).send().await.unwrap();
+    assert_eq!(res.status(), 403, "loopback, when not named");
+    let problem: serde_json::Value = res.json().await.unwrap();
+    assert!(
+        problem["detail"].as_str().unwrap().contains("metrics_from"),
+        "{problem}"
+    );
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn json_logs_are_one_object_a_line() {
     use std::io::{BufRead, BufReader};

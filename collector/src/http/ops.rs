@@ -3,12 +3,15 @@
 //! (Prometheus text, see [`crate::metrics`]), and the middleware that
 //! counts every request by route template and status.
 
+use super::client_ip::client_ip;
 use super::AppState;
 use crate::error::{Error, Result};
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, Method, StatusCode};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use std::net::SocketAddr;
 
 /// `GET /healthz`: the process is alive (it says nothing of the store; see
 /// `/readyz`).
@@ -33,11 +36,29 @@ pub(super) async fn ready(State(state): State<AppState>) -> Result<&'static str>
     }
 }
 
-/// The Prometheus text exposition.
+/// The Prometheus text exposition, to the clients `metrics_from` names
+/// (loopback and the private ranges unless configured): how many answers
+/// were set aside as a bot's, and why, would tell a bot whether it got
+/// through.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "requests by route and status, submissions, rejections by reason, commit latency, index sizes, alert deliveries",
-               content_type = "application/openmetrics-text", body = String)))]
-pub(super) async fn metrics(State(state): State<AppState>) -> Response {
+               content_type = "application/openmetrics-text", body = String),
+              (status = 403, body = crate::error::ProblemDetails, description = "a client `metrics_from` does not name")))]
+pub(super) async fn metrics(
+    State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    // Without a peer (the router called in-process) there is no client.
+    if let Some(Extension(ConnectInfo(peer))) = peer {
+        let c = &state.config;
+        let client = client_ip(peer.ip(), &headers, &c.trusted_proxies, c.forwarded_header);
+        if !c.metrics_from.iter().any(|r| r.contains(client)) {
+            return Err(Error::Forbidden(
+                "metrics are for the deployment's own monitoring (metrics_from)".into(),
+            ));
+        }
+    }
     let sizes = state.store.form_ids().into_iter().filter_map(|id| {
         let rows = state
             .indexes
@@ -47,14 +68,14 @@ pub(super) async fn metrics(State(state): State<AppState>) -> Response {
             .len();
         Some((id, rows))
     });
-    (
+    Ok((
         [(
             header::CONTENT_TYPE,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
         state.metrics.encode(sizes, state.store.commit_stats()),
     )
-        .into_response()
+        .into_response())
 }
 
 /// Counts each request by its route template (never the path itself: it
