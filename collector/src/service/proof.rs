@@ -103,13 +103,15 @@ pub struct Proofs {
     spent: Mutex<Spent>,
 }
 
-/// Spent proofs by challenge (the hash, in the one spelling the server
-/// makes: a signature's hex can be spelt in either case), with when they
-/// expire (s); swept of the expired at most once a minute, not at every
-/// check (at the global cap that is millions of entries).
+/// Spent proofs by challenge (the hash the server made, not the
+/// signature: its hex can be spelt in either case), with when they expire
+/// (s); swept of the expired at most once a minute, not at every check.
+/// At the global cap (500 a second for four hours) that is millions of
+/// entries: each keeps the hash's first 16 bytes (a chance collision
+/// would need 2^64 of them), not its 64 hex digits.
 #[derive(Debug, Default)]
 struct Spent {
-    by_challenge: HashMap<String, u64>,
+    by_challenge: HashMap<[u8; 16], u64>,
     swept: u64,
 }
 
@@ -208,11 +210,11 @@ impl Proofs {
                 spent.by_challenge.retain(|_, expires| *expires > now);
                 spent.swept = now;
             }
-            if spent
-                .by_challenge
-                .insert(payload.challenge.clone(), expires + 1)
-                .is_some()
-            {
+            // Solved: the challenge is 64 hex digits (`sha256_hex`).
+            let mut key = [0u8; 16];
+            hex::decode_to_slice(&payload.challenge[..32], &mut key)
+                .map_err(|e| Error::Corrupt(e.to_string()))?;
+            if spent.by_challenge.insert(key, expires + 1).is_some() {
                 return Ok(Some(Doubt::Reused));
             }
         }
