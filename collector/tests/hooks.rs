@@ -480,6 +480,33 @@ async fn a_4xx_is_not_retried_but_dead_at_once() {
     s.stop().await;
 }
 
+/// A hook's URL may hold its secret (a chat service's hook, a token in
+/// the query, a user and password): an attempt that cannot connect is
+/// recorded without it (the HTTP client's error names the URL).
+#[tokio::test]
+async fn an_attempt_that_cannot_connect_does_not_record_the_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(Config {
+        webhook_attempts: 2,
+        ..hook_config(dir.path())
+    })
+    .await;
+    let admin = with_alert_form(&s).await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let url = format!("http://hook-user:pa55word@127.0.0.1:{port}/T0SECRET/B0SECRET?token=s3cr3t");
+    let (hook, _) = make_hook(&s, &admin, json!({"url": url})).await;
+    submit_alert(&s, &answer(1, 5, None)).await;
+    let list = deliveries_in(&s, &admin, &hook, "dead").await;
+    let history = list[0]["history"].to_string();
+    assert!(history.contains("connect"), "{history}");
+    for secret in ["pa55word", "SECRET", "s3cr3t", &port.to_string()] {
+        assert!(!history.contains(secret), "{secret} in {history}");
+    }
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn a_dead_letter_after_the_last_attempt_is_listed_and_replayed() {
     let dir = tempfile::tempdir().unwrap();
@@ -815,5 +842,65 @@ async fn a_deleted_hook_gets_nothing_more() {
         .await
         .unwrap();
     assert_eq!(res.status(), 409);
+    s.stop().await;
+}
+
+/// A fan-out that made one alert's delivery and took the alert out of the
+/// outbox, then failed to write the next (a disk failing for a moment):
+/// the first delivery, on the store but off the schedule, is still sent,
+/// and the second alert is fanned out again. Before, the first waited for
+/// a restart.
+#[tokio::test]
+async fn a_delivery_made_before_a_failed_write_is_still_sent() {
+    use collector::model::{record, NewResponse};
+    use collector::store::{Doc, Store};
+    use std::collections::BTreeMap;
+    use survey::Answer;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(harness::MemStore::new());
+    let state = collector::AppState {
+        store: store.clone(),
+        config: Arc::new(hook_config(dir.path())),
+        indexes: Arc::new(collector::index::Indexes::new(analysis::Scorer::new())),
+        metrics: Default::default(),
+        feed: Default::default(),
+        places: Default::default(),
+        tally: Default::default(),
+        proofs: Default::default(),
+    };
+    let s = Server::serve(state).await;
+    let admin = with_alert_form(&s).await;
+    let rx = Receiver::start(&[]).await;
+    rx.then(Reply::Status(204));
+    make_hook(&s, &admin, json!({"url": rx.url("/")})).await;
+    // Two alerts in the outbox at once (straight into the store, so the
+    // worker finds them together at its next look), and the second
+    // delivery's write fails.
+    store.fail_doc_write(Doc::Delivery, 1);
+    let form = store.form("service").unwrap();
+    for n in 1..=2u128 {
+        let r = NewResponse {
+            form: "service".into(),
+            version: form.form.version,
+            location: None,
+            channel: "embed".into(),
+            lang: "en".into(),
+            answers: BTreeMap::from([("overall".to_owned(), Answer::Number(5))]),
+            coding: BTreeMap::new(),
+            flag: None,
+            attributes: BTreeMap::new(),
+            personal: BTreeMap::new(),
+            invitation: None,
+        };
+        let bytes = record::encode(&r, Some(&record::Names::of(&form.form)));
+        store
+            .submit(&r, bytes, &uuid(n), vec!["dissatisfied".into()])
+            .await
+            .unwrap();
+    }
+    let seen = rx.wait_for(2, Duration::from_secs(10)).await;
+    assert_eq!(seen.len(), 2, "both alerts delivered");
+    assert_ne!(seen[0].id(), seen[1].id());
+    drop((store, form));
     s.stop().await;
 }

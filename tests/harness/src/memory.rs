@@ -27,6 +27,9 @@ pub struct MemStore {
     /// Set by [`MemStore::refuse_writes`]: what a failed commit does to a
     /// real store.
     refusing: std::sync::atomic::AtomicBool,
+    /// Set by [`MemStore::fail_doc_write`]: the kind's tag, and how many
+    /// of its writes go through before one fails.
+    fail_doc: Mutex<Option<(u8, usize)>>,
 }
 
 #[derive(Default)]
@@ -63,6 +66,12 @@ impl MemStore {
     pub fn refuse_writes(&self) {
         self.refusing
             .store(true, std::sync::atomic::Ordering::Release);
+    }
+
+    /// Fails one write of a document of `kind`, after `after` of them
+    /// went through, as a disk that fails for a moment would.
+    pub fn fail_doc_write(&self, kind: Doc, after: usize) {
+        *self.fail_doc.lock().unwrap_or_else(|e| e.into_inner()) = Some((kind.tag(), after));
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -349,6 +358,17 @@ impl Store for MemStore {
     }
 
     fn put_doc(&self, kind: Doc, key: &str, value: &[u8]) -> Result<()> {
+        {
+            let mut fail = self.fail_doc.lock().unwrap_or_else(|e| e.into_inner());
+            match &mut *fail {
+                Some((tag, 0)) if *tag == kind.tag() => {
+                    *fail = None;
+                    return Err(Error::Io(std::io::Error::other("a write failed")));
+                }
+                Some((tag, n)) if *tag == kind.tag() => *n -= 1,
+                _ => {}
+            }
+        }
         self.lock()
             .docs
             .insert((kind.tag(), key.to_owned()), value.to_vec());

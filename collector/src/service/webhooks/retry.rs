@@ -41,7 +41,9 @@ impl Policy {
     /// less than a `Retry-After` the receiver asked for.
     pub fn next_wait(&self, failed: u32, jitter: f64, retry_after: Option<Duration>) -> Duration {
         let spread = 0.8 + 0.4 * jitter.clamp(0.0, 1.0);
-        let wait = self.wait(failed).mul_f64(spread);
+        // Spread, then held to the longest wait: spreading a wait already
+        // at it would make it longer.
+        let wait = self.wait(failed).mul_f64(spread).min(MAX_WAIT);
         match retry_after {
             Some(asked) => wait.max(asked.min(MAX_WAIT)),
             None => wait,
@@ -131,6 +133,8 @@ mod tests {
             MAX_WAIT
         );
         assert_eq!(p.wait(100), MAX_WAIT);
+        // Spread never takes a wait past a day either.
+        assert_eq!(p.next_wait(100, 0.999, None), MAX_WAIT);
         let j = jitter();
         assert!((0.0..1.0).contains(&j));
     }

@@ -101,19 +101,37 @@ pub async fn run(
     let mut due: BTreeSet<(u64, String)> = BTreeSet::new();
     let mut flying: HashSet<String> = HashSet::new();
     let mut in_flight: JoinSet<(String, Option<u64>)> = JoinSet::new();
-    // What was pending when the server stopped.
-    match blocking(&ctx.store, pending).await {
-        Some(Ok(list)) => due.extend(list),
-        Some(Err(e)) => tracing::error!(error = %e, "could not read pending deliveries"),
-        None => return,
-    }
+    // What was pending when the server stopped; read again after any
+    // error that may have left a pending delivery off the schedule (a
+    // failed read, or a fan-out that made some deliveries and then failed:
+    // their alerts are out of the outbox, so no later fan-out sees them).
+    let mut reread = true;
     loop {
+        if reread {
+            match blocking(&ctx.store, pending).await {
+                Some(Ok(list)) => {
+                    reread = false;
+                    let known: HashSet<&String> =
+                        due.iter().map(|(_, k)| k).chain(flying.iter()).collect();
+                    let missed: Vec<_> = list
+                        .into_iter()
+                        .filter(|(_, k)| !known.contains(k))
+                        .collect();
+                    due.extend(missed);
+                }
+                Some(Err(e)) => tracing::error!(error = %e, "could not read pending deliveries"),
+                None => return,
+            }
+        }
         for key in feed.take_requeued() {
             due.insert((now_ms(), key));
         }
         match blocking(&ctx.store, |s| fan_out(s, now_ms())).await {
             Some(Ok(new)) => due.extend(new),
-            Some(Err(e)) => tracing::error!(error = %e, "could not fan alerts out to hooks"),
+            Some(Err(e)) => {
+                tracing::error!(error = %e, "could not fan alerts out to hooks");
+                reread = true;
+            }
             None => return,
         }
         let now = now_ms();
@@ -424,7 +442,10 @@ async fn post(ctx: &Ctx, hook: &Hook, id: &str, body: Vec<u8>) -> Outcome {
             let what = if e.is_timeout() {
                 format!("no answer within {} ms", ctx.settings.timeout.as_millis())
             } else {
-                describe(&e)
+                // Without the URL: it may hold credentials, or be the
+                // secret itself (a chat service's hook), and this goes to
+                // the log and the delivery's history.
+                describe(&e.without_url())
             };
             fail(what, Verdict::Retry)
         }
