@@ -231,6 +231,18 @@ pub fn check_form(form: &Form) -> Result<(), Vec<FormProblem>> {
 
     for (i, h) in form.headlines.iter().enumerate() {
         let at = format!("headlines[{i}]");
+        // One share per question: two on the same question (nested, or
+        // side by side) show a visitor the difference between them, which
+        // may be a group too small to show.
+        if form.headlines[..i].iter().any(|e| e.question == h.question) {
+            err(
+                format!("{at}.question"),
+                format!(
+                    "'{}' has a headline already: two shares of one question would show their difference, which may be too small a group to publish",
+                    h.question
+                ),
+            );
+        }
         // Single choice only: each person gives one answer, so the share is
         // people, never mentions counted twice.
         match form.question(&h.question).map(|q| &q.kind) {

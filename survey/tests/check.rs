@@ -337,6 +337,15 @@ fn question_kinds_must_make_sense() {
         blamed(|v| v["headlines"] = json!([{"question": "who", "answers": []}])),
         ["headlines[0].answers"]
     );
+    // One share a question: "worker or resident" beside "worker" would show
+    // how many residents, however few.
+    assert_eq!(
+        blamed(|v| v["headlines"] = json!([
+            {"question": "who", "answers": ["worker", "resident"]},
+            {"question": "who", "answers": ["worker"]}
+        ])),
+        ["headlines[1].question"]
+    );
     let mut ok = base();
     ok["headlines"] = json!([{"question": "who", "answers": ["worker"]}]);
     let form = Form::from_value(&ok).unwrap();
