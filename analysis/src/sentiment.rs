@@ -1,16 +1,17 @@
 //! Sentiment of free-text answers: VADER, plus a policing and
 //! community-safety lexicon layer.
 //!
-//! The base is VADER 3.3.2 through `vader-parity`, which reproduces Python's
-//! `vaderSentiment` to its published precision. VADER's lexicon was built
+//! The base is VADER 3.3.2 through the `vader` crate beside this one (the
+//! `vader-parity` crate made faster, with the same bits), which reproduces
+//! Python's `vaderSentiment` to its published precision. VADER's lexicon was built
 //! for social media and misreads this domain: "professional" and "mugged"
 //! are not in it, "long delays between updates and progress" scores +0.42
 //! (on "progress"), and "my phone was snatched" scores 0.
 //!
 //! # The lexicon layer
 //!
-//! `vader-parity` 0.1 keeps its lexicon private and offers no way to add
-//! entries, so the layer runs beside it rather than inside it:
+//! `vader` keeps its lexicon private, as `vader-parity` 0.1 does, so the
+//! layer runs beside it rather than inside it:
 //!
 //! 1. VADER scores the text as usual. Its compound `c` is turned back into
 //!    the raw valence sum `x` it was normalised from, inverting VADER's
@@ -49,7 +50,7 @@ use crate::text::tokens;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
-use vader_parity::{SentimentIntensityAnalyzer, SentimentScores};
+use vader::{SentimentIntensityAnalyzer, SentimentScores};
 
 /// Version of the built-in policing lexicon; bump it on every change to
 /// `domain_lexicon.tsv`.
