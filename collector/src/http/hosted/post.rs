@@ -7,6 +7,9 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use survey::{Answer, Form, Kind};
 
+/// The hosted page's honeypot field: hidden from people, filled by bots.
+pub(super) const HONEYPOT: &str = "leave_blank";
+
 /// What the person sent (or what the page starts with).
 #[derive(Debug, Clone)]
 pub(super) struct Fields {
@@ -94,7 +97,9 @@ impl Fields {
                 "i" if !v.is_empty() => fields.invitation = Some(v),
                 "lang" => fields.lang = form.pick_lang(&v).to_owned(),
                 "token" => fields.token = v,
-                "website" => honeypot |= !v.is_empty(),
+                // `website` was its name on pages rendered before: a name
+                // autofill and password managers fill in for people.
+                HONEYPOT | "website" => honeypot |= !v.is_empty(),
                 _ => {
                     if let Some(id) = k.strip_prefix("q.") {
                         fields.answers.entry(id.to_owned()).or_default().push(v);

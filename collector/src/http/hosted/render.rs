@@ -4,7 +4,7 @@
 //! The markup matches what the widget renders on a whole page, so the
 //! takeover moves nothing; every interpolated text goes through [`esc`].
 
-use super::post::Fields;
+use super::post::{Fields, HONEYPOT};
 use std::fmt::Write as _;
 use survey::{Form, Kind, Question};
 use ui::i18n::{self, Strings};
@@ -172,8 +172,13 @@ pub(super) fn hidden_fields(h: &mut String, f: &Fields, lang: &str, bot_checks: 
             r#"<input type="hidden" name="token" value="{}">"#,
             esc(&f.token)
         );
-        // Hidden from people and screen readers; bots fill it in.
-        h.push_str(r#"<div class="vh" aria-hidden="true"><label for="website">Website</label><input type="text" id="website" name="website" tabindex="-1" autocomplete="off"></div>"#);
+        // Hidden from people and screen readers; bots fill it in. Its name
+        // and label are ones no browser's autofill or password manager
+        // fills for a person (a field called "website" was one).
+        let _ = write!(
+            h,
+            r#"<div class="vh" aria-hidden="true"><label for="{HONEYPOT}">Leave this blank</label><input type="text" id="{HONEYPOT}" name="{HONEYPOT}" tabindex="-1" autocomplete="off"></div>"#
+        );
     }
 }
 

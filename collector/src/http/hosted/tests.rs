@@ -125,6 +125,9 @@ async fn bot_checks_keep_a_quick_answer_flagged_never_drop_it() {
     };
     let page = text_of(get("/f/street-feedback?loc=bank&ch=qr").await.unwrap()).await;
     let (id, token) = (hidden(&page, "submission_id"), hidden(&page, "token"));
+    // The honeypot is named as no autofill names a field of a person's.
+    assert!(page.contains(r#"name="leave_blank""#), "{page}");
+    assert!(!page.to_lowercase().contains("website"), "{page}");
     let body = |id: &str, token: &str, extra: &str| {
         format!("submission_id={id}&token={token}&loc=bank&ch=qr&lang=en&q.feel_safe_now=4{extra}")
     };
@@ -157,7 +160,10 @@ async fn bot_checks_keep_a_quick_answer_flagged_never_drop_it() {
     let res = post(body(other, &token, "")).await.unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let third = "2b5c3f0e-7a53-4c1e-9d1f-2a4b6c8d0e1f";
-    post(body(third, "", "&website=spam")).await.unwrap();
+    post(body(third, "", "&leave_blank=spam")).await.unwrap();
+    // The name pages rendered before it was renamed carry.
+    let fourth = "3b5c3f0e-7a53-4c1e-9d1f-2a4b6c8d0e1f";
+    post(body(fourth, "", "&website=spam")).await.unwrap();
     let reasons: Vec<_> = state
         .store
         .flagged("street-feedback", 10)
@@ -165,7 +171,10 @@ async fn bot_checks_keep_a_quick_answer_flagged_never_drop_it() {
         .into_iter()
         .map(|r| r.flag.unwrap())
         .collect();
-    assert_eq!(reasons, ["too-fast", "render-token", "honeypot"]);
+    assert_eq!(
+        reasons,
+        ["too-fast", "render-token", "honeypot", "honeypot"]
+    );
 
     // After 2 s a fresh page's answer is stored as usual; the quick
     // one's retry counts once.
@@ -180,7 +189,7 @@ async fn bot_checks_keep_a_quick_answer_flagged_never_drop_it() {
     let stored = state.store.responses("street-feedback", None, 10).unwrap();
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].flag, None);
-    assert_eq!(state.store.flagged("street-feedback", 10).unwrap().len(), 3);
+    assert_eq!(state.store.flagged("street-feedback", 10).unwrap().len(), 4);
     assert_eq!(ix.read().unwrap().len(), 1);
 }
 
