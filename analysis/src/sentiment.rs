@@ -50,7 +50,9 @@ use crate::text::tokens;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
-use vader::{SentimentIntensityAnalyzer, SentimentScores};
+// VADER's normalisation constant, its negation scalar, and its `NEGATE`
+// list (any word containing "n't" also negates) weigh the layer's entries.
+use vader::{SentimentIntensityAnalyzer, SentimentScores, ALPHA, NEGATE, N_SCALAR};
 
 /// Version of the built-in policing lexicon; bump it on every change to
 /// `domain_lexicon.tsv`.
@@ -67,74 +69,6 @@ pub const LABEL_THRESHOLD: f64 = 0.05;
 pub const MAX_VALENCE: f64 = 4.0;
 
 const DOMAIN_LEXICON: &str = include_str!("domain_lexicon.tsv");
-
-/// VADER's normalisation constant.
-const ALPHA: f64 = 15.0;
-/// VADER's negation scalar.
-const N_SCALAR: f64 = -0.74;
-
-/// VADER's `NEGATE` list; any word containing "n't" also negates.
-const NEGATE: &[&str] = &[
-    "aint",
-    "arent",
-    "cannot",
-    "cant",
-    "couldnt",
-    "darent",
-    "didnt",
-    "doesnt",
-    "ain't",
-    "aren't",
-    "can't",
-    "couldn't",
-    "daren't",
-    "didn't",
-    "doesn't",
-    "dont",
-    "hadnt",
-    "hasnt",
-    "havent",
-    "isnt",
-    "mightnt",
-    "mustnt",
-    "neither",
-    "don't",
-    "hadn't",
-    "hasn't",
-    "haven't",
-    "isn't",
-    "mightn't",
-    "mustn't",
-    "neednt",
-    "needn't",
-    "never",
-    "none",
-    "nope",
-    "nor",
-    "not",
-    "nothing",
-    "nowhere",
-    "oughtnt",
-    "shant",
-    "shouldnt",
-    "uhuh",
-    "wasnt",
-    "werent",
-    "oughtn't",
-    "shan't",
-    "shouldn't",
-    "uh-uh",
-    "wasn't",
-    "weren't",
-    "without",
-    "wont",
-    "wouldnt",
-    "won't",
-    "wouldn't",
-    "rarely",
-    "seldom",
-    "despite",
-];
 
 /// Positive, neutral or negative, from the compound score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

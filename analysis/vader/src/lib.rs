@@ -87,6 +87,11 @@ mod round;
 mod rules;
 mod text;
 
+/// The reference's constants that a layer beside it weighs its own
+/// entries by: the negators, the negation scalar and the normalisation's
+/// alpha.
+pub use rules::{ALPHA, NEGATE, N_SCALAR};
+
 /// The four scores for one text. Field values match Python vaderSentiment
 /// 3.3.2, at that package's published precision.
 ///

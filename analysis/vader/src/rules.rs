@@ -31,7 +31,7 @@ pub(crate) const B_DECR: f64 = -0.293;
 /// All-caps emphasis increment. Python: `C_INCR = 0.733`.
 pub(crate) const C_INCR: f64 = 0.733;
 /// Negation scalar. Python: `N_SCALAR = -0.74`.
-pub(crate) const N_SCALAR: f64 = -0.74;
+pub const N_SCALAR: f64 = -0.74;
 /// Per-"!" emphasis step, at most four counted.
 pub(crate) const EP_STEP: f64 = 0.292;
 /// Per-"?" emphasis step when the count is 2 or 3.
@@ -39,7 +39,7 @@ pub(crate) const QM_STEP: f64 = 0.18;
 /// "?" emphasis cap when the count exceeds 3.
 pub(crate) const QM_CAP: f64 = 0.96;
 /// Normalization denominator term. Python: `normalize(score, alpha=15)`.
-pub(crate) const ALPHA: f64 = 15.0;
+pub const ALPHA: f64 = 15.0;
 /// Valence weight before the first "but".
 pub(crate) const BUT_BEFORE: f64 = 0.5;
 /// Valence weight after the first "but".
@@ -52,7 +52,7 @@ pub(crate) const DAMP_3: f64 = 0.9;
 pub(crate) const NEVER_SCALAR: f64 = 1.25;
 
 /// The reference's `NEGATE` list, in its order.
-pub(crate) const NEGATE: [&str; 59] = [
+pub const NEGATE: [&str; 59] = [
     "aint",
     "arent",
     "cannot",
