@@ -3,7 +3,17 @@
 //! the copy into place with renames.
 //!
 //! ```text
-//! backup   writer lock ─► flush + sync ─► copy files into .NAME.partial, fsync each and each folder ─► rename to NAME ─► release
+//! backup   writer lock and flush lock ─► flush + sync ─► copy files into .NAME.partial, fsync each and each folder ─► release
+//!          ─► open the copy: schema, last response as the store's ─► fsync ─► rename to NAME
+//! ```
+//!
+//! Nothing writes sled's files while the flush lock is held: sled's own
+//! flusher thread is off and the commit thread flushes in its place, under
+//! that lock. A write made meanwhile outside the group commit that fills
+//! one of sled's buffers could still reach the files; reading the copy back
+//! is what finds that, and then nothing is kept.
+//!
+//! ```text
 //! restore  copy SRC beside DIR ─► open it, check the schema ─► fsync ─► rename into DIR
 //! ```
 //!
@@ -33,7 +43,7 @@ impl SledStore {
     pub(crate) fn backup_files(&self, dest: &Path) -> Result<BackupInfo> {
         ensure_empty(dest)?;
         let started = std::time::Instant::now();
-        let (last, bytes) = {
+        let (last, bytes, partial) = {
             let last = self.writer.lock().unwrap_or_else(|e| e.into_inner());
             self.sync_now()?;
             // The commit thread and the rare writes (tokens, forms, codes)
@@ -56,13 +66,21 @@ impl SledStore {
                     return Err(e);
                 }
             };
-            fs::rename(&partial, dest)?;
-            if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
-                sync_dir(parent)?;
-            }
-            (*last, bytes)
+            (*last, bytes, partial)
         };
         let blocked = started.elapsed();
+        // Submissions go on while the copy is read back: it must open as
+        // a store and hold every response acknowledged before it.
+        if let Err(e) = holds_up_to(&partial, last) {
+            let _ = fs::remove_dir_all(&partial);
+            return Err(e);
+        }
+        // Opening it may have written to it: sync again.
+        sync_tree(&partial)?;
+        fs::rename(&partial, dest)?;
+        if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
+            sync_dir(parent)?;
+        }
         tracing::info!(
             ms = blocked.as_millis() as u64,
             bytes,
@@ -273,6 +291,28 @@ fn open_sled(path: &Path) -> Result<sled::Db> {
     super::open_db(path)
 }
 
+/// Whether the copy in `path` opens as a collector store and its last
+/// response is `last`, as the store's was when it was copied.
+fn holds_up_to(path: &Path, last: ResponseId) -> Result<()> {
+    check_schema(path)?;
+    let db = open_sled(path)?;
+    let found = db.open_tree("responses")?.get(keys::LAST)?;
+    drop(db);
+    let copied = match found {
+        Some(v) => ResponseId::from_bytes(&v)
+            .ok_or_else(|| Error::Corrupt("the copy's last marker".into()))?,
+        None => ResponseId { ms: 0, seq: 0 },
+    };
+    if copied == last {
+        Ok(())
+    } else {
+        Err(Error::Corrupt(format!(
+            "the copy read back ends at response {} where the store was at {}; nothing was kept, try again",
+            copied.seq, last.seq
+        )))
+    }
+}
+
 /// Whether `path` is a collector store this collector reads.
 fn check_schema(path: &Path) -> Result<()> {
     let db = open_sled(path)?;
@@ -359,4 +399,49 @@ pub(super) fn sync_tree(path: &Path) -> Result<()> {
 fn sync_dir(path: &Path) -> Result<()> {
     File::open(path)?.sync_all()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// sled's own flusher is off, so a backup's copy is not written to
+    /// under it; a write that no one flushes still reaches the files
+    /// within a second, as it did with that flusher, by the commit
+    /// thread's flush when idle.
+    #[test]
+    fn a_write_no_one_flushes_reaches_the_files_within_a_second() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let store = SledStore::open(&data).unwrap();
+        store.docs.insert(b"probe", b"kept".as_slice()).unwrap();
+        std::thread::sleep(Duration::from_millis(1_200));
+        // The files as a power cut would leave them, the store still open.
+        let copy = dir.path().join("copy");
+        copy_tree(&data, &copy).unwrap();
+        let db = open_sled(&copy).unwrap();
+        let found = db.open_tree("docs").unwrap().get(b"probe").unwrap();
+        assert_eq!(found.as_deref(), Some(b"kept".as_slice()));
+        drop(store);
+    }
+
+    /// A copy is kept only once read back: it opens as a store and its
+    /// last response is the store's at the copy.
+    #[test]
+    fn a_copy_that_does_not_read_back_as_the_store_is_not_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(&dir.path().join("data")).unwrap();
+        let dest = dir.path().join("backup");
+        let made = store.backup_files(&dest).unwrap();
+        assert_eq!(made.path, dest);
+        let none = ResponseId { ms: 0, seq: 0 };
+        holds_up_to(&dest, none).unwrap();
+        let later = ResponseId { ms: 1, seq: 1 };
+        let e = holds_up_to(&dest, later).unwrap_err().to_string();
+        assert!(e.contains("try again"), "{e}");
+        let not_a_store = dir.path().join("empty");
+        fs::create_dir_all(&not_a_store).unwrap();
+        assert!(holds_up_to(&not_a_store, none).is_err());
+    }
 }

@@ -134,7 +134,13 @@ pub(super) fn commit_loop(
     });
 }
 
-/// Writes and flushes each group; see [`commit_loop`].
+/// How long the commit thread waits idle before it flushes what was
+/// written outside the group commit: sled's own flusher's default period,
+/// which this replaces.
+const IDLE_FLUSH: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Writes and flushes each group; see [`commit_loop`]. Idle, it flushes
+/// every [`IDLE_FLUSH`].
 fn write_loop(
     commit: &Commit,
     db: &sled::Db,
@@ -147,13 +153,39 @@ fn write_loop(
             let mut queue = commit.lock.lock().unwrap_or_else(|e| e.into_inner());
             loop {
                 if !queue.is_empty() || commit.staged.load(Ordering::Acquire) > flushed_to {
-                    break std::mem::take(&mut *queue);
+                    break Some(std::mem::take(&mut *queue));
                 }
                 if commit.closing.load(Ordering::Acquire) {
                     return;
                 }
-                queue = commit.wake.wait(queue).unwrap_or_else(|e| e.into_inner());
+                let (q, waited) = commit
+                    .wake
+                    .wait_timeout(queue, IDLE_FLUSH)
+                    .unwrap_or_else(|e| e.into_inner());
+                queue = q;
+                if waited.timed_out()
+                    && queue.is_empty()
+                    && commit.staged.load(Ordering::Acquire) <= flushed_to
+                {
+                    break None;
+                }
             }
+        };
+        let Some(group) = group else {
+            // sled's own flusher is off (`open_db`): the writes made
+            // outside the group commit and not flushed by their writers
+            // are flushed here, under `flushing`, as every flush is, so a
+            // backup that holds it copies files nothing writes to.
+            let result = {
+                let _one_at_a_time = commit.flushing.lock().unwrap_or_else(|e| e.into_inner());
+                db.flush()
+            };
+            if let Err(e) = result {
+                tracing::error!(error = %e, "flushing failed; refusing further writes");
+                commit.fail();
+                return;
+            }
+            continue;
         };
         let replies = match apply_group(commit, writes, group) {
             Ok(replies) => replies,

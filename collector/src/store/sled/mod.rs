@@ -105,10 +105,16 @@ pub struct SledStore {
 /// background jobs finishing (they hold the database until they end), so
 /// a lock held elsewhere is tried again for up to 3 s before it is
 /// reported as a collector still running.
+///
+/// Nothing is written to the files but by an explicit flush, or when one
+/// of sled's buffers fills.
 pub(super) fn open_db(path: &Path) -> Result<sled::Db> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
     loop {
-        match sled::Config::new().path(path).open() {
+        // No flusher thread of sled's own: it wrote to the files whenever
+        // it liked, a backup's copy included. The commit thread flushes
+        // in its place, under the lock a backup holds (`commit.rs`).
+        match sled::Config::new().path(path).flush_every_ms(None).open() {
             Err(sled::Error::Io(io)) if io.to_string().contains("could not acquire lock") => {
                 if std::time::Instant::now() >= deadline {
                     return Err(Error::InUse(path.to_path_buf()));
