@@ -58,18 +58,6 @@ impl Tables {
     }
 }
 
-/// The reference's `make_lex_dict`:
-///
-/// ```python
-/// for line in self.lexicon_full_filepath.rstrip('\n').split('\n'):
-///     if not line: continue
-///     (word, measure) = line.strip().split('\t')[0:2]
-///     lex_dict[word] = float(measure)
-/// ```
-///
-/// Later duplicate keys overwrite earlier ones, dict-style. A line without a
-/// tab or with an unparseable measure would raise in Python; the vendored
-/// file has none, and here such a line is skipped so the loader stays total.
 /// The emoji lexicon, keyed by character, and the least of its keys: the
 /// emoji walk asks about every character of a text, and those below the
 /// least (all of ASCII and Latin-1 up to the copyright sign) are answered
@@ -103,6 +91,18 @@ impl<S: std::hash::BuildHasher> From<std::collections::HashMap<char, String, S>>
     }
 }
 
+/// The reference's `make_lex_dict`:
+///
+/// ```python
+/// for line in self.lexicon_full_filepath.rstrip('\n').split('\n'):
+///     if not line: continue
+///     (word, measure) = line.strip().split('\t')[0:2]
+///     lex_dict[word] = float(measure)
+/// ```
+///
+/// Later duplicate keys overwrite earlier ones, dict-style. A line without a
+/// tab or with an unparseable measure would raise in Python; the vendored
+/// file has none, and here such a line is skipped so the loader stays total.
 fn parse_lexicon(raw: &str) -> HashMap<String, f64> {
     let mut map = HashMap::default();
     for line in raw.trim_end_matches('\n').split('\n') {

@@ -115,7 +115,7 @@ pub struct SentimentScores {
 ///
 /// Construction parses the vendored VADER 3.3.2 data once, and scoring
 /// reuses the parsed tables. Two analyzers are interchangeable: same input,
-/// same bits, which `tests/properties.rs` asserts.
+/// same bits.
 pub struct SentimentIntensityAnalyzer {
     tables: data::Tables,
 }

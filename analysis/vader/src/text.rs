@@ -4,7 +4,7 @@
 //! casing calls, `str.lower()` and `str.isupper()`, go through
 //! [`crate::casing`], which answers from tables recorded from the pinned
 //! CPython. The Rust standard library's casing data tracks a different
-//! Unicode version, and a CI grep keeps it out of this path.
+//! Unicode version, so this path does not use it.
 
 use crate::casing::{py_isupper, py_lower};
 use crate::data::Emojis;
