@@ -292,11 +292,13 @@ fn open_sled(path: &Path) -> Result<sled::Db> {
 }
 
 /// Whether the copy in `path` opens as a collector store and its last
-/// response is `last`, as the store's was when it was copied.
+/// response is `last`, as the store's was when it was copied (one open:
+/// on a large store, opening is sled reading its whole log).
 fn holds_up_to(path: &Path, last: ResponseId) -> Result<()> {
-    check_schema(path)?;
     let db = open_sled(path)?;
+    schema_of(&db)?;
     let found = db.open_tree("responses")?.get(keys::LAST)?;
+    db.flush()?;
     drop(db);
     let copied = match found {
         Some(v) => ResponseId::from_bytes(&v)
@@ -316,12 +318,15 @@ fn holds_up_to(path: &Path, last: ResponseId) -> Result<()> {
 /// Whether `path` is a collector store this collector reads.
 fn check_schema(path: &Path) -> Result<()> {
     let db = open_sled(path)?;
-    let meta = db.open_tree("meta")?;
-    let found = meta.get(keys::SCHEMA)?;
-    drop(meta);
+    let schema = schema_of(&db);
     db.flush()?;
     drop(db);
-    match found {
+    schema
+}
+
+/// Whether the open `db` is a collector store this collector reads.
+fn schema_of(db: &sled::Db) -> Result<()> {
+    match db.open_tree("meta")?.get(keys::SCHEMA)? {
         Some(v) if v.as_ref() == keys::SCHEMA_VERSION.to_be_bytes() => Ok(()),
         Some(v) => Err(Error::Refused(format!(
             "the backup has schema {:?}, this collector reads {}",
