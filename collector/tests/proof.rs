@@ -124,3 +124,44 @@ async fn with_the_bot_checks_off_the_widget_is_told_not_to_wait() {
     assert_eq!(send(&s, 2, None).await, 201);
     assert!(s.state.store.flagged("mini", 10).unwrap().is_empty());
 }
+
+/// A proof taken before a restart is still taken after it: its answers
+/// counted once, and the same proof for other answers after the restart
+/// kept flagged as reused.
+#[tokio::test]
+async fn a_proof_taken_before_a_restart_is_refused_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(dir.path());
+    c.bot_checks = true;
+    let s = Server::start(c.clone()).await;
+    let challenge = s
+        .state
+        .proofs
+        .challenge(
+            s.state.store.as_ref(),
+            "mini",
+            collector::model::now_ms() - 3_000,
+        )
+        .unwrap();
+    let good = proof::solve(&challenge).unwrap();
+    assert_eq!(send(&s, 1, Some(&good)).await, 201);
+    s.stop().await;
+
+    let s = Server::start(c).await;
+    assert_eq!(send(&s, 2, Some(&good)).await, 201);
+    assert_eq!(
+        s.responses("mini").len(),
+        1,
+        "the reused proof is not counted"
+    );
+    let flags: Vec<String> = s
+        .state
+        .store
+        .flagged("mini", 10)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.flag.unwrap())
+        .collect();
+    assert_eq!(flags, ["proof-reused"]);
+    s.stop().await;
+}

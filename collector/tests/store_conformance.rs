@@ -535,6 +535,20 @@ async fn recovery_conformance(store: &dyn Store) {
         .collect();
     store.put_docs(Doc::Invitation, &many).unwrap();
     assert_eq!(store.docs(Doc::Invitation, None, 1000).unwrap(), many);
+    // Removed many at once: those there are counted, one not there is not.
+    let gone: Vec<String> = ["0001", "0002", "nope"].map(String::from).into();
+    assert_eq!(store.remove_docs(Doc::Invitation, &gone).unwrap(), 2);
+    assert_eq!(store.docs(Doc::Invitation, None, 1000).unwrap().len(), 298);
+    assert_eq!(store.get_doc(Doc::Invitation, "0001").unwrap(), None);
+    // Stored once: the second time says it was there, and another
+    // kind's same key is its own.
+    assert!(store.put_doc_once(Doc::Spent, "k").unwrap());
+    assert!(!store.put_doc_once(Doc::Spent, "k").unwrap());
+    assert!(store.put_doc_once(Doc::Owed, "k").unwrap());
+    assert_eq!(
+        store.get_doc(Doc::Spent, "k").unwrap().as_deref(),
+        Some(&b""[..])
+    );
 }
 
 fn count(form: &str, step: Step, location: &str, last: &str) -> CountKey {

@@ -14,10 +14,10 @@
 //! so challenges outlive a restart), and its salt carries the form and
 //! when it was issued, so it doubles as a render token the server can
 //! trust: answers sent sooner than a person could have given them are
-//! doubted. A proof is taken once; the spent ones are remembered in memory
-//! until they expire (a restart forgets them: a proof could then be used
-//! twice within its four hours, each time under a new submission id).
-//! A submission that fails is stored flagged with the reason, never lost.
+//! doubted. A proof is taken once: each taken is kept in the store
+//! ([`Doc::Spent`]) until it expires, durable with the submission it came
+//! with, so a restart forgets none. A submission that fails is stored
+//! flagged with the reason, never lost.
 //!
 //! Written here rather than taken from a crate: `altcha-lib-rs` 0.3 (the
 //! protocol's first version, which this follows: its challenges and
@@ -27,7 +27,7 @@
 //! thousands of times dearer. The protocol is a hash and an HMAC.
 
 use crate::error::{Error, Result};
-use crate::store::Store;
+use crate::store::{Doc, Store};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
@@ -100,19 +100,27 @@ impl Doubt {
 /// Issues challenges and takes proofs.
 #[derive(Debug, Default)]
 pub struct Proofs {
-    spent: Mutex<Spent>,
+    spent: Mutex<Swept>,
 }
 
-/// Spent proofs by challenge (the hash the server made, not the
-/// signature: its hex can be spelt in either case), with when they expire
-/// (s); swept of the expired at most once a minute, not at every check.
-/// At the global cap (500 a second for four hours) that is millions of
-/// entries: each keeps the hash's first 16 bytes (a chance collision
-/// would need 2^64 of them), not its 64 hex digits.
+/// When the spent proofs were last swept of the expired (s), and whether
+/// that sweep left some: swept at most once a minute, not at every check.
 #[derive(Debug, Default)]
-struct Spent {
-    by_challenge: HashMap<[u8; 16], u64>,
-    swept: u64,
+struct Swept {
+    at: u64,
+    more: bool,
+}
+
+/// The most expired marks one sweep removes (at the global cap of 500
+/// submissions a second, a minute brings 30,000).
+const SWEEP: usize = 10_000;
+
+/// A spent proof's key: when it expires (s, zero-padded, so keys sort by
+/// it and a sweep reads only the expired) and its challenge's first 16
+/// bytes (the hash the server made, not the signature, whose hex can be
+/// spelt in either case; a chance collision would need 2^64 of them).
+fn spent_key(expires: u64, challenge: &str) -> String {
+    format!("{expires:012}-{}", &challenge[..32])
 }
 
 /// The deployment's key, made on first use.
@@ -202,19 +210,20 @@ impl Proofs {
             return Ok(Some(Doubt::Missing));
         }
         {
-            let mut spent = self
+            let mut swept = self
                 .spent
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if spent.swept + 60 <= now {
-                spent.by_challenge.retain(|_, expires| *expires > now);
-                spent.swept = now;
+            if swept.more || swept.at + 60 <= now {
+                let removed = forget_expired(store, now)?;
+                *swept = Swept {
+                    at: now,
+                    more: removed == SWEEP,
+                };
             }
-            // Solved: the challenge is 64 hex digits (`sha256_hex`).
-            let mut key = [0u8; 16];
-            hex::decode_to_slice(&payload.challenge[..32], &mut key)
-                .map_err(|e| Error::Corrupt(e.to_string()))?;
-            if spent.by_challenge.insert(key, expires + 1).is_some() {
+            // Solved: the challenge is 64 hex digits (`sha256_hex`), in
+            // lower case, as the hash is compared spelt so.
+            if !store.put_doc_once(Doc::Spent, &spent_key(expires, &payload.challenge))? {
                 return Ok(Some(Doubt::Reused));
             }
         }
@@ -223,6 +232,31 @@ impl Proofs {
         }
         Ok(None)
     }
+}
+
+/// Removes the marks of proofs expired by `now` (s), at most [`SWEEP`]; how
+/// many. Keys sort by expiry, so it reads the expired and one more.
+fn forget_expired(store: &dyn Store, now: u64) -> Result<usize> {
+    let expired = |k: &String| {
+        k.split_once('-')
+            .and_then(|(e, _)| e.parse::<u64>().ok())
+            .is_some_and(|e| e <= now)
+    };
+    let mut gone: Vec<String> = Vec::new();
+    while gone.len() < SWEEP {
+        let page = store.docs(Doc::Spent, gone.last().map(String::as_str), 500)?;
+        let full = page.len() == 500;
+        let before = gone.len();
+        gone.extend(page.into_iter().map(|(k, _)| k).take_while(expired));
+        if !full || gone.len() - before < 500 {
+            break;
+        }
+    }
+    gone.truncate(SWEEP);
+    if !gone.is_empty() {
+        store.remove_docs(Doc::Spent, &gone)?;
+    }
+    Ok(gone.len())
 }
 
 /// Solves a challenge as the widget does: the number whose SHA-256 after
@@ -413,5 +447,125 @@ mod tests {
                 .unwrap(),
             Some(Doubt::Reused)
         );
+    }
+
+    /// The challenges of the spent proofs in `store`, with when they expire.
+    fn spent(store: &dyn Store) -> Vec<String> {
+        store
+            .docs(Doc::Spent, None, 100)
+            .unwrap()
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect()
+    }
+
+    /// A proof taken before a restart is refused after it (its mark is
+    /// in the store, not the process), and the marks of expired proofs
+    /// are swept.
+    #[test]
+    fn a_proof_taken_before_a_restart_is_refused_after_it_and_expired_marks_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let t0 = 1_800_000_000_000;
+        let proof = {
+            let store = SledStore::open(dir.path()).unwrap();
+            let proofs = Proofs::default();
+            let proof = solve(&proofs.challenge(&store, "f", t0).unwrap()).unwrap();
+            assert_eq!(
+                proofs.check(&store, "f", Some(&proof), t0 + 5_000).unwrap(),
+                None
+            );
+            proof
+        };
+        let store = SledStore::open(dir.path()).unwrap();
+        let proofs = Proofs::default();
+        assert_eq!(
+            proofs.check(&store, "f", Some(&proof), t0 + 6_000).unwrap(),
+            Some(Doubt::Reused)
+        );
+        let first = spent(&store);
+        assert_eq!(first.len(), 1);
+        assert!(first[0].starts_with(&format!("{:012}-", t0 / 1000 + LIFE_SECS)));
+        // After the first proof expired, the next check sweeps its mark.
+        let later = t0 + (LIFE_SECS + 1) * 1000;
+        let next = solve(&proofs.challenge(&store, "f", later).unwrap()).unwrap();
+        assert_eq!(
+            proofs
+                .check(&store, "f", Some(&next), later + 3_000)
+                .unwrap(),
+            None
+        );
+        let now = spent(&store);
+        assert_eq!(now.len(), 1);
+        assert!(
+            now[0].starts_with(&format!("{:012}-", later / 1000 + LIFE_SECS)),
+            "{now:?}"
+        );
+    }
+
+    /// A proof's mark is not synced on its own: it reaches the files with
+    /// the submission it came with. The files are copied as they are on
+    /// disk once the submission is acknowledged, the store still open
+    /// (what a power cut would leave), and the copy holds the mark.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_proofs_mark_is_on_disk_once_its_submission_is_acknowledged() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        let proofs = Proofs::default();
+        let t0 = crate::model::now_ms() - 5_000;
+        let proof = solve(&proofs.challenge(&store, "f", t0).unwrap()).unwrap();
+        assert_eq!(
+            proofs.check(&store, "f", Some(&proof), t0 + 5_000).unwrap(),
+            None
+        );
+        let r = crate::model::NewResponse {
+            form: "f".into(),
+            version: 1,
+            location: None,
+            channel: "web".into(),
+            lang: "en".into(),
+            answers: Default::default(),
+            coding: Default::default(),
+            flag: None,
+            attributes: Default::default(),
+            personal: Default::default(),
+            invitation: None,
+        };
+        let record = crate::model::record::encode(&r, None);
+        assert!(
+            store
+                .submit(&r, record, "s1", Vec::new())
+                .await
+                .unwrap()
+                .created
+        );
+        let copy = tempfile::tempdir().unwrap();
+        for entry in walk(dir.path()) {
+            let to = copy.path().join(entry.strip_prefix(dir.path()).unwrap());
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(&entry, &to).unwrap();
+        }
+        drop(store);
+        let reopened = SledStore::open(copy.path()).unwrap();
+        assert_eq!(spent(&reopened).len(), 1);
+        assert_eq!(
+            Proofs::default()
+                .check(&reopened, "f", Some(&proof), t0 + 6_000)
+                .unwrap(),
+            Some(Doubt::Reused)
+        );
+    }
+
+    /// Every file under `dir`.
+    fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                files.extend(walk(&path));
+            } else {
+                files.push(path);
+            }
+        }
+        files
     }
 }

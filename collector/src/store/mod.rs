@@ -104,6 +104,9 @@ pub enum Doc {
     /// An answer coded across an adoption of a learned model, waiting to
     /// be coded again, by `form/response` (see `service::learning::owe`).
     Owed,
+    /// A proof of work taken, by when it expires and its challenge (see
+    /// `service::proof`).
+    Spent,
 }
 
 impl Doc {
@@ -122,6 +125,7 @@ impl Doc {
             Doc::Model => b'm',
             Doc::Coding => b'g',
             Doc::Owed => b'o',
+            Doc::Spent => b'x',
         }
     }
 }
@@ -308,6 +312,26 @@ pub trait Store: Send + Sync + 'static {
             self.put_doc(kind, k, v)?;
         }
         Ok(())
+    }
+    /// Removes many small records of a kind at once, with one sync; how
+    /// many were there. The default removes them one by one.
+    fn remove_docs(&self, kind: Doc, keys: &[String]) -> Result<usize> {
+        let mut removed = 0;
+        for k in keys {
+            removed += usize::from(self.remove_doc(kind, k)?);
+        }
+        Ok(removed)
+    }
+    /// Stores an empty record unless one is there; whether this call
+    /// stored it. Callers serialise their calls for a kind. Durable no
+    /// later than the next submission acknowledged after it returns
+    /// (the default is durable on return).
+    fn put_doc_once(&self, kind: Doc, key: &str) -> Result<bool> {
+        if self.get_doc(kind, key)?.is_some() {
+            return Ok(false);
+        }
+        self.put_doc(kind, key, b"")?;
+        Ok(true)
     }
     /// The response that answered an invitation, if one has.
     fn invitation_answer(&self, invitation: &str) -> Result<Option<ResponseId>>;

@@ -357,6 +357,32 @@ impl Store for SledStore {
         Ok(was)
     }
 
+    fn remove_docs(&self, kind: Doc, keys: &[String]) -> Result<usize> {
+        let mut batch = sled::Batch::default();
+        let mut removed = 0;
+        for k in keys {
+            let key = keys::doc(kind.tag(), k);
+            removed += usize::from(self.docs.contains_key(&key)?);
+            batch.remove(key);
+        }
+        self.docs.apply_batch(batch)?;
+        self.sync_now()?;
+        Ok(removed)
+    }
+
+    /// Not synced on its own (a sync per proof of work would cost each
+    /// submission one): the group commit flushes all sled holds before
+    /// its sync, so a record stored before a submission is queued is on
+    /// disk once that submission is acknowledged; with no submission, the
+    /// commit thread's idle flush writes it within half a second.
+    fn put_doc_once(&self, kind: Doc, key: &str) -> Result<bool> {
+        let none: Option<&[u8]> = None;
+        Ok(self
+            .docs
+            .compare_and_swap(keys::doc(kind.tag(), key), none, Some(&[][..]))?
+            .is_ok())
+    }
+
     fn invitation_answer(&self, invitation: &str) -> Result<Option<ResponseId>> {
         match self.responses.get(keys::invitation_used(invitation))? {
             Some(v) => Ok(Some(
