@@ -65,7 +65,7 @@ pub use signals::Clauses;
 pub use stats::{
     wilson, Change, ControlChart, FiscalQuarter, MonthlyMean, Period, Proportion, ScaleSummary,
 };
-pub use suppress::{Protected, Table};
+pub use suppress::{Linked, Protected, Table};
 pub use theme_model::ShippedThemes;
 pub use themes::Coder;
 

@@ -13,6 +13,12 @@
 //! row or column (cells before totals) is hidden too, and the check runs
 //! again until nothing is disclosed.
 //!
+//! Tables published together whose counts are sums of one another's (a
+//! table grouped two ways beside the tables grouped by each dimension and
+//! by none) are suppressed as one set of counts and sums ([`Linked`]):
+//! those of the other tables as their own suppression left them, the rest
+//! so that nothing hidden in any of them can be worked out from all.
+//!
 //! Totals are taken as the sums of their cells, so a table must partition
 //! its respondents (a single-choice question, or one option of a multiple
 //! choice counted as chose / did not choose). Suppression stops exact
@@ -87,25 +93,8 @@ impl Table {
     /// needed so no hidden count can be recovered exactly.
     /// Fails only when the rows differ in length.
     pub fn suppress_below(&self, threshold: u64) -> Result<Protected> {
-        let grid = Grid::new(self)?;
-        let mut status: Vec<Status> = grid
-            .values
-            .iter()
-            .map(|&v| {
-                if v < threshold {
-                    Status::Primary
-                } else {
-                    Status::Shown
-                }
-            })
-            .collect();
-        while let Some(k) = grid.disclosed(&status) {
-            match grid.next_to_hide(k, &status) {
-                Some(j) => status[j] = Status::Secondary,
-                None => break, // everything around it is hidden already
-            }
-        }
-        let (rows, cols) = (grid.rows, grid.cols);
+        let (grid, rows, cols) = Grid::new(self)?;
+        let status = grid.suppress_below(threshold);
         Ok(Protected {
             values: (0..rows)
                 .map(|r| {
@@ -122,20 +111,68 @@ impl Table {
     }
 }
 
-/// The table with its totals as one row-major grid, and the lines (rows or
-/// columns whose last entry is the sum of the others) that tie it together.
+/// Counts tied by sums across tables published together, some of them
+/// already decided by their own tables: a table grouped two ways beside
+/// the tables grouped by each of its dimensions and by none, whose counts
+/// are sums of its cells (linked tables). Suppression decides the rest so
+/// that no hidden count of any of them can be worked out from all that is
+/// shown; counts the given ones give away among themselves, whatever this
+/// table hides, are left to their own tables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Linked {
+    /// Every count.
+    pub values: Vec<u64>,
+    /// Each sum as the indices of its parts, its total last.
+    pub lines: Vec<Vec<usize>>,
+    /// Which counts are totals (hidden only when nothing else will do).
+    pub is_total: Vec<bool>,
+    /// The status of each count decided by its own table, or `None` for
+    /// those decided here.
+    pub given: Vec<Option<Status>>,
+}
+
+impl Linked {
+    /// Hides every count decided here that is under `threshold`, then
+    /// whatever else of those is needed so that no hidden count can be
+    /// recovered exactly; each count's status. Fails when the lists differ
+    /// in length or a line names a count that is not there.
+    pub fn suppress_below(&self, threshold: u64) -> Result<Vec<Status>> {
+        let n = self.values.len();
+        if self.is_total.len() != n
+            || self.given.len() != n
+            || self.lines.iter().flatten().any(|&k| k >= n)
+            || self.lines.iter().any(|l| l.len() < 2)
+        {
+            return Err(Error::Table(
+                "linked counts, their lines and statuses disagree".into(),
+            ));
+        }
+        let grid = Grid {
+            values: self.values.clone(),
+            is_total: self.is_total.clone(),
+            lines: self.lines.clone(),
+            given: self.given.clone(),
+        };
+        Ok(grid.suppress_below(threshold))
+    }
+}
+
+/// Counts (a table with its totals as one row-major grid, or linked
+/// tables) and the lines (sums whose last entry is the total of the
+/// others) that tie them together.
 struct Grid {
-    rows: usize,
-    cols: usize,
     values: Vec<u64>,
     /// Whether an entry is a total (hidden only when nothing else will do).
     is_total: Vec<bool>,
     /// Each line as entry indices; the last one is the total.
     lines: Vec<Vec<usize>>,
+    /// Statuses decided elsewhere (never changed here).
+    given: Vec<Option<Status>>,
 }
 
 impl Grid {
-    fn new(t: &Table) -> Result<Grid> {
+    /// The grid of a table, with its rows and columns counted with totals.
+    fn new(t: &Table) -> Result<(Grid, usize, usize)> {
         let r0 = t.cells.len();
         let c0 = t.cells.first().map_or(0, Vec::len);
         if t.cells.iter().any(|r| r.len() != c0) {
@@ -167,20 +204,124 @@ impl Grid {
         if t.column_totals {
             lines.extend((0..cols).map(|c| (0..rows).map(|r| r * cols + c).collect()));
         }
-        Ok(Grid {
+        let given = vec![None; values.len()];
+        Ok((
+            Grid {
+                values,
+                is_total,
+                lines,
+                given,
+            },
             rows,
             cols,
-            values,
-            is_total,
-            lines,
-        })
+        ))
     }
 
-    /// A hidden entry that can be recovered exactly, if there is one.
-    fn disclosed(&self, status: &[Status]) -> Option<usize> {
+    /// Primary suppression of the entries decided here, then secondary
+    /// until nothing is disclosed but what the given entries disclose
+    /// among their own lines (the lines with no entry decided here).
+    fn suppress_below(&self, threshold: u64) -> Vec<Status> {
+        let mut status: Vec<Status> = self
+            .values
+            .iter()
+            .zip(&self.given)
+            .map(|(&v, given)| match given {
+                Some(s) => *s,
+                None if v < threshold => Status::Primary,
+                None => Status::Shown,
+            })
+            .collect();
+        if self.given.iter().all(Option::is_none) {
+            // One table: one entry hidden at a time, the fewest hidden.
+            while let Some(&k) = self.determined(&status, false).first() {
+                match self.next_to_hide(k, &status) {
+                    Some(j) => status[j] = Status::Secondary,
+                    None => break, // everything around it is hidden already
+                }
+            }
+            return status;
+        }
+        // Linked tables. What is given away whatever is hidden here: with
+        // every entry decided here hidden, what the given ones pin down
+        // (an entry decided here that equals a shown one among them too).
+        let all_hidden: Vec<Status> = status
+            .iter()
+            .zip(&self.given)
+            .map(|(&s, g)| if g.is_some() { s } else { Status::Secondary })
+            .collect();
+        let theirs: Vec<usize> = self.determined(&all_hidden, true);
+        // Larger, so each round protects every entry it finds disclosed
+        // (one hide for each, unless an earlier hide of the round is on
+        // one of its lines already), then looks again.
+        loop {
+            // Subtraction along lines finds most, cheaply; the elimination
+            // is run only when it finds nothing.
+            let mut found: Vec<usize> = self
+                .differenced(&status)
+                .into_iter()
+                .filter(|k| !theirs.contains(k))
+                .collect();
+            if found.is_empty() {
+                found = self
+                    .determined(&status, true)
+                    .into_iter()
+                    .filter(|k| !theirs.contains(k))
+                    .collect();
+            }
+            if found.is_empty() {
+                break;
+            }
+            let mut hid_now: Vec<usize> = Vec::new();
+            let mut changed = false;
+            for k in found {
+                let covered = self
+                    .lines
+                    .iter()
+                    .any(|l| l.contains(&k) && hid_now.iter().any(|j| l.contains(j)));
+                if covered {
+                    continue;
+                }
+                if let Some(j) = self.next_to_hide(k, &status) {
+                    status[j] = Status::Secondary;
+                    hid_now.push(j);
+                    changed = true;
+                }
+            }
+            if !changed {
+                break; // everything around them is hidden already
+            }
+        }
+        status
+    }
+
+    /// The hidden entries recovered by subtraction alone: a line with one
+    /// entry not known gives it, and what it gives feeds the next lines.
+    fn differenced(&self, status: &[Status]) -> Vec<usize> {
+        let mut known: Vec<bool> = status.iter().map(|s| *s == Status::Shown).collect();
+        let mut out = Vec::new();
+        loop {
+            let before = out.len();
+            for line in &self.lines {
+                let mut unknown = line.iter().filter(|&&k| !known[k]);
+                if let (Some(&k), None) = (unknown.next(), unknown.next()) {
+                    known[k] = true;
+                    out.push(k);
+                }
+            }
+            if out.len() == before {
+                return out;
+            }
+        }
+    }
+
+    /// The hidden entries that can be recovered exactly, zero-forced ones
+    /// first; where `all` is false, only the zero-forced ones if there are
+    /// any (the elimination is the dear part).
+    fn determined(&self, status: &[Status], all: bool) -> Vec<usize> {
         let hidden: Vec<usize> = (0..status.len())
             .filter(|&k| status[k] != Status::Shown)
             .collect();
+        let mut out = Vec::new();
         // Non-negativity: when a line's total is shown and its shown parts
         // already make it up, every hidden part must be 0.
         for line in &self.lines {
@@ -194,38 +335,47 @@ impl Grid {
                 .filter(|&k| status[k] != Status::Shown)
                 .collect();
             if !hid.is_empty() && hid.iter().all(|&k| self.values[k] == 0) {
-                return hid.first().copied();
+                out.extend(hid);
             }
+        }
+        if !all && !out.is_empty() {
+            return out;
         }
         // Linear disclosure: the equations restricted to the hidden
         // entries, in reduced row echelon form; an entry is determined when
         // its pivot row has no other non-zero.
-        let col_of = |k: usize| hidden.iter().position(|&h| h == k);
-        let mut m: Vec<Vec<f64>> = self
-            .lines
-            .iter()
-            .map(|line| {
-                let mut row = vec![0.0; hidden.len()];
-                let last = line.len() - 1;
-                for (i, &k) in line.iter().enumerate() {
-                    if let Some(c) = col_of(k) {
-                        row[c] += if i == last { -1.0 } else { 1.0 };
-                    }
+        let mut col_of = vec![usize::MAX; status.len()];
+        hidden.iter().enumerate().for_each(|(c, &k)| col_of[k] = c);
+        let rows = self.lines.iter().map(|line| {
+            let last = line.len() - 1;
+            let mut row: Vec<(usize, f64)> = Vec::new();
+            for (i, &k) in line.iter().enumerate() {
+                let c = col_of[k];
+                if c != usize::MAX {
+                    row.push((c, if i == last { -1.0 } else { 1.0 }));
                 }
-                row
-            })
-            .collect();
-        let pivots = rref(&mut m, hidden.len());
-        for (r, &p) in pivots.iter().enumerate() {
-            if m[r]
-                .iter()
-                .enumerate()
-                .all(|(c, &v)| c == p || v.abs() < EPS)
-            {
-                return Some(hidden[p]);
             }
-        }
-        None
+            row.sort_by_key(|&(c, _)| c);
+            // An entry twice on a line (never, as built) adds up.
+            row.dedup_by(|b, a| {
+                if a.0 == b.0 {
+                    a.1 += b.1;
+                    true
+                } else {
+                    false
+                }
+            });
+            row
+        });
+        let mut found: Vec<usize> = rref(rows, hidden.len())
+            .into_iter()
+            .filter(|row| row.len() == 1)
+            .map(|row| hidden[row[0].0])
+            .collect();
+        // In the order a dense elimination finds them (by entry).
+        found.sort_unstable();
+        out.extend(found);
+        out
     }
 
     /// The entry to hide so that `k` is no longer given away, from the
@@ -235,7 +385,7 @@ impl Grid {
     /// extra cells), then the smallest; never a 0 to protect a hidden 0.
     /// Failing all that, the smallest shown entry anywhere.
     fn next_to_hide(&self, k: usize, status: &[Status]) -> Option<usize> {
-        let shown = |j: &usize| status[*j] == Status::Shown;
+        let shown = |j: &usize| status[*j] == Status::Shown && self.given[*j].is_none();
         let hidden_on = |line: &Vec<usize>| line.iter().any(|&i| status[i] != Status::Shown);
         let closes = |j: usize| {
             self.lines
@@ -265,45 +415,80 @@ impl Grid {
 
 const EPS: f64 = 1e-9;
 
-/// Reduces `m` (with `cols` columns) to reduced row echelon form in place;
-/// returns the pivot column of each non-zero row, in row order.
-fn rref(m: &mut [Vec<f64>], cols: usize) -> Vec<usize> {
-    let mut pivots = Vec::new();
-    let mut r = 0;
-    for c in 0..cols {
-        if r == m.len() {
-            break;
-        }
-        let Some(p) = (r..m.len()).max_by(|&a, &b| m[a][c].abs().total_cmp(&m[b][c].abs())) else {
-            break;
+/// A sparse row: (column, value) by column, no zeros.
+type Row = Vec<(usize, f64)>;
+
+/// `a - f * b`, dropping what cancels.
+fn axpy(a: &Row, f: f64, b: &Row) -> Row {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        let (c, v) = match (a.get(i), b.get(j)) {
+            (Some(&(ca, va)), Some(&(cb, vb))) if ca == cb => {
+                i += 1;
+                j += 1;
+                (ca, va - f * vb)
+            }
+            (Some(&(ca, va)), Some(&(cb, _))) if ca < cb => {
+                i += 1;
+                (ca, va)
+            }
+            (Some(&(ca, va)), None) => {
+                i += 1;
+                (ca, va)
+            }
+            (_, Some(&(cb, vb))) => {
+                j += 1;
+                (cb, -f * vb)
+            }
+            (None, None) => unreachable!(),
         };
-        if m[p][c].abs() < EPS {
+        if v.abs() >= EPS {
+            out.push((c, v));
+        }
+    }
+    out
+}
+
+/// The reduced row echelon form of the sparse rows `rows` over `cols`
+/// columns: a basis of their span in which each row's first entry is 1 and
+/// no other row has an entry in that column. The equations are sparse (a
+/// line touches a few entries of thousands), and so, mostly, stay their
+/// combinations: built row by row, each reduced by the basis so far.
+fn rref(rows: impl Iterator<Item = Row>, cols: usize) -> Vec<Row> {
+    let mut basis: Vec<Row> = Vec::new();
+    // The basis row whose pivot each column is.
+    let mut pivot_row = vec![usize::MAX; cols];
+    for mut row in rows {
+        // Reduced by every pivot it touches (basis rows are 0 in one
+        // another's pivot columns, so once each is enough).
+        let pivots: Vec<(usize, f64)> = row
+            .iter()
+            .filter(|&&(c, _)| pivot_row[c] != usize::MAX)
+            .copied()
+            .collect();
+        for (c, _) in pivots {
+            let Ok(at) = row.binary_search_by_key(&c, |&(cc, _)| cc) else {
+                continue;
+            };
+            let f = row[at].1;
+            row = axpy(&row, f, &basis[pivot_row[c]]);
+        }
+        let Some(&(p, lead)) = row.first() else {
             continue;
-        }
-        m.swap(r, p);
-        let lead = m[r][c];
-        for v in m[r].iter_mut() {
-            *v /= lead;
-        }
-        for i in 0..m.len() {
-            if i != r && m[i][c].abs() >= EPS {
-                let f = m[i][c];
-                let (src, dst) = if i < r {
-                    let (a, b) = m.split_at_mut(r);
-                    (&b[0], &mut a[i])
-                } else {
-                    let (a, b) = m.split_at_mut(i);
-                    (&a[r], &mut b[0])
-                };
-                for (d, s) in dst.iter_mut().zip(src.iter()) {
-                    *d -= f * s;
-                }
+        };
+        row.iter_mut().for_each(|(_, v)| *v /= lead);
+        // Its pivot cleared from the rows before.
+        for b in basis.iter_mut() {
+            if let Ok(at) = b.binary_search_by_key(&p, |&(cc, _)| cc) {
+                let f = b[at].1;
+                *b = axpy(b, f, &row);
             }
         }
-        pivots.push(c);
-        r += 1;
+        pivot_row[p] = basis.len();
+        basis.push(row);
     }
-    pivots
+    basis
 }
 
 #[cfg(test)]
@@ -610,6 +795,170 @@ mod tests {
             };
             let p = t.suppress().unwrap();
             assert_safe(&t, &p);
+        }
+    }
+
+    /// Which hidden entries the lines pin down, in exact arithmetic.
+    fn pinned(shown: &[bool], lines: &[Vec<usize>]) -> Vec<usize> {
+        let hidden: Vec<usize> = (0..shown.len()).filter(|&k| !shown[k]).collect();
+        let mut m: Vec<Vec<Q>> = lines
+            .iter()
+            .map(|line| {
+                let mut row = vec![Q(0, 1); hidden.len()];
+                for (i, k) in line.iter().enumerate() {
+                    if let Some(j) = hidden.iter().position(|h| h == k) {
+                        let step = if i == line.len() - 1 { -1 } else { 1 };
+                        row[j] = Q::new(row[j].0 + step * row[j].1, row[j].1);
+                    }
+                }
+                row
+            })
+            .collect();
+        let mut pivots = Vec::new();
+        let mut r = 0;
+        for c in 0..hidden.len() {
+            let Some(p) = (r..m.len()).find(|&i| m[i][c].0 != 0) else {
+                continue;
+            };
+            m.swap(r, p);
+            let lead = m[r][c];
+            m[r] = m[r].iter().map(|v| v.div(lead)).collect();
+            for i in 0..m.len() {
+                if i != r && m[i][c].0 != 0 {
+                    let f = m[i][c];
+                    let src = m[r].clone();
+                    m[i] = m[i]
+                        .iter()
+                        .zip(&src)
+                        .map(|(a, b)| a.sub(f.mul(*b)))
+                        .collect();
+                }
+            }
+            pivots.push((r, c));
+            r += 1;
+        }
+        pivots
+            .into_iter()
+            .filter(|&(r, c)| m[r].iter().enumerate().all(|(j, v)| j == c || v.0 == 0))
+            .map(|(_, c)| hidden[c])
+            .collect()
+    }
+
+    /// Random tables grouped two ways, with the tables grouped by each
+    /// dimension and by none suppressed on their own (as their own
+    /// queries are) and given: what all four show pins down no hidden
+    /// count that the one-way tables do not give away among themselves,
+    /// nothing decided here under the threshold is shown, and what was
+    /// given is kept.
+    #[test]
+    fn random_linked_tables_are_always_safe() {
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move |m: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % m
+        };
+        for _ in 0..150 {
+            let (na, nb, nx) = (
+                1 + next(4) as usize,
+                1 + next(4) as usize,
+                2 + next(3) as usize,
+            );
+            let own: Vec<Vec<u64>> = (0..na * nb)
+                .map(|_| {
+                    (0..nx)
+                        .map(|_| if next(2) == 0 { next(8) } else { next(40) })
+                        .collect()
+                })
+                .collect();
+            let sum = |of: &dyn Fn(usize) -> bool| -> Vec<u64> {
+                (0..nx)
+                    .map(|x| (0..na * nb).filter(|&g| of(g)).map(|g| own[g][x]).sum())
+                    .collect()
+            };
+            let by_a: Vec<Vec<u64>> = (0..na).map(|a| sum(&|g| g / nb == a)).collect();
+            let by_b: Vec<Vec<u64>> = (0..nb).map(|b| sum(&|g| g % nb == b)).collect();
+            let whole = vec![sum(&|_| true)];
+            let mut values = Vec::new();
+            let mut is_total = Vec::new();
+            let mut given = Vec::new();
+            // Each table's entries by group: its cells, then its total.
+            let mut table = |cells: &[Vec<u64>], decided: Option<Protected>| -> Vec<Vec<usize>> {
+                cells
+                    .iter()
+                    .enumerate()
+                    .map(|(g, row)| {
+                        let mut ids = Vec::new();
+                        for (x, &v) in row.iter().chain([&row.iter().sum()]).enumerate() {
+                            values.push(v);
+                            is_total.push(x == row.len());
+                            given.push(decided.as_ref().map(|p| p.status[g][x]));
+                            ids.push(values.len() - 1);
+                        }
+                        ids
+                    })
+                    .collect()
+            };
+            let two = |cells: &[Vec<u64>], columns: bool| {
+                Table {
+                    cells: cells.to_vec(),
+                    row_totals: true,
+                    column_totals: columns,
+                }
+                .suppress()
+                .unwrap()
+            };
+            let own_ids = table(&own, None);
+            let a_ids = table(&by_a, Some(two(&by_a, true)));
+            let b_ids = table(&by_b, Some(two(&by_b, true)));
+            let w_ids = table(&whole, Some(two(&whole, false)));
+            let mut lines: Vec<Vec<usize>> = Vec::new();
+            for t in [&own_ids, &a_ids, &b_ids, &w_ids] {
+                lines.extend(t.iter().cloned());
+            }
+            for x in 0..=nx {
+                for a in 0..na {
+                    let mut l: Vec<usize> = (0..nb).map(|b| own_ids[a * nb + b][x]).collect();
+                    l.push(a_ids[a][x]);
+                    lines.push(l);
+                }
+                for b in 0..nb {
+                    let mut l: Vec<usize> = (0..na).map(|a| own_ids[a * nb + b][x]).collect();
+                    l.push(b_ids[b][x]);
+                    lines.push(l);
+                }
+                for ids in [&a_ids, &b_ids] {
+                    let mut l: Vec<usize> = ids.iter().map(|r| r[x]).collect();
+                    l.push(w_ids[0][x]);
+                    lines.push(l);
+                }
+            }
+            let linked = Linked {
+                values: values.clone(),
+                lines: lines.clone(),
+                is_total,
+                given: given.clone(),
+            };
+            let status = linked.suppress_below(DEFAULT_THRESHOLD).unwrap();
+            let shown: Vec<bool> = status.iter().map(|s| *s == Status::Shown).collect();
+            for (k, g) in given.iter().enumerate() {
+                if let Some(g) = g {
+                    assert_eq!(status[k], *g, "a given status changed");
+                } else if shown[k] {
+                    assert!(values[k] >= DEFAULT_THRESHOLD, "{k} = {} shown", values[k]);
+                }
+            }
+            let all_hidden: Vec<bool> = given.iter().map(|g| *g == Some(Status::Shown)).collect();
+            let theirs = pinned(&all_hidden, &lines);
+            let leaked: Vec<usize> = pinned(&shown, &lines)
+                .into_iter()
+                .filter(|k| !theirs.contains(k))
+                .collect();
+            assert!(
+                leaked.is_empty(),
+                "{na}x{nb}x{nx}: {leaked:?} pinned in {own:?}"
+            );
         }
     }
 }

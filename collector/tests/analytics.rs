@@ -1351,3 +1351,197 @@ async fn flagged_responses_count_only_when_an_analyst_asks() {
     assert_eq!(get("responses?include=all", analyst).await.0, 400);
     s.stop().await;
 }
+
+/// Counts and group sizes an aggregate answer publishes for one question:
+/// cells by (group, answer), sizes by group (None = hidden).
+type Published = (
+    BTreeMap<(Vec<String>, String), Option<u64>>,
+    BTreeMap<Vec<String>, Option<u64>>,
+);
+
+fn published(api: &Value, question: &str) -> Published {
+    let cells = api["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["question"] == question)
+        .map(|c| {
+            (
+                (
+                    strings(&c["group"]),
+                    c["answer"].as_str().unwrap().to_owned(),
+                ),
+                c["count"].as_u64(),
+            )
+        })
+        .collect();
+    let sizes = api["summaries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["question"] == question)
+        .map(|s| (strings(&s["group"]), s["n"].as_u64()))
+        .collect();
+    (cells, sizes)
+}
+
+/// One published count: which query, which group, which answer (None: the
+/// group's size).
+type Entry = (u8, Vec<String>, Option<String>);
+
+/// Publishes `question` (with `filter`) grouped by `by`, by each of its
+/// two dimensions and by none, for the public, and subtracts along every
+/// sum the four tables share (a row of groups in one dimension adds up to
+/// the one-way count, groups to the larger group's size, and, where the
+/// answers partition the respondents, answers to their group's size);
+/// returns the hidden counts recovered, and how many were hidden.
+async fn difference_linked(
+    s: &Server,
+    token: &str,
+    question: &str,
+    filter: &str,
+    by: [&str; 2],
+    partition: bool,
+) -> (Vec<(Entry, u64)>, usize) {
+    let base = format!("/api/v1/forms/{FORM}/aggregates?question={question}{filter}");
+    let mut known: BTreeMap<Entry, Option<u64>> = BTreeMap::new();
+    let mut truth: BTreeMap<Entry, u64> = BTreeMap::new();
+    let queries = [
+        (2u8, format!("&by={},{}", by[0], by[1])),
+        (0, format!("&by={}", by[0])),
+        (1, format!("&by={}", by[1])),
+        (3, String::new()),
+    ];
+    for (q, by) in queries {
+        let public = published(
+            &s.get_ok(&format!("{base}{by}&share=public"), token).await,
+            question,
+        );
+        let all = published(&s.get_ok(&format!("{base}{by}"), token).await, question);
+        for ((g, a), v) in public.0 {
+            truth.insert(
+                (q, g.clone(), Some(a.clone())),
+                all.0[&(g.clone(), a.clone())].unwrap(),
+            );
+            known.insert((q, g, Some(a)), v);
+        }
+        for (g, v) in public.1 {
+            truth.insert((q, g.clone(), None), all.1[&g].unwrap());
+            known.insert((q, g, None), v);
+        }
+    }
+    let hidden = known.values().filter(|v| v.is_none()).count();
+    // The sums, each as (parts, total).
+    let mut sums: Vec<(Vec<Entry>, Entry)> = Vec::new();
+    for (dim, one) in [(0usize, 0u8), (1, 1)] {
+        for total in known.keys().filter(|e| e.0 == one) {
+            let parts = known
+                .keys()
+                .filter(|e| e.0 == 2 && e.1[dim] == total.1[0] && e.2 == total.2)
+                .cloned()
+                .collect();
+            sums.push((parts, total.clone()));
+        }
+        for total in known.keys().filter(|e| e.0 == 3) {
+            let parts = known
+                .keys()
+                .filter(|e| e.0 == one && e.2 == total.2)
+                .cloned()
+                .collect();
+            sums.push((parts, total.clone()));
+        }
+    }
+    if partition {
+        for group in known.keys().filter(|e| e.2.is_none()) {
+            let parts = known
+                .keys()
+                .filter(|e| e.0 == group.0 && e.1 == group.1 && e.2.is_some())
+                .cloned()
+                .collect();
+            sums.push((parts, group.clone()));
+        }
+    }
+    // The sums hold on the true counts, so the attacker's equations are
+    // sound (every answer, skipped included, is a cell).
+    for (parts, total) in &sums {
+        let sum: u64 = parts.iter().map(|p| truth[p]).sum();
+        assert_eq!(
+            sum, truth[total],
+            "{question}{filter}: {parts:?} -> {total:?}"
+        );
+    }
+    let mut found = Vec::new();
+    loop {
+        let mut progress = false;
+        for (parts, total) in &sums {
+            let mut unknown: Vec<&Entry> = parts.iter().filter(|p| known[*p].is_none()).collect();
+            if known[total].is_none() {
+                unknown.push(total);
+            }
+            if unknown.len() != 1 {
+                continue;
+            }
+            let e = unknown[0].clone();
+            let shown: u64 = parts.iter().filter_map(|p| known[p]).sum();
+            let v = if &e == total {
+                shown
+            } else {
+                known[total].unwrap() - shown
+            };
+            assert_eq!(v, truth[&e]);
+            known.insert(e.clone(), Some(v));
+            found.push((e, v));
+            progress = true;
+        }
+        if !progress {
+            return (found, hidden);
+        }
+    }
+}
+
+/// A table grouped two ways for the public, published beside the tables
+/// grouped by each of its dimensions and by none (what a page of results
+/// would carry), gives away no hidden count of any of the four to an
+/// attacker who subtracts along the sums they share. (Before the four were
+/// suppressed as linked tables, the first query gave away four counts, one
+/// of them 4 people in a place and quarter.)
+#[tokio::test]
+async fn a_table_grouped_two_ways_gives_away_no_hidden_count_with_its_margins() {
+    let (_dir, s, token) = loaded().await;
+    let cases = [
+        ("feel_safe_dark", "", ["location", "quarter"], true),
+        (
+            "feel_safe_dark",
+            "&channel=qr",
+            ["location", "quarter"],
+            true,
+        ),
+        (
+            "worry",
+            "&where=respondent_type:worker",
+            ["location", "quarter"],
+            true,
+        ),
+        ("feel_safe_day", "", ["respondent_type", "location"], true),
+        ("priorities", "", ["location", "quarter"], false),
+        (
+            "safety_comment",
+            "&quarter=2024/25%20Q3",
+            ["location", "respondent_type"],
+            false,
+        ),
+    ];
+    for (question, filter, by, partition) in cases {
+        let (found, hidden) = difference_linked(&s, &token, question, filter, by, partition).await;
+        assert!(
+            hidden > 0,
+            "{question}{filter}: nothing hidden, nothing tested"
+        );
+        assert!(
+            found.is_empty(),
+            "{question}{filter} by {by:?}: recovered {} hidden counts: {found:?}",
+            found.len()
+        );
+    }
+    s.stop().await;
+}

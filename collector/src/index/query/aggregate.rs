@@ -8,7 +8,7 @@
 use super::blocks::count_blocks;
 use super::dims::Dim;
 use super::filter::Filter;
-use super::suppression::suppression;
+use super::suppression::{suppression, suppression_two_way};
 use super::Query;
 use crate::error::{Error, Result};
 use crate::index::form_index::{ColumnKind, FormIndex, SENTIMENT_LABELS};
@@ -182,13 +182,13 @@ pub fn aggregate(
             .map(|&g| acc[g * width + offset..g * width + offset + s.width].to_vec())
             .collect();
         offset += s.width;
-        let shown = suppression(
-            &counts,
-            &live.iter().map(|&g| group_n[g]).collect::<Vec<_>>(),
-            q.public,
-            min_cell,
-            &c.kind,
-        );
+        let sizes: Vec<u64> = live.iter().map(|&g| group_n[g]).collect();
+        let shown = match cards[..] {
+            [a, b] if q.public => {
+                suppression_two_way(&counts, &sizes, &live, [a, b], min_cell, &c.kind)
+            }
+            _ => suppression(&counts, &sizes, q.public, min_cell, &c.kind),
+        };
         for (gi, &g) in live.iter().enumerate() {
             let group = group_labels(g);
             let n = group_n[g];
