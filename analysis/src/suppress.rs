@@ -152,6 +152,7 @@ impl Linked {
             is_total: self.is_total.clone(),
             lines: self.lines.clone(),
             given: self.given.clone(),
+            on: lines_on(&self.lines, n),
         };
         Ok(grid.suppress_below(threshold))
     }
@@ -168,6 +169,21 @@ struct Grid {
     lines: Vec<Vec<usize>>,
     /// Statuses decided elsewhere (never changed here).
     given: Vec<Option<Status>>,
+    /// The lines through each entry.
+    on: Vec<Vec<usize>>,
+}
+
+/// The lines through each of `n` entries.
+fn lines_on(lines: &[Vec<usize>], n: usize) -> Vec<Vec<usize>> {
+    let mut on = vec![Vec::new(); n];
+    for (l, line) in lines.iter().enumerate() {
+        for &k in line {
+            if on[k].last() != Some(&l) {
+                on[k].push(l);
+            }
+        }
+    }
+    on
 }
 
 impl Grid {
@@ -205,12 +221,14 @@ impl Grid {
             lines.extend((0..cols).map(|c| (0..rows).map(|r| r * cols + c).collect()));
         }
         let given = vec![None; values.len()];
+        let on = lines_on(&lines, values.len());
         Ok((
             Grid {
                 values,
                 is_total,
                 lines,
                 given,
+                on,
             },
             rows,
             cols,
@@ -234,7 +252,7 @@ impl Grid {
         if self.given.iter().all(Option::is_none) {
             // One table: one entry hidden at a time, the fewest hidden.
             while let Some(&k) = self.determined(&status, false).first() {
-                match self.next_to_hide(k, &status) {
+                match self.next_to_hide(k, &status, &[]) {
                     Some(j) => status[j] = Status::Secondary,
                     None => break, // everything around it is hidden already
                 }
@@ -250,6 +268,8 @@ impl Grid {
             .map(|(&s, g)| if g.is_some() { s } else { Status::Secondary })
             .collect();
         let theirs: Vec<usize> = self.determined(&all_hidden, true);
+        let mut pointless = vec![false; status.len()];
+        theirs.iter().for_each(|&k| pointless[k] = true);
         // Larger, so each round protects every entry it finds disclosed
         // (one hide for each, unless an earlier hide of the round is on
         // one of its lines already), then looks again.
@@ -259,31 +279,30 @@ impl Grid {
             let mut found: Vec<usize> = self
                 .differenced(&status)
                 .into_iter()
-                .filter(|k| !theirs.contains(k))
+                .filter(|&k| !pointless[k])
                 .collect();
             if found.is_empty() {
                 found = self
                     .determined(&status, true)
                     .into_iter()
-                    .filter(|k| !theirs.contains(k))
+                    .filter(|&k| !pointless[k])
                     .collect();
             }
             if found.is_empty() {
                 break;
             }
-            let mut hid_now: Vec<usize> = Vec::new();
+            let mut hid_now = vec![false; status.len()];
             let mut changed = false;
             for k in found {
-                let covered = self
-                    .lines
+                let covered = self.on[k]
                     .iter()
-                    .any(|l| l.contains(&k) && hid_now.iter().any(|j| l.contains(j)));
+                    .any(|&l| self.lines[l].iter().any(|&j| hid_now[j]));
                 if covered {
                     continue;
                 }
-                if let Some(j) = self.next_to_hide(k, &status) {
+                if let Some(j) = self.next_to_hide(k, &status, &pointless) {
                     status[j] = Status::Secondary;
-                    hid_now.push(j);
+                    hid_now[j] = true;
                     changed = true;
                 }
             }
@@ -384,13 +403,19 @@ impl Grid {
     /// closes a loop, the pattern that stops differencing with the fewest
     /// extra cells), then the smallest; never a 0 to protect a hidden 0.
     /// Failing all that, the smallest shown entry anywhere.
-    fn next_to_hide(&self, k: usize, status: &[Status]) -> Option<usize> {
-        let shown = |j: &usize| status[*j] == Status::Shown && self.given[*j].is_none();
-        let hidden_on = |line: &Vec<usize>| line.iter().any(|&i| status[i] != Status::Shown);
+    /// Entries in `pointless` (given away whatever is hidden) are never
+    /// chosen.
+    fn next_to_hide(&self, k: usize, status: &[Status], pointless: &[bool]) -> Option<usize> {
+        let shown = |j: &usize| {
+            status[*j] == Status::Shown
+                && self.given[*j].is_none()
+                && !pointless.get(*j).copied().unwrap_or(false)
+        };
+        let hidden_on = |line: usize| self.lines[line].iter().any(|&i| status[i] != Status::Shown);
         let closes = |j: usize| {
-            self.lines
+            self.on[j]
                 .iter()
-                .any(|l| l.contains(&j) && !l.contains(&k) && hidden_on(l))
+                .any(|&l| !self.on[k].contains(&l) && hidden_on(l))
         };
         let key = |j: &usize| {
             (
@@ -401,12 +426,9 @@ impl Grid {
                 *j,
             )
         };
-        let near = self
-            .lines
+        let near = self.on[k]
             .iter()
-            .filter(|l| l.contains(&k))
-            .flatten()
-            .copied()
+            .flat_map(|&l| self.lines[l].iter().copied())
             .filter(shown)
             .min_by_key(key);
         near.or_else(|| (0..status.len()).filter(shown).min_by_key(key))

@@ -8,7 +8,7 @@
 use super::blocks::count_blocks;
 use super::dims::Dim;
 use super::filter::Filter;
-use super::suppression::{suppression, suppression_two_way};
+use super::suppression::{suppression, suppression_linked};
 use super::Query;
 use crate::error::{Error, Result};
 use crate::index::form_index::{ColumnKind, FormIndex, SENTIMENT_LABELS};
@@ -183,11 +183,12 @@ pub fn aggregate(
             .collect();
         offset += s.width;
         let sizes: Vec<u64> = live.iter().map(|&g| group_n[g]).collect();
-        let shown = match cards[..] {
-            [a, b] if q.public => {
-                suppression_two_way(&counts, &sizes, &live, [a, b], min_cell, &c.kind)
-            }
-            _ => suppression(&counts, &sizes, q.public, min_cell, &c.kind),
+        // Grouped, public output is suppressed with the coarser tables its
+        // counts add up to; ungrouped (the coarsest), on its own.
+        let shown = if q.public && !cards.is_empty() {
+            suppression_linked(&counts, &sizes, &live, &cards, min_cell, &c.kind)
+        } else {
+            suppression(&counts, &sizes, q.public, min_cell, &c.kind)
         };
         for (gi, &g) in live.iter().enumerate() {
             let group = group_labels(g);

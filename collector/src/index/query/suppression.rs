@@ -69,26 +69,32 @@ pub(super) fn suppression(
     }
 }
 
-/// [`suppression`] for public output grouped two ways. Such a table is
-/// published beside the tables grouped by each of its dimensions and by
-/// none, and their counts are sums of its own: a cell hidden here could be
-/// worked out from a row of its neighbours and the one-way count they add
-/// up to, and a count hidden in a one-way table from the cells that add up
-/// to it. So the four are suppressed as linked tables: the one-way tables
-/// as their own queries suppress them (never changed here), and this
-/// table's cells and group sizes so that no hidden count of any of the
-/// four can be worked out from what all four show.
+/// A table's entries among linked counts: [group][slot], its size last.
+type Entries = Vec<Vec<usize>>;
+
+/// [`suppression`] for public output grouped by one dimension or two. Such
+/// a table is published beside the table grouped by none (and, grouped two
+/// ways, beside those grouped by each of its dimensions), whose counts and
+/// group sizes are sums of its own: a cell or a size hidden here could be
+/// worked out from its neighbours and the coarser count they add up to,
+/// and a count hidden in a coarser table from the cells that add up to it.
+/// So they are suppressed as linked tables: the coarser ones as their own
+/// queries suppress them (never changed here), and this table's cells and
+/// group sizes so that no hidden count of any of them can be worked out
+/// from what all of them show. Group sizes are counts of their own (a
+/// multiple choice's ticks add up to more than its respondents).
 ///
-/// `live` are the groups counted (`a * cards[1] + b`), `counts` and `n`
-/// theirs, in that order.
-pub(super) fn suppression_two_way(
+/// `live` are the groups counted (for two dimensions `a * cards[1] + b`),
+/// `counts` and `n` theirs, in that order.
+pub(super) fn suppression_linked(
     counts: &[Vec<u64>],
     n: &[u64],
     live: &[usize],
-    cards: [usize; 2],
+    cards: &[usize],
     min_cell: u32,
     kind: &ColumnKind,
 ) -> Shown {
+    use analysis::suppress::Status;
     let width = counts.first().map_or(0, Vec::len);
     if live.is_empty() {
         return Shown {
@@ -97,23 +103,34 @@ pub(super) fn suppression_two_way(
             row_complete: Vec::new(),
         };
     }
-    let cb = cards[1].max(1);
-    let dims = [
-        live.iter().map(|&g| g / cb).collect::<Vec<_>>(),
-        live.iter().map(|&g| g % cb).collect::<Vec<_>>(),
-    ];
-    // A one-way table: its live groups, counts and sizes, as `by` that
-    // dimension alone counts them (the all-groups table too: one group).
-    struct Margin {
-        of: Vec<usize>,
+    // Each group's code in each dimension.
+    let coords: Vec<Vec<usize>> = live
+        .iter()
+        .map(|&g| {
+            let mut rest = g;
+            let mut out = vec![0; cards.len()];
+            for i in (0..cards.len()).rev() {
+                out[i] = rest % cards[i].max(1);
+                rest /= cards[i].max(1);
+            }
+            out
+        })
+        .collect();
+    // A coarser table, as its own query counts it: its groups (those with
+    // anyone in them, in code order), their counts and sizes, and the
+    // group each of this table's groups falls in.
+    struct Coarser {
+        live: Vec<usize>,
+        card: usize,
         counts: Vec<Vec<u64>>,
         n: Vec<u64>,
+        of: Vec<usize>,
     }
-    let margin = |of_group: &dyn Fn(usize) -> usize, card: usize| {
+    let coarser = |code: &dyn Fn(usize) -> usize, card: usize| {
         let mut sums = vec![vec![0u64; width]; card];
         let mut sizes = vec![0u64; card];
         for gi in 0..live.len() {
-            let m = of_group(gi);
+            let m = code(gi);
             sums[m]
                 .iter_mut()
                 .zip(&counts[gi])
@@ -121,65 +138,70 @@ pub(super) fn suppression_two_way(
             sizes[m] += n[gi];
         }
         let keep: Vec<usize> = (0..card).filter(|&m| sizes[m] > 0).collect();
-        let index: Vec<usize> = {
-            let mut index = vec![usize::MAX; card];
-            keep.iter().enumerate().for_each(|(i, &m)| index[m] = i);
-            index
-        };
-        Margin {
-            of: (0..live.len()).map(|gi| index[of_group(gi)]).collect(),
+        let mut index = vec![usize::MAX; card];
+        keep.iter().enumerate().for_each(|(i, &m)| index[m] = i);
+        Coarser {
+            card,
             counts: keep.iter().map(|&m| sums[m].clone()).collect(),
             n: keep.iter().map(|&m| sizes[m]).collect(),
+            of: (0..live.len()).map(|gi| index[code(gi)]).collect(),
+            live: keep,
         }
     };
-    let margins = [
-        margin(&|gi| dims[0][gi], cards[0].max(1)),
-        margin(&|gi| dims[1][gi], cb),
-        margin(&|_| 0, 1),
-    ];
+    let mut tables: Vec<Coarser> = Vec::new();
+    if cards.len() == 2 {
+        for d in 0..2 {
+            tables.push(coarser(&|gi| coords[gi][d], cards[d].max(1)));
+        }
+    }
+    tables.push(coarser(&|_| 0, 1));
 
     let mut values: Vec<u64> = Vec::new();
     let mut is_total: Vec<bool> = Vec::new();
-    let mut given: Vec<Option<analysis::suppress::Status>> = Vec::new();
-    let mut add = |v: u64, total: bool, g: Option<bool>| {
-        values.push(v);
-        is_total.push(total);
-        given.push(g.map(|shown| {
-            if shown {
-                analysis::suppress::Status::Shown
-            } else {
-                analysis::suppress::Status::Secondary
-            }
-        }));
-        values.len() - 1
-    };
-    // Each table's entries: [group][slot], the group's size at `width`.
-    let table = |add: &mut dyn FnMut(u64, bool, Option<bool>) -> usize,
-                 counts: &[Vec<u64>],
-                 sizes: &[u64],
-                 shown: Option<&Shown>|
-     -> Vec<Vec<usize>> {
+    let mut given: Vec<Option<Status>> = Vec::new();
+    // A table's entries, [group][slot], the group's size at `width`; with
+    // the statuses its own query gives them, if it is a coarser one.
+    let mut entries = |counts: &[Vec<u64>], sizes: &[u64], shown: Option<&Shown>| {
         counts
             .iter()
             .zip(sizes)
             .enumerate()
             .map(|(g, (row, &size))| {
-                let mut ids: Vec<usize> = row
-                    .iter()
-                    .enumerate()
-                    .map(|(s, &v)| add(v, false, shown.map(|sh| sh.cell[g][s])))
-                    .collect();
-                ids.push(add(size, true, shown.map(|sh| sh.n[g])));
+                let mut ids = Vec::with_capacity(width + 1);
+                for (slot, &v) in row.iter().chain([&size]).enumerate() {
+                    values.push(v);
+                    is_total.push(slot == width);
+                    given.push(shown.map(|sh| {
+                        let shown = if slot == width {
+                            sh.n[g]
+                        } else {
+                            sh.cell[g][slot]
+                        };
+                        if shown {
+                            Status::Shown
+                        } else {
+                            Status::Secondary
+                        }
+                    }));
+                    ids.push(values.len() - 1);
+                }
                 ids
             })
-            .collect()
+            .collect::<Entries>()
     };
-    let own = table(&mut add, counts, n, None);
-    let others: Vec<Vec<Vec<usize>>> = margins
+    let own = entries(counts, n, None);
+    let theirs: Vec<Entries> = tables
         .iter()
-        .map(|m| {
-            let shown = suppression(&m.counts, &m.n, true, min_cell, kind);
-            table(&mut add, &m.counts, &m.n, Some(&shown))
+        .enumerate()
+        .map(|(i, t)| {
+            // As their own queries suppress them: grouped by one dimension
+            // (linked to the table grouped by none), or by none.
+            let shown = if i + 1 < tables.len() {
+                suppression_linked(&t.counts, &t.n, &t.live, &[t.card], min_cell, kind)
+            } else {
+                suppression(&t.counts, &t.n, true, min_cell, kind)
+            };
+            entries(&t.counts, &t.n, Some(&shown))
         })
         .collect();
 
@@ -195,30 +217,36 @@ pub(super) fn suppression_two_way(
         _ => width,
     };
     if partition > 0 {
-        for t in std::iter::once(&own).chain(&others) {
-            for ids in t {
-                let mut line = ids[..partition].to_vec();
-                line.push(ids[width]);
-                lines.push(line);
-            }
+        for ids in own.iter().chain(theirs.iter().flatten()) {
+            let mut line = ids[..partition].to_vec();
+            line.push(ids[width]);
+            lines.push(line);
         }
     }
-    // Groups add up to the group of a coarser table that holds them, slot
-    // by slot and size too: this table's into each one-way table's, and
-    // each one-way table's into the all-groups one.
-    for slot in 0..=width {
-        for (m, margin) in margins[..2].iter().enumerate() {
-            for (i, total) in others[m].iter().enumerate() {
-                let mut line: Vec<usize> = (0..live.len())
-                    .filter(|&gi| margin.of[gi] == i)
-                    .map(|gi| own[gi][slot])
+    // Groups add up to the coarser group that holds them, slot by slot and
+    // size too: this table's into each coarser table's, and grouped two
+    // ways, each one-way table's into the table grouped by none.
+    let whole = theirs.len() - 1;
+    let mut links: Vec<(&Entries, &Entries, Vec<usize>)> = tables
+        .iter()
+        .zip(&theirs)
+        .map(|(t, ids)| (&own, ids, t.of.clone()))
+        .collect();
+    for ids in &theirs[..whole] {
+        links.push((ids, &theirs[whole], vec![0; ids.len()]));
+    }
+    for (finer, coarse, of) in links {
+        for (c, total) in coarse.iter().enumerate() {
+            for slot in 0..=width {
+                let mut line: Vec<usize> = finer
+                    .iter()
+                    .zip(&of)
+                    .filter(|(_, &o)| o == c)
+                    .map(|(ids, _)| ids[slot])
                     .collect();
                 line.push(total[slot]);
                 lines.push(line);
             }
-            let mut line: Vec<usize> = others[m].iter().map(|row| row[slot]).collect();
-            line.push(others[2][0][slot]);
-            lines.push(line);
         }
     }
     let linked = analysis::Linked {
@@ -234,16 +262,12 @@ pub(super) fn suppression_two_way(
             row_complete: vec![false; live.len()],
         };
     };
-    let is_shown = |k: usize| status[k] == analysis::suppress::Status::Shown;
+    let is_shown = |k: usize| status[k] == Status::Shown;
     let cell: Vec<Vec<bool>> = own
         .iter()
         .map(|ids| ids[..width].iter().map(|&k| is_shown(k)).collect())
         .collect();
-    let n_shown: Vec<bool> = own
-        .iter()
-        .zip(n)
-        .map(|(ids, &size)| is_shown(ids[width]) && size >= u64::from(min_cell))
-        .collect();
+    let n_shown: Vec<bool> = own.iter().map(|ids| is_shown(ids[width])).collect();
     let row_complete = cell
         .iter()
         .zip(&n_shown)
