@@ -1584,3 +1584,24 @@ async fn a_table_grouped_two_ways_gives_away_no_hidden_count_with_its_margins() 
     }
     s.stop().await;
 }
+
+/// A trend is not suppressed: asked for as shared, it is refused with the
+/// field at fault, not answered with its small counts.
+#[tokio::test]
+async fn a_trend_asked_for_as_shared_is_refused() {
+    let (_dir, s, token) = loaded().await;
+    let res = s
+        .client
+        .get(s.url(&format!("{WALKTHROUGH_TREND}&share=public")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let problem: Value = res.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "share", "{problem}");
+    // For analysts it is answered.
+    s.get_ok(&format!("{WALKTHROUGH_TREND}&share=analysts"), &token)
+        .await;
+    s.stop().await;
+}

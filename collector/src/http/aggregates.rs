@@ -308,6 +308,14 @@ pub async fn trends(
     )?;
     q.register = state.places.get();
     restrict(&staff, &mut q)?;
+    // A trend's counts are not suppressed: asked for as if they were, it
+    // is refused rather than answered with every small count in it.
+    if q.public {
+        return Err(Error::BadParameter {
+            field: "share".into(),
+            message: "a trend is not suppressed for sharing; the dashboard's trend view marked for sharing shows only the periods safe to publish, and aggregates take share=public".into(),
+        });
+    }
     let rows = rows(&state, &staff, &form, &pairs)?;
     if q.by.len() > 1 {
         return Err(Error::BadRequest(

@@ -34,7 +34,9 @@ async fn trend_page(ctx: &Ctx) -> Result<Response> {
             })
         }
     };
+    // Every period, for analysts: the sharing rule is applied below.
     let mut q = ctx.filters_all_time();
+    q.retain(|(k, _)| k != "share");
     q.push(("question".into(), m.question.clone()));
     q.push(("answer".into(), m.answers.join(",")));
     q.push(("measure".into(), "proportion".into()));
