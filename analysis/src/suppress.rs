@@ -598,64 +598,15 @@ mod tests {
     /// Full linear attack in exact arithmetic: which hidden entries the
     /// published equations pin down.
     fn linear_attack(t: &Table, p: &Protected) -> Vec<(usize, usize)> {
-        let hidden: Vec<(usize, usize)> = p
-            .values
+        let cols = p.values[0].len();
+        let shown: Vec<bool> = p.values.iter().flatten().map(Option::is_some).collect();
+        let lines: Vec<Vec<usize>> = equations(t, p)
             .iter()
-            .enumerate()
-            .flat_map(|(r, row)| {
-                row.iter()
-                    .enumerate()
-                    .filter(|(_, v)| v.is_none())
-                    .map(move |(c, _)| (r, c))
-            })
+            .map(|eq| eq.iter().map(|&(r, c)| r * cols + c).collect())
             .collect();
-        let mut m: Vec<Vec<Q>> = equations(t, p)
-            .iter()
-            .map(|eq| {
-                let mut row = vec![Q(0, 1); hidden.len()];
-                for (i, rc) in eq.iter().enumerate() {
-                    if let Some(j) = hidden.iter().position(|h| h == rc) {
-                        row[j] = Q::new(
-                            row[j].0
-                                + if i == eq.len() - 1 {
-                                    -row[j].1
-                                } else {
-                                    row[j].1
-                                },
-                            row[j].1,
-                        );
-                    }
-                }
-                row
-            })
-            .collect();
-        let mut pivots = Vec::new();
-        let mut r = 0;
-        for c in 0..hidden.len() {
-            let Some(p) = (r..m.len()).find(|&i| m[i][c].0 != 0) else {
-                continue;
-            };
-            m.swap(r, p);
-            let lead = m[r][c];
-            m[r] = m[r].iter().map(|v| v.div(lead)).collect();
-            for i in 0..m.len() {
-                if i != r && m[i][c].0 != 0 {
-                    let f = m[i][c];
-                    let src = m[r].clone();
-                    m[i] = m[i]
-                        .iter()
-                        .zip(&src)
-                        .map(|(a, b)| a.sub(f.mul(*b)))
-                        .collect();
-                }
-            }
-            pivots.push((r, c));
-            r += 1;
-        }
-        pivots
+        pinned(&shown, &lines)
             .into_iter()
-            .filter(|&(r, c)| m[r].iter().enumerate().all(|(j, v)| j == c || v.0 == 0))
-            .map(|(_, c)| hidden[c])
+            .map(|k| (k / cols, k % cols))
             .collect()
     }
 

@@ -14,6 +14,27 @@ pub(super) struct Shown {
     pub(super) row_complete: Vec<bool>,
 }
 
+impl Shown {
+    /// Cells and sizes shown; a row is complete where all of it is.
+    fn new(cell: Vec<Vec<bool>>, n: Vec<bool>) -> Shown {
+        let row_complete = cell
+            .iter()
+            .zip(&n)
+            .map(|(r, &ok)| ok && r.iter().all(|&b| b))
+            .collect();
+        Shown {
+            cell,
+            n,
+            row_complete,
+        }
+    }
+
+    /// Nothing shown of `groups` groups of `width` slots.
+    fn none(groups: usize, width: usize) -> Shown {
+        Shown::new(vec![vec![false; width]; groups], vec![false; groups])
+    }
+}
+
 /// Which counts may be published. For analysts, all; for public output,
 /// cells under `min_cell` are hidden and then enough others that no hidden
 /// count can be worked out from the group sizes (row totals) or from the
@@ -45,11 +66,7 @@ pub(super) fn suppression(
     };
     let Ok(p) = table.suppress_below(u64::from(min_cell)) else {
         // Rows always have one width here; hide everything if not.
-        return Shown {
-            cell: vec![vec![false; width]; groups],
-            n: vec![false; groups],
-            row_complete: vec![false; groups],
-        };
+        return Shown::none(groups, width);
     };
     let cell: Vec<Vec<bool>> = (0..groups)
         .map(|g| (0..width).map(|s| p.values[g][s].is_some()).collect())
@@ -57,16 +74,7 @@ pub(super) fn suppression(
     let n_shown: Vec<bool> = (0..groups)
         .map(|g| p.values[g][width].is_some() && n[g] >= u64::from(min_cell))
         .collect();
-    let row_complete = cell
-        .iter()
-        .zip(&n_shown)
-        .map(|(r, &ok)| ok && r.iter().all(|&b| b))
-        .collect();
-    Shown {
-        cell,
-        n: n_shown,
-        row_complete,
-    }
+    Shown::new(cell, n_shown)
 }
 
 /// A table's entries among linked counts: [group][slot], its size last.
@@ -97,11 +105,7 @@ pub(super) fn suppression_linked(
     use analysis::suppress::Status;
     let width = counts.first().map_or(0, Vec::len);
     if live.is_empty() {
-        return Shown {
-            cell: Vec::new(),
-            n: Vec::new(),
-            row_complete: Vec::new(),
-        };
+        return Shown::none(0, width);
     }
     // Each group's code in each dimension.
     let coords: Vec<Vec<usize>> = live
@@ -256,11 +260,7 @@ pub(super) fn suppression_linked(
         given,
     };
     let Ok(status) = linked.suppress_below(u64::from(min_cell)) else {
-        return Shown {
-            cell: vec![vec![false; width]; live.len()],
-            n: vec![false; live.len()],
-            row_complete: vec![false; live.len()],
-        };
+        return Shown::none(live.len(), width);
     };
     let is_shown = |k: usize| status[k] == Status::Shown;
     let cell: Vec<Vec<bool>> = own
@@ -268,14 +268,5 @@ pub(super) fn suppression_linked(
         .map(|ids| ids[..width].iter().map(|&k| is_shown(k)).collect())
         .collect();
     let n_shown: Vec<bool> = own.iter().map(|ids| is_shown(ids[width])).collect();
-    let row_complete = cell
-        .iter()
-        .zip(&n_shown)
-        .map(|(r, &ok)| ok && r.iter().all(|&b| b))
-        .collect();
-    Shown {
-        cell,
-        n: n_shown,
-        row_complete,
-    }
+    Shown::new(cell, n_shown)
 }

@@ -362,7 +362,7 @@ fn is_empty_or_missing(path: &Path) -> Result<bool> {
 /// Copies the folder `src` into `dest` (created), syncing every file and
 /// folder written, and then `dest`'s parent so `dest` itself is recorded.
 /// Returns the bytes copied.
-fn copy_tree(src: &Path, dest: &Path) -> Result<u64> {
+pub(super) fn copy_tree(src: &Path, dest: &Path) -> Result<u64> {
     fn walk(src: &Path, dest: &Path) -> Result<u64> {
         fs::create_dir_all(dest)?;
         let mut bytes = 0;

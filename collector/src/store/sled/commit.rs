@@ -447,4 +447,36 @@ mod tests {
         assert_eq!((answered, refused), (1, 31));
         assert_eq!(store.responses("f", None, 100).unwrap().len(), 2);
     }
+
+    /// A record stored once (`put_doc_once`: a proof of work's mark) is
+    /// not synced on its own; it reaches the files with the next
+    /// submission acknowledged. The files are copied as they are on disk
+    /// once the submission is acknowledged, the store still open (what a
+    /// power cut would leave), and the copy holds the record. (Without the
+    /// submission, the copy was seen without it.)
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_record_stored_once_is_on_disk_when_the_next_submission_is_acknowledged() {
+        use crate::store::{Doc, Store};
+        let dir = tempfile::tempdir().unwrap();
+        let store = super::super::SledStore::open(dir.path()).unwrap();
+        assert!(store.put_doc_once(Doc::Spent, "mark").unwrap());
+        let r = response(None);
+        let record = crate::model::record::encode(&r, None);
+        assert!(
+            store
+                .submit(&r, record, "s1", Vec::new())
+                .await
+                .unwrap()
+                .created
+        );
+        let copy = tempfile::tempdir().unwrap();
+        super::super::backup::copy_tree(dir.path(), &copy.path().join("data")).unwrap();
+        drop(store);
+        let reopened = super::super::SledStore::open(&copy.path().join("data")).unwrap();
+        assert_eq!(
+            reopened.get_doc(Doc::Spent, "mark").unwrap().as_deref(),
+            Some(&b""[..])
+        );
+        assert!(!reopened.put_doc_once(Doc::Spent, "mark").unwrap());
+    }
 }
