@@ -18,6 +18,34 @@ async fn send(s: &Server, n: u128, proof: Option<&str>) -> u16 {
     req.send().await.unwrap().status().as_u16()
 }
 
+/// A proof for a challenge issued 3 s ago: one a person had time to answer.
+fn solved_a_while_ago(s: &Server) -> String {
+    let challenge = s
+        .state
+        .proofs
+        .challenge(
+            s.state.store.as_ref(),
+            "mini",
+            collector::model::now_ms() - 3_000,
+        )
+        .unwrap();
+    proof::solve(&challenge).unwrap()
+}
+
+/// The flags of the responses kept aside, sorted.
+fn flags(s: &Server) -> Vec<String> {
+    let mut flags: Vec<String> = s
+        .state
+        .store
+        .flagged("mini", 10)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.flag.unwrap())
+        .collect();
+    flags.sort();
+    flags
+}
+
 #[tokio::test]
 async fn the_json_api_takes_a_proof_once_and_keeps_the_rest_flagged() {
     let dir = tempfile::tempdir().unwrap();
@@ -48,16 +76,7 @@ async fn the_json_api_takes_a_proof_once_and_keeps_the_rest_flagged() {
     assert_eq!(res.status(), 404);
 
     // A challenge a person had time to answer: counted.
-    let old = s
-        .state
-        .proofs
-        .challenge(
-            s.state.store.as_ref(),
-            "mini",
-            collector::model::now_ms() - 3_000,
-        )
-        .unwrap();
-    let good = proof::solve(&old).unwrap();
+    let good = solved_a_while_ago(&s);
     assert_eq!(send(&s, 1, Some(&good)).await, 201);
     // A retry of the same submission is the same response: 200, once.
     assert_eq!(send(&s, 1, Some(&good)).await, 200);
@@ -76,17 +95,8 @@ async fn the_json_api_takes_a_proof_once_and_keeps_the_rest_flagged() {
         .map(|r| r.id.unwrap().to_string())
         .collect();
     assert_eq!(counted.len(), 1, "only the good proof is counted");
-    let mut flags: Vec<String> = s
-        .state
-        .store
-        .flagged("mini", 10)
-        .unwrap()
-        .into_iter()
-        .map(|r| r.flag.unwrap())
-        .collect();
-    flags.sort();
     assert_eq!(
-        flags,
+        flags(&s),
         ["proof-of-work", "proof-of-work", "proof-reused", "too-fast"]
     );
 
@@ -134,16 +144,7 @@ async fn a_proof_taken_before_a_restart_is_refused_after_it() {
     let mut c = config(dir.path());
     c.bot_checks = true;
     let s = Server::start(c.clone()).await;
-    let challenge = s
-        .state
-        .proofs
-        .challenge(
-            s.state.store.as_ref(),
-            "mini",
-            collector::model::now_ms() - 3_000,
-        )
-        .unwrap();
-    let good = proof::solve(&challenge).unwrap();
+    let good = solved_a_while_ago(&s);
     assert_eq!(send(&s, 1, Some(&good)).await, 201);
     s.stop().await;
 
@@ -154,14 +155,6 @@ async fn a_proof_taken_before_a_restart_is_refused_after_it() {
         1,
         "the reused proof is not counted"
     );
-    let flags: Vec<String> = s
-        .state
-        .store
-        .flagged("mini", 10)
-        .unwrap()
-        .into_iter()
-        .map(|r| r.flag.unwrap())
-        .collect();
-    assert_eq!(flags, ["proof-reused"]);
+    assert_eq!(flags(&s), ["proof-reused"]);
     s.stop().await;
 }
