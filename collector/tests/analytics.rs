@@ -1174,16 +1174,7 @@ async fn flagged_responses_count_only_when_an_analyst_asks() {
     let analyst = s.token(Role::Analyst);
     // Through the JSON API, with a proof of work for a challenge issued
     // three seconds ago: counted.
-    let challenge = s
-        .state
-        .proofs
-        .challenge(
-            s.state.store.as_ref(),
-            "mini",
-            collector::model::now_ms() - 3_000,
-        )
-        .unwrap();
-    let proof = collector::service::proof::solve(&challenge).unwrap();
+    let proof = solved_a_while_ago(&s, "mini");
     let res = s
         .client
         .post(s.url("/api/v1/forms/mini/responses"))

@@ -200,3 +200,18 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// A proof of work for a challenge to `form` issued 3 s ago: one a person
+/// had time to answer.
+pub fn solved_a_while_ago(s: &Server, form: &str) -> String {
+    let challenge = s
+        .state
+        .proofs
+        .challenge(
+            s.state.store.as_ref(),
+            form,
+            collector::model::now_ms() - 3_000,
+        )
+        .unwrap();
+    collector::service::proof::solve(&challenge).unwrap()
+}

@@ -18,20 +18,6 @@ async fn send(s: &Server, n: u128, proof: Option<&str>) -> u16 {
     req.send().await.unwrap().status().as_u16()
 }
 
-/// A proof for a challenge issued 3 s ago: one a person had time to answer.
-fn solved_a_while_ago(s: &Server) -> String {
-    let challenge = s
-        .state
-        .proofs
-        .challenge(
-            s.state.store.as_ref(),
-            "mini",
-            collector::model::now_ms() - 3_000,
-        )
-        .unwrap();
-    proof::solve(&challenge).unwrap()
-}
-
 /// The flags of the responses kept aside, sorted.
 fn flags(s: &Server) -> Vec<String> {
     let mut flags: Vec<String> = s
@@ -76,7 +62,7 @@ async fn the_json_api_takes_a_proof_once_and_keeps_the_rest_flagged() {
     assert_eq!(res.status(), 404);
 
     // A challenge a person had time to answer: counted.
-    let good = solved_a_while_ago(&s);
+    let good = solved_a_while_ago(&s, "mini");
     assert_eq!(send(&s, 1, Some(&good)).await, 201);
     // A retry of the same submission is the same response: 200, once.
     assert_eq!(send(&s, 1, Some(&good)).await, 200);
@@ -144,7 +130,7 @@ async fn a_proof_taken_before_a_restart_is_refused_after_it() {
     let mut c = config(dir.path());
     c.bot_checks = true;
     let s = Server::start(c.clone()).await;
-    let good = solved_a_while_ago(&s);
+    let good = solved_a_while_ago(&s, "mini");
     assert_eq!(send(&s, 1, Some(&good)).await, 201);
     s.stop().await;
 
