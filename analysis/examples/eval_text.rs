@@ -324,7 +324,7 @@ fn main() {
         }
         for (labels, label) in [
             (&learned_labels, "logistic label"),
-            (&svm_labels, "SVM label (ships)"),
+            (&svm_labels, "stacked label (ships)"),
         ] {
             let [acc, f1, two, kappa] = sentiment(&these, |t| {
                 let c = layered.score(t).compound;

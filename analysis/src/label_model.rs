@@ -1,19 +1,29 @@
-//! The shipped sentiment label: three one-against-the-rest linear SVMs
-//! (positive, neutral, negative) over tf-idf word and character n-grams
-//! ([`crate::svm`], the theme model's recipe), the words in a negation's
-//! scope and the lexicon's band, trained on every development comment
-//! (the frozen set's `dev` part and all the extra development comments,
-//! compiled in; no held-out comment is read here). The label is the class
-//! with the largest decision value where the comment is in the forms'
-//! voice ([`Gate`]: nearly all its words are known to the development
-//! comments); elsewhere the model's "neutral" does not overrule a lexicon
-//! label that is positive or negative. The compound score stays the
-//! lexicon's.
+//! The shipped sentiment label (version `stack-1`): a multinomial
+//! logistic regression stacked on two base models, trained on every
+//! development comment (the frozen set's `dev` part and all the extra
+//! development comments, compiled in; no held-out comment is read here):
+//!
+//! - three one-against-the-rest linear SVMs (positive, neutral, negative)
+//!   over tf-idf word and character n-grams ([`crate::svm`], the theme
+//!   model's recipe), the words in a negation's scope and the lexicon's
+//!   band (what shipped as `svm-2`);
+//! - complement naive Bayes over the word n-grams a comment has
+//!   ([`crate::stacking`]), read from the same cut.
+//!
+//! The regression reads their six values, as each training comment got
+//! them from bases trained on the other four fifths, and four of the
+//! comment's shape (its length, its `?` and `!`, whether it negates).
+//! Where the comment is in the forms' voice ([`Gate`]: nearly all its
+//! words are known to the development comments) its class is the label;
+//! elsewhere the SVMs' largest value is, except that their "neutral" does
+//! not overrule a lexicon label that is positive or negative. The compound
+//! score stays the lexicon's.
 //!
 //! ```text
-//! text ─► words 1–2, characters 2–5, negated words, tf-idf ─► 3 × SVM ─► largest value ─┐
-//!      ├─► Scorer::score ─► compound ─► band (a feature) and lexicon label ─────────────┤
-//!      └─► share of known words ────────────────────────────────────────────────────────┴─► label
+//! text ─► words 1–2, characters 2–5, negated words, tf-idf ─► 3 × SVM ──────┬─► in the voice: regression ─► label
+//!      │                         └─► word n-grams present ─► complement Bayes ┤   elsewhere: the SVMs, gated ─┘
+//!      ├─► Scorer::score ─► compound ─► band (a feature) and lexicon label ─────┤
+//!      └─► share of known words ──────────────────────────────────────────────────┘
 //! ```
 //!
 //! Why the gate: the bound on what the label may cost on general text is
@@ -27,13 +37,15 @@
 //! two officers by the shops"), are neutral far more often. Half of
 //! VADER's sentences have under 69% of their words in three or more
 //! development comments, and 5% reach 95%; 83% of the development
-//! comments do (their own words counted).
+//! comments do (their own words counted). The regression read every
+//! sentence: 59.50% over VADER's ground truth and 55.58% on the Amazon
+//! snippets (plain VADER 56.53%), so it reads the voice alone.
 //!
 //! How it was chosen: by batch over the 9,226 extra development comments,
 //! each batch labelled by models trained on the others
 //! (`eval_text --split extra --by-round`), bounded by VADER's ground truth
 //! (`vader_accuracy`), first in scikit-learn (its figures below, but the
-//! two versions', which are this crate's):
+//! versions' and the stacked rows, which are this crate's):
 //!
 //! | label | by batch | VADER's ground truth | Amazon snippets (plain VADER 56.53%) |
 //! |---|---:|---:|---:|
@@ -44,25 +56,30 @@
 //! | with negated words | 0.843 | 60.46% | 56.18% |
 //! | with negated words, never neutral against the lexicon | 0.814 | 61.73% | 57.63% |
 //! | the same where under 95% of the words are known, the SVM's label elsewhere | 0.853 | 61.17% | 56.85% |
-//! | **that, this version (`svm-2`)** | **0.852** | **61.29%** | **56.66%** |
+//! | that (`svm-2`) | 0.852 | 61.29% | 56.66% |
+//! | `svm-2` with complement Bayes, stacked, everywhere | 0.864 | 59.50% | 55.58% |
+//! | **the same in the voice, `svm-2` elsewhere (`stack-1`, this version)** | **0.863** | **61.20%** | **56.53%** |
 //!
 //! (C 0.5 as for themes; C 0.75 and 0.35 gave no more. The last clause
 //! after "but", "then" or "until" as a block of its own gave 0.855 by
-//! batch with 56.28% on the Amazon snippets: not taken.) The lexicon's
-//! band is a feature beside the n-grams: without it the policing comments
-//! read the same, but VADER's ground truth fell to 46.3% (SVM alone).
-//! The logistic label ([`crate::SentimentModel`]) stays as what a
-//! deployment retrains with its analysts' labels
+//! batch with 56.28% on the Amazon snippets: not taken. Stacked beside
+//! the two bases, an NBSVM over the word n-grams gave 0.863–0.865 and a
+//! third SVM over word trigrams and characters across words 0.862: not
+//! taken.) The lexicon's band is a feature beside the n-grams: without it
+//! the policing comments read the same, but VADER's ground truth fell to
+//! 46.3% (SVM alone). The logistic label ([`crate::SentimentModel`])
+//! stays as what a deployment retrains with its analysts' labels
 //! ([`crate::LabelChoice`]), judged against this one.
 
 use crate::dev_set;
-use crate::negation::{Known, Negated};
+use crate::negation::{words_and_negation, Known, Negated};
 use crate::sentiment::{Label, Scorer};
 use crate::sentiment_model;
+use crate::stacking::{ComplementBayes, Softmax};
 use crate::svm::{Settings, SvmThemes};
 
 /// The version reported beside labels it gives.
-pub const VERSION: &str = "svm-2";
+pub const VERSION: &str = "stack-1";
 
 /// When the SVM's "neutral" may overrule a positive or negative lexicon
 /// label.
@@ -95,11 +112,105 @@ fn extra(negated: &Negated, text: &str, compound: f64) -> Vec<(u32, f32)> {
     row
 }
 
+mod fitted;
+
+/// How many parts the training comments are cut into so that each gets
+/// the base models' values from models that did not learn from it.
+const FOLDS: usize = 5;
+
+/// Complement naive Bayes's smoothing.
+const BAYES_ALPHA: f32 = 0.3;
+
+/// The stacked regression's `C`.
+const META_C: f64 = 1.0;
+
+/// The classes in the order the models keep them.
+const ORDER: [Label; 3] = [Label::Positive, Label::Neutral, Label::Negative];
+
+/// The models whose values the stacked regression reads.
+#[derive(PartialEq)]
+struct Bases {
+    svm: SvmThemes,
+    bayes: ComplementBayes,
+    negated: Negated,
+}
+
+impl Bases {
+    fn fit(examples: &[(&str, Label, f64)], settings: Settings) -> Bases {
+        let classes: Vec<String> = ORDER.iter().map(|l| l.as_str().to_owned()).collect();
+        let labels: Vec<[String; 1]> = examples
+            .iter()
+            .map(|(_, l, _)| [l.as_str().to_owned()])
+            .collect();
+        let negated = Negated::fit(examples.iter().map(|(t, _, _)| *t));
+        let extras: Vec<Vec<(u32, f32)>> = examples
+            .iter()
+            .map(|(t, _, compound)| extra(&negated, t, *compound))
+            .collect();
+        let labelled: Vec<(&str, &[String])> = examples
+            .iter()
+            .zip(&labels)
+            .map(|((t, _, _), l)| (*t, l.as_slice()))
+            .collect();
+        let width = BANDS + negated.len();
+        let svm = SvmThemes::train_with(&classes, &labelled, &extras, width, settings);
+        let classed: Vec<(&str, usize)> = examples
+            .iter()
+            .map(|(t, l, _)| (*t, class_of(*l)))
+            .collect();
+        let bayes = ComplementBayes::fit(svm.vectorizer(), &classed, BAYES_ALPHA);
+        Bases {
+            svm,
+            bayes,
+            negated,
+        }
+    }
+
+    /// What the stacked regression reads of `text`: each base model's
+    /// three values, then the comment's length, its `?` and `!`, and
+    /// whether it negates.
+    fn features(&self, text: &str, compound: f64) -> Vec<f64> {
+        let svm = self
+            .svm
+            .scores_with(text, &extra(&self.negated, text, compound));
+        let bayes = self
+            .svm
+            .vectorizer()
+            .with_row_once(text, |row| self.bayes.scores(row));
+        let (words, negates) = words_and_negation(text);
+        let count = |c: char| text.chars().filter(|x| *x == c).count() as f64;
+        let mut row: Vec<f64> = svm.iter().map(|(_, v)| f64::from(*v)).collect();
+        row.extend(bayes.iter().map(|v| f64::from(*v)));
+        row.extend([
+            (words as f64).ln_1p(),
+            count('?').ln_1p(),
+            count('!').ln_1p(),
+            f64::from(u8::from(negates)).ln_1p(),
+        ]);
+        row
+    }
+}
+
+/// Each example with its compound by `scorer`.
+fn scored<'a>(
+    scorer: &Scorer,
+    examples: impl IntoIterator<Item = (&'a str, Label)>,
+) -> Vec<(&'a str, Label, f64)> {
+    examples
+        .into_iter()
+        .map(|(t, l)| (t, l, scorer.score(t).compound))
+        .collect()
+}
+
+fn class_of(label: Label) -> usize {
+    ORDER.iter().position(|l| *l == label).unwrap_or(1)
+}
+
 /// The label model trained on the development comments.
 #[derive(PartialEq)]
 pub struct ShippedLabel {
-    model: SvmThemes,
-    negated: Negated,
+    bases: Bases,
+    meta: Softmax,
     known: Known,
     gate: Gate,
 }
@@ -108,23 +219,28 @@ impl std::fmt::Debug for ShippedLabel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ShippedLabel")
             .field("version", &VERSION)
-            .field("features", &self.model.features())
+            .field("features", &self.bases.svm.features())
             .finish()
     }
 }
 
 impl ShippedLabel {
     /// Trained on every development comment, their bands read by
-    /// `scorer` (under a second; the same comments give the same model,
-    /// bit for bit).
+    /// `scorer` (the same comments give the same model, bit for bit).
+    /// With the policing layer's scorer the stacked regression is the one
+    /// compiled in ([`fitted`]), which is what fitting it gives
+    /// (`the_compiled_regression_is_what_fitting_gives`): fitting it
+    /// trains the bases five times more, about 7 s at start where the
+    /// bases once take about 1.
     pub fn from_development_set(scorer: &Scorer) -> ShippedLabel {
         let rows = dev_set::all_rows();
-        ShippedLabel::train(
-            scorer,
-            rows.iter().map(|r| (r.text, r.label)),
-            Settings::default(),
-            GATE,
-        )
+        let examples = rows.iter().map(|r| (r.text, r.label));
+        if scorer.version() == Scorer::new().version() {
+            let examples = scored(scorer, examples);
+            ShippedLabel::assemble(&examples, fitted::regression(), Settings::default(), GATE)
+        } else {
+            ShippedLabel::train(scorer, examples, Settings::default(), GATE)
+        }
     }
 
     /// The same recipe on other comments (text, label), with other
@@ -136,28 +252,41 @@ impl ShippedLabel {
         settings: Settings,
         gate: Gate,
     ) -> ShippedLabel {
-        let classes: Vec<String> = [Label::Positive, Label::Neutral, Label::Negative]
-            .iter()
-            .map(|l| l.as_str().to_owned())
-            .collect();
-        let examples: Vec<(&str, [String; 1])> = examples
-            .into_iter()
-            .map(|(t, l)| (t, [l.as_str().to_owned()]))
-            .collect();
-        let negated = Negated::fit(examples.iter().map(|(t, _)| *t));
-        let known = Known::fit(examples.iter().map(|(t, _)| *t));
-        let extras: Vec<Vec<(u32, f32)>> = examples
-            .iter()
-            .map(|(t, _)| extra(&negated, t, scorer.score(t).compound))
-            .collect();
-        let labelled: Vec<(&str, &[String])> =
-            examples.iter().map(|(t, l)| (*t, l.as_slice())).collect();
-        let width = BANDS + negated.len();
-        let model = SvmThemes::train_with(&classes, &labelled, &extras, width, settings);
+        let examples = scored(scorer, examples);
+        // Each comment's base values from models trained on the other
+        // folds: what the regression learns from is what it will read of
+        // comments the bases never saw.
+        let mut rows = vec![Vec::new(); examples.len()];
+        for fold in 0..FOLDS {
+            let others: Vec<(&str, Label, f64)> = examples
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i % FOLDS != fold)
+                .map(|(_, e)| *e)
+                .collect();
+            let bases = Bases::fit(&others, settings);
+            for (i, (t, _, compound)) in examples.iter().enumerate() {
+                if i % FOLDS == fold {
+                    rows[i] = bases.features(t, *compound);
+                }
+            }
+        }
+        let classes: Vec<usize> = examples.iter().map(|(_, l, _)| class_of(*l)).collect();
+        let meta = Softmax::fit(&rows, &classes, META_C);
+        ShippedLabel::assemble(&examples, meta, settings, gate)
+    }
+
+    /// The bases trained on every one of `examples`, read by `meta`.
+    fn assemble(
+        examples: &[(&str, Label, f64)],
+        meta: Softmax,
+        settings: Settings,
+        gate: Gate,
+    ) -> ShippedLabel {
         ShippedLabel {
-            model,
-            negated,
-            known,
+            bases: Bases::fit(examples, settings),
+            meta,
+            known: Known::fit(examples.iter().map(|(t, _, _)| *t)),
             gate,
         }
     }
@@ -170,7 +299,8 @@ impl ShippedLabel {
 
     /// The model for a deployment that scores with `scorer`: the shared
     /// one where that is the policing layer's scorer; else one trained
-    /// with `scorer`'s compounds (under a second more at start), so that
+    /// with `scorer`'s compounds (about 8 s more at start, the stacked
+    /// regression fitted then too), so that
     /// the band it learned from is the band it reads (a deployment's own
     /// lexicon, or the layer turned off).
     pub fn for_scorer(scorer: &Scorer) -> std::sync::Arc<ShippedLabel> {
@@ -183,23 +313,24 @@ impl ShippedLabel {
     /// trained with) is `compound`.
     pub fn label(&self, text: &str, compound: f64) -> Label {
         let lexicon = Label::of(compound);
-        let scores = self
-            .model
-            .scores_with(text, &extra(&self.negated, text, compound));
-        let value = |l: Label| {
-            scores
-                .iter()
-                .find(|(c, _)| *c == l.as_str())
-                .map_or(f32::NEG_INFINITY, |(_, v)| *v)
+        let features = self.bases.features(text, compound);
+        let voiced = self.known.share(text) >= self.gate.known;
+        // In the forms' voice the stacked regression's class; elsewhere
+        // the SVMs' values (the features' first three), whose neutral
+        // does not overrule a polar lexicon label but by the margin.
+        let values: [f64; 3] = match voiced {
+            true => self.meta.probabilities(&features),
+            false => [features[0], features[1], features[2]],
         };
-        let best = [Label::Positive, Label::Neutral, Label::Negative]
+        let value = |l: Label| values[class_of(l)];
+        let best = ORDER
             .into_iter()
             .max_by(|a, b| value(*a).total_cmp(&value(*b)))
             .unwrap_or(lexicon);
         if best == Label::Neutral
             && lexicon != Label::Neutral
-            && value(Label::Neutral) - value(lexicon) < self.gate.margin
-            && self.known.share(text) < self.gate.known
+            && !voiced
+            && value(Label::Neutral) - value(lexicon) < f64::from(self.gate.margin)
         {
             lexicon
         } else {
@@ -211,6 +342,41 @@ impl ShippedLabel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The regression compiled in is the one fitting gives on the
+    /// development comments; where they differ this prints the one to
+    /// compile in (`fitted.rs`).
+    #[test]
+    fn the_compiled_regression_is_what_fitting_gives() {
+        let rows = dev_set::all_rows();
+        let scorer = Scorer::new();
+        let fitted = ShippedLabel::train(
+            &scorer,
+            rows.iter().map(|r| (r.text, r.label)),
+            Settings::default(),
+            GATE,
+        );
+        let (mean, spread, weights) = fitted.meta.parts();
+        let compiled = fitted::regression();
+        let (m, s, w) = compiled.parts();
+        let close = |a: &[f64], b: &[f64]| {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|(x, y)| (x - y).abs() <= 1e-9 * x.abs().max(1.0))
+        };
+        assert!(
+            close(mean, m) && close(spread, s) && close(weights, w),
+            "fitting gives another regression; fitted.rs should read:\n\
+             const MEAN: [f64; {}] = {mean:?};\nconst SPREAD: [f64; {}] = {spread:?};\n\
+             const WEIGHTS: [f64; {}] = {weights:?};",
+            mean.len(),
+            spread.len(),
+            weights.len()
+        );
+        // And the shipped model is the fitted one.
+        assert!(ShippedLabel::from_development_set(&scorer) == fitted);
+    }
 
     /// Where the lexicon reads a policing comment the wrong way: a
     /// complaint in polite words, sarcasm, fewer crimes as good news.
@@ -250,10 +416,10 @@ mod tests {
         }
     }
 
-    /// The gate: out of the forms' voice, with no margin the model's
+    /// The gate: out of the forms' voice, with no margin the SVMs'
     /// neutral stands and with an infinite one a polar lexicon label is
-    /// never turned neutral; in it, the model's label stands whatever the
-    /// margin.
+    /// never turned neutral; in it, the stacked regression's label stands
+    /// whatever the margin, neutral included.
     #[test]
     fn neutral_overrules_a_polar_lexicon_label_only_through_the_gate() {
         let rows = dev_set::all_rows();
@@ -287,14 +453,16 @@ mod tests {
         assert_eq!(neutral_against(&never, -0.3), 0);
         assert!(neutral_against(&none, 0.3) > 20);
         assert!(neutral_against(&none, -0.3) > 20);
+        assert!(neutral_against(&voiced, 0.3) > 20);
+        assert!(neutral_against(&voiced, -0.3) > 20);
+        // In the voice the regression reads the SVMs' values and more:
+        // it is a model of its own, not the SVMs' argmax.
+        let differ = texts
+            .iter()
+            .filter(|t| voiced.label(t, 0.0) != none.label(t, 0.0))
+            .count();
+        assert!(differ > 5, "{differ} of {} labelled otherwise", texts.len());
         for t in &texts {
-            for compound in [0.3, -0.3] {
-                assert_eq!(
-                    voiced.label(t, compound),
-                    none.label(t, compound),
-                    "in the forms' voice the model's argmax stands: {t}"
-                );
-            }
             assert_eq!(
                 none.label(t, 0.0),
                 never.label(t, 0.0),

@@ -47,6 +47,7 @@ pub mod mixed_model;
 pub mod sentiment;
 pub mod sentiment_model;
 pub mod signals;
+pub mod stacking;
 pub mod stats;
 pub mod suppress;
 pub mod svm;

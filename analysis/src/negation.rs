@@ -52,6 +52,16 @@ fn scoped(text: &str, mut each: impl FnMut(&str, bool)) {
     flush(&mut word, &mut negated);
 }
 
+/// Each word of `text` counted, and whether one of them negates.
+pub(crate) fn words_and_negation(text: &str) -> (usize, bool) {
+    let (mut n, mut negates) = (0, false);
+    scoped(text, |w, _| {
+        n += 1;
+        negates |= NEGATORS.contains(&w);
+    });
+    (n, negates)
+}
+
 fn hash(word: &str) -> u64 {
     fnv(fnv(FNV_OFFSET, b"n"), word.as_bytes())
 }

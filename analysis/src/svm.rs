@@ -251,6 +251,12 @@ impl Vectorizer {
         })
     }
 
+    /// Word n-grams in the vocabulary: a row's features below this are
+    /// words, the rest characters.
+    pub fn word_dim(&self) -> u32 {
+        self.words.len() as u32
+    }
+
     /// Features in the vocabulary.
     pub fn dim(&self) -> u32 {
         (self.words.len() + self.chars.len()) as u32
@@ -556,6 +562,11 @@ impl SvmThemes {
     /// Decision value at or above which a theme is given.
     pub fn threshold(&self) -> f32 {
         self.threshold
+    }
+
+    /// The vocabulary it reads texts with.
+    pub fn vectorizer(&self) -> &Vectorizer {
+        &self.vectorizer
     }
 
     /// Features in its vocabulary.
