@@ -167,20 +167,25 @@ impl Bases {
         }
     }
 
+    /// The SVMs' decision values, in [`ORDER`].
+    fn svm_values(&self, text: &str, compound: f64) -> [f64; 3] {
+        let scores = self
+            .svm
+            .scores_with(text, &extra(&self.negated, text, compound));
+        [0, 1, 2].map(|k| f64::from(scores[k].1))
+    }
+
     /// What the stacked regression reads of `text`: each base model's
     /// three values, then the comment's length, its `?` and `!`, and
     /// whether it negates.
     fn features(&self, text: &str, compound: f64) -> Vec<f64> {
-        let svm = self
-            .svm
-            .scores_with(text, &extra(&self.negated, text, compound));
+        let mut row = self.svm_values(text, compound).to_vec();
         let bayes = self
             .svm
             .vectorizer()
             .with_row_once(text, |row| self.bayes.scores(row));
         let (words, negates) = words_and_negation(text);
         let count = |c: char| text.chars().filter(|x| *x == c).count() as f64;
-        let mut row: Vec<f64> = svm.iter().map(|(_, v)| f64::from(*v)).collect();
         row.extend(bayes.iter().map(|v| f64::from(*v)));
         row.extend([
             (words as f64).ln_1p(),
@@ -314,14 +319,15 @@ impl ShippedLabel {
     /// trained with) is `compound`.
     pub fn label(&self, text: &str, compound: f64) -> Label {
         let lexicon = Label::of(compound);
-        let features = self.bases.features(text, compound);
         let voiced = self.known.share(text) >= self.gate.known;
         // In the forms' voice the stacked regression's class; elsewhere
-        // the SVMs' values (the features' first three), whose neutral
-        // does not overrule a polar lexicon label but by the margin.
+        // the SVMs' values, whose neutral does not overrule a polar
+        // lexicon label but by the margin.
         let values: [f64; 3] = match voiced {
-            true => self.meta.probabilities(&features),
-            false => [features[0], features[1], features[2]],
+            true => self
+                .meta
+                .probabilities(&self.bases.features(text, compound)),
+            false => self.bases.svm_values(text, compound),
         };
         let value = |l: Label| values[class_of(l)];
         let best = ORDER
