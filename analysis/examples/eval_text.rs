@@ -577,7 +577,7 @@ fn main() {
     // phrases), trained and read as the learned model above; and the SVM
     // alone. EVAL_SVM_C, EVAL_SVM_THRESHOLD and EVAL_SVM_FLOOR override
     // its settings for exploring by batch; the defaults are what ships.
-    let ds = analysis::svm::Settings::default();
+    let ds = analysis::theme_model::settings();
     let svm_settings = analysis::svm::Settings {
         c: env("EVAL_SVM_C").unwrap_or(ds.c),
         threshold: env("EVAL_SVM_THRESHOLD").unwrap_or(ds.threshold),
@@ -586,7 +586,10 @@ fn main() {
     let floor = env("EVAL_SVM_FLOOR").unwrap_or(analysis::theme_model::CODEBOOK_FLOOR);
     let train_svm = |on: &[&Comment]| {
         ShippedThemes::train(
-            on.iter().map(|c| (c.text.as_str(), c.themes.as_slice())),
+            on.iter().map(|c| {
+                let within = coders[c.form.as_str()].1.as_slice();
+                (c.text.as_str(), c.themes.as_slice(), within)
+            }),
             svm_settings,
             floor,
         )

@@ -16,9 +16,7 @@ const TRAIN_SET: &str = include_str!("../eval/train.tsv");
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Row {
     pub(crate) text: &'static str,
-    /// The form it answers, e.g. `victim-satisfaction` (read by tests that
-    /// look at one form's comments).
-    #[cfg_attr(not(test), allow(dead_code))]
+    /// The form it answers, e.g. `victim-satisfaction`.
     pub(crate) form: &'static str,
     pub(crate) label: Label,
     /// Whether it holds a clearly good and a clearly bad part.

@@ -374,7 +374,8 @@ fn block(terms: &Map<Term>, grams: &[u64], out: &mut Row) {
 }
 
 /// One theme's classifier: weights over the vocabulary and a bias.
-fn train_one(rows: &[Row], yes: &[bool], dim: u32, s: Settings) -> (Vec<f32>, f32) {
+/// `yes[i]` is row `i`'s label, or `None` to leave the row out.
+fn train_one(rows: &[Row], yes: &[Option<bool>], dim: u32, s: Settings) -> (Vec<f32>, f32) {
     let mut w = vec![0f32; dim as usize];
     let mut bias = 0f32;
     let mut alpha = vec![0f32; rows.len()];
@@ -383,7 +384,7 @@ fn train_one(rows: &[Row], yes: &[bool], dim: u32, s: Settings) -> (Vec<f32>, f3
         .iter()
         .map(|r| diag + 1.0 + r.iter().map(|(_, v)| v * v).sum::<f32>())
         .collect();
-    let mut order: Vec<usize> = (0..rows.len()).collect();
+    let mut order: Vec<usize> = (0..rows.len()).filter(|i| yes[*i].is_some()).collect();
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
     for _ in 0..s.epochs {
         // Fisher–Yates with xorshift: a fixed order each pass.
@@ -395,7 +396,7 @@ fn train_one(rows: &[Row], yes: &[bool], dim: u32, s: Settings) -> (Vec<f32>, f3
         }
         let (mut most, mut least) = (f32::MIN, f32::MAX);
         for &i in &order {
-            let y = if yes[i] { 1.0 } else { -1.0 };
+            let y = if yes[i] == Some(true) { 1.0 } else { -1.0 };
             let dot = bias + rows[i].iter().map(|(j, v)| w[*j as usize] * v).sum::<f32>();
             let g = y * dot - 1.0 + diag * alpha[i];
             let pg = if alpha[i] == 0.0 { g.min(0.0) } else { g };
@@ -452,6 +453,25 @@ impl SvmThemes {
         SvmThemes::train_with(themes, &examples, &vec![Row::new(); examples.len()], 0, s)
     }
 
+    /// [`SvmThemes::train`] where example `i` could have been given only
+    /// the themes in `within[i]` (its form's): each theme learns from the
+    /// examples that could have had it, and no other example counts
+    /// against it. Panics unless there is one list for each example.
+    pub fn train_within(
+        themes: &[String],
+        examples: &[(&str, &[String])],
+        within: &[&[String]],
+        s: Settings,
+    ) -> SvmThemes {
+        assert_eq!(
+            examples.len(),
+            within.len(),
+            "one list of themes an example"
+        );
+        let none = vec![Row::new(); examples.len()];
+        SvmThemes::train_rows(themes, examples, &none, 0, Some(within), s)
+    }
+
     /// [`SvmThemes::train`] with `extra` features of the caller's beside
     /// the n-grams: `extras[i]` holds example `i`'s, as (index below
     /// `extra`, value); [`SvmThemes::scores_with`] reads them. Panics
@@ -461,6 +481,19 @@ impl SvmThemes {
         examples: &[(&str, &[String])],
         extras: &[Row],
         extra: u32,
+        s: Settings,
+    ) -> SvmThemes {
+        SvmThemes::train_rows(themes, examples, extras, extra, None, s)
+    }
+
+    /// [`SvmThemes::train_with`], each theme learning from the examples
+    /// whose `within` list holds it (every example without one).
+    fn train_rows(
+        themes: &[String],
+        examples: &[(&str, &[String])],
+        extras: &[Row],
+        extra: u32,
+        within: Option<&[&[String]]>,
         s: Settings,
     ) -> SvmThemes {
         assert_eq!(examples.len(), extras.len(), "one row of extras an example");
@@ -477,9 +510,13 @@ impl SvmThemes {
             .collect();
         let dim = words + extra;
         let train = |theme: &String| {
-            let yes: Vec<bool> = examples
+            let yes: Vec<Option<bool>> = examples
                 .iter()
-                .map(|(_, l)| l.iter().any(|x| x == theme))
+                .enumerate()
+                .map(|(i, (_, l))| {
+                    let could = within.is_none_or(|w| w[i].contains(theme));
+                    could.then(|| l.contains(theme))
+                })
                 .collect();
             train_one(&rows, &yes, dim, s)
         };
@@ -627,6 +664,57 @@ mod tests {
             assert_eq!(other.row_once(text), other.row(text));
             assert_ne!(other.row_once(text), a.row(text), "{text}");
         }
+    }
+
+    /// A comment counts against a theme only where it could have had it:
+    /// another form's comments about dark streets, which that form's
+    /// codebook has no theme for, do not teach the model that dark
+    /// streets are not about lighting.
+    #[test]
+    fn a_theme_learns_only_from_comments_that_could_have_had_it() {
+        let dark = s(&["lighting"]);
+        let none: Vec<String> = Vec::new();
+        let examples = vec![
+            ("the street lights are out", dark.as_slice()),
+            ("pitch dark alley no lights", dark.as_slice()),
+            ("lamp posts broken and dark", dark.as_slice()),
+            ("all fine thanks", none.as_slice()),
+            ("nice area", none.as_slice()),
+            // Another form's, whose codebook has no lighting theme.
+            ("the lights are out on my road", none.as_slice()),
+            ("lights out and dark again", none.as_slice()),
+            ("dark street lights out", none.as_slice()),
+        ];
+        let themes = s(&["lighting"]);
+        let (form_a, form_b) = (themes.clone(), Vec::new());
+        let within: Vec<&[String]> = (0..examples.len())
+            .map(|i| {
+                if i < 5 {
+                    form_a.as_slice()
+                } else {
+                    form_b.as_slice()
+                }
+            })
+            .collect();
+        let settings = Settings::default();
+        let value = |m: &SvmThemes| m.scores("the lights are out")[0].1;
+        let all = SvmThemes::train(&themes, examples.clone(), settings);
+        let kept = SvmThemes::train_within(&themes, &examples, &within, settings);
+        assert!(
+            value(&kept) > value(&all) + 0.3,
+            "{} {}",
+            value(&kept),
+            value(&all)
+        );
+        assert_eq!(kept.code("the lights are out"), themes);
+        assert!(kept.code("all fine thanks").is_empty());
+        // Where every comment could have had every theme, it is the plain
+        // training, bit for bit.
+        let every: Vec<&[String]> = vec![themes.as_slice(); examples.len()];
+        assert_eq!(
+            SvmThemes::train_within(&themes, &examples, &every, settings),
+            all
+        );
     }
 
     #[test]

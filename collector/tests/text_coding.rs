@@ -843,7 +843,14 @@ async fn the_shipped_theme_model_adds_what_the_phrases_miss() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let rows = s.export_all("community-safety", &token).await;
-    assert_eq!(themes(&rows, &missed), json!(["visible-policing"]));
+    let has = |rows: &[Value], id: &str, theme: &str| {
+        themes(rows, id)
+            .as_array()
+            .is_some_and(|t| t.iter().any(|x| x == theme))
+    };
+    // Found by the model (which may also read it as confidence in the
+    // police).
+    assert!(has(&rows, &missed, "visible-policing"), "{rows:?}");
     // The phrases' codes stay, first; the model may add to them.
     assert_eq!(themes(&rows, &phrased)[0], "drugs");
     let new = safety(
@@ -854,7 +861,7 @@ async fn the_shipped_theme_model_adds_what_the_phrases_miss() {
     )
     .await;
     let rows = s.export_all("community-safety", &token).await;
-    assert_eq!(themes(&rows, &new), json!(["visible-policing"]));
+    assert!(has(&rows, &new, "visible-policing"), "{rows:?}");
     assert_eq!(policing(&s.get_ok(agg_path, &token).await), 2);
     s.stop().await;
 }
