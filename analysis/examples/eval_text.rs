@@ -572,18 +572,18 @@ fn main() {
             code_with(choice, c, &codebook[i])
         })
     };
-    // The shipped theme model (`analysis::theme_model`: a linear SVM over
-    // tf-idf word and character n-grams, deciding with the codebook's
-    // phrases), trained and read as the learned model above; and the SVM
-    // alone. EVAL_SVM_C, EVAL_SVM_THRESHOLD and EVAL_SVM_FLOOR override
-    // its settings for exploring by batch; the defaults are what ships.
-    let ds = analysis::theme_model::settings();
+    // The shipped theme model (`analysis::theme_model`: a regression per
+    // theme over a linear SVM's and naive Bayes's values, deciding with
+    // the codebook's phrases), trained and read as the learned model
+    // above; and the model alone. EVAL_SVM_C, EVAL_THEME_THRESHOLD and
+    // EVAL_THEME_FLOOR override its settings for exploring by batch; the
+    // defaults are what ships.
     let svm_settings = analysis::svm::Settings {
-        c: env("EVAL_SVM_C").unwrap_or(ds.c),
-        threshold: env("EVAL_SVM_THRESHOLD").unwrap_or(ds.threshold),
-        ..ds
+        c: env("EVAL_SVM_C").unwrap_or(analysis::theme_model::settings().c),
+        ..analysis::theme_model::settings()
     };
-    let floor = env("EVAL_SVM_FLOOR").unwrap_or(analysis::theme_model::CODEBOOK_FLOOR);
+    let threshold = env("EVAL_THEME_THRESHOLD").map_or(analysis::theme_model::THRESHOLD, f64::from);
+    let floor = env("EVAL_THEME_FLOOR").map_or(analysis::theme_model::CODEBOOK_FLOOR, f64::from);
     let train_svm = |on: &[&Comment]| {
         ShippedThemes::train(
             on.iter().map(|c| {
@@ -591,6 +591,7 @@ fn main() {
                 (c.text.as_str(), c.themes.as_slice(), within)
             }),
             svm_settings,
+            threshold,
             floor,
         )
     };
@@ -654,8 +655,11 @@ fn main() {
             &union,
         ),
         ("chosen per theme (collector)", &chosen),
-        ("linear SVM alone (analysis::svm)", &svm),
-        ("codebook and the linear SVM (theme_model, ships)", &shipped),
+        ("stacked model alone", &svm),
+        (
+            "codebook and the stacked model (theme_model, ships)",
+            &shipped,
+        ),
     ] {
         theme_table(name, &comments, coded, &themes, &of_form);
     }

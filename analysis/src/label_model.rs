@@ -324,9 +324,12 @@ impl ShippedLabel {
         // the SVMs' values, whose neutral does not overrule a polar
         // lexicon label but by the margin.
         let values: [f64; 3] = match voiced {
-            true => self
-                .meta
-                .probabilities(&self.bases.features(text, compound)),
+            true => {
+                let p = self
+                    .meta
+                    .probabilities(&self.bases.features(text, compound));
+                [p[0], p[1], p[2]]
+            }
             false => self.bases.svm_values(text, compound),
         };
         let value = |l: Label| values[class_of(l)];

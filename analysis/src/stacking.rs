@@ -1,8 +1,10 @@
-//! Two learners the sentiment label stacks beside its SVMs
-//! ([`crate::label_model`]): complement naive Bayes over the word n-grams a
-//! comment has, and a multinomial logistic regression that reads the
-//! base models' values (as each training comment gets them from models
-//! that did not learn from it) and gives the label.
+//! Learners stacked beside the SVMs. The sentiment label
+//! ([`crate::label_model`]) uses complement naive Bayes over the word
+//! n-grams a comment has, and a multinomial logistic regression that reads
+//! the base models' values (as each training comment gets them from models
+//! that did not learn from it) and gives the label. The theme model
+//! ([`crate::theme_model`]) uses naive Bayes per theme ([`ThemeBayes`])
+//! and a two-class regression per theme.
 //!
 //! ```text
 //! comment ─► SVMs: 3 values ──────────────┐
@@ -74,6 +76,108 @@ impl ComplementBayes {
     }
 }
 
+/// Naive Bayes for each of several themes at once, over the word unigrams
+/// and bigrams a comment has (each counted once), two ways: multinomial
+/// and Bernoulli (which also counts the words a comment lacks), as
+/// scikit-learn's `MultinomialNB` and `BernoulliNB` on presence. Each
+/// theme learns from the comments that could have had it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThemeBayes {
+    /// Word feature `j`'s multinomial and Bernoulli weights for theme `t`
+    /// at `(j * themes + t) * 2`.
+    weights: Vec<f32>,
+    /// Each theme's two biases (the prior; the Bernoulli one also the
+    /// absent words' part when no word is present), at `t * 2`.
+    bias: Vec<f32>,
+    themes: usize,
+    words: u32,
+}
+
+impl ThemeBayes {
+    /// Fitted on `examples` (text, its themes), their words as
+    /// `vectorizer` cuts them; example `i` counts for a theme only if
+    /// `within[i]` holds it. Smoothed by `alpha`.
+    pub fn fit(
+        vectorizer: &Vectorizer,
+        themes: &[String],
+        examples: &[(&str, &[String])],
+        within: &[&[String]],
+        alpha: f64,
+    ) -> ThemeBayes {
+        let words = vectorizer.word_dim();
+        let k = themes.len();
+        let (mut yes, mut no) = (
+            vec![0f64; words as usize * k],
+            vec![0f64; words as usize * k],
+        );
+        let (mut docs_yes, mut docs_no) = (vec![0f64; k], vec![0f64; k]);
+        for ((text, labels), within) in examples.iter().zip(within) {
+            let row = vectorizer.row(text);
+            for (t, theme) in themes.iter().enumerate() {
+                if !within.contains(theme) {
+                    continue;
+                }
+                let (count, docs) = match labels.contains(theme) {
+                    true => (&mut yes, &mut docs_yes),
+                    false => (&mut no, &mut docs_no),
+                };
+                docs[t] += 1.0;
+                for (j, _) in row.iter().filter(|(j, _)| *j < words) {
+                    count[*j as usize * k + t] += 1.0;
+                }
+            }
+        }
+        let v = f64::from(words);
+        let mut weights = vec![0f32; words as usize * k * 2];
+        let mut bias = vec![0f32; k * 2];
+        for t in 0..k {
+            let column = |c: &[f64]| (0..words as usize).map(|j| c[j * k + t]).sum::<f64>();
+            let (total_yes, total_no) = (column(&yes) + alpha * v, column(&no) + alpha * v);
+            let prior = ((docs_yes[t] + alpha) / (docs_no[t] + alpha)).ln();
+            let mut absent = 0.0;
+            for j in 0..words as usize {
+                let (y, n) = (yes[j * k + t], no[j * k + t]);
+                let multinomial = ((y + alpha) / total_yes).ln() - ((n + alpha) / total_no).ln();
+                let py = (y + alpha) / (docs_yes[t] + 2.0 * alpha);
+                let pn = (n + alpha) / (docs_no[t] + 2.0 * alpha);
+                let lacks = ((1.0 - py) / (1.0 - pn)).ln();
+                absent += lacks;
+                let at = (j * k + t) * 2;
+                weights[at] = multinomial as f32;
+                weights[at + 1] = ((py / pn).ln() - lacks) as f32;
+            }
+            bias[t * 2] = prior as f32;
+            bias[t * 2 + 1] = (prior + absent) as f32;
+        }
+        ThemeBayes {
+            weights,
+            bias,
+            themes: k,
+            words,
+        }
+    }
+
+    /// Each theme's multinomial and Bernoulli log-odds for a row cut by
+    /// the vectorizer it was fitted with.
+    pub fn scores(&self, row: &[(u32, f32)]) -> Vec<[f32; 2]> {
+        let k = self.themes;
+        let mut s: Vec<[f32; 2]> = (0..k)
+            .map(|t| [self.bias[t * 2], self.bias[t * 2 + 1]])
+            .collect();
+        for (j, _) in row.iter().filter(|(j, _)| *j < self.words) {
+            let at = *j as usize * k * 2;
+            for (s, w) in s
+                .iter_mut()
+                .zip(self.weights[at..at + k * 2].chunks_exact(2))
+            {
+                s[0] += w[0];
+                s[1] += w[1];
+            }
+        }
+        s
+    }
+}
+
 /// Multinomial logistic regression over a few dense features, each
 /// standardised by its mean and spread over the training rows, with an L2
 /// penalty of `1 / (2C)` on the weights (not the biases) against the summed
@@ -91,6 +195,11 @@ impl Softmax {
     /// descent with Nesterov's momentum, to a fixed number of steps: the
     /// same rows give the same model, bit for bit.
     pub fn fit(rows: &[Vec<f64>], classes: &[usize], c: f64) -> Softmax {
+        Softmax::fit_classes(rows, classes, CLASSES, c)
+    }
+
+    /// [`Softmax::fit`] for `k` classes (each of `classes` below `k`).
+    pub fn fit_classes(rows: &[Vec<f64>], classes: &[usize], k: usize, c: f64) -> Softmax {
         let d = rows.first().map_or(0, Vec::len);
         let n = rows.len().max(1) as f64;
         let mean: Vec<f64> = (0..d)
@@ -115,7 +224,7 @@ impl Softmax {
             })
             .collect();
         let width = d + 1;
-        let mut w = vec![0f64; CLASSES * width];
+        let mut w = vec![0f64; k * width];
         let mut ahead = w.clone();
         let mut previous = w.clone();
         // The loss is averaged over the rows, so the penalty is 1 / (2Cn).
@@ -129,16 +238,19 @@ impl Softmax {
             gradient.iter_mut().for_each(|g| *g = 0.0);
             for (z, &y) in x.iter().zip(classes) {
                 let p = probabilities(&ahead, z);
-                for k in 0..CLASSES {
-                    let e = p[k] - if k == y { 1.0 } else { 0.0 };
-                    for (g, v) in gradient[k * width..(k + 1) * width].iter_mut().zip(z) {
+                for (class, p) in p.iter().enumerate() {
+                    let e = p - if class == y { 1.0 } else { 0.0 };
+                    for (g, v) in gradient[class * width..(class + 1) * width]
+                        .iter_mut()
+                        .zip(z)
+                    {
                         *g += e * v;
                     }
                 }
             }
-            for k in 0..CLASSES {
+            for class in 0..k {
                 for f in 0..width {
-                    let i = k * width + f;
+                    let i = class * width + f;
                     let penalty = if f < d { lambda * ahead[i] } else { 0.0 };
                     gradient[i] = gradient[i] / n + penalty;
                 }
@@ -162,9 +274,9 @@ impl Softmax {
     /// each class's weights with its bias last ([`Softmax::parts`]).
     pub fn from_parts(mean: &[f64], spread: &[f64], weights: &[f64]) -> Softmax {
         assert_eq!(mean.len(), spread.len(), "a mean and a spread a feature");
-        assert_eq!(
-            weights.len(),
-            CLASSES * (mean.len() + 1),
+        let width = mean.len() + 1;
+        assert!(
+            weights.len() % width == 0 && weights.len() >= width,
             "weights and a bias a class"
         );
         Softmax {
@@ -180,7 +292,7 @@ impl Softmax {
     }
 
     /// Each class's probability for `features`.
-    pub fn probabilities(&self, features: &[f64]) -> [f64; CLASSES] {
+    pub fn probabilities(&self, features: &[f64]) -> Vec<f64> {
         let mut z: Vec<f64> = features
             .iter()
             .zip(self.mean.iter().zip(&self.spread))
@@ -189,12 +301,40 @@ impl Softmax {
         z.push(1.0);
         probabilities(&self.weights, &z)
     }
+
+    /// Class `class`'s probability for `features`, as
+    /// [`Softmax::probabilities`] gives it, without allocating: read once
+    /// a theme for every comment the theme model codes.
+    pub fn probability(&self, features: &[f64], class: usize) -> f64 {
+        let width = self.mean.len() + 1;
+        let logit = |k: usize| {
+            let w = &self.weights[k * width..(k + 1) * width];
+            let dot: f64 = features
+                .iter()
+                .zip(self.mean.iter().zip(&self.spread))
+                .zip(w)
+                .map(|((v, (m, s)), w)| (v - m) / s * w)
+                .sum();
+            dot + w[width - 1]
+        };
+        let own = logit(class);
+        let sum: f64 = (0..self.weights.len() / width)
+            .map(|k| {
+                if k == class {
+                    1.0
+                } else {
+                    (logit(k) - own).exp()
+                }
+            })
+            .sum();
+        1.0 / sum
+    }
 }
 
 /// Softmax of each class's weights times `z` (which ends with the bias's 1).
-fn probabilities(w: &[f64], z: &[f64]) -> [f64; CLASSES] {
+fn probabilities(w: &[f64], z: &[f64]) -> Vec<f64> {
     let width = z.len();
-    let mut s = [0f64; CLASSES];
+    let mut s = vec![0f64; w.len() / width];
     for (k, s) in s.iter_mut().enumerate() {
         *s = w[k * width..(k + 1) * width]
             .iter()
@@ -208,7 +348,8 @@ fn probabilities(w: &[f64], z: &[f64]) -> [f64; CLASSES] {
         *v = (*v - top).exp();
         sum += *v;
     }
-    s.map(|v| v / sum)
+    s.iter_mut().for_each(|v| *v /= sum);
+    s
 }
 
 #[cfg(test)]
@@ -239,6 +380,44 @@ mod tests {
     }
 
     #[test]
+    fn theme_bayes_finds_a_theme_by_its_words_and_only_where_it_could_be() {
+        let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<String>>();
+        let (dark, none) = (s(&["lighting"]), Vec::new());
+        let examples: Vec<(&str, &[String])> = vec![
+            ("street lights out again", &dark),
+            ("dark alley no lights", &dark),
+            ("lamp broken lights out", &dark),
+            ("all fine thanks", &none),
+            ("nice area friendly", &none),
+            // Another form's: no lighting theme there.
+            ("lights out on my road", &none),
+            ("lights out and dark", &none),
+        ];
+        let themes = s(&["lighting"]);
+        let empty: Vec<String> = Vec::new();
+        let within: Vec<&[String]> = (0..examples.len())
+            .map(|i| {
+                if i < 5 {
+                    themes.as_slice()
+                } else {
+                    empty.as_slice()
+                }
+            })
+            .collect();
+        let v = Vectorizer::fit(examples.iter().map(|(t, _)| *t));
+        let nb = ThemeBayes::fit(&v, &themes, &examples, &within, 0.5);
+        let [m, b] = nb.scores(&v.row("the lights are out"))[0];
+        let [m0, b0] = nb.scores(&v.row("all fine"))[0];
+        assert!(m > 0.0 && b > 0.0, "{m} {b}");
+        assert!(m0 < 0.0 && b0 < 0.0, "{m0} {b0}");
+        // Counted everywhere, the other form's comments pull it down.
+        let all: Vec<&[String]> = vec![themes.as_slice(); examples.len()];
+        let everywhere = ThemeBayes::fit(&v, &themes, &examples, &all, 0.5);
+        assert!(everywhere.scores(&v.row("the lights are out"))[0][0] < m);
+        assert_eq!(ThemeBayes::fit(&v, &themes, &examples, &within, 0.5), nb);
+    }
+
+    #[test]
     fn softmax_learns_separable_classes_and_its_penalty_shrinks_them() {
         let mut rows = Vec::new();
         let mut classes = Vec::new();
@@ -254,6 +433,12 @@ mod tests {
             let best = (0..CLASSES).max_by(|a, b| p[*a].total_cmp(&p[*b])).unwrap();
             assert_eq!(best, *k, "{r:?} {p:?}");
             assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        }
+        for r in rows.iter().take(20) {
+            let all = m.probabilities(r);
+            for (k, p) in all.iter().enumerate() {
+                assert!((m.probability(r, k) - p).abs() < 1e-12, "{r:?} {k}");
+            }
         }
         // A heavy penalty leaves the classes close to even.
         let flat = Softmax::fit(&rows, &classes, 1e-6);

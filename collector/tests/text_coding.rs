@@ -146,11 +146,7 @@ async fn text_lists_filters_and_pages_free_text() {
         vec![
             vec!["drugs"],
             vec!["visible-policing"],
-            vec![
-                "cycle-enabled-crime",
-                "phone-bag-theft",
-                "previous-victimisation"
-            ],
+            vec!["cycle-enabled-crime", "phone-bag-theft"],
             vec![],
             vec!["anti-social-behaviour", "drugs"],
             vec!["drugs"],
@@ -454,11 +450,7 @@ async fn manual_codes_win_everywhere_and_agreement_counts_them() {
     assert_eq!(coding["themes"], json!(["phone-bag-theft"]));
     assert_eq!(
         coding["auto"]["themes"],
-        json!([
-            "phone-bag-theft",
-            "cycle-enabled-crime",
-            "previous-victimisation"
-        ])
+        json!(["phone-bag-theft", "cycle-enabled-crime"])
     );
     assert_eq!(coding["manual"]["themes"], json!(["phone-bag-theft"]));
     assert!(rows[3]["text_coding"]["safety_comment"]["manual"].is_null());
