@@ -578,9 +578,10 @@ fn main() {
     // above; and the model alone. EVAL_SVM_C, EVAL_THEME_THRESHOLD and
     // EVAL_THEME_FLOOR override its settings for exploring by batch; the
     // defaults are what ships.
+    let ds = analysis::svm::Settings::default();
     let svm_settings = analysis::svm::Settings {
-        c: env("EVAL_SVM_C").unwrap_or(analysis::theme_model::settings().c),
-        ..analysis::theme_model::settings()
+        c: env("EVAL_SVM_C").unwrap_or(ds.c),
+        ..ds
     };
     let threshold = env("EVAL_THEME_THRESHOLD").map_or(analysis::theme_model::THRESHOLD, f64::from);
     let floor = env("EVAL_THEME_FLOOR").map_or(analysis::theme_model::CODEBOOK_FLOOR, f64::from);

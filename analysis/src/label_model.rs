@@ -76,7 +76,7 @@ use crate::dev_set;
 use crate::negation::{words_and_negation, Known, Negated};
 use crate::sentiment::{Label, Scorer};
 use crate::sentiment_model;
-use crate::stacking::{ComplementBayes, Softmax};
+use crate::stacking::{out_of_fold, ComplementBayes, Softmax};
 use crate::svm::{Settings, SvmThemes};
 
 /// The version reported beside labels it gives.
@@ -114,10 +114,6 @@ fn extra(negated: &Negated, text: &str, compound: f64) -> Vec<(u32, f32)> {
 }
 
 mod fitted;
-
-/// How many parts the training comments are cut into so that each gets
-/// the base models' values from models that did not learn from it.
-const FOLDS: usize = 5;
 
 /// Complement naive Bayes's smoothing.
 const BAYES_ALPHA: f32 = 0.3;
@@ -259,24 +255,16 @@ impl ShippedLabel {
         gate: Gate,
     ) -> ShippedLabel {
         let examples = scored(scorer, examples);
-        // Each comment's base values from models trained on the other
-        // folds: what the regression learns from is what it will read of
-        // comments the bases never saw.
-        let mut rows = vec![Vec::new(); examples.len()];
-        for fold in 0..FOLDS {
-            let others: Vec<(&str, Label, f64)> = examples
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| i % FOLDS != fold)
-                .map(|(_, e)| *e)
-                .collect();
-            let bases = Bases::fit(&others, settings);
-            for (i, (t, _, compound)) in examples.iter().enumerate() {
-                if i % FOLDS == fold {
-                    rows[i] = bases.features(t, *compound);
-                }
-            }
-        }
+        let rows = out_of_fold(
+            examples.len(),
+            |rest| {
+                Bases::fit(
+                    &rest.iter().map(|i| examples[*i]).collect::<Vec<_>>(),
+                    settings,
+                )
+            },
+            |bases, i| bases.features(examples[i].0, examples[i].2),
+        );
         let classes: Vec<usize> = examples.iter().map(|(_, l, _)| class_of(*l)).collect();
         let meta = Softmax::fit(&rows, &classes, META_C);
         ShippedLabel::assemble(&examples, meta, settings, gate)

@@ -21,6 +21,34 @@ use crate::svm::Vectorizer;
 /// The classes a stacked model tells apart.
 pub const CLASSES: usize = 3;
 
+/// How many parts training examples are cut into so that each gets the
+/// base models' values from models that did not learn from it: example
+/// `i` is in part `i % FOLDS`.
+pub const FOLDS: usize = 5;
+
+/// Each of `n` examples' values as `read` gives them from the base
+/// models `fit` trains on the examples of the other parts (their indices,
+/// ascending): what a stacked regression learns from is what it will read
+/// of comments the bases never saw.
+pub fn out_of_fold<B, V>(
+    n: usize,
+    fit: impl Fn(&[usize]) -> B,
+    read: impl Fn(&B, usize) -> V,
+) -> Vec<V> {
+    let mut values: Vec<Option<V>> = (0..n).map(|_| None).collect();
+    for fold in 0..FOLDS {
+        let rest: Vec<usize> = (0..n).filter(|i| i % FOLDS != fold).collect();
+        let bases = fit(&rest);
+        for i in (fold..n).step_by(FOLDS) {
+            values[i] = Some(read(&bases, i));
+        }
+    }
+    values
+        .into_iter()
+        .map(|v| v.expect("every example is in a part"))
+        .collect()
+}
+
 /// Complement naive Bayes (Rennie et al., 2003, as scikit-learn's
 /// `ComplementNB` without weight normalisation) over the word unigrams and
 /// bigrams a comment has, each counted once: a class's weight for a word

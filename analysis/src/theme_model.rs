@@ -64,7 +64,7 @@
 mod fitted;
 
 use crate::dev_set;
-use crate::stacking::{Softmax, ThemeBayes};
+use crate::stacking::{out_of_fold, Softmax, ThemeBayes};
 use crate::svm::{Settings, SvmThemes};
 
 /// The version stored beside the codes it gives.
@@ -78,17 +78,10 @@ pub const CODEBOOK_FLOOR: f64 = 0.3;
 /// itself.
 pub const THRESHOLD: f64 = 0.45;
 
-/// How the SVMs are trained.
-pub fn settings() -> Settings {
-    Settings::default()
-}
-
 /// Naive Bayes's smoothing.
 const ALPHA: f64 = 0.5;
 /// The regressions' inverse penalty.
 const META_C: f64 = 1.0;
-/// Folds the regressions' training values come from.
-const FOLDS: usize = 5;
 /// Values a regression reads: the SVM's, naive Bayes's two, and the
 /// comment's length in characters and in words (each `ln(1 + n)`).
 const FEATURES: usize = 5;
@@ -162,11 +155,11 @@ impl ShippedThemes {
             .map(|(t, l, w)| (*t, l.as_slice(), w.as_slice()))
             .collect();
         let (themes, labelled, within) = split(&examples);
-        let bases = Bases::fit(&themes, &labelled, &within, settings());
+        let bases = Bases::fit(&themes, &labelled, &within, Settings::default());
         // What fitting gives, compiled in; fitted here only if the
         // development comments' themes are not those compiled.
         let meta = fitted::regressions(&themes)
-            .unwrap_or_else(|| fit_regressions(&themes, &labelled, &within, settings()));
+            .unwrap_or_else(|| fit_regressions(&themes, &labelled, &within, Settings::default()));
         ShippedThemes {
             bases,
             meta,
@@ -294,7 +287,8 @@ fn split<'a>(examples: &[(&'a str, &'a [String], &'a [String])]) -> Split<'a> {
 
 /// Each theme's regression, fitted on the values each example gets from
 /// bases trained on the other folds, over the examples that could have
-/// had the theme. The themes' regressions are fitted on two threads.
+/// had the theme ([`out_of_fold`]). The themes' regressions are fitted on
+/// two threads.
 fn fit_regressions(
     themes: &[String],
     examples: &[(&str, &[String])],
@@ -302,19 +296,15 @@ fn fit_regressions(
     settings: Settings,
 ) -> Vec<Softmax> {
     let n = examples.len();
-    let mut values: Vec<Vec<[f64; FEATURES]>> = vec![Vec::new(); n];
-    for fold in 0..FOLDS {
-        let rest: Vec<usize> = (0..n).filter(|i| i % FOLDS != fold).collect();
-        let bases = Bases::fit(
-            themes,
-            &rest.iter().map(|i| examples[*i]).collect::<Vec<_>>(),
-            &rest.iter().map(|i| within[*i]).collect::<Vec<_>>(),
-            settings,
-        );
-        for i in (fold..n).step_by(FOLDS) {
-            values[i] = bases.values(examples[i].0);
-        }
-    }
+    let values = out_of_fold(
+        n,
+        |rest| {
+            let examples: Vec<_> = rest.iter().map(|i| examples[*i]).collect();
+            let within: Vec<_> = rest.iter().map(|i| within[*i]).collect();
+            Bases::fit(themes, &examples, &within, settings)
+        },
+        |bases, i| bases.values(examples[i].0),
+    );
     let fit = |t: usize| {
         let theme = &themes[t];
         let (rows, classes): (Vec<Vec<f64>>, Vec<usize>) = (0..n)
@@ -354,7 +344,7 @@ mod tests {
             owned
                 .iter()
                 .map(|(t, l, w)| (*t, l.as_slice(), w.as_slice())),
-            settings(),
+            Settings::default(),
             THRESHOLD,
             CODEBOOK_FLOOR,
         );
