@@ -241,7 +241,7 @@ fn main() {
     // The shipped label (`analysis::label_model`: linear SVMs over tf-idf
     // word and character n-grams and negated words, neutral overruling the
     // lexicon only through a gate), trained on every development comment
-    // as the theme model is. EVAL_LABEL_C, EVAL_LABEL_KNOWN and
+    // as the theme model is. EVAL_LABEL_C, EVAL_LABEL_VOICE and
     // EVAL_LABEL_MARGIN override its settings for exploring by batch; the
     // defaults are what ships.
     let label_settings = analysis::svm::Settings {
@@ -249,7 +249,7 @@ fn main() {
         ..analysis::svm::Settings::default()
     };
     let gate = analysis::label_model::Gate {
-        known: env("EVAL_LABEL_KNOWN").unwrap_or(analysis::label_model::GATE.known),
+        voice: env("EVAL_LABEL_VOICE").unwrap_or(analysis::label_model::GATE.voice),
         margin: env("EVAL_LABEL_MARGIN").unwrap_or(analysis::label_model::GATE.margin),
     };
     let train_label = |on: &[&Comment]| {

@@ -37,6 +37,7 @@
 mod dev_set;
 mod negation;
 mod text;
+mod voice;
 
 pub mod agreement;
 pub mod choose;

@@ -1,17 +1,12 @@
-//! Two readings of a comment's words for the sentiment label
-//! ([`crate::label_model`]):
-//!
-//! - the words in a negation's scope, as features of their own beside the
-//!   n-grams, so that "not helpful" and "never rude" stop reading like
-//!   "helpful" and "rude" ([`Negated`]);
-//! - how much of a comment's wording the development comments know
-//!   ([`Known`]), which tells a comment in the forms' voice from other
-//!   text (a product review, a headline), where the label holds back.
+//! The words in a negation's scope, as features of their own beside the
+//! n-grams of the sentiment label ([`crate::label_model`]), so that "not
+//! helpful" and "never rude" stop reading like "helpful" and "rude"
+//! ([`Negated`]); and the cut into words that [`crate::voice`] reads too.
 //!
 //! A negation's scope runs from a negating word to the next `. , ; : ! ?`,
 //! as in the bag-of-words sentiment literature's usual marking.
 
-use crate::svm::{fnv, Map, Row, Terms, FNV_OFFSET};
+use crate::svm::{fnv, Row, Terms, FNV_OFFSET};
 use crate::text::straight;
 
 /// The words that open a negation's scope (with and without apostrophe,
@@ -50,6 +45,12 @@ fn scoped(text: &str, mut each: impl FnMut(&str, bool)) {
         }
     }
     flush(&mut word, &mut negated);
+}
+
+/// Each word of `text`, as [`Negated`] cuts them (lower-cased; letters,
+/// digits and apostrophes).
+pub(crate) fn each_word(text: &str, mut each: impl FnMut(&str)) {
+    scoped(text, |w, _| each(w));
 }
 
 /// Each word of `text` counted, and whether one of them negates.
@@ -101,50 +102,6 @@ impl Negated {
     }
 }
 
-/// The words found in at least three training comments.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Known {
-    words: Map<()>,
-}
-
-impl Known {
-    pub(crate) fn fit<'a>(texts: impl IntoIterator<Item = &'a str>) -> Known {
-        let mut df: Map<u32> = Map::default();
-        let mut seen: Vec<u64> = Vec::new();
-        for text in texts {
-            seen.clear();
-            scoped(text, |w, _| seen.push(hash(w)));
-            seen.sort_unstable();
-            seen.dedup();
-            for h in &seen {
-                *df.entry(*h).or_default() += 1;
-            }
-        }
-        Known {
-            words: df
-                .into_iter()
-                .filter(|(_, d)| *d >= 3)
-                .map(|(h, _)| (h, ()))
-                .collect(),
-        }
-    }
-
-    /// The share of `text`'s words that are known (1 for a text with no
-    /// words).
-    pub(crate) fn share(&self, text: &str) -> f32 {
-        let (mut known, mut all) = (0u32, 0u32);
-        scoped(text, |w, _| {
-            all += 1;
-            known += u32::from(self.words.contains_key(&hash(w)));
-        });
-        if all == 0 {
-            1.0
-        } else {
-            known as f32 / all as f32
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,13 +141,5 @@ mod tests {
         assert_eq!(row[0].0, 7);
         assert!((row[0].1 - 1.0).abs() < 1e-6, "one term, unit length");
         assert!(m.row("helpful", 0).is_empty(), "not negated there");
-    }
-
-    #[test]
-    fn the_known_share_counts_words_seen_in_three_comments() {
-        let k = Known::fit(["the police came", "the police left", "the police", "came"]);
-        assert_eq!(k.share("the police"), 1.0);
-        assert_eq!(k.share("the police came quickly"), 0.5);
-        assert_eq!(k.share("..."), 1.0);
     }
 }

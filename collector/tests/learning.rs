@@ -542,8 +542,10 @@ async fn analysts_labels_retrain_the_sentiment_label_where_it_reads_them_better(
         shipped_negative < 3,
         "the shipped model reads them as praise"
     );
+    // Most of the 31 read as praise (label `stack-2` reads 10 of them as
+    // the complaints they are; `stack-1` read fewer).
     let negative_before = cell(&before, "negative");
-    assert!(negative_before < 10, "{before}");
+    assert!(negative_before < 16, "{before}");
 
     for id in &ids[..25] {
         let res = s
