@@ -21,6 +21,15 @@
 //! `--theme-model off` codes with the codebooks' phrases alone (the
 //! `theme_model` setting), to show what the shipped theme model costs.
 //!
+//! `--bot-checks on` runs the server as it is deployed, with the bot checks
+//! on (the rate limits stay off): each request carries its own solved
+//! proof of work in `X-Altcha`, issued 5 s before the run, so the server
+//! verifies it, records it spent and finds it old enough, as for a person's
+//! answers. The proofs are made and solved before the run
+//! ([`solved_proofs`]: challenges that hide the number 0, which the server
+//! checks at the same cost as any other); a row then says how many
+//! submissions a check flagged (none, unless the run outran its proofs).
+//!
 //! Beside each row's figures it prints two bounds from the server's own
 //! `/metrics` histograms (buckets doubling from 0.1 ms): the p99 from a
 //! request reaching the router to its answer, and the p99 of the wait for
@@ -28,7 +37,7 @@
 //! went outside the handler (the socket, the scheduler, `wrk` itself).
 //!
 //! ```text
-//! cargo run --release -p collector --example bench_submit -- [--store sled|memory|sqlite] [--writers 1,16,64,256] [--seconds 5] [--theme-model off]
+//! cargo run --release -p collector --example bench_submit -- [--store sled|memory|sqlite] [--writers 1,16,64,256] [--seconds 5] [--theme-model off] [--bot-checks on]
 //! ```
 
 /// The allocator the server runs with (see `main.rs`).
@@ -60,18 +69,34 @@ setup = function(thread)
   threads = threads + 1
   thread:set("tid", threads)
 end
+local proofs = {}
 init = function(args)
   for line in io.lines(args[1]) do
     local a, b = string.find(line, args[2], 1, true)
     bodies[#bodies + 1] = { string.sub(line, 1, a - 1), string.sub(line, b + 1) }
+  end
+  -- With the bot checks on: this thread's share of the solved proofs
+  -- (every threads-th line), one a request.
+  if args[3] then
+    local i, threads = 0, tonumber(args[4])
+    for line in io.lines(args[3]) do
+      if i % threads == tid - 1 then
+        proofs[#proofs + 1] = line
+      end
+      i = i + 1
+    end
   end
 end
 request = function()
   n = n + 1
   local body = bodies[(n % #bodies) + 1]
   local id = string.format("%08x-0000-4000-8000-%012x", tid, n)
-  return wrk.format("POST", wrk.path, { ["Content-Type"] = "application/json" },
-    body[1] .. id .. body[2])
+  local headers = { ["Content-Type"] = "application/json" }
+  if #proofs > 0 then
+    -- Past the last, a proof is sent again and its submission flagged.
+    headers["X-Altcha"] = proofs[((n - 1) % #proofs) + 1]
+  end
+  return wrk.format("POST", wrk.path, headers, body[1] .. id .. body[2])
 end
 done = function(summary, latency, requests)
   local failed = summary.errors.status + summary.errors.connect + summary.errors.read
@@ -113,7 +138,15 @@ async fn main() -> anyhow::Result<()> {
     std::fs::write(&script, SCRIPT)?;
     write_bodies(&bodies)?;
 
-    println!("store {store}, {seconds} s per run, over loopback");
+    let bot_checks = match arg("--bot-checks").as_deref() {
+        None | Some("off") => false,
+        Some("on") => true,
+        Some(other) => anyhow::bail!("--bot-checks is on or off, not {other}"),
+    };
+    println!(
+        "store {store}, {seconds} s per run, over loopback, bot checks {}",
+        if bot_checks { "on" } else { "off" }
+    );
     println!(
         "client      writers   submissions/s   p50 ms   p99 ms   p99.9 ms   failed   per sync   server p99 ≤ ms   commit p99 ≤ ms"
     );
@@ -122,7 +155,13 @@ async fn main() -> anyhow::Result<()> {
         runs.insert(1, (Client::OnePerson, 1));
     }
     for (client, writers) in runs {
-        let run = run(&store, client, writers, seconds, &script, &bodies).await?;
+        let setup = Setup {
+            store: &store,
+            bot_checks,
+            script: &script,
+            bodies: &bodies,
+        };
+        let run = run(&setup, client, writers, seconds).await?;
         let per_sync = run
             .commits
             .filter(|c| c.groups > 0)
@@ -145,6 +184,9 @@ async fn main() -> anyhow::Result<()> {
             ms(run.handler_p99, 1),
             ms(run.durable_p99, 1)
         );
+        if bot_checks {
+            println!("            flagged by a bot check: {}", run.flagged);
+        }
     }
     Ok(())
 }
@@ -189,6 +231,16 @@ struct Run {
     /// store's commit within it: what `wrk`'s p99 owes to the server.
     handler_p99: Option<f64>,
     durable_p99: Option<f64>,
+    /// Submissions a bot check stored flagged.
+    flagged: u64,
+}
+
+/// What every run of one invocation shares.
+struct Setup<'a> {
+    store: &'a str,
+    bot_checks: bool,
+    script: &'a Path,
+    bodies: &'a Path,
 }
 
 /// Which client posts: `wrk`, or [`one_person`]'s closed loop.
@@ -201,13 +253,12 @@ enum Client {
 /// A collector over `store` in a fresh temp dir, and `client` with
 /// `writers` connections posting to it for `seconds`.
 async fn run(
-    store: &str,
+    setup: &Setup<'_>,
     client: Client,
     writers: usize,
     seconds: u64,
-    script: &Path,
-    bodies: &Path,
 ) -> anyhow::Result<Run> {
+    let (store, script, bodies) = (setup.store, setup.script, setup.bodies);
     let dir = tempfile::tempdir()?;
     let config = collector::Config {
         addr: "127.0.0.1:0".parse()?,
@@ -215,7 +266,7 @@ async fn run(
         forms: synth::forms_dir(),
         rate_limit: 0,
         global_rate_limit: 0,
-        bot_checks: false,
+        bot_checks: setup.bot_checks,
         // `--theme-model off`: the codebooks' phrases alone, to show what
         // the shipped theme model costs.
         theme_model: arg("--theme-model").is_none_or(|v| v != "off"),
@@ -254,6 +305,17 @@ async fn run(
         state.indexes = Arc::new(indexes);
         state.store = other;
     }
+    // One solved proof a request, for the most this run could send.
+    let proofs = match setup.bot_checks {
+        true => {
+            let path = dir.path().join("proofs.txt");
+            let most = seconds as usize * PROOFS_PER_SECOND;
+            let (state, to) = (state.clone(), path.clone());
+            tokio::task::spawn_blocking(move || solved_proofs(&state, most, &to)).await??;
+            Some(path)
+        }
+        false => None,
+    };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -269,8 +331,9 @@ async fn run(
             seconds,
             &script,
             &bodies,
+            proofs.as_deref(),
         ),
-        Client::OnePerson => one_person(addr, &path, seconds, &bodies),
+        Client::OnePerson => one_person(addr, &path, seconds, &bodies, proofs.as_deref()),
     })
     .await??;
     let commits = state.store.commit_stats();
@@ -281,6 +344,7 @@ async fn run(
         commits,
         handler_p99: histogram_p99(&metrics, "http_request_duration_seconds_bucket", ROUTE),
         durable_p99: histogram_p99(&metrics, "submission_durable_seconds_bucket", ""),
+        flagged: counter(&metrics, "submissions_total", "outcome=\"flagged\""),
         ..figures
     })
 }
@@ -292,9 +356,12 @@ fn wrk(
     seconds: u64,
     script: &Path,
     bodies: &Path,
+    proofs: Option<&Path>,
 ) -> anyhow::Result<Run> {
-    let out = std::process::Command::new("wrk")
-        .args(["-t", if writers > 1 { "2" } else { "1" }])
+    let threads = if writers > 1 { "2" } else { "1" };
+    let mut command = std::process::Command::new("wrk");
+    command
+        .args(["-t", threads])
         .args(["-c", &writers.to_string()])
         .args(["-d", &format!("{seconds}s")])
         .args(["--timeout", "10s"])
@@ -303,8 +370,11 @@ fn wrk(
         .arg(url)
         .arg("--")
         .arg(bodies)
-        .arg(ID_SLOT)
-        .output()?;
+        .arg(ID_SLOT);
+    if let Some(proofs) = proofs {
+        command.arg(proofs).arg(threads);
+    }
+    let out = command.output()?;
     let text = String::from_utf8_lossy(&out.stdout);
     let line = text
         .lines()
@@ -331,7 +401,40 @@ fn wrk(
         commits: None,
         handler_p99: None,
         durable_p99: None,
+        flagged: 0,
     })
+}
+
+/// Solved proofs made per second of a run: above the fastest store's
+/// rate, so no request sends one twice.
+const PROOFS_PER_SECOND: usize = 40_000;
+
+/// Writes `count` solved proofs of work for [`FORM`], one a line, as
+/// `X-Altcha` headers: challenges the server issued 5 s ago (so answers
+/// sent with them are not too fast for a person) that hide the number 0,
+/// solved as a client solves them.
+fn solved_proofs(state: &collector::AppState, count: usize, to: &Path) -> anyhow::Result<()> {
+    let issued = collector::model::now_ms() - 5_000;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(to)?);
+    for _ in 0..count {
+        let challenge = state
+            .proofs
+            .challenge_hiding(state.store.as_ref(), FORM, issued, 0)?;
+        let proof = collector::service::proof::solve(&challenge)
+            .ok_or_else(|| anyhow::anyhow!("a challenge had no solution"))?;
+        writeln!(out, "{proof}")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The sum of a `/metrics` counter's lines that contain `labels`.
+fn counter(metrics: &str, name: &str, labels: &str) -> u64 {
+    metrics
+        .lines()
+        .filter(|l| l.starts_with(name) && l.contains(labels))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum::<f64>() as u64
 }
 
 /// One person at a time: a single kept-alive connection that sends a
@@ -350,8 +453,16 @@ fn one_person(
     path: &str,
     seconds: u64,
     bodies: &Path,
+    proofs: Option<&Path>,
 ) -> anyhow::Result<Run> {
     use std::io::{BufRead, BufReader, Read};
+    let proofs: Vec<String> = match proofs {
+        Some(p) => std::fs::read_to_string(p)?
+            .lines()
+            .map(str::to_owned)
+            .collect(),
+        None => Vec::new(),
+    };
     let bodies: Vec<(String, String)> = std::fs::read_to_string(bodies)?
         .lines()
         .filter_map(|l| l.split_once(ID_SLOT))
@@ -371,8 +482,12 @@ fn one_person(
         n += 1;
         let (before, after) = &bodies[n % bodies.len()];
         let body = format!("{before}{:08x}-0000-4000-8000-{n:012x}{after}", 0x0e);
+        let proof = match proofs.get((n - 1) % proofs.len().max(1)) {
+            Some(p) => format!("X-Altcha: {p}\r\n"),
+            None => String::new(),
+        };
         let request = format!(
-            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n{proof}Content-Length: {}\r\n\r\n{body}",
             body.len()
         );
         let sent = std::time::Instant::now();
@@ -414,6 +529,7 @@ fn one_person(
         commits: None,
         handler_p99: None,
         durable_p99: None,
+        flagged: 0,
     })
 }
 

@@ -144,3 +144,37 @@ async fn a_proof_taken_before_a_restart_is_refused_after_it() {
     assert_eq!(flags(&s), ["proof-reused"]);
     s.stop().await;
 }
+
+/// One proof sent with many different answers at the same moment is
+/// taken once: the mark that takes it is a compare-and-swap in the store,
+/// so exactly one is counted and every other is kept flagged as reused.
+/// Other good proofs sent beside them are counted.
+#[tokio::test]
+async fn one_proof_sent_many_times_at_once_is_taken_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(dir.path());
+    c.bot_checks = true;
+    let s = Server::start(c).await;
+    let shared = solved_a_while_ago(&s, "mini");
+    let own: Vec<String> = (0..8).map(|_| solved_a_while_ago(&s, "mini")).collect();
+    let sends = (0..32u128).map(|n| send(&s, 100 + n, Some(&shared)));
+    let others = own
+        .iter()
+        .enumerate()
+        .map(|(i, p)| send(&s, 200 + i as u128, Some(p)));
+    let (sent, others) = tokio::join!(
+        futures_util::future::join_all(sends),
+        futures_util::future::join_all(others)
+    );
+    assert!(
+        sent.iter().chain(&others).all(|code| *code == 201),
+        "{sent:?} {others:?}"
+    );
+    assert_eq!(s.responses("mini").len(), 1 + own.len());
+    let flagged = s.state.store.flagged("mini", 100).unwrap();
+    assert_eq!(flagged.len(), 31);
+    assert!(flagged
+        .iter()
+        .all(|r| r.flag.as_deref() == Some("proof-reused")));
+    s.stop().await;
+}

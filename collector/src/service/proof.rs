@@ -133,6 +133,21 @@ impl Proofs {
         form: &str,
         now_ms: u64,
     ) -> Result<serde_json::Value> {
+        self.challenge_hiding(store, form, now_ms, random_below(MAX_NUMBER + 1)?)
+    }
+
+    /// A challenge as [`Proofs::challenge`] makes, hiding `number`: for
+    /// the ingest benchmark, which solves hundreds of thousands of
+    /// challenges before it starts and gives them the number 0. Taking a
+    /// proof costs the server the same whatever its number.
+    #[doc(hidden)]
+    pub fn challenge_hiding(
+        &self,
+        store: &dyn Store,
+        form: &str,
+        now_ms: u64,
+        number: u64,
+    ) -> Result<serde_json::Value> {
         let key = super::secrets::named(store, SECRET)?;
         let mut nonce = [0u8; 12];
         getrandom::fill(&mut nonce).map_err(|e| Error::Io(std::io::Error::other(e)))?;
@@ -142,7 +157,6 @@ impl Proofs {
             .append_pair("issued", &now_ms.to_string())
             .finish();
         let salt = format!("{}?{query}", hex::encode(nonce));
-        let number = random_below(MAX_NUMBER + 1)?;
         let challenge = sha256_hex(&format!("{salt}{number}"));
         let mut m = mac(&key);
         m.update(challenge.as_bytes());
@@ -209,28 +223,37 @@ impl Proofs {
         if expires <= now {
             return Ok(Some(Doubt::Missing));
         }
-        {
-            let mut swept = self
-                .spent
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if swept.more || swept.at + 60 <= now {
-                let removed = forget_expired(store, now)?;
-                *swept = Swept {
-                    at: now,
-                    more: removed == SWEEP,
-                };
-            }
-            // Solved: the challenge is 64 hex digits (`sha256_hex`), in
-            // lower case, as the hash is compared spelt so.
-            if !store.put_doc_once(Doc::Spent, &spent_key(expires, &payload.challenge))? {
-                return Ok(Some(Doubt::Reused));
-            }
+        self.sweep(store, now)?;
+        // Solved: the challenge is 64 hex digits (`sha256_hex`), in lower
+        // case, as the hash is compared spelt so. Taken outside the sweep's
+        // lock: a sweep removes only the marks of proofs already expired,
+        // which are refused above whether marked or not.
+        if !store.put_doc_once(Doc::Spent, &spent_key(expires, &payload.challenge))? {
+            return Ok(Some(Doubt::Reused));
         }
         if now_ms.saturating_sub(issued) < MIN_SECS * 1000 {
             return Ok(Some(Doubt::TooFast));
         }
         Ok(None)
+    }
+
+    /// Sweeps the marks of expired proofs when a minute has passed since
+    /// the last sweep, or it left some. One check sweeps while the rest
+    /// go on: a check that finds a sweep under way does not wait for it.
+    fn sweep(&self, store: &dyn Store, now: u64) -> Result<()> {
+        let mut swept = match self.spent.try_lock() {
+            Ok(swept) => swept,
+            Err(std::sync::TryLockError::WouldBlock) => return Ok(()),
+            Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
+        };
+        if swept.more || swept.at + 60 <= now {
+            let removed = forget_expired(store, now)?;
+            *swept = Swept {
+                at: now,
+                more: removed == SWEEP,
+            };
+        }
+        Ok(())
     }
 }
 
