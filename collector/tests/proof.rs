@@ -178,3 +178,40 @@ async fn one_proof_sent_many_times_at_once_is_taken_once() {
         .all(|r| r.flag.as_deref() == Some("proof-reused")));
     s.stop().await;
 }
+
+/// The server sweeps the marks of expired proofs as proofs come in (on
+/// the blocking pool, beside the request): a mark whose proof expired is
+/// gone soon after the next good proof, and that proof's own stays.
+#[tokio::test]
+async fn the_server_sweeps_the_marks_of_expired_proofs() {
+    use collector::store::Doc;
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(dir.path());
+    c.bot_checks = true;
+    let s = Server::start(c).await;
+    let old = format!("{:012}-{}", 1_000_000_000u64, "ab".repeat(16));
+    assert!(s.state.store.put_doc_once(Doc::Spent, &old).unwrap());
+    let good = solved_a_while_ago(&s, "mini");
+    assert_eq!(send(&s, 1, Some(&good)).await, 201);
+    let marks = || -> Vec<String> {
+        s.state
+            .store
+            .docs(Doc::Spent, None, 100)
+            .unwrap()
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while marks().contains(&old) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never swept: {:?}",
+            marks()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(marks().len(), 1, "the good proof's own mark stays");
+    assert_eq!(s.responses("mini").len(), 1);
+    s.stop().await;
+}

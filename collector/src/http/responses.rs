@@ -92,16 +92,21 @@ pub async fn submit(
         // On this worker, as the store's other reads and writes of a
         // submission are: a hash, an HMAC and one compare-and-swap in
         // memory (the sync that makes the mark durable is the group
-        // commit's, with the submission's).
-        state
+        // commit's, with the submission's). The sweep of expired marks,
+        // a scan, goes to the blocking pool.
+        let now = crate::model::now_ms();
+        let doubt = state
             .proofs
-            .check(
-                state.store.as_ref(),
-                &form_id,
-                proof,
-                crate::model::now_ms(),
-            )?
-            .map(|doubt| doubt.as_str().to_owned())
+            .take(state.store.as_ref(), &form_id, proof, now)?;
+        if state.proofs.sweep_due(now / 1000) {
+            let (store, proofs) = (state.store.clone(), state.proofs.clone());
+            tokio::task::spawn_blocking(move || {
+                if let Err(e) = proofs.sweep(store.as_ref(), now / 1000) {
+                    tracing::warn!(error = %e, "sweeping the marks of expired proofs failed");
+                }
+            });
+        }
+        doubt.map(|doubt| doubt.as_str().to_owned())
     } else {
         None
     };

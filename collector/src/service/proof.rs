@@ -111,6 +111,12 @@ struct Swept {
     more: bool,
 }
 
+impl Swept {
+    fn due(&self, now: u64) -> bool {
+        self.more || self.at + 60 <= now
+    }
+}
+
 /// The most expired marks one sweep removes (at the global cap of 500
 /// submissions a second, a minute brings 30,000).
 const SWEEP: usize = 10_000;
@@ -171,8 +177,26 @@ impl Proofs {
     }
 
     /// Takes the proof `header` (base64 of the solved challenge's JSON)
-    /// for `form` at `now_ms`; why not, if it is doubted.
+    /// for `form` at `now_ms`; why not, if it is doubted. Sweeps the marks
+    /// of expired proofs when that is due.
     pub fn check(
+        &self,
+        store: &dyn Store,
+        form: &str,
+        header: Option<&str>,
+        now_ms: u64,
+    ) -> Result<Option<Doubt>> {
+        let doubt = self.take(store, form, header, now_ms)?;
+        self.sweep(store, now_ms / 1000)?;
+        Ok(doubt)
+    }
+
+    /// [`Proofs::check`] without the sweep: for the server, which takes a
+    /// proof on the request's worker (a hash, an HMAC and one
+    /// compare-and-swap in the store's memory) and sweeps on the blocking
+    /// pool when [`Proofs::sweep_due`] says so, as a sweep reads and
+    /// removes up to [`SWEEP`] marks.
+    pub fn take(
         &self,
         store: &dyn Store,
         form: &str,
@@ -223,11 +247,10 @@ impl Proofs {
         if expires <= now {
             return Ok(Some(Doubt::Missing));
         }
-        self.sweep(store, now)?;
         // Solved: the challenge is 64 hex digits (`sha256_hex`), in lower
-        // case, as the hash is compared spelt so. Taken outside the sweep's
-        // lock: a sweep removes only the marks of proofs already expired,
-        // which are refused above whether marked or not.
+        // case, as the hash is compared spelt so. Taken whether or not a
+        // sweep is under way: a sweep removes only the marks of proofs
+        // already expired, which are refused above whether marked or not.
         if !store.put_doc_once(Doc::Spent, &spent_key(expires, &payload.challenge))? {
             return Ok(Some(Doubt::Reused));
         }
@@ -237,16 +260,27 @@ impl Proofs {
         Ok(None)
     }
 
-    /// Sweeps the marks of expired proofs when a minute has passed since
-    /// the last sweep, or it left some. One check sweeps while the rest
-    /// go on: a check that finds a sweep under way does not wait for it.
-    fn sweep(&self, store: &dyn Store, now: u64) -> Result<()> {
+    /// Whether a sweep of the marks of expired proofs is due at `now` (s):
+    /// a minute has passed since the last, or it left some, and none is
+    /// under way.
+    pub fn sweep_due(&self, now: u64) -> bool {
+        match self.spent.try_lock() {
+            Ok(swept) => swept.due(now),
+            Err(std::sync::TryLockError::WouldBlock) => false,
+            Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner().due(now),
+        }
+    }
+
+    /// Sweeps the marks of expired proofs if that is due at `now` (s). One
+    /// sweeps at a time; a call that finds a sweep under way returns at
+    /// once, and takes go on beside it.
+    pub fn sweep(&self, store: &dyn Store, now: u64) -> Result<()> {
         let mut swept = match self.spent.try_lock() {
             Ok(swept) => swept,
             Err(std::sync::TryLockError::WouldBlock) => return Ok(()),
             Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
         };
-        if swept.more || swept.at + 60 <= now {
+        if swept.due(now) {
             let removed = forget_expired(store, now)?;
             *swept = Swept {
                 at: now,
