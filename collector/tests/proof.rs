@@ -18,6 +18,14 @@ async fn send(s: &Server, n: u128, proof: Option<&str>) -> u16 {
     req.send().await.unwrap().status().as_u16()
 }
 
+/// The test configuration with the bot checks on, as deployed.
+fn checked(dir: &std::path::Path) -> collector::Config {
+    collector::Config {
+        bot_checks: true,
+        ..config(dir)
+    }
+}
+
 /// The flags of the responses kept aside, sorted.
 fn flags(s: &Server) -> Vec<String> {
     let mut flags: Vec<String> = s
@@ -35,9 +43,7 @@ fn flags(s: &Server) -> Vec<String> {
 #[tokio::test]
 async fn the_json_api_takes_a_proof_once_and_keeps_the_rest_flagged() {
     let dir = tempfile::tempdir().unwrap();
-    let mut c = config(dir.path());
-    c.bot_checks = true;
-    let s = Server::start(c).await;
+    let s = Server::start(checked(dir.path())).await;
 
     // The challenge, as the widget gets it: never cached.
     let res = s
@@ -127,8 +133,7 @@ async fn with_the_bot_checks_off_the_widget_is_told_not_to_wait() {
 #[tokio::test]
 async fn a_proof_taken_before_a_restart_is_refused_after_it() {
     let dir = tempfile::tempdir().unwrap();
-    let mut c = config(dir.path());
-    c.bot_checks = true;
+    let c = checked(dir.path());
     let s = Server::start(c.clone()).await;
     let good = solved_a_while_ago(&s, "mini");
     assert_eq!(send(&s, 1, Some(&good)).await, 201);
@@ -152,9 +157,7 @@ async fn a_proof_taken_before_a_restart_is_refused_after_it() {
 #[tokio::test]
 async fn one_proof_sent_many_times_at_once_is_taken_once() {
     let dir = tempfile::tempdir().unwrap();
-    let mut c = config(dir.path());
-    c.bot_checks = true;
-    let s = Server::start(c).await;
+    let s = Server::start(checked(dir.path())).await;
     let shared = solved_a_while_ago(&s, "mini");
     let own: Vec<String> = (0..8).map(|_| solved_a_while_ago(&s, "mini")).collect();
     let sends = (0..32u128).map(|n| send(&s, 100 + n, Some(&shared)));
@@ -186,9 +189,7 @@ async fn one_proof_sent_many_times_at_once_is_taken_once() {
 async fn the_server_sweeps_the_marks_of_expired_proofs() {
     use collector::store::Doc;
     let dir = tempfile::tempdir().unwrap();
-    let mut c = config(dir.path());
-    c.bot_checks = true;
-    let s = Server::start(c).await;
+    let s = Server::start(checked(dir.path())).await;
     let old = format!("{:012}-{}", 1_000_000_000u64, "ab".repeat(16));
     assert!(s.state.store.put_doc_once(Doc::Spent, &old).unwrap());
     let good = solved_a_while_ago(&s, "mini");
