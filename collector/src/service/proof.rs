@@ -101,6 +101,9 @@ impl Doubt {
 #[derive(Debug, Default)]
 pub struct Proofs {
     spent: Mutex<Swept>,
+    /// Set while a sweep [`Proofs::sweep_due`] handed out is waiting to
+    /// run: one at a time, however many requests find it due.
+    scheduled: std::sync::atomic::AtomicBool,
 }
 
 /// When the spent proofs were last swept of the expired (s), and whether
@@ -260,21 +263,31 @@ impl Proofs {
         Ok(None)
     }
 
-    /// Whether a sweep of the marks of expired proofs is due at `now` (s):
-    /// a minute has passed since the last, or it left some, and none is
-    /// under way.
+    /// Whether the caller should run [`Proofs::sweep`] at `now` (s): a
+    /// minute has passed since the last sweep, or it left some, and no
+    /// sweep is under way or already handed out (true for one caller
+    /// until that sweep runs).
     pub fn sweep_due(&self, now: u64) -> bool {
-        match self.spent.try_lock() {
+        use std::sync::atomic::Ordering;
+        let due = match self.spent.try_lock() {
             Ok(swept) => swept.due(now),
             Err(std::sync::TryLockError::WouldBlock) => false,
             Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner().due(now),
-        }
+        };
+        due && self
+            .scheduled
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
     }
 
     /// Sweeps the marks of expired proofs if that is due at `now` (s). One
     /// sweeps at a time; a call that finds a sweep under way returns at
     /// once, and takes go on beside it.
     pub fn sweep(&self, store: &dyn Store, now: u64) -> Result<()> {
+        // Handed out no longer: while this runs the lock says it is under
+        // way, and after it the time of the sweep says it is done.
+        self.scheduled
+            .store(false, std::sync::atomic::Ordering::Release);
         let mut swept = match self.spent.try_lock() {
             Ok(swept) => swept,
             Err(std::sync::TryLockError::WouldBlock) => return Ok(()),
@@ -425,6 +438,21 @@ mod tests {
             None
         );
         assert!(c["maxnumber"].as_u64().unwrap() <= MAX_NUMBER);
+    }
+
+    /// However many requests find a sweep due, one is handed it until it
+    /// runs; after it, the next is due a minute later.
+    #[test]
+    fn a_due_sweep_is_handed_out_once_until_it_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        let proofs = Proofs::default();
+        let now = 1_800_000_000;
+        assert!(proofs.sweep_due(now));
+        assert!(!proofs.sweep_due(now), "handed out once");
+        proofs.sweep(&store, now).unwrap();
+        assert!(!proofs.sweep_due(now + 59), "swept a moment ago");
+        assert!(proofs.sweep_due(now + 60));
     }
 
     /// The payload of `proof` with `change` made to it, re-encoded.
