@@ -41,6 +41,9 @@ command -v zbarimg >/dev/null || missing+=(zbar-tools)
 # The ingest benchmark (collector/examples/bench_submit.rs) loads the
 # server with wrk.
 command -v wrk >/dev/null || missing+=(wrk)
+# Its row without syncs runs it under eatmydata, which makes every sync a
+# no-op: what the disk costs, against what sled's own work costs.
+command -v eatmydata >/dev/null || missing+=(eatmydata)
 node_major=$(node --version 2>/dev/null | sed 's/^v\([0-9]*\).*/\1/' || true)
 if [ -z "$node_major" ] || [ "$node_major" -lt 20 ]; then
   missing+=(nodejs npm)
