@@ -29,6 +29,10 @@
 //! `--misses` also lists every comment whose themes or sentiment the
 //! codebooks, the layer or the shipped label got wrong, and the label's
 //! confusion counts: read it on `dev` or `extra`, never on `test`.
+//! `EVAL_DUMP_THEMES=FILE` writes, for each comment coded, its labels,
+//! the codebook's finds and the shipped theme model's probability of each
+//! of its form's themes (by the model that did not train on it): for
+//! searching thresholds by batch, on `extra` only.
 //!
 //! Report figures on `test` (the default): it was never used to tune.
 //! Sentiment: accuracy and macro-F1 over positive / neutral / negative,
@@ -598,8 +602,23 @@ fn main() {
     };
     // One model per fold codes each comment twice: alone, and with the
     // codebook's finds.
+    let dumped = std::sync::Mutex::new(Vec::<String>::new());
     let code_svm = |model: &ShippedThemes, i: usize, c: &Comment| {
         let of = |t: &str| of_form(c, t);
+        if std::env::var_os("EVAL_DUMP_THEMES").is_some() {
+            let p: Vec<String> = model
+                .probabilities(&c.text)
+                .into_iter()
+                .filter(|(t, _)| of(t))
+                .map(|(t, v)| format!("{t}={v:.4}"))
+                .collect();
+            dumped.lock().unwrap().push(format!(
+                "{i}\t{}\t{}\t{}",
+                c.themes.join(";"),
+                codebook[i].join(";"),
+                p.join(";")
+            ));
+        }
         (
             model.add(&c.text, Vec::new(), of),
             model.add(&c.text, codebook[i].clone(), of),
@@ -617,6 +636,9 @@ fn main() {
             .into_iter()
             .unzip()
     };
+    if let Some(path) = std::env::var_os("EVAL_DUMP_THEMES") {
+        std::fs::write(path, dumped.into_inner().unwrap().join("\n")).expect("dump written");
+    }
     let union: Vec<Vec<String>> = codebook
         .iter()
         .zip(&learned)

@@ -56,7 +56,12 @@
 //! each theme. On the held-out comments see `analysis/README.md`.
 //! (Measured again later at 0.844; each theme's regression also reading
 //! every other theme's SVM value, for themes that go together, gave
-//! 0.845: not taken.)
+//! 0.845: not taken. A threshold per theme, each chosen on eight batches'
+//! probabilities for its best F1 and read on the ninth, gave 0.839 by
+//! batch, and halfway between that and 0.45 0.842, against 0.844 with
+//! 0.45 for all: not taken. One threshold for all, 0.4 to 0.55, gave
+//! 0.843 to 0.845: `analysis/scripts/theme-thresholds.py` over what
+//! `EVAL_DUMP_THEMES=FILE eval_text --split extra --by-round` writes.)
 //!
 //! Theme ids are those of the example forms' codebooks; a form's codebook
 //! that uses the same ids gets the model's reading for those themes, and
