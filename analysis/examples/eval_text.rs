@@ -40,7 +40,10 @@
 //! the label read as the compound's sign (positive at ≥ 0), and Cohen's
 //! kappa (three classes) against the labels. Themes: per theme precision,
 //! recall, F1 and kappa over the comments to forms whose codebook has it,
-//! then micro-averaged.
+//! then micro-averaged. Beside each accuracy its 95% Wilson interval, and
+//! beside each theme's F1 and the micro-average the middle 95% of
+//! [`RESAMPLES`] bootstrap draws of the comments (seeded): how far the
+//! figure could move on other comments like these.
 
 #[path = "support/eval_set.rs"]
 mod eval_set;
@@ -110,6 +113,38 @@ fn prf(a: &Agreement) -> (f64, f64, f64) {
         0.0
     };
     (precision, recall, f1)
+}
+
+/// The 95% Wilson score interval of a proportion, `right` of `n`: where
+/// the accuracy on comments like these lies, given how few were read.
+fn wilson(right: f64, n: f64) -> (f64, f64) {
+    if n == 0.0 {
+        return (0.0, 1.0);
+    }
+    let z = 1.96f64;
+    let p = right / n;
+    let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
+    let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / (1.0 + z * z / n);
+    ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+/// Resamples the bootstrap draws for the themes' intervals (fixed, so a
+/// table reads the same each time).
+const RESAMPLES: usize = 1000;
+
+/// The 2.5th and 97.5th percentiles of `values`.
+fn middle_95(mut values: Vec<f64>) -> (f64, f64) {
+    if values.is_empty() {
+        return (0.0, 1.0);
+    }
+    values.sort_by(f64::total_cmp);
+    let at = |q: f64| values[((values.len() - 1) as f64 * q).round() as usize];
+    (at(0.025), at(0.975))
+}
+
+/// `lo–hi`, three places.
+fn span((lo, hi): (f64, f64)) -> String {
+    format!("{lo:.3}–{hi:.3}")
 }
 
 fn main() {
@@ -301,7 +336,7 @@ fn main() {
         }
     }
     println!(
-        "{:<46} accuracy   macro-F1   pos/neg acc   kappa",
+        "{:<46} accuracy   (95% interval)   macro-F1   pos/neg acc   kappa",
         "sentiment"
     );
     let groups: [(&str, Option<&str>); 4] = [
@@ -321,9 +356,11 @@ fn main() {
                 let c = scorer.score(t).compound;
                 (Label::of(c), c >= 0.0)
             });
+            let n = these.len() as f64;
             println!(
-                "{:<46} {acc:>8.3}   {f1:>8.3}   {two:>11.3}   {kappa:>5.3}",
-                format!("{name} ({}), {label}", these.len())
+                "{:<46} {acc:>8.3}   {:>14}   {f1:>8.3}   {two:>11.3}   {kappa:>5.3}",
+                format!("{name} ({}), {label}", these.len()),
+                span(wilson((acc * n).round(), n))
             );
         }
         for (labels, label) in [
@@ -340,8 +377,9 @@ fn main() {
                 };
                 (label, positive)
             });
+            let n = these.len() as f64;
             println!(
-                "{:<46} {acc:>8.3}   {f1:>8.3}   {two:>11.3}   {kappa:>5.3}",
+                "{:<46} {acc:>8.3}   {:>14}   {f1:>8.3}   {two:>11.3}   {kappa:>5.3}",
                 format!(
                     "{name} ({}), {label}{}",
                     these.len(),
@@ -350,7 +388,8 @@ fn main() {
                         (false, Folds::Fifths) => " (5-fold)",
                         (false, Folds::Rounds) => " (by round)",
                     }
-                )
+                ),
+                span(wilson((acc * n).round(), n))
             );
         }
     }
@@ -783,7 +822,10 @@ fn cross_fit<M, T: Clone + Default>(
 
 /// Per-theme precision, recall, F1 and kappa of `coded` against the
 /// labels, over the comments to forms whose codebook has the theme; then
-/// micro-averaged.
+/// micro-averaged. Beside each F1, the middle 95% of it over
+/// [`RESAMPLES`] bootstrap draws of the comments: how far it could move
+/// on another set of comments like these (a theme labelled a dozen times
+/// moves far).
 fn theme_table(
     name: &str,
     comments: &[&Comment],
@@ -791,38 +833,91 @@ fn theme_table(
     themes: &[String],
     of_form: &dyn Fn(&Comment, &str) -> bool,
 ) {
-    println!("\nthemes: {name:<30}   n  gold  coded  precision  recall     F1   kappa");
-    let (mut tp, mut fp, mut fne) = (0u64, 0u64, 0u64);
-    for theme in themes {
-        let pairs: Vec<(bool, bool)> = comments
+    println!(
+        "\nthemes: {name:<30}   n  gold  coded  precision  recall     F1   kappa   F1 (95% interval)"
+    );
+    // Each comment's verdicts: (theme, coded, labelled) for its form's themes.
+    let verdicts: Vec<Vec<(usize, bool, bool)>> = comments
+        .iter()
+        .zip(coded)
+        .map(|(c, got)| {
+            themes
+                .iter()
+                .enumerate()
+                .filter(|(_, theme)| of_form(c, theme))
+                .map(|(k, theme)| {
+                    (
+                        k,
+                        got.iter().any(|t| t == theme),
+                        c.themes.iter().any(|t| t == theme),
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    // Counts (tp, fp, fn) per theme over the comments `draw` picks.
+    let tally = |draw: &mut dyn Iterator<Item = usize>| {
+        let mut counts = vec![[0u64; 3]; themes.len()];
+        for i in draw {
+            for &(k, got, gold) in &verdicts[i] {
+                match (got, gold) {
+                    (true, true) => counts[k][0] += 1,
+                    (true, false) => counts[k][1] += 1,
+                    (false, true) => counts[k][2] += 1,
+                    (false, false) => {}
+                }
+            }
+        }
+        counts
+    };
+    let f1 = |[tp, fp, fne]: [u64; 3]| match tp {
+        0 => 0.0,
+        _ => 2.0 * tp as f64 / (2 * tp + fp + fne) as f64,
+    };
+    let micro = |counts: &[[u64; 3]]| {
+        f1(counts
             .iter()
-            .zip(coded)
-            .filter(|(c, _)| of_form(c, theme))
-            .map(|(c, got)| {
-                (
-                    got.iter().any(|t| t == theme),
-                    c.themes.iter().any(|t| t == theme),
-                )
-            })
+            .fold([0; 3], |a, c| [a[0] + c[0], a[1] + c[1], a[2] + c[2]]))
+    };
+    let mut rng = fastrand::Rng::with_seed(14);
+    let draws: Vec<Vec<[u64; 3]>> = (0..RESAMPLES)
+        .map(|_| tally(&mut (0..comments.len()).map(|_| rng.usize(..comments.len()))))
+        .collect();
+    for (k, theme) in themes.iter().enumerate() {
+        let pairs: Vec<(bool, bool)> = verdicts
+            .iter()
+            .flatten()
+            .filter(|v| v.0 == k)
+            .map(|&(_, got, gold)| (got, gold))
             .collect();
         let a = Agreement::from_pairs(pairs.iter().copied());
-        tp += a.both_yes;
-        fp += a.auto_only;
-        fne += a.manual_only;
-        let (precision, recall, f1) = prf(&a);
+        let (precision, recall, f1_here) = prf(&a);
         println!(
-            "  {theme:<36} {:>5} {:>5} {:>6} {precision:>10.3} {recall:>7.3} {f1:>6.3} {:>7}",
+            "  {theme:<36} {:>5} {:>5} {:>6} {precision:>10.3} {recall:>7.3} {f1_here:>6.3} {:>7}   {}",
             pairs.len(),
             a.both_yes + a.manual_only,
             a.both_yes + a.auto_only,
-            a.kappa.map_or("-".to_owned(), |k| format!("{k:.3}"))
+            a.kappa.map_or("-".to_owned(), |k| format!("{k:.3}")),
+            // A draw with neither a label nor a code of the theme has no F1.
+            span(middle_95(
+                draws
+                    .iter()
+                    .filter(|d| d[k] != [0; 3])
+                    .map(|d| f1(d[k]))
+                    .collect()
+            ))
         );
     }
+    let all = tally(&mut (0..comments.len()));
+    let [tp, fp, fne] = all
+        .iter()
+        .fold([0; 3], |a, c| [a[0] + c[0], a[1] + c[1], a[2] + c[2]]);
     let precision = tp as f64 / (tp + fp).max(1) as f64;
     let recall = tp as f64 / (tp + fne).max(1) as f64;
     println!(
-        "  {:<36}                    {precision:>10.3} {recall:>7.3} {:>6.3}",
+        "  {:<36}                    {precision:>10.3} {recall:>7.3} {:>6.3}           {}",
         "micro-average",
-        2.0 * precision * recall / (precision + recall)
+        micro(&all),
+        span(middle_95(draws.iter().map(|d| micro(d)).collect()))
     );
 }
