@@ -128,8 +128,8 @@ fn wilson(right: f64, n: f64) -> (f64, f64) {
     ((centre - half).max(0.0), (centre + half).min(1.0))
 }
 
-/// Resamples the bootstrap draws for the themes' intervals (fixed, so a
-/// table reads the same each time).
+/// How many bootstrap draws the themes' intervals are read from (seeded,
+/// so a table reads the same each time).
 const RESAMPLES: usize = 1000;
 
 /// The 2.5th and 97.5th percentiles of `values`.
